@@ -1,0 +1,289 @@
+//! Matching a request to what handles it (SPEC §4.2): the waiting step's own choices first, then triggers on
+//! the flow stack from innermost to outermost (local beats global), then the no-match path.
+//!
+//! For events the order is by specificity first: the exact name on any frame, then an intent that lists the
+//! event, then the longest namespace wildcard (`user:location:*` before `user:*`), then the catch-all `*`. Within
+//! one tier the innermost frame wins. So a `*` catch-all only ever sees events nothing more specific handles,
+//! and system events reach exact triggers only.
+
+use serde_json::{json, Map, Value};
+
+use super::agent::{ButtonDef, Mode, NoMatchDef, Step};
+use super::names;
+use super::program::{Command, CommandTable};
+use super::session::{Frame, FrameState, Status};
+use super::template::walk;
+use super::turn::{Ctx, Origin};
+
+/// A command found for a request, and the stack level it was found on (`None`: the base, i.e. global).
+#[derive(Debug, Clone, Copy)]
+pub struct Found {
+    pub command: usize,
+    pub level: Option<usize>,
+}
+
+impl Ctx<'_> {
+    /// The command tables to search, innermost first: each frame's flow, then the base.
+    fn search<F: Fn(&CommandTable) -> Option<usize>>(&self, pick: F) -> Option<Found> {
+        for (level, frame) in self.s.stack.iter().enumerate().rev() {
+            if let Some(command) = self.p.local.get(&frame.flow).and_then(&pick) {
+                return Some(Found { command, level: Some(level) });
+            }
+        }
+        pick(&self.p.global).map(|command| Found { command, level: None })
+    }
+
+    /// Find the command for an event.
+    pub fn find_event(&self, key: &str, origin: Origin) -> Option<(Found, Option<String>)> {
+        if let Some(f) = self.search(|t| t.exact.get(key).copied()) {
+            return Some((f, None));
+        }
+        if origin != Origin::System {
+            if let Some(intent) = self.p.intent_events.get(key) {
+                if let Some(f) = self.search(|t| t.intents.get(intent).copied()) {
+                    return Some((f, Some(intent.clone())));
+                }
+            }
+        }
+        if matches!(origin, Origin::System | Origin::Launch) {
+            return None;
+        }
+        for ns in names::namespaces(key) {
+            if let Some(f) = self.search(|t| t.namespace.get(ns).copied()) {
+                return Some((f, None));
+            }
+        }
+        self.search(|t| t.any).map(|f| (f, None))
+    }
+
+    /// Dispatch an event: returns whether a trigger handled it.
+    pub fn dispatch_event(&mut self, name: &str, data: Value, origin: Origin) -> bool {
+        let key = names::key(name);
+        if origin == Origin::FollowUp {
+            self.depth += 1;
+            if self.depth > self.p.agent.settings.max_chain_depth {
+                let limit = self.p.agent.settings.max_chain_depth;
+                self.debug("chain", format!("event '{name}' would exceed maxChainDepth {limit}; raising chainLimit"));
+                let data = json!({ "event": name, "depth": self.depth, "limit": limit });
+                return self.raise("chainLimit", data);
+            }
+        }
+        self.chain.push(name.to_string());
+        self.contexts.insert(key.clone(), data.clone());
+        match self.find_event(&key, origin) {
+            Some((found, via_intent)) => {
+                if let Some(intent) = via_intent {
+                    self.s.variables.insert("intent_confidence".into(), json!(1.0));
+                    self.debug("event", format!("event '{name}' triggers intent '{intent}'"));
+                }
+                self.apply(found, &data);
+                true
+            }
+            None => {
+                if origin != Origin::System {
+                    self.debug("event", format!("event '{name}' is not handled by any trigger"));
+                }
+                false
+            }
+        }
+    }
+
+    /// Raise a system event (SPEC §4.6). Returns whether an agent trigger handled it; if not the caller falls
+    /// back to the built-in behaviour.
+    pub fn raise(&mut self, name: &'static str, data: Value) -> bool {
+        if self.dispatch_event(name, data, Origin::System) {
+            return true;
+        }
+        self.debug("system", format!("system event '{name}' not handled by the agent: built-in behaviour"));
+        false
+    }
+
+    /// Dispatch an intent: returns whether a trigger handled it.
+    pub fn dispatch_intent(&mut self, name: &str, slots: &Map<String, Value>, confidence: f64) -> bool {
+        let key = names::key(name);
+        self.s.variables.insert("intent_confidence".into(), json!(confidence));
+        let Some(found) = self.search(|t| t.intents.get(&key).copied()) else { return false };
+        // Slots fill variables of the same name (as Voiceflow); trigger mappings can rename them.
+        for (slot, value) in slots {
+            let Some(cmd) = self.p.commands.get(found.command) else { break };
+            if !cmd.mappings.iter().any(|(from, _)| from == slot) && super::template::is_identifier(slot) {
+                self.set_var(slot, value.clone());
+            }
+        }
+        self.apply(found, &Value::Object(slots.clone()));
+        true
+    }
+
+    /// Apply a command: mappings, then jump or push (SPEC §4.4).
+    pub fn apply(&mut self, found: Found, data: &Value) {
+        let Some(cmd) = self.p.commands.get(found.command) else { return };
+        let Command { flow, step, mode, mappings, .. } = cmd;
+        for (from, var) in mappings {
+            if let Some(v) = walk(data, from) {
+                self.set_var(var, v.clone());
+            }
+        }
+        let frame = Frame { flow: flow.clone(), step: Some(step.clone()), state: FrameState::Ready, no_matches: 0, no_replies: 0 };
+        if *mode == Mode::Push && !self.s.stack.is_empty() {
+            self.path("push");
+            self.s.stack.push(frame);
+            self.flow_trace(flow);
+        } else {
+            self.path("jump");
+            match found.level {
+                None => self.s.stack.clear(),
+                Some(level) => self.s.stack.truncate(level + 1),
+            }
+            match self.s.stack.last_mut() {
+                Some(top) if top.flow == *flow => *top = frame,
+                _ => {
+                    self.s.stack.push(frame);
+                    self.flow_trace(flow);
+                }
+            }
+        }
+        self.s.status = Status::Active;
+    }
+
+    /// The listening step on top of the stack, if the top frame waits for the user.
+    pub fn listening(&self) -> Option<(String, String)> {
+        let top = self.s.stack.last()?;
+        if top.state != FrameState::Listening {
+            return None;
+        }
+        Some((top.flow.clone(), top.step.clone()?))
+    }
+
+    /// A no-match (SPEC §4.2, last resort): the step's own no-match prompts, then a `noMatch` trigger, then the
+    /// built-in prompt. The waiting step's buttons are shown again.
+    pub fn no_match(&mut self, text: &str) {
+        let listening = self.listening();
+        if let Some((flow, step)) = &listening {
+            let config: Option<NoMatchDef> = match self.p.step(flow, step) {
+                Some(
+                    Step::Choice { no_match, .. }
+                    | Step::Card { no_match, .. }
+                    | Step::Carousel { no_match, .. }
+                    | Step::Capture { no_match, .. },
+                ) => no_match.clone(),
+                _ => None,
+            };
+            if let Some(cfg) = config {
+                let count = self.bump_no_match();
+                if let Some(prompt) = cfg.prompts.get(count as usize - 1) {
+                    self.path("reprompt");
+                    self.say(prompt, None);
+                    self.show_step_again(flow, step);
+                    return;
+                }
+                if let Some(next) = cfg.next {
+                    self.path("choice:else");
+                    self.goto_step(next);
+                    return;
+                }
+            }
+        }
+        if self.raise("noMatch", json!({ "text": text })) {
+            return;
+        }
+        self.path("reprompt");
+        let prompts = super::agent::Variants(self.p.agent.settings.no_match_prompts.clone());
+        if !prompts.0.is_empty() {
+            self.say(&prompts, None);
+        }
+        if let Some((flow, step)) = listening {
+            self.show_step_again(&flow, &step);
+        }
+    }
+
+    fn bump_no_match(&mut self) -> u32 {
+        match self.s.stack.last_mut() {
+            Some(top) => {
+                top.no_matches += 1;
+                top.no_matches
+            }
+            None => 1,
+        }
+    }
+
+    /// Move the top frame to another step of its flow.
+    pub fn goto_step(&mut self, next: String) {
+        if let Some(top) = self.s.stack.last_mut() {
+            if top.step.as_deref() != Some(next.as_str()) {
+                top.no_matches = 0;
+                top.no_replies = 0;
+            }
+            top.step = Some(next);
+            top.state = FrameState::Ready;
+        }
+    }
+
+    /// What happens when the user does not answer at a listening step (SPEC §6.3).
+    pub fn no_reply(&mut self) {
+        let Some((flow, step)) = self.listening() else {
+            self.debug("no-reply", "no step is waiting for the user: no-reply ignored");
+            return;
+        };
+        let config = match self.p.step(&flow, &step) {
+            Some(
+                Step::Choice { no_reply, .. }
+                | Step::Card { no_reply, .. }
+                | Step::Carousel { no_reply, .. }
+                | Step::Capture { no_reply, .. },
+            ) => no_reply.clone(),
+            _ => None,
+        };
+        let count = match self.s.stack.last_mut() {
+            Some(top) => {
+                top.no_replies += 1;
+                top.no_replies
+            }
+            None => 1,
+        };
+        if let Some(cfg) = config {
+            if let Some(prompt) = cfg.prompts.get(count as usize - 1) {
+                self.say(prompt, None);
+                self.show_step_again(&flow, &step);
+                self.arm_no_reply(&flow, &step);
+                return;
+            }
+            if let Some(next) = cfg.next {
+                self.goto_step(next);
+                return;
+            }
+        }
+        if self.raise("noReply", json!({ "flow": flow, "step": step, "count": count })) {
+            return;
+        }
+        if count == 1 {
+            let prompts = super::agent::Variants(self.p.agent.settings.no_reply_prompts.clone());
+            if !prompts.0.is_empty() {
+                self.say(&prompts, None);
+            }
+        }
+    }
+
+    /// Dispatch the system events raised while steps ran (session data limits), then let the flow settle again.
+    pub fn flush_raised(&mut self) {
+        while !self.raised.is_empty() && !self.halted {
+            let pending = std::mem::take(&mut self.raised);
+            for (name, data) in pending {
+                if !self.raise(name, data) && name == "sessionDataHardLimitExceeded" {
+                    self.debug("limit", "a variable write was refused: the session data hard limit was reached");
+                }
+            }
+            self.run();
+        }
+    }
+}
+
+impl<'a> Ctx<'a> {
+    /// The buttons of a listening step, with their indexes as the choice trace numbers them.
+    pub fn buttons_of(&self, flow: &str, step: &str) -> Vec<&'a ButtonDef> {
+        match self.p.step(flow, step) {
+            Some(Step::Choice { buttons, .. }) | Some(Step::Card { buttons, .. }) => buttons.iter().collect(),
+            Some(Step::Carousel { cards, .. }) => cards.iter().flat_map(|c| c.buttons.iter()).collect(),
+            _ => Vec::new(),
+        }
+    }
+}

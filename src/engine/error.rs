@@ -1,0 +1,69 @@
+//! Errors of the engine: a refused agent file, a refused request, an unreadable saved state.
+//!
+//! Conversation outcomes are traces, not errors. Every error carries a stable `code` that hosts hand to their
+//! callers unchanged (the CLI prints it, the widget puts it on the JS `Error`).
+
+/// One problem in an agent file, at a path such as `flows.main.steps.ask.next`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationError {
+    pub path: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.path.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.path, self.message)
+        }
+    }
+}
+
+/// An agent file that cannot run. It lists every problem found.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", .errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))]
+pub struct AgentError {
+    pub errors: Vec<ValidationError>,
+}
+
+impl AgentError {
+    pub fn code(&self) -> &'static str {
+        "invalid_agent"
+    }
+}
+
+/// A request the engine refused before running the turn; the session is untouched.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct RequestError {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl RequestError {
+    pub fn new(code: &'static str, message: impl Into<String>) -> RequestError {
+        RequestError { code, message: message.into() }
+    }
+}
+
+/// A saved session that cannot be restored.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StateError {
+    #[error("the saved session is not valid: {0}")]
+    Invalid(String),
+    #[error("the saved session has version {found}; this engine reads version {expected}")]
+    Version { found: u64, expected: u32 },
+    #[error("the saved session belongs to agent '{found}', not '{expected}'")]
+    OtherAgent { found: String, expected: String },
+}
+
+impl StateError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            StateError::Invalid(_) => "invalid_state",
+            StateError::Version { .. } => "state_version",
+            StateError::OtherAgent { .. } => "state_agent",
+        }
+    }
+}

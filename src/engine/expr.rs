@@ -1,0 +1,1024 @@
+//! A tiny expression language for `condition` (`"if"`) and `set` steps in agent files.
+//!
+//! Values are JSON: numbers (`12`, `3.5`), strings (`"a"` or `'a'`, escapes `\" \' \\ \n \t`),
+//! `true`, `false`, `null`, and variable paths such as `cart_total` or `items.0.sku` (missing
+//! variables are `null`). Operators, loosest first: `or`/`||`, `and`/`&&` (short-circuit, give a
+//! bool), prefix `not`/`!`, comparisons `== != < <= > >= contains` (non-associative), `+ -`,
+//! `* / %`, unary `-`, then parentheses. Keywords are case-insensitive.
+//! Evaluation is loose and never fails: numeric strings compare as numbers, `+` concatenates when
+//! a string is involved, bad arithmetic (wrong types, division by zero) gives `null`.
+//! Expressions are parsed once (errors carry a 0-based character position) and evaluated often.
+
+use serde_json::{Number, Value};
+use std::cmp::Ordering;
+
+/// Longest accepted source, in characters.
+const MAX_LEN: usize = 4096;
+/// Deepest accepted nesting of parentheses and prefix operators.
+const MAX_DEPTH: usize = 64;
+/// 2^53: every integer up to this magnitude is exact in an f64.
+const MAX_SAFE: f64 = 9_007_199_254_740_992.0;
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{message} (at character {position})")]
+pub struct ExprError {
+    pub message: String,
+    /// 0-based character (not byte) offset into the source.
+    pub position: usize,
+}
+
+fn fail<T>(message: impl Into<String>, position: usize) -> Result<T, ExprError> {
+    Err(ExprError {
+        message: message.into(),
+        position,
+    })
+}
+
+/// A parsed expression, ready to be evaluated many times.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expr {
+    root: Node,
+}
+
+/// AST. Chains of same-precedence operators are stored flat, so the tree depth is bounded by
+/// the nesting depth of the source (which the parser limits), not by its length.
+#[derive(Debug, Clone, PartialEq)]
+enum Node {
+    Lit(Value),
+    Var(String),
+    Not(Box<Node>),
+    Neg(Box<Node>),
+    And(Vec<Node>),
+    Or(Vec<Node>),
+    Cmp(CmpOp, Box<Node>, Box<Node>),
+    Arith(Box<Node>, Vec<(ArithOp, Node)>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum CmpOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Contains,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum ArithOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+}
+
+impl Expr {
+    /// Parse an expression. Errors name what was expected, e.g.
+    /// "expected ')' but found end of input".
+    pub fn parse(src: &str) -> Result<Expr, ExprError> {
+        let len = src.chars().count();
+        if len > MAX_LEN {
+            return fail(
+                format!("expression is too long ({len} characters, limit is {MAX_LEN})"),
+                MAX_LEN,
+            );
+        }
+        let chars: Vec<char> = src.chars().collect();
+        let toks = lex(&chars)?;
+        let mut p = Parser {
+            toks,
+            i: 0,
+            depth: 0,
+            eof: Token {
+                tok: Tok::Eof,
+                pos: len,
+                text: String::new(),
+            },
+        };
+        let root = p.parse_or()?;
+        let t = p.peek();
+        if t.tok != Tok::Eof {
+            return fail(
+                format!(
+                    "expected an operator or end of input but found {}",
+                    describe(t)
+                ),
+                t.pos,
+            );
+        }
+        Ok(Expr { root })
+    }
+
+    /// Evaluate. `lookup` resolves a whole dotted variable path as written. Never panics.
+    pub fn eval(&self, lookup: &dyn Fn(&str) -> Option<Value>) -> Value {
+        eval_node(&self.root, lookup)
+    }
+
+    /// Evaluate and convert to bool with [`truthy`].
+    pub fn test(&self, lookup: &dyn Fn(&str) -> Option<Value>) -> bool {
+        truthy(&self.eval(lookup))
+    }
+
+    /// Every variable path the expression reads, in order of first appearance, without duplicates.
+    pub fn variables(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        collect_vars(&self.root, &mut out);
+        out
+    }
+}
+
+/// JS-like truthiness: null, false, 0, NaN, "" are false; everything else (incl. empty
+/// array/object) true.
+pub fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0 && !f.is_nan()),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(_) | Value::Object(_) => true,
+    }
+}
+
+// ---------------------------------------------------------------- lexer
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Num(f64),
+    Str(String),
+    Var(String),
+    True,
+    False,
+    Null,
+    And,
+    Or,
+    Not,
+    Cmp(CmpOp),
+    /// `-` doubles as unary minus.
+    Arith(ArithOp),
+    LParen,
+    RParen,
+    Eof,
+}
+
+#[derive(Debug, Clone)]
+struct Token {
+    tok: Tok,
+    pos: usize,
+    text: String,
+}
+
+fn describe(t: &Token) -> String {
+    if t.tok == Tok::Eof {
+        return "end of input".to_string();
+    }
+    let mut s: String = t.text.chars().take(30).collect();
+    if t.text.chars().count() > 30 {
+        s.push_str("...");
+    }
+    format!("'{s}'")
+}
+
+fn slice(chars: &[char], a: usize, b: usize) -> String {
+    chars
+        .get(a..b)
+        .map(|s| s.iter().collect())
+        .unwrap_or_default()
+}
+
+fn is_word(c: &char) -> bool {
+    c.is_ascii_alphanumeric() || *c == '_'
+}
+
+fn lex(chars: &[char]) -> Result<Vec<Token>, ExprError> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(&c) = chars.get(i) {
+        let start = i;
+        if c.is_whitespace() {
+            i += 1;
+            continue;
+        }
+        let tok = if c.is_ascii_digit() {
+            while chars.get(i).is_some_and(char::is_ascii_digit) {
+                i += 1;
+            }
+            if chars.get(i) == Some(&'.') && chars.get(i + 1).is_some_and(char::is_ascii_digit) {
+                i += 1;
+                while chars.get(i).is_some_and(char::is_ascii_digit) {
+                    i += 1;
+                }
+            }
+            let n: f64 = slice(chars, start, i).parse().unwrap_or(f64::INFINITY);
+            if !n.is_finite() {
+                return fail("number is too large", start);
+            }
+            Tok::Num(n)
+        } else if c.is_ascii_alphabetic() || c == '_' {
+            while chars.get(i).is_some_and(is_word) {
+                i += 1;
+            }
+            match slice(chars, start, i).to_ascii_lowercase().as_str() {
+                "and" => Tok::And,
+                "or" => Tok::Or,
+                "not" => Tok::Not,
+                "contains" => Tok::Cmp(CmpOp::Contains),
+                "true" => Tok::True,
+                "false" => Tok::False,
+                "null" => Tok::Null,
+                _ => {
+                    while chars.get(i) == Some(&'.') {
+                        let seg = i + 1;
+                        i = seg;
+                        while chars.get(i).is_some_and(is_word) {
+                            i += 1;
+                        }
+                        if i == seg {
+                            return fail("expected a name or index after '.'", seg);
+                        }
+                    }
+                    Tok::Var(slice(chars, start, i))
+                }
+            }
+        } else if c == '"' || c == '\'' {
+            let (text, end) = lex_string(chars, start, c)?;
+            i = end;
+            Tok::Str(text)
+        } else {
+            let next = chars.get(i + 1).copied();
+            let (tok, n) = match (c, next) {
+                ('=', Some('=')) => (Tok::Cmp(CmpOp::Eq), 2),
+                ('!', Some('=')) => (Tok::Cmp(CmpOp::Ne), 2),
+                ('<', Some('=')) => (Tok::Cmp(CmpOp::Le), 2),
+                ('>', Some('=')) => (Tok::Cmp(CmpOp::Ge), 2),
+                ('&', Some('&')) => (Tok::And, 2),
+                ('|', Some('|')) => (Tok::Or, 2),
+                ('<', _) => (Tok::Cmp(CmpOp::Lt), 1),
+                ('>', _) => (Tok::Cmp(CmpOp::Gt), 1),
+                ('!', _) => (Tok::Not, 1),
+                ('+', _) => (Tok::Arith(ArithOp::Add), 1),
+                ('-', _) => (Tok::Arith(ArithOp::Sub), 1),
+                ('*', _) => (Tok::Arith(ArithOp::Mul), 1),
+                ('/', _) => (Tok::Arith(ArithOp::Div), 1),
+                ('%', _) => (Tok::Arith(ArithOp::Rem), 1),
+                ('(', _) => (Tok::LParen, 1),
+                (')', _) => (Tok::RParen, 1),
+                ('=', _) => return fail("unexpected '=': use '==' to compare", start),
+                ('&', _) => return fail("unexpected '&': use '&&' or 'and'", start),
+                ('|', _) => return fail("unexpected '|': use '||' or 'or'", start),
+                _ => return fail(format!("unexpected character '{c}'"), start),
+            };
+            i += n;
+            tok
+        };
+        out.push(Token {
+            tok,
+            pos: start,
+            text: slice(chars, start, i),
+        });
+    }
+    Ok(out)
+}
+
+/// Lex a string literal opened by `quote` at `start`; returns its value and the index after it.
+fn lex_string(chars: &[char], start: usize, quote: char) -> Result<(String, usize), ExprError> {
+    let unterminated = || {
+        fail(
+            format!("unterminated string: missing closing {quote}"),
+            start,
+        )
+    };
+    let mut s = String::new();
+    let mut i = start + 1;
+    loop {
+        match chars.get(i) {
+            None => return unterminated(),
+            Some(&q) if q == quote => return Ok((s, i + 1)),
+            Some('\\') => {
+                s.push(match chars.get(i + 1) {
+                    Some('"') => '"',
+                    Some('\'') => '\'',
+                    Some('\\') => '\\',
+                    Some('n') => '\n',
+                    Some('t') => '\t',
+                    None => return unterminated(),
+                    Some(o) => {
+                        let allowed = "\\\" \\' \\\\ \\n \\t";
+                        return fail(format!("invalid escape '\\{o}' (allowed: {allowed})"), i);
+                    }
+                });
+                i += 2;
+            }
+            Some(&o) => {
+                s.push(o);
+                i += 1;
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------- parser
+
+struct Parser {
+    toks: Vec<Token>,
+    i: usize,
+    depth: usize,
+    eof: Token,
+}
+
+impl Parser {
+    fn peek(&self) -> &Token {
+        self.toks.get(self.i).unwrap_or(&self.eof)
+    }
+
+    fn bump(&mut self) {
+        if self.i < self.toks.len() {
+            self.i += 1;
+        }
+    }
+
+    /// Count one level of nesting; all parser recursion goes through here.
+    fn enter(&mut self, pos: usize) -> Result<(), ExprError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return fail(
+                format!(
+                    "expression is nested too deeply (more than {MAX_DEPTH} levels of \
+                     parentheses or prefix operators)"
+                ),
+                pos,
+            );
+        }
+        Ok(())
+    }
+
+    fn parse_or(&mut self) -> Result<Node, ExprError> {
+        let first = self.parse_and()?;
+        if self.peek().tok != Tok::Or {
+            return Ok(first);
+        }
+        let mut items = vec![first];
+        while self.peek().tok == Tok::Or {
+            self.bump();
+            items.push(self.parse_and()?);
+        }
+        Ok(Node::Or(items))
+    }
+
+    fn parse_and(&mut self) -> Result<Node, ExprError> {
+        let first = self.parse_not()?;
+        if self.peek().tok != Tok::And {
+            return Ok(first);
+        }
+        let mut items = vec![first];
+        while self.peek().tok == Tok::And {
+            self.bump();
+            items.push(self.parse_not()?);
+        }
+        Ok(Node::And(items))
+    }
+
+    fn parse_not(&mut self) -> Result<Node, ExprError> {
+        if self.peek().tok != Tok::Not {
+            return self.parse_cmp();
+        }
+        let pos = self.peek().pos;
+        self.bump();
+        self.enter(pos)?;
+        let inner = self.parse_not()?;
+        self.depth -= 1;
+        Ok(Node::Not(Box::new(inner)))
+    }
+
+    fn parse_cmp(&mut self) -> Result<Node, ExprError> {
+        let left = self.parse_arith(true)?;
+        let Tok::Cmp(op) = self.peek().tok else {
+            return Ok(left);
+        };
+        self.bump();
+        let right = self.parse_arith(true)?;
+        let t = self.peek();
+        if let Tok::Cmp(_) = t.tok {
+            return fail(
+                format!(
+                    "comparisons cannot be chained: found {} after a comparison; \
+                     combine them with 'and', e.g. a < b and b < c",
+                    describe(t)
+                ),
+                t.pos,
+            );
+        }
+        Ok(Node::Cmp(op, Box::new(left), Box::new(right)))
+    }
+
+    /// `additive` selects the `+ -` level; otherwise the `* / %` level.
+    fn parse_arith(&mut self, additive: bool) -> Result<Node, ExprError> {
+        let operand = |p: &mut Self| {
+            if additive {
+                p.parse_arith(false)
+            } else {
+                p.parse_unary()
+            }
+        };
+        let first = operand(self)?;
+        let mut rest = Vec::new();
+        while let Tok::Arith(op) = self.peek().tok {
+            let ours = matches!(op, ArithOp::Add | ArithOp::Sub) == additive;
+            if !ours {
+                break;
+            }
+            self.bump();
+            rest.push((op, operand(self)?));
+        }
+        if rest.is_empty() {
+            Ok(first)
+        } else {
+            Ok(Node::Arith(Box::new(first), rest))
+        }
+    }
+
+    fn parse_unary(&mut self) -> Result<Node, ExprError> {
+        if self.peek().tok != Tok::Arith(ArithOp::Sub) {
+            return self.parse_primary();
+        }
+        let pos = self.peek().pos;
+        self.bump();
+        self.enter(pos)?;
+        let inner = self.parse_unary()?;
+        self.depth -= 1;
+        Ok(Node::Neg(Box::new(inner)))
+    }
+
+    fn parse_primary(&mut self) -> Result<Node, ExprError> {
+        let t = self.peek();
+        let pos = t.pos;
+        let node = match &t.tok {
+            Tok::Num(n) => Node::Lit(num_value(*n)),
+            Tok::Str(s) => Node::Lit(Value::String(s.clone())),
+            Tok::True => Node::Lit(Value::Bool(true)),
+            Tok::False => Node::Lit(Value::Bool(false)),
+            Tok::Null => Node::Lit(Value::Null),
+            Tok::Var(p) => Node::Var(p.clone()),
+            Tok::LParen => {
+                self.bump();
+                self.enter(pos)?;
+                let inner = self.parse_or()?;
+                self.depth -= 1;
+                let t = self.peek();
+                if t.tok != Tok::RParen {
+                    return fail(format!("expected ')' but found {}", describe(t)), t.pos);
+                }
+                self.bump();
+                return Ok(inner);
+            }
+            Tok::Not => {
+                return fail(
+                    format!(
+                        "expected an expression but found {}; wrap it in parentheses, e.g. (not x)",
+                        describe(t)
+                    ),
+                    pos,
+                )
+            }
+            _ => {
+                return fail(
+                    format!("expected an expression but found {}", describe(t)),
+                    pos,
+                )
+            }
+        };
+        self.bump();
+        Ok(node)
+    }
+}
+
+// ---------------------------------------------------------------- evaluation
+
+fn eval_node(n: &Node, lookup: &dyn Fn(&str) -> Option<Value>) -> Value {
+    match n {
+        Node::Lit(v) => v.clone(),
+        Node::Var(path) => lookup(path).unwrap_or(Value::Null),
+        Node::Not(x) => Value::Bool(!truthy(&eval_node(x, lookup))),
+        Node::Neg(x) => to_number(&eval_node(x, lookup)).map_or(Value::Null, |f| num_value(-f)),
+        Node::And(items) => Value::Bool(items.iter().all(|x| truthy(&eval_node(x, lookup)))),
+        Node::Or(items) => Value::Bool(items.iter().any(|x| truthy(&eval_node(x, lookup)))),
+        Node::Cmp(op, a, b) => {
+            let (a, b) = (eval_node(a, lookup), eval_node(b, lookup));
+            let r = match op {
+                CmpOp::Eq => loose_eq(&a, &b, 0),
+                CmpOp::Ne => !loose_eq(&a, &b, 0),
+                CmpOp::Contains => contains(&a, &b),
+                CmpOp::Lt => ordering(&a, &b) == Some(Ordering::Less),
+                CmpOp::Le => matches!(ordering(&a, &b), Some(Ordering::Less | Ordering::Equal)),
+                CmpOp::Gt => ordering(&a, &b) == Some(Ordering::Greater),
+                CmpOp::Ge => matches!(ordering(&a, &b), Some(Ordering::Greater | Ordering::Equal)),
+            };
+            Value::Bool(r)
+        }
+        Node::Arith(first, rest) => rest.iter().fold(eval_node(first, lookup), |acc, (op, x)| {
+            arith(*op, &acc, &eval_node(x, lookup))
+        }),
+    }
+}
+
+fn collect_vars(n: &Node, out: &mut Vec<String>) {
+    match n {
+        Node::Lit(_) => {}
+        Node::Var(p) => {
+            if !out.contains(p) {
+                out.push(p.clone());
+            }
+        }
+        Node::Not(x) | Node::Neg(x) => collect_vars(x, out),
+        Node::And(items) | Node::Or(items) => items.iter().for_each(|x| collect_vars(x, out)),
+        Node::Cmp(_, a, b) => {
+            collect_vars(a, out);
+            collect_vars(b, out);
+        }
+        Node::Arith(first, rest) => {
+            collect_vars(first, out);
+            rest.iter().for_each(|(_, x)| collect_vars(x, out));
+        }
+    }
+}
+
+/// A string that is entirely a (finite) number, ignoring surrounding whitespace.
+fn numeric_str(s: &str) -> Option<f64> {
+    let t = s.trim();
+    let plausible = t
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'));
+    if t.is_empty() || !plausible {
+        return None; // also rejects "inf", "NaN", which Rust's parser would accept
+    }
+    t.parse::<f64>().ok().filter(|f| f.is_finite())
+}
+
+/// Number conversion for comparisons and `- * / %`: numbers, numeric strings, bools.
+fn to_number(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::Bool(b) => Some(if *b { 1.0 } else { 0.0 }),
+        Value::String(s) => numeric_str(s),
+        _ => None,
+    }
+}
+
+/// Number conversion for `+`: only real numbers and bools (numeric strings concatenate).
+fn to_add_number(v: &Value) -> Option<f64> {
+    match v {
+        Value::String(_) => None,
+        _ => to_number(v),
+    }
+}
+
+/// Integral results within ±2^53 become JSON integers; NaN/inf become null.
+fn num_value(f: f64) -> Value {
+    if !f.is_finite() {
+        Value::Null
+    } else if f.fract() == 0.0 && f.abs() <= MAX_SAFE {
+        Value::from(f as i64)
+    } else {
+        Number::from_f64(f).map_or(Value::Null, Value::Number)
+    }
+}
+
+/// String form used by `+` concatenation and `contains`.
+fn to_text(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() <= MAX_SAFE => {
+                format!("{}", f as i64)
+            }
+            _ => n.to_string(),
+        },
+        other => other.to_string(),
+    }
+}
+
+fn arith(op: ArithOp, a: &Value, b: &Value) -> Value {
+    if op == ArithOp::Add {
+        return match (to_add_number(a), to_add_number(b)) {
+            (Some(x), Some(y)) => num_value(x + y),
+            _ if a.is_string() || b.is_string() => Value::String(to_text(a) + &to_text(b)),
+            _ => Value::Null,
+        };
+    }
+    let (Some(x), Some(y)) = (to_number(a), to_number(b)) else {
+        return Value::Null;
+    };
+    match op {
+        ArithOp::Sub => num_value(x - y),
+        ArithOp::Mul => num_value(x * y),
+        _ if y == 0.0 => Value::Null,
+        ArithOp::Div => num_value(x / y),
+        _ => num_value(x % y),
+    }
+}
+
+fn loose_eq(a: &Value, b: &Value, depth: usize) -> bool {
+    match (a, b) {
+        (Value::Number(_), Value::Number(_))
+        | (Value::Number(_), Value::String(_))
+        | (Value::String(_), Value::Number(_)) => match (to_number(a), to_number(b)) {
+            (Some(x), Some(y)) => x == y,
+            _ => false,
+        },
+        (Value::String(x), Value::String(y)) => x == y,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Null, Value::Null) => true,
+        _ if depth > MAX_DEPTH => a == b,
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| loose_eq(p, q, depth + 1))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, p)| y.get(k).is_some_and(|q| loose_eq(p, q, depth + 1)))
+        }
+        _ => false,
+    }
+}
+
+fn ordering(a: &Value, b: &Value) -> Option<Ordering> {
+    match (to_number(a), to_number(b), a, b) {
+        (Some(x), Some(y), _, _) => x.partial_cmp(&y),
+        (_, _, Value::String(x), Value::String(y)) => Some(x.cmp(y)),
+        _ => None,
+    }
+}
+
+fn contains(hay: &Value, needle: &Value) -> bool {
+    match (hay, needle) {
+        (Value::String(s), Value::String(_) | Value::Number(_) | Value::Bool(_)) => {
+            s.to_lowercase().contains(&to_text(needle).to_lowercase())
+        }
+        (Value::Array(items), _) => items.iter().any(|x| loose_eq(x, needle, 0)),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn vars() -> Value {
+        json!({
+            "cart_total": 150, "name": "Ada", "empty": "", "zero": 0, "count": 2,
+            "price": "19.5", "flag": true, "tags": ["vip", "new", 3],
+            "last_event": {"payload": {"sku": "A-1"}}, "items": [{"sku": "x1"}], "f": 3.0
+        })
+    }
+
+    fn lookup(path: &str) -> Option<Value> {
+        vars()
+            .pointer(&format!("/{}", path.replace('.', "/")))
+            .cloned()
+    }
+
+    fn ev(src: &str) -> Value {
+        Expr::parse(src)
+            .unwrap_or_else(|e| panic!("{src}: {e}"))
+            .eval(&lookup)
+    }
+
+    fn t(src: &str) -> bool {
+        Expr::parse(src)
+            .unwrap_or_else(|e| panic!("{src}: {e}"))
+            .test(&lookup)
+    }
+
+    /// Every `;`-separated expression in `list` must test as `want`.
+    fn each(list: &str, want: bool) {
+        for src in list.split(';') {
+            assert_eq!(t(src), want, "{src}");
+        }
+    }
+
+    fn perr(src: &str) -> ExprError {
+        match Expr::parse(src) {
+            Err(e) => e,
+            Ok(x) => panic!("{src} parsed: {x:?}"),
+        }
+    }
+
+    #[test]
+    fn literals_and_variables() {
+        assert_eq!(ev("12"), json!(12));
+        assert_eq!(ev("3.5"), json!(3.5));
+        assert_eq!(ev("-2"), json!(-2));
+        assert_eq!(ev(r#""a\"b\\c\n\t""#), json!("a\"b\\c\n\t"));
+        assert_eq!(ev(r"'it\'s'"), json!("it's"));
+        assert_eq!(ev("TRUE"), json!(true));
+        assert_eq!(ev("False"), json!(false));
+        assert_eq!(ev("NULL"), Value::Null);
+        assert_eq!(ev("cart_total"), json!(150));
+        assert_eq!(ev("last_event.payload.sku"), json!("A-1"));
+        assert_eq!(ev("items.0.sku"), json!("x1"));
+        assert_eq!(ev("missing"), Value::Null);
+        assert_eq!(ev("missing.deep.path"), Value::Null);
+        assert_eq!(ev("  ( cart_total )  "), json!(150));
+    }
+
+    #[test]
+    fn precedence() {
+        assert_eq!(ev("1 + 2 * 3"), json!(7));
+        assert_eq!(ev("(1 + 2) * 3"), json!(9));
+        assert_eq!(ev("10 - 4 - 3"), json!(3));
+        assert_eq!(ev("2 * 3 % 4"), json!(2));
+        assert_eq!(ev("-2 * -3"), json!(6));
+        assert_eq!(ev("- -2"), json!(2));
+        each(
+            "1 + 1 == 2; not 1 == 2; !false && true; true or false and false; false or 2 > 1; \
+             cart_total > 100 and not (name == \"\")",
+            true,
+        );
+        each("(true or false) and false; not not false", false);
+    }
+
+    #[test]
+    fn logic_short_circuit_returns_bool() {
+        assert_eq!(ev("1 and 'x'"), json!(true));
+        assert_eq!(ev("0 or ''"), json!(false));
+        assert_eq!(ev("null || 5"), json!(true));
+        assert_eq!(ev("!empty"), json!(true));
+        let calls = std::cell::Cell::new(0);
+        let lk = |p: &str| {
+            calls.set(calls.get() + 1);
+            lookup(p)
+        };
+        assert!(!Expr::parse("false and x").unwrap().test(&lk));
+        assert!(Expr::parse("true or x").unwrap().test(&lk));
+        assert_eq!(calls.get(), 0);
+    }
+
+    #[test]
+    fn equality_is_loose() {
+        let yes = "cart_total == '150'; ' 150 ' == cart_total; price == 19.5; f == 3; \
+                   name == 'Ada'; flag == true; missing == null; cart_total != 151; name != null";
+        each(yes, true);
+        let no = "name == 'ada'; flag == 1; null == ''; null == 0; null == false; 'abc' == 0; \
+                  '' == 0; 'nan' == 'NaN' + 1";
+        each(no, false);
+        let e = Expr::parse("a == b").unwrap();
+        let lk = |p: &str| {
+            Some(if p == "a" {
+                json!([1, {"k": "2"}])
+            } else {
+                json!([1.0, {"k": 2}])
+            })
+        };
+        assert!(e.test(&lk));
+        let lk = |p: &str| Some(if p == "a" { json!([1, 2]) } else { json!([1]) });
+        assert!(!e.test(&lk));
+    }
+
+    #[test]
+    fn ordering_comparisons() {
+        let yes = "cart_total > 100; cart_total >= 150; cart_total <= 150; '10' > '9'; \
+                   price < 20; true > 0; 'apple' < 'banana'; 'B' < 'a'";
+        each(yes, true);
+        each(
+            "cart_total < 150; missing < 1; missing >= 1; 'abc' > 1; tags > 1",
+            false,
+        );
+    }
+
+    #[test]
+    fn contains_operator() {
+        let yes = "name contains 'ad'; name CONTAINS 'DA'; name contains ''; \
+                   'room 12' contains 12; tags contains 'vip'; tags contains '3'";
+        each(yes, true);
+        let no = "name contains 'x'; tags contains 'VIP'; tags contains null; \
+                  missing contains 'a'; name contains null; cart_total contains 1";
+        each(no, false);
+    }
+
+    #[test]
+    fn arithmetic() {
+        assert_eq!(ev("count + 1"), json!(3));
+        assert_eq!(ev("7 / 2"), json!(3.5));
+        assert_eq!(ev("6 / 2"), json!(3));
+        assert!(ev("6 / 2").is_i64());
+        assert!(ev("f * 1").is_i64());
+        assert_eq!(ev("7 % 3"), json!(1));
+        assert_eq!(ev("1 / 0"), Value::Null);
+        assert_eq!(ev("1 % 0"), Value::Null);
+        assert_eq!(ev("price * 2"), json!(39));
+        assert_eq!(ev("'5' - 2"), json!(3));
+        assert_eq!(ev("true + true"), json!(2));
+        assert_eq!(ev("missing + 1"), Value::Null);
+        assert_eq!(ev("missing - 1"), Value::Null);
+        assert_eq!(ev("'a' * 2"), Value::Null);
+        assert_eq!(ev("-name"), Value::Null);
+        assert_eq!(ev("-price"), json!(-19.5));
+        assert_eq!(ev("0.1 + 0.2"), json!(0.1 + 0.2));
+        assert_eq!(
+            ev("99999999999 * 99999999999"),
+            json!(99999999999.0f64 * 99999999999.0)
+        );
+        assert_eq!(
+            ev("9007199254740992 * 2").as_f64(),
+            Some(18014398509481984.0)
+        );
+        let huge = "9".repeat(300);
+        assert_eq!(ev(&format!("{huge} * {huge}")), Value::Null);
+    }
+
+    #[test]
+    fn plus_concatenates() {
+        assert_eq!(ev("'a' + 1"), json!("a1"));
+        assert_eq!(ev("1 + '2'"), json!("12"));
+        assert_eq!(ev("name + ' ' + count"), json!("Ada 2"));
+        assert_eq!(ev("'x' + f"), json!("x3"));
+        assert_eq!(ev("'x' + 2.5"), json!("x2.5"));
+        assert_eq!(ev("'x' + missing"), json!("x"));
+        assert_eq!(ev("'x' + true"), json!("xtrue"));
+        assert_eq!(ev("'t:' + tags"), json!("t:[\"vip\",\"new\",3]"));
+        assert_eq!(ev("null + null"), Value::Null);
+        assert_eq!(ev("tags + 1"), Value::Null);
+    }
+
+    #[test]
+    fn truthiness() {
+        for v in [json!(null), json!(false), json!(0), json!(0.0), json!("")] {
+            assert!(!truthy(&v), "{v}");
+        }
+        for v in [
+            json!(true),
+            json!(-1),
+            json!("0"),
+            json!([]),
+            json!({}),
+            json!(" "),
+        ] {
+            assert!(truthy(&v), "{v}");
+        }
+    }
+
+    #[test]
+    fn variables_in_order_without_duplicates() {
+        let e = Expr::parse("b + a.x > 1 and (c or b) and not a.x contains d").unwrap();
+        assert_eq!(e.variables(), ["b", "a.x", "c", "d"]);
+        assert!(Expr::parse("1 + 'a'").unwrap().variables().is_empty());
+    }
+
+    #[test]
+    fn parse_errors_have_positions() {
+        let e = perr("(1 + 2");
+        assert_eq!(e.message, "expected ')' but found end of input");
+        assert_eq!(e.position, 6);
+        assert_eq!(
+            e.to_string(),
+            "expected ')' but found end of input (at character 6)"
+        );
+        let e = perr("a == 1 b");
+        assert_eq!((e.position, e.message.contains("'b'")), (7, true));
+        assert_eq!(
+            perr("").message,
+            "expected an expression but found end of input"
+        );
+        assert_eq!(perr("   ").position, 3);
+        let e = perr(r#""ab\q""#);
+        assert_eq!(e.position, 3);
+        assert!(e.message.contains("invalid escape '\\q'"), "{}", e.message);
+        let e = perr("x == 'abc");
+        assert_eq!((e.position, e.message.contains("unterminated")), (5, true));
+        let e = perr("a < b < c");
+        assert_eq!(e.position, 6);
+        assert!(e.message.contains("cannot be chained"), "{}", e.message);
+        assert_eq!(perr("a == b contains c").position, 7);
+        assert_eq!(perr("1 +").position, 3);
+        assert_eq!(perr("a = 1").position, 2);
+        assert_eq!(perr("a & b").position, 2);
+        assert_eq!(perr("a.").position, 2);
+        assert_eq!(perr("a.b.").position, 4);
+        assert_eq!(perr("a # b").position, 2);
+        assert_eq!(perr("é == 1").position, 0);
+        assert_eq!(perr("'é' == é").position, 7); // positions count chars, not bytes
+        assert_eq!(perr(")").position, 0);
+        assert_eq!(perr("a startsWith 'x'").position, 2);
+        assert!(perr("a == not b").message.contains("(not x)"));
+        assert_eq!(perr("1.").position, 1);
+    }
+
+    #[test]
+    fn limits() {
+        assert!(Expr::parse(&"(".repeat(10_000)).is_err()); // too long, and too deep
+        let e = perr(&"(".repeat(4000));
+        assert!(e.message.contains("nested too deeply"), "{}", e.message);
+        assert_eq!(e.position, 64);
+        assert!(perr(&"!".repeat(4000))
+            .message
+            .contains("nested too deeply"));
+        assert!(perr(&format!("{}1", "-".repeat(4000)))
+            .message
+            .contains("too deeply"));
+        let ok = format!("{}1{}", "(".repeat(64), ")".repeat(64));
+        assert_eq!(ev(&ok), json!(1));
+        assert!(Expr::parse(&format!("{}1{}", "(".repeat(65), ")".repeat(65))).is_err());
+        assert!(t(&format!("{}true", "not ".repeat(64))));
+        let e = perr(&"1".repeat(4097));
+        assert!(e.message.contains("too long"), "{}", e.message);
+        // Long flat chains are fine and evaluate without deep recursion.
+        let chain = format!("1{}", " + 1".repeat(1000));
+        assert_eq!(ev(&chain), json!(1001));
+        let chain = format!("x{}", " or x".repeat(800));
+        assert!(!t(&chain));
+        assert_eq!(perr(&"9".repeat(400)).message, "number is too large");
+        // Worst case allowed nesting, with every node kind at every level.
+        let level = "1 or not 1 and 1 == 1 + 2 * -(";
+        let deep = format!("{}x{}", level.repeat(32), ")".repeat(32));
+        assert!(t(&deep));
+        assert!(Expr::parse(&format!("{}x{}", level.repeat(33), ")".repeat(33))).is_err());
+    }
+
+    #[test]
+    fn random_inputs_never_panic() {
+        const PIECES: &[&str] = &[
+            "a",
+            "b.c",
+            "items.0.sku",
+            "1",
+            "2.5",
+            "0",
+            "(",
+            ")",
+            "\"x\"",
+            "'y'",
+            "'",
+            "\"",
+            "\\",
+            "!",
+            "==",
+            "!=",
+            "=",
+            "<",
+            "<=",
+            ">",
+            ">=",
+            "&&",
+            "||",
+            "&",
+            "|",
+            "and",
+            "or",
+            "not",
+            "contains",
+            "+",
+            "-",
+            "*",
+            "/",
+            "%",
+            " ",
+            ".",
+            "null",
+            "true",
+            "false",
+            "name",
+            "tags",
+            "é",
+            "_",
+            "9",
+        ];
+        let values = [
+            json!(null),
+            json!(true),
+            json!(0),
+            json!(-1.5),
+            json!("12"),
+            json!("x"),
+            json!([1, "a"]),
+            json!({"k": 1}),
+            json!(u64::MAX),
+            json!(i64::MIN),
+            json!(1e300),
+        ];
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut parsed = 0;
+        for _ in 0..5000 {
+            let len = next() % 24;
+            let src: String = (0..len)
+                .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+                .collect();
+            if let Ok(e) = Expr::parse(&src) {
+                parsed += 1;
+                let _ = e.eval(&lookup);
+                let _ = e.test(&|_: &str| None);
+                let _ = e.test(&|p: &str| values.get(p.len() % values.len()).cloned());
+                let _ = e.variables();
+            }
+        }
+        assert!(parsed > 100, "only {parsed} parsed");
+    }
+}

@@ -1,0 +1,316 @@
+//! What each request form does once parsed (SPEC §3.1, §4.2-4.7), and how timers and webhook answers re-enter.
+
+use serde_json::{json, Map, Value};
+
+use super::agent::Step;
+use super::names;
+use super::nlu::extract_slot;
+use super::request::{FileInfo, Request};
+use super::session::{Frame, FrameState, Status, TimerKind};
+use super::transcript::{Body, Recipients};
+use super::turn::{Ctx, Origin};
+
+/// How a webhook call ended, as the host reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WebhookOutcome {
+    /// The server answered (any status).
+    Response { status: u16, body: String },
+    /// No answer within the step's time limit.
+    Timeout,
+    /// The call failed (DNS, connection, TLS, ...).
+    Failed(String),
+}
+
+impl Ctx<'_> {
+    pub fn handle(&mut self, request: &Request) {
+        match request {
+            Request::Launch => self.launch(),
+            Request::Text(text) => self.text(text),
+            Request::Intent { name, entities } => self.intent(name, entities),
+            Request::Event { name, data } => self.event(name, data),
+            Request::Path { kind, label } => self.path_request(kind, label.as_deref()),
+            Request::NoReply => self.no_reply(),
+            Request::File(info) => self.file(info),
+        }
+        self.run();
+        self.flush_raised();
+    }
+
+    fn launch(&mut self) {
+        self.s.timers.retain(|t| matches!(t.kind, TimerKind::Event { .. }));
+        self.s.stack.clear();
+        self.s.pending_webhook = None;
+        self.s.status = Status::Active;
+        let sessions = self.s.variables.get("sessions").and_then(Value::as_u64).unwrap_or(0);
+        self.s.variables.insert("sessions".into(), json!(sessions + 1));
+        self.s.transcript.system(self.now, "session_started", "The conversation started");
+        // WELCOME first (seed 001), then a start trigger, then the start flow.
+        if self.dispatch_event("WELCOME", Value::Null, Origin::Launch) {
+            return;
+        }
+        if let Some(command) = self.p.global.start {
+            self.apply(super::dispatch::Found { command, level: None }, &Value::Null);
+            return;
+        }
+        self.start_flow();
+    }
+
+    fn start_flow(&mut self) {
+        let flow = self.p.agent.start.clone();
+        let step = self.p.flow(&flow).map(|f| f.start.clone());
+        self.s.stack.clear();
+        self.s.stack.push(Frame { flow: flow.clone(), step, state: FrameState::Ready, no_matches: 0, no_replies: 0 });
+        self.s.status = Status::Active;
+        self.flow_trace(&flow);
+    }
+
+    fn text(&mut self, text: &str) {
+        self.s.variables.insert("last_utterance".into(), Value::String(text.to_string()));
+        let limit = self.p.agent.settings.max_input_length;
+        let length = text.chars().count();
+        if length > limit {
+            if !self.raise("lengthLimit", json!({ "length": length, "limit": limit })) {
+                self.say_text(format!("Your message is too long ({length} characters; the limit is {limit}). Please shorten it."), None);
+            }
+            return;
+        }
+        if let Some((flow, step)) = self.listening() {
+            if self.text_at_step(&flow, &step, text) {
+                return;
+            }
+        }
+        let p = self.p;
+        if let Some(m) = p.matcher.classify(text) {
+            let slots: Map<String, Value> = m.slots.into_iter().collect();
+            if self.dispatch_intent(&m.intent, &slots, m.confidence) {
+                return;
+            }
+        }
+        if self.s.stack.is_empty() {
+            // Typed text after the end (or before a launch) starts the conversation again, as Voiceflow does.
+            self.s.transcript.system(self.now, "session_started", "The conversation started");
+            self.start_flow();
+            return;
+        }
+        self.no_match(text);
+    }
+
+    /// Typed text at a listening step: a button label, a button's intent, or a capture. True when consumed.
+    fn text_at_step(&mut self, flow: &str, step: &str, text: &str) -> bool {
+        let p = self.p;
+        let wanted = text.trim();
+        let buttons = self.buttons_of(flow, step);
+        for (i, b) in buttons.iter().enumerate() {
+            if b.label.render(self).trim().eq_ignore_ascii_case(wanted) {
+                self.press(i, b);
+                return true;
+            }
+        }
+        let intents: Vec<&str> = buttons.iter().filter_map(|b| b.intent.as_deref()).collect();
+        if !intents.is_empty() {
+            if let Some(m) = p.matcher.classify_among(text, &intents) {
+                if let Some(i) = buttons.iter().position(|b| b.intent.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&m.intent))) {
+                    self.s.variables.insert("intent_confidence".into(), json!(m.confidence));
+                    for (slot, value) in m.slots {
+                        self.set_var(&slot, value);
+                    }
+                    self.press(i, buttons[i]);
+                    return true;
+                }
+            }
+        }
+        if let Some(Step::Capture { variable, slot, next, .. }) = p.step(flow, step) {
+            let value = match slot {
+                None => Some(Value::String(text.to_string())),
+                Some(s) => p.slot_types.get(s).and_then(|t| extract_slot(t, text)),
+            };
+            if let Some(value) = value {
+                self.path("capture");
+                self.set_var(variable, value);
+                self.set_next(next.clone());
+                return true;
+            }
+        }
+        false
+    }
+
+    fn intent(&mut self, name: &str, entities: &Map<String, Value>) {
+        if let Some((flow, step)) = self.listening() {
+            let buttons = self.buttons_of(&flow, &step);
+            if let Some(i) = buttons.iter().position(|b| b.intent.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name))) {
+                self.press(i, buttons[i]);
+                return;
+            }
+        }
+        if !self.dispatch_intent(name, entities, 1.0) {
+            self.no_match(name);
+        }
+    }
+
+    fn event(&mut self, name: &str, data: &Value) {
+        // The waiting step's own choices come first: a button that sends this event is pressed.
+        if let Some((flow, step)) = self.listening() {
+            let buttons = self.buttons_of(&flow, &step);
+            let key = names::key(name);
+            if let Some(i) = buttons.iter().position(|b| b.event.as_deref().is_some_and(|e| names::key(e) == key)) {
+                self.path(&format!("choice:{}", i + 1));
+            }
+        }
+        self.dispatch_event(name, data.clone(), Origin::Client);
+    }
+
+    fn path_request(&mut self, kind: &str, label: Option<&str>) {
+        if let Some(label) = label {
+            self.s.variables.insert("last_utterance".into(), Value::String(label.to_string()));
+        }
+        let Some((flow, step)) = self.listening() else {
+            self.debug("path", format!("no step is waiting for '{kind}': ignored"));
+            return;
+        };
+        let p = self.p;
+        if let Some(Step::Custom { paths, .. }) = p.step(&flow, &step) {
+            if let Some(next) = paths.get(kind) {
+                let i = paths.keys().position(|k| k == kind).unwrap_or(0);
+                self.path(&format!("choice:{}", i + 1));
+                self.set_next(Some(next.clone()));
+                return;
+            }
+        }
+        let buttons = self.buttons_of(&flow, &step);
+        for (i, b) in buttons.iter().enumerate() {
+            if super::steps::button_path(&flow, &step, i) == kind {
+                self.press(i, b);
+                return;
+            }
+        }
+        self.no_match(label.unwrap_or(kind));
+    }
+
+    fn file(&mut self, info: &FileInfo) {
+        let limit = self.p.agent.settings.max_file_bytes;
+        let data = serde_json::to_value(info).unwrap_or(Value::Null);
+        if info.size > limit {
+            if !self.raise("fileTooBigEvent", data) {
+                self.say_text(format!("“{}” is too large ({}); files up to {} are accepted.", info.name, bytes(info.size), bytes(limit)), None);
+            }
+        } else if !self.raise("fileEvent", data) {
+            self.say_text(format!("Thanks, I received “{}”.", info.name), None);
+        }
+    }
+
+    /// Fire every timer due at `now`, in time order.
+    pub fn fire_due(&mut self) {
+        loop {
+            let due = self.s.timers.iter().enumerate().filter(|(_, t)| t.at <= self.now).min_by_key(|(_, t)| (t.at, t.id)).map(|(i, _)| i);
+            let Some(i) = due else { return };
+            let timer = self.s.timers.remove(i);
+            match timer.kind {
+                TimerKind::NoReply { flow, step } => {
+                    if self.listening() == Some((flow, step)) {
+                        self.no_reply();
+                    }
+                }
+                TimerKind::Resume { flow, step } => {
+                    if let Some(frame) = self.s.stack.iter_mut().rev().find(|f| f.state == FrameState::Paused && f.flow == flow && f.step == step) {
+                        frame.state = FrameState::Ready;
+                    }
+                }
+                TimerKind::Event { name, data } => {
+                    let raw = json!({ "type": "event", "payload": { "event": { "name": name, "data": data } } });
+                    self.s.variables.insert("last_event".into(), raw.clone());
+                    self.s.transcript.push(super::transcript::SYSTEM, self.now, Recipients::Agents, Body::Custom { content: raw });
+                    self.depth = 0;
+                    self.dispatch_event(&name, data, Origin::Scheduled);
+                }
+            }
+            self.run();
+            self.flush_raised();
+        }
+    }
+
+    /// A webhook answer comes back (SPEC §2.3 `webhook`, §4.5 `followupEvent`, §4.6 `timeLimit`).
+    pub fn webhook_done(&mut self, id: u64, outcome: WebhookOutcome) {
+        let Some(pending) = self.s.pending_webhook.clone().filter(|w| w.id == id) else {
+            self.debug("webhook", format!("webhook answer {id} is not awaited (the conversation moved on): ignored"));
+            return;
+        };
+        self.s.pending_webhook = None;
+        let p = self.p;
+        let Some(Step::Webhook { assign, next, on_error, url, .. }) = p.step(&pending.flow, &pending.step) else { return };
+        let Some(level) = self.s.stack.iter().rposition(|f| f.state == FrameState::Webhook && f.flow == pending.flow) else {
+            return;
+        };
+        self.depth = pending.chain_depth;
+        let resume = |ctx: &mut Ctx, to: Option<String>| {
+            if let Some(frame) = ctx.s.stack.get_mut(level) {
+                frame.step = to;
+                frame.state = FrameState::Ready;
+            }
+        };
+        let answer = match outcome {
+            WebhookOutcome::Response { status, body } if (200..300).contains(&status) => {
+                if body.trim().is_empty() {
+                    Ok(Value::Null)
+                } else {
+                    serde_json::from_str::<Value>(&body).map_err(|e| format!("the answer is not JSON: {e}"))
+                }
+            }
+            WebhookOutcome::Response { status, .. } => Err(format!("the server answered HTTP {status}")),
+            WebhookOutcome::Failed(m) => Err(m),
+            WebhookOutcome::Timeout => {
+                resume(self, on_error.clone().or_else(|| next.clone()));
+                let limit = self.p.agent.settings.turn_time_limit_ms;
+                if !self.raise("timeLimit", json!({ "url": url.source(), "limit": limit })) {
+                    self.say_text("Sorry, that took too long. Please try again.".into(), None);
+                }
+                return self.settle();
+            }
+        };
+        match answer {
+            Ok(body) => {
+                for (var, path) in assign {
+                    let v = super::template::walk(&body, path).cloned().unwrap_or(Value::Null);
+                    self.set_var(var, v);
+                }
+                if let Some(vars) = body.get("variables").and_then(Value::as_object) {
+                    for (k, v) in vars {
+                        if super::template::is_identifier(k) {
+                            self.set_var(k, v.clone());
+                        }
+                    }
+                }
+                resume(self, next.clone());
+                let follow = body.get("followupEvent").or_else(|| body.get("followupEventInput"));
+                if let Some(f) = follow {
+                    match f.get("name").and_then(Value::as_str) {
+                        Some(name) if names::check_name(name).is_ok() && names::system_event(name).is_none() => {
+                            let data = f.get("data").or_else(|| f.get("parameters")).cloned().unwrap_or(Value::Null);
+                            self.dispatch_event(name, data, Origin::FollowUp);
+                        }
+                        _ => self.debug("webhook", "the answer's followupEvent has no valid event name: ignored"),
+                    }
+                }
+            }
+            Err(message) => {
+                self.debug("webhook", format!("webhook failed: {message}"));
+                resume(self, on_error.clone().or_else(|| next.clone()));
+            }
+        }
+        self.settle();
+    }
+
+    fn settle(&mut self) {
+        self.run();
+        self.flush_raised();
+    }
+}
+
+fn bytes(n: u64) -> String {
+    if n >= 1024 * 1024 {
+        format!("{:.1} MB", n as f64 / (1024.0 * 1024.0))
+    } else if n >= 1024 {
+        format!("{:.1} KB", n as f64 / 1024.0)
+    } else {
+        format!("{n} bytes")
+    }
+}

@@ -1,0 +1,185 @@
+//! The event-dispatch engine: pure, sans-I/O Rust.
+//!
+//! A turn is `(session, request, now) -> (session', traces, effects)`: [`Engine::interact`] takes the session by
+//! `&mut`, the request, and the time as an argument, and returns the [`Turn`]'s traces (Voiceflow's wire format)
+//! and [`Effect`]s the host performs (a webhook call, a wake-up for the next timer). The answers come back in as
+//! calls ([`Engine::webhook_result`], [`Engine::advance`]). No clock, no network, no randomness, no browser: this
+//! module names none of them, so the same engine runs in the widget, the CLI and the server.
+//!
+//! A request is parsed and checked before the session is touched; once a turn starts it always completes, and
+//! what went wrong in the conversation (nothing matched, an unhandled event, a loop) comes back as traces.
+
+mod agent;
+mod dispatch;
+mod error;
+pub mod expr;
+mod handle;
+pub mod names;
+pub mod nlu;
+mod program;
+mod request;
+mod session;
+mod steps;
+pub mod template;
+mod trace;
+pub mod transcript;
+mod turn;
+
+pub use agent::{Agent, Mode, Settings, Step};
+pub use error::{AgentError, RequestError, StateError, ValidationError};
+pub use handle::WebhookOutcome;
+pub use program::Program;
+pub use request::{Config, Envelope, FileInfo, Request, MAX_REQUEST_BYTES};
+pub use session::{Frame, FrameState, Session, Status, Timer, TimerKind, STATE_VERSION};
+pub use trace::{Button, CardPayload, CarouselPayload, ChoicePayload, TextPayload, Trace, TraceKind, VisualPayload};
+pub use transcript::{Body, Entry, Recipients, Transcript};
+pub use turn::{Effect, Turn};
+
+use serde_json::{json, Value};
+
+use turn::Ctx;
+
+/// A loaded agent, ready to run any number of sessions. Immutable and cheap to share.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    program: Program,
+}
+
+impl Engine {
+    /// Load and validate an agent file.
+    pub fn from_json(src: &str) -> Result<Engine, AgentError> {
+        Program::from_json(src).map(|program| Engine { program })
+    }
+
+    pub fn from_agent(agent: Agent) -> Result<Engine, AgentError> {
+        Program::compile(agent).map(|program| Engine { program })
+    }
+
+    pub fn program(&self) -> &Program {
+        &self.program
+    }
+
+    pub fn name(&self) -> &str {
+        &self.program.agent.name
+    }
+
+    /// A new session with the agent's variables at their defaults. Nothing runs until a request (usually a launch).
+    pub fn new_session(&self, user_id: &str) -> Session {
+        let mut s = Session::new(&self.program.agent.name, user_id);
+        s.variables = self.program.agent.variables.clone();
+        for name in ["last_event", "last_utterance", "last_response", "intent_confidence", "timestamp"] {
+            s.variables.entry(name.to_string()).or_insert(Value::Null);
+        }
+        s.variables.insert("user_id".into(), json!(user_id));
+        s.variables.entry("sessions".into()).or_insert(json!(0));
+        s
+    }
+
+    /// Restore a saved session for this agent. A stack pointing at flows or steps this agent no longer has is
+    /// dropped (variables and transcript are kept), so an agent update never strands a user.
+    pub fn restore(&self, src: &str) -> Result<Session, StateError> {
+        let mut s = Session::from_json(src)?;
+        if s.agent != self.program.agent.name {
+            return Err(StateError::OtherAgent { found: s.agent, expected: self.program.agent.name.clone() });
+        }
+        let valid = s.stack.iter().all(|f| match &f.step {
+            Some(step) => self.program.step(&f.flow, step).is_some(),
+            None => self.program.flow(&f.flow).is_some(),
+        });
+        if !valid {
+            s.stack.clear();
+            s.status = Status::Ended;
+            s.pending_webhook = None;
+            s.timers.retain(|t| matches!(t.kind, TimerKind::Event { .. }));
+        }
+        Ok(s)
+    }
+
+    /// Run one turn. On `Err` the session is unchanged.
+    pub fn interact(&self, session: &mut Session, envelope: &Envelope, now_ms: u64) -> Result<Turn, RequestError> {
+        let settings = &self.program.agent.settings;
+        if let Request::Event { name, data } = &envelope.request {
+            let size = serde_json::to_string(data).map_or(0, |s| s.len());
+            if size > settings.max_event_data_bytes {
+                return Err(RequestError::new(
+                    "payload_too_large",
+                    format!("event data is {size} bytes; the limit is {} (settings.maxEventDataBytes)", settings.max_event_data_bytes),
+                ));
+            }
+            if let Some(types) = self.program.event_types.get(&names::key(name)) {
+                program::check_event_data(types, data)
+                    .map_err(|m| RequestError::new("invalid_event_data", format!("event '{name}': {m}")))?;
+            }
+        }
+        let mut ctx = Ctx::new(&self.program, session, now_ms, &envelope.config);
+        if let Some(id) = &envelope.custom_id {
+            if !ctx.s.remember_custom_id(id) {
+                ctx.debug("dedupe", format!("custom_id '{id}' was already handled: ignored"));
+                return Ok(ctx.finish());
+            }
+        }
+        ctx.fire_due();
+        ctx.steps = 0;
+        ctx.halted = false;
+        for (k, v) in &envelope.variables {
+            if template::is_identifier(k) {
+                ctx.set_var(k, v.clone());
+            }
+        }
+        ctx.s.variables.insert("last_event".into(), envelope.raw.clone());
+        ctx.s.variables.insert("timestamp".into(), json!(now_ms / 1000));
+        if envelope.request != Request::NoReply {
+            ctx.s.timers.retain(|t| !matches!(t.kind, TimerKind::NoReply { .. }));
+        }
+        if envelope.request.is_user_message() {
+            ctx.s.timers.retain(|t| !t.cancel_on_user_message);
+        }
+        record_request(&mut ctx, envelope);
+        ctx.handle(&envelope.request);
+        ctx.s.turns += 1;
+        Ok(ctx.finish())
+    }
+
+    /// Parse a Dialog API body and run it.
+    pub fn interact_json(&self, session: &mut Session, body: &str, now_ms: u64) -> Result<Turn, RequestError> {
+        let envelope = Envelope::from_json(body)?;
+        self.interact(session, &envelope, now_ms)
+    }
+
+    /// Fire the timers due at `now_ms` (no-reply, delays, scheduled events).
+    pub fn advance(&self, session: &mut Session, now_ms: u64, config: &Config) -> Turn {
+        let mut ctx = Ctx::new(&self.program, session, now_ms, config);
+        ctx.fire_due();
+        ctx.finish()
+    }
+
+    /// Hand back the outcome of a [`Effect::Webhook`].
+    pub fn webhook_result(&self, session: &mut Session, id: u64, outcome: WebhookOutcome, now_ms: u64, config: &Config) -> Turn {
+        let mut ctx = Ctx::new(&self.program, session, now_ms, config);
+        ctx.webhook_done(id, outcome);
+        ctx.finish()
+    }
+}
+
+/// Append what the user or page sent to the transcript.
+fn record_request(ctx: &mut Ctx, envelope: &Envelope) {
+    let user = ctx.s.user_id.clone();
+    let now = ctx.now;
+    let entry = match &envelope.request {
+        Request::Text(t) => ctx.s.transcript.push(&user, now, Recipients::All, Body::Message { text: t.clone() }),
+        Request::Path { label: Some(label), .. } => {
+            ctx.s.transcript.push(&user, now, Recipients::All, Body::Message { text: label.clone() })
+        }
+        Request::Intent { name, .. } => {
+            let text = envelope.raw.pointer("/payload/query").and_then(Value::as_str).filter(|q| !q.is_empty());
+            let body = Body::Message { text: text.unwrap_or(name).to_string() };
+            ctx.s.transcript.push(&user, now, Recipients::All, body)
+        }
+        Request::Event { .. } | Request::Path { label: None, .. } => {
+            ctx.s.transcript.push(&user, now, Recipients::Agents, Body::Custom { content: envelope.raw.clone() })
+        }
+        Request::File(info) => ctx.s.transcript.push(&user, now, Recipients::All, Body::File(info.clone())),
+        Request::Launch | Request::NoReply => return,
+    };
+    entry.custom_id = envelope.custom_id.clone();
+}

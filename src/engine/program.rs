@@ -1,0 +1,505 @@
+//! The compiled agent: validated, with trigger lookup tables and the intent matcher built once.
+//!
+//! The dispatcher only sees this model: flows of steps, and *commands* (triggers) that live either on the base
+//! (global) or on a flow (local, active while that flow is on the stack), each with a mode `jump` or `push`.
+//! That is the shape of a Voiceflow compiled program (diagrams of nodes, frame commands), so an importer for
+//! those programs can target it without touching the dispatcher.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::Value;
+
+use super::agent::{Agent, ButtonDef, DataType, Flow, Mode, Scope, Step, TriggerDef};
+use super::error::{AgentError, ValidationError};
+use super::names::{self, EventPattern};
+use super::nlu::{self, IntentSpec, Matcher, SlotType};
+use super::template::is_identifier;
+
+/// A trigger after validation.
+#[derive(Debug, Clone)]
+pub struct Command {
+    pub on: On,
+    pub flow: String,
+    pub step: String,
+    pub mode: Mode,
+    /// (data path or slot name, variable).
+    pub mappings: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum On {
+    Event(EventPattern),
+    Intent(String),
+    Start,
+}
+
+/// Lookup tables for the commands of one stack level (the base, or one flow).
+#[derive(Debug, Clone, Default)]
+pub struct CommandTable {
+    pub exact: HashMap<String, usize>,
+    pub namespace: HashMap<String, usize>,
+    pub any: Option<usize>,
+    pub intents: HashMap<String, usize>,
+    pub start: Option<usize>,
+}
+
+impl CommandTable {
+    fn add(&mut self, on: &On, index: usize) {
+        // The first trigger written for a key wins; later duplicates are reported by validation.
+        match on {
+            On::Event(EventPattern::Exact(k)) => {
+                self.exact.entry(k.clone()).or_insert(index);
+            }
+            On::Event(EventPattern::Namespace(k)) => {
+                self.namespace.entry(k.clone()).or_insert(index);
+            }
+            On::Event(EventPattern::Any) => {
+                self.any.get_or_insert(index);
+            }
+            On::Intent(k) => {
+                self.intents.entry(k.clone()).or_insert(index);
+            }
+            On::Start => {
+                self.start.get_or_insert(index);
+            }
+        }
+    }
+}
+
+/// A validated, ready-to-run agent.
+#[derive(Debug, Clone)]
+pub struct Program {
+    pub agent: Agent,
+    pub commands: Vec<Command>,
+    pub global: CommandTable,
+    pub local: HashMap<String, CommandTable>,
+    /// Event key to the intent (key) that lists it in `events`.
+    pub intent_events: HashMap<String, String>,
+    /// Event key to its declared data types.
+    pub event_types: HashMap<String, BTreeMap<String, DataType>>,
+    pub matcher: Matcher,
+    /// Capture slot references (`intent.slot`, `@number`, ...) to their types.
+    pub slot_types: HashMap<String, SlotType>,
+}
+
+impl Program {
+    /// Parse and validate an agent file. Shape errors stop at the first (with its path); meaning errors are all
+    /// reported.
+    pub fn from_json(src: &str) -> Result<Program, AgentError> {
+        let de = &mut serde_json::Deserializer::from_str(src);
+        let agent: Agent = serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            let path = if path == "." { String::new() } else { path };
+            AgentError { errors: vec![ValidationError { path, message: e.into_inner().to_string() }] }
+        })?;
+        Program::compile(agent)
+    }
+
+    pub fn compile(agent: Agent) -> Result<Program, AgentError> {
+        let mut v = Validator::default();
+        v.check_agent(&agent);
+        let matcher = v.build_matcher(&agent);
+        let mut slot_types = v.slot_types.clone();
+        for (k, t) in [("@number", SlotType::Number), ("@email", SlotType::Email), ("@any", SlotType::Any)] {
+            slot_types.insert(k.to_string(), t);
+        }
+        if !v.errors.is_empty() {
+            return Err(AgentError { errors: v.errors });
+        }
+        let Some(matcher) = matcher else {
+            return Err(AgentError { errors: vec![ValidationError { path: "intents".into(), message: "invalid".into() }] });
+        };
+        let mut global = CommandTable::default();
+        let mut local: HashMap<String, CommandTable> = HashMap::new();
+        for (i, (cmd, owner)) in v.commands.iter().enumerate() {
+            match owner {
+                None => global.add(&cmd.on, i),
+                Some(flow) => local.entry(flow.clone()).or_default().add(&cmd.on, i),
+            }
+        }
+        let mut intent_events = HashMap::new();
+        for intent in &agent.intents {
+            for e in &intent.events {
+                intent_events.entry(names::key(e)).or_insert_with(|| names::key(&intent.name));
+            }
+        }
+        let event_types = agent.events.iter().map(|e| (names::key(&e.name), e.data.clone())).collect();
+        Ok(Program {
+            commands: v.commands.into_iter().map(|(c, _)| c).collect(),
+            global,
+            local,
+            intent_events,
+            event_types,
+            matcher,
+            slot_types,
+            agent,
+        })
+    }
+
+    pub fn flow(&self, name: &str) -> Option<&Flow> {
+        self.agent.flows.get(name)
+    }
+
+    pub fn step(&self, flow: &str, step: &str) -> Option<&Step> {
+        self.agent.flows.get(flow)?.steps.get(step)
+    }
+}
+
+#[derive(Default)]
+struct Validator {
+    errors: Vec<ValidationError>,
+    commands: Vec<(Command, Option<String>)>,
+    slot_types: HashMap<String, SlotType>,
+}
+
+impl Validator {
+    fn err(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.errors.push(ValidationError { path: path.into(), message: message.into() });
+    }
+
+    fn name(&mut self, path: &str, name: &str) -> bool {
+        match names::check_name(name) {
+            Ok(()) => true,
+            Err(e) => {
+                self.err(path, e.to_string());
+                false
+            }
+        }
+    }
+
+    fn check_agent(&mut self, a: &Agent) {
+        self.name("name", &a.name);
+        if !a.flows.contains_key(&a.start) {
+            self.err("start", format!("unknown flow '{}'", a.start));
+        }
+        self.check_settings(a);
+        for k in a.variables.keys() {
+            if !is_identifier(k) {
+                self.err(format!("variables.{k}"), "a variable name is a letter or _ then letters, digits or _");
+            }
+        }
+        let mut seen = HashMap::new();
+        for (i, e) in a.events.iter().enumerate() {
+            let path = format!("events[{i}].name");
+            if self.name(&path, &e.name) {
+                if let Some(sys) = names::system_event(&e.name) {
+                    self.err(&path, format!("'{sys}' is a system event; handle it with a trigger instead of declaring it"));
+                }
+                if let Some(j) = seen.insert(names::key(&e.name), i) {
+                    self.err(&path, format!("'{}' is already declared at events[{j}]", e.name));
+                }
+            }
+        }
+        let mut seen = HashMap::new();
+        for (i, intent) in a.intents.iter().enumerate() {
+            let path = format!("intents[{i}]");
+            if self.name(&format!("{path}.name"), &intent.name) {
+                if let Some(j) = seen.insert(names::key(&intent.name), i) {
+                    self.err(format!("{path}.name"), format!("'{}' is already declared at intents[{j}]", intent.name));
+                }
+            }
+            for (s, spec) in &intent.slots {
+                if !is_identifier(s) {
+                    self.err(format!("{path}.slots.{s}"), "a slot name is a letter or _ then letters, digits or _");
+                }
+                match nlu::parse_slot_type(spec) {
+                    Ok(t) => {
+                        self.slot_types.insert(format!("{}.{s}", intent.name), t);
+                    }
+                    Err(m) => self.err(format!("{path}.slots.{s}"), m),
+                }
+            }
+            for (j, e) in intent.events.iter().enumerate() {
+                self.name(&format!("{path}.events[{j}]"), e);
+            }
+        }
+        for (i, t) in a.triggers.iter().enumerate() {
+            self.check_trigger(a, &format!("triggers[{i}]"), t, None);
+        }
+        for (fname, flow) in &a.flows {
+            self.check_flow(a, fname, flow);
+        }
+    }
+
+    fn check_settings(&mut self, a: &Agent) {
+        let s = &a.settings;
+        if !(1..=64).contains(&s.max_chain_depth) {
+            self.err("settings.maxChainDepth", "must be from 1 to 64");
+        }
+        if !(1..=100_000).contains(&s.max_steps_per_turn) {
+            self.err("settings.maxStepsPerTurn", "must be from 1 to 100000");
+        }
+        if s.max_input_length == 0 {
+            self.err("settings.maxInputLength", "must be at least 1");
+        }
+        if !(0.0..=1.0).contains(&s.intent_confidence) {
+            self.err("settings.intentConfidence", "must be from 0 to 1");
+        }
+        if s.session_data_soft_limit > s.session_data_hard_limit {
+            self.err("settings.sessionDataSoftLimit", "must not be above settings.sessionDataHardLimit");
+        }
+        if s.turn_time_limit_ms == 0 {
+            self.err("settings.turnTimeLimitMs", "must be at least 1");
+        }
+    }
+
+    fn build_matcher(&mut self, a: &Agent) -> Option<Matcher> {
+        let specs: Vec<IntentSpec> = a
+            .intents
+            .iter()
+            .map(|i| IntentSpec {
+                name: i.name.clone(),
+                utterances: i.utterances.clone(),
+                slots: i.slots.iter().filter_map(|(k, v)| Some((k.clone(), nlu::parse_slot_type(v).ok()?))).collect(),
+            })
+            .collect();
+        match Matcher::new(&specs, a.settings.intent_confidence) {
+            Ok(m) => Some(m),
+            Err(m) => {
+                self.err("intents", m);
+                None
+            }
+        }
+    }
+
+    fn check_trigger(&mut self, a: &Agent, path: &str, t: &TriggerDef, owner: Option<&str>) {
+        let kinds = usize::from(t.event.is_some()) + usize::from(t.intent.is_some()) + usize::from(t.start);
+        if kinds != 1 {
+            self.err(path, "a trigger needs exactly one of 'event', 'intent' or 'start'");
+            return;
+        }
+        let on = if let Some(e) = &t.event {
+            match EventPattern::parse(e) {
+                Ok(p) => On::Event(p),
+                Err(err) => return self.err(format!("{path}.event"), err.to_string()),
+            }
+        } else if let Some(i) = &t.intent {
+            if !a.intents.iter().any(|d| d.name.eq_ignore_ascii_case(i)) {
+                return self.err(format!("{path}.intent"), format!("unknown intent '{i}'"));
+            }
+            On::Intent(names::key(i))
+        } else {
+            On::Start
+        };
+        let Some(flow) = t.flow.as_deref().or(owner) else {
+            return self.err(path, "a trigger needs a 'flow'");
+        };
+        let Some(target) = a.flows.get(flow) else {
+            return self.err(format!("{path}.flow"), format!("unknown flow '{flow}'"));
+        };
+        let step = t.step.clone().unwrap_or_else(|| target.start.clone());
+        if !target.steps.contains_key(&step) {
+            return self.err(format!("{path}.step"), format!("unknown step '{step}' in flow '{flow}'"));
+        }
+        for (k, var) in &t.mappings {
+            if !is_identifier(var) {
+                self.err(format!("{path}.mappings.{k}"), format!("'{var}' is not a variable name"));
+            }
+        }
+        let scope = t.scope.unwrap_or(if owner.is_some() { Scope::Local } else { Scope::Global });
+        let owner = match scope {
+            Scope::Global => None,
+            Scope::Local => Some(owner.unwrap_or(flow).to_string()),
+        };
+        let mappings = t.mappings.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let cmd = Command { on, flow: flow.to_string(), step, mode: t.mode, mappings };
+        self.commands.push((cmd, owner));
+    }
+
+    fn check_flow(&mut self, a: &Agent, fname: &str, flow: &Flow) {
+        let base = format!("flows.{fname}");
+        if let Err(e) = names::check_name(fname) {
+            self.err(&base, format!("bad flow name: {e}"));
+        }
+        if !flow.steps.contains_key(&flow.start) {
+            self.err(format!("{base}.start"), format!("unknown step '{}'", flow.start));
+        }
+        for (i, t) in flow.triggers.iter().enumerate() {
+            self.check_trigger(a, &format!("{base}.triggers[{i}]"), t, Some(fname));
+        }
+        for (sname, step) in &flow.steps {
+            let path = format!("{base}.steps.{sname}");
+            if let Err(e) = names::check_name(sname) {
+                self.err(&path, format!("bad step id: {e}"));
+            }
+            for (key, target) in step.local_refs() {
+                if !flow.steps.contains_key(&target) {
+                    self.err(format!("{path}.{key}"), format!("unknown step '{target}'"));
+                }
+            }
+            self.check_step(a, fname, flow, &path, step);
+        }
+    }
+
+    fn check_step(&mut self, a: &Agent, fname: &str, flow: &Flow, path: &str, step: &Step) {
+        match step {
+            Step::Choice { buttons, no_reply, .. } => {
+                if buttons.is_empty() {
+                    self.err(format!("{path}.buttons"), "a choice needs at least one button");
+                }
+                self.check_buttons(a, &format!("{path}.buttons"), buttons);
+                self.check_no_reply(path, no_reply);
+            }
+            Step::Card { buttons, no_reply, .. } => {
+                self.check_buttons(a, &format!("{path}.buttons"), buttons);
+                self.check_no_reply(path, no_reply);
+            }
+            Step::Carousel { cards, layout, no_reply, .. } => {
+                if cards.is_empty() {
+                    self.err(format!("{path}.cards"), "a carousel needs at least one card");
+                }
+                if let Some(l) = layout {
+                    if l != "Carousel" && l != "List" {
+                        self.err(format!("{path}.layout"), "must be 'Carousel' or 'List'");
+                    }
+                }
+                for (i, c) in cards.iter().enumerate() {
+                    self.check_buttons(a, &format!("{path}.cards[{i}].buttons"), &c.buttons);
+                }
+                self.check_no_reply(path, no_reply);
+            }
+            Step::Capture { variable, slot, no_reply, .. } => {
+                if !is_identifier(variable) {
+                    self.err(format!("{path}.variable"), format!("'{variable}' is not a variable name"));
+                }
+                if let Some(s) = slot {
+                    let known = matches!(s.as_str(), "@number" | "@email" | "@any") || self.slot_types.contains_key(s);
+                    if !known {
+                        self.err(format!("{path}.slot"), format!("unknown slot '{s}': use intent.slot, @number, @email or @any"));
+                    }
+                }
+                self.check_no_reply(path, no_reply);
+            }
+            Step::Set { set, .. } => {
+                for k in set.keys() {
+                    if !is_identifier(k) {
+                        self.err(format!("{path}.set.{k}"), format!("'{k}' is not a variable name"));
+                    }
+                }
+            }
+            Step::Goto { flow: to_flow, step: to_step } => {
+                self.check_jump(a, fname, flow, path, to_flow.as_deref(), to_step.as_deref(), true);
+            }
+            Step::Call { flow: to_flow, step: to_step, .. } => {
+                self.check_jump(a, fname, flow, path, Some(to_flow), to_step.as_deref(), false);
+            }
+            Step::Delay { ms, .. } => {
+                if *ms > 7 * 24 * 3600 * 1000 {
+                    self.err(format!("{path}.ms"), "a delay is at most 7 days");
+                }
+            }
+            Step::Emit { event, after, at, .. } => {
+                if self.name(&format!("{path}.event"), event) {
+                    if let Some(sys) = names::system_event(event) {
+                        self.err(format!("{path}.event"), format!("'{sys}' is a system event; only the engine raises it"));
+                    }
+                }
+                if after.is_some() && at.is_some() {
+                    self.err(path, "an emit takes 'after' or 'at', not both");
+                }
+            }
+            Step::Custom { name, paths, default_path, .. } => {
+                self.name(&format!("{path}.name"), name);
+                for k in paths.keys() {
+                    if k.is_empty() || k.len() > 100 {
+                        self.err(format!("{path}.paths"), "a path name is 1 to 100 characters");
+                    }
+                }
+                if let Some(d) = default_path {
+                    if !paths.contains_key(d) {
+                        self.err(format!("{path}.defaultPath"), format!("'{d}' is not one of the paths"));
+                    }
+                }
+            }
+            Step::Webhook { url, method, assign, .. } => {
+                let src = url.source();
+                if !(src.starts_with("https://") || src.starts_with("http://") || src.starts_with('{')) {
+                    self.err(format!("{path}.url"), "a webhook url starts with https:// or http://");
+                }
+                if !matches!(method.to_ascii_uppercase().as_str(), "GET" | "POST" | "PUT" | "PATCH" | "DELETE") {
+                    self.err(format!("{path}.method"), format!("'{method}' is not GET, POST, PUT, PATCH or DELETE"));
+                }
+                for k in assign.keys() {
+                    if !is_identifier(k) {
+                        self.err(format!("{path}.assign.{k}"), format!("'{k}' is not a variable name"));
+                    }
+                }
+            }
+            Step::Text { .. } | Step::Image { .. } | Step::Condition { .. } | Step::End {} => {}
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn check_jump(&mut self, a: &Agent, fname: &str, flow: &Flow, path: &str, to_flow: Option<&str>, to_step: Option<&str>, goto: bool) {
+        if goto && to_flow.is_none() && to_step.is_none() {
+            return self.err(path, "a goto needs a 'flow', a 'step' or both");
+        }
+        let (target_name, target) = match to_flow {
+            Some(f) => match a.flows.get(f) {
+                Some(t) => (f, t),
+                None => return self.err(format!("{path}.flow"), format!("unknown flow '{f}'")),
+            },
+            None => (fname, flow),
+        };
+        if let Some(s) = to_step {
+            if !target.steps.contains_key(s) {
+                self.err(format!("{path}.step"), format!("unknown step '{s}' in flow '{target_name}'"));
+            }
+        }
+    }
+
+    fn check_no_reply(&mut self, path: &str, no_reply: &Option<super::agent::NoReplyDef>) {
+        if let Some(r) = no_reply {
+            if r.timeout == 0 || r.timeout > 24 * 3600 {
+                self.err(format!("{path}.noReply.timeout"), "must be from 1 to 86400 seconds");
+            }
+        }
+    }
+
+    fn check_buttons(&mut self, a: &Agent, path: &str, buttons: &[ButtonDef]) {
+        for (i, b) in buttons.iter().enumerate() {
+            let p = format!("{path}[{i}]");
+            if b.next.is_none() && b.event.is_none() && b.url.is_none() && b.intent.is_none() {
+                self.err(&p, "a button needs 'next', 'event', 'intent' or 'url'");
+            }
+            if b.label.source().trim().is_empty() {
+                self.err(format!("{p}.label"), "a button needs a label");
+            }
+            if let Some(e) = &b.event {
+                if self.name(&format!("{p}.event"), e) && names::system_event(e).is_some() {
+                    self.err(format!("{p}.event"), "a button cannot send a system event");
+                }
+            }
+            if let Some(i) = &b.intent {
+                if !a.intents.iter().any(|d| d.name.eq_ignore_ascii_case(i)) {
+                    self.err(format!("{p}.intent"), format!("unknown intent '{i}'"));
+                }
+            }
+            if let Some(u) = &b.url {
+                if !(u.starts_with("https://") || u.starts_with("http://") || u.starts_with("mailto:")) {
+                    self.err(format!("{p}.url"), "a link must be http, https or mailto");
+                }
+            }
+        }
+    }
+}
+
+/// Check event data against the declared types of an event, naming the bad field.
+pub fn check_event_data(types: &BTreeMap<String, DataType>, data: &Value) -> Result<(), String> {
+    if types.is_empty() {
+        return Ok(());
+    }
+    let obj = match data {
+        Value::Null => return Ok(()),
+        Value::Object(m) => m,
+        _ => return Err("event data must be an object".into()),
+    };
+    for (field, ty) in types {
+        if let Some(v) = obj.get(field) {
+            if !ty.accepts(v) {
+                return Err(format!("data.{field} must be of type {}", format!("{ty:?}").to_lowercase()));
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,227 @@
+//! Requests: every Voiceflow request form (SPEC §3.1), parsed from the Dialog API body before a turn starts.
+//!
+//! Parsing is the only place a request can be refused. Once a [`Request`] exists the turn always runs, and
+//! conversation outcomes (no match, unhandled event) come back as traces, never as errors.
+
+use serde_json::{Map, Value};
+
+use super::error::RequestError;
+use super::names;
+
+/// The largest request body accepted, in bytes of JSON.
+pub const MAX_REQUEST_BYTES: usize = 1024 * 1024;
+
+/// One parsed Dialog API body: `{"action": {...}, "config": {...}, "state": {"variables": {...}}}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Envelope {
+    pub request: Request,
+    /// The action exactly as sent; it becomes `last_event`.
+    pub raw: Value,
+    pub config: Config,
+    /// Variables merged into the session before the turn.
+    pub variables: Map<String, Value>,
+    /// A client id; a repeated one within a session is ignored (SPEC §1.3).
+    pub custom_id: Option<String>,
+}
+
+/// Turn options.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Trace types left out of the answer; `block`, `debug` and `flow` by default.
+    pub exclude_types: Vec<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config { exclude_types: vec!["block".into(), "debug".into(), "flow".into()] }
+    }
+}
+
+impl Config {
+    pub fn wants(&self, trace_type: &str) -> bool {
+        !self.exclude_types.iter().any(|t| t == trace_type)
+    }
+}
+
+/// What the user or the page asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Request {
+    Launch,
+    Text(String),
+    Intent { name: String, entities: Map<String, Value> },
+    Event { name: String, data: Value },
+    /// A button path (`path-*`) or a custom action path: matched by type against the waiting step.
+    Path { kind: String, label: Option<String> },
+    NoReply,
+    File(FileInfo),
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FileInfo {
+    pub name: String,
+    pub content_type: String,
+    pub size: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+impl Request {
+    /// Whether this is the user speaking (it cancels no-reply timers and `cancelOnUserMessage` reminders).
+    pub fn is_user_message(&self) -> bool {
+        matches!(self, Request::Text(_) | Request::Intent { .. } | Request::Path { .. } | Request::File(_))
+    }
+}
+
+impl Envelope {
+    /// Parse a body given as JSON text.
+    pub fn from_json(src: &str) -> Result<Envelope, RequestError> {
+        if src.len() > MAX_REQUEST_BYTES {
+            return Err(RequestError::new(
+                "request_too_large",
+                format!("the request is {} bytes; the limit is {MAX_REQUEST_BYTES}", src.len()),
+            ));
+        }
+        let v: Value = serde_json::from_str(src)
+            .map_err(|e| RequestError::new("invalid_json", format!("the request is not valid JSON: {e}")))?;
+        Envelope::from_value(v)
+    }
+
+    /// Parse a body. A bare action (`{"type": ...}`) is accepted as well as `{"action": ...}`.
+    pub fn from_value(v: Value) -> Result<Envelope, RequestError> {
+        let Value::Object(mut body) = v else {
+            return Err(RequestError::new("invalid_request", "the request must be a JSON object"));
+        };
+        let action = match (body.remove("action"), body.remove("request")) {
+            (Some(a), _) | (None, Some(a)) => a,
+            (None, None) if body.contains_key("type") => Value::Object(std::mem::take(&mut body)),
+            (None, None) => return Err(RequestError::new("invalid_request", "the request has no 'action'")),
+        };
+        let config = parse_config(body.get("config"))?;
+        let variables = match body.get("state").and_then(|s| s.get("variables")) {
+            None | Some(Value::Null) => Map::new(),
+            Some(Value::Object(m)) => m.clone(),
+            Some(_) => return Err(RequestError::new("invalid_request", "state.variables must be an object")),
+        };
+        let (request, custom_id) = parse_action(&action)?;
+        Ok(Envelope { request, raw: action, config, variables, custom_id })
+    }
+
+    /// A request built in code (the widget's own requests, tests).
+    pub fn new(request: Request, raw: Value) -> Envelope {
+        Envelope { request, raw, config: Config::default(), variables: Map::new(), custom_id: None }
+    }
+}
+
+fn parse_config(v: Option<&Value>) -> Result<Config, RequestError> {
+    let mut config = Config::default();
+    let Some(v) = v else { return Ok(config) };
+    if v.is_null() {
+        return Ok(config);
+    }
+    let Value::Object(m) = v else {
+        return Err(RequestError::new("invalid_request", "config must be an object"));
+    };
+    if let Some(ex) = m.get("excludeTypes") {
+        let list = ex.as_array().ok_or_else(|| RequestError::new("invalid_request", "config.excludeTypes must be a list"))?;
+        config.exclude_types = list
+            .iter()
+            .map(|t| t.as_str().map(str::to_string))
+            .collect::<Option<_>>()
+            .ok_or_else(|| RequestError::new("invalid_request", "config.excludeTypes must be a list of strings"))?;
+    }
+    Ok(config)
+}
+
+fn parse_action(action: &Value) -> Result<(Request, Option<String>), RequestError> {
+    let Value::Object(a) = action else {
+        return Err(RequestError::new("invalid_request", "the action must be an object with a 'type'"));
+    };
+    let custom_id = match a.get("custom_id") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if !s.is_empty() && s.len() <= 200 => Some(s.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        Some(_) => return Err(RequestError::new("invalid_request", "custom_id must be a string of 1 to 200 bytes")),
+    };
+    let kind = a
+        .get("type")
+        .and_then(Value::as_str)
+        .ok_or_else(|| RequestError::new("invalid_request", "the action needs a string 'type'"))?;
+    let payload = a.get("payload").unwrap_or(&Value::Null);
+    let request = match kind {
+        "launch" => Request::Launch,
+        "text" => match payload {
+            Value::String(s) => Request::Text(s.clone()),
+            Value::Number(_) | Value::Bool(_) => Request::Text(payload.to_string()),
+            _ => return Err(RequestError::new("invalid_request", "a text action needs a string payload")),
+        },
+        "intent" => parse_intent(payload)?,
+        "event" => parse_event(payload)?,
+        "no-reply" => Request::NoReply,
+        "file" => Request::File(parse_file(payload)?),
+        "" => return Err(RequestError::new("invalid_request", "the action type is empty")),
+        other => Request::Path {
+            kind: other.to_string(),
+            label: payload.get("label").and_then(Value::as_str).map(str::to_string),
+        },
+    };
+    Ok((request, custom_id))
+}
+
+fn parse_intent(payload: &Value) -> Result<Request, RequestError> {
+    let name = payload
+        .get("intent")
+        .and_then(|i| i.get("name"))
+        .and_then(Value::as_str)
+        .ok_or_else(|| RequestError::new("invalid_request", "an intent action needs payload.intent.name"))?;
+    let mut entities = Map::new();
+    if let Some(list) = payload.get("entities").and_then(Value::as_array) {
+        for e in list {
+            if let (Some(n), Some(v)) = (e.get("name").and_then(Value::as_str), e.get("value")) {
+                entities.insert(n.to_string(), v.clone());
+            }
+        }
+    }
+    Ok(Request::Intent { name: name.to_string(), entities })
+}
+
+fn parse_event(payload: &Value) -> Result<Request, RequestError> {
+    // `{event: {name, data}}` as Voiceflow; a bare `{name, data}` or a string name are accepted too.
+    let ev = payload.get("event").unwrap_or(payload);
+    let (name, data) = match ev {
+        Value::String(s) => (s.as_str(), Value::Null),
+        Value::Object(m) => (
+            m.get("name").and_then(Value::as_str).ok_or_else(|| {
+                RequestError::new("invalid_request", "an event action needs payload.event.name (a string)")
+            })?,
+            m.get("data").cloned().unwrap_or(Value::Null),
+        ),
+        _ => return Err(RequestError::new("invalid_request", "an event action needs payload.event.name")),
+    };
+    names::check_name(name).map_err(|e| RequestError::new("invalid_event_name", format!("bad event name: {e}")))?;
+    if let Some(sys) = names::system_event(name) {
+        return Err(RequestError::new(
+            "system_event",
+            format!("'{sys}' is a system event: only the engine raises it, a client cannot send it"),
+        ));
+    }
+    Ok(Request::Event { name: name.to_string(), data })
+}
+
+fn parse_file(payload: &Value) -> Result<FileInfo, RequestError> {
+    let info: FileInfo = serde_json::from_value(payload.clone()).map_err(|e| {
+        RequestError::new("invalid_file", format!("a file action needs {{name, content_type, size}}: {e}"))
+    })?;
+    if info.name.is_empty() || info.name.len() > 255 {
+        return Err(RequestError::new("invalid_file", "the file name must be 1 to 255 bytes"));
+    }
+    if let Some(url) = &info.url {
+        if !(url.starts_with("https://") || url.starts_with("http://") || url.starts_with("blob:")) {
+            return Err(RequestError::new("invalid_file", "a file url must be http, https or blob"));
+        }
+    }
+    Ok(info)
+}

@@ -1,0 +1,177 @@
+//! Session state (SPEC §4.8): plain serde data with a version number, saved by hosts after every turn.
+//!
+//! It holds everything a conversation needs to go on after a reload or on another machine: the flow stack,
+//! variables, pending timers, the transcript. It round-trips through JSON exactly.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::error::StateError;
+use super::template::walk;
+use super::transcript::Transcript;
+
+/// The state format this engine reads and writes.
+pub const STATE_VERSION: u32 = 1;
+
+/// How many `custom_id`s a session remembers for dedupe.
+pub const CUSTOM_ID_MEMORY: usize = 256;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    pub version: u32,
+    /// The agent this session runs (its `name`).
+    pub agent: String,
+    pub user_id: String,
+    pub status: Status,
+    /// Innermost flow last. Empty when the conversation has ended or not started.
+    pub stack: Vec<Frame>,
+    pub variables: BTreeMap<String, Value>,
+    pub timers: Vec<Timer>,
+    pub transcript: Transcript,
+    /// Recent `custom_id`s, oldest first.
+    pub custom_ids: VecDeque<String>,
+    /// Turns run so far; also picks text variants deterministically.
+    pub turns: u64,
+    pub next_id: u64,
+    /// The webhook the session waits for, if any.
+    pub pending_webhook: Option<PendingWebhook>,
+    /// Whether `sessionDataSoftLimitExceeded` was raised and the size has not dropped below the limit since.
+    pub soft_limit_raised: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Idle,
+    Active,
+    Ended,
+}
+
+/// A flow on the stack and where it stands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Frame {
+    pub flow: String,
+    /// The step to run next, or the step being waited on. `None` when the flow has finished.
+    pub step: Option<String>,
+    pub state: FrameState,
+    /// No-matches in a row at the current listening step.
+    #[serde(default)]
+    pub no_matches: u32,
+    /// No-replies in a row at the current listening step.
+    #[serde(default)]
+    pub no_replies: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FrameState {
+    /// `step` runs when control comes back to this frame.
+    Ready,
+    /// Waiting at a listening step for the user (buttons, capture, custom action paths).
+    Listening,
+    /// Waiting for a delay timer.
+    Paused,
+    /// Waiting for a webhook answer.
+    Webhook,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Timer {
+    pub id: u64,
+    /// Epoch milliseconds when it fires.
+    pub at: u64,
+    pub kind: TimerKind,
+    #[serde(default)]
+    pub cancel_on_user_message: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum TimerKind {
+    /// The user stayed silent at a listening step.
+    NoReply { flow: String, step: String },
+    /// A delay step ends: resume the flow.
+    Resume { flow: String, step: Option<String> },
+    /// A scheduled event (an `emit` with `after` or `at`).
+    Event { name: String, data: Value },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PendingWebhook {
+    pub id: u64,
+    pub flow: String,
+    pub step: String,
+    /// The chain depth of the turn that called it, so a `followupEvent` continues the count.
+    pub chain_depth: usize,
+}
+
+impl Session {
+    pub fn new(agent: &str, user_id: &str) -> Session {
+        Session {
+            version: STATE_VERSION,
+            agent: agent.to_string(),
+            user_id: user_id.to_string(),
+            status: Status::Idle,
+            stack: Vec::new(),
+            variables: BTreeMap::new(),
+            timers: Vec::new(),
+            transcript: Transcript::default(),
+            custom_ids: VecDeque::new(),
+            turns: 0,
+            next_id: 1,
+            pending_webhook: None,
+            soft_limit_raised: false,
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        // Serialising plain data with string keys cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Read a saved session, checking its version first so an old format gets a clear error.
+    pub fn from_json(src: &str) -> Result<Session, StateError> {
+        let v: Value = serde_json::from_str(src).map_err(|e| StateError::Invalid(e.to_string()))?;
+        Session::from_value(v)
+    }
+
+    pub fn from_value(v: Value) -> Result<Session, StateError> {
+        match v.get("version").and_then(Value::as_u64) {
+            Some(n) if n == u64::from(STATE_VERSION) => {}
+            Some(n) => return Err(StateError::Version { found: n, expected: STATE_VERSION }),
+            None => return Err(StateError::Invalid("missing 'version'".into())),
+        }
+        serde_json::from_value(v).map_err(|e| StateError::Invalid(e.to_string()))
+    }
+
+    /// A variable by dotted path (`last_event.payload.sku`).
+    pub fn var(&self, path: &str) -> Option<&Value> {
+        let (head, rest) = path.split_once('.').unwrap_or((path, ""));
+        walk(self.variables.get(head)?, rest)
+    }
+
+    /// When the next timer fires, if any. Hosts arm one wake-up for it.
+    pub fn next_wake(&self) -> Option<u64> {
+        self.timers.iter().map(|t| t.at).min()
+    }
+
+    pub fn fresh_id(&mut self) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    /// Remember a custom id; false when it was seen before.
+    pub fn remember_custom_id(&mut self, id: &str) -> bool {
+        if self.custom_ids.iter().any(|c| c == id) {
+            return false;
+        }
+        if self.custom_ids.len() >= CUSTOM_ID_MEMORY {
+            self.custom_ids.pop_front();
+        }
+        self.custom_ids.push_back(id.to_string());
+        true
+    }
+}

@@ -1,0 +1,342 @@
+//! Running flows: the step loop and what each step type does (SPEC §2.3).
+//!
+//! The loop runs the top frame's step until a step listens for the user, pauses (delay, webhook) or the stack
+//! empties (the conversation ends). A turn may run at most `maxStepsPerTurn` steps, so a goto loop without a
+//! listening step stops with a `debug` trace instead of hanging.
+
+use serde_json::{json, Value};
+
+use super::agent::{ButtonDef, CardDef, SetValue, Step};
+use super::session::{Frame, FrameState, PendingWebhook, Status, TimerKind};
+use super::template::Scope;
+use super::trace::{Button, CardDescription, CardPayload, CarouselPayload, ChoicePayload, Dimensions, TraceKind, VisualPayload};
+use super::turn::{Ctx, Effect, Origin};
+
+impl Ctx<'_> {
+    /// Run until the flow waits or the conversation ends.
+    pub fn run(&mut self) {
+        loop {
+            if self.halted {
+                return;
+            }
+            let Some(top) = self.s.stack.last() else {
+                self.end_conversation(false);
+                return;
+            };
+            if top.state != FrameState::Ready {
+                return;
+            }
+            let Some(step) = top.step.clone() else {
+                // The flow finished: return to the caller. A caller waiting at a listening step re-prompts.
+                self.s.stack.pop();
+                if let Some(caller) = self.s.stack.last_mut() {
+                    if caller.state == FrameState::Listening {
+                        caller.state = FrameState::Ready;
+                    }
+                    let flow = caller.flow.clone();
+                    self.flow_trace(&flow);
+                }
+                continue;
+            };
+            let budget = self.p.agent.settings.max_steps_per_turn;
+            if self.steps >= budget {
+                self.halted = true;
+                self.debug("budget", format!("stopped after {budget} steps in one turn (maxStepsPerTurn): is there a loop without a listening step?"));
+                return;
+            }
+            self.steps += 1;
+            let flow = top.flow.clone();
+            self.exec(&flow, &step);
+        }
+    }
+
+    fn end_conversation(&mut self, explicit: bool) {
+        if self.s.status == Status::Active {
+            self.s.status = Status::Ended;
+            self.s.timers.retain(|t| matches!(t.kind, TimerKind::Event { .. }));
+            self.emit(TraceKind::End { explicit });
+        }
+    }
+
+    fn exec(&mut self, flow: &str, id: &str) {
+        let p = self.p;
+        let Some(step) = p.step(flow, id) else {
+            // Only a restored session from another agent version can point at a missing step.
+            self.debug("error", format!("step '{id}' of flow '{flow}' does not exist; the flow stops here"));
+            self.set_next(None);
+            return;
+        };
+        if self.config.wants("block") {
+            self.emit(TraceKind::Block { block_id: id.to_string() });
+        }
+        match step {
+            Step::Text { text, next, delay } => {
+                self.say(text, *delay);
+                self.set_next(next.clone());
+            }
+            Step::Image { url, width, height, next } => {
+                let dimensions = match (width, height) {
+                    (Some(w), Some(h)) => Some(Dimensions { width: *w, height: *h }),
+                    _ => None,
+                };
+                let image = Some(url.render(self));
+                self.emit(TraceKind::Visual(VisualPayload { visual_type: "image".into(), image, dimensions }));
+                self.set_next(next.clone());
+            }
+            Step::Choice { prompt, .. } | Step::Capture { prompt, .. } => {
+                if let Some(prompt) = prompt {
+                    self.say(prompt, None);
+                }
+                self.show_step_again(flow, id);
+                self.listen(flow, id);
+            }
+            Step::Card { buttons, next, .. } => {
+                self.show_step_again(flow, id);
+                if buttons.is_empty() {
+                    self.set_next(next.clone());
+                } else {
+                    self.listen(flow, id);
+                }
+            }
+            Step::Carousel { cards, next, .. } => {
+                self.show_step_again(flow, id);
+                if cards.iter().all(|c| c.buttons.is_empty()) {
+                    self.set_next(next.clone());
+                } else {
+                    self.listen(flow, id);
+                }
+            }
+            Step::Condition { branches, otherwise } => {
+                let next = branches.iter().find(|b| b.test.0.test(&|path| self.var(path))).map(|b| b.next.clone());
+                self.set_next(next.or_else(|| otherwise.clone()));
+            }
+            Step::Set { set, next } => {
+                for (var, value) in set {
+                    let v = match value {
+                        SetValue::Expr(e) => e.eval(&|path| self.var(path)),
+                        SetValue::Json(t) => t.render(self),
+                    };
+                    self.set_var(var, v);
+                }
+                self.set_next(next.clone());
+            }
+            Step::Goto { flow: to_flow, step: to_step } => {
+                let target = to_flow.clone().unwrap_or_else(|| flow.to_string());
+                let step = to_step.clone().or_else(|| p.flow(&target).map(|f| f.start.clone()));
+                if let Some(top) = self.s.stack.last_mut() {
+                    let changed = top.flow != target;
+                    *top = Frame { flow: target.clone(), step, state: FrameState::Ready, no_matches: 0, no_replies: 0 };
+                    if changed {
+                        self.flow_trace(&target);
+                    }
+                }
+            }
+            Step::Call { flow: to_flow, step: to_step, next } => {
+                self.set_next(next.clone());
+                let step = to_step.clone().or_else(|| p.flow(to_flow).map(|f| f.start.clone()));
+                self.s.stack.push(Frame { flow: to_flow.clone(), step, state: FrameState::Ready, no_matches: 0, no_replies: 0 });
+                self.flow_trace(to_flow);
+            }
+            Step::Delay { ms, next } => {
+                self.set_next(next.clone());
+                if let Some(top) = self.s.stack.last_mut() {
+                    top.state = FrameState::Paused;
+                }
+                let kind = TimerKind::Resume { flow: flow.to_string(), step: next.clone() };
+                self.add_timer(self.now.saturating_add(*ms), kind, false);
+            }
+            Step::Emit { event, data, after, at, cancel_on_user_message, next } => {
+                let data = data.as_ref().map_or(Value::Null, |d| d.render(self));
+                self.set_next(next.clone());
+                match (after, at) {
+                    (Some(ms), _) => {
+                        let kind = TimerKind::Event { name: event.clone(), data };
+                        self.add_timer(self.now.saturating_add(*ms), kind, *cancel_on_user_message);
+                    }
+                    (None, Some(at)) => {
+                        let kind = TimerKind::Event { name: event.clone(), data };
+                        self.add_timer(*at, kind, *cancel_on_user_message);
+                    }
+                    (None, None) => {
+                        self.dispatch_event(event, data, Origin::FollowUp);
+                    }
+                }
+            }
+            Step::Custom { name, payload, paths, default_path } => {
+                let payload = payload.as_ref().map_or(Value::Null, |t| t.render(self));
+                let names: Vec<&String> = paths.keys().collect();
+                let default_path = default_path.as_ref().and_then(|d| names.iter().position(|n| *n == d)).map(|i| i as u64);
+                let paths = names.iter().map(|n| json!({ "event": { "type": n } })).collect();
+                self.emit(TraceKind::Custom { kind: name.clone(), payload, paths, default_path });
+                if let Some(top) = self.s.stack.last_mut() {
+                    top.state = FrameState::Listening;
+                }
+            }
+            Step::Webhook { url, method, headers, body, timeout_ms, .. } => {
+                let url = url.render_escaped(self, &percent_encode);
+                let headers = headers.iter().map(|(k, v)| (k.clone(), v.render(self))).collect();
+                let body = body.as_ref().map(|b| b.render(self));
+                let hook = self.s.fresh_id();
+                let pending = PendingWebhook { id: hook, flow: flow.to_string(), step: id.to_string(), chain_depth: self.depth };
+                self.s.pending_webhook = Some(pending);
+                if let Some(top) = self.s.stack.last_mut() {
+                    top.state = FrameState::Webhook;
+                }
+                let timeout_ms = timeout_ms.unwrap_or(self.p.agent.settings.turn_time_limit_ms);
+                let method = method.to_ascii_uppercase();
+                self.effects.push(Effect::Webhook { id: hook, method, url, headers, body, timeout_ms });
+            }
+            Step::End {} => {
+                self.s.stack.clear();
+                self.end_conversation(true);
+            }
+        }
+    }
+
+    /// Point the top frame at its next step (or finish its flow), ready to run.
+    pub fn set_next(&mut self, next: Option<String>) {
+        if let Some(top) = self.s.stack.last_mut() {
+            if top.step != next {
+                top.no_matches = 0;
+                top.no_replies = 0;
+            }
+            top.step = next;
+            top.state = FrameState::Ready;
+        }
+    }
+
+    /// Wait for the user at this step, arming its no-reply timer.
+    fn listen(&mut self, flow: &str, step: &str) {
+        if let Some(top) = self.s.stack.last_mut() {
+            top.state = FrameState::Listening;
+        }
+        self.arm_no_reply(flow, step);
+    }
+
+    pub fn arm_no_reply(&mut self, flow: &str, step: &str) {
+        let step_timeout = match self.p.step(flow, step) {
+            Some(
+                Step::Choice { no_reply, .. }
+                | Step::Card { no_reply, .. }
+                | Step::Carousel { no_reply, .. }
+                | Step::Capture { no_reply, .. },
+            ) => no_reply.as_ref().map(|r| r.timeout),
+            _ => None,
+        };
+        let seconds = step_timeout.unwrap_or(self.p.agent.settings.no_reply_seconds);
+        self.s.timers.retain(|t| !matches!(t.kind, TimerKind::NoReply { .. }));
+        if seconds == 0 {
+            return;
+        }
+        self.emit(TraceKind::NoReply { timeout: seconds });
+        let kind = TimerKind::NoReply { flow: flow.to_string(), step: step.to_string() };
+        self.add_timer(self.now.saturating_add(seconds * 1000), kind, true);
+    }
+
+    /// Emit what a listening step shows (buttons, cards) without its prompt text.
+    pub fn show_step_again(&mut self, flow: &str, id: &str) {
+        let p = self.p;
+        match p.step(flow, id) {
+            Some(Step::Choice { buttons, .. }) => {
+                let buttons = self.buttons(flow, id, buttons, 0);
+                self.emit(TraceKind::Choice(ChoicePayload { buttons }));
+            }
+            Some(Step::Card { title, description, image, buttons, .. }) => {
+                let card = CardDef { title: title.clone(), description: description.clone(), image: image.clone(), buttons: buttons.clone() };
+                let payload = self.card(flow, id, &card, 0);
+                self.emit(TraceKind::CardV2(payload));
+            }
+            Some(Step::Carousel { layout, cards, .. }) => {
+                let mut offset = 0;
+                let mut out = Vec::new();
+                for card in cards {
+                    out.push(self.card(flow, id, card, offset));
+                    offset += card.buttons.len();
+                }
+                let layout = layout.clone().unwrap_or_else(|| "Carousel".into());
+                self.emit(TraceKind::Carousel(CarouselPayload { layout, cards: out }));
+            }
+            _ => {}
+        }
+    }
+
+    fn card(&mut self, flow: &str, id: &str, card: &CardDef, offset: usize) -> CardPayload {
+        CardPayload {
+            title: card.title.render(self),
+            description: CardDescription { text: card.description.render(self) },
+            image_url: card.image.as_ref().map(|i| i.render(self)),
+            buttons: self.buttons(flow, id, &card.buttons, offset),
+        }
+    }
+
+    /// The wire form of buttons: each carries the request the widget sends when it is pressed.
+    fn buttons(&mut self, flow: &str, id: &str, defs: &[ButtonDef], offset: usize) -> Vec<Button> {
+        defs.iter()
+            .enumerate()
+            .map(|(i, b)| {
+                let label = b.label.render(self);
+                let actions = match &b.url {
+                    Some(url) => json!([{ "type": "open_url", "payload": { "url": url } }]),
+                    None => json!([]),
+                };
+                let request = if let (Some(event), None) = (&b.event, &b.next) {
+                    let data = b.data.as_ref().map_or(Value::Null, |d| d.render(self));
+                    let mut ev = json!({ "name": event });
+                    if !data.is_null() {
+                        ev["data"] = data;
+                    }
+                    json!({ "type": "event", "payload": { "event": ev, "label": label, "actions": actions } })
+                } else if let (Some(intent), None) = (&b.intent, &b.next) {
+                    json!({ "type": "intent", "payload": { "intent": { "name": intent }, "query": label, "entities": [], "label": label, "actions": actions } })
+                } else {
+                    json!({ "type": button_path(flow, id, offset + i), "payload": { "label": label, "actions": actions } })
+                };
+                Button { name: label, request }
+            })
+            .collect()
+    }
+
+    /// Press a button of the listening step: `choice:N` path, then its target.
+    pub fn press(&mut self, index: usize, button: &ButtonDef) {
+        self.path(&format!("choice:{}", index + 1));
+        let label = button.label.render(self);
+        self.s.variables.insert("last_utterance".into(), Value::String(label.clone()));
+        if let Some(next) = &button.next {
+            self.set_next(Some(next.clone()));
+        } else if let Some(event) = &button.event {
+            let data = button.data.as_ref().map_or(Value::Null, |d| d.render(self));
+            if !self.dispatch_event(event, data, Origin::Client) {
+                self.show_listening_again();
+            }
+        } else if let Some(intent) = &button.intent {
+            if !self.dispatch_intent(intent, &serde_json::Map::new(), 1.0) {
+                self.no_match(&label);
+            }
+        }
+        // A link-only button: the widget opens the link and the step keeps waiting.
+    }
+
+    fn show_listening_again(&mut self) {
+        if let Some((flow, step)) = self.listening() {
+            self.show_step_again(&flow, &step);
+        }
+    }
+}
+
+/// The request type of a button that goes to a step: unique per flow, step and index, so a stale button from an
+/// earlier step never presses a button of the current one.
+pub fn button_path(flow: &str, step: &str, index: usize) -> String {
+    format!("path-{flow}.{step}.{}", index + 1)
+}
+
+fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}

@@ -1,0 +1,255 @@
+//! Text templates: `{variable}` and `{last_event.payload.sku}` read session variables; `#event.param` reads the
+//! data of an event raised in this turn (a Dialogflow-style context with lifespan 0, SPEC §4.3).
+//!
+//! Templates are parsed once when the agent loads. Rendering never fails: a missing variable renders as nothing,
+//! and `#name.param` whose event did not happen this turn stays as written (so `#1.5` in prose is left alone).
+
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
+
+/// A parsed template.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Template {
+    source: String,
+    parts: Vec<Part>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Part {
+    Lit(String),
+    Var(String),
+    /// `#event.path`: event key (lowercase) and the path inside its data; `raw` is the text as written.
+    Ctx { event: String, path: String, raw: String },
+}
+
+/// Where a template reads its values from.
+pub trait Scope {
+    /// A session variable by dotted path.
+    fn var(&self, path: &str) -> Option<Value>;
+    /// The data of an event raised this turn (by lowercase name), by dotted path; `None` when no such event
+    /// happened this turn, `Some(Null)` when it did but the path is missing.
+    fn context(&self, event: &str, path: &str) -> Option<Value>;
+}
+
+impl Template {
+    pub fn parse(src: &str) -> Template {
+        let mut parts = Vec::new();
+        let mut lit = String::new();
+        let chars: Vec<char> = src.chars().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            let c = chars[i];
+            if c == '{' {
+                if let Some(end) = chars[i + 1..].iter().position(|&c| c == '}') {
+                    let inner: String = chars[i + 1..i + 1 + end].iter().collect();
+                    let inner = inner.trim();
+                    if is_var_path(inner) {
+                        flush(&mut lit, &mut parts);
+                        parts.push(Part::Var(inner.to_string()));
+                        i += end + 2;
+                        continue;
+                    }
+                }
+            } else if c == '#' && (i == 0 || !chars[i - 1].is_alphanumeric()) {
+                if let Some((len, event, path)) = context_ref(&chars[i + 1..]) {
+                    flush(&mut lit, &mut parts);
+                    let raw: String = chars[i..i + 1 + len].iter().collect();
+                    parts.push(Part::Ctx { event: event.to_ascii_lowercase(), path, raw });
+                    i += 1 + len;
+                    continue;
+                }
+            }
+            lit.push(c);
+            i += 1;
+        }
+        flush(&mut lit, &mut parts);
+        Template { source: src.to_string(), parts }
+    }
+
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// True when the template has no placeholders.
+    pub fn is_literal(&self) -> bool {
+        self.parts.iter().all(|p| matches!(p, Part::Lit(_)))
+    }
+
+    /// Variable paths this template reads.
+    pub fn variables(&self) -> impl Iterator<Item = &str> {
+        self.parts.iter().filter_map(|p| match p {
+            Part::Var(v) => Some(v.as_str()),
+            _ => None,
+        })
+    }
+
+    pub fn render(&self, scope: &dyn Scope) -> String {
+        self.render_escaped(scope, &|s: &str| s.to_string())
+    }
+
+    /// Render, passing every substituted value through `escape` (used to percent-encode URL parts).
+    pub fn render_escaped(&self, scope: &dyn Scope, escape: &dyn Fn(&str) -> String) -> String {
+        let mut out = String::with_capacity(self.source.len());
+        for part in &self.parts {
+            match part {
+                Part::Lit(s) => out.push_str(s),
+                Part::Var(path) => out.push_str(&escape(&display(&scope.var(path).unwrap_or(Value::Null)))),
+                Part::Ctx { event, path, raw } => match scope.context(event, path) {
+                    Some(v) => out.push_str(&escape(&display(&v))),
+                    None => out.push_str(raw),
+                },
+            }
+        }
+        out
+    }
+
+    /// The value of a template that is exactly one placeholder, keeping its JSON type.
+    pub fn single_value(&self, scope: &dyn Scope) -> Option<Value> {
+        match self.parts.as_slice() {
+            [Part::Var(path)] => Some(scope.var(path).unwrap_or(Value::Null)),
+            [Part::Ctx { event, path, .. }] => scope.context(event, path),
+            _ => None,
+        }
+    }
+}
+
+fn flush(lit: &mut String, parts: &mut Vec<Part>) {
+    if !lit.is_empty() {
+        parts.push(Part::Lit(std::mem::take(lit)));
+    }
+}
+
+/// `name` or `name.seg.0.seg`: an identifier then dotted segments.
+pub fn is_var_path(s: &str) -> bool {
+    let mut segs = s.split('.');
+    let Some(first) = segs.next() else { return false };
+    is_identifier(first) && segs.all(|seg| !seg.is_empty() && seg.chars().all(|c| c.is_alphanumeric() || c == '_'))
+}
+
+/// A variable name: `[A-Za-z_][A-Za-z0-9_]*`.
+pub fn is_identifier(s: &str) -> bool {
+    let mut cs = s.chars();
+    matches!(cs.next(), Some(c) if c.is_ascii_alphabetic() || c == '_') && cs.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// After a `#`: an event name (letters, digits, `_`, `-`, `:`), a dot, then a dotted path. Returns the length read.
+fn context_ref(chars: &[char]) -> Option<(usize, String, String)> {
+    let name_len = chars.iter().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ':')).count();
+    if name_len == 0 || !chars[0].is_ascii_alphanumeric() || chars.get(name_len) != Some(&'.') {
+        return None;
+    }
+    let rest = &chars[name_len + 1..];
+    let mut path_len = rest.iter().take_while(|c| c.is_alphanumeric() || matches!(c, '_' | '.')).count();
+    while path_len > 0 && rest[path_len - 1] == '.' {
+        path_len -= 1; // a sentence-ending dot is not part of the path
+    }
+    if path_len == 0 {
+        return None;
+    }
+    let event: String = chars[..name_len].iter().collect();
+    let path: String = rest[..path_len].iter().collect();
+    Some((name_len + 1 + path_len, event, path))
+}
+
+/// How a value reads inside text: strings as they are, whole numbers without `.0`, null as nothing.
+pub fn display(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 9e15 => format!("{}", f as i64),
+            _ => n.to_string(),
+        },
+        other => other.to_string(),
+    }
+}
+
+/// Look up `a.b.0.c` inside a JSON value (the first segment already resolved by the caller).
+pub fn walk<'a>(mut v: &'a Value, path: &str) -> Option<&'a Value> {
+    for seg in path.split('.').filter(|s| !s.is_empty()) {
+        v = match v {
+            Value::Object(m) => m.get(seg)?,
+            Value::Array(a) => a.get(seg.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(v)
+}
+
+impl<'de> Deserialize<'de> for Template {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Template, D::Error> {
+        Ok(Template::parse(&String::deserialize(d)?))
+    }
+}
+
+/// A JSON value whose strings are templates (webhook bodies, emitted event data). A string that is exactly one
+/// placeholder keeps the placeholder's JSON type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JsonTemplate {
+    Str(Template),
+    Array(Vec<JsonTemplate>),
+    Object(Vec<(String, JsonTemplate)>),
+    Other(Value),
+}
+
+impl JsonTemplate {
+    pub fn new(v: &Value) -> JsonTemplate {
+        match v {
+            Value::String(s) => JsonTemplate::Str(Template::parse(s)),
+            Value::Array(a) => JsonTemplate::Array(a.iter().map(JsonTemplate::new).collect()),
+            Value::Object(m) => JsonTemplate::Object(m.iter().map(|(k, v)| (k.clone(), JsonTemplate::new(v))).collect()),
+            other => JsonTemplate::Other(other.clone()),
+        }
+    }
+
+    pub fn render(&self, scope: &dyn Scope) -> Value {
+        match self {
+            JsonTemplate::Str(t) => t.single_value(scope).unwrap_or_else(|| Value::String(t.render(scope))),
+            JsonTemplate::Array(a) => Value::Array(a.iter().map(|t| t.render(scope)).collect()),
+            JsonTemplate::Object(m) => Value::Object(m.iter().map(|(k, t)| (k.clone(), t.render(scope))).collect()),
+            JsonTemplate::Other(v) => v.clone(),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for JsonTemplate {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<JsonTemplate, D::Error> {
+        Ok(JsonTemplate::new(&Value::deserialize(d)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    struct S(Value, Value);
+    impl Scope for S {
+        fn var(&self, path: &str) -> Option<Value> {
+            let (head, rest) = path.split_once('.').unwrap_or((path, ""));
+            walk(self.0.get(head)?, rest).cloned()
+        }
+        fn context(&self, event: &str, path: &str) -> Option<Value> {
+            let data = self.1.get(event)?;
+            Some(walk(data, path).cloned().unwrap_or(Value::Null))
+        }
+    }
+
+    #[test]
+    fn renders_variables_and_contexts() {
+        let s = S(json!({"name": "Ann", "n": 3.0, "ev": {"items": [{"sku": "A1"}]}}), json!({"custom_event": {"name": "Bo"}}));
+        let t = Template::parse("Hi {name}, {n} items, first {ev.items.0.sku}, {missing}!");
+        assert_eq!(t.render(&s), "Hi Ann, 3 items, first A1, !");
+        let t = Template::parse("Welcome, #custom_event.name! Item #1.5 and #custom_event.age.");
+        assert_eq!(t.render(&s), "Welcome, Bo! Item #1.5 and .");
+        assert_eq!(Template::parse("{ not a var } {}").render(&s), "{ not a var } {}");
+        assert_eq!(Template::parse("{unclosed").render(&s), "{unclosed");
+    }
+
+    #[test]
+    fn json_templates_keep_types() {
+        let s = S(json!({"total": 12, "name": "Ann"}), json!({}));
+        let t = JsonTemplate::new(&json!({"t": "{total}", "msg": "for {name}", "k": [true, "{name}"]}));
+        assert_eq!(t.render(&s), json!({"t": 12, "msg": "for Ann", "k": [true, "Ann"]}));
+    }
+}

@@ -1,0 +1,225 @@
+//! The context of one turn: the program, the session being changed, the clock reading, and what the turn has
+//! produced so far (traces, effects, the follow-up chain, this turn's event contexts).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use super::agent::Variants;
+use super::program::Program;
+use super::request::Config;
+use super::session::{Session, Timer, TimerKind};
+use super::template::{walk, Scope};
+use super::trace::{Trace, TraceKind};
+use super::transcript::{Body, Recipients, AGENT};
+
+/// Something the host must do for the engine.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Effect {
+    /// Call this HTTP endpoint, then hand the answer to `Engine::webhook_result` with this id.
+    Webhook {
+        id: u64,
+        method: String,
+        url: String,
+        headers: Vec<(String, String)>,
+        body: Option<Value>,
+        timeout_ms: u64,
+    },
+    /// Call `Engine::advance` at this epoch time (ms): the earliest pending timer. Replaces any earlier wake-up.
+    Wake { at: u64 },
+}
+
+/// What a turn returns.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Turn {
+    pub traces: Vec<Trace>,
+    pub effects: Vec<Effect>,
+}
+
+/// Where an event came from: it decides which triggers may catch it and whether it counts in the chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// Sent by the page or a button.
+    Client,
+    /// `WELCOME` on launch: exact triggers and intent events only.
+    Launch,
+    /// An `emit` step or a webhook's `followupEvent`: counts toward `maxChainDepth`.
+    FollowUp,
+    /// A scheduled `emit` that came due.
+    Scheduled,
+    /// A system event raised by the engine: exact triggers only.
+    System,
+}
+
+pub struct Ctx<'a> {
+    pub p: &'a Program,
+    pub s: &'a mut Session,
+    pub now: u64,
+    pub config: &'a Config,
+    pub traces: Vec<Trace>,
+    pub effects: Vec<Effect>,
+    /// Steps run this turn (bounded by `maxStepsPerTurn`).
+    pub steps: usize,
+    /// Follow-up events dispatched this turn.
+    pub depth: usize,
+    /// Event names dispatched this turn, in order (for the chain debug trace).
+    pub chain: Vec<String>,
+    /// Event contexts of this turn (lifespan 0): event key to its data.
+    pub contexts: BTreeMap<String, Value>,
+    /// System events raised while a step ran, dispatched once the flow settles.
+    pub raised: Vec<(&'static str, Value)>,
+    /// Set when the step budget ran out: nothing more runs this turn.
+    pub halted: bool,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(p: &'a Program, s: &'a mut Session, now: u64, config: &'a Config) -> Ctx<'a> {
+        Ctx {
+            p,
+            s,
+            now,
+            config,
+            traces: Vec::new(),
+            effects: Vec::new(),
+            steps: 0,
+            depth: 0,
+            chain: Vec::new(),
+            contexts: BTreeMap::new(),
+            raised: Vec::new(),
+            halted: false,
+        }
+    }
+
+    /// Emit a trace (unless the request's config excludes its type) and record what the user sees.
+    pub fn emit(&mut self, kind: TraceKind) {
+        let trace = Trace { time: self.now, kind };
+        self.record(&trace);
+        if self.config.wants(trace.type_name()) {
+            self.traces.push(trace);
+        }
+    }
+
+    pub fn debug(&mut self, kind: &str, message: impl Into<String>) {
+        if self.config.wants("debug") {
+            self.traces.push(Trace::debug(self.now, kind, message));
+        }
+    }
+
+    pub fn path(&mut self, path: &str) {
+        if self.config.wants("path") {
+            self.traces.push(Trace::path(self.now, path));
+        }
+    }
+
+    pub fn flow_trace(&mut self, flow: &str) {
+        if self.config.wants("flow") {
+            let kind = TraceKind::Flow { diagram_id: flow.to_string(), name: Some(flow.to_string()) };
+            self.traces.push(Trace { time: self.now, kind });
+        }
+    }
+
+    fn record(&mut self, trace: &Trace) {
+        let body = match &trace.kind {
+            TraceKind::Text(t) => Body::Message { text: t.message.clone() },
+            TraceKind::End { .. } => return self.s.transcript.system(self.now, "session_ended", "The conversation ended"),
+            TraceKind::Path { .. }
+            | TraceKind::Debug { .. }
+            | TraceKind::Flow { .. }
+            | TraceKind::Block { .. }
+            | TraceKind::NoReply { .. } => return,
+            _ => Body::Custom { content: serde_json::to_value(trace).unwrap_or(Value::Null) },
+        };
+        self.s.transcript.push(AGENT, self.now, Recipients::All, body);
+    }
+
+    /// Say one of the variants as a text trace.
+    pub fn say(&mut self, variants: &Variants, delay: Option<u64>) {
+        let n = variants.0.len().max(1) as u64;
+        let pick = mix(self.s.turns, self.steps as u64 + self.traces.len() as u64) % n;
+        let Some(template) = variants.0.get(pick as usize) else { return };
+        let message = template.render(self);
+        self.say_text(message, delay);
+    }
+
+    pub fn say_text(&mut self, message: String, delay: Option<u64>) {
+        let delay = delay.unwrap_or(self.p.agent.settings.message_delay_ms);
+        let id = format!("{:x}", mix(self.s.turns, self.s.transcript.entries.len() as u64) & 0xff_ffff_ffff);
+        self.s.variables.insert("last_response".into(), Value::String(message.clone()));
+        self.emit(TraceKind::Text(Trace::text(self.now, id, message, delay).into_text()));
+    }
+
+    /// Write a variable the agent asked for, within the session data limits (SPEC §4.6). Returns false when the
+    /// hard limit refused the write; the previous value is kept.
+    pub fn set_var(&mut self, name: &str, value: Value) -> bool {
+        let settings = &self.p.agent.settings;
+        let old = self.s.variables.insert(name.to_string(), value);
+        let size = serde_json::to_string(&self.s.variables).map_or(0, |s| s.len());
+        if size > settings.session_data_hard_limit {
+            match old {
+                Some(v) => self.s.variables.insert(name.to_string(), v),
+                None => self.s.variables.remove(name),
+            };
+            let data = json!({ "variable": name, "size": size, "limit": settings.session_data_hard_limit });
+            self.raised.push(("sessionDataHardLimitExceeded", data));
+            return false;
+        }
+        if size > settings.session_data_soft_limit {
+            if !self.s.soft_limit_raised {
+                self.s.soft_limit_raised = true;
+                let data = json!({ "variable": name, "size": size, "limit": settings.session_data_soft_limit });
+                self.raised.push(("sessionDataSoftLimitExceeded", data));
+            }
+        } else {
+            self.s.soft_limit_raised = false;
+        }
+        true
+    }
+
+    pub fn add_timer(&mut self, at: u64, kind: TimerKind, cancel_on_user_message: bool) {
+        let id = self.s.fresh_id();
+        self.s.timers.push(Timer { id, at, kind, cancel_on_user_message });
+    }
+
+    /// The finished turn: a chain summary if events chained, and a wake-up for the next timer.
+    pub fn finish(mut self) -> Turn {
+        if self.chain.len() > 1 {
+            let seq = self.chain.join(" -> ");
+            self.debug("chain", format!("event chain: {seq}"));
+        }
+        if let Some(at) = self.s.next_wake() {
+            self.effects.push(Effect::Wake { at });
+        }
+        Turn { traces: self.traces, effects: self.effects }
+    }
+}
+
+impl Trace {
+    fn into_text(self) -> super::trace::TextPayload {
+        match self.kind {
+            TraceKind::Text(t) => t,
+            _ => unreachable!("Trace::text builds a text trace"),
+        }
+    }
+}
+
+impl Scope for Ctx<'_> {
+    fn var(&self, path: &str) -> Option<Value> {
+        self.s.var(path).cloned()
+    }
+
+    fn context(&self, event: &str, path: &str) -> Option<Value> {
+        let data = self.contexts.get(event)?;
+        Some(walk(data, path).cloned().unwrap_or(Value::Null))
+    }
+}
+
+/// A small deterministic mix of two counters (variant choice, slate ids). Not random: the engine has no randomness.
+pub fn mix(a: u64, b: u64) -> u64 {
+    let mut x = a.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ b.wrapping_add(0x632B_E59B_D9B4_E019);
+    x ^= x >> 30;
+    x = x.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x ^= x >> 27;
+    x
+}

@@ -1,0 +1,7 @@
+//! eventflow: an event-dispatch engine for conversational agents, with a browser host and a native host.
+//!
+//! The key decision: [`engine`] is pure, sans-I/O Rust. It never touches a clock, a network or a browser;
+//! hosts (the native CLI in `src/bin`, the wasm widget in `src/web`) feed it requests and the current time and
+//! perform the [`engine::Effect`]s it hands back.
+
+pub mod engine;
