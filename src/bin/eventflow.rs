@@ -141,7 +141,8 @@ impl Clock {
         if let Some(t) = time {
             self.virtual_now = Some(t);
         }
-        self.virtual_now.unwrap_or_else(|| SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64))
+        self.virtual_now
+            .unwrap_or_else(|| SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64))
     }
 }
 
@@ -158,15 +159,25 @@ fn answer_line(engine: &Engine, session: &mut Session, clock: &mut Clock, line: 
 
 fn run_line(engine: &Engine, session: &mut Session, clock: &mut Clock, line: &str) -> Result<Vec<Trace>, RequestError> {
     if line.len() > eventflow::engine::MAX_REQUEST_BYTES {
-        return Err(RequestError::new("request_too_large", format!("the line is {} bytes; the limit is {}", line.len(), eventflow::engine::MAX_REQUEST_BYTES)));
+        return Err(RequestError::new(
+            "request_too_large",
+            format!("the line is {} bytes; the limit is {}", line.len(), eventflow::engine::MAX_REQUEST_BYTES),
+        ));
     }
-    let mut body: Value = serde_json::from_str(line).map_err(|e| RequestError::new("invalid_json", format!("the line is not valid JSON: {e}")))?;
+    let mut body: Value = serde_json::from_str(line)
+        .map_err(|e| RequestError::new("invalid_json", format!("the line is not valid JSON: {e}")))?;
     let time = match body.as_object_mut().and_then(|m| m.remove("time")) {
         None | Some(Value::Null) => None,
-        Some(t) => Some(t.as_u64().ok_or_else(|| RequestError::new("invalid_request", "time must be a whole number of milliseconds"))?),
+        Some(t) => Some(
+            t.as_u64()
+                .ok_or_else(|| RequestError::new("invalid_request", "time must be a whole number of milliseconds"))?,
+        ),
     };
     let now = clock.now(time);
-    let is_tick = time.is_some() && body.as_object().is_some_and(|m| !m.contains_key("action") && !m.contains_key("request") && !m.contains_key("type"));
+    let is_tick = time.is_some()
+        && body
+            .as_object()
+            .is_some_and(|m| !m.contains_key("action") && !m.contains_key("request") && !m.contains_key("type"));
     let (mut turn, config) = if is_tick {
         let config = Config::default();
         (engine.advance(session, now, &config), config)
@@ -179,7 +190,9 @@ fn run_line(engine: &Engine, session: &mut Session, clock: &mut Clock, line: &st
     for _ in 0..32 {
         traces.append(&mut turn.traces);
         let Some((id, outcome)) = turn.effects.iter().find_map(|e| match e {
-            Effect::Webhook { id, method, url, headers, body, timeout_ms } => Some((*id, call(method, url, headers, body.as_ref(), *timeout_ms))),
+            Effect::Webhook { id, method, url, headers, body, timeout_ms } => {
+                Some((*id, call(method, url, headers, body.as_ref(), *timeout_ms)))
+            }
             Effect::Wake { .. } => None,
         }) else {
             break;
@@ -189,7 +202,13 @@ fn run_line(engine: &Engine, session: &mut Session, clock: &mut Clock, line: &st
     Ok(traces)
 }
 
-fn call(method: &str, url: &str, headers: &[(String, String)], body: Option<&Value>, timeout_ms: u64) -> WebhookOutcome {
+fn call(
+    method: &str,
+    url: &str,
+    headers: &[(String, String)],
+    body: Option<&Value>,
+    timeout_ms: u64,
+) -> WebhookOutcome {
     let timeout = Duration::from_millis(timeout_ms);
     let agent = ureq::AgentBuilder::new().timeout(timeout).build();
     let mut req = agent.request(method, url).set("Accept", "application/json");
@@ -209,7 +228,9 @@ fn call(method: &str, url: &str, headers: &[(String, String)], body: Option<&Val
                 Err(e) => WebhookOutcome::Failed(format!("reading the answer failed: {e}")),
             }
         }
-        Err(ureq::Error::Status(status, resp)) => WebhookOutcome::Response { status, body: resp.into_string().unwrap_or_default() },
+        Err(ureq::Error::Status(status, resp)) => {
+            WebhookOutcome::Response { status, body: resp.into_string().unwrap_or_default() }
+        }
         Err(ureq::Error::Transport(t)) => {
             if started.elapsed() >= timeout {
                 WebhookOutcome::Timeout
@@ -219,4 +240,3 @@ fn call(method: &str, url: &str, headers: &[(String, String)], body: Option<&Val
         }
     }
 }
-

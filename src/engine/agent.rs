@@ -541,7 +541,11 @@ impl Step {
     }
 }
 
-fn listen_refs(opt: &mut impl FnMut(&str, &Option<String>), no_match: &Option<NoMatchDef>, no_reply: &Option<NoReplyDef>) {
+fn listen_refs(
+    opt: &mut impl FnMut(&str, &Option<String>),
+    no_match: &Option<NoMatchDef>,
+    no_reply: &Option<NoReplyDef>,
+) {
     if let Some(m) = no_match {
         opt("noMatch.next", &m.next);
     }

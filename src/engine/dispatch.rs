@@ -76,7 +76,7 @@ impl Ctx<'_> {
                     self.s.variables.insert("intent_confidence".into(), json!(1.0));
                     self.debug("event", format!("event '{name}' triggers intent '{intent}'"));
                 }
-                self.apply(found, &data);
+                self.apply_as(found, &data, origin != Origin::Launch);
                 true
             }
             None => {
@@ -116,6 +116,11 @@ impl Ctx<'_> {
 
     /// Apply a command: mappings, then jump or push (SPEC §4.4).
     pub fn apply(&mut self, found: Found, data: &Value) {
+        self.apply_as(found, data, true);
+    }
+
+    /// Apply a command; `announce` false leaves out the `jump`/`push` path trace (a launch is not a jump).
+    pub fn apply_as(&mut self, found: Found, data: &Value, announce: bool) {
         let Some(cmd) = self.p.commands.get(found.command) else { return };
         let Command { flow, step, mode, mappings, .. } = cmd;
         for (from, var) in mappings {
@@ -123,13 +128,23 @@ impl Ctx<'_> {
                 self.set_var(var, v.clone());
             }
         }
-        let frame = Frame { flow: flow.clone(), step: Some(step.clone()), state: FrameState::Ready, no_matches: 0, no_replies: 0 };
+        let frame = Frame {
+            flow: flow.clone(),
+            step: Some(step.clone()),
+            state: FrameState::Ready,
+            no_matches: 0,
+            no_replies: 0,
+        };
         if *mode == Mode::Push && !self.s.stack.is_empty() {
-            self.path("push");
+            if announce {
+                self.path("push");
+            }
             self.s.stack.push(frame);
             self.flow_trace(flow);
         } else {
-            self.path("jump");
+            if announce {
+                self.path("jump");
+            }
             match found.level {
                 None => self.s.stack.clear(),
                 Some(level) => self.s.stack.truncate(level + 1),

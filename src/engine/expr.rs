@@ -28,10 +28,7 @@ pub struct ExprError {
 }
 
 fn fail<T>(message: impl Into<String>, position: usize) -> Result<T, ExprError> {
-    Err(ExprError {
-        message: message.into(),
-        position,
-    })
+    Err(ExprError { message: message.into(), position })
 }
 
 /// A parsed expression, ready to be evaluated many times.
@@ -80,33 +77,15 @@ impl Expr {
     pub fn parse(src: &str) -> Result<Expr, ExprError> {
         let len = src.chars().count();
         if len > MAX_LEN {
-            return fail(
-                format!("expression is too long ({len} characters, limit is {MAX_LEN})"),
-                MAX_LEN,
-            );
+            return fail(format!("expression is too long ({len} characters, limit is {MAX_LEN})"), MAX_LEN);
         }
         let chars: Vec<char> = src.chars().collect();
         let toks = lex(&chars)?;
-        let mut p = Parser {
-            toks,
-            i: 0,
-            depth: 0,
-            eof: Token {
-                tok: Tok::Eof,
-                pos: len,
-                text: String::new(),
-            },
-        };
+        let mut p = Parser { toks, i: 0, depth: 0, eof: Token { tok: Tok::Eof, pos: len, text: String::new() } };
         let root = p.parse_or()?;
         let t = p.peek();
         if t.tok != Tok::Eof {
-            return fail(
-                format!(
-                    "expected an operator or end of input but found {}",
-                    describe(t)
-                ),
-                t.pos,
-            );
+            return fail(format!("expected an operator or end of input but found {}", describe(t)), t.pos);
         }
         Ok(Expr { root })
     }
@@ -181,10 +160,7 @@ fn describe(t: &Token) -> String {
 }
 
 fn slice(chars: &[char], a: usize, b: usize) -> String {
-    chars
-        .get(a..b)
-        .map(|s| s.iter().collect())
-        .unwrap_or_default()
+    chars.get(a..b).map(|s| s.iter().collect()).unwrap_or_default()
 }
 
 fn is_word(c: &char) -> bool {
@@ -272,23 +248,14 @@ fn lex(chars: &[char]) -> Result<Vec<Token>, ExprError> {
             i += n;
             tok
         };
-        out.push(Token {
-            tok,
-            pos: start,
-            text: slice(chars, start, i),
-        });
+        out.push(Token { tok, pos: start, text: slice(chars, start, i) });
     }
     Ok(out)
 }
 
 /// Lex a string literal opened by `quote` at `start`; returns its value and the index after it.
 fn lex_string(chars: &[char], start: usize, quote: char) -> Result<(String, usize), ExprError> {
-    let unterminated = || {
-        fail(
-            format!("unterminated string: missing closing {quote}"),
-            start,
-        )
-    };
+    let unterminated = || fail(format!("unterminated string: missing closing {quote}"), start);
     let mut s = String::new();
     let mut i = start + 1;
     loop {
@@ -474,19 +441,11 @@ impl Parser {
             }
             Tok::Not => {
                 return fail(
-                    format!(
-                        "expected an expression but found {}; wrap it in parentheses, e.g. (not x)",
-                        describe(t)
-                    ),
+                    format!("expected an expression but found {}; wrap it in parentheses, e.g. (not x)", describe(t)),
                     pos,
                 )
             }
-            _ => {
-                return fail(
-                    format!("expected an expression but found {}", describe(t)),
-                    pos,
-                )
-            }
+            _ => return fail(format!("expected an expression but found {}", describe(t)), pos),
         };
         self.bump();
         Ok(node)
@@ -516,9 +475,9 @@ fn eval_node(n: &Node, lookup: &dyn Fn(&str) -> Option<Value>) -> Value {
             };
             Value::Bool(r)
         }
-        Node::Arith(first, rest) => rest.iter().fold(eval_node(first, lookup), |acc, (op, x)| {
-            arith(*op, &acc, &eval_node(x, lookup))
-        }),
+        Node::Arith(first, rest) => {
+            rest.iter().fold(eval_node(first, lookup), |acc, (op, x)| arith(*op, &acc, &eval_node(x, lookup)))
+        }
     }
 }
 
@@ -546,9 +505,7 @@ fn collect_vars(n: &Node, out: &mut Vec<String>) {
 /// A string that is entirely a (finite) number, ignoring surrounding whitespace.
 fn numeric_str(s: &str) -> Option<f64> {
     let t = s.trim();
-    let plausible = t
-        .chars()
-        .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'));
+    let plausible = t.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'));
     if t.is_empty() || !plausible {
         return None; // also rejects "inf", "NaN", which Rust's parser would accept
     }
@@ -635,9 +592,7 @@ fn loose_eq(a: &Value, b: &Value, depth: usize) -> bool {
             x.len() == y.len() && x.iter().zip(y).all(|(p, q)| loose_eq(p, q, depth + 1))
         }
         (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len()
-                && x.iter()
-                    .all(|(k, p)| y.get(k).is_some_and(|q| loose_eq(p, q, depth + 1)))
+            x.len() == y.len() && x.iter().all(|(k, p)| y.get(k).is_some_and(|q| loose_eq(p, q, depth + 1)))
         }
         _ => false,
     }
@@ -675,21 +630,15 @@ mod tests {
     }
 
     fn lookup(path: &str) -> Option<Value> {
-        vars()
-            .pointer(&format!("/{}", path.replace('.', "/")))
-            .cloned()
+        vars().pointer(&format!("/{}", path.replace('.', "/"))).cloned()
     }
 
     fn ev(src: &str) -> Value {
-        Expr::parse(src)
-            .unwrap_or_else(|e| panic!("{src}: {e}"))
-            .eval(&lookup)
+        Expr::parse(src).unwrap_or_else(|e| panic!("{src}: {e}")).eval(&lookup)
     }
 
     fn t(src: &str) -> bool {
-        Expr::parse(src)
-            .unwrap_or_else(|e| panic!("{src}: {e}"))
-            .test(&lookup)
+        Expr::parse(src).unwrap_or_else(|e| panic!("{src}: {e}")).test(&lookup)
     }
 
     /// Every `;`-separated expression in `list` must test as `want`.
@@ -765,13 +714,7 @@ mod tests {
                   '' == 0; 'nan' == 'NaN' + 1";
         each(no, false);
         let e = Expr::parse("a == b").unwrap();
-        let lk = |p: &str| {
-            Some(if p == "a" {
-                json!([1, {"k": "2"}])
-            } else {
-                json!([1.0, {"k": 2}])
-            })
-        };
+        let lk = |p: &str| Some(if p == "a" { json!([1, {"k": "2"}]) } else { json!([1.0, {"k": 2}]) });
         assert!(e.test(&lk));
         let lk = |p: &str| Some(if p == "a" { json!([1, 2]) } else { json!([1]) });
         assert!(!e.test(&lk));
@@ -782,10 +725,7 @@ mod tests {
         let yes = "cart_total > 100; cart_total >= 150; cart_total <= 150; '10' > '9'; \
                    price < 20; true > 0; 'apple' < 'banana'; 'B' < 'a'";
         each(yes, true);
-        each(
-            "cart_total < 150; missing < 1; missing >= 1; 'abc' > 1; tags > 1",
-            false,
-        );
+        each("cart_total < 150; missing < 1; missing >= 1; 'abc' > 1; tags > 1", false);
     }
 
     #[test]
@@ -817,14 +757,8 @@ mod tests {
         assert_eq!(ev("-name"), Value::Null);
         assert_eq!(ev("-price"), json!(-19.5));
         assert_eq!(ev("0.1 + 0.2"), json!(0.1 + 0.2));
-        assert_eq!(
-            ev("99999999999 * 99999999999"),
-            json!(99999999999.0f64 * 99999999999.0)
-        );
-        assert_eq!(
-            ev("9007199254740992 * 2").as_f64(),
-            Some(18014398509481984.0)
-        );
+        assert_eq!(ev("99999999999 * 99999999999"), json!(99999999999.0f64 * 99999999999.0));
+        assert_eq!(ev("9007199254740992 * 2").as_f64(), Some(18014398509481984.0));
         let huge = "9".repeat(300);
         assert_eq!(ev(&format!("{huge} * {huge}")), Value::Null);
     }
@@ -848,14 +782,7 @@ mod tests {
         for v in [json!(null), json!(false), json!(0), json!(0.0), json!("")] {
             assert!(!truthy(&v), "{v}");
         }
-        for v in [
-            json!(true),
-            json!(-1),
-            json!("0"),
-            json!([]),
-            json!({}),
-            json!(" "),
-        ] {
+        for v in [json!(true), json!(-1), json!("0"), json!([]), json!({}), json!(" ")] {
             assert!(truthy(&v), "{v}");
         }
     }
@@ -872,16 +799,10 @@ mod tests {
         let e = perr("(1 + 2");
         assert_eq!(e.message, "expected ')' but found end of input");
         assert_eq!(e.position, 6);
-        assert_eq!(
-            e.to_string(),
-            "expected ')' but found end of input (at character 6)"
-        );
+        assert_eq!(e.to_string(), "expected ')' but found end of input (at character 6)");
         let e = perr("a == 1 b");
         assert_eq!((e.position, e.message.contains("'b'")), (7, true));
-        assert_eq!(
-            perr("").message,
-            "expected an expression but found end of input"
-        );
+        assert_eq!(perr("").message, "expected an expression but found end of input");
         assert_eq!(perr("   ").position, 3);
         let e = perr(r#""ab\q""#);
         assert_eq!(e.position, 3);
@@ -912,12 +833,8 @@ mod tests {
         let e = perr(&"(".repeat(4000));
         assert!(e.message.contains("nested too deeply"), "{}", e.message);
         assert_eq!(e.position, 64);
-        assert!(perr(&"!".repeat(4000))
-            .message
-            .contains("nested too deeply"));
-        assert!(perr(&format!("{}1", "-".repeat(4000)))
-            .message
-            .contains("too deeply"));
+        assert!(perr(&"!".repeat(4000)).message.contains("nested too deeply"));
+        assert!(perr(&format!("{}1", "-".repeat(4000))).message.contains("too deeply"));
         let ok = format!("{}1{}", "(".repeat(64), ")".repeat(64));
         assert_eq!(ev(&ok), json!(1));
         assert!(Expr::parse(&format!("{}1{}", "(".repeat(65), ")".repeat(65))).is_err());
@@ -1008,9 +925,7 @@ mod tests {
         let mut parsed = 0;
         for _ in 0..5000 {
             let len = next() % 24;
-            let src: String = (0..len)
-                .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
-                .collect();
+            let src: String = (0..len).map(|_| PIECES[(next() % PIECES.len() as u64) as usize]).collect();
             if let Ok(e) = Expr::parse(&src) {
                 parsed += 1;
                 let _ = e.eval(&lookup);

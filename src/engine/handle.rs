@@ -49,7 +49,7 @@ impl Ctx<'_> {
             return;
         }
         if let Some(command) = self.p.global.start {
-            self.apply(super::dispatch::Found { command, level: None }, &Value::Null);
+            self.apply_as(super::dispatch::Found { command, level: None }, &Value::Null, false);
             return;
         }
         self.start_flow();
@@ -70,7 +70,10 @@ impl Ctx<'_> {
         let length = text.chars().count();
         if length > limit {
             if !self.raise("lengthLimit", json!({ "length": length, "limit": limit })) {
-                self.say_text(format!("Your message is too long ({length} characters; the limit is {limit}). Please shorten it."), None);
+                self.say_text(
+                    format!("Your message is too long ({length} characters; the limit is {limit}). Please shorten it."),
+                    None,
+                );
             }
             return;
         }
@@ -109,7 +112,9 @@ impl Ctx<'_> {
         let intents: Vec<&str> = buttons.iter().filter_map(|b| b.intent.as_deref()).collect();
         if !intents.is_empty() {
             if let Some(m) = p.matcher.classify_among(text, &intents) {
-                if let Some(i) = buttons.iter().position(|b| b.intent.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&m.intent))) {
+                if let Some(i) =
+                    buttons.iter().position(|b| b.intent.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&m.intent)))
+                {
                     self.s.variables.insert("intent_confidence".into(), json!(m.confidence));
                     for (slot, value) in m.slots {
                         self.set_var(&slot, value);
@@ -137,7 +142,9 @@ impl Ctx<'_> {
     fn intent(&mut self, name: &str, entities: &Map<String, Value>) {
         if let Some((flow, step)) = self.listening() {
             let buttons = self.buttons_of(&flow, &step);
-            if let Some(i) = buttons.iter().position(|b| b.intent.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name))) {
+            if let Some(i) =
+                buttons.iter().position(|b| b.intent.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name)))
+            {
                 self.press(i, buttons[i]);
                 return;
             }
@@ -191,7 +198,15 @@ impl Ctx<'_> {
         let data = serde_json::to_value(info).unwrap_or(Value::Null);
         if info.size > limit {
             if !self.raise("fileTooBigEvent", data) {
-                self.say_text(format!("“{}” is too large ({}); files up to {} are accepted.", info.name, bytes(info.size), bytes(limit)), None);
+                self.say_text(
+                    format!(
+                        "“{}” is too large ({}); files up to {} are accepted.",
+                        info.name,
+                        bytes(info.size),
+                        bytes(limit)
+                    ),
+                    None,
+                );
             }
         } else if !self.raise("fileEvent", data) {
             self.say_text(format!("Thanks, I received “{}”.", info.name), None);
@@ -201,7 +216,14 @@ impl Ctx<'_> {
     /// Fire every timer due at `now`, in time order.
     pub fn fire_due(&mut self) {
         loop {
-            let due = self.s.timers.iter().enumerate().filter(|(_, t)| t.at <= self.now).min_by_key(|(_, t)| (t.at, t.id)).map(|(i, _)| i);
+            let due = self
+                .s
+                .timers
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| t.at <= self.now)
+                .min_by_key(|(_, t)| (t.at, t.id))
+                .map(|(i, _)| i);
             let Some(i) = due else { return };
             let timer = self.s.timers.remove(i);
             match timer.kind {
@@ -211,14 +233,25 @@ impl Ctx<'_> {
                     }
                 }
                 TimerKind::Resume { flow, step } => {
-                    if let Some(frame) = self.s.stack.iter_mut().rev().find(|f| f.state == FrameState::Paused && f.flow == flow && f.step == step) {
+                    if let Some(frame) = self
+                        .s
+                        .stack
+                        .iter_mut()
+                        .rev()
+                        .find(|f| f.state == FrameState::Paused && f.flow == flow && f.step == step)
+                    {
                         frame.state = FrameState::Ready;
                     }
                 }
                 TimerKind::Event { name, data } => {
                     let raw = json!({ "type": "event", "payload": { "event": { "name": name, "data": data } } });
                     self.s.variables.insert("last_event".into(), raw.clone());
-                    self.s.transcript.push(super::transcript::SYSTEM, self.now, Recipients::Agents, Body::Custom { content: raw });
+                    self.s.transcript.push(
+                        super::transcript::SYSTEM,
+                        self.now,
+                        Recipients::Agents,
+                        Body::Custom { content: raw },
+                    );
                     self.depth = 0;
                     self.dispatch_event(&name, data, Origin::Scheduled);
                 }
@@ -236,8 +269,11 @@ impl Ctx<'_> {
         };
         self.s.pending_webhook = None;
         let p = self.p;
-        let Some(Step::Webhook { assign, next, on_error, url, .. }) = p.step(&pending.flow, &pending.step) else { return };
-        let Some(level) = self.s.stack.iter().rposition(|f| f.state == FrameState::Webhook && f.flow == pending.flow) else {
+        let Some(Step::Webhook { assign, next, on_error, url, .. }) = p.step(&pending.flow, &pending.step) else {
+            return;
+        };
+        let Some(level) = self.s.stack.iter().rposition(|f| f.state == FrameState::Webhook && f.flow == pending.flow)
+        else {
             return;
         };
         self.depth = pending.chain_depth;

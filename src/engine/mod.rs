@@ -103,7 +103,10 @@ impl Engine {
             if size > settings.max_event_data_bytes {
                 return Err(RequestError::new(
                     "payload_too_large",
-                    format!("event data is {size} bytes; the limit is {} (settings.maxEventDataBytes)", settings.max_event_data_bytes),
+                    format!(
+                        "event data is {size} bytes; the limit is {} (settings.maxEventDataBytes)",
+                        settings.max_event_data_bytes
+                    ),
                 ));
             }
             if let Some(types) = self.program.event_types.get(&names::key(name)) {
@@ -154,7 +157,14 @@ impl Engine {
     }
 
     /// Hand back the outcome of a [`Effect::Webhook`].
-    pub fn webhook_result(&self, session: &mut Session, id: u64, outcome: WebhookOutcome, now_ms: u64, config: &Config) -> Turn {
+    pub fn webhook_result(
+        &self,
+        session: &mut Session,
+        id: u64,
+        outcome: WebhookOutcome,
+        now_ms: u64,
+        config: &Config,
+    ) -> Turn {
         let mut ctx = Ctx::new(&self.program, session, now_ms, config);
         ctx.webhook_done(id, outcome);
         ctx.finish()

@@ -107,7 +107,9 @@ impl Program {
             return Err(AgentError { errors: v.errors });
         }
         let Some(matcher) = matcher else {
-            return Err(AgentError { errors: vec![ValidationError { path: "intents".into(), message: "invalid".into() }] });
+            return Err(AgentError {
+                errors: vec![ValidationError { path: "intents".into(), message: "invalid".into() }],
+            });
         };
         let mut global = CommandTable::default();
         let mut local: HashMap<String, CommandTable> = HashMap::new();
@@ -183,7 +185,10 @@ impl Validator {
             let path = format!("events[{i}].name");
             if self.name(&path, &e.name) {
                 if let Some(sys) = names::system_event(&e.name) {
-                    self.err(&path, format!("'{sys}' is a system event; handle it with a trigger instead of declaring it"));
+                    self.err(
+                        &path,
+                        format!("'{sys}' is a system event; handle it with a trigger instead of declaring it"),
+                    );
                 }
                 if let Some(j) = seen.insert(names::key(&e.name), i) {
                     self.err(&path, format!("'{}' is already declared at events[{j}]", e.name));
@@ -365,7 +370,10 @@ impl Validator {
                 if let Some(s) = slot {
                     let known = matches!(s.as_str(), "@number" | "@email" | "@any") || self.slot_types.contains_key(s);
                     if !known {
-                        self.err(format!("{path}.slot"), format!("unknown slot '{s}': use intent.slot, @number, @email or @any"));
+                        self.err(
+                            format!("{path}.slot"),
+                            format!("unknown slot '{s}': use intent.slot, @number, @email or @any"),
+                        );
                     }
                 }
                 self.check_no_reply(path, no_reply);
@@ -391,7 +399,10 @@ impl Validator {
             Step::Emit { event, after, at, .. } => {
                 if self.name(&format!("{path}.event"), event) {
                     if let Some(sys) = names::system_event(event) {
-                        self.err(format!("{path}.event"), format!("'{sys}' is a system event; only the engine raises it"));
+                        self.err(
+                            format!("{path}.event"),
+                            format!("'{sys}' is a system event; only the engine raises it"),
+                        );
                     }
                 }
                 if after.is_some() && at.is_some() {
@@ -430,7 +441,16 @@ impl Validator {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn check_jump(&mut self, a: &Agent, fname: &str, flow: &Flow, path: &str, to_flow: Option<&str>, to_step: Option<&str>, goto: bool) {
+    fn check_jump(
+        &mut self,
+        a: &Agent,
+        fname: &str,
+        flow: &Flow,
+        path: &str,
+        to_flow: Option<&str>,
+        to_step: Option<&str>,
+        goto: bool,
+    ) {
         if goto && to_flow.is_none() && to_step.is_none() {
             return self.err(path, "a goto needs a 'flow', a 'step' or both");
         }

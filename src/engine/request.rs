@@ -48,10 +48,19 @@ impl Config {
 pub enum Request {
     Launch,
     Text(String),
-    Intent { name: String, entities: Map<String, Value> },
-    Event { name: String, data: Value },
+    Intent {
+        name: String,
+        entities: Map<String, Value>,
+    },
+    Event {
+        name: String,
+        data: Value,
+    },
     /// A button path (`path-*`) or a custom action path: matched by type against the waiting step.
-    Path { kind: String, label: Option<String> },
+    Path {
+        kind: String,
+        label: Option<String>,
+    },
     NoReply,
     File(FileInfo),
 }
@@ -126,7 +135,8 @@ fn parse_config(v: Option<&Value>) -> Result<Config, RequestError> {
         return Err(RequestError::new("invalid_request", "config must be an object"));
     };
     if let Some(ex) = m.get("excludeTypes") {
-        let list = ex.as_array().ok_or_else(|| RequestError::new("invalid_request", "config.excludeTypes must be a list"))?;
+        let list =
+            ex.as_array().ok_or_else(|| RequestError::new("invalid_request", "config.excludeTypes must be a list"))?;
         config.exclude_types = list
             .iter()
             .map(|t| t.as_str().map(str::to_string))

@@ -9,7 +9,9 @@ use serde_json::{json, Value};
 use super::agent::{ButtonDef, CardDef, SetValue, Step};
 use super::session::{Frame, FrameState, PendingWebhook, Status, TimerKind};
 use super::template::Scope;
-use super::trace::{Button, CardDescription, CardPayload, CarouselPayload, ChoicePayload, Dimensions, TraceKind, VisualPayload};
+use super::trace::{
+    Button, CardDescription, CardPayload, CarouselPayload, ChoicePayload, Dimensions, TraceKind, VisualPayload,
+};
 use super::turn::{Ctx, Effect, Origin};
 
 impl Ctx<'_> {
@@ -134,7 +136,13 @@ impl Ctx<'_> {
             Step::Call { flow: to_flow, step: to_step, next } => {
                 self.set_next(next.clone());
                 let step = to_step.clone().or_else(|| p.flow(to_flow).map(|f| f.start.clone()));
-                self.s.stack.push(Frame { flow: to_flow.clone(), step, state: FrameState::Ready, no_matches: 0, no_replies: 0 });
+                self.s.stack.push(Frame {
+                    flow: to_flow.clone(),
+                    step,
+                    state: FrameState::Ready,
+                    no_matches: 0,
+                    no_replies: 0,
+                });
                 self.flow_trace(to_flow);
             }
             Step::Delay { ms, next } => {
@@ -165,7 +173,8 @@ impl Ctx<'_> {
             Step::Custom { name, payload, paths, default_path } => {
                 let payload = payload.as_ref().map_or(Value::Null, |t| t.render(self));
                 let names: Vec<&String> = paths.keys().collect();
-                let default_path = default_path.as_ref().and_then(|d| names.iter().position(|n| *n == d)).map(|i| i as u64);
+                let default_path =
+                    default_path.as_ref().and_then(|d| names.iter().position(|n| *n == d)).map(|i| i as u64);
                 let paths = names.iter().map(|n| json!({ "event": { "type": n } })).collect();
                 self.emit(TraceKind::Custom { kind: name.clone(), payload, paths, default_path });
                 if let Some(top) = self.s.stack.last_mut() {
@@ -177,7 +186,8 @@ impl Ctx<'_> {
                 let headers = headers.iter().map(|(k, v)| (k.clone(), v.render(self))).collect();
                 let body = body.as_ref().map(|b| b.render(self));
                 let hook = self.s.fresh_id();
-                let pending = PendingWebhook { id: hook, flow: flow.to_string(), step: id.to_string(), chain_depth: self.depth };
+                let pending =
+                    PendingWebhook { id: hook, flow: flow.to_string(), step: id.to_string(), chain_depth: self.depth };
                 self.s.pending_webhook = Some(pending);
                 if let Some(top) = self.s.stack.last_mut() {
                     top.state = FrameState::Webhook;
@@ -242,7 +252,12 @@ impl Ctx<'_> {
                 self.emit(TraceKind::Choice(ChoicePayload { buttons }));
             }
             Some(Step::Card { title, description, image, buttons, .. }) => {
-                let card = CardDef { title: title.clone(), description: description.clone(), image: image.clone(), buttons: buttons.clone() };
+                let card = CardDef {
+                    title: title.clone(),
+                    description: description.clone(),
+                    image: image.clone(),
+                    buttons: buttons.clone(),
+                };
                 let payload = self.card(flow, id, &card, 0);
                 self.emit(TraceKind::CardV2(payload));
             }

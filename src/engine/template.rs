@@ -19,7 +19,11 @@ enum Part {
     Lit(String),
     Var(String),
     /// `#event.path`: event key (lowercase) and the path inside its data; `raw` is the text as written.
-    Ctx { event: String, path: String, raw: String },
+    Ctx {
+        event: String,
+        path: String,
+        raw: String,
+    },
 }
 
 /// Where a template reads its values from.
@@ -129,7 +133,8 @@ pub fn is_var_path(s: &str) -> bool {
 /// A variable name: `[A-Za-z_][A-Za-z0-9_]*`.
 pub fn is_identifier(s: &str) -> bool {
     let mut cs = s.chars();
-    matches!(cs.next(), Some(c) if c.is_ascii_alphabetic() || c == '_') && cs.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    matches!(cs.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && cs.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// After a `#`: an event name (letters, digits, `_`, `-`, `:`), a dot, then a dotted path. Returns the length read.
@@ -197,7 +202,9 @@ impl JsonTemplate {
         match v {
             Value::String(s) => JsonTemplate::Str(Template::parse(s)),
             Value::Array(a) => JsonTemplate::Array(a.iter().map(JsonTemplate::new).collect()),
-            Value::Object(m) => JsonTemplate::Object(m.iter().map(|(k, v)| (k.clone(), JsonTemplate::new(v))).collect()),
+            Value::Object(m) => {
+                JsonTemplate::Object(m.iter().map(|(k, v)| (k.clone(), JsonTemplate::new(v))).collect())
+            }
             other => JsonTemplate::Other(other.clone()),
         }
     }
@@ -237,7 +244,10 @@ mod tests {
 
     #[test]
     fn renders_variables_and_contexts() {
-        let s = S(json!({"name": "Ann", "n": 3.0, "ev": {"items": [{"sku": "A1"}]}}), json!({"custom_event": {"name": "Bo"}}));
+        let s = S(
+            json!({"name": "Ann", "n": 3.0, "ev": {"items": [{"sku": "A1"}]}}),
+            json!({"custom_event": {"name": "Bo"}}),
+        );
         let t = Template::parse("Hi {name}, {n} items, first {ev.items.0.sku}, {missing}!");
         assert_eq!(t.render(&s), "Hi Ann, 3 items, first A1, !");
         let t = Template::parse("Welcome, #custom_event.name! Item #1.5 and #custom_event.age.");

@@ -24,15 +24,34 @@ pub enum TraceKind {
     CardV2(CardPayload),
     Carousel(CarouselPayload),
     Visual(VisualPayload),
-    NoReply { timeout: u64 },
+    NoReply {
+        timeout: u64,
+    },
     /// `explicit` is true for an `end` step (`"payload": null`), false when the stack ran empty (no payload).
-    End { explicit: bool },
-    Path { path: String },
-    Debug { message: String, kind: Option<String> },
-    Flow { diagram_id: String, name: Option<String> },
-    Block { block_id: String },
+    End {
+        explicit: bool,
+    },
+    Path {
+        path: String,
+    },
+    Debug {
+        message: String,
+        kind: Option<String>,
+    },
+    Flow {
+        diagram_id: String,
+        name: Option<String>,
+    },
+    Block {
+        block_id: String,
+    },
     /// A custom action trace or any type this crate does not know.
-    Custom { kind: String, payload: Value, paths: Vec<Value>, default_path: Option<u64> },
+    Custom {
+        kind: String,
+        payload: Value,
+        paths: Vec<Value>,
+        default_path: Option<u64>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -189,7 +208,8 @@ fn text_from(p: Value) -> Option<TextPayload> {
     }
     let message = p.get("message").and_then(Value::as_str).map(str::to_string)?;
     let delay = p.get("delay").and_then(Value::as_u64).unwrap_or(0);
-    let slate = Slate { id: String::new(), content: json!([{ "children": [{ "text": message }] }]), message_delay_ms: delay };
+    let slate =
+        Slate { id: String::new(), content: json!([{ "children": [{ "text": message }] }]), message_delay_ms: delay };
     Some(TextPayload { slate, message, delay, ai: p.get("ai").and_then(Value::as_bool) })
 }
 

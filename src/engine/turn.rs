@@ -123,7 +123,9 @@ impl<'a> Ctx<'a> {
     fn record(&mut self, trace: &Trace) {
         let body = match &trace.kind {
             TraceKind::Text(t) => Body::Message { text: t.message.clone() },
-            TraceKind::End { .. } => return self.s.transcript.system(self.now, "session_ended", "The conversation ended"),
+            TraceKind::End { .. } => {
+                return self.s.transcript.system(self.now, "session_ended", "The conversation ended")
+            }
             TraceKind::Path { .. }
             | TraceKind::Debug { .. }
             | TraceKind::Flow { .. }
