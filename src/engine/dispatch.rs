@@ -73,14 +73,15 @@ impl Ctx<'_> {
         match self.find_event(&key, origin) {
             Some((found, via_intent)) => {
                 if let Some(intent) = via_intent {
-                    self.s.variables.insert("intent_confidence".into(), json!(1.0));
                     self.debug("event", format!("event '{name}' triggers intent '{intent}'"));
+                    let slots = data.as_object().cloned().unwrap_or_default();
+                    self.fill_slots(found, &slots, 1.0);
                 }
                 self.apply_as(found, &data, origin != Origin::Launch);
                 true
             }
             None => {
-                if origin != Origin::System {
+                if !matches!(origin, Origin::System | Origin::Launch) {
                     self.debug("event", format!("event '{name}' is not handled by any trigger"));
                 }
                 false
@@ -101,17 +102,21 @@ impl Ctx<'_> {
     /// Dispatch an intent: returns whether a trigger handled it.
     pub fn dispatch_intent(&mut self, name: &str, slots: &Map<String, Value>, confidence: f64) -> bool {
         let key = names::key(name);
-        self.s.variables.insert("intent_confidence".into(), json!(confidence));
         let Some(found) = self.search(|t| t.intents.get(&key).copied()) else { return false };
-        // Slots fill variables of the same name (as Voiceflow); trigger mappings can rename them.
+        self.fill_slots(found, slots, confidence);
+        self.apply(found, &Value::Object(slots.clone()));
+        true
+    }
+
+    /// Slots fill variables of the same name (as Voiceflow); a trigger mapping for a slot renames it instead.
+    fn fill_slots(&mut self, found: Found, slots: &Map<String, Value>, confidence: f64) {
+        self.s.variables.insert("intent_confidence".into(), json!(confidence));
+        let Some(cmd) = self.p.commands.get(found.command) else { return };
         for (slot, value) in slots {
-            let Some(cmd) = self.p.commands.get(found.command) else { break };
             if !cmd.mappings.iter().any(|(from, _)| from == slot) && super::template::is_identifier(slot) {
                 self.set_var(slot, value.clone());
             }
         }
-        self.apply(found, &Value::Object(slots.clone()));
-        true
     }
 
     /// Apply a command: mappings, then jump or push (SPEC §4.4).
@@ -278,16 +283,12 @@ impl Ctx<'_> {
         }
     }
 
-    /// Dispatch the system events raised while steps ran (session data limits), then let the flow settle again.
-    pub fn flush_raised(&mut self) {
-        while !self.raised.is_empty() && !self.halted {
-            let pending = std::mem::take(&mut self.raised);
-            for (name, data) in pending {
-                if !self.raise(name, data) && name == "sessionDataHardLimitExceeded" {
-                    self.debug("limit", "a variable write was refused: the session data hard limit was reached");
-                }
+    /// Dispatch the system events raised while a step ran (session data limits).
+    pub fn dispatch_raised(&mut self) {
+        for (name, data) in std::mem::take(&mut self.raised) {
+            if !self.raise(name, data) && name == "sessionDataHardLimitExceeded" {
+                self.debug("limit", "a variable write was refused: the session data hard limit was reached");
             }
-            self.run();
         }
     }
 }

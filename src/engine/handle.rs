@@ -33,7 +33,6 @@ impl Ctx<'_> {
             Request::File(info) => self.file(info),
         }
         self.run();
-        self.flush_raised();
     }
 
     fn launch(&mut self) {
@@ -145,8 +144,11 @@ impl Ctx<'_> {
             if let Some(i) =
                 buttons.iter().position(|b| b.intent.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name)))
             {
-                self.press(i, buttons[i]);
-                return;
+                if buttons[i].next.is_some() {
+                    self.press(i, buttons[i]);
+                    return;
+                }
+                self.path(&format!("choice:{}", i + 1));
             }
         }
         if !self.dispatch_intent(name, entities, 1.0) {
@@ -257,7 +259,6 @@ impl Ctx<'_> {
                 }
             }
             self.run();
-            self.flush_raised();
         }
     }
 
@@ -337,7 +338,6 @@ impl Ctx<'_> {
 
     fn settle(&mut self) {
         self.run();
-        self.flush_raised();
     }
 }
 

@@ -139,6 +139,11 @@ impl Engine {
         }
         record_request(&mut ctx, envelope);
         ctx.handle(&envelope.request);
+        // Every turn that ends waiting for the user restarts its no-reply timer (SPEC §6.3), except the
+        // built-in no-reply itself, which speaks once and then waits quietly.
+        if envelope.request != Request::NoReply {
+            ctx.rearm_no_reply();
+        }
         ctx.s.turns += 1;
         Ok(ctx.finish())
     }

@@ -1,59 +1,1132 @@
-//! TEMPORARY STUB: replaced by the real matcher.
+//! Built-in intent matcher. Text is lexed into normalised tokens (Unicode lowercase, apostrophes
+//! dropped, light English suffix stripping, CJK split per character; numbers and e-mail addresses
+//! kept whole) and interned to `u32` ids against the vocabulary of all utterances and slot values.
+//! An utterance is a sequence of literal ids and slot markers. For an input, the spans that are slot
+//! values are found once per distinct slot type (longest phrase first), and an inverted index gives
+//! every utterance an upper bound of its score, so only promising utterances are scored exactly.
+//! The score is a weighted Dice coefficient (a stop word weighs 1/4 of a word; a filled slot marker
+//! counts as one word whatever the span length; a typo-corrected token, one edit on >= 5 chars,
+//! earns 3/4) times a word-order factor in 0.9..=1 (share of the utterance's bigrams found in the
+//! input), so an exact, slot-filled match scores 1.0. Only the first 2,000 chars of a text are used.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashMap};
+
 use serde_json::Value;
-use std::collections::BTreeMap;
+
+/// One slot's accepted values.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SlotType {
+    /// Listed values; each value has synonyms. A match yields the canonical value (a JSON string).
     Values(Vec<SlotValue>),
+    /// "@number": an integer or decimal in the text ("3", "2.5", "-4"), and the English words zero..twenty, yields a JSON number.
     Number,
+    /// "@email": something@domain.tld, yields the JSON string.
     Email,
+    /// "@any": used only by `extract_slot` (one-shot capture): yields the whole trimmed text. In an utterance, "@any" slots
+    /// match one or more tokens greedily between the surrounding literal words (best effort).
     Any,
 }
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct SlotValue {
     pub value: String,
     pub synonyms: Vec<String>,
 }
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct IntentSpec {
     pub name: String,
     pub utterances: Vec<String>,
     pub slots: BTreeMap<String, SlotType>,
 }
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct IntentMatch {
     pub intent: String,
     pub confidence: f64,
     pub slots: BTreeMap<String, Value>,
 }
+
+/// Only this many leading chars of an input are considered by `classify` and `extract_slot`.
+const MAX_INPUT_CHARS: usize = 2000;
+const W_STOP: u32 = 1;
+const W_WORD: u32 = 4;
+const W_SLOT: u32 = 4;
+const NONE: u32 = u32::MAX;
+const SLOT_CODE: u64 = 1 << 32;
+const STOP_WORDS: &str = "a am an and are at be can could do for i im in is it its just me my of on or please pls so some that the this to us was we will would you your";
+const NUMBER_WORDS: &str = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty";
+
+// ---------------------------------------------------------------- lexing
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Num {
+    Int(i64),
+    Float(f64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    Word,
+    Num(Num),
+    Email,
+}
+
+#[derive(Debug, Clone)]
+struct Tok {
+    norm: String,
+    start: usize,
+    end: usize,
+    kind: Kind,
+}
+
+/// Normalised tokens of a text: Unicode lowercase, split on anything not alphanumeric (apostrophes are
+/// removed without splitting: "don't" -> "dont"), CJK ideographs and kana one token per char, light
+/// English suffix stripping on ASCII words longer than 4 chars ("pizzas" -> "pizza", "ordering" -> "order").
+pub fn tokens(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    split_words(text, 0, &mut out);
+    out.into_iter().map(|t| t.norm).collect()
+}
+
+fn truncate(text: &str) -> &str {
+    text.char_indices().nth(MAX_INPUT_CHARS).map_or(text, |(i, _)| &text[..i])
+}
+
+fn is_stop(w: &str) -> bool {
+    STOP_WORDS.split(' ').any(|s| s == w)
+}
+
+fn is_dropped(c: char) -> bool {
+    matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{02BC}' | '\u{00AD}' | '\u{200B}'..='\u{200D}' | '\u{2060}'
+        | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}')
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c, '\u{3041}'..='\u{30FA}' | '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}'
+        | '\u{20000}'..='\u{2FA1F}')
+}
+
+/// Alphanumeric, or a combining mark of a common script (so that e.g. Devanagari words stay whole).
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric()
+        || matches!(c, '\u{0300}'..='\u{036F}' | '\u{0483}'..='\u{0489}' | '\u{0591}'..='\u{05BD}' | '\u{05BF}'
+            | '\u{05C1}' | '\u{05C2}' | '\u{05C4}' | '\u{05C5}' | '\u{05C7}' | '\u{0610}'..='\u{061A}'
+            | '\u{064B}'..='\u{065F}' | '\u{0670}' | '\u{06D6}'..='\u{06ED}' | '\u{0900}'..='\u{0963}'
+            | '\u{0966}'..='\u{0DFF}' | '\u{0E31}'..='\u{0E3A}' | '\u{0E47}'..='\u{0E4E}' | '\u{1AB0}'..='\u{1AFF}'
+            | '\u{1DC0}'..='\u{1DFF}' | '\u{20D0}'..='\u{20FF}' | '\u{FE20}'..='\u{FE2F}')
+}
+
+fn split_words(text: &str, base: usize, out: &mut Vec<Tok>) {
+    let mut cur = String::new();
+    let (mut start, mut end) = (0, 0);
+    for (i, c) in text.char_indices() {
+        if is_dropped(c) {
+            continue;
+        }
+        let cjk = is_cjk(c);
+        if !cjk && is_word_char(c) {
+            if cur.is_empty() {
+                start = i;
+            }
+            cur.extend(c.to_lowercase());
+            end = i + c.len_utf8();
+            continue;
+        }
+        push_word(out, &mut cur, base + start, base + end);
+        if cjk {
+            cur.push(c);
+            push_word(out, &mut cur, base + i, base + i + c.len_utf8());
+        }
+    }
+    push_word(out, &mut cur, base + start, base + end);
+}
+
+fn push_word(out: &mut Vec<Tok>, cur: &mut String, start: usize, end: usize) {
+    if cur.is_empty() {
+        return;
+    }
+    let mut norm = std::mem::take(cur);
+    let kind = if norm.bytes().all(|b| b.is_ascii_digit()) {
+        parse_num(&norm).map_or(Kind::Word, Kind::Num)
+    } else {
+        stem(&mut norm);
+        Kind::Word
+    };
+    out.push(Tok { norm, start, end, kind });
+}
+
+fn stem(w: &mut String) {
+    let n = w.len();
+    if n <= 4 || !w.bytes().all(|b| b.is_ascii_lowercase()) {
+        return;
+    }
+    if w.ends_with("ies") {
+        w.truncate(n - 3);
+        w.push('y');
+    } else if ["sses", "zzes", "xes", "ches", "shes"].iter().any(|s| w.ends_with(s)) {
+        w.truncate(n - 2);
+    } else if w.ends_with("ing") && n >= 6 {
+        w.truncate(n - 3);
+        undouble(w);
+    } else if w.ends_with("ed") && !w.ends_with("eed") {
+        w.truncate(n - 2);
+        undouble(w);
+    } else if w.ends_with('s') && !["ss", "us", "is"].iter().any(|s| w.ends_with(s)) {
+        w.truncate(n - 1);
+    }
+}
+
+/// "runn" -> "run", "stopp" -> "stop"; keeps "call", "miss", "buzz", "add".
+fn undouble(w: &mut String) {
+    let b = w.as_bytes();
+    let n = b.len();
+    if n >= 4 && b[n - 1] == b[n - 2] && !b"aeiouylsz".contains(&b[n - 1]) {
+        w.truncate(n - 1);
+    }
+}
+
+/// Full lexer used for matching: like `tokens`, but a whitespace-separated chunk that is a number
+/// ("-4", "2.5") or an e-mail address (surrounding punctuation ignored) stays one token.
+fn lex(text: &str) -> Vec<Tok> {
+    let mut out = Vec::new();
+    let mut chunk = None;
+    for (i, c) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
+        if c.is_whitespace() {
+            if let Some(s) = chunk.take() {
+                lex_chunk(text, s, i, &mut out);
+            }
+        } else if chunk.is_none() {
+            chunk = Some(i);
+        }
+    }
+    out
+}
+
+fn lex_chunk(text: &str, s: usize, e: usize, out: &mut Vec<Tok>) {
+    let chunk = &text[s..e];
+    let first = chunk
+        .char_indices()
+        .find(|&(i, c)| c.is_alphanumeric() || (c == '-' && chunk[i + 1..].starts_with(|d: char| d.is_ascii_digit())));
+    let last = chunk.char_indices().rev().find(|&(_, c)| c.is_alphanumeric());
+    if let (Some((cs, _)), Some((l, lc))) = (first, last) {
+        let ce = l + lc.len_utf8();
+        if ce > cs {
+            let core = &chunk[cs..ce];
+            let kind = if is_email(core) { Some(Kind::Email) } else { parse_num(core).map(Kind::Num) };
+            if let Some(kind) = kind {
+                let norm = core.to_lowercase();
+                out.push(Tok { norm, start: s + cs, end: s + ce, kind });
+                return;
+            }
+        }
+    }
+    split_words(chunk, s, out);
+}
+
+fn is_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    let labels: Vec<&str> = domain.split('.').collect();
+    let tld = labels[labels.len() - 1];
+    !local.is_empty()
+        && local.chars().all(|c| c.is_alphanumeric() || "._%+-'".contains(c))
+        && labels.len() >= 2
+        && labels.iter().all(|l| !l.is_empty() && l.chars().all(|c| c.is_alphanumeric() || c == '-'))
+        && tld.chars().count() >= 2
+        && tld.chars().all(char::is_alphabetic)
+}
+
+fn parse_num(s: &str) -> Option<Num> {
+    let body = s.strip_prefix('-').unwrap_or(s);
+    let (int, frac) = match body.split_once('.') {
+        Some((a, b)) => (a, Some(b)),
+        None => (body, None),
+    };
+    let digits = |d: &str| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit());
+    if !digits(int) || !frac.map_or(true, digits) {
+        return None;
+    }
+    if frac.is_none() {
+        if let Ok(i) = s.parse::<i64>() {
+            return Some(Num::Int(i));
+        }
+    }
+    s.parse::<f64>().ok().filter(|f| f.is_finite()).map(Num::Float)
+}
+
+fn tok_number(t: &Tok) -> Option<Num> {
+    match t.kind {
+        Kind::Num(n) => Some(n),
+        Kind::Word => NUMBER_WORDS.split(' ').position(|w| w == t.norm).map(|i| Num::Int(i as i64)),
+        Kind::Email => None,
+    }
+}
+
+fn num_value(n: Num) -> Option<Value> {
+    match n {
+        Num::Int(i) => Some(Value::from(i)),
+        Num::Float(f) => serde_json::Number::from_f64(f).map(Value::Number),
+    }
+}
+
+/// Optimal-string-alignment distance <= 1 (one insertion, deletion, substitution or transposition).
+fn within_one_edit(a: &str, b: &str) -> bool {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let (s, l) = if a.len() <= b.len() { (&a, &b) } else { (&b, &a) };
+    if l.len() - s.len() > 1 {
+        return false;
+    }
+    let p = s.iter().zip(l.iter()).take_while(|(x, y)| x == y).count();
+    if p == s.len() {
+        return true;
+    }
+    if s.len() < l.len() {
+        return s[p..] == l[p + 1..];
+    }
+    s[p + 1..] == l[p + 1..] || (p + 1 < s.len() && s[p] == l[p + 1] && s[p + 1] == l[p] && s[p + 2..] == l[p + 2..])
+}
+
+fn deletions(w: &str) -> impl Iterator<Item = String> + '_ {
+    w.char_indices().map(move |(i, c)| format!("{}{}", &w[..i], &w[i + c.len_utf8()..]))
+}
+
+fn fuzzy_candidate(w: &str) -> bool {
+    w.chars().count() >= 5 && w.chars().all(char::is_alphabetic)
+}
+
+// ---------------------------------------------------------------- matcher
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Item {
+    Lit(u32),
+    /// Index into the intent's `slots`.
+    Slot(u32),
+}
+
+#[derive(Debug, Clone)]
+struct Utt {
+    lits: (u32, u32),
+    items: (u32, u32),
+    weight: u32,
+    markers: bool,
+    any: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Intent {
+    name: String,
+    lower: String,
+    utts: (u32, u32),
+    /// (slot name, index into `Matcher::types`), sorted by name.
+    slots: Vec<(String, u32)>,
+}
+
+#[derive(Debug, Clone)]
+struct Phrase {
+    toks: Vec<u32>,
+    ty: u32,
+    canon: u32,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum SpanVal {
+    Canon(u32),
+    Num(Num),
+    Text,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    start: usize,
+    end: usize,
+    /// Input weight of the span's tokens, and what filling a marker with it earns (less if typo-corrected).
+    w: u32,
+    credit: u32,
+    val: SpanVal,
+}
+
+struct Input<'t> {
+    text: &'t str,
+    toks: Vec<Tok>,
+    ids: Vec<u32>,
+    fuzzy: Vec<bool>,
+    w: Vec<u32>,
+    total: u32,
+    /// (id, position) of known tokens, sorted by id (exact before fuzzy).
+    sorted: Vec<(u32, usize)>,
+    /// Candidate spans per slot type, ascending, non-overlapping.
+    spans: Vec<Vec<Span>>,
+}
+
+struct Scratch {
+    stamp: u32,
+    consumed: Vec<u32>,
+    assigned: Vec<Option<Span>>,
+    seq: Vec<u64>,
+}
+
+/// The compiled matcher; cheap to share, immutable after `new`.
 #[derive(Debug, Clone)]
 pub struct Matcher {
-    intents: Vec<IntentSpec>,
+    threshold: f64,
+    vocab: HashMap<String, u32>,
+    words: Vec<String>,
+    weights: Vec<u32>,
+    /// One-char deletions of vocabulary words (>= 5 chars) -> word ids, for typo tolerance.
+    deletes: HashMap<String, Vec<u32>>,
+    types: Vec<SlotType>,
+    number_ty: Option<usize>,
+    email_ty: Option<usize>,
+    phrases: Vec<Phrase>,
+    /// First token id -> phrases, longest first.
+    phrase_index: Vec<Vec<u32>>,
+    intents: Vec<Intent>,
+    utts: Vec<Utt>,
+    lits: Vec<u32>,
+    items: Vec<Item>,
+    /// Inverted index: token id -> (utterance, count) in `post[post_off[id]..post_off[id + 1]]`.
+    post_off: Vec<u32>,
+    post: Vec<(u32, u32)>,
 }
+
 impl Matcher {
-    pub fn new(intents: &[IntentSpec], _threshold: f64) -> Result<Matcher, String> {
-        Ok(Matcher { intents: intents.to_vec() })
+    /// Precompute everything (token interning, slot value tables, inverted index). `threshold` is clamped
+    /// to 0..=1 (NaN means 0.6); a match also needs a confidence above 0. Returns Err(message) if an
+    /// utterance names an undeclared slot: "intent 'order_pizza': utterances[1] uses undeclared slot {colour}".
+    pub fn new(intents: &[IntentSpec], threshold: f64) -> Result<Matcher, String> {
+        let mut m = Matcher {
+            threshold: if threshold.is_nan() { 0.6 } else { threshold.clamp(0.0, 1.0) },
+            vocab: HashMap::new(),
+            words: Vec::new(),
+            weights: Vec::new(),
+            deletes: HashMap::new(),
+            types: Vec::new(),
+            number_ty: None,
+            email_ty: None,
+            phrases: Vec::new(),
+            phrase_index: Vec::new(),
+            intents: Vec::new(),
+            utts: Vec::new(),
+            lits: Vec::new(),
+            items: Vec::new(),
+            post_off: Vec::new(),
+            post: Vec::new(),
+        };
+        for spec in intents {
+            let slots: Vec<(String, u32)> = spec.slots.iter().map(|(n, t)| (n.clone(), m.add_type(t))).collect();
+            let first = m.utts.len() as u32;
+            for (ui, text) in spec.utterances.iter().enumerate() {
+                let start = m.items.len();
+                let mut rest = text.as_str();
+                while let Some(close) = rest.find('}') {
+                    let Some(open) = rest[..close].rfind('{') else {
+                        m.push_lits(&rest[..close]);
+                        rest = &rest[close + 1..];
+                        continue;
+                    };
+                    m.push_lits(&rest[..open]);
+                    let name = rest[open + 1..close].trim();
+                    let Some(idx) = slots.iter().position(|(n, _)| n == name) else {
+                        return Err(format!(
+                            "intent '{}': utterances[{ui}] uses undeclared slot {{{name}}}",
+                            spec.name
+                        ));
+                    };
+                    m.items.push(Item::Slot(idx as u32));
+                    rest = &rest[close + 1..];
+                }
+                m.push_lits(rest);
+                let (mut lits, mut markers, mut any) = (Vec::new(), 0, false);
+                for it in &m.items[start..] {
+                    match *it {
+                        Item::Lit(id) => lits.push(id),
+                        Item::Slot(s) => {
+                            markers += 1;
+                            any |= m.types[slots[s as usize].1 as usize] == SlotType::Any;
+                        }
+                    }
+                }
+                if m.items.len() == start {
+                    continue;
+                }
+                lits.sort_unstable();
+                let weight = lits.iter().map(|&id| m.weights[id as usize]).sum::<u32>() + W_SLOT * markers;
+                let lit_start = m.lits.len() as u32;
+                m.lits.extend(lits);
+                m.utts.push(Utt {
+                    lits: (lit_start, m.lits.len() as u32),
+                    items: (start as u32, m.items.len() as u32),
+                    weight,
+                    markers: markers > 0,
+                    any,
+                });
+            }
+            let utts = (first, m.utts.len() as u32);
+            m.intents.push(Intent { name: spec.name.clone(), lower: spec.name.trim().to_lowercase(), utts, slots });
+        }
+        m.phrase_index = vec![Vec::new(); m.words.len()];
+        for (pi, p) in m.phrases.iter().enumerate() {
+            m.phrase_index[p.toks[0] as usize].push(pi as u32);
+        }
+        for list in &mut m.phrase_index {
+            list.sort_by_key(|&pi| std::cmp::Reverse(m.phrases[pi as usize].toks.len()));
+        }
+        for (id, w) in m.words.iter().enumerate() {
+            if fuzzy_candidate(w) {
+                for d in deletions(w) {
+                    m.deletes.entry(d).or_default().push(id as u32);
+                }
+            }
+        }
+        let mut lists: Vec<Vec<(u32, u32)>> = vec![Vec::new(); m.words.len()];
+        for (ui, u) in m.utts.iter().enumerate() {
+            for run in m.lits[u.lits.0 as usize..u.lits.1 as usize].chunk_by(|a, b| a == b) {
+                lists[run[0] as usize].push((ui as u32, run.len() as u32));
+            }
+        }
+        m.post_off.push(0);
+        for l in lists {
+            m.post.extend(l);
+            m.post_off.push(m.post.len() as u32);
+        }
+        Ok(m)
     }
+
+    fn intern(&mut self, w: &str) -> u32 {
+        if let Some(&id) = self.vocab.get(w) {
+            return id;
+        }
+        let id = self.words.len() as u32;
+        self.vocab.insert(w.to_string(), id);
+        self.words.push(w.to_string());
+        self.weights.push(if is_stop(w) { W_STOP } else { W_WORD });
+        id
+    }
+
+    fn push_lits(&mut self, s: &str) {
+        for t in lex(s) {
+            let id = self.intern(&t.norm);
+            self.items.push(Item::Lit(id));
+        }
+    }
+
+    fn add_type(&mut self, t: &SlotType) -> u32 {
+        if let Some(i) = self.types.iter().position(|x| x == t) {
+            return i as u32;
+        }
+        let ty = self.types.len();
+        match t {
+            SlotType::Values(vs) => {
+                for (ci, v) in vs.iter().enumerate() {
+                    for phrase in std::iter::once(&v.value).chain(&v.synonyms) {
+                        let toks: Vec<u32> = lex(phrase).iter().map(|t| self.intern(&t.norm)).collect();
+                        if !toks.is_empty() {
+                            self.phrases.push(Phrase { toks, ty: ty as u32, canon: ci as u32 });
+                        }
+                    }
+                }
+            }
+            SlotType::Number => self.number_ty = Some(ty),
+            SlotType::Email => self.email_ty = Some(ty),
+            SlotType::Any => {}
+        }
+        self.types.push(t.clone());
+        ty as u32
+    }
+
+    /// The best intent at or above the threshold, or None (a no-match). Ties go to the intent declared first.
     pub fn classify(&self, text: &str) -> Option<IntentMatch> {
-        let t = text.to_lowercase();
-        self.intents.iter().find(|i| i.utterances.iter().any(|u| u.to_lowercase() == t)).map(|i| IntentMatch {
-            intent: i.name.clone(),
-            confidence: 1.0,
-            slots: BTreeMap::new(),
-        })
+        self.run(text, None)
     }
-    pub fn classify_among(&self, text: &str, _intents: &[&str]) -> Option<IntentMatch> {
-        self.classify(text)
+
+    /// Like classify but restricted to the named intents (case-insensitive names).
+    pub fn classify_among(&self, text: &str, intents: &[&str]) -> Option<IntentMatch> {
+        let wanted: Vec<String> = intents.iter().map(|n| n.trim().to_lowercase()).collect();
+        let mask: Vec<bool> = self.intents.iter().map(|i| wanted.contains(&i.lower)).collect();
+        self.run(text, Some(&mask))
+    }
+
+    fn fuzzy_id(&self, w: &str) -> Option<u32> {
+        if !fuzzy_candidate(w) {
+            return None;
+        }
+        let mut best: Option<u32> = None;
+        let mut consider = |ids: &[u32]| {
+            for &id in ids {
+                let word = &self.words[id as usize];
+                if best.map_or(true, |b| id < b) && fuzzy_candidate(word) && within_one_edit(w, word) {
+                    best = Some(id);
+                }
+            }
+        };
+        consider(self.deletes.get(w).map_or(&[], |v| v.as_slice()));
+        for d in deletions(w) {
+            consider(self.vocab.get(&d).map_or(&[], std::slice::from_ref));
+            consider(self.deletes.get(&d).map_or(&[], |v| v.as_slice()));
+        }
+        best
+    }
+
+    fn prepare<'t>(&self, text: &'t str) -> Input<'t> {
+        let text = truncate(text);
+        let toks = lex(text);
+        let n = toks.len();
+        let (mut ids, mut fuzzy, mut w) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+        for t in &toks {
+            let (id, fz) = match self.vocab.get(&t.norm) {
+                Some(&id) => (id, false),
+                None if t.kind == Kind::Word => self.fuzzy_id(&t.norm).map_or((NONE, false), |id| (id, true)),
+                None => (NONE, false),
+            };
+            ids.push(id);
+            fuzzy.push(fz);
+            w.push(match id {
+                NONE if is_stop(&t.norm) => W_STOP,
+                NONE => W_WORD,
+                _ => self.weights[id as usize],
+            });
+        }
+        let mut sorted: Vec<(u32, usize)> = (0..n).filter(|&p| ids[p] != NONE).map(|p| (ids[p], p)).collect();
+        sorted.sort_unstable_by_key(|&(id, p)| (id, fuzzy[p], p));
+        let mut spans: Vec<Vec<Span>> = vec![Vec::new(); self.types.len()];
+        for p in 0..n {
+            for &pi in self.phrase_index.get(ids[p] as usize).map_or(&[][..], |v| v.as_slice()) {
+                let ph = &self.phrases[pi as usize];
+                let end = p + ph.toks.len();
+                if end > n || ids[p..end] != ph.toks[..] {
+                    continue;
+                }
+                let list = &mut spans[ph.ty as usize];
+                if list.last().map_or(true, |l| l.end <= p) {
+                    let mut sp = span(p, end, &w, SpanVal::Canon(ph.canon));
+                    if fuzzy[p..end].contains(&true) {
+                        sp.credit = W_SLOT * 3 / 4;
+                    }
+                    list.push(sp);
+                }
+            }
+            if let (Some(ty), Some(num)) = (self.number_ty, tok_number(&toks[p])) {
+                spans[ty].push(span(p, p + 1, &w, SpanVal::Num(num)));
+            }
+            if let (Some(ty), Kind::Email) = (self.email_ty, toks[p].kind) {
+                spans[ty].push(span(p, p + 1, &w, SpanVal::Text));
+            }
+        }
+        let total = w.iter().sum();
+        Input { text, toks, ids, fuzzy, w, total, sorted, spans }
+    }
+
+    fn run(&self, text: &str, mask: Option<&[bool]>) -> Option<IntentMatch> {
+        let inp = self.prepare(text);
+        if inp.toks.is_empty() {
+            return None;
+        }
+        // Upper bound of the literal weight each utterance shares with the input.
+        let mut acc = vec![0u32; self.utts.len()];
+        for group in inp.sorted.chunk_by(|a, b| a.0 == b.0) {
+            let id = group[0].0 as usize;
+            let (c, wt) = (group.len() as u32, self.weights[id]);
+            for &(u, cu) in &self.post[self.post_off[id] as usize..self.post_off[id + 1] as usize] {
+                acc[u as usize] += wt * c.min(cu);
+            }
+        }
+        let reduce: u32 = inp.spans.iter().flatten().map(|s| s.w.saturating_sub(W_SLOT)).sum();
+        let i_min = inp.total.saturating_sub(reduce).max(1);
+        let mut sc = Scratch { stamp: 0, consumed: vec![0; inp.toks.len()], assigned: Vec::new(), seq: Vec::new() };
+        let mut best: Option<(f64, usize, usize)> = None;
+        let mut best_score = 0.0;
+        for (ii, intent) in self.intents.iter().enumerate() {
+            if mask.is_some_and(|m| !m[ii]) {
+                continue;
+            }
+            let range = intent.utts.0 as usize..intent.utts.1 as usize;
+            for (ui, (u, &shared)) in range.clone().zip(self.utts[range.clone()].iter().zip(&acc[range])) {
+                let mut m_ub = shared;
+                if u.markers {
+                    for it in &self.items[u.items.0 as usize..u.items.1 as usize] {
+                        if let Item::Slot(s) = *it {
+                            let ty = intent.slots[s as usize].1 as usize;
+                            if !inp.spans[ty].is_empty() || self.types[ty] == SlotType::Any {
+                                m_ub += W_SLOT;
+                            }
+                        }
+                    }
+                }
+                let i_lo = if u.any { 1 } else { i_min };
+                let ub = f64::from(2 * m_ub.min(u.weight)) / f64::from(u.weight + i_lo);
+                if m_ub == 0 || ub < self.threshold || ub <= best_score {
+                    continue;
+                }
+                let s = self.score(&inp, &mut sc, intent, u, best_score, None);
+                if s > best_score && s >= self.threshold {
+                    best_score = s;
+                    best = Some((s, ii, ui));
+                }
+            }
+        }
+        let (confidence, ii, ui) = best?;
+        let intent = &self.intents[ii];
+        let mut slots = BTreeMap::new();
+        self.score(&inp, &mut sc, intent, &self.utts[ui], 0.0, Some(&mut slots));
+        Some(IntentMatch { intent: intent.name.clone(), confidence, slots })
+    }
+
+    /// Exact score of one utterance; with `fill`, also writes the slot values of the match.
+    /// Without `fill`, a score that cannot beat `floor` or the threshold may be returned unrefined.
+    fn score(
+        &self,
+        inp: &Input,
+        sc: &mut Scratch,
+        intent: &Intent,
+        u: &Utt,
+        floor: f64,
+        fill: Option<&mut BTreeMap<String, Value>>,
+    ) -> f64 {
+        let items = &self.items[u.items.0 as usize..u.items.1 as usize];
+        sc.stamp += 1;
+        let stamp = sc.stamp;
+        sc.assigned.clear();
+        sc.assigned.resize(items.len(), None);
+        let (mut matched, mut in_w) = (0u32, inp.total);
+        if u.markers {
+            let mut last_end = 0;
+            for (k, &it) in items.iter().enumerate() {
+                let Item::Slot(s) = it else { continue };
+                let spans = &inp.spans[intent.slots[s as usize].1 as usize];
+                let free = |sp: &&Span| (sp.start..sp.end).all(|p| sc.consumed[p] != stamp);
+                let pick = spans.iter().filter(free).find(|sp| sp.start >= last_end);
+                if let Some(sp) = pick.or_else(|| spans.iter().find(free)).copied() {
+                    last_end = sp.end;
+                    take(sc, k, sp, &mut matched, &mut in_w);
+                }
+            }
+            for (k, &it) in items.iter().enumerate() {
+                let Item::Slot(s) = it else { continue };
+                if u.any && self.types[intent.slots[s as usize].1 as usize] == SlotType::Any {
+                    if let Some(sp) = any_span(inp, sc, items, k) {
+                        take(sc, k, sp, &mut matched, &mut in_w);
+                    }
+                }
+            }
+        }
+        let lits = &self.lits[u.lits.0 as usize..u.lits.1 as usize];
+        let (mut a, mut b) = (0, 0);
+        while a < lits.len() && b < inp.sorted.len() {
+            let (id, pos) = inp.sorted[b];
+            if sc.consumed[pos] == stamp {
+                b += 1;
+                continue;
+            }
+            match lits[a].cmp(&id) {
+                Ordering::Less => a += 1,
+                Ordering::Greater => b += 1,
+                Ordering::Equal => {
+                    let wt = self.weights[id as usize];
+                    matched += if inp.fuzzy[pos] { wt * 3 / 4 } else { wt };
+                    a += 1;
+                    b += 1;
+                }
+            }
+        }
+        let denom = u.weight + in_w;
+        if matched == 0 || denom == 0 {
+            return 0.0;
+        }
+        let dice = f64::from(2 * matched) / f64::from(denom);
+        if fill.is_none() && (dice < self.threshold || dice <= floor) {
+            return dice;
+        }
+        let score = (dice * order_factor(inp, sc, items, u.markers)).min(1.0);
+        if let Some(out) = fill {
+            self.fill(inp, sc, intent, items, out);
+        }
+        score
+    }
+
+    fn fill(&self, inp: &Input, sc: &mut Scratch, intent: &Intent, items: &[Item], out: &mut BTreeMap<String, Value>) {
+        for (it, sp) in items.iter().zip(&sc.assigned) {
+            if let (Item::Slot(s), Some(sp)) = (*it, sp) {
+                let (name, ty) = &intent.slots[s as usize];
+                if let Some(v) = self.span_value(inp, *ty, sp) {
+                    out.entry(name.clone()).or_insert(v);
+                }
+            }
+        }
+        // Declared slots the utterance does not mention are filled from the remaining spans.
+        for (name, ty) in &intent.slots {
+            let stamp = sc.stamp;
+            let spans = &inp.spans[*ty as usize];
+            if out.contains_key(name) {
+                continue;
+            }
+            if let Some(sp) = spans.iter().find(|sp| (sp.start..sp.end).all(|p| sc.consumed[p] != stamp)) {
+                sc.consumed[sp.start..sp.end].fill(stamp);
+                if let Some(v) = self.span_value(inp, *ty, sp) {
+                    out.insert(name.clone(), v);
+                }
+            }
+        }
+    }
+
+    fn span_value(&self, inp: &Input, ty: u32, sp: &Span) -> Option<Value> {
+        match sp.val {
+            SpanVal::Canon(c) => match &self.types[ty as usize] {
+                SlotType::Values(vs) => vs.get(c as usize).map(|v| Value::String(v.value.clone())),
+                _ => None,
+            },
+            SpanVal::Num(n) => num_value(n),
+            SpanVal::Text => {
+                let (s, e) = (inp.toks[sp.start].start, inp.toks[sp.end - 1].end);
+                Some(Value::String(inp.text[s..e].to_string()))
+            }
+        }
     }
 }
+
+fn span(start: usize, end: usize, w: &[u32], val: SpanVal) -> Span {
+    let w = w[start..end].iter().sum();
+    let credit = W_SLOT;
+    Span { start, end, w, credit, val }
+}
+
+fn take(sc: &mut Scratch, k: usize, sp: Span, matched: &mut u32, in_w: &mut u32) {
+    sc.consumed[sp.start..sp.end].fill(sc.stamp);
+    sc.assigned[k] = Some(sp);
+    *matched += sp.credit;
+    *in_w = in_w.saturating_sub(sp.w) + W_SLOT;
+}
+
+/// The span of an "@any" marker: the free tokens between its neighbours' matches.
+fn any_span(inp: &Input, sc: &Scratch, items: &[Item], k: usize) -> Option<Span> {
+    let n = inp.ids.len();
+    let free = |p: usize| sc.consumed[p] != sc.stamp;
+    let find = |id: u32, from: usize| (from..n).find(|&p| inp.ids[p] == id && free(p));
+    let start = match k.checked_sub(1).map(|j| items[j]) {
+        None => 0,
+        Some(Item::Lit(id)) => find(id, 0)? + 1,
+        Some(Item::Slot(_)) => sc.assigned[k - 1]?.end,
+    };
+    let end = match items.get(k + 1) {
+        None => n,
+        Some(&Item::Lit(id)) => find(id, start)?,
+        Some(Item::Slot(_)) => sc.assigned[k + 1].filter(|sp| sp.start >= start)?.start,
+    };
+    let end = (start..end).find(|&p| !free(p)).unwrap_or(end);
+    (end > start).then(|| span(start, end, &inp.w, SpanVal::Text))
+}
+
+/// 1.0 minus 0.1 times the share of the utterance's bigrams (slot spans as one item) missing from the input.
+fn order_factor(inp: &Input, sc: &mut Scratch, items: &[Item], markers: bool) -> f64 {
+    if items.len() < 2 {
+        return 1.0;
+    }
+    sc.seq.clear();
+    let mut p = 0;
+    while p < inp.ids.len() {
+        let mark = if markers { sc.assigned.iter().position(|s| s.is_some_and(|sp| sp.start == p)) } else { None };
+        if let Some((k, sp)) = mark.and_then(|k| Some((k, sc.assigned[k]?))) {
+            sc.seq.push(SLOT_CODE | k as u64);
+            p = sp.end;
+            continue;
+        }
+        if sc.consumed[p] != sc.stamp {
+            sc.seq.push(u64::from(inp.ids[p]));
+        }
+        p += 1;
+    }
+    let code = |k: usize| match items[k] {
+        Item::Lit(id) => u64::from(id),
+        Item::Slot(_) => SLOT_CODE | k as u64,
+    };
+    let total = items.len() - 1;
+    let found = (0..total).filter(|&k| sc.seq.windows(2).any(|w| w[0] == code(k) && w[1] == code(k + 1))).count();
+    1.0 - 0.1 * (total - found) as f64 / total as f64
+}
+
+/// One-shot slot extraction for a capture step: find a value of `slot` anywhere in `text` (first 2,000 chars;
+/// "@any" returns the whole trimmed text). Values: canonical value of the longest matching value/synonym
+/// phrase (exact tokens preferred over one-typo matches, then declaration order); Number; Email.
 pub fn extract_slot(slot: &SlotType, text: &str) -> Option<Value> {
+    let toks = || lex(truncate(text));
     match slot {
-        SlotType::Any => Some(Value::String(text.trim().into())),
-        _ => None,
+        SlotType::Any => Some(text.trim()).filter(|t| !t.is_empty()).map(|t| Value::String(t.to_string())),
+        SlotType::Number => toks().iter().find_map(tok_number).and_then(num_value),
+        SlotType::Email => toks()
+            .iter()
+            .find(|t| t.kind == Kind::Email)
+            .map(|t| Value::String(truncate(text)[t.start..t.end].to_string())),
+        SlotType::Values(vs) => {
+            let input = toks();
+            let mut best: Option<((usize, bool), &str)> = None;
+            for v in vs {
+                for phrase in std::iter::once(&v.value).chain(&v.synonyms) {
+                    let pt = lex(phrase);
+                    if pt.is_empty() || pt.len() > input.len() {
+                        continue;
+                    }
+                    for win in input.windows(pt.len()) {
+                        let exact = win.iter().zip(&pt).all(|(a, b)| a.norm == b.norm);
+                        let near = exact
+                            || win.iter().zip(&pt).all(|(a, b)| {
+                                a.norm == b.norm
+                                    || (fuzzy_candidate(&a.norm)
+                                        && fuzzy_candidate(&b.norm)
+                                        && within_one_edit(&a.norm, &b.norm))
+                            });
+                        let key = (pt.len(), exact);
+                        if near && best.map_or(true, |(k, _)| key > k) {
+                            best = Some((key, &v.value));
+                        }
+                    }
+                }
+            }
+            best.map(|(_, v)| Value::String(v.to_string()))
+        }
     }
 }
-pub fn parse_slot_type(_v: &Value) -> Result<SlotType, String> {
-    Ok(SlotType::Any)
+
+/// Parse the JSON form of a slot type: an array of strings / {"value", "synonyms"} objects, or one of the
+/// strings "@number", "@email", "@any".
+pub fn parse_slot_type(v: &Value) -> Result<SlotType, String> {
+    const EXPECTED: &str = "expected \"@number\", \"@email\", \"@any\" or an array of values";
+    const SYNONYMS: &str = "\"synonyms\" must be an array of strings";
+    let has_tokens = |s: &str| !lex(s).is_empty();
+    match v {
+        Value::String(s) => match s.trim() {
+            "@number" => Ok(SlotType::Number),
+            "@email" => Ok(SlotType::Email),
+            "@any" => Ok(SlotType::Any),
+            other => Err(format!("{EXPECTED}, got the string {other:?}")),
+        },
+        Value::Array(items) if items.is_empty() => Err("a slot needs at least one value".to_string()),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let (value, synonyms) = match item {
+                    Value::String(s) => (s.clone(), Vec::new()),
+                    Value::Object(o) => {
+                        if let Some(k) = o.keys().find(|k| *k != "value" && *k != "synonyms") {
+                            return Err(format!("value {i}: unknown key {k:?}, expected \"value\" and \"synonyms\""));
+                        }
+                        let Some(Value::String(value)) = o.get("value") else {
+                            return Err(format!("value {i}: \"value\" must be a string"));
+                        };
+                        let synonyms = match o.get("synonyms") {
+                            None => Some(Vec::new()),
+                            Some(Value::Array(a)) => a.iter().map(|s| Some(s.as_str()?.to_string())).collect(),
+                            Some(_) => None,
+                        };
+                        let synonyms = synonyms.ok_or(format!("value {i}: {SYNONYMS}"))?;
+                        (value.clone(), synonyms)
+                    }
+                    _ => {
+                        return Err(format!("value {i}: expected a string or {{\"value\": ..., \"synonyms\": [...]}}"))
+                    }
+                };
+                if let Some(bad) = std::iter::once(&value).chain(&synonyms).find(|s| !has_tokens(s)) {
+                    return Err(format!("value {i}: {bad:?} has no letters or digits"));
+                }
+                Ok(SlotValue { value, synonyms })
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(SlotType::Values),
+        _ => Err(EXPECTED.to_string()),
+    }
 }
-pub fn tokens(text: &str) -> Vec<String> {
-    text.split_whitespace().map(str::to_lowercase).collect()
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn spec(name: &str, utts: &[&str], slots: &[(&str, SlotType)]) -> IntentSpec {
+        let slots = slots.iter().map(|(n, t)| (n.to_string(), t.clone())).collect();
+        IntentSpec { name: name.into(), utterances: utts.iter().map(|s| s.to_string()).collect(), slots }
+    }
+
+    fn size() -> SlotType {
+        let v = json!(["small", "medium", {"value": "large", "synonyms": ["big", "xl"]},
+            {"value": "extra large", "synonyms": ["really big"]}]);
+        parse_slot_type(&v).unwrap()
+    }
+
+    fn agent() -> Matcher {
+        let pizza = ["I want a {size} pizza", "order {count} {size} pizzas"];
+        let intents = [
+            spec("order_pizza", &pizza, &[("size", size()), ("count", SlotType::Number)]),
+            spec("greet", &["hello", "hi there", "good morning"], &[]),
+            spec("weather", &["what is the weather like", "will it rain tomorrow"], &[]),
+            spec("subscribe", &["sign me up with {email}"], &[("email", SlotType::Email)]),
+            spec("remind", &["remind me to {task}"], &[("task", SlotType::Any)]),
+        ];
+        Matcher::new(&intents, 0.6).unwrap()
+    }
+
+    /// (intent, confidence, slots as a JSON object) of a classification.
+    fn top(m: &Matcher, text: &str) -> Option<(String, f64, Value)> {
+        let r = m.classify(text)?;
+        Some((r.intent, r.confidence, Value::Object(r.slots.into_iter().collect())))
+    }
+
+    #[test]
+    fn tokens_normalise() {
+        assert_eq!(tokens("Don't ORDER pizzas!"), ["dont", "order", "pizza"]);
+        assert_eq!(tokens("ordering, ordered; running"), ["order", "order", "run"]);
+        assert_eq!(tokens("Ça va? 🍕🍕 ÉCOLE"), ["ça", "va", "école"]);
+        assert_eq!(tokens("boxes cities class status"), ["box", "city", "class", "status"]);
+        assert_eq!(tokens("我想要 pizza"), ["我", "想", "要", "pizza"]);
+        assert!(tokens("  \t\n ").is_empty());
+    }
+
+    #[test]
+    fn exact_matches_fill_slots() {
+        let a = agent();
+        let cases = json!([
+            ["I want a large pizza", "order_pizza", {"size": "large"}],
+            ["Order 3 big pizzas!", "order_pizza", {"count": 3, "size": "large"}],
+            ["order two really big pizzas", "order_pizza", {"count": 2, "size": "extra large"}],
+            ["HELLO!!", "greet", {}],
+            ["Sign me up with Bob.Smith@example.co.uk.", "subscribe", {"email": "Bob.Smith@example.co.uk"}],
+            ["remind me to buy milk!", "remind", {"task": "buy milk"}]
+        ]);
+        for c in cases.as_array().unwrap() {
+            let want = (c[1].as_str().unwrap().to_string(), 1.0, c[2].clone());
+            assert_eq!(top(&a, c[0].as_str().unwrap()), Some(want));
+        }
+    }
+
+    #[test]
+    fn paraphrases_typos_and_extra_slots() {
+        let a = agent();
+        let (intent, c, slots) = top(&a, "could I get a big pizza please").unwrap();
+        assert!(intent == "order_pizza" && (0.6..1.0).contains(&c) && slots == json!({"size": "large"}), "{c}");
+        for typo in ["I want a large pizzza", "I want a lareg pizza"] {
+            let (intent, c, slots) = top(&a, typo).unwrap();
+            assert!(intent == "order_pizza" && (0.8..1.0).contains(&c) && slots == json!({"size": "large"}), "{c}");
+        }
+        let (_, _, slots) = top(&a, "I want 4 small pizzas").unwrap();
+        assert_eq!(slots, json!({"count": 4, "size": "small"}));
+        assert_eq!(top(&a, "what's the weather like today?").unwrap().0, "weather");
+    }
+
+    #[test]
+    fn no_match_cases() {
+        let a = agent();
+        for t in ["", "   \n\t", "the", "a", "I", "the a I", "tell me a joke about cats", "pizza", "🍕🍕🍕"] {
+            assert_eq!(a.classify(t), None, "{t:?}");
+        }
+        let low = Matcher::new(&[spec("p", &["I want a {size} pizza"], &[("size", size())])], 0.0).unwrap();
+        for t in ["a", "the", "i", "I the a"] {
+            assert!(low.classify(t).map_or(0.0, |m| m.confidence) < 0.3, "{t}");
+        }
+    }
+
+    #[test]
+    fn classify_among_restricts() {
+        let a = agent();
+        assert_eq!(a.classify_among("I want a large pizza", &["greet", "weather"]), None);
+        assert_eq!(a.classify_among("I want a large pizza", &["ORDER_Pizza"]).unwrap().intent, "order_pizza");
+        assert_eq!(a.classify_among("hello", &[]), None);
+    }
+
+    #[test]
+    fn ties_go_to_first_declared_and_output_is_deterministic() {
+        let intents = [spec("first", &["book a table"], &[]), spec("second", &["book a table"], &[])];
+        assert_eq!(Matcher::new(&intents, 0.6).unwrap().classify("book a table").unwrap().intent, "first");
+        let text = "order 2 small pizzas and also a big one";
+        let r = agent().classify(text);
+        assert!(r.is_some());
+        for _ in 0..5 {
+            assert_eq!(agent().classify(text), r);
+        }
+    }
+
+    #[test]
+    fn undeclared_slot_is_an_error() {
+        let bad = spec("order_pizza", &["a {size} pizza", "a {colour} pizza"], &[("size", size())]);
+        let e = Matcher::new(&[bad], 0.6).unwrap_err();
+        assert_eq!(e, "intent 'order_pizza': utterances[1] uses undeclared slot {colour}");
+        assert!(Matcher::new(&[spec("x", &["{}"], &[])], 0.6).is_err());
+    }
+
+    #[test]
+    fn extract_slot_forms() {
+        let cases = json!([
+            ["size", "make it a really big one", "extra large"],
+            ["size", "SMALL please", "small"],
+            ["size", "mediun", "medium"],
+            ["size", "no idea", null],
+            ["@number", "about 2.5 kg", 2.5],
+            ["@number", "it was -4 outside", -4],
+            ["@number", "twelve, I think", 12],
+            ["@number", "none", null],
+            ["@email", "mail <ann@x.io>, thanks", "ann@x.io"],
+            ["@email", "ann@x", null],
+            ["@any", "  anything goes \n", "anything goes"],
+            ["@any", " \n", null]
+        ]);
+        for c in cases.as_array().unwrap() {
+            let slot = if c[0] == "size" { size() } else { parse_slot_type(&c[0]).unwrap() };
+            let got = extract_slot(&slot, c[1].as_str().unwrap());
+            assert_eq!(got.unwrap_or(Value::Null), c[2], "{}", c[1]);
+        }
+    }
+
+    #[test]
+    fn parse_slot_type_forms_and_errors() {
+        assert_eq!(parse_slot_type(&json!("@number")), Ok(SlotType::Number));
+        assert_eq!(parse_slot_type(&json!("@email")), Ok(SlotType::Email));
+        assert_eq!(parse_slot_type(&json!("@any")), Ok(SlotType::Any));
+        let v = SlotValue { value: "large".into(), synonyms: vec!["big".into()] };
+        assert_eq!(parse_slot_type(&json!([{"value": "large", "synonyms": ["big"]}])), Ok(SlotType::Values(vec![v])));
+        let bad = json!(["@date", 3, [], [1], [{"synonyms": ["x"]}], ["!!"], [{"value": "a", "synonyms": "b"}],
+            [{"value": "a", "synonym": []}], null]);
+        for b in bad.as_array().unwrap() {
+            assert!(parse_slot_type(b).is_err(), "{b}");
+        }
+        assert!(parse_slot_type(&json!("@date")).unwrap_err().contains("@number"));
+    }
+
+    #[test]
+    fn never_panics() {
+        let a = agent();
+        let huge = "pizza ".repeat(20_000) + &"é🍕".repeat(10_000);
+        let weird = [
+            "\u{0}\u{1}\u{7f}",
+            "שלום עולם",
+            "مرحبا بالعالم",
+            "नमस्ते दुनिया",
+            "👩‍👩‍👧‍👦 ️",
+            "{size}",
+            "@@@.",
+            "-",
+            "-.5",
+            "1.2.3",
+            "a@b.c@d.e",
+            "İSTANBUL",
+            "ß ǅ ﬁ",
+            "9999999999999999999999",
+            "x'y’z",
+            &huge,
+        ];
+        for t in weird {
+            let _ = (a.classify(t), a.classify_among(t, &["remind", "nope"]), tokens(t));
+            for s in [size(), SlotType::Number, SlotType::Email, SlotType::Any] {
+                let _ = extract_slot(&s, t);
+            }
+        }
+        let odd = ["", "{", "}", "}{", "{ size }", "🍕", "{size}{size}", &huge];
+        let intents =
+            [spec("odd", &odd, &[("size", size())]), spec("any", &["{t}", "{t} {t}"], &[("t", SlotType::Any)])];
+        let m = Matcher::new(&intents, f64::NAN).unwrap();
+        for t in weird {
+            let _ = m.classify(t);
+        }
+        assert_eq!(m.classify("large large").unwrap().intent, "odd");
+    }
 }

@@ -249,6 +249,9 @@ impl Validator {
     }
 
     fn build_matcher(&mut self, a: &Agent) -> Option<Matcher> {
+        if self.errors.iter().any(|e| e.path.starts_with("intents[")) {
+            return None; // a bad slot would be reported again as "undeclared slot"
+        }
         let specs: Vec<IntentSpec> = a
             .intents
             .iter()

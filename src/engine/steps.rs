@@ -21,6 +21,11 @@ impl Ctx<'_> {
             if self.halted {
                 return;
             }
+            if !self.raised.is_empty() {
+                // System events raised by the last step (session data limits) are handled before the flow goes on.
+                self.dispatch_raised();
+                continue;
+            }
             let Some(top) = self.s.stack.last() else {
                 self.end_conversation(false);
                 return;
@@ -43,7 +48,10 @@ impl Ctx<'_> {
             let budget = self.p.agent.settings.max_steps_per_turn;
             if self.steps >= budget {
                 self.halted = true;
-                self.debug("budget", format!("stopped after {budget} steps in one turn (maxStepsPerTurn): is there a loop without a listening step?"));
+                let flow = top.flow.clone();
+                // Drop the looping flow so the next turn does not walk into the same loop.
+                self.s.stack.pop();
+                self.debug("budget", format!("stopped flow '{flow}' after {budget} steps in one turn (maxStepsPerTurn): is there a loop without a listening step?"));
                 return;
             }
             self.steps += 1;
@@ -221,6 +229,16 @@ impl Ctx<'_> {
             top.state = FrameState::Listening;
         }
         self.arm_no_reply(flow, step);
+    }
+
+    /// Arm the no-reply timer of the listening step on top, unless one is armed.
+    pub fn rearm_no_reply(&mut self) {
+        if self.s.timers.iter().any(|t| matches!(t.kind, TimerKind::NoReply { .. })) {
+            return;
+        }
+        if let Some((flow, step)) = self.listening() {
+            self.arm_no_reply(&flow, &step);
+        }
     }
 
     pub fn arm_no_reply(&mut self, flow: &str, step: &str) {
