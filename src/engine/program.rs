@@ -86,6 +86,10 @@ impl Program {
     /// Parse and validate an agent file. Shape errors stop at the first (with its path); meaning errors are all
     /// reported.
     pub fn from_json(src: &str) -> Result<Program, AgentError> {
+        if !src.trim_start().starts_with('{') {
+            let message = "an agent file is one JSON object: { \"name\": ..., \"flows\": { ... } }".to_string();
+            return Err(AgentError { errors: vec![ValidationError { path: String::new(), message }] });
+        }
         let de = &mut serde_json::Deserializer::from_str(src);
         let agent: Agent = serde_path_to_error::deserialize(de).map_err(|e| {
             let path = e.path().to_string();
