@@ -190,7 +190,16 @@ impl Ctx<'_> {
                 }
             }
             Step::Webhook { url, method, headers, body, timeout_ms, .. } => {
-                let url = url.render_escaped(self, &percent_encode);
+                let url = url.render_url(self);
+                if !(url.starts_with("https://") || url.starts_with("http://")) {
+                    self.debug("webhook", format!("webhook url '{url}' is not http(s): not called"));
+                    let on_error = match step {
+                        Step::Webhook { on_error, next, .. } => on_error.clone().or_else(|| next.clone()),
+                        _ => None,
+                    };
+                    self.set_next(on_error);
+                    return;
+                }
                 let headers = headers.iter().map(|(k, v)| (k.clone(), v.render(self))).collect();
                 let body = body.as_ref().map(|b| b.render(self));
                 let hook = self.s.fresh_id();
@@ -360,16 +369,4 @@ impl Ctx<'_> {
 /// earlier step never presses a button of the current one.
 pub fn button_path(flow: &str, step: &str, index: usize) -> String {
     format!("path-{flow}.{step}.{}", index + 1)
-}
-
-fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }

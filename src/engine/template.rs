@@ -107,6 +107,22 @@ impl Template {
         out
     }
 
+    /// Render a URL: every substituted value is percent-encoded, except a placeholder that starts the template
+    /// (a base URL such as `{api}/orders/{id}`).
+    pub fn render_url(&self, scope: &dyn Scope) -> String {
+        let mut out = String::with_capacity(self.source.len());
+        for (i, part) in self.parts.iter().enumerate() {
+            match part {
+                Part::Var(path) if i == 0 => out.push_str(&display(&scope.var(path).unwrap_or(Value::Null))),
+                _ => out.push_str(
+                    &Template { source: String::new(), parts: vec![part.clone()] }
+                        .render_escaped(scope, &percent_encode),
+                ),
+            }
+        }
+        out
+    }
+
     /// The value of a template that is exactly one placeholder, keeping its JSON type.
     pub fn single_value(&self, scope: &dyn Scope) -> Option<Value> {
         match self.parts.as_slice() {
@@ -121,6 +137,19 @@ fn flush(lit: &mut String, parts: &mut Vec<Part>) {
     if !lit.is_empty() {
         parts.push(Part::Lit(std::mem::take(lit)));
     }
+}
+
+/// Percent-encode everything but the unreserved characters of RFC 3986.
+pub fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// `name` or `name.seg.0.seg`: an identifier then dotted segments.

@@ -1,0 +1,200 @@
+//! SPEC §4.8 (versioned, round-tripping state) and §5 (the typed transcript).
+
+use eventflow::engine::{Body, Engine, Envelope, Recipients, Session, StateError, Status};
+use serde_json::{json, Value};
+
+const SHOP: &str = include_str!("../examples/agents/shop.json");
+const T0: u64 = 1_700_000_000_000;
+
+fn send(engine: &Engine, s: &mut Session, body: Value, now: u64) {
+    let env = Envelope::from_value(body).expect("valid request");
+    engine.interact(s, &env, now).expect("turn runs");
+}
+
+fn event(name: &str, data: Value) -> Value {
+    json!({ "action": { "type": "event", "payload": { "event": { "name": name, "data": data } } } })
+}
+
+fn conversation() -> (Engine, Session) {
+    let engine = Engine::from_json(SHOP).expect("shop agent");
+    let mut s = engine.new_session("visitor-7");
+    send(&engine, &mut s, json!({ "action": { "type": "launch" } }), T0);
+    send(&engine, &mut s, event("checkout", json!({ "total": 30, "items": 1 })), T0 + 1000);
+    send(
+        &engine,
+        &mut s,
+        json!({ "action": { "type": "text", "payload": "ann@example.com", "custom_id": "m-1" } }),
+        T0 + 2000,
+    );
+    let file = json!({ "name": "cat.png", "content_type": "image/png", "size": 1234, "width": 64, "height": 48 });
+    send(&engine, &mut s, json!({ "action": { "type": "file", "payload": file } }), T0 + 3000);
+    send(
+        &engine,
+        &mut s,
+        json!({ "action": { "type": "path-main.menu.4", "payload": { "label": "Size guide" } } }),
+        T0 + 4000,
+    );
+    (engine, s)
+}
+
+#[test]
+fn transcript_has_typed_entries_with_common_fields() {
+    let (_, s) = conversation();
+    let entries = &s.transcript.entries;
+    // Orders are 1, 2, 3, ... and ids follow them.
+    for (i, e) in entries.iter().enumerate() {
+        assert_eq!(e.order, i as u64 + 1);
+        assert_eq!(e.id, format!("e{}", e.order));
+    }
+    let kinds: Vec<String> = entries
+        .iter()
+        .map(|e| match &e.body {
+            Body::Message { text } => format!("{}: {text}", e.author_id),
+            Body::SystemMessage { system_message_type, .. } => format!("system: {system_message_type}"),
+            Body::File(f) => format!("{}: file {} {}x{:?}", e.author_id, f.name, f.width.unwrap_or(0), f.height),
+            Body::Custom { content } => format!("{} custom {}", e.author_id, content["type"].as_str().unwrap_or("?")),
+            Body::Annotation { text, .. } => format!("annotation {text}"),
+        })
+        .collect();
+    let expected = [
+        "system: session_started",
+        "agent: Hi! I'm the shop assistant. 👋",
+        "agent: How can I help?",
+        "agent custom choice",
+        "visitor-7 custom event",
+        "agent: Ready to check out: 1 item(s), **$30** in total.",
+        "agent: Shipping is $5 (free from $100).",
+        "agent: Which email should the receipt go to?",
+        "visitor-7: ann@example.com",
+        "agent: Order placed: **$30**. The receipt goes to ann@example.com.",
+        "agent: How can I help?",
+        "agent custom choice",
+        "visitor-7: file cat.png 64xSome(48)",
+        "agent: Thanks, I received “cat.png”.",
+        "visitor-7: Size guide",
+        "agent: Our shirts run **true to size**: S, M, L and XL.",
+        "agent: How can I help?",
+        "agent custom choice",
+    ];
+    assert_eq!(kinds, expected);
+    // The page event is for agents only; what the user saw goes to all.
+    let event_entry = &entries[4];
+    assert_eq!(event_entry.recipients, Recipients::Agents);
+    assert_eq!(entries[8].recipients, Recipients::All);
+    assert_eq!(entries[8].custom_id.as_deref(), Some("m-1"));
+    assert_eq!(entries[8].timestamp, T0 + 2000);
+    // The wire form of an entry, as SPEC §5 names the fields.
+    let wire = serde_json::to_value(&entries[8]).expect("serialise");
+    assert_eq!(
+        wire,
+        json!({ "id": "e9", "custom_id": "m-1", "order": 9, "author_id": "visitor-7", "timestamp": T0 + 2000,
+                "recipients": "all", "type": "message", "text": "ann@example.com" })
+    );
+}
+
+#[test]
+fn transcript_records_the_end() {
+    let engine = Engine::from_json(include_str!("agents/plain.json")).expect("plain agent");
+    let mut s = engine.new_session("u");
+    send(&engine, &mut s, json!({ "action": { "type": "launch" } }), T0);
+    send(&engine, &mut s, json!({ "action": { "type": "text", "payload": "no" } }), T0);
+    let last = s.transcript.entries.last().expect("entries");
+    assert!(
+        matches!(&last.body, Body::SystemMessage { system_message_type, .. } if system_message_type == "session_ended")
+    );
+    assert_eq!(s.status, Status::Ended);
+}
+
+#[test]
+fn state_round_trips_exactly_after_every_turn() {
+    let engine = Engine::from_json(SHOP).expect("shop agent");
+    let mut s = engine.new_session("u-1");
+    let requests = [
+        json!({ "action": { "type": "launch" } }),
+        event("newsletter_signup", json!({ "email": "x@y.z" })),
+        event("checkout", json!({ "total": 150.5, "items": 3 })),
+        json!({ "action": { "type": "text", "payload": "🙂 ünïcødé \"quoted\" \\ back" } }),
+        json!({ "action": { "type": "text", "payload": "me@example.com" } }),
+        event("user:location:change", json!({ "city": "Zürich", "nested": { "a": [1, 2.5, null, true] } })),
+    ];
+    for (i, r) in requests.into_iter().enumerate() {
+        send(&engine, &mut s, r, T0 + i as u64);
+        let saved = s.to_json();
+        let restored = engine.restore(&saved).expect("restore");
+        assert_eq!(restored, s, "turn {i}");
+        assert_eq!(restored.to_json(), saved, "turn {i}: the JSON is byte-identical");
+    }
+}
+
+#[test]
+fn a_restored_session_continues_the_same_conversation() {
+    let (engine, s) = conversation();
+    let mut a = s.clone();
+    let mut b = engine.restore(&s.to_json()).expect("restore");
+    let body = Envelope::from_value(event("button_clicked", Value::Null)).expect("request");
+    let ta = engine.interact(&mut a, &body, T0 + 9000).expect("turn");
+    let tb = engine.interact(&mut b, &body, T0 + 9000).expect("turn");
+    assert_eq!(ta, tb);
+    assert_eq!(a, b);
+}
+
+#[test]
+fn timers_survive_a_save_and_fire_once() {
+    let engine = Engine::from_json(include_str!("agents/rules.json")).expect("rules agent");
+    let mut s = engine.new_session("u");
+    send(&engine, &mut s, json!({ "action": { "type": "launch" } }), T0);
+    send(&engine, &mut s, event("remind", Value::Null), T0);
+    assert_eq!(s.next_wake(), Some(T0 + 60_000));
+    let mut restored = engine.restore(&s.to_json()).expect("restore");
+    let config = Default::default();
+    let fired = engine.advance(&mut restored, T0 + 60_000, &config);
+    assert!(fired.traces.iter().any(|t| serde_json::to_string(t).unwrap().contains("Reminder")));
+    assert!(engine.advance(&mut restored, T0 + 120_000, &config).traces.is_empty(), "fires once");
+    assert_eq!(restored.next_wake(), None);
+}
+
+#[test]
+fn bad_saved_state_is_a_clear_error() {
+    let engine = Engine::from_json(SHOP).expect("shop agent");
+    assert!(matches!(engine.restore("not json"), Err(StateError::Invalid(_))));
+    assert!(matches!(engine.restore("{}"), Err(StateError::Invalid(_))));
+    let mut v: Value = serde_json::from_str(&engine.new_session("u").to_json()).unwrap();
+    v["version"] = json!(99);
+    let err = engine.restore(&v.to_string()).expect_err("future version");
+    assert_eq!(err.code(), "state_version");
+    assert!(err.to_string().contains("version 99"));
+    v["version"] = json!(1);
+    v["agent"] = json!("pizza");
+    assert_eq!(engine.restore(&v.to_string()).expect_err("other agent").code(), "state_agent");
+    v["agent"] = json!("shop");
+    v["stack"] = json!("nope");
+    assert_eq!(engine.restore(&v.to_string()).expect_err("bad stack").code(), "invalid_state");
+}
+
+#[test]
+fn a_stack_the_agent_no_longer_has_is_dropped_but_the_transcript_kept() {
+    let (engine, s) = conversation();
+    let mut v: Value = serde_json::from_str(&s.to_json()).unwrap();
+    v["stack"] = json!([{ "flow": "gone", "step": "away", "state": "listening" }]);
+    let restored = engine.restore(&v.to_string()).expect("restore");
+    assert!(restored.stack.is_empty());
+    assert_eq!(restored.transcript, s.transcript);
+    assert_eq!(restored.variables, s.variables);
+}
+
+#[test]
+fn a_refused_request_leaves_the_session_untouched() {
+    let (engine, s) = conversation();
+    let mut t = s.clone();
+    for bad in [
+        event("noMatch", Value::Null),
+        event("bad name", Value::Null),
+        event("checkout", json!({ "total": "x" })),
+        event("big", json!({ "blob": "x".repeat(70_000) })),
+        json!({ "action": { "type": "file", "payload": { "name": "x" } } }),
+    ] {
+        let result = Envelope::from_value(bad).and_then(|env| engine.interact(&mut t, &env, T0 + 99));
+        assert!(result.is_err());
+        assert_eq!(t, s);
+    }
+}
