@@ -133,6 +133,13 @@ impl Session {
 
     /// Read a saved session, checking its version first so an old format gets a clear error.
     pub fn from_json(src: &str) -> Result<Session, StateError> {
+        // Fast path: a current-version state reads straight into the struct; anything else goes through the
+        // checks below for a precise error.
+        if let Ok(s) = serde_json::from_str::<Session>(src) {
+            if s.version == STATE_VERSION {
+                return Ok(s);
+            }
+        }
         let v: Value = serde_json::from_str(src).map_err(|e| StateError::Invalid(e.to_string()))?;
         Session::from_value(v)
     }
