@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 const USAGE: &str = "usage:
   eventflow check AGENT.json
   eventflow interact AGENT.json [--user ID] [--state FILE]
+  eventflow chat AGENT.json      (for people: type text, /event NAME {json}, /launch, /quit)
 
 interact reads one request per line on stdin, e.g.
   {\"action\": {\"type\": \"launch\"}}
@@ -29,6 +30,7 @@ fn main() -> ExitCode {
             Ok(opts) => interact(&args[1], opts),
             Err(m) => usage(&m),
         },
+        Some("chat") if args.len() == 2 => chat(&args[1]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS
@@ -238,5 +240,78 @@ fn call(
                 WebhookOutcome::Failed(t.to_string())
             }
         }
+    }
+}
+
+/// A chat for people at a terminal: typed lines become text requests, `/event NAME {data}` sends an event.
+fn chat(path: &str) -> ExitCode {
+    let engine = match load(path) {
+        Ok(e) => e,
+        Err(code) => return code,
+    };
+    let mut session = engine.new_session("terminal");
+    let mut clock = Clock::default();
+    println!(
+        "Chatting with '{}'. Type a message, /event NAME {{\"json\": \"data\"}}, /launch or /quit.",
+        engine.name()
+    );
+    let mut pending = Some(json!({ "action": { "type": "launch" } }).to_string());
+    let stdin = std::io::stdin();
+    let mut lines = stdin.lock().lines();
+    loop {
+        let request = match pending.take() {
+            Some(r) => r,
+            None => {
+                print!("> ");
+                std::io::stdout().flush().ok();
+                let Some(Ok(line)) = lines.next() else { return ExitCode::SUCCESS };
+                let line = line.trim().to_string();
+                if line == "/quit" {
+                    return ExitCode::SUCCESS;
+                }
+                if line.is_empty() {
+                    continue;
+                }
+                chat_request(&line)
+            }
+        };
+        match run_line(&engine, &mut session, &mut clock, &request) {
+            Ok(traces) => {
+                for t in traces {
+                    print_trace(&t);
+                }
+            }
+            Err(e) => println!("  ! {}: {}", e.code, e.message),
+        }
+    }
+}
+
+fn chat_request(line: &str) -> String {
+    if line == "/launch" {
+        return json!({ "action": { "type": "launch" } }).to_string();
+    }
+    if let Some(rest) = line.strip_prefix("/event ") {
+        let (name, data) = rest.trim().split_once(' ').unwrap_or((rest.trim(), "null"));
+        let data: Value = serde_json::from_str(data).unwrap_or(Value::String(data.to_string()));
+        return json!({ "action": { "type": "event", "payload": { "event": { "name": name, "data": data } } } })
+            .to_string();
+    }
+    json!({ "action": { "type": "text", "payload": line } }).to_string()
+}
+
+fn print_trace(t: &Trace) {
+    use eventflow::engine::TraceKind;
+    match &t.kind {
+        TraceKind::Text(p) => println!("  {}", p.message),
+        TraceKind::Choice(c) => {
+            let names: Vec<&str> = c.buttons.iter().map(|b| b.name.as_str()).collect();
+            println!("  [{}]", names.join("] ["));
+        }
+        TraceKind::CardV2(c) => println!("  ┌ {} — {}", c.title, c.description.text),
+        TraceKind::Carousel(c) => c.cards.iter().for_each(|c| println!("  ┌ {} — {}", c.title, c.description.text)),
+        TraceKind::Visual(v) => println!("  (image {})", v.image.clone().unwrap_or_default()),
+        TraceKind::End { .. } => println!("  (the conversation ended; /launch starts again)"),
+        TraceKind::Custom { kind, payload, .. } => println!("  (custom {kind}: {payload})"),
+        _ => {}
     }
 }
