@@ -64,6 +64,14 @@ pub struct TextPayload {
     pub ai: Option<bool>,
 }
 
+impl TextPayload {
+    /// A text payload with its Slate form, as the Voiceflow runtime writes it.
+    pub fn new(id: String, message: String, delay: u64) -> TextPayload {
+        let slate = Slate { id, content: json!([{ "children": [{ "text": message }] }]), message_delay_ms: delay };
+        TextPayload { slate, message, delay, ai: None }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Slate {
     pub id: String,
@@ -137,8 +145,7 @@ fn image_type() -> String {
 impl Trace {
     /// A text trace with its Slate form, as the Voiceflow runtime writes it.
     pub fn text(time: u64, id: String, message: String, delay: u64) -> Trace {
-        let slate = Slate { id, content: json!([{ "children": [{ "text": message }] }]), message_delay_ms: delay };
-        Trace { time, kind: TraceKind::Text(TextPayload { slate, message, delay, ai: None }) }
+        Trace { time, kind: TraceKind::Text(TextPayload::new(id, message, delay)) }
     }
 
     pub fn debug(time: u64, kind: &str, message: impl Into<String>) -> Trace {
@@ -208,9 +215,9 @@ fn text_from(p: Value) -> Option<TextPayload> {
     }
     let message = p.get("message").and_then(Value::as_str).map(str::to_string)?;
     let delay = p.get("delay").and_then(Value::as_u64).unwrap_or(0);
-    let slate =
-        Slate { id: String::new(), content: json!([{ "children": [{ "text": message }] }]), message_delay_ms: delay };
-    Some(TextPayload { slate, message, delay, ai: p.get("ai").and_then(Value::as_bool) })
+    let mut text = TextPayload::new(String::new(), message, delay);
+    text.ai = p.get("ai").and_then(Value::as_bool);
+    Some(text)
 }
 
 impl TraceKind {

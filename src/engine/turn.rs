@@ -11,7 +11,7 @@ use super::program::Program;
 use super::request::Config;
 use super::session::{Session, Timer, TimerKind};
 use super::template::{walk, Scope};
-use super::trace::{Trace, TraceKind};
+use super::trace::{TextPayload, Trace, TraceKind};
 use super::transcript::{Body, Recipients, AGENT};
 
 /// Something the host must do for the engine.
@@ -149,7 +149,7 @@ impl<'a> Ctx<'a> {
         let delay = delay.unwrap_or(self.p.agent.settings.message_delay_ms);
         let id = format!("{:x}", mix(self.s.turns, self.s.transcript.entries.len() as u64) & 0xff_ffff_ffff);
         self.s.variables.insert("last_response".into(), Value::String(message.clone()));
-        self.emit(TraceKind::Text(Trace::text(self.now, id, message, delay).into_text()));
+        self.emit(TraceKind::Text(TextPayload::new(id, message, delay)));
     }
 
     /// Write a variable the agent asked for, within the session data limits (SPEC §4.6). Returns false when the
@@ -194,15 +194,6 @@ impl<'a> Ctx<'a> {
             self.effects.push(Effect::Wake { at });
         }
         Turn { traces: self.traces, effects: self.effects }
-    }
-}
-
-impl Trace {
-    fn into_text(self) -> super::trace::TextPayload {
-        match self.kind {
-            TraceKind::Text(t) => t,
-            _ => unreachable!("Trace::text builds a text trace"),
-        }
     }
 }
 
