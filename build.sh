@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # eventflow build script. Installs what it needs when missing, skips what is present.
 #
-#   ./build.sh          build the native CLI (target/release/eventflow)
-#   ./build.sh test     every check CI runs: fmt, clippy, tests, engine purity
+#   ./build.sh          build the native CLI (target/release/eventflow) and the site (www/ with www/pkg/)
+#   ./build.sh serve    build, then serve www/ on http://127.0.0.1:8080 (the demo page)
+#   ./build.sh test     every check CI runs: fmt, clippy (native and wasm32), tests, engine purity,
+#                       browser tests (wasm-pack test --headless --chrome), the end-to-end test, the size budget
+#   ./build.sh size     print the gzip bytes of what the demo page downloads until load() resolves
+#   ./build.sh size-profiles   build the wasm at opt-level "s" and "z" and print both sizes
 #   ./build.sh bench    criterion benchmarks of the engine
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -41,12 +45,142 @@ run_tests() {
   cargo clippy --all-targets -- -D warnings
   check_engine_purity
   say "cargo test"
-  cargo test
+  mkdir -p target
+  cargo test 2>&1 | tee target/cargo-test.log
+  count_tests target/cargo-test.log
+}
+
+# Sum the "test result" lines of a cargo test log into the totals printed at the end.
+PASSED=0; FAILED=0
+count_tests() {
+  local p f
+  p=$(grep -Eo '[0-9]+ passed' "$1" | awk '{s+=$1} END {print s+0}')
+  f=$(grep -Eo '[0-9]+ failed' "$1" | awk '{s+=$1} END {print s+0}')
+  PASSED=$((PASSED + p)); FAILED=$((FAILED + f))
+}
+
+# ---- the browser widget: wasm module, site, browser tests ----
+
+# gzip -9 bytes of everything the demo page downloads until load() resolves (SPEC §9.1).
+# SIZE_BAR is the product's goal (issue 3: 120,000 bytes), NOT MET YET: the report says so loudly.
+# SIZE_BUDGET is a ratchet just above today's size, so the page can only get lighter; lower it as it shrinks.
+SIZE_BAR=120000
+SIZE_BUDGET=${EVENTFLOW_SIZE_BUDGET:-400000}
+SITE_FILES="eventflow.js pkg/eventflow.js pkg/eventflow_bg.wasm agents/shop.json"
+# Rust's wasm32 target emits these post-MVP features; binaryen must be told it may keep them.
+WASM_OPT_FLAGS="-Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals
+  --enable-reference-types --enable-multivalue --strip-debug --strip-producers"
+
+APT_UPDATED=
+apt_install() {
+  command -v apt-get >/dev/null || { echo "missing $*: install it with your package manager" >&2; exit 1; }
+  local sudo=; [ "$(id -u)" = 0 ] || sudo=sudo
+  [ -n "$APT_UPDATED" ] || { $sudo apt-get update -qq; APT_UPDATED=1; }
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@"
+}
+
+ensure_web() {
+  ensure_rust
+  rustup target list --installed | grep -q '^wasm32-unknown-unknown$' || rustup target add wasm32-unknown-unknown
+  if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
+    say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
+    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+  fi
+  command -v wasm-pack >/dev/null || { say "installing wasm-pack"; cargo install wasm-pack; }
+  local pkgs=()
+  command -v chromium >/dev/null || pkgs+=(chromium)
+  command -v chromedriver >/dev/null || pkgs+=(chromium-driver)
+  command -v wasm-opt >/dev/null || pkgs+=(binaryen)
+  [ ${#pkgs[@]} = 0 ] || { say "installing ${pkgs[*]}"; apt_install "${pkgs[@]}"; }
+}
+
+# The release wasm, optimised by wasm-opt, then bound by wasm-bindgen into pkg/; copied into www/pkg/ with the demo
+# agent. wasm-opt runs *before* wasm-bindgen: Debian's binaryen (108) mis-exports wasm-bindgen's externref table
+# when it optimises the bound module. wasm-bindgen-cli is the pinned version, as `wasm-pack build` would run it.
+build_wasm() { # OUT_DIR
+  cargo build --release --lib --target wasm32-unknown-unknown
+  mkdir -p "$1"
+  # shellcheck disable=SC2086
+  wasm-opt $WASM_OPT_FLAGS target/wasm32-unknown-unknown/release/eventflow.wasm -o "$1/eventflow.opt.wasm"
+  wasm-bindgen --target web --out-name eventflow --out-dir "$1" "$1/eventflow.opt.wasm"
+  rm -f "$1/eventflow.opt.wasm"
+}
+
+build_site() {
+  ensure_web
+  say "wasm module (release profile, wasm-opt, wasm-bindgen)"
+  build_wasm pkg
+  mkdir -p www/pkg www/agents
+  cp pkg/eventflow.js pkg/eventflow_bg.wasm pkg/eventflow.d.ts www/pkg/
+  cp examples/agents/shop.json www/agents/shop.json
+  say "site ready in www/"
+}
+
+serve() {
+  build_site
+  say "serving www/ on http://127.0.0.1:8080 (Ctrl-C stops)"
+  echo "open http://127.0.0.1:8080/"
+  python3 - <<'PY'
+import functools, http.server
+handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory="www")
+handler.func.extensions_map = {**handler.func.extensions_map, ".wasm": "application/wasm", ".js": "text/javascript"}
+http.server.ThreadingHTTPServer(("127.0.0.1", 8080), handler).serve_forever()
+PY
+}
+
+# The weight budget (SPEC §9.1): gzip -9 of each file the demo page downloads until load() resolves.
+size_report() {
+  local total=0 f raw gz
+  printf '%-26s %10s %10s\n' file bytes gzip-9
+  for f in $SITE_FILES; do
+    [ -f "www/$f" ] || { echo "www/$f is missing: run ./build.sh first" >&2; exit 1; }
+    raw=$(wc -c <"www/$f"); gz=$(gzip -9 -c "www/$f" | wc -c)
+    printf '%-26s %10d %10d\n' "$f" "$raw" "$gz"
+    total=$((total + gz))
+  done
+  printf '%-26s %10s %10d   (ratchet %d, goal %d)\n' total "" "$total" "$SIZE_BUDGET" "$SIZE_BAR"
+  if [ "$total" -gt "$SIZE_BAR" ]; then
+    echo "WARNING: $total gzip bytes is over the goal of $SIZE_BAR by $((total - SIZE_BAR)) (see docs/PERFORMANCE.md)" >&2
+  fi
+  if [ "$total" -gt "$SIZE_BUDGET" ]; then
+    echo "over the size ratchet by $((total - SIZE_BUDGET)) bytes: the page got heavier" >&2
+    return 1
+  fi
+}
+
+size_profiles() {
+  ensure_web
+  local level
+  for level in s z; do
+    say "opt-level=$level"
+    CARGO_PROFILE_RELEASE_OPT_LEVEL=$level build_wasm "target/pkg-$level"
+    printf 'opt-level %s: wasm %d bytes, gzip -9 %d bytes\n' "$level" \
+      "$(wc -c <"target/pkg-$level/eventflow_bg.wasm")" "$(gzip -9 -c "target/pkg-$level/eventflow_bg.wasm" | wc -c)"
+  done
+}
+
+run_web_tests() {
+  ensure_web
+  say "cargo clippy (wasm32)"
+  cargo clippy --lib --test web --target wasm32-unknown-unknown -- -D warnings
+  say "browser tests: wasm-pack test --headless --chrome"
+  CHROMEDRIVER=${CHROMEDRIVER:-$(command -v chromedriver)} wasm-pack test --headless --chrome -- --test web 2>&1 |
+    tee target/web-test.log
+  count_tests target/web-test.log
+  build_site
+  say "end-to-end test (headless Chromium over WebDriver)"
+  cargo test --test e2e -- --ignored --nocapture 2>&1 | tee target/e2e-test.log
+  count_tests target/e2e-test.log
+  say "size budget"
+  size_report
 }
 
 case "${1:-build}" in
-  build) build ;;
-  test) run_tests ;;
+  build) build; build_site ;;
+  serve) serve ;;
+  test) run_tests; run_web_tests; echo "tests: $PASSED passed, $FAILED failed" ;;
+  size) size_report ;;
+  size-profiles) size_profiles ;;
   bench) ensure_rust; cargo bench --bench engine ;;
-  *) echo "usage: ./build.sh [build|test|bench]" >&2; exit 2 ;;
+  *) echo "usage: ./build.sh [build|serve|test|size|size-profiles|bench]" >&2; exit 2 ;;
 esac

@@ -5,3 +5,6 @@
 //! perform the [`engine::Effect`]s it hands back.
 
 pub mod engine;
+
+#[cfg(target_arch = "wasm32")]
+pub mod web;

@@ -1,0 +1,211 @@
+//! The lifecycle behind `window.voiceflow.chat`: the early-call queue, `load()`, the loaded widget, `destroy()`.
+//!
+//! Phases: **waiting** (no `load()` yet) and **loading** queue every call in order (SPEC §1.3: the real widget
+//! drops them with a warning; we replay them once loaded, before `load()` resolves); **ready** runs them;
+//! **destroyed** warns as the real widget does, until the next `load()`.
+//!
+//! Once loaded, calls go to the [`Live`] widget (`live.rs`).
+
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+
+use js_sys::{Function, Promise};
+use wasm_bindgen::JsValue;
+
+use super::error::WebError;
+use super::events::Hub;
+use super::live::Live;
+
+/// A page call that may have to wait for `load()`.
+pub enum Call {
+    Open,
+    Close,
+    Hide,
+    Show,
+    ProactivePush(Vec<JsValue>),
+    ProactiveClear,
+    Interact(JsValue, Resolvers),
+}
+
+impl Call {
+    pub(super) fn name(&self) -> &'static str {
+        match self {
+            Call::Open => "open",
+            Call::Close => "close",
+            Call::Hide => "hide",
+            Call::Show => "show",
+            Call::ProactivePush(_) => "proactive.push",
+            Call::ProactiveClear => "proactive.clear",
+            Call::Interact(..) => "interact",
+        }
+    }
+
+    /// Drop a queued call that will never run; a waiting promise is rejected with `error`.
+    fn abandon(self, error: &WebError) {
+        if let Call::Interact(_, r) = self {
+            r.reject(&error.to_js());
+        }
+    }
+}
+
+/// The settle functions of a promise handed to the page.
+pub struct Resolvers {
+    resolve: Option<Function>,
+    reject: Option<Function>,
+}
+
+impl Resolvers {
+    /// A new promise and its settle functions.
+    pub fn promise() -> (Promise, Resolvers) {
+        let mut slot = (None, None);
+        let promise = Promise::new(&mut |resolve, reject| slot = (Some(resolve), Some(reject)));
+        (promise, Resolvers { resolve: slot.0, reject: slot.1 })
+    }
+
+    pub fn resolve(self, value: &JsValue) {
+        if let Some(f) = self.resolve {
+            let _ = f.call1(&JsValue::UNDEFINED, value);
+        }
+    }
+
+    pub fn reject(self, error: &JsValue) {
+        if let Some(f) = self.reject {
+            let _ = f.call1(&JsValue::UNDEFINED, error);
+        }
+    }
+}
+
+enum Phase {
+    Waiting(Vec<Call>),
+    Loading(Vec<Call>),
+    Ready(Rc<Live>),
+    Destroyed,
+}
+
+pub struct Controller {
+    me: Weak<Controller>,
+    phase: RefCell<Phase>,
+    pub hub: Rc<Hub>,
+}
+
+impl Controller {
+    pub fn new() -> Rc<Controller> {
+        Rc::new_cyclic(|me| Controller {
+            me: me.clone(),
+            phase: RefCell::new(Phase::Waiting(Vec::new())),
+            hub: Rc::new(Hub::default()),
+        })
+    }
+
+    /// The loaded widget, if any.
+    pub fn live(&self) -> Option<Rc<Live>> {
+        match &*self.phase.borrow() {
+            Phase::Ready(l) => Some(l.clone()),
+            _ => None,
+        }
+    }
+
+    pub fn load(&self, config: JsValue) -> Promise {
+        let (promise, done) = Resolvers::promise();
+        let previous = std::mem::replace(&mut *self.phase.borrow_mut(), Phase::Destroyed);
+        let queued = match previous {
+            Phase::Waiting(q) => q,
+            Phase::Destroyed => Vec::new(),
+            other => {
+                *self.phase.borrow_mut() = other;
+                let e = WebError::new("already_loaded", "load() was already called: call destroy() first");
+                done.reject(&e.to_js());
+                return promise;
+            }
+        };
+        *self.phase.borrow_mut() = Phase::Loading(queued);
+        let me = self.me.clone();
+        let hub = self.hub.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let result = Live::start(config, hub).await;
+            let Some(me) = me.upgrade() else { return };
+            let phase = std::mem::replace(&mut *me.phase.borrow_mut(), Phase::Destroyed);
+            match (phase, result) {
+                (Phase::Loading(queue), Ok(live)) => {
+                    *me.phase.borrow_mut() = Phase::Ready(live.clone());
+                    live.mounted();
+                    for call in queue {
+                        me.call(call);
+                    }
+                    done.resolve(&JsValue::UNDEFINED);
+                }
+                (Phase::Loading(queue), Err(e)) => {
+                    *me.phase.borrow_mut() = Phase::Waiting(Vec::new());
+                    let dropped =
+                        WebError::new("not_loaded", format!("load() failed, so this call was dropped: {}", e.message));
+                    for call in queue {
+                        call.abandon(&dropped);
+                    }
+                    done.reject(&e.to_js());
+                }
+                (other, result) => {
+                    // destroy() was called while loading.
+                    *me.phase.borrow_mut() = other;
+                    if let Ok(live) = result {
+                        live.teardown();
+                    }
+                    done.reject(&WebError::new("destroyed", "destroy() was called before load() finished").to_js());
+                }
+            }
+        });
+        promise
+    }
+
+    /// Run a call now, queue it until loaded, or warn after `destroy()`.
+    pub fn call(&self, call: Call) {
+        let live = {
+            let mut phase = self.phase.borrow_mut();
+            match &mut *phase {
+                Phase::Waiting(q) | Phase::Loading(q) => {
+                    q.push(call);
+                    return;
+                }
+                Phase::Ready(live) => live.clone(),
+                Phase::Destroyed => {
+                    drop(phase);
+                    warn_destroyed(call.name());
+                    if let Call::Interact(_, r) = call {
+                        r.resolve(&JsValue::UNDEFINED);
+                    }
+                    return;
+                }
+            }
+        };
+        live.dispatch(call);
+    }
+
+    pub fn interact(&self, action: JsValue) -> Promise {
+        let (promise, r) = Resolvers::promise();
+        self.call(Call::Interact(action, r));
+        promise
+    }
+
+    pub fn destroy(&self) {
+        let phase = std::mem::replace(&mut *self.phase.borrow_mut(), Phase::Destroyed);
+        match phase {
+            Phase::Ready(live) => live.teardown(),
+            Phase::Waiting(q) | Phase::Loading(q) => {
+                let e = WebError::new("destroyed", "destroy() was called before this call could run");
+                for call in q {
+                    call.abandon(&e);
+                }
+            }
+            Phase::Destroyed => warn_destroyed("destroy"),
+        }
+    }
+}
+
+fn warn_destroyed(method: &str) {
+    let msg =
+        format!("Method '{method}' has no effect after 'destroy' has been called. Call 'load' to use the chat again.");
+    web_sys::console::warn_1(&msg.into());
+}
+
+pub(super) fn warn_mode(method: &str) {
+    web_sys::console::warn_1(&format!("Method '{method}' has no effect in this mode (embedded).").into());
+}

@@ -1,0 +1,89 @@
+//! Errors at the boundary: every engine, config or browser failure becomes a JS `Error` with a stable `code`.
+//!
+//! Codes are part of the API: `invalid_config` (the message starts with the bad field, `render.target: ...`),
+//! `invalid_agent` (the message lists every validation error with its path; `errors` holds them as
+//! `{path, message}`), `agent_fetch` (the agent URL could not be fetched), `already_loaded`, `destroyed` (the
+//! chat was destroyed before the call ran), `not_loaded` (a queued call dropped because `load()` failed),
+//! `invalid_handler` (`on()` without a function), `render_failed`, and the engine's request codes
+//! (`invalid_request`, `invalid_event_name`, `system_event`, `invalid_event_data`, `invalid_file`,
+//! `payload_too_large`, ...). The loader adds `load_failed` when the module itself cannot be fetched.
+
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::engine::{AgentError, RequestError, StateError};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebError {
+    pub code: &'static str,
+    pub message: String,
+    /// Validation errors of an agent file, as `(path, message)`.
+    pub errors: Vec<(String, String)>,
+}
+
+impl WebError {
+    pub fn new(code: &'static str, message: impl Into<String>) -> WebError {
+        WebError { code, message: message.into(), errors: Vec::new() }
+    }
+
+    /// A refused `load()` config field: the message names the field first.
+    pub fn config(path: &str, message: impl std::fmt::Display) -> WebError {
+        let message = if path.is_empty() { format!("config: {message}") } else { format!("{path}: {message}") };
+        WebError::new("invalid_config", message)
+    }
+
+    /// A refused agent file, with every validation error.
+    pub fn agent(source: &str, e: &AgentError) -> WebError {
+        let n = e.errors.len();
+        let list: Vec<String> = e.errors.iter().map(|v| format!("  {v}")).collect();
+        let message = format!(
+            "agent: {source} is not a valid agent file ({n} error{}):\n{}",
+            if n == 1 { "" } else { "s" },
+            list.join("\n")
+        );
+        let errors = e.errors.iter().map(|v| (v.path.clone(), v.message.clone())).collect();
+        WebError { code: e.code(), message, errors }
+    }
+
+    /// The JS `Error` for this failure: `message`, `code`, and `errors` for an invalid agent.
+    pub fn to_js(&self) -> JsValue {
+        let err = js_sys::Error::new(&self.message);
+        err.set_name("EventflowError");
+        let obj: &JsValue = err.as_ref();
+        let _ = js_sys::Reflect::set(obj, &"code".into(), &self.code.into());
+        if !self.errors.is_empty() {
+            let list: Vec<serde_json::Value> = self
+                .errors
+                .iter()
+                .map(|(path, message)| serde_json::json!({ "path": path, "message": message }))
+                .collect();
+            let _ = js_sys::Reflect::set(obj, &"errors".into(), &crate::web::convert::to_js(&list));
+        }
+        err.into()
+    }
+}
+
+impl std::fmt::Display for WebError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.message, self.code)
+    }
+}
+
+impl From<RequestError> for WebError {
+    fn from(e: RequestError) -> WebError {
+        WebError::new(e.code, e.message)
+    }
+}
+
+impl From<StateError> for WebError {
+    fn from(e: StateError) -> WebError {
+        WebError::new(e.code(), e.to_string())
+    }
+}
+
+/// The text of a thrown JS value, for messages.
+pub fn describe(value: &JsValue) -> String {
+    if let Some(e) = value.dyn_ref::<js_sys::Error>() {
+        return String::from(e.message());
+    }
+    value.as_string().unwrap_or_else(|| format!("{value:?}"))
+}

@@ -1,0 +1,69 @@
+//! Events for the host page (SPEC §1.6): `voiceflow:open`, `voiceflow:close`, `voiceflow:interact` and
+//! `voiceflow:save_session`.
+//!
+//! Each is sent exactly as the real widget sends it, `window.postMessage(JSON.stringify({type, payload}))` (no
+//! `payload` key for open and close, as `JSON.stringify` drops `undefined`), and also handed as an object to the
+//! handlers registered with `on(type, handler)`. `on('*', handler)` receives every event.
+
+use std::cell::RefCell;
+
+use js_sys::Function;
+use serde_json::{json, Value};
+use wasm_bindgen::JsValue;
+
+pub const OPEN: &str = "voiceflow:open";
+pub const CLOSE: &str = "voiceflow:close";
+pub const INTERACT: &str = "voiceflow:interact";
+pub const SAVE_SESSION: &str = "voiceflow:save_session";
+
+/// The registered `on()` handlers. They outlive `destroy()`, as listeners of a page object should.
+#[derive(Default)]
+pub struct Hub {
+    handlers: RefCell<Vec<(String, Function)>>,
+}
+
+/// `open` and `voiceflow:open` name the same event.
+pub fn normalise(kind: &str) -> String {
+    if kind == "*" || kind.starts_with("voiceflow:") {
+        kind.to_string()
+    } else {
+        format!("voiceflow:{kind}")
+    }
+}
+
+impl Hub {
+    pub fn on(&self, kind: &str, handler: Function) {
+        self.handlers.borrow_mut().push((normalise(kind), handler));
+    }
+
+    /// Remove one registration of this handler for this type. True when one was found.
+    pub fn off(&self, kind: &str, handler: &Function) -> bool {
+        let kind = normalise(kind);
+        let mut hs = self.handlers.borrow_mut();
+        let found = hs.iter().position(|(k, h)| *k == kind && h == handler);
+        found.map(|i| hs.remove(i)).is_some()
+    }
+
+    /// Post the event to the window and call the handlers (never while a cell is borrowed).
+    pub fn emit(&self, kind: &str, payload: Option<Value>) {
+        let message = match payload {
+            Some(p) => json!({ "type": kind, "payload": p }),
+            None => json!({ "type": kind }),
+        };
+        if let (Some(window), Ok(text)) = (web_sys::window(), serde_json::to_string(&message)) {
+            // "/" is postMessage's default target origin (this page's own origin), as the one-argument call uses.
+            let _ = window.post_message(&JsValue::from_str(&text), "/");
+        }
+        let handlers: Vec<Function> =
+            self.handlers.borrow().iter().filter(|(k, _)| k == kind || k == "*").map(|(_, h)| h.clone()).collect();
+        if handlers.is_empty() {
+            return;
+        }
+        let event = super::convert::to_js(&message);
+        for h in handlers {
+            if let Err(e) = h.call1(&JsValue::UNDEFINED, &event) {
+                web_sys::console::error_2(&format!("eventflow: an on('{kind}') handler threw:").into(), &e);
+            }
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! Extensions (`assistant.extensions`, SPEC §6.5): page code that renders or acts on traces.
+//!
+//! `{name, type: 'response', match({trace}), render({trace, element})}` draws into an element of the chat;
+//! `{name, type: 'effect', match({trace}), effect({trace})}` runs a side effect. Unlike the real widget, an
+//! extension may match **any** trace, built-in types included: the first match in config order handles the trace
+//! and the built-in rendering is skipped. A throwing `match` counts as no match; every error is logged, never fatal.
+
+use js_sys::{Function, Object, Reflect};
+use serde::Deserialize;
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::engine::Trace;
+
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq, Debug)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Response,
+    Effect,
+}
+
+#[derive(Deserialize)]
+pub struct ExtensionSpec {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: Kind,
+    #[serde(rename = "match", with = "serde_wasm_bindgen::preserve")]
+    pub matcher: Function,
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    pub render: JsValue,
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    pub effect: JsValue,
+}
+
+pub struct Extensions {
+    list: Vec<ExtensionSpec>,
+}
+
+/// What handled a trace.
+pub enum Handled {
+    /// No extension matched: render it the built-in way.
+    No,
+    /// A response extension: call [`Extensions::render`] with an element.
+    Render(usize),
+    /// An effect extension ran.
+    Effect,
+}
+
+impl Extensions {
+    pub fn new(list: Vec<ExtensionSpec>) -> Result<Extensions, super::error::WebError> {
+        for (i, e) in list.iter().enumerate() {
+            let (field, f) = match e.kind {
+                Kind::Response => ("render", &e.render),
+                Kind::Effect => ("effect", &e.effect),
+            };
+            if !f.is_undefined() && !f.is_function() {
+                return Err(super::error::WebError::config(
+                    &format!("assistant.extensions[{i}].{field}"),
+                    "must be a function",
+                ));
+            }
+        }
+        Ok(Extensions { list })
+    }
+
+    /// Find the extension for this trace. Effect extensions run here (not on replay).
+    pub fn handle(&self, trace: &Trace, replay: bool) -> Handled {
+        if self.list.is_empty() {
+            return Handled::No;
+        }
+        let arg = trace_arg(trace);
+        for (i, ext) in self.list.iter().enumerate() {
+            match ext.matcher.call1(&JsValue::UNDEFINED, &arg) {
+                Ok(v) if v.is_truthy() => {}
+                Ok(_) => continue,
+                Err(e) => {
+                    log(&ext.name, "match", &e);
+                    continue;
+                }
+            }
+            return match ext.kind {
+                Kind::Response => Handled::Render(i),
+                Kind::Effect => {
+                    if !replay {
+                        self.run_effect(ext, &arg);
+                    }
+                    Handled::Effect
+                }
+            };
+        }
+        Handled::No
+    }
+
+    /// Call a response extension's `render({trace, element})`. Returns its cleanup function, if any.
+    pub fn render(&self, index: usize, trace: &Trace, element: &web_sys::Element) -> Option<Function> {
+        let ext = self.list.get(index)?;
+        let f: &Function = ext.render.dyn_ref()?;
+        let arg = trace_arg(trace);
+        let _ = Reflect::set(&arg, &"element".into(), element);
+        match f.call1(&JsValue::UNDEFINED, &arg) {
+            Ok(v) => v.dyn_into::<Function>().ok(),
+            Err(e) => {
+                log(&ext.name, "render", &e);
+                None
+            }
+        }
+    }
+
+    fn run_effect(&self, ext: &ExtensionSpec, arg: &JsValue) {
+        let Some(f) = ext.effect.dyn_ref::<Function>() else { return };
+        match f.call1(&JsValue::UNDEFINED, arg) {
+            Ok(v) => {
+                // A returned promise runs on its own; only its failure is reported.
+                if let Ok(p) = v.dyn_into::<js_sys::Promise>() {
+                    let name = ext.name.clone();
+                    wasm_bindgen_futures::spawn_local(async move {
+                        if let Err(e) = wasm_bindgen_futures::JsFuture::from(p).await {
+                            log(&name, "effect", &e);
+                        }
+                    });
+                }
+            }
+            Err(e) => log(&ext.name, "effect", &e),
+        }
+    }
+}
+
+/// `{trace}` as extensions receive it.
+fn trace_arg(trace: &Trace) -> JsValue {
+    let arg = Object::new();
+    let _ = Reflect::set(&arg, &"trace".into(), &super::convert::to_js(trace));
+    arg.into()
+}
+
+fn log(name: &str, what: &str, e: &JsValue) {
+    web_sys::console::error_2(&format!("eventflow: extension '{name}' {what}() threw:").into(), e);
+}

@@ -1,0 +1,164 @@
+//! Page elements mapped to named events (SPEC §1.7), the point of the product.
+//!
+//! - Declarative: a click on (or inside) an element with `data-vf-event="checkout"` sends event `checkout`;
+//!   `data-vf-data='{"total":120}'` (JSON) becomes the event data; `data-vf-open` also opens the chat.
+//! - From the config: `listeners: [{selector, on: 'click', event, data?, open?}]`.
+//!
+//! Both are delegated from the document in the capture phase, so elements added later work, a page handler that
+//! stops propagation does not hide the click, and non-bubbling events (`focus`, `mouseenter`) can be used.
+//! Malformed `data-vf-data` is refused: a console warning names the element and **the event is not sent**
+//! (sending it without the data would run the flow on wrong data).
+
+use std::rc::Rc;
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+use wasm_bindgen::prelude::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+
+use super::error::WebError;
+
+#[derive(Deserialize, Clone, Debug)]
+pub struct ListenerSpec {
+    pub selector: String,
+    /// The DOM event type; `click` by default.
+    #[serde(default = "click")]
+    pub on: String,
+    pub event: String,
+    /// Event data; without it, the matched element's `data-vf-data` is used if present.
+    #[serde(default)]
+    pub data: Option<Value>,
+    /// Also open the chat.
+    #[serde(default)]
+    pub open: bool,
+}
+
+fn click() -> String {
+    "click".into()
+}
+
+/// A Rust closure registered as a DOM event listener.
+pub type DomListener = Closure<dyn FnMut(web_sys::Event)>;
+
+/// What a listener asks the chat to do.
+pub struct Trigger {
+    pub action: Value,
+    pub open: bool,
+}
+
+/// Installed document listeners; dropping this removes them.
+pub struct Listeners {
+    installed: Vec<(String, DomListener)>,
+    document: web_sys::Document,
+}
+
+impl Listeners {
+    /// Check the specs and install the listeners. `fire` runs for every matched event.
+    pub fn install(
+        document: &web_sys::Document,
+        specs: Vec<ListenerSpec>,
+        fire: Rc<dyn Fn(Trigger)>,
+    ) -> Result<Listeners, WebError> {
+        for (i, s) in specs.iter().enumerate() {
+            if document.query_selector(&s.selector).is_err() {
+                return Err(WebError::config(
+                    &format!("listeners[{i}].selector"),
+                    format!("'{}' is not a valid CSS selector", s.selector),
+                ));
+            }
+            if let Err(e) = crate::engine::names::check_name(&s.event) {
+                return Err(WebError::config(&format!("listeners[{i}].event"), e));
+            }
+            if s.on.is_empty() {
+                return Err(WebError::config(&format!("listeners[{i}].on"), "must name a DOM event type"));
+            }
+        }
+        let mut installed = Vec::new();
+        let mut types: Vec<String> = vec!["click".into()];
+        for s in &specs {
+            if !types.contains(&s.on) {
+                types.push(s.on.clone());
+            }
+        }
+        let specs = Rc::new(specs);
+        for ty in types {
+            let (specs, fire, ty2) = (specs.clone(), fire.clone(), ty.clone());
+            let cb = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
+                handle(&ev, &ty2, &specs, &fire);
+            });
+            document
+                .add_event_listener_with_callback_and_bool(&ty, cb.as_ref().unchecked_ref(), true)
+                .map_err(|e| WebError::new("listeners", super::error::describe(&e)))?;
+            installed.push((ty, cb));
+        }
+        Ok(Listeners { installed, document: document.clone() })
+    }
+}
+
+impl Drop for Listeners {
+    fn drop(&mut self) {
+        for (ty, cb) in &self.installed {
+            let _ = self.document.remove_event_listener_with_callback_and_bool(ty, cb.as_ref().unchecked_ref(), true);
+        }
+    }
+}
+
+fn handle(ev: &web_sys::Event, ty: &str, specs: &[ListenerSpec], fire: &Rc<dyn Fn(Trigger)>) {
+    let Some(target) = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return };
+    if ty == "click" {
+        if let Ok(Some(el)) = target.closest("[data-vf-event]") {
+            if let Some(t) = declarative(&el) {
+                fire(t);
+            }
+        }
+    }
+    for s in specs.iter().filter(|s| s.on == ty) {
+        let Ok(Some(el)) = target.closest(&s.selector) else { continue };
+        let data = match &s.data {
+            Some(d) => Some(d.clone()),
+            None => match element_data(&el) {
+                Ok(d) => d,
+                Err(()) => continue,
+            },
+        };
+        fire(Trigger { action: event_action(&s.event, data), open: s.open });
+    }
+}
+
+/// The event a `data-vf-event` element sends, or `None` (with a warning) when its data is malformed.
+pub fn declarative(el: &web_sys::Element) -> Option<Trigger> {
+    let name = el.get_attribute("data-vf-event")?;
+    let name = name.trim();
+    if name.is_empty() {
+        warn(el, "has an empty data-vf-event; nothing was sent");
+        return None;
+    }
+    let data = element_data(el).ok()?;
+    Some(Trigger { action: event_action(name, data), open: el.has_attribute("data-vf-open") })
+}
+
+/// The element's `data-vf-data` JSON: `Ok(None)` when absent, `Err` (after a warning) when malformed.
+fn element_data(el: &web_sys::Element) -> Result<Option<Value>, ()> {
+    let Some(raw) = el.get_attribute("data-vf-data") else { return Ok(None) };
+    match serde_json::from_str::<Value>(&raw) {
+        Ok(v) => Ok(Some(v)),
+        Err(e) => {
+            warn(el, &format!("has malformed data-vf-data JSON ({e}); the event was NOT sent"));
+            Err(())
+        }
+    }
+}
+
+fn warn(el: &web_sys::Element, what: &str) {
+    let event = el.get_attribute("data-vf-event").unwrap_or_default();
+    let msg = format!("eventflow: the element below (data-vf-event=\"{event}\") {what}");
+    web_sys::console::warn_2(&msg.into(), &JsValue::from(el));
+}
+
+/// `{type: 'event', payload: {event: {name, data?}}}`.
+pub fn event_action(name: &str, data: Option<Value>) -> Value {
+    match data {
+        Some(d) => json!({ "type": "event", "payload": { "event": { "name": name, "data": d } } }),
+        None => json!({ "type": "event", "payload": { "event": { "name": name } } }),
+    }
+}

@@ -1,0 +1,433 @@
+//! A loaded widget: its settings, UI, transport, storage and page listeners, and the *lane* that runs turns.
+//!
+//! Turns run one at a time, in the order they were asked for (page calls, clicks, typed text alike), so a slow
+//! turn (remote mode) never reorders the conversation. UI calls (`open`, `close`, `hide`, `show`) act at once.
+//! After each turn the session is saved and the page hears `voiceflow:interact` and `voiceflow:save_session`.
+
+use std::cell::{Cell, OnceCell, RefCell};
+use std::collections::VecDeque;
+use std::rc::{Rc, Weak};
+
+use serde_json::{json, Value};
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::JsFuture;
+
+use super::config::{AgentSource, LoadConfig, Mode, Settings};
+use super::controller::{warn_mode, Call, Resolvers};
+use super::error::{describe, WebError};
+use super::events::{self, Hub};
+use super::extensions::Extensions;
+use super::listeners::{Listeners, Trigger};
+use super::storage::{self, Store};
+use super::transport::{LocalTransport, Transport};
+use super::widget::{safe_url, EndBar, UiEvent, UiHandler, UrlUse, Widget};
+use crate::engine::{Engine, Status};
+
+/// Where a turn came from: it decides how a failure is reported.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Origin {
+    /// Typed, clicked or attached in the widget.
+    User,
+    /// `interact()`, a DOM listener, `open()`'s launch.
+    Page,
+}
+
+enum Job {
+    Turn {
+        action: Value,
+        origin: Origin,
+        done: Option<Resolvers>,
+    },
+    /// "Start new chat": a fresh session, then the launch.
+    Restart,
+}
+
+/// A loaded widget: settings, UI, transport, storage, listeners.
+pub struct Live {
+    me: Weak<Live>,
+    settings: Settings,
+    pub(crate) widget: Rc<Widget>,
+    pub(crate) transport: Box<dyn Transport>,
+    store: Store,
+    hub: Rc<Hub>,
+    listeners: RefCell<Option<Listeners>>,
+    lane: RefCell<VecDeque<Job>>,
+    lane_busy: Cell<bool>,
+    /// A launch is queued and has not run yet (two quick `open()`s launch once).
+    launch_queued: Cell<bool>,
+    stopped: Cell<bool>,
+}
+
+impl Live {
+    /// Read the config, get the agent, restore the conversation and render it.
+    pub(super) async fn start(config: JsValue, hub: Rc<Hub>) -> Result<Rc<Live>, WebError> {
+        super::panic::install();
+        let window = web_sys::window().ok_or_else(|| WebError::new("no_window", "eventflow needs a browser window"))?;
+        let document = window.document().ok_or_else(|| WebError::new("no_window", "eventflow needs a document"))?;
+        let mut config = LoadConfig::read(config)?;
+        if config.allow_dangerous_html == Some(true) {
+            web_sys::console::warn_1(
+                &"eventflow: allowDangerousHTML is ignored: agent HTML is always shown as text".into(),
+            );
+        }
+        let extensions = Extensions::new(std::mem::take(&mut config.assistant.extensions))?;
+        let specs = std::mem::take(&mut config.listeners);
+        let settings = config.settings(&document)?;
+        let engine = match &settings.agent {
+            AgentSource::Url(url) => fetch_agent(&window, url).await?,
+            AgentSource::Inline(v) => {
+                Engine::from_json(&v.to_string()).map_err(|e| WebError::agent("the agent object", &e))?
+            }
+        };
+        let key = storage::key(settings.project_id.as_deref().unwrap_or(engine.name()));
+        let store = Store::new(settings.persistence, key);
+        let (transport, note) = LocalTransport::new(engine, store.load(), settings.user_id.as_deref());
+        if let Some(note) = note {
+            web_sys::console::warn_1(&format!("eventflow: {note}; starting a new conversation").into());
+        }
+        let slot: Rc<OnceCell<Weak<Live>>> = Rc::new(OnceCell::new());
+        let s2 = slot.clone();
+        let on_ui: UiHandler = Rc::new(move |ev| {
+            if let Some(live) = s2.get().and_then(Weak::upgrade) {
+                live.on_ui(ev);
+            }
+        });
+        let widget = Widget::new(&settings, extensions, on_ui)
+            .map_err(|e| WebError::new("render_failed", format!("the chat could not be rendered: {}", describe(&e))))?;
+        let live = Rc::new_cyclic(|me| Live {
+            me: me.clone(),
+            settings,
+            widget,
+            transport: Box::new(transport),
+            store,
+            hub,
+            listeners: RefCell::new(None),
+            lane: RefCell::new(VecDeque::new()),
+            lane_busy: Cell::new(false),
+            launch_queued: Cell::new(false),
+            stopped: Cell::new(false),
+        });
+        let _ = slot.set(Rc::downgrade(&live));
+        let me = Rc::downgrade(&live);
+        live.transport.set_sink(Rc::new(move |traces| {
+            if let Some(live) = me.upgrade() {
+                live.on_async(traces);
+            }
+        }));
+        let me = Rc::downgrade(&live);
+        let fire: Rc<dyn Fn(Trigger)> = Rc::new(move |t| {
+            if let Some(live) = me.upgrade() {
+                live.trigger(t);
+            }
+        });
+        match Listeners::install(&document, specs, fire) {
+            Ok(l) => *live.listeners.borrow_mut() = Some(l),
+            Err(e) => {
+                live.teardown();
+                return Err(e);
+            }
+        }
+        live.widget.replay(&live.transport.entries(), &live.transport.user_id());
+        live.refresh_endbar(true);
+        Ok(live)
+    }
+
+    /// Loaded and in the page: an embedded widget with `autostart` launches now.
+    pub(super) fn mounted(&self) {
+        if self.settings.mode == Mode::Embedded {
+            self.maybe_launch();
+        }
+    }
+
+    pub(super) fn dispatch(&self, call: Call) {
+        match call {
+            Call::Open => self.open(),
+            Call::Close => self.close(),
+            Call::Hide | Call::Show if self.settings.mode == Mode::Embedded => warn_mode(call.name()),
+            Call::Hide => self.widget.set_hidden(true),
+            Call::Show => self.widget.set_hidden(false),
+            Call::ProactivePush(_) | Call::ProactiveClear if self.settings.mode == Mode::Embedded => {
+                warn_mode(call.name())
+            }
+            Call::ProactivePush(traces) => self.proactive(traces),
+            Call::ProactiveClear => self.widget.proactive_clear(),
+            Call::Interact(action, done) => match super::convert::json_from_js(action) {
+                Ok(action) => self.enqueue(Job::Turn { action, origin: Origin::Page, done: Some(done) }),
+                Err((path, message)) => {
+                    let at = if path.is_empty() { String::new() } else { format!(" at {path}") };
+                    let e =
+                        WebError::new("invalid_request", format!("interact() needs an action object{at}: {message}"));
+                    done.reject(&e.to_js());
+                }
+            },
+        }
+    }
+
+    fn open(&self) {
+        if self.settings.mode == Mode::Embedded {
+            return warn_mode("open");
+        }
+        self.widget.set_open(true);
+        self.hub.emit(events::OPEN, None);
+        self.maybe_launch();
+    }
+
+    fn close(&self) {
+        if self.settings.mode == Mode::Embedded {
+            return warn_mode("close");
+        }
+        self.widget.set_open(false);
+        self.hub.emit(events::CLOSE, None);
+        self.save();
+    }
+
+    /// Launch a conversation that never started, when `autostart` allows it.
+    fn maybe_launch(&self) {
+        if self.settings.autostart && self.transport.status() == Status::Idle && !self.launch_queued.get() {
+            self.launch_queued.set(true);
+            let action = self.settings.launch.clone();
+            self.enqueue(Job::Turn { action, origin: Origin::Page, done: None });
+        }
+    }
+
+    /// Only text traces show as proactive messages, as in the real widget.
+    fn proactive(&self, traces: Vec<JsValue>) {
+        for t in traces {
+            match super::convert::json_from_js(t) {
+                Ok(v) if v.get("type").and_then(Value::as_str) == Some("text") => {
+                    if let Some(m) = v.pointer("/payload/message").and_then(Value::as_str) {
+                        self.widget.proactive_push(m);
+                    }
+                }
+                Ok(_) => {}
+                Err((_, m)) => {
+                    web_sys::console::warn_1(&format!("eventflow: proactive.push() needs trace objects: {m}").into())
+                }
+            }
+        }
+    }
+
+    fn on_ui(&self, ev: UiEvent) {
+        match ev {
+            UiEvent::Send(text) => {
+                let action =
+                    self.widget.button_for_text(&text).unwrap_or_else(|| json!({ "type": "text", "payload": text }));
+                self.enqueue(Job::Turn { action, origin: Origin::User, done: None });
+            }
+            UiEvent::Press(action) | UiEvent::Retry(action) | UiEvent::File(action) => {
+                self.enqueue(Job::Turn { action, origin: Origin::User, done: None })
+            }
+            UiEvent::Toggle if self.widget.is_open() => self.close(),
+            UiEvent::Toggle | UiEvent::Open => self.open(),
+            UiEvent::Close => self.close(),
+            UiEvent::Restart => self.enqueue(Job::Restart),
+        }
+    }
+
+    /// A page element mapped to an event was used.
+    fn trigger(&self, t: Trigger) {
+        if t.open {
+            self.open();
+        }
+        self.enqueue(Job::Turn { action: t.action, origin: Origin::Page, done: None });
+    }
+
+    fn enqueue(&self, job: Job) {
+        if self.stopped.get() {
+            if let Job::Turn { done: Some(d), .. } = job {
+                d.reject(&WebError::new("destroyed", "the chat was destroyed").to_js());
+            }
+            return;
+        }
+        self.lane.borrow_mut().push_back(job);
+        if self.lane_busy.replace(true) {
+            return;
+        }
+        let me = self.me.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            loop {
+                let Some(live) = me.upgrade() else { return };
+                let next = live.lane.borrow_mut().pop_front();
+                let Some(job) = next else {
+                    live.lane_busy.set(false);
+                    return;
+                };
+                live.run(job).await;
+            }
+        });
+    }
+
+    async fn run(&self, job: Job) {
+        match job {
+            Job::Turn { action, origin, done } => self.turn(action, origin, done).await,
+            Job::Restart => {
+                self.widget.flush();
+                self.transport.restart();
+                self.widget.clear();
+                self.save();
+                self.launch_queued.set(true);
+                self.turn(self.settings.launch.clone(), Origin::Page, None).await;
+            }
+        }
+    }
+
+    async fn turn(&self, action: Value, origin: Origin, done: Option<Resolvers>) {
+        if self.stopped.get() {
+            if let Some(d) = done {
+                d.reject(&WebError::new("destroyed", "the chat was destroyed").to_js());
+            }
+            return;
+        }
+        let is_launch = action.get("type") == self.settings.launch.get("type");
+        self.widget.flush();
+        if let Some(text) = user_echo(&action) {
+            self.widget.user_said(&text);
+        }
+        open_urls(&action);
+        self.widget.set_busy(true);
+        let result = self.transport.send(action.clone()).await;
+        self.widget.set_busy(false);
+        if is_launch {
+            self.launch_queued.set(false);
+        }
+        if self.stopped.get() {
+            if let Some(d) = done {
+                d.reject(&WebError::new("destroyed", "the chat was destroyed").to_js());
+            }
+            return;
+        }
+        match result {
+            Ok(traces) => {
+                self.refresh_endbar(false);
+                self.widget.play(traces);
+                self.save();
+                let payload = json!({ "session": self.summary(), "action": action });
+                self.hub.emit(events::INTERACT, Some(payload));
+                if let Some(d) = done {
+                    d.resolve(&JsValue::UNDEFINED);
+                }
+            }
+            Err(e) => {
+                let retry = matches!(e.code, "network" | "timeout").then(|| action.clone());
+                self.widget.show_error(&format!("Sorry, this could not be sent ({}): {}", e.code, e.message), retry);
+                if origin == Origin::User {
+                    if let Some(t) = action.get("payload").and_then(Value::as_str).filter(|_| action["type"] == "text")
+                    {
+                        self.widget.restore_input(t);
+                    }
+                }
+                match done {
+                    Some(d) => d.reject(&e.to_js()),
+                    None => web_sys::console::warn_1(&format!("eventflow: a request was refused: {e}").into()),
+                }
+            }
+        }
+    }
+
+    /// Traces that arrived outside a turn (a timer fired, a webhook answered).
+    fn on_async(&self, traces: Vec<crate::engine::Trace>) {
+        if self.stopped.get() {
+            return;
+        }
+        self.refresh_endbar(false);
+        self.widget.play(traces);
+        self.save();
+    }
+
+    /// The bar above the composer: "Start a chat" before a first launch without autostart; "Start new chat" for
+    /// an ended conversation restored from storage. Live, the `end` trace itself brings the bar up, once the
+    /// messages before it have shown.
+    fn refresh_endbar(&self, initial: bool) {
+        match self.transport.status() {
+            Status::Idle if !self.settings.autostart && self.transport.entries().is_empty() => {
+                self.widget.set_endbar(EndBar::Start)
+            }
+            Status::Ended if initial => self.widget.set_endbar(EndBar::Restart),
+            Status::Ended => {}
+            _ => self.widget.set_endbar(EndBar::Hidden),
+        }
+    }
+
+    fn summary(&self) -> Value {
+        let entries = self.transport.entries();
+        super::turns::session(&self.transport.user_id(), self.transport.status(), &entries, super::now_ms())
+    }
+
+    fn save(&self) {
+        self.store.save(&self.transport.snapshot());
+        self.hub.emit(events::SAVE_SESSION, Some(self.summary()));
+    }
+
+    /// Take everything out of the page: timers, listeners, DOM. Pending turns are refused.
+    pub(super) fn teardown(&self) {
+        self.stopped.set(true);
+        self.transport.shutdown();
+        self.listeners.borrow_mut().take();
+        self.widget.remove();
+        let pending: Vec<Job> = self.lane.borrow_mut().drain(..).collect();
+        for job in pending {
+            if let Job::Turn { done: Some(d), .. } = job {
+                d.reject(&WebError::new("destroyed", "the chat was destroyed").to_js());
+            }
+        }
+    }
+
+    pub(crate) fn store_key(&self) -> &str {
+        self.store.key()
+    }
+
+    pub(crate) fn lane_idle(&self) -> bool {
+        !self.lane_busy.get()
+    }
+}
+
+/// Fetch and load an agent file; each failure names the URL.
+async fn fetch_agent(window: &web_sys::Window, url: &str) -> Result<Engine, WebError> {
+    let failed = |what: String| WebError::new("agent_fetch", format!("agent: could not fetch '{url}': {what}"));
+    let response = JsFuture::from(window.fetch_with_str(url)).await.map_err(|e| failed(describe(&e)))?;
+    let response: web_sys::Response =
+        wasm_bindgen::JsCast::dyn_into(response).map_err(|_| failed("not a response".into()))?;
+    if !response.ok() {
+        return Err(failed(format!("the server answered {} {}", response.status(), response.status_text())));
+    }
+    let text = match response.text() {
+        Ok(p) => JsFuture::from(p).await.map_err(|e| failed(describe(&e)))?,
+        Err(e) => return Err(failed(describe(&e))),
+    };
+    let text = text.as_string().unwrap_or_default();
+    Engine::from_json(&text).map_err(|e| WebError::agent(&format!("'{url}'"), &e))
+}
+
+/// What the user visibly said with an action (matches what the transcript keeps, so a reload shows the same).
+fn user_echo(action: &Value) -> Option<String> {
+    let payload = action.get("payload");
+    match action.get("type").and_then(Value::as_str)? {
+        "text" => match payload? {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(_) | Value::Bool(_) => payload.map(Value::to_string),
+            _ => None,
+        },
+        "intent" => {
+            let p = payload?;
+            let query = p.get("query").and_then(Value::as_str).filter(|q| !q.is_empty());
+            query.or_else(|| p.pointer("/intent/name").and_then(Value::as_str)).map(str::to_string)
+        }
+        "file" => payload?.get("name").and_then(Value::as_str).map(|n| format!("📎 {n}")),
+        "launch" | "no-reply" => None,
+        _ => payload?.get("label").and_then(Value::as_str).map(str::to_string),
+    }
+}
+
+/// `payload.actions: [{type: 'open_url', payload: {url}}]` opens the URL in a new tab (http, https, mailto only).
+fn open_urls(action: &Value) {
+    let Some(list) = action.pointer("/payload/actions").and_then(Value::as_array) else { return };
+    for a in list {
+        if a.get("type").and_then(Value::as_str) != Some("open_url") {
+            continue;
+        }
+        let url = a.pointer("/payload/url").and_then(Value::as_str).and_then(|u| safe_url(u, UrlUse::Link));
+        if let (Some(url), Some(w)) = (url, web_sys::window()) {
+            let _ = w.open_with_url_and_target_and_features(&url, "_blank", "noopener,noreferrer");
+        }
+    }
+}

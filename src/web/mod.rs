@@ -1,0 +1,36 @@
+//! The browser host: the unchanged engine behind `window.voiceflow.chat`, rendered into a shadow root.
+//!
+//! The key decision: JavaScript holds one opaque [`Chat`] handle and every call is coarse (one per page or user
+//! action). All state is single-threaded behind `Rc`, and **no `RefCell` borrow is ever held while page code
+//! runs** (an `on()` handler, an extension, a `postMessage` listener): page code may call back into the chat at any
+//! moment, so work is taken out of a cell, the borrow dropped, and only then is page code called.
+//!
+//! Layout, one concern per file: [`api`] (the exported class and its TypeScript types), `controller` (the
+//! lifecycle: the early-call queue, load, destroy), `live` (a loaded widget and its turn lane), `config` (the
+//! `load()` DTOs), [`convert`] (how Rust values look in JS), [`error`] (errors with a stable `code`), `events`
+//! (`on()`/`off()` and `postMessage`), `listeners` (page elements mapped to events), `extensions`, [`storage`],
+//! [`transport`] (how turns reach the agent: local now, remote later), `turns` (the real widget's session
+//! summary) and [`widget`] (the DOM).
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
+pub mod api;
+mod config;
+mod controller;
+pub mod convert;
+pub mod error;
+mod events;
+mod extensions;
+mod listeners;
+mod live;
+pub mod panic;
+pub mod storage;
+pub mod transport;
+mod turns;
+pub mod widget;
+
+pub use api::Chat;
+
+/// The wall clock in epoch milliseconds: the one reading the engine gets as `now_ms`.
+pub fn now_ms() -> u64 {
+    js_sys::Date::now().max(0.0) as u64
+}

@@ -1,0 +1,75 @@
+//! A Rust panic must not leave a silently dead chat (STYLE.md, "Errors"). The hook logs the panic with its
+//! message (`console_error_panic_hook`) and puts "Chat unavailable" into every live widget, disabling its input.
+//! After a panic the wasm instance is unusable (release builds abort), so nothing else is attempted.
+
+use std::cell::RefCell;
+use std::sync::Once;
+
+use wasm_bindgen::JsCast;
+use web_sys::Element;
+
+thread_local! {
+    /// The outer element (the `.ef` shell) of every live widget.
+    static WINDOWS: RefCell<Vec<Element>> = const { RefCell::new(Vec::new()) };
+}
+
+pub const MESSAGE: &str = "Chat unavailable: something went wrong. Please reload the page.";
+
+/// Install the hook once per page.
+pub fn install() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        std::panic::set_hook(Box::new(|info| {
+            console_error_panic_hook::hook(info);
+            show_unavailable();
+        }));
+    });
+}
+
+pub(crate) fn register(window: &Element) {
+    WINDOWS.with(|w| {
+        if let Ok(mut w) = w.try_borrow_mut() {
+            w.push(window.clone());
+        }
+    });
+}
+
+pub(crate) fn unregister(window: &Element) {
+    WINDOWS.with(|w| {
+        if let Ok(mut w) = w.try_borrow_mut() {
+            w.retain(|e| e != window);
+        }
+    });
+}
+
+/// Show "Chat unavailable" in every live widget and disable its composer. Safe to call from the panic hook:
+/// it borrows nothing that may be borrowed and never panics.
+pub fn show_unavailable() {
+    let windows: Vec<Element> = WINDOWS.with(|w| w.try_borrow().map(|w| w.clone()).unwrap_or_default());
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+    for win in windows {
+        if let Ok(Some(_)) = win.query_selector(".ef-fatal") {
+            continue;
+        }
+        if let Ok(note) = doc.create_element("div") {
+            let _ = note.set_attribute("class", "ef-fatal");
+            let _ = note.set_attribute("role", "alert");
+            note.set_text_content(Some(MESSAGE));
+            if let Ok(Some(log)) = win.query_selector(".ef-log") {
+                let _ = log.append_child(&note);
+                log.set_scroll_top(log.scroll_height());
+            }
+        }
+        if let Ok(Some(launcher)) = win.query_selector(".ef-launcher") {
+            let _ = launcher.set_attribute("title", "Chat unavailable");
+            let _ = launcher.set_attribute("aria-label", "Chat unavailable");
+        }
+        if let Ok(controls) = win.query_selector_all("input,button") {
+            for i in 0..controls.length() {
+                if let Some(c) = controls.get(i).and_then(|n| n.dyn_into::<Element>().ok()) {
+                    let _ = c.set_attribute("disabled", "");
+                }
+            }
+        }
+    }
+}

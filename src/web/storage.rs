@@ -1,0 +1,116 @@
+//! Where a conversation is kept between page loads (SPEC §1.8): `localStorage` (default), `sessionStorage` or
+//! memory, under `voiceflow-session-{projectID or agent name}`.
+//!
+//! Storage is best effort and never breaks the chat: when the browser refuses it (disabled, private mode,
+//! quota full), the store falls back to memory for the rest of the page's life and says so once in the console.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+
+use serde::Deserialize;
+
+#[derive(Deserialize, Default, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Persistence {
+    #[default]
+    #[serde(rename = "localStorage")]
+    Local,
+    #[serde(rename = "sessionStorage")]
+    Session,
+    #[serde(rename = "memory")]
+    Memory,
+}
+
+thread_local! {
+    /// The memory store: it outlives a widget (destroy + load finds it) but not the page.
+    static MEMORY: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
+}
+
+/// The storage key of a conversation.
+pub fn key(project_or_agent: &str) -> String {
+    format!("voiceflow-session-{project_or_agent}")
+}
+
+pub struct Store {
+    key: String,
+    wanted: Persistence,
+    /// Set once the browser storage failed: from then on memory only.
+    fell_back: Cell<bool>,
+}
+
+impl Store {
+    pub fn new(persistence: Persistence, key: String) -> Store {
+        Store { key, wanted: persistence, fell_back: Cell::new(false) }
+    }
+
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// Whether the store had to fall back to memory.
+    pub fn in_memory(&self) -> bool {
+        self.wanted == Persistence::Memory || self.fell_back.get()
+    }
+
+    pub fn load(&self) -> Option<String> {
+        if let Some(storage) = self.browser() {
+            match storage.get_item(&self.key) {
+                Ok(v) => return v,
+                Err(e) => self.fail("read", &e),
+            }
+        }
+        MEMORY.with(|m| m.borrow().get(&self.key).cloned())
+    }
+
+    pub fn save(&self, value: &str) {
+        if let Some(storage) = self.browser() {
+            match storage.set_item(&self.key, value) {
+                Ok(()) => return,
+                Err(e) => self.fail("write", &e),
+            }
+        }
+        MEMORY.with(|m| m.borrow_mut().insert(self.key.clone(), value.to_string()));
+    }
+
+    pub fn clear(&self) {
+        if let Some(storage) = self.browser() {
+            let _ = storage.remove_item(&self.key);
+        }
+        MEMORY.with(|m| m.borrow_mut().remove(&self.key));
+    }
+
+    /// The browser storage to use, or `None` for memory.
+    fn browser(&self) -> Option<web_sys::Storage> {
+        if self.in_memory() {
+            return None;
+        }
+        let window = web_sys::window()?;
+        let got = match self.wanted {
+            Persistence::Local => window.local_storage(),
+            Persistence::Session => window.session_storage(),
+            Persistence::Memory => return None,
+        };
+        match got {
+            Ok(Some(s)) => Some(s),
+            Ok(None) => {
+                self.fail("open", &wasm_bindgen::JsValue::from_str("not available"));
+                None
+            }
+            Err(e) => {
+                self.fail("open", &e);
+                None
+            }
+        }
+    }
+
+    fn fail(&self, what: &str, e: &wasm_bindgen::JsValue) {
+        if !self.fell_back.replace(true) {
+            let which = if self.wanted == Persistence::Session { "sessionStorage" } else { "localStorage" };
+            let msg = format!(
+                "eventflow: could not {what} {which} ({}); the conversation is kept in memory only and will not \
+                 survive a reload",
+                super::error::describe(e)
+            );
+            web_sys::console::warn_1(&msg.into());
+        }
+    }
+}

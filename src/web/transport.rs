@@ -1,0 +1,301 @@
+//! How a turn reaches the agent. The widget talks to a [`Transport`] and never knows which one it has.
+//!
+//! [`LocalTransport`] (local mode) runs the engine inside the page: a turn is a synchronous engine call, the
+//! engine's effects are performed here (a webhook with `fetch` and an `AbortController` time limit; one gloo
+//! timer for the earliest pending engine timer), and what they produce later reaches the widget through the
+//! [`TraceSink`]. Remote mode (SPEC §7) will implement the same trait over HTTP, with server-pushed traces going
+//! to the same sink, without touching the UI.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::{Rc, Weak};
+
+use gloo_timers::callback::Timeout;
+use serde_json::Value;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+use super::error::WebError;
+use super::now_ms;
+use crate::engine::{Config, Effect, Engine, Entry, Envelope, Session, Status, Trace, WebhookOutcome};
+
+pub type LocalFuture<T> = Pin<Box<dyn Future<Output = T>>>;
+
+/// Where traces produced outside a turn go (timers, webhook answers, server pushes).
+pub type TraceSink = Rc<dyn Fn(Vec<Trace>)>;
+
+pub trait Transport {
+    /// Run one action (a Voiceflow request, as JSON). The answer's traces, in order.
+    fn send(&self, action: Value) -> LocalFuture<Result<Vec<Trace>, WebError>>;
+    /// The conversation so far, to render after a reload.
+    fn entries(&self) -> Vec<Entry>;
+    fn user_id(&self) -> String;
+    fn status(&self) -> Status;
+    /// Turns run so far.
+    fn turns(&self) -> u64;
+    /// Forget the conversation and start a fresh one for the same user ("Start new chat").
+    fn restart(&self);
+    /// What persistence keeps (the whole engine session in local mode).
+    fn snapshot(&self) -> String;
+    fn set_sink(&self, sink: TraceSink);
+    /// Stop timers and requests in flight (on `destroy()`).
+    fn shutdown(&self);
+}
+
+/// Local mode: the engine runs in the page.
+pub struct LocalTransport {
+    inner: Rc<Local>,
+}
+
+struct Local {
+    me: Weak<Local>,
+    engine: Engine,
+    session: RefCell<Session>,
+    /// The one armed wake-up, at the earliest engine timer. Dropping it cancels it.
+    wake: RefCell<Option<(u64, Timeout)>>,
+    sink: RefCell<Option<TraceSink>>,
+    /// Webhook calls in flight, so `shutdown` can abort them.
+    inflight: RefCell<Vec<web_sys::AbortController>>,
+    stopped: std::cell::Cell<bool>,
+}
+
+impl LocalTransport {
+    /// Start from a saved session when there is a usable one. The second value explains why a saved session
+    /// was not used, for a console warning.
+    pub fn new(engine: Engine, saved: Option<String>, user_id: Option<&str>) -> (LocalTransport, Option<String>) {
+        let mut note = None;
+        let restored = saved.and_then(|src| match engine.restore(&src) {
+            Ok(s) if user_id.map_or(true, |u| u == s.user_id) => Some(s),
+            Ok(_) => None,
+            Err(e) => {
+                note = Some(format!("the saved conversation could not be restored ({}): {e}", e.code()));
+                None
+            }
+        });
+        let session = restored.unwrap_or_else(|| {
+            let id = user_id.map(str::to_string).unwrap_or_else(random_user_id);
+            engine.new_session(&id)
+        });
+        let inner = Rc::new_cyclic(|me| Local {
+            me: me.clone(),
+            engine,
+            session: RefCell::new(session),
+            wake: RefCell::new(None),
+            sink: RefCell::new(None),
+            inflight: RefCell::new(Vec::new()),
+            stopped: std::cell::Cell::new(false),
+        });
+        inner.arm();
+        (LocalTransport { inner }, note)
+    }
+
+    /// When the next engine timer fires, if one is armed (tests and diagnostics).
+    pub fn armed_at(&self) -> Option<u64> {
+        self.inner.wake.borrow().as_ref().map(|(at, _)| *at)
+    }
+}
+
+impl Transport for LocalTransport {
+    fn send(&self, action: Value) -> LocalFuture<Result<Vec<Trace>, WebError>> {
+        let result = self.inner.turn(action);
+        Box::pin(std::future::ready(result))
+    }
+
+    fn entries(&self) -> Vec<Entry> {
+        self.inner.session.borrow().transcript.entries.clone()
+    }
+
+    fn user_id(&self) -> String {
+        self.inner.session.borrow().user_id.clone()
+    }
+
+    fn status(&self) -> Status {
+        self.inner.session.borrow().status
+    }
+
+    fn turns(&self) -> u64 {
+        self.inner.session.borrow().turns
+    }
+
+    fn restart(&self) {
+        let fresh = {
+            let s = self.inner.session.borrow();
+            self.inner.engine.new_session(&s.user_id)
+        };
+        *self.inner.session.borrow_mut() = fresh;
+        self.inner.arm();
+    }
+
+    fn snapshot(&self) -> String {
+        self.inner.session.borrow().to_json()
+    }
+
+    fn set_sink(&self, sink: TraceSink) {
+        *self.inner.sink.borrow_mut() = Some(sink);
+    }
+
+    fn shutdown(&self) {
+        self.inner.stopped.set(true);
+        self.inner.wake.borrow_mut().take();
+        for c in self.inner.inflight.borrow_mut().drain(..) {
+            c.abort();
+        }
+    }
+}
+
+impl Local {
+    fn turn(&self, action: Value) -> Result<Vec<Trace>, WebError> {
+        let envelope = Envelope::from_value(action)?;
+        let turn = {
+            let mut s = self.session.borrow_mut();
+            self.engine.interact(&mut s, &envelope, now_ms())?
+        };
+        self.effects(turn.effects);
+        Ok(turn.traces)
+    }
+
+    /// Perform a turn's effects. Wake-ups are recomputed from the session, which is the truth.
+    fn effects(&self, effects: Vec<Effect>) {
+        for e in effects {
+            if let Effect::Webhook { id, method, url, headers, body, timeout_ms } = e {
+                self.webhook(id, method, url, headers, body, timeout_ms);
+            }
+        }
+        self.arm();
+    }
+
+    /// Arm one timer for the earliest engine timer (or none).
+    fn arm(&self) {
+        if self.stopped.get() {
+            return;
+        }
+        let next = self.session.borrow().next_wake();
+        let mut wake = self.wake.borrow_mut();
+        match next {
+            None => *wake = None,
+            Some(at) if wake.as_ref().is_some_and(|(a, _)| *a == at) => {}
+            Some(at) => {
+                // setTimeout holds at most 2^31-1 ms; a far timer re-arms when this one fires.
+                let delay = at.saturating_sub(now_ms()).min(i32::MAX as u64) as u32;
+                let me = self.me.clone();
+                let t = Timeout::new(delay, move || {
+                    if let Some(me) = me.upgrade() {
+                        me.fire();
+                    }
+                });
+                *wake = Some((at, t));
+            }
+        }
+    }
+
+    fn fire(&self) {
+        self.wake.borrow_mut().take();
+        let turn = {
+            let mut s = self.session.borrow_mut();
+            self.engine.advance(&mut s, now_ms(), &Config::default())
+        };
+        self.effects(turn.effects);
+        self.deliver(turn.traces);
+    }
+
+    fn deliver(&self, traces: Vec<Trace>) {
+        if self.stopped.get() {
+            return;
+        }
+        let sink = self.sink.borrow().clone();
+        if let Some(sink) = sink {
+            sink(traces);
+        }
+    }
+
+    fn webhook(
+        &self,
+        id: u64,
+        method: String,
+        url: String,
+        headers: Vec<(String, String)>,
+        body: Option<Value>,
+        timeout_ms: u64,
+    ) {
+        let Ok(controller) = web_sys::AbortController::new() else { return };
+        self.inflight.borrow_mut().push(controller.clone());
+        let me = self.me.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let outcome = fetch(&method, &url, &headers, body.as_ref(), timeout_ms, &controller).await;
+            let Some(me) = me.upgrade() else { return };
+            me.inflight.borrow_mut().retain(|c| c != &controller);
+            if me.stopped.get() {
+                return;
+            }
+            let turn = {
+                let mut s = me.session.borrow_mut();
+                me.engine.webhook_result(&mut s, id, outcome, now_ms(), &Config::default())
+            };
+            me.effects(turn.effects);
+            me.deliver(turn.traces);
+        });
+    }
+}
+
+async fn fetch(
+    method: &str,
+    url: &str,
+    headers: &[(String, String)],
+    body: Option<&Value>,
+    timeout_ms: u64,
+    controller: &web_sys::AbortController,
+) -> WebhookOutcome {
+    let Some(window) = web_sys::window() else { return WebhookOutcome::Failed("no window".into()) };
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    init.set_signal(Some(&controller.signal()));
+    if let Ok(h) = web_sys::Headers::new() {
+        for (k, v) in headers {
+            let _ = h.append(k, v);
+        }
+        if let Some(b) = body {
+            if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
+                let _ = h.append("content-type", "application/json");
+            }
+            init.set_body(&JsValue::from_str(&b.to_string()));
+        }
+        init.set_headers(&h);
+    }
+    let c = controller.clone();
+    let _timer = Timeout::new(timeout_ms.min(i32::MAX as u64) as u32, move || c.abort());
+    let response = match JsFuture::from(window.fetch_with_str_and_init(url, &init)).await {
+        Ok(r) => r,
+        Err(e) => return failure(controller, &e),
+    };
+    let Ok(response) = response.dyn_into::<web_sys::Response>() else {
+        return WebhookOutcome::Failed("fetch did not return a Response".into());
+    };
+    let status = response.status();
+    let text = match response.text() {
+        Ok(p) => JsFuture::from(p).await,
+        Err(e) => Err(e),
+    };
+    match text {
+        Ok(t) => WebhookOutcome::Response { status, body: t.as_string().unwrap_or_default() },
+        Err(e) => failure(controller, &e),
+    }
+}
+
+fn failure(controller: &web_sys::AbortController, e: &JsValue) -> WebhookOutcome {
+    if controller.signal().aborted() {
+        WebhookOutcome::Timeout
+    } else {
+        WebhookOutcome::Failed(super::error::describe(e))
+    }
+}
+
+/// A user id for a visitor who has none: random, as the real widget's `cuid()`.
+fn random_user_id() -> String {
+    let mut id = String::from("u");
+    for _ in 0..4 {
+        let n = (js_sys::Math::random() * 4_294_967_296.0) as u64;
+        id.push_str(&format!("{n:08x}"));
+    }
+    id
+}

@@ -1,0 +1,103 @@
+//! Small DOM helpers, and the URL policy: every URL that reaches an `href` or `src` goes through [`safe_url`].
+
+use wasm_bindgen::JsValue;
+use web_sys::{Document, Element};
+
+pub type R<T> = Result<T, JsValue>;
+
+const SVG_NS: &str = "http://www.w3.org/2000/svg";
+
+/// `<tag class="...">`.
+pub fn el(doc: &Document, tag: &str, class: &str) -> R<Element> {
+    let e = doc.create_element(tag)?;
+    if !class.is_empty() {
+        e.set_attribute("class", class)?;
+    }
+    Ok(e)
+}
+
+/// `<tag class="...">text</tag>`, the text as a text node.
+pub fn text_el(doc: &Document, tag: &str, class: &str, text: &str) -> R<Element> {
+    let e = el(doc, tag, class)?;
+    e.set_text_content(Some(text));
+    Ok(e)
+}
+
+/// A `<button type="button">` carrying a `data-ef` command; `label` is its text, `aria` its accessible name.
+pub fn button(doc: &Document, class: &str, command: &str, label: &str, aria: Option<&str>) -> R<Element> {
+    let b = text_el(doc, "button", class, label)?;
+    b.set_attribute("type", "button")?;
+    b.set_attribute("data-ef", command)?;
+    if let Some(a) = aria {
+        b.set_attribute("aria-label", a)?;
+        b.set_attribute("title", a)?;
+    }
+    Ok(b)
+}
+
+/// A 24x24 stroke icon from constant path data (never from content).
+pub fn icon(doc: &Document, path: &'static str) -> R<Element> {
+    let svg = doc.create_element_ns(Some(SVG_NS), "svg")?;
+    svg.set_attribute("viewBox", "0 0 24 24")?;
+    svg.set_attribute("aria-hidden", "true")?;
+    svg.set_attribute("focusable", "false")?;
+    let p = doc.create_element_ns(Some(SVG_NS), "path")?;
+    p.set_attribute("d", path)?;
+    svg.append_child(&p)?;
+    Ok(svg)
+}
+
+pub const ICON_CHAT: &str = "M4 5.5A2.5 2.5 0 0 1 6.5 3h11A2.5 2.5 0 0 1 20 5.5v8a2.5 2.5 0 0 1-2.5 2.5H10l-4.2 3.6c-.5.4-1.3.1-1.3-.6V16A2.5 2.5 0 0 1 4 13.5z";
+pub const ICON_CLOSE: &str = "M6 6l12 12M18 6L6 18";
+pub const ICON_MINUS: &str = "M6 12h12";
+pub const ICON_SEND: &str = "M5 12h13M12 5l7 7-7 7";
+pub const ICON_ATTACH: &str =
+    "M20 11.5l-7.8 7.8a5 5 0 0 1-7.1-7.1l8.5-8.5a3.3 3.3 0 0 1 4.7 4.7l-8.5 8.5a1.7 1.7 0 0 1-2.4-2.4l7.8-7.8";
+pub const ICON_PREV: &str = "M15 6l-6 6 6 6";
+pub const ICON_NEXT: &str = "M9 6l6 6-6 6";
+
+/// What a URL is for.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum UrlUse {
+    /// `<a href>`: http, https, mailto.
+    Link,
+    /// `<img src>`: http, https, `data:image/...`.
+    Image,
+    /// `<link rel=stylesheet href>`: http, https, `data:text/css`.
+    Stylesheet,
+}
+
+/// The URL to put in the DOM, or `None` when its scheme is not allowed for this use. Relative URLs are allowed
+/// (they resolve against the page, so http or https). The check is made on the string the browser will parse:
+/// tabs and newlines are removed and control characters and spaces trimmed first, as the URL parser does, so
+/// `java\tscript:` or ` javascript:` cannot slip through.
+pub fn safe_url(raw: &str, usage: UrlUse) -> Option<String> {
+    let cleaned: String = raw.chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')).collect();
+    let url = cleaned.trim_matches(|c: char| c <= ' ').to_string();
+    if url.is_empty() {
+        return None;
+    }
+    let lower = url.to_ascii_lowercase();
+    let allowed = match scheme(&lower) {
+        None => true,
+        Some("http" | "https") => true,
+        Some("mailto") => usage == UrlUse::Link,
+        Some("data") => match usage {
+            UrlUse::Image => lower.starts_with("data:image/"),
+            UrlUse::Stylesheet => lower.starts_with("data:text/css"),
+            UrlUse::Link => false,
+        },
+        Some(_) => false,
+    };
+    allowed.then_some(url)
+}
+
+/// The scheme of a URL (`https` of `https://...`), or `None` for a relative URL.
+fn scheme(url: &str) -> Option<&str> {
+    let end = url.find([':', '/', '?', '#'])?;
+    let s = &url[..end];
+    let valid = url[end..].starts_with(':')
+        && s.starts_with(|c: char| c.is_ascii_alphabetic())
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    valid.then_some(s)
+}

@@ -1,0 +1,443 @@
+//! Agent markdown to DOM nodes. Never `innerHTML`: every node is created one by one, and text only ever becomes
+//! text nodes, so raw HTML in a message (`<script>`, `<img onerror>`) shows as the literal text it is.
+//!
+//! Why not pulldown-cmark: measured in this module it costs 69 KB of gzip (entity tables, the full CommonMark
+//! block machinery), more than half of the page-weight budget (SPEC §9.1). Chat messages use a small, stable
+//! subset, implemented here: paragraphs (a single newline is a line break, as chat users expect), `#` headings,
+//! `-`/`*`/`+`/`1.` lists, `>` quotes, fenced code, `---` rules; inline `**strong**`, `*em*`/`_em_`, `~~del~~`,
+//! `` `code` ``, `[links](url "title")`, `![images](url)`, `<autolinks>`, bare `https://` URLs, backslash
+//! escapes and the common entities. Links keep only http, https and mailto (with
+//! `rel="noopener noreferrer" target="_blank"`), images only http, https and `data:image`; anything else renders
+//! as its plain text. Nesting is bounded, so no input can exhaust the stack.
+
+use web_sys::{Document, Element};
+
+use super::dom::{el, safe_url, UrlUse, R};
+
+/// Deeper nesting (quotes in quotes, emphasis in emphasis) renders as text.
+const MAX_DEPTH: usize = 8;
+/// Longer messages render as plain text (the inline scan is quadratic in the worst case).
+const MAX_LEN: usize = 20_000;
+
+/// Append the rendering of `src` to `parent`.
+pub fn render(doc: &Document, parent: &Element, src: &str) -> R<()> {
+    if src.len() > MAX_LEN {
+        return text(doc, parent, src);
+    }
+    let src = src.replace("\r\n", "\n");
+    let lines: Vec<&str> = src.split('\n').collect();
+    blocks(doc, parent, &lines, 0)
+}
+
+/// What a line starts, once its indentation (up to three spaces) is skipped.
+enum Line<'a> {
+    Blank,
+    Fence,
+    Heading(usize, &'a str),
+    Quote(&'a str),
+    Item { ordered: Option<u32>, rest: &'a str },
+    Rule,
+    Text,
+}
+
+fn classify(line: &str) -> Line<'_> {
+    let t = line.trim_start_matches(' ');
+    if line.len() - t.len() > 3 {
+        return if t.trim().is_empty() { Line::Blank } else { Line::Text };
+    }
+    if t.trim().is_empty() {
+        return Line::Blank;
+    }
+    if t.starts_with("```") || t.starts_with("~~~") {
+        return Line::Fence;
+    }
+    let hashes = t.bytes().take_while(|&b| b == b'#').count();
+    if (1..=6).contains(&hashes) && (t.len() == hashes || t[hashes..].starts_with(' ')) {
+        return Line::Heading(hashes, t[hashes..].trim().trim_end_matches('#').trim_end());
+    }
+    if let Some(rest) = t.strip_prefix('>') {
+        return Line::Quote(rest.strip_prefix(' ').unwrap_or(rest));
+    }
+    let compact: String = t.chars().filter(|c| *c != ' ').collect();
+    let first = compact.chars().next();
+    if compact.len() >= 3 && matches!(first, Some('-' | '*' | '_')) && compact.chars().all(|x| Some(x) == first) {
+        return Line::Rule;
+    }
+    for bullet in ["- ", "* ", "+ "] {
+        if let Some(rest) = t.strip_prefix(bullet) {
+            return Line::Item { ordered: None, rest };
+        }
+    }
+    let digits = t.bytes().take_while(u8::is_ascii_digit).count();
+    if (1..=9).contains(&digits) {
+        let after = &t[digits..];
+        if after.starts_with(". ") || after.starts_with(") ") {
+            return Line::Item { ordered: t[..digits].parse().ok(), rest: &after[2..] };
+        }
+    }
+    Line::Text
+}
+
+fn blocks(doc: &Document, parent: &Element, lines: &[&str], depth: usize) -> R<()> {
+    let mut i = 0;
+    while i < lines.len() {
+        match classify(lines[i]) {
+            Line::Blank => i += 1,
+            Line::Fence => {
+                let marker = &lines[i].trim_start()[..3];
+                let end = lines[i + 1..].iter().position(|l| l.trim_start().starts_with(marker));
+                let body_end = end.map_or(lines.len(), |e| i + 1 + e);
+                let pre = append(doc, parent, "pre")?;
+                let code = el(doc, "code", "")?;
+                code.set_text_content(Some(&lines[i + 1..body_end].join("\n")));
+                pre.append_child(&code)?;
+                i = body_end + 1;
+            }
+            Line::Heading(level, content) => {
+                let h = append(doc, parent, ["h3", "h3", "h3", "h4", "h5", "h6"][level - 1])?;
+                inline(doc, &h, content, depth)?;
+                i += 1;
+            }
+            Line::Quote(_) => {
+                let mut inner = Vec::new();
+                while let Some(Line::Quote(rest)) = lines.get(i).map(|l| classify(l)) {
+                    inner.push(rest);
+                    i += 1;
+                }
+                let q = append(doc, parent, "blockquote")?;
+                if depth < MAX_DEPTH {
+                    blocks(doc, &q, &inner, depth + 1)?;
+                } else {
+                    text(doc, &q, &inner.join("\n"))?;
+                }
+            }
+            Line::Item { ordered, .. } => {
+                let list = append(doc, parent, if ordered.is_some() { "ol" } else { "ul" })?;
+                if let Some(start) = ordered.filter(|s| *s != 1) {
+                    list.set_attribute("start", &start.to_string())?;
+                }
+                while let Some(Line::Item { ordered: o, rest }) = lines.get(i).map(|l| classify(l)) {
+                    if o.is_some() != ordered.is_some() {
+                        break;
+                    }
+                    let mut item = rest.to_string();
+                    i += 1;
+                    // Indented lines continue the item.
+                    while let Some(next) = lines.get(i).filter(|l| l.starts_with("  ") && !l.trim().is_empty()) {
+                        item.push('\n');
+                        item.push_str(next.trim_start());
+                        i += 1;
+                    }
+                    let li = append(doc, &list, "li")?;
+                    inline(doc, &li, &item, depth)?;
+                }
+            }
+            Line::Rule => {
+                append(doc, parent, "hr")?;
+                i += 1;
+            }
+            Line::Text => {
+                let start = i;
+                while i < lines.len() && (i == start || matches!(classify(lines[i]), Line::Text)) {
+                    i += 1;
+                }
+                let p = append(doc, parent, "p")?;
+                inline(doc, &p, &lines[start..i].join("\n"), depth)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Inline markup of `s` into `parent`.
+fn inline(doc: &Document, parent: &Element, s: &str, depth: usize) -> R<()> {
+    let mut plain = String::new();
+    let mut i = 0;
+    let at_word_start = |i: usize| !s[..i].chars().next_back().is_some_and(char::is_alphanumeric);
+    while i < s.len() {
+        let rest = &s[i..];
+        let c = rest.chars().next().unwrap_or(' ');
+        // Backslash escapes of ASCII punctuation.
+        if c == '\\' {
+            if let Some(n) = rest[1..].chars().next().filter(char::is_ascii_punctuation) {
+                plain.push(n);
+                i += 2;
+                continue;
+            }
+        }
+        if c == '\n' {
+            flush(doc, parent, &mut plain)?;
+            parent.append_child(doc.create_element("br")?.as_ref())?;
+            i += 1;
+            continue;
+        }
+        if c == '&' {
+            if let Some((decoded, len)) = entity(rest) {
+                plain.push(decoded);
+                i += len;
+                continue;
+            }
+        }
+        if c == '`' {
+            let run = rest.bytes().take_while(|&b| b == b'`').count();
+            let fence = &rest[..run];
+            if let Some(end) = rest[run..].find(fence) {
+                flush(doc, parent, &mut plain)?;
+                let code = append(doc, parent, "code")?;
+                code.set_text_content(Some(rest[run..run + end].trim()));
+                i += run + end + run;
+                continue;
+            }
+            plain.push_str(fence);
+            i += run;
+            continue;
+        }
+        if depth < MAX_DEPTH {
+            if let Some(used) = styled(doc, parent, &mut plain, rest, depth, at_word_start(i))? {
+                i += used;
+                continue;
+            }
+        }
+        if (c == 'h' || c == 'H') && depth < MAX_DEPTH && at_word_start(i) {
+            if let Some(len) = bare_url(rest) {
+                flush(doc, parent, &mut plain)?;
+                link(doc, parent, &rest[..len], None, &rest[..len], depth)?;
+                i += len;
+                continue;
+            }
+        }
+        plain.push(c);
+        i += c.len_utf8();
+    }
+    flush(doc, parent, &mut plain)
+}
+
+/// Links, images, autolinks and emphasis starting at `rest`. `Some(bytes used)` when one was rendered.
+fn styled(
+    doc: &Document,
+    parent: &Element,
+    plain: &mut String,
+    rest: &str,
+    depth: usize,
+    word_start: bool,
+) -> R<Option<usize>> {
+    let image = rest.starts_with("![");
+    if image || rest.starts_with('[') {
+        let open = if image { 2 } else { 1 };
+        if let Some((label, dest, title, used)) = link_parts(&rest[open..]) {
+            flush(doc, parent, plain)?;
+            if image {
+                let decoded = decode(dest);
+                let allowed = if undecoded_entity(&decoded) { None } else { safe_url(&decoded, UrlUse::Image) };
+                match allowed {
+                    Some(src) => {
+                        let img = append(doc, parent, "img")?;
+                        img.set_attribute("class", "ef-md-img")?;
+                        img.set_attribute("src", &src)?;
+                        img.set_attribute("alt", label)?;
+                        img.set_attribute("loading", "lazy")?;
+                        if let Some(t) = title {
+                            img.set_attribute("title", t)?;
+                        }
+                    }
+                    None => text(doc, parent, label)?,
+                }
+            } else {
+                link(doc, parent, dest, title, label, depth)?;
+            }
+            return Ok(Some(open + used));
+        }
+    }
+    if rest.starts_with('<') {
+        if let Some(end) = rest.find('>') {
+            let inner = &rest[1..end];
+            let lower = inner.to_ascii_lowercase();
+            let is_url = lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("mailto:");
+            let is_email = !inner.contains(' ') && inner.contains('@') && !inner.contains(':');
+            if !inner.contains(char::is_whitespace) && (is_url || is_email) {
+                flush(doc, parent, plain)?;
+                let dest = if is_email { format!("mailto:{inner}") } else { inner.to_string() };
+                link(doc, parent, &dest, None, inner, depth)?;
+                return Ok(Some(end + 1));
+            }
+        }
+    }
+    for (marker, tag) in [("**", "strong"), ("__", "strong"), ("~~", "del"), ("*", "em"), ("_", "em")] {
+        if !rest.starts_with(marker) {
+            continue;
+        }
+        let underscore = marker.starts_with('_');
+        let single = marker.len() == 1;
+        let after = &rest[marker.len()..];
+        // An opener is followed by a non-space; `_` only opens at a word start (`snake_case` stays as it is); a
+        // single `*` or `_` never opens or closes inside a run of two.
+        if after.starts_with(char::is_whitespace)
+            || after.is_empty()
+            || (underscore && !word_start)
+            || (single && after.starts_with(marker))
+        {
+            continue;
+        }
+        let close = (1..after.len()).filter(|&k| after.is_char_boundary(k)).find(|&k| {
+            let tail = &after[k + marker.len().min(after.len() - k)..];
+            after[k..].starts_with(marker)
+                && !after[..k].ends_with(char::is_whitespace)
+                && !(single && (after[..k].ends_with(marker) || tail.starts_with(marker)))
+                && !(underscore && tail.starts_with(char::is_alphanumeric))
+        });
+        if let Some(k) = close {
+            flush(doc, parent, plain)?;
+            let e = append(doc, parent, tag)?;
+            inline(doc, &e, &after[..k], depth + 1)?;
+            return Ok(Some(marker.len() + k + marker.len()));
+        }
+    }
+    Ok(None)
+}
+
+/// `label](dest "title")` after the opening bracket: label, destination, title and bytes used.
+fn link_parts(s: &str) -> Option<(&str, &str, Option<&str>, usize)> {
+    let mut level = 0;
+    let close = s.char_indices().find_map(|(i, c)| match c {
+        '[' => {
+            level += 1;
+            None
+        }
+        ']' if level == 0 => Some(i),
+        ']' => {
+            level -= 1;
+            None
+        }
+        _ => None,
+    })?;
+    let after = s[close + 1..].strip_prefix('(')?;
+    let mut parens = 0;
+    let end = after.char_indices().find_map(|(i, c)| match c {
+        '(' => {
+            parens += 1;
+            None
+        }
+        ')' if parens == 0 => Some(i),
+        ')' => {
+            parens -= 1;
+            None
+        }
+        _ => None,
+    })?;
+    let inside = after[..end].trim();
+    let (dest, title) = match inside.find(" \"") {
+        Some(q) if inside.ends_with('"') && inside.len() > q + 2 => {
+            (inside[..q].trim(), Some(&inside[q + 2..inside.len() - 1]))
+        }
+        _ => (inside, None),
+    };
+    let dest = dest.strip_prefix('<').and_then(|d| d.strip_suffix('>')).unwrap_or(dest);
+    Some((&s[..close], dest, title, close + 2 + end + 1))
+}
+
+/// A link when `dest` is allowed, else the label as plain text.
+fn link(doc: &Document, parent: &Element, dest: &str, title: Option<&str>, label: &str, depth: usize) -> R<()> {
+    let decoded = decode(dest);
+    let allowed = if undecoded_entity(&decoded) { None } else { safe_url(&decoded, UrlUse::Link) };
+    let Some(href) = allowed else {
+        let span = append(doc, parent, "span")?;
+        return inline(doc, &span, label, MAX_DEPTH.max(depth));
+    };
+    let a = append(doc, parent, "a")?;
+    a.set_attribute("href", &href)?;
+    a.set_attribute("target", "_blank")?;
+    a.set_attribute("rel", "noopener noreferrer")?;
+    if let Some(t) = title {
+        a.set_attribute("title", t)?;
+    }
+    // No links inside a link: the label is text (escapes, entities and code spans only).
+    inline(doc, &a, label, MAX_DEPTH.max(depth))
+}
+
+/// The length of a bare `http(s)://` URL at the start of `s`, without trailing punctuation.
+fn bare_url(s: &str) -> Option<usize> {
+    let lower = s.get(..8)?.to_ascii_lowercase();
+    if !(lower.starts_with("http://") || lower.starts_with("https://")) {
+        return None;
+    }
+    let mut end = s.find(|c: char| c.is_whitespace() || c == '<').unwrap_or(s.len());
+    while end > 0 {
+        let last = s[..end].chars().next_back().unwrap_or(' ');
+        let unbalanced = last == ')' && s[..end].matches('(').count() < s[..end].matches(')').count();
+        if ".,;:!?'\"*_~".contains(last) || unbalanced {
+            end -= last.len_utf8();
+        } else {
+            break;
+        }
+    }
+    (end > lower.find("//").unwrap_or(0) + 2).then_some(end)
+}
+
+/// Decode the entity at the start of `s` (`&amp; &lt; &gt; &quot; &apos; &nbsp;` and numeric ones): the character
+/// and the bytes used.
+fn entity(s: &str) -> Option<(char, usize)> {
+    let semi = s.bytes().take(12).position(|b| b == b';')?;
+    let name = s.get(1..semi)?;
+    let c = match name {
+        "amp" => '&',
+        "lt" => '<',
+        "gt" => '>',
+        "quot" => '"',
+        "apos" => '\'',
+        "nbsp" => '\u{a0}',
+        _ => {
+            let n = name.strip_prefix('#')?;
+            let code = match n.strip_prefix(['x', 'X']) {
+                Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                None => n.parse().ok()?,
+            };
+            char::from_u32(code).filter(|c| *c != '\0')?
+        }
+    };
+    Some((c, semi + 1))
+}
+
+/// Whether `s` still holds an entity-like `&name;` this module does not decode (it could hide a scheme).
+fn undecoded_entity(s: &str) -> bool {
+    s.match_indices('&').any(|(i, _)| {
+        let rest = &s[i + 1..];
+        let name = rest.bytes().take_while(u8::is_ascii_alphanumeric).count();
+        name > 0 && rest[name..].starts_with(';')
+    })
+}
+
+/// `s` with its entities decoded (for link destinations, before the scheme check).
+fn decode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        if let Some((c, len)) = s[i..].starts_with('&').then(|| entity(&s[i..])).flatten() {
+            out.push(c);
+            i += len;
+        } else {
+            let c = s[i..].chars().next().unwrap_or(' ');
+            out.push(c);
+            i += c.len_utf8();
+        }
+    }
+    out
+}
+
+fn append(doc: &Document, parent: &Element, tag: &str) -> R<Element> {
+    let e = doc.create_element(tag)?;
+    parent.append_child(&e)?;
+    Ok(e)
+}
+
+fn flush(doc: &Document, parent: &Element, plain: &mut String) -> R<()> {
+    if !plain.is_empty() {
+        text(doc, parent, plain)?;
+        plain.clear();
+    }
+    Ok(())
+}
+
+fn text(doc: &Document, parent: &Element, s: &str) -> R<()> {
+    parent.append_child(&doc.create_text_node(s))?;
+    Ok(())
+}

@@ -1,0 +1,564 @@
+//! The chat UI: built with web-sys into a shadow root, so page CSS cannot break it and its CSS cannot leak.
+//!
+//! Overlay mode appends a host element to `<body>` holding a launcher button, proactive messages and the chat
+//! window; embedded mode renders the window into `render.target`. The DOM is built node by node (never
+//! `innerHTML` with content). Clicks are delegated from the shadow root to `data-ef` commands, and the widget
+//! reports what the user did as [`UiEvent`]s: it never decides what a click means for the conversation.
+
+mod dom;
+mod markdown;
+mod player;
+mod render;
+mod styles;
+
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
+
+use js_sys::Function;
+use serde_json::{json, Value};
+use wasm_bindgen::prelude::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Document, Element, HtmlElement, HtmlInputElement, ShadowRoot};
+
+use dom::{button, el, icon, text_el, R};
+pub use dom::{safe_url, UrlUse};
+pub use markdown::render as render_markdown;
+
+use super::config::{Mode, Position, Settings};
+use super::extensions::Extensions;
+use super::listeners::DomListener;
+
+/// What the user did in the widget.
+pub enum UiEvent {
+    /// Typed text, sent with Enter or the send button.
+    Send(String),
+    /// A button's request.
+    Press(Value),
+    /// The launcher.
+    Toggle,
+    Open,
+    Close,
+    /// "Start new chat".
+    Restart,
+    /// The retry button of an error: the request that failed.
+    Retry(Value),
+    /// An attached file's metadata (`{name, content_type, size, width?, height?}`).
+    File(Value),
+}
+
+pub type UiHandler = Rc<dyn Fn(UiEvent)>;
+
+/// Which label the bar above the composer shows.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum EndBar {
+    Hidden,
+    /// Before a first launch when `autostart` is off.
+    Start,
+    /// After an `end` trace.
+    Restart,
+}
+
+pub(crate) struct Widget {
+    me: Weak<Widget>,
+    doc: Document,
+    host: HtmlElement,
+    root: ShadowRoot,
+    shell: Element,
+    launcher: Option<Element>,
+    window: Element,
+    log: Element,
+    typing: Element,
+    endbar: Element,
+    endbar_button: Element,
+    input: HtmlInputElement,
+    proactive: Option<Element>,
+    mode: Mode,
+    title: String,
+    avatar: Option<String>,
+    open: Cell<bool>,
+    /// Requests of the buttons shown, by the index in their `data-ef="act:N"`.
+    actions: RefCell<Vec<Value>>,
+    /// Label and request of the live choice buttons (typed text equal to a label sends the request).
+    live_choices: RefCell<Vec<(String, Value)>>,
+    /// Cleanup functions returned by response extensions, called on removal.
+    cleanups: RefCell<Vec<Function>>,
+    player: player::Player,
+    extensions: Extensions,
+    on_ui: UiHandler,
+    closures: RefCell<Vec<(web_sys::EventTarget, &'static str, DomListener)>>,
+    busy: Cell<bool>,
+}
+
+impl Widget {
+    pub(crate) fn new(settings: &Settings, extensions: Extensions, on_ui: UiHandler) -> R<Rc<Widget>> {
+        let window = web_sys::window().ok_or("no window")?;
+        let doc = window.document().ok_or("no document")?;
+        let host: HtmlElement = doc.create_element("div")?.dyn_into()?;
+        if doc.get_element_by_id("voiceflow-chat").is_none() {
+            host.set_id("voiceflow-chat");
+        }
+        host.set_attribute("data-eventflow", "")?;
+        match (&settings.target, settings.mode) {
+            (Some(target), Mode::Embedded) => {
+                host.style().set_property("display", "block")?;
+                host.style().set_property("height", "100%")?;
+                target.append_child(&host)?;
+            }
+            _ => {
+                doc.body().ok_or("no <body>")?.append_child(&host)?;
+            }
+        }
+        let root = host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open))?;
+        let style = doc.create_element("style")?;
+        style.set_text_content(Some(styles::CSS));
+        root.append_child(&style)?;
+        for href in &settings.stylesheets {
+            if let Some(href) = safe_url(href, UrlUse::Stylesheet) {
+                let link = doc.create_element("link")?;
+                link.set_attribute("rel", "stylesheet")?;
+                link.set_attribute("href", &href)?;
+                root.append_child(&link)?;
+            }
+        }
+        let overlay = settings.mode == Mode::Overlay;
+        let side = if settings.position == Position::Left { "ef-left" } else { "ef-right" };
+        let shell = el(&doc, "div", if overlay { "ef ef-overlay" } else { "ef ef-embedded" })?;
+        if overlay {
+            shell.class_list().add_1(side)?;
+        }
+        let style = shell.dyn_ref::<HtmlElement>().ok_or("shell")?.style();
+        if let Some(c) = &settings.color {
+            style.set_property("--ef-accent", c)?;
+        }
+        style.set_property("--ef-side", &format!("{}px", settings.spacing.side))?;
+        style.set_property("--ef-bottom", &format!("{}px", settings.spacing.bottom))?;
+        root.append_child(&shell)?;
+
+        let title = settings.title.clone();
+        let avatar = settings.avatar.clone().or_else(|| settings.image.clone());
+        let win = el(&doc, "section", "ef-window")?;
+        win.set_attribute("role", if overlay { "dialog" } else { "region" })?;
+        win.set_attribute("aria-label", &title)?;
+        if overlay {
+            win.set_attribute("hidden", "")?;
+        }
+        // Header: avatar, title, description, close.
+        let header = el(&doc, "header", "ef-header")?;
+        header.append_child(avatar_el(&doc, settings.image.as_deref(), &title)?.as_ref())?;
+        let htext = el(&doc, "div", "ef-htext")?;
+        htext.append_child(text_el(&doc, "h2", "ef-title", &title)?.as_ref())?;
+        if !settings.description.is_empty() {
+            htext.append_child(text_el(&doc, "p", "ef-desc", &settings.description)?.as_ref())?;
+        }
+        header.append_child(&htext)?;
+        if overlay {
+            let close = button(&doc, "ef-iconbtn", "close", "", Some("Close chat"))?;
+            close.append_child(icon(&doc, dom::ICON_MINUS)?.as_ref())?;
+            header.append_child(&close)?;
+        }
+        win.append_child(&header)?;
+        // The conversation log, with its intro and the typing row that always stays last.
+        let log = el(&doc, "div", "ef-log")?;
+        log.set_attribute("role", "log")?;
+        log.set_attribute("aria-live", "polite")?;
+        log.set_attribute("aria-label", "Conversation")?;
+        log.set_attribute("tabindex", "0")?;
+        let intro = el(&doc, "div", "ef-intro")?;
+        intro.set_attribute("aria-hidden", "true")?;
+        intro.append_child(avatar_el(&doc, settings.image.as_deref(), &title)?.as_ref())?;
+        intro.append_child(text_el(&doc, "h3", "", &title)?.as_ref())?;
+        if !settings.description.is_empty() {
+            intro.append_child(text_el(&doc, "p", "", &settings.description)?.as_ref())?;
+        }
+        log.append_child(&intro)?;
+        let typing = el(&doc, "div", "ef-row ef-agent ef-typing")?;
+        typing.set_attribute("hidden", "")?;
+        typing.append_child(avatar_el(&doc, avatar.as_deref(), &title)?.as_ref())?;
+        let dots = el(&doc, "div", "ef-bubble")?;
+        dots.set_attribute("role", "status")?;
+        dots.append_child(text_el(&doc, "span", "ef-sr", &format!("{title} is typing"))?.as_ref())?;
+        for _ in 0..3 {
+            dots.append_child(doc.create_element("i")?.as_ref())?;
+        }
+        typing.append_child(&dots)?;
+        log.append_child(&typing)?;
+        win.append_child(&log)?;
+        // The end bar ("Start new chat"), the composer and the footer.
+        let endbar = el(&doc, "div", "ef-endbar")?;
+        endbar.set_attribute("hidden", "")?;
+        let endbar_button = button(&doc, "ef-primary", "restart", "Start new chat", None)?;
+        endbar.append_child(&endbar_button)?;
+        win.append_child(&endbar)?;
+        let composer = el(&doc, "div", "ef-composer")?;
+        let attach = button(&doc, "ef-iconbtn ef-attach", "attach", "", Some("Attach a file"))?;
+        attach.append_child(icon(&doc, dom::ICON_ATTACH)?.as_ref())?;
+        composer.append_child(&attach)?;
+        let file: HtmlInputElement = doc.create_element("input")?.dyn_into()?;
+        file.set_type("file");
+        file.set_hidden(true);
+        file.set_attribute("data-ef", "file")?;
+        file.set_attribute("tabindex", "-1")?;
+        file.set_attribute("aria-hidden", "true")?;
+        composer.append_child(&file)?;
+        let input: HtmlInputElement = doc.create_element("input")?.dyn_into()?;
+        input.set_class_name("ef-input");
+        input.set_type("text");
+        input.set_placeholder(&settings.placeholder);
+        input.set_attribute("aria-label", "Message")?;
+        input.set_attribute("autocomplete", "off")?;
+        input.set_attribute("enterkeyhint", "send")?;
+        input.set_attribute("maxlength", "4000")?;
+        composer.append_child(&input)?;
+        let send = button(&doc, "ef-send", "send", "", Some("Send"))?;
+        send.append_child(icon(&doc, dom::ICON_SEND)?.as_ref())?;
+        composer.append_child(&send)?;
+        win.append_child(&composer)?;
+        win.append_child(text_el(&doc, "div", "ef-footer", "Powered by eventflow")?.as_ref())?;
+        shell.append_child(&win)?;
+
+        let (launcher, proactive) = if overlay {
+            let proactive = el(&doc, "div", "ef-proactive")?;
+            proactive.set_attribute("aria-live", "polite")?;
+            shell.append_child(&proactive)?;
+            let launcher = button(&doc, "ef-launcher", "launcher", "", Some("Open chat"))?;
+            launcher.set_attribute("aria-expanded", "false")?;
+            let chat = icon(&doc, dom::ICON_CHAT)?;
+            chat.set_attribute("class", "ef-i-chat")?;
+            let close = icon(&doc, dom::ICON_CLOSE)?;
+            close.set_attribute("class", "ef-i-close")?;
+            launcher.append_child(&chat)?;
+            launcher.append_child(&close)?;
+            shell.append_child(&launcher)?;
+            (Some(launcher), Some(proactive))
+        } else {
+            (None, None)
+        };
+
+        let widget = Rc::new_cyclic(|me| Widget {
+            me: me.clone(),
+            doc,
+            host,
+            root,
+            shell,
+            launcher,
+            window: win,
+            log,
+            typing,
+            endbar,
+            endbar_button,
+            input,
+            proactive,
+            mode: settings.mode,
+            title,
+            avatar,
+            open: Cell::new(!overlay),
+            actions: RefCell::new(Vec::new()),
+            live_choices: RefCell::new(Vec::new()),
+            cleanups: RefCell::new(Vec::new()),
+            player: player::Player::default(),
+            extensions,
+            on_ui,
+            closures: RefCell::new(Vec::new()),
+            busy: Cell::new(false),
+        });
+        widget.listen(&file)?;
+        super::panic::register(&widget.shell);
+        Ok(widget)
+    }
+
+    /// The delegated listeners of the shadow root and the file input.
+    fn listen(&self, file: &HtmlInputElement) -> R<()> {
+        let me = self.me.clone();
+        self.add(self.root.as_ref(), "click", move |ev| {
+            if let Some(w) = me.upgrade() {
+                w.on_click(&ev);
+            }
+        })?;
+        let me = self.me.clone();
+        self.add(self.root.as_ref(), "keydown", move |ev| {
+            if let (Some(w), Some(k)) = (me.upgrade(), ev.dyn_ref::<web_sys::KeyboardEvent>()) {
+                w.on_key(k);
+            }
+        })?;
+        let me = self.me.clone();
+        self.add(file.as_ref(), "change", move |ev| {
+            let input = ev.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok());
+            if let (Some(w), Some(input)) = (me.upgrade(), input) {
+                w.on_file(&input);
+            }
+        })?;
+        Ok(())
+    }
+
+    fn add(&self, target: &web_sys::EventTarget, ty: &'static str, f: impl FnMut(web_sys::Event) + 'static) -> R<()> {
+        let cb: DomListener = Closure::new(f);
+        target.add_event_listener_with_callback(ty, cb.as_ref().unchecked_ref())?;
+        self.closures.borrow_mut().push((target.clone(), ty, cb));
+        Ok(())
+    }
+
+    fn emit(&self, ev: UiEvent) {
+        (self.on_ui)(ev);
+    }
+
+    fn on_click(&self, ev: &web_sys::Event) {
+        let Some(target) = ev.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
+        let Ok(Some(el)) = target.closest("[data-ef]") else { return };
+        let command = el.get_attribute("data-ef").unwrap_or_default();
+        let (verb, arg) = command.split_once(':').unwrap_or((&command, ""));
+        let action = || arg.parse::<usize>().ok().and_then(|i| self.actions.borrow().get(i).cloned());
+        match verb {
+            "launcher" => self.emit(UiEvent::Toggle),
+            "close" => self.emit(UiEvent::Close),
+            "restart" => self.emit(UiEvent::Restart),
+            "send" => self.send_input(),
+            "attach" => {
+                if let Ok(Some(f)) = self.root.query_selector("[data-ef=file]") {
+                    if let Some(f) = f.dyn_ref::<HtmlElement>() {
+                        f.click();
+                    }
+                }
+            }
+            "act" => {
+                if let Some(a) = action() {
+                    self.emit(UiEvent::Press(a));
+                }
+            }
+            "retry" => {
+                if let Some(a) = action() {
+                    if let Ok(Some(row)) = el.closest(".ef-error") {
+                        row.remove();
+                    }
+                    self.emit(UiEvent::Retry(a));
+                }
+            }
+            "prev" | "next" => {
+                let strip = el
+                    .closest(".ef-carousel-wrap")
+                    .ok()
+                    .flatten()
+                    .and_then(|w| w.query_selector(".ef-carousel").ok().flatten());
+                if let Some(strip) = strip {
+                    strip.scroll_by_with_x_and_y(if verb == "prev" { -260.0 } else { 260.0 }, 0.0);
+                }
+            }
+            "proactive" => self.emit(UiEvent::Open),
+            "proactive-close" => {
+                ev.stop_propagation();
+                if let Ok(Some(p)) = el.closest(".ef-pro") {
+                    p.remove();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_key(&self, k: &web_sys::KeyboardEvent) {
+        match k.key().as_str() {
+            "Escape" if self.mode == Mode::Overlay && self.open.get() => {
+                k.prevent_default();
+                self.emit(UiEvent::Close);
+            }
+            "Enter" if !k.shift_key() && !k.is_composing() => {
+                let in_input =
+                    k.target().and_then(|t| t.dyn_into::<Element>().ok()).is_some_and(|t| t.class_name() == "ef-input");
+                if in_input {
+                    k.prevent_default();
+                    self.send_input();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn send_input(&self) {
+        let text = self.input.value();
+        if text.trim().is_empty() {
+            return;
+        }
+        self.input.set_value("");
+        self.emit(UiEvent::Send(text));
+    }
+
+    /// Read the chosen file's metadata (and an image's size) and report it. Nothing is uploaded.
+    fn on_file(&self, input: &HtmlInputElement) {
+        let Some(file) = input.files().and_then(|l| l.get(0)) else { return };
+        input.set_value("");
+        let me = self.me.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let mut meta = json!({ "name": file.name(), "content_type": file.type_(), "size": file.size() as u64 });
+            if file.type_().starts_with("image/") {
+                if let Some(window) = web_sys::window() {
+                    if let Ok(p) = window.create_image_bitmap_with_blob(&file) {
+                        if let Ok(bitmap) = wasm_bindgen_futures::JsFuture::from(p).await {
+                            if let Ok(b) = bitmap.dyn_into::<web_sys::ImageBitmap>() {
+                                meta["width"] = json!(b.width());
+                                meta["height"] = json!(b.height());
+                                b.close();
+                            }
+                        }
+                    }
+                }
+            }
+            if let Some(w) = me.upgrade() {
+                w.emit(UiEvent::File(json!({ "type": "file", "payload": meta })));
+            }
+        });
+    }
+
+    pub(crate) fn is_open(&self) -> bool {
+        self.open.get()
+    }
+
+    /// Open or close the overlay window (embedded mode is always open).
+    pub(crate) fn set_open(&self, open: bool) {
+        if self.mode != Mode::Overlay || self.open.get() == open {
+            return;
+        }
+        self.open.set(open);
+        let _ = self.window.toggle_attribute_with_force("hidden", !open);
+        let _ = self.shell.class_list().toggle_with_force("ef-open", open);
+        if let Some(l) = &self.launcher {
+            let _ = l.set_attribute("aria-expanded", if open { "true" } else { "false" });
+            let label = if open { "Close chat" } else { "Open chat" };
+            let _ = l.set_attribute("aria-label", label);
+            let _ = l.set_attribute("title", label);
+        }
+        if open {
+            self.proactive_clear();
+            self.scroll_to_end();
+            let _ = self.input.focus();
+        } else if self.root.active_element().is_some() {
+            // Focus was inside the chat: give it to the launcher rather than losing it.
+            if let Some(l) = self.launcher.as_ref().and_then(|l| l.dyn_ref::<HtmlElement>()) {
+                let _ = l.focus();
+            }
+        }
+    }
+
+    /// `hide()` / `show()`: the whole widget, launcher included.
+    pub(crate) fn set_hidden(&self, hidden: bool) {
+        let _ = if hidden {
+            self.host.style().set_property("display", "none")
+        } else {
+            self.host.style().remove_property("display").map(|_| ())
+        };
+    }
+
+    pub(crate) fn set_endbar(&self, bar: EndBar) {
+        let _ = self.endbar.toggle_attribute_with_force("hidden", bar == EndBar::Hidden);
+        let label = if bar == EndBar::Start { "Start a chat" } else { "Start new chat" };
+        self.endbar_button.set_text_content(Some(label));
+    }
+
+    /// A request is on its way (remote mode may take a while): show the typing dots meanwhile.
+    pub(crate) fn set_busy(&self, busy: bool) {
+        self.busy.set(busy);
+        self.update_typing();
+    }
+
+    /// Put text back in the input (a send that could not happen keeps what the user typed).
+    pub(crate) fn restore_input(&self, text: &str) {
+        if self.input.value().is_empty() {
+            self.input.set_value(text);
+        }
+    }
+
+    /// Remove everything shown (a new chat starts).
+    pub(crate) fn clear(&self) {
+        self.player.clear();
+        self.run_cleanups();
+        if let Ok(nodes) = self.log.query_selector_all(".ef-row:not(.ef-typing),.ef-divider,.ef-error,.ef-fatal") {
+            for i in 0..nodes.length() {
+                if let Some(n) = nodes.get(i).and_then(|n| n.dyn_into::<Element>().ok()) {
+                    n.remove();
+                }
+            }
+        }
+        self.actions.borrow_mut().clear();
+        self.live_choices.borrow_mut().clear();
+        self.set_endbar(EndBar::Hidden);
+    }
+
+    fn run_cleanups(&self) {
+        let cleanups: Vec<Function> = self.cleanups.borrow_mut().drain(..).collect();
+        for f in cleanups {
+            if let Err(e) = f.call0(&JsValue::UNDEFINED) {
+                web_sys::console::error_2(&"eventflow: an extension cleanup threw:".into(), &e);
+            }
+        }
+    }
+
+    /// Take the widget out of the page (`destroy()`).
+    pub(crate) fn remove(&self) {
+        self.player.clear();
+        self.run_cleanups();
+        for (target, ty, cb) in self.closures.borrow_mut().drain(..) {
+            let _ = target.remove_event_listener_with_callback(ty, cb.as_ref().unchecked_ref());
+        }
+        super::panic::unregister(&self.shell);
+        self.host.remove();
+    }
+
+    /// The host element (its `shadowRoot` holds the widget).
+    pub(crate) fn host(&self) -> &HtmlElement {
+        &self.host
+    }
+
+    /// Whether every trace received has been shown.
+    pub(crate) fn is_idle(&self) -> bool {
+        self.player.is_idle()
+    }
+
+    pub(crate) fn proactive_push(&self, markdown_text: &str) {
+        let Some(area) = &self.proactive else { return };
+        if self.open.get() {
+            return;
+        }
+        let r = (|| -> R<()> {
+            let b = el(&self.doc, "div", "ef-pro")?;
+            b.set_attribute("data-ef", "proactive")?;
+            let body = el(&self.doc, "div", "ef-md")?;
+            markdown::render(&self.doc, &body, markdown_text)?;
+            b.append_child(&body)?;
+            let x = button(&self.doc, "ef-pro-x", "proactive-close", "", Some("Dismiss"))?;
+            x.append_child(icon(&self.doc, dom::ICON_CLOSE)?.as_ref())?;
+            b.append_child(&x)?;
+            area.append_child(&b)?;
+            Ok(())
+        })();
+        report(r);
+    }
+
+    pub(crate) fn proactive_clear(&self) {
+        if let Some(area) = &self.proactive {
+            area.set_text_content(None);
+        }
+    }
+
+    fn scroll_to_end(&self) {
+        self.log.set_scroll_top(self.log.scroll_height());
+    }
+}
+
+/// An avatar: the image when there is a safe URL, else the title's initial on the accent colour.
+fn avatar_el(doc: &Document, url: Option<&str>, title: &str) -> R<Element> {
+    if let Some(src) = url.and_then(|u| safe_url(u, UrlUse::Image)) {
+        let img = el(doc, "img", "ef-avatar")?;
+        img.set_attribute("src", &src)?;
+        img.set_attribute("alt", "")?;
+        return Ok(img);
+    }
+    let initial: String =
+        title.chars().find(|c| c.is_alphanumeric()).map(|c| c.to_uppercase().collect()).unwrap_or_default();
+    let a = text_el(doc, "div", "ef-avatar", &initial)?;
+    a.set_attribute("aria-hidden", "true")?;
+    Ok(a)
+}
+
+/// Log a DOM failure (they do not happen in practice; when one does, the chat goes on).
+pub(crate) fn report(r: R<()>) {
+    if let Err(e) = r {
+        web_sys::console::error_2(&"eventflow: could not update the chat:".into(), &e);
+    }
+}

@@ -1,0 +1,262 @@
+//! Traces and transcript entries to DOM: bubbles, choice buttons, cards, carousels, images, the end state,
+//! errors. Live traces come here through the player (after their typing delay); a restored conversation
+//! comes here all at once from the transcript, so both look the same.
+
+use serde_json::Value;
+use wasm_bindgen::JsCast;
+use web_sys::Element;
+
+use super::dom::{button, el, icon, safe_url, text_el, UrlUse, R};
+use super::{markdown, report, EndBar, Widget};
+use crate::engine::{Body, Button, CardPayload, Entry, Trace, TraceKind};
+use crate::web::extensions::Handled;
+
+impl Widget {
+    /// Show one trace. `replay` is true when it comes from a saved transcript (effect extensions do not run again).
+    pub(crate) fn show_trace(&self, trace: &Trace, replay: bool) {
+        match self.extensions.handle(trace, replay) {
+            Handled::Effect => return,
+            Handled::Render(i) => {
+                let r = (|| -> R<()> {
+                    let (row, body) = self.agent_row("ef-ext")?;
+                    if let Some(cleanup) = self.extensions.render(i, trace, &body) {
+                        self.cleanups.borrow_mut().push(cleanup);
+                    }
+                    self.append(&row)
+                })();
+                report(r);
+                self.scroll_to_end();
+                return;
+            }
+            Handled::No => {}
+        }
+        let r = match &trace.kind {
+            TraceKind::Text(t) => self.show_text(&t.message),
+            TraceKind::Choice(c) => self.show_choices(&c.buttons),
+            TraceKind::CardV2(c) => self.show_block(|w| w.card(c)),
+            TraceKind::Carousel(c) => self.show_carousel(&c.layout, &c.cards),
+            TraceKind::Visual(v) => match v.image.as_deref().and_then(|u| safe_url(u, UrlUse::Image)) {
+                Some(src) => self.show_block(|w| {
+                    let img = el(&w.doc, "img", "ef-image")?;
+                    img.set_attribute("src", &src)?;
+                    img.set_attribute("alt", "Image")?;
+                    if let Some(d) = &v.dimensions {
+                        img.set_attribute("width", &d.width.to_string())?;
+                        img.set_attribute("height", &d.height.to_string())?;
+                        img.set_attribute("style", "height:auto")?;
+                    }
+                    Ok(img)
+                }),
+                None => Ok(()),
+            },
+            TraceKind::End { .. } => self.show_end(true),
+            // no-reply timers live in the engine session (local mode); path, debug, flow, block and custom types
+            // without an extension are not shown, as in the real widget.
+            _ => Ok(()),
+        };
+        report(r);
+        self.scroll_to_end();
+    }
+
+    /// Show a saved conversation: what the user said, what the agent showed.
+    pub(crate) fn replay(&self, entries: &[Entry], user_id: &str) {
+        let mut started = false;
+        for e in entries {
+            if e.author_id == user_id {
+                if let Some(text) = crate::web::turns::user_text(e) {
+                    self.user_said(&text);
+                }
+                continue;
+            }
+            match &e.body {
+                Body::Message { text } => report(self.show_text(text)),
+                Body::Custom { content } => {
+                    if let Ok(t) = Trace::from_value(content.clone()) {
+                        self.show_trace(&t, true);
+                    }
+                }
+                Body::SystemMessage { system_message_type, .. } => match system_message_type.as_str() {
+                    "session_ended" => report(self.show_end(false)),
+                    "session_started" if started => report(self.divider("New conversation")),
+                    "session_started" => started = true,
+                    _ => {}
+                },
+                _ => {}
+            }
+        }
+        self.scroll_to_end();
+    }
+
+    /// A user bubble. It answers whatever buttons were waiting, so those go away.
+    pub(crate) fn user_said(&self, text: &str) {
+        self.retire_choices();
+        let r = (|| -> R<()> {
+            let row = el(&self.doc, "div", "ef-row ef-user")?;
+            row.append_child(text_el(&self.doc, "div", "ef-bubble", text)?.as_ref())?;
+            self.append(&row)
+        })();
+        report(r);
+        self.scroll_to_end();
+    }
+
+    /// An error in the chat, with a retry button when the failed request can be sent again.
+    pub(crate) fn show_error(&self, message: &str, retry: Option<Value>) {
+        let r = (|| -> R<()> {
+            let row = text_el(&self.doc, "div", "ef-error", message)?;
+            row.set_attribute("role", "alert")?;
+            if let Some(action) = retry {
+                let i = self.register(action);
+                row.append_child(button(&self.doc, "", &format!("retry:{i}"), "Retry", None)?.as_ref())?;
+            }
+            self.append(&row)
+        })();
+        report(r);
+        self.scroll_to_end();
+    }
+
+    /// The request of a live choice button whose label equals the typed text (trimmed, any case).
+    pub(crate) fn button_for_text(&self, text: &str) -> Option<Value> {
+        let wanted = text.trim();
+        self.live_choices
+            .borrow()
+            .iter()
+            .find(|(label, _)| label.trim().eq_ignore_ascii_case(wanted))
+            .map(|(_, r)| r.clone())
+    }
+
+    /// Remove the choice buttons still waiting for an answer.
+    pub(crate) fn retire_choices(&self) {
+        self.live_choices.borrow_mut().clear();
+        if let Ok(nodes) = self.log.query_selector_all(".ef-choices") {
+            for i in 0..nodes.length() {
+                if let Some(n) = nodes.get(i).and_then(|n| n.dyn_into::<Element>().ok()) {
+                    n.remove();
+                }
+            }
+        }
+    }
+
+    /// Append to the log, before the typing row (which stays last).
+    pub(super) fn append(&self, node: &Element) -> R<()> {
+        self.log.insert_before(node, Some(&self.typing))?;
+        Ok(())
+    }
+
+    /// A row with the agent's avatar and an empty body of the given class.
+    fn agent_row(&self, class: &str) -> R<(Element, Element)> {
+        let row = el(&self.doc, "div", "ef-row ef-agent")?;
+        row.append_child(super::avatar_el(&self.doc, self.avatar.as_deref(), &self.title)?.as_ref())?;
+        let body = el(&self.doc, "div", class)?;
+        row.append_child(&body)?;
+        Ok((row, body))
+    }
+
+    fn show_text(&self, markdown_text: &str) -> R<()> {
+        let (row, bubble) = self.agent_row("ef-bubble ef-md")?;
+        markdown::render(&self.doc, &bubble, markdown_text)?;
+        self.append(&row)
+    }
+
+    fn show_block(&self, build: impl FnOnce(&Widget) -> R<Element>) -> R<()> {
+        let node = build(self)?;
+        let (row, body) = self.agent_row("ef-ext")?;
+        body.append_child(&node)?;
+        self.append(&row)
+    }
+
+    fn show_choices(&self, buttons: &[Button]) -> R<()> {
+        self.retire_choices();
+        if buttons.is_empty() {
+            return Ok(());
+        }
+        let row = el(&self.doc, "div", "ef-row ef-choices")?;
+        row.set_attribute("role", "group")?;
+        row.set_attribute("aria-label", "Choices")?;
+        for b in buttons {
+            let i = self.register(b.request.clone());
+            row.append_child(button(&self.doc, "ef-chip", &format!("act:{i}"), &b.name, None)?.as_ref())?;
+            self.live_choices.borrow_mut().push((b.name.clone(), b.request.clone()));
+        }
+        self.append(&row)
+    }
+
+    fn card(&self, c: &CardPayload) -> R<Element> {
+        let card = el(&self.doc, "div", "ef-card")?;
+        card.set_attribute("role", "group")?;
+        if !c.title.is_empty() {
+            card.set_attribute("aria-label", &c.title)?;
+        }
+        if let Some(src) = c.image_url.as_deref().and_then(|u| safe_url(u, UrlUse::Image)) {
+            let img = el(&self.doc, "img", "")?;
+            img.set_attribute("src", &src)?;
+            img.set_attribute("alt", &c.title)?;
+            img.set_attribute("loading", "lazy")?;
+            card.append_child(&img)?;
+        }
+        if !c.title.is_empty() || !c.description.text.is_empty() {
+            let body = el(&self.doc, "div", "ef-card-body")?;
+            if !c.title.is_empty() {
+                body.append_child(text_el(&self.doc, "h4", "ef-card-title", &c.title)?.as_ref())?;
+            }
+            if !c.description.text.is_empty() {
+                let d = el(&self.doc, "div", "ef-md")?;
+                markdown::render(&self.doc, &d, &c.description.text)?;
+                body.append_child(&d)?;
+            }
+            card.append_child(&body)?;
+        }
+        for b in &c.buttons {
+            let i = self.register(b.request.clone());
+            card.append_child(button(&self.doc, "ef-card-btn", &format!("act:{i}"), &b.name, None)?.as_ref())?;
+        }
+        Ok(card)
+    }
+
+    fn show_carousel(&self, layout: &str, cards: &[CardPayload]) -> R<()> {
+        if cards.is_empty() {
+            return Ok(());
+        }
+        let (row, body) = self.agent_row("ef-carousel-wrap")?;
+        let list = layout.eq_ignore_ascii_case("list");
+        let strip = el(&self.doc, "div", if list { "ef-list" } else { "ef-carousel" })?;
+        strip.set_attribute("role", "group")?;
+        strip.set_attribute("aria-roledescription", if list { "list" } else { "carousel" })?;
+        for c in cards {
+            strip.append_child(self.card(c)?.as_ref())?;
+        }
+        body.append_child(&strip)?;
+        if !list && cards.len() > 1 {
+            for (class, command, label, path) in [
+                ("ef-nav ef-nav-prev", "prev", "Previous card", super::dom::ICON_PREV),
+                ("ef-nav ef-nav-next", "next", "Next card", super::dom::ICON_NEXT),
+            ] {
+                let b = button(&self.doc, class, command, "", Some(label))?;
+                b.append_child(icon(&self.doc, path)?.as_ref())?;
+                body.append_child(&b)?;
+            }
+        }
+        self.append(&row)
+    }
+
+    /// The end of a conversation: a divider and, live, the "Start new chat" bar.
+    fn show_end(&self, live: bool) -> R<()> {
+        self.retire_choices();
+        self.divider("Chat ended")?;
+        if live {
+            self.set_endbar(EndBar::Restart);
+        }
+        Ok(())
+    }
+
+    fn divider(&self, text: &str) -> R<()> {
+        let d = text_el(&self.doc, "div", "ef-divider", text)?;
+        self.append(&d)
+    }
+
+    /// Keep a button's request; its `data-ef` carries the index.
+    fn register(&self, request: Value) -> usize {
+        let mut a = self.actions.borrow_mut();
+        a.push(request);
+        a.len() - 1
+    }
+}

@@ -1,0 +1,107 @@
+/*! eventflow loader: defines window.voiceflow.chat, queues every call until the widget is ready, and loads the
+ * wasm module from pkg/ next to this file. It holds no conversation or rendering logic: every call is handed,
+ * in order, to the Chat object of the wasm module (src/web/api.rs), which does the work. */
+(function () {
+  'use strict';
+
+  // The URL of this script (it works from any path or CDN): pkg/ sits next to it.
+  var script = document.currentScript;
+  var base = new URL('.', (script && script.src) || location.href).href;
+
+  // `window.voiceflow ??= {}; window.voiceflow.chat ??= ...`: never clobber what the page already has.
+  var vf = window.voiceflow;
+  if (vf === undefined || vf === null) vf = window.voiceflow = {};
+  if (vf.chat !== undefined && vf.chat !== null) return;
+
+  var chat = null;      // the wasm Chat, once the module is ready
+  var failure = null;   // why the module could not load
+  var queue = [];       // [method, args, resolve, reject] made before the module was ready
+
+  function loadError(cause) {
+    var e = new Error('eventflow: the chat module could not be loaded from ' + base + 'pkg/: ' +
+      (cause && cause.message ? cause.message : String(cause)));
+    e.name = 'EventflowError';
+    e.code = 'load_failed';
+    return e;
+  }
+
+  // Call the wasm Chat. After a Rust panic the module is unusable: report it instead of throwing into page code
+  // (the widget itself already shows "Chat unavailable").
+  function invoke(method, args) {
+    try {
+      return chat[method].apply(chat, args);
+    } catch (e) {
+      console.error('eventflow: chat.' + method + '() failed', e);
+      return PROMISED[method] ? Promise.reject(e) : undefined;
+    }
+  }
+
+  var PROMISED = { load: true, interact: true };
+
+  function call(method, args) {
+    if (chat) return invoke(method, args);
+    if (failure) {
+      console.error(failure);
+      return PROMISED[method] ? Promise.reject(failure) : undefined;
+    }
+    if (PROMISED[method]) {
+      return new Promise(function (resolve, reject) { queue.push([method, args, resolve, reject]); });
+    }
+    queue.push([method, args]);
+    if (method === 'on') {
+      var type = args[0], handler = args[1];
+      return function () { api.off(type, handler); };
+    }
+    return undefined;
+  }
+
+  function method(name) {
+    return function () { return call(name, Array.prototype.slice.call(arguments)); };
+  }
+
+  var api = {
+    load: function (config) {
+      return call('load', [config]).then(function (value) {
+        // A mark for measuring the time from navigation to ready (docs/PERFORMANCE.md).
+        if (window.performance && performance.mark) performance.mark('eventflow:loaded');
+        return value;
+      });
+    },
+    open: method('open'),
+    close: method('close'),
+    hide: method('hide'),
+    show: method('show'),
+    interact: method('interact'),
+    destroy: method('destroy'),
+    on: method('on'),
+    off: method('off'),
+    proactive: {
+      push: function () { return call('proactivePush', [Array.prototype.slice.call(arguments)]); },
+      clear: method('proactiveClear'),
+    },
+  };
+  vf.chat = api;
+
+  // Fetch the wasm while the JS glue loads; both come from pkg/ next to this script.
+  var wasm = fetch(base + 'pkg/eventflow_bg.wasm');
+  import(base + 'pkg/eventflow.js')
+    .then(function (module) {
+      return module.default({ module_or_path: wasm }).then(function () { return module; });
+    })
+    .then(function (module) {
+      chat = new module.Chat();
+      var pending = queue;
+      queue = [];
+      pending.forEach(function (q) {
+        var result = invoke(q[0], q[1]);
+        if (q[2]) Promise.resolve(result).then(q[2], q[3]);
+      });
+    })
+    .catch(function (cause) {
+      failure = loadError(cause);
+      console.error(failure);
+      var pending = queue;
+      queue = [];
+      pending.forEach(function (q) { if (q[3]) q[3](failure); });
+    });
+})();
