@@ -59,10 +59,10 @@ impl Runner {
     fn lines(&mut self, turn: Turn) -> Vec<String> {
         let mut out: Vec<String> = turn.traces.iter().map(compact).collect();
         for e in &turn.effects {
-            if let Effect::Webhook { id, method, url, body, .. } = e {
-                self.pending_webhook = Some(*id);
-                let body = body.as_ref().map(|b| format!(" {b}")).unwrap_or_default();
-                out.push(format!("webhook: {method} {url}{body}"));
+            if let Effect::Webhook(w) = e {
+                self.pending_webhook = Some(w.id);
+                let body = w.body.as_ref().map(|b| format!(" {b}")).unwrap_or_default();
+                out.push(format!("webhook: {} {}{body}", w.method, w.url));
             }
         }
         out

@@ -105,7 +105,7 @@ proptest! {
             };
             if let Some(turn) = turn {
                 for e in &turn.effects {
-                    if let eventflow::engine::Effect::Webhook { id, .. } = e { pending = Some(*id); }
+                    if let eventflow::engine::Effect::Webhook(w) = e { pending = Some(w.id); }
                 }
                 prop_assert!(serde_json::to_string(&turn).is_ok());
             }

@@ -33,7 +33,7 @@ pub use request::{Config, Envelope, FileInfo, Request, MAX_REQUEST_BYTES};
 pub use session::{Frame, FrameState, Session, Status, Timer, TimerKind, STATE_VERSION};
 pub use trace::{Button, CardPayload, CarouselPayload, ChoicePayload, TextPayload, Trace, TraceKind, VisualPayload};
 pub use transcript::{Body, Entry, Recipients, Transcript};
-pub use turn::{Effect, Turn};
+pub use turn::{Effect, Turn, WebhookCall};
 
 use serde_json::{json, Value};
 

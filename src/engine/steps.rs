@@ -12,7 +12,7 @@ use super::template::Scope;
 use super::trace::{
     Button, CardDescription, CardPayload, CarouselPayload, ChoicePayload, Dimensions, TraceKind, VisualPayload,
 };
-use super::turn::{Ctx, Effect, Origin};
+use super::turn::{Ctx, Effect, Origin, WebhookCall};
 
 impl Ctx<'_> {
     /// Run until the flow waits or the conversation ends.
@@ -211,7 +211,7 @@ impl Ctx<'_> {
                 }
                 let timeout_ms = timeout_ms.unwrap_or(self.p.agent.settings.turn_time_limit_ms);
                 let method = method.to_ascii_uppercase();
-                self.effects.push(Effect::Webhook { id: hook, method, url, headers, body, timeout_ms });
+                self.effects.push(Effect::Webhook(WebhookCall { id: hook, method, url, headers, body, timeout_ms }));
             }
             Step::End {} => {
                 self.s.stack.clear();

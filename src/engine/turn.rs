@@ -18,17 +18,21 @@ use super::transcript::{Body, Recipients, AGENT};
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Effect {
-    /// Call this HTTP endpoint, then hand the answer to `Engine::webhook_result` with this id.
-    Webhook {
-        id: u64,
-        method: String,
-        url: String,
-        headers: Vec<(String, String)>,
-        body: Option<Value>,
-        timeout_ms: u64,
-    },
+    /// Call this HTTP endpoint, then hand the answer to `Engine::webhook_result` with its id.
+    Webhook(WebhookCall),
     /// Call `Engine::advance` at this epoch time (ms): the earliest pending timer. Replaces any earlier wake-up.
     Wake { at: u64 },
+}
+
+/// An HTTP call a `webhook` step asks the host to make.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WebhookCall {
+    pub id: u64,
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Value>,
+    pub timeout_ms: u64,
 }
 
 /// What a turn returns.

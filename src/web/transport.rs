@@ -18,7 +18,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use super::error::WebError;
 use super::now_ms;
-use crate::engine::{Config, Effect, Engine, Entry, Envelope, Session, Status, Trace, WebhookOutcome};
+use crate::engine::{Config, Effect, Engine, Entry, Envelope, Session, Status, Trace, WebhookCall, WebhookOutcome};
 
 pub type LocalFuture<T> = Pin<Box<dyn Future<Output = T>>>;
 
@@ -158,8 +158,8 @@ impl Local {
     /// Perform a turn's effects. Wake-ups are recomputed from the session, which is the truth.
     fn effects(&self, effects: Vec<Effect>) {
         for e in effects {
-            if let Effect::Webhook { id, method, url, headers, body, timeout_ms } = e {
-                self.webhook(id, method, url, headers, body, timeout_ms);
+            if let Effect::Webhook(call) = e {
+                self.webhook(call);
             }
         }
         self.arm();
@@ -209,20 +209,12 @@ impl Local {
         }
     }
 
-    fn webhook(
-        &self,
-        id: u64,
-        method: String,
-        url: String,
-        headers: Vec<(String, String)>,
-        body: Option<Value>,
-        timeout_ms: u64,
-    ) {
+    fn webhook(&self, call: WebhookCall) {
         let Ok(controller) = web_sys::AbortController::new() else { return };
         self.inflight.borrow_mut().push(controller.clone());
         let me = self.me.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            let outcome = fetch(&method, &url, &headers, body.as_ref(), timeout_ms, &controller).await;
+            let outcome = fetch(&call, &controller).await;
             let Some(me) = me.upgrade() else { return };
             me.inflight.borrow_mut().retain(|c| c != &controller);
             if me.stopped.get() {
@@ -230,7 +222,7 @@ impl Local {
             }
             let turn = {
                 let mut s = me.session.borrow_mut();
-                me.engine.webhook_result(&mut s, id, outcome, now_ms(), &Config::default())
+                me.engine.webhook_result(&mut s, call.id, outcome, now_ms(), &Config::default())
             };
             me.effects(turn.effects);
             me.deliver(turn.traces);
@@ -238,14 +230,9 @@ impl Local {
     }
 }
 
-async fn fetch(
-    method: &str,
-    url: &str,
-    headers: &[(String, String)],
-    body: Option<&Value>,
-    timeout_ms: u64,
-    controller: &web_sys::AbortController,
-) -> WebhookOutcome {
+async fn fetch(call: &WebhookCall, controller: &web_sys::AbortController) -> WebhookOutcome {
+    let WebhookCall { method, url, headers, body, timeout_ms, .. } = call;
+    let (body, timeout_ms) = (body.as_ref(), *timeout_ms);
     let Some(window) = web_sys::window() else { return WebhookOutcome::Failed("no window".into()) };
     let init = web_sys::RequestInit::new();
     init.set_method(method);

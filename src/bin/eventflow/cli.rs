@@ -8,7 +8,7 @@ use std::io::{BufRead, Write};
 use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use eventflow::engine::{Config, Effect, Engine, Envelope, RequestError, Session, Trace, WebhookOutcome};
+use eventflow::engine::{Config, Effect, Engine, Envelope, RequestError, Session, Trace, WebhookCall, WebhookOutcome};
 use serde_json::{json, Value};
 
 const USAGE: &str = "usage:
@@ -192,9 +192,7 @@ fn run_line(engine: &Engine, session: &mut Session, clock: &mut Clock, line: &st
     for _ in 0..32 {
         traces.append(&mut turn.traces);
         let Some((id, outcome)) = turn.effects.iter().find_map(|e| match e {
-            Effect::Webhook { id, method, url, headers, body, timeout_ms } => {
-                Some((*id, call(method, url, headers, body.as_ref(), *timeout_ms)))
-            }
+            Effect::Webhook(w) => Some((w.id, call(w))),
             Effect::Wake { .. } => None,
         }) else {
             break;
@@ -204,21 +202,15 @@ fn run_line(engine: &Engine, session: &mut Session, clock: &mut Clock, line: &st
     Ok(traces)
 }
 
-fn call(
-    method: &str,
-    url: &str,
-    headers: &[(String, String)],
-    body: Option<&Value>,
-    timeout_ms: u64,
-) -> WebhookOutcome {
-    let timeout = Duration::from_millis(timeout_ms);
+fn call(w: &WebhookCall) -> WebhookOutcome {
+    let timeout = Duration::from_millis(w.timeout_ms);
     let agent = ureq::AgentBuilder::new().timeout(timeout).build();
-    let mut req = agent.request(method, url).set("Accept", "application/json");
-    for (k, v) in headers {
+    let mut req = agent.request(&w.method, &w.url).set("Accept", "application/json");
+    for (k, v) in &w.headers {
         req = req.set(k, v);
     }
     let started = Instant::now();
-    let result = match body {
+    let result = match &w.body {
         Some(b) => req.send_json(b),
         None => req.call(),
     };
