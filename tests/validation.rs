@@ -106,7 +106,7 @@ fn every_error_names_its_path() {
         (
             "bad event data type",
             with(&["events"], json!([{ "name": "go", "data": { "n": "integer" } }])),
-            &["events[0].data.n: unknown variant `integer`"],
+            &["events[0].data.n: unknown data type 'integer' (expected string, number, boolean, object, array or any)"],
         ),
         (
             "undeclared slot",
@@ -122,22 +122,22 @@ fn every_error_names_its_path() {
         (
             "misspelt key",
             with(&["flows", "main", "steps", "hi", "nxt"], json!("ask")),
-            &["flows.main.steps.hi: unknown field `nxt`"],
+            &["flows.main.steps.hi.nxt: unknown key 'nxt' (expected one of: type, text, next, delay)"],
         ),
         (
             "unknown step type",
             step(json!({ "type": "speak", "text": "x" })),
-            &["flows.main.steps.x.type: unknown variant `speak`"],
+            &["flows.main.steps.x.type: unknown step type 'speak'"],
         ),
         (
             "key in the wrong place",
             with(&["flows", "main", "next"], json!("x")),
-            &["flows.main.next: unknown field `next`"],
+            &["flows.main.next: unknown key 'next' (expected one of: start, description, triggers, steps)"],
         ),
         (
             "bad expression",
             step(json!({ "type": "condition", "branches": [{ "if": "a >", "next": "hi" }] })),
-            &["flows.main.steps.x: bad expression 'a >'"],
+            &["flows.main.steps.x.branches[0].if: bad expression 'a >': expected an expression but found end of input"],
         ),
         (
             "goto unknown flow",
@@ -207,9 +207,9 @@ fn every_error_names_its_path() {
         (
             "wrong type",
             with(&["settings", "maxInputLength"], json!("many")),
-            &["settings.maxInputLength: invalid type: string \"many\", expected usize"],
+            &["settings.maxInputLength: expected a whole number of 0 or more, found a string"],
         ),
-        ("no flows", json!({ "name": "x" }), &["missing field `flows`"]),
+        ("no flows", json!({ "name": "x" }), &["missing key 'flows'"]),
         ("not an object", json!([1, 2]), &["an agent file is one JSON object"]),
     ];
     let mut failures = Vec::new();
@@ -234,6 +234,29 @@ fn all_meaning_errors_are_reported_at_once() {
     agent["start"] = json!("c");
     let got = errors(&agent);
     assert_eq!(got.len(), 3, "{got:?}");
+}
+
+#[test]
+fn every_shape_error_is_reported_at_once() {
+    let agent = json!({ "name": 7, "settings": { "maxChainDepth": "x", "colour": 1 },
+        "flows": { "main": { "start": "a", "steps": {
+            "a": { "type": "text", "txt": "x" },
+            "b": { "type": "choice" },
+            "c": { "type": "emit", "event": ["x"] } } } } });
+    let got = errors(&agent);
+    let expected = [
+        "name: expected a string, found a number",
+        "settings.colour: unknown key 'colour'",
+        "settings.maxChainDepth: expected a whole number of 0 or more, found a string",
+        "flows.main.steps.a.txt: unknown key 'txt'",
+        "flows.main.steps.a: missing key 'text'",
+        "flows.main.steps.b: missing key 'buttons'",
+        "flows.main.steps.c.event: expected a string, found a list",
+    ];
+    for want in expected {
+        assert!(got.iter().any(|g| g.starts_with(want)), "missing {want:?} in {got:#?}");
+    }
+    assert_eq!(got.len(), expected.len(), "{got:#?}");
 }
 
 #[test]

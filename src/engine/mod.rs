@@ -10,6 +10,7 @@
 //! what went wrong in the conversation (nothing matched, an unhandled event, a loop) comes back as traces.
 
 mod agent;
+mod decode;
 mod dispatch;
 mod error;
 pub mod expr;
@@ -49,6 +50,11 @@ impl Engine {
     /// Load and validate an agent file.
     pub fn from_json(src: &str) -> Result<Engine, AgentError> {
         Program::from_json(src).map(|program| Engine { program })
+    }
+
+    /// Load and validate an agent already parsed as JSON (the widget gets agents as objects).
+    pub fn from_value(value: &Value) -> Result<Engine, AgentError> {
+        Program::from_value(value).map(|program| Engine { program })
     }
 
     pub fn from_agent(agent: Agent) -> Result<Engine, AgentError> {

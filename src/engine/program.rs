@@ -86,16 +86,19 @@ impl Program {
     /// Parse and validate an agent file. Shape errors stop at the first (with its path); meaning errors are all
     /// reported.
     pub fn from_json(src: &str) -> Result<Program, AgentError> {
-        if !src.trim_start().starts_with('{') {
-            let message = "an agent file is one JSON object: { \"name\": ..., \"flows\": { ... } }".to_string();
-            return Err(AgentError { errors: vec![ValidationError { path: String::new(), message }] });
-        }
-        let de = &mut serde_json::Deserializer::from_str(src);
-        let agent: Agent = serde_path_to_error::deserialize(de).map_err(|e| {
-            let path = e.path().to_string();
-            let path = if path == "." { String::new() } else { path };
-            AgentError { errors: vec![ValidationError { path, message: e.into_inner().to_string() }] }
+        let value: Value = serde_json::from_str(src).map_err(|e| AgentError {
+            errors: vec![ValidationError {
+                path: String::new(),
+                message: format!("the agent file is not valid JSON: {e}"),
+            }],
         })?;
+        Program::from_value(&value)
+    }
+
+    /// Decode and validate an agent already parsed as JSON. Every shape error is reported with its path; when the
+    /// shapes are right, every meaning error is.
+    pub fn from_value(value: &Value) -> Result<Program, AgentError> {
+        let agent = super::decode::agent(value).map_err(|errors| AgentError { errors })?;
         Program::compile(agent)
     }
 
