@@ -131,26 +131,24 @@ impl Session {
         serde_json::to_string(self).unwrap_or_default()
     }
 
-    /// Read a saved session, checking its version first so an old format gets a clear error.
+    /// Read a saved session. A state of another version gets a clear error naming both versions.
     pub fn from_json(src: &str) -> Result<Session, StateError> {
-        // Fast path: a current-version state reads straight into the struct; anything else goes through the
-        // checks below for a precise error.
-        if let Ok(s) = serde_json::from_str::<Session>(src) {
-            if s.version == STATE_VERSION {
-                return Ok(s);
-            }
+        /// Just the version of a state that did not read as this version's `Session`.
+        #[derive(Deserialize)]
+        struct Probe {
+            version: Option<u64>,
         }
-        let v: Value = serde_json::from_str(src).map_err(|e| StateError::Invalid(e.to_string()))?;
-        Session::from_value(v)
-    }
-
-    pub fn from_value(v: Value) -> Result<Session, StateError> {
-        match v.get("version").and_then(Value::as_u64) {
-            Some(n) if n == u64::from(STATE_VERSION) => {}
-            Some(n) => return Err(StateError::Version { found: n, expected: STATE_VERSION }),
-            None => return Err(StateError::Invalid("missing 'version'".into())),
+        match serde_json::from_str::<Session>(src) {
+            Ok(s) if s.version == STATE_VERSION => Ok(s),
+            Ok(s) => Err(StateError::Version { found: u64::from(s.version), expected: STATE_VERSION }),
+            Err(e) => match serde_json::from_str::<Probe>(src) {
+                Ok(Probe { version: Some(n) }) if n != u64::from(STATE_VERSION) => {
+                    Err(StateError::Version { found: n, expected: STATE_VERSION })
+                }
+                Ok(Probe { version: None }) => Err(StateError::Invalid("missing 'version'".into())),
+                _ => Err(StateError::Invalid(e.to_string())),
+            },
         }
-        serde_json::from_value(v).map_err(|e| StateError::Invalid(e.to_string()))
     }
 
     /// A variable by dotted path (`last_event.payload.sku`).
