@@ -19,6 +19,7 @@ pub mod names;
 pub mod nlu;
 mod program;
 mod request;
+mod restore;
 mod session;
 mod steps;
 pub mod template;

@@ -65,16 +65,16 @@ pub enum Request {
     File(FileInfo),
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct FileInfo {
     pub name: String,
     pub content_type: String,
     pub size: u64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub width: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub height: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
 
@@ -222,9 +222,10 @@ fn parse_event(payload: &Value) -> Result<Request, RequestError> {
 }
 
 fn parse_file(payload: &Value) -> Result<FileInfo, RequestError> {
-    let info: FileInfo = serde_json::from_value(payload.clone()).map_err(|e| {
-        RequestError::new("invalid_file", format!("a file action needs {{name, content_type, size}}: {e}"))
-    })?;
+    let info =
+        super::restore::obj(payload, "payload").and_then(|o| super::restore::file(o, "payload")).map_err(|e| {
+            RequestError::new("invalid_file", format!("a file action needs {{name, content_type, size}}: {e}"))
+        })?;
     if info.name.is_empty() || info.name.len() > 255 {
         return Err(RequestError::new("invalid_file", "the file name must be 1 to 255 bytes"));
     }

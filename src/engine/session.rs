@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
 use super::error::StateError;
@@ -18,7 +18,7 @@ pub const STATE_VERSION: u32 = 1;
 /// How many `custom_id`s a session remembers for dedupe.
 pub const CUSTOM_ID_MEMORY: usize = 256;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Session {
     pub version: u32,
     /// The agent this session runs (its `name`).
@@ -41,7 +41,7 @@ pub struct Session {
     pub soft_limit_raised: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Idle,
@@ -50,21 +50,19 @@ pub enum Status {
 }
 
 /// A flow on the stack and where it stands.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Frame {
     pub flow: String,
     /// The step to run next, or the step being waited on. `None` when the flow has finished.
     pub step: Option<String>,
     pub state: FrameState,
     /// No-matches in a row at the current listening step.
-    #[serde(default)]
     pub no_matches: u32,
     /// No-replies in a row at the current listening step.
-    #[serde(default)]
     pub no_replies: u32,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FrameState {
     /// `step` runs when control comes back to this frame.
@@ -77,17 +75,16 @@ pub enum FrameState {
     Webhook,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Timer {
     pub id: u64,
     /// Epoch milliseconds when it fires.
     pub at: u64,
     pub kind: TimerKind,
-    #[serde(default)]
     pub cancel_on_user_message: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum TimerKind {
     /// The user stayed silent at a listening step.
@@ -98,7 +95,7 @@ pub enum TimerKind {
     Event { name: String, data: Value },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PendingWebhook {
     pub id: u64,
     pub flow: String,
@@ -133,22 +130,8 @@ impl Session {
 
     /// Read a saved session. A state of another version gets a clear error naming both versions.
     pub fn from_json(src: &str) -> Result<Session, StateError> {
-        /// Just the version of a state that did not read as this version's `Session`.
-        #[derive(Deserialize)]
-        struct Probe {
-            version: Option<u64>,
-        }
-        match serde_json::from_str::<Session>(src) {
-            Ok(s) if s.version == STATE_VERSION => Ok(s),
-            Ok(s) => Err(StateError::Version { found: u64::from(s.version), expected: STATE_VERSION }),
-            Err(e) => match serde_json::from_str::<Probe>(src) {
-                Ok(Probe { version: Some(n) }) if n != u64::from(STATE_VERSION) => {
-                    Err(StateError::Version { found: n, expected: STATE_VERSION })
-                }
-                Ok(Probe { version: None }) => Err(StateError::Invalid("missing 'version'".into())),
-                _ => Err(StateError::Invalid(e.to_string())),
-            },
-        }
+        let v: Value = serde_json::from_str(src).map_err(|e| StateError::Invalid(e.to_string()))?;
+        super::restore::session(&v)
     }
 
     /// A variable by dotted path (`last_event.payload.sku`).

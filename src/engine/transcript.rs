@@ -3,21 +3,21 @@
 //! Every turn appends entries: what the user said or clicked, what the page sent, what the agent showed. The
 //! widget renders from it, so a restored session shows the same conversation. Entries are never edited.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::request::FileInfo;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Transcript {
     pub entries: Vec<Entry>,
 }
 
 /// One transcript entry: common fields plus the typed body.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Entry {
     pub id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_id: Option<String>,
     /// Monotonic within the session.
     pub order: u64,
@@ -25,20 +25,20 @@ pub struct Entry {
     /// Epoch milliseconds.
     pub timestamp: u64,
     pub recipients: Recipients,
-    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    #[serde(skip_serializing_if = "Map::is_empty")]
     pub properties: Map<String, Value>,
     #[serde(flatten)]
     pub body: Body,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Recipients {
     All,
     Agents,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Body {
     Message { text: String },

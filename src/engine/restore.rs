@@ -1,0 +1,210 @@
+//! Reading a saved session back, by hand, from one parsed `serde_json::Value`.
+//!
+//! Saving uses the derived `Serialize` of [`Session`]; reading is written out here because derived deserializers
+//! for the session, its timers and the flattened transcript entries were a large part of the wasm module. The
+//! first problem found is reported with its path (`stack[0].state: ...`).
+
+use std::collections::{BTreeMap, VecDeque};
+
+use serde_json::{Map, Value};
+
+use super::error::StateError;
+use super::request::FileInfo;
+use super::session::{Frame, FrameState, PendingWebhook, Session, Status, Timer, TimerKind, STATE_VERSION};
+use super::transcript::{Body, Entry, Recipients, Transcript};
+
+type R<T> = Result<T, String>;
+
+/// Read a session saved by [`Session::to_json`].
+pub fn session(v: &Value) -> Result<Session, StateError> {
+    let o = obj(v, "").map_err(StateError::Invalid)?;
+    match o.get("version").and_then(Value::as_u64) {
+        Some(n) if n == u64::from(STATE_VERSION) => {}
+        Some(n) => return Err(StateError::Version { found: n, expected: STATE_VERSION }),
+        None => return Err(StateError::Invalid("missing 'version'".into())),
+    }
+    read_session(o).map_err(StateError::Invalid)
+}
+
+fn read_session(o: &Map<String, Value>) -> R<Session> {
+    Ok(Session {
+        version: STATE_VERSION,
+        agent: string(o, "agent", "")?,
+        user_id: string(o, "user_id", "")?,
+        status: match string(o, "status", "")?.as_str() {
+            "idle" => Status::Idle,
+            "active" => Status::Active,
+            "ended" => Status::Ended,
+            other => return Err(format!("status: unknown status '{other}'")),
+        },
+        stack: list(o, "stack", "", frame)?,
+        variables: match o.get("variables") {
+            Some(Value::Object(m)) => m.iter().map(|(k, v)| (k.clone(), v.clone())).collect::<BTreeMap<_, _>>(),
+            _ => return Err("variables: expected an object".into()),
+        },
+        timers: list(o, "timers", "", timer)?,
+        transcript: {
+            let t = obj(field(o, "transcript", "")?, "transcript")?;
+            Transcript { entries: list(t, "entries", "transcript", entry)? }
+        },
+        custom_ids: list(o, "custom_ids", "", str_of)?.into_iter().collect::<VecDeque<_>>(),
+        turns: number(o, "turns", "")?,
+        next_id: number(o, "next_id", "")?,
+        pending_webhook: match o.get("pending_webhook") {
+            None | Some(Value::Null) => None,
+            Some(v) => {
+                let w = obj(v, "pending_webhook")?;
+                let p = "pending_webhook";
+                Some(PendingWebhook {
+                    id: number(w, "id", p)?,
+                    flow: string(w, "flow", p)?,
+                    step: string(w, "step", p)?,
+                    chain_depth: usize::try_from(number(w, "chain_depth", p)?).unwrap_or(usize::MAX),
+                })
+            }
+        },
+        soft_limit_raised: o.get("soft_limit_raised").and_then(Value::as_bool).unwrap_or(false),
+    })
+}
+
+fn frame(v: &Value, path: &str) -> R<Frame> {
+    let o = obj(v, path)?;
+    Ok(Frame {
+        flow: string(o, "flow", path)?,
+        step: opt_string(o, "step", path)?,
+        state: match string(o, "state", path)?.as_str() {
+            "ready" => FrameState::Ready,
+            "listening" => FrameState::Listening,
+            "paused" => FrameState::Paused,
+            "webhook" => FrameState::Webhook,
+            other => return Err(format!("{path}.state: unknown state '{other}'")),
+        },
+        no_matches: u32::try_from(opt_number(o, "no_matches", path)?.unwrap_or(0)).unwrap_or(u32::MAX),
+        no_replies: u32::try_from(opt_number(o, "no_replies", path)?.unwrap_or(0)).unwrap_or(u32::MAX),
+    })
+}
+
+fn timer(v: &Value, path: &str) -> R<Timer> {
+    let o = obj(v, path)?;
+    let kp = format!("{path}.kind");
+    let k = obj(field(o, "kind", path)?, &kp)?;
+    let kind = match string(k, "type", &kp)?.as_str() {
+        "no_reply" => TimerKind::NoReply { flow: string(k, "flow", &kp)?, step: string(k, "step", &kp)? },
+        "resume" => TimerKind::Resume { flow: string(k, "flow", &kp)?, step: opt_string(k, "step", &kp)? },
+        "event" => {
+            TimerKind::Event { name: string(k, "name", &kp)?, data: k.get("data").cloned().unwrap_or(Value::Null) }
+        }
+        other => return Err(format!("{kp}.type: unknown timer '{other}'")),
+    };
+    Ok(Timer {
+        id: number(o, "id", path)?,
+        at: number(o, "at", path)?,
+        kind,
+        cancel_on_user_message: o.get("cancel_on_user_message").and_then(Value::as_bool).unwrap_or(false),
+    })
+}
+
+fn entry(v: &Value, path: &str) -> R<Entry> {
+    let o = obj(v, path)?;
+    let body = match string(o, "type", path)?.as_str() {
+        "message" => Body::Message { text: string(o, "text", path)? },
+        "annotation" => {
+            Body::Annotation { text: string(o, "text", path)?, annotation_type: string(o, "annotation_type", path)? }
+        }
+        "system_message" => Body::SystemMessage {
+            text: string(o, "text", path)?,
+            system_message_type: string(o, "system_message_type", path)?,
+        },
+        "file" => Body::File(file(o, path)?),
+        "custom" => Body::Custom { content: o.get("content").cloned().unwrap_or(Value::Null) },
+        other => return Err(format!("{path}.type: unknown entry type '{other}'")),
+    };
+    Ok(Entry {
+        id: string(o, "id", path)?,
+        custom_id: opt_string(o, "custom_id", path)?,
+        order: number(o, "order", path)?,
+        author_id: string(o, "author_id", path)?,
+        timestamp: number(o, "timestamp", path)?,
+        recipients: match string(o, "recipients", path)?.as_str() {
+            "all" => Recipients::All,
+            "agents" => Recipients::Agents,
+            other => return Err(format!("{path}.recipients: unknown recipients '{other}'")),
+        },
+        properties: match o.get("properties") {
+            None | Some(Value::Null) => Map::new(),
+            Some(Value::Object(m)) => m.clone(),
+            Some(_) => return Err(format!("{path}.properties: expected an object")),
+        },
+        body,
+    })
+}
+
+/// The file fields of a transcript entry or a `file` request's payload.
+pub fn file(o: &Map<String, Value>, path: &str) -> R<FileInfo> {
+    let dim =
+        |key: &str| -> R<Option<u32>> { Ok(opt_number(o, key, path)?.map(|n| u32::try_from(n).unwrap_or(u32::MAX))) };
+    Ok(FileInfo {
+        name: string(o, "name", path)?,
+        content_type: string(o, "content_type", path)?,
+        size: number(o, "size", path)?,
+        width: dim("width")?,
+        height: dim("height")?,
+        url: opt_string(o, "url", path)?,
+    })
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+pub fn obj<'v>(v: &'v Value, path: &str) -> R<&'v Map<String, Value>> {
+    v.as_object().ok_or_else(|| {
+        if path.is_empty() {
+            "expected an object".into()
+        } else {
+            format!("{path}: expected an object")
+        }
+    })
+}
+
+fn field<'v>(o: &'v Map<String, Value>, key: &str, path: &str) -> R<&'v Value> {
+    o.get(key).ok_or_else(|| format!("{}: missing", join(path, key)))
+}
+
+fn str_of(v: &Value, path: &str) -> R<String> {
+    v.as_str().map(str::to_string).ok_or_else(|| format!("{path}: expected a string"))
+}
+
+fn string(o: &Map<String, Value>, key: &str, path: &str) -> R<String> {
+    str_of(field(o, key, path)?, &join(path, key))
+}
+
+fn opt_string(o: &Map<String, Value>, key: &str, path: &str) -> R<Option<String>> {
+    match o.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => str_of(v, &join(path, key)).map(Some),
+    }
+}
+
+fn number(o: &Map<String, Value>, key: &str, path: &str) -> R<u64> {
+    field(o, key, path)?.as_u64().ok_or_else(|| format!("{}: expected a whole number", join(path, key)))
+}
+
+fn opt_number(o: &Map<String, Value>, key: &str, path: &str) -> R<Option<u64>> {
+    match o.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => v.as_u64().map(Some).ok_or_else(|| format!("{}: expected a whole number", join(path, key))),
+    }
+}
+
+fn list<T>(o: &Map<String, Value>, key: &str, path: &str, item: impl Fn(&Value, &str) -> R<T>) -> R<Vec<T>> {
+    let p = join(path, key);
+    match field(o, key, path)? {
+        Value::Array(items) => items.iter().enumerate().map(|(i, v)| item(v, &format!("{p}[{i}]"))).collect(),
+        _ => Err(format!("{p}: expected a list")),
+    }
+}
