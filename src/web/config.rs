@@ -1,93 +1,68 @@
-//! The `load()` config (SPEC §1.4): serde DTOs read with the path of every bad field, then checked.
+//! The `load()` config (SPEC §1.4): read by hand with the path of every bad field, then checked.
 //!
 //! Voiceflow's fields are accepted as the real widget reads them (unknown fields are ignored, as zod does),
-//! plus `agent` (an agent object or a URL: local mode) and `listeners`. Values only JS can hold (the render
-//! target, extension functions) are kept as JS values with `serde_wasm_bindgen::preserve`.
+//! plus `agent` (an agent object or a URL: local mode) and `listeners`. The plain-data part crosses as JSON text
+//! (`JSON.stringify`, one call) and is decoded from a `serde_json::Value`; values only JS can hold (the render
+//! target, extension functions) are read from the original object with `Reflect`. Hand-written on purpose:
+//! derived serde visitors over `serde_wasm_bindgen` were the largest part of the wasm module.
 
-use serde::Deserialize;
-use serde_json::Value;
+use js_sys::{Function, Object, Reflect};
+use serde_json::{Map, Value};
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::convert::from_js;
 use super::error::WebError;
-use super::extensions::ExtensionSpec;
+use super::extensions::{ExtensionSpec, Kind};
 use super::listeners::ListenerSpec;
 use super::storage::Persistence;
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub struct LoadConfig {
-    #[serde(default)]
     pub verify: Option<Verify>,
-    #[serde(default)]
     pub url: Option<String>,
-    #[serde(rename = "userID", default)]
     pub user_id: Option<Value>,
-    #[serde(default)]
     pub autostart: Option<bool>,
-    #[serde(default)]
     pub render: Render,
-    #[serde(default)]
     pub launch: Option<Launch>,
-    #[serde(default)]
     pub assistant: Assistant,
     /// An agent object, or the URL of an agent file: local mode.
-    #[serde(default)]
     pub agent: Option<Value>,
-    #[serde(default)]
     pub listeners: Vec<ListenerSpec>,
     /// Accepted for compatibility; agent HTML is never rendered as HTML here.
-    #[serde(default)]
     pub allow_dangerous_html: Option<bool>,
 }
 
-#[derive(Deserialize)]
 pub struct Verify {
-    #[serde(rename = "projectID")]
     pub project_id: String,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Default)]
 pub struct Render {
-    #[serde(default)]
     pub mode: Mode,
     /// An element, or a CSS selector of one.
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
     pub target: JsValue,
 }
 
-#[derive(Deserialize, Default, Clone, Copy, PartialEq, Eq, Debug)]
-#[serde(rename_all = "lowercase")]
+#[derive(Default, Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Mode {
     #[default]
     Overlay,
     Embedded,
 }
 
-#[derive(Deserialize)]
 pub struct Launch {
-    #[serde(default)]
     pub event: Option<Value>,
 }
 
-#[derive(Deserialize, Default, Clone, Copy, PartialEq, Eq, Debug)]
-#[serde(rename_all = "lowercase")]
+#[derive(Default, Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Position {
     Left,
     #[default]
     Right,
 }
 
-#[derive(Deserialize, Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub struct Spacing {
-    #[serde(default = "thirty")]
     pub side: f64,
-    #[serde(default = "thirty")]
     pub bottom: f64,
-}
-
-fn thirty() -> f64 {
-    30.0
 }
 
 impl Default for Spacing {
@@ -96,37 +71,24 @@ impl Default for Spacing {
     }
 }
 
-#[derive(Deserialize, Clone, Debug)]
-#[serde(untagged)]
+#[derive(Clone, Debug)]
 pub enum Stylesheets {
     One(String),
     Many(Vec<String>),
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[derive(Default)]
 pub struct Assistant {
-    #[serde(default)]
     pub title: Option<String>,
-    #[serde(default)]
     pub description: Option<String>,
-    #[serde(default)]
     pub image: Option<String>,
-    #[serde(default)]
     pub avatar: Option<String>,
-    #[serde(default)]
     pub color: Option<String>,
-    #[serde(default)]
     pub position: Position,
-    #[serde(default)]
     pub spacing: Spacing,
-    #[serde(default)]
     pub stylesheet: Option<Stylesheets>,
-    #[serde(default)]
     pub persistence: Persistence,
-    #[serde(default)]
     pub extensions: Vec<ExtensionSpec>,
-    #[serde(default)]
     pub input_placeholder: Option<String>,
 }
 
@@ -166,10 +128,58 @@ impl LoadConfig {
         if !value.is_object() {
             return Err(WebError::config("", "load() needs a config object"));
         }
-        from_js(value).map_err(|(path, message)| WebError::config(&path, message))
+        let js_render = get(&value, "render");
+        // The render target may be an element (not JSON data, possibly circular): leave it out of the copy.
+        let copy = Object::assign(&Object::new(), value.unchecked_ref());
+        if js_render.is_object() {
+            let r = Object::assign(&Object::new(), js_render.unchecked_ref());
+            let _ = Reflect::delete_property(&r, &"target".into());
+            let _ = Reflect::set(&copy, &"render".into(), &r);
+        }
+        let data = super::convert::json_from_js(copy.into()).map_err(|(_, m)| WebError::config("", m))?;
+        let c = Obj::new(&data, String::new(), "a config object")?;
+        let render = match c.obj("render")? {
+            None => Render::default(),
+            Some(r) => Render {
+                mode: r
+                    .variant("mode", &[("overlay", Mode::Overlay), ("embedded", Mode::Embedded)])?
+                    .unwrap_or_default(),
+                target: get(&js_render, "target"),
+            },
+        };
+        let assistant = match c.obj("assistant")? {
+            None => Assistant::default(),
+            Some(a) => assistant(&a, &get(&value, "assistant"))?,
+        };
+        let mut listeners = Vec::new();
+        for (i, v) in c.list("listeners")?.iter().enumerate() {
+            let l = Obj::new(v, format!("listeners[{i}]"), "a listener object")?;
+            listeners.push(ListenerSpec {
+                selector: l.string("selector")?,
+                on: l.string_or("on", "click")?,
+                event: l.string("event")?,
+                data: l.opt("data").cloned(),
+                open: l.bool_or("open", false)?,
+            });
+        }
+        Ok(LoadConfig {
+            verify: match c.opt_obj("verify")? {
+                None => None,
+                Some(v) => Some(Verify { project_id: v.string("projectID")? }),
+            },
+            url: c.opt_str("url")?,
+            user_id: c.opt("userID").cloned(),
+            autostart: c.opt_bool("autostart")?,
+            render,
+            launch: c.opt_obj("launch")?.map(|l| Launch { event: l.opt("event").cloned() }),
+            assistant,
+            agent: c.opt("agent").cloned(),
+            listeners,
+            allow_dangerous_html: c.opt_bool("allowDangerousHtml")?,
+        })
     }
 
-    /// Check what serde cannot: the render target, URLs, the launch action. Extensions and listeners are
+    /// Check what the shape alone cannot: the render target, URLs, the launch action. Extensions and listeners are
     /// taken out separately (they hold JS functions).
     pub fn settings(&mut self, document: &web_sys::Document) -> Result<Settings, WebError> {
         let agent = match self.agent.take() {
@@ -273,5 +283,221 @@ fn render_target(target: &JsValue, document: &web_sys::Document) -> Result<web_s
             format!("embedded mode needs a target element, and '{selector}' matches none"),
         )),
         Err(_) => Err(WebError::config("render.target", format!("'{selector}' is not a valid CSS selector"))),
+    }
+}
+
+/// `assistant`: `a` is its JSON copy, `js` the original object (for the extension functions).
+fn assistant(a: &Obj, js: &JsValue) -> Result<Assistant, WebError> {
+    let spacing = match a.obj("spacing")? {
+        None => Spacing::default(),
+        Some(s) => Spacing { side: s.pixels("side")?, bottom: s.pixels("bottom")? },
+    };
+    let stylesheet = match a.opt("stylesheet") {
+        None => None,
+        Some(Value::String(s)) => Some(Stylesheets::One(s.clone())),
+        Some(Value::Array(list)) if list.iter().all(Value::is_string) => {
+            Some(Stylesheets::Many(list.iter().filter_map(|s| s.as_str().map(String::from)).collect()))
+        }
+        Some(v) => return Err(invalid(&a.at("stylesheet"), v, "a URL or a list of URLs")),
+    };
+    let js_list = get(js, "extensions");
+    let mut extensions = Vec::new();
+    for (i, v) in a.list("extensions")?.iter().enumerate() {
+        let e = Obj::new(v, format!("{}.extensions[{i}]", a.path), "an extension object")?;
+        let name = e.string("name")?;
+        let kind = match e.variant("type", &[("response", Kind::Response), ("effect", Kind::Effect)])? {
+            Some(k) => k,
+            None => return Err(WebError::config(&e.path, "missing field `type`")),
+        };
+        let js_ext = Reflect::get_u32(&js_list, i as u32).unwrap_or(JsValue::UNDEFINED);
+        let matcher = get(&js_ext, "match");
+        if matcher.is_undefined() {
+            return Err(WebError::config(&e.path, "missing field `match`"));
+        }
+        let matcher = match matcher.dyn_into::<Function>() {
+            Ok(f) => f,
+            Err(v) => {
+                let found = v.js_typeof().as_string().unwrap_or_default();
+                return Err(WebError::config(&e.at("match"), format!("invalid type: {found}, expected a function")));
+            }
+        };
+        extensions.push(ExtensionSpec {
+            name,
+            kind,
+            matcher,
+            render: get(&js_ext, "render"),
+            effect: get(&js_ext, "effect"),
+        });
+    }
+    Ok(Assistant {
+        title: a.opt_str("title")?,
+        description: a.opt_str("description")?,
+        image: a.opt_str("image")?,
+        avatar: a.opt_str("avatar")?,
+        color: a.opt_str("color")?,
+        position: a.variant("position", &[("left", Position::Left), ("right", Position::Right)])?.unwrap_or_default(),
+        spacing,
+        stylesheet,
+        persistence: a
+            .variant(
+                "persistence",
+                &[
+                    ("localStorage", Persistence::Local),
+                    ("sessionStorage", Persistence::Session),
+                    ("memory", Persistence::Memory),
+                ],
+            )?
+            .unwrap_or_default(),
+        extensions,
+        input_placeholder: a.opt_str("inputPlaceholder")?,
+    })
+}
+
+/// A property of a JS value (`undefined` when it has none or is not an object).
+fn get(value: &JsValue, key: &str) -> JsValue {
+    if value.is_object() || value.is_function() {
+        Reflect::get(value, &key.into()).unwrap_or(JsValue::UNDEFINED)
+    } else {
+        JsValue::UNDEFINED
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+fn invalid(path: &str, v: &Value, expected: &str) -> WebError {
+    WebError::config(path, format!("invalid type: {}, expected {expected}", kind(v)))
+}
+
+/// One JSON object of the config being read. A missing key takes its default; `null` counts as missing only
+/// where the field is optional.
+struct Obj<'v> {
+    map: &'v Map<String, Value>,
+    path: String,
+}
+
+impl<'v> Obj<'v> {
+    fn new(v: &'v Value, path: String, what: &str) -> Result<Obj<'v>, WebError> {
+        match v {
+            Value::Object(map) => Ok(Obj { map, path }),
+            _ => Err(invalid(&path, v, what)),
+        }
+    }
+
+    fn at(&self, key: &str) -> String {
+        if self.path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{}.{key}", self.path)
+        }
+    }
+
+    /// An optional field: absent or `null` is `None`.
+    fn opt(&self, key: &str) -> Option<&'v Value> {
+        self.map.get(key).filter(|v| !v.is_null())
+    }
+
+    fn opt_str(&self, key: &str) -> Result<Option<String>, WebError> {
+        match self.opt(key) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(v) => Err(invalid(&self.at(key), v, "a string")),
+        }
+    }
+
+    fn opt_bool(&self, key: &str) -> Result<Option<bool>, WebError> {
+        match self.opt(key) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(v) => Err(invalid(&self.at(key), v, "a boolean")),
+        }
+    }
+
+    /// A required string.
+    fn string(&self, key: &str) -> Result<String, WebError> {
+        match self.map.get(key) {
+            None => Err(WebError::config(&self.path, format!("missing field `{key}`"))),
+            Some(Value::String(s)) => Ok(s.clone()),
+            Some(v) => Err(invalid(&self.at(key), v, "a string")),
+        }
+    }
+
+    fn string_or(&self, key: &str, default: &str) -> Result<String, WebError> {
+        match self.map.get(key) {
+            None => Ok(default.to_string()),
+            Some(_) => self.string(key),
+        }
+    }
+
+    fn bool_or(&self, key: &str, default: bool) -> Result<bool, WebError> {
+        match self.map.get(key) {
+            None => Ok(default),
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(v) => Err(invalid(&self.at(key), v, "a boolean")),
+        }
+    }
+
+    /// A number of pixels, 30 by default. `null` (what `JSON.stringify` makes of `NaN` and infinities) is read
+    /// as `NaN`, refused later as not finite.
+    fn pixels(&self, key: &str) -> Result<f64, WebError> {
+        match self.map.get(key) {
+            None => Ok(30.0),
+            Some(Value::Null) => Ok(f64::NAN),
+            Some(Value::Number(n)) => Ok(n.as_f64().unwrap_or(f64::NAN)),
+            Some(v) => Err(invalid(&self.at(key), v, "a number")),
+        }
+    }
+
+    /// A nested object with defaults: absent is `None`, anything but an object is refused.
+    fn obj(&self, key: &str) -> Result<Option<Obj<'v>>, WebError> {
+        match self.map.get(key) {
+            None => Ok(None),
+            Some(v) => Obj::new(v, self.at(key), "an object").map(Some),
+        }
+    }
+
+    /// An optional nested object: absent or `null` is `None`.
+    fn opt_obj(&self, key: &str) -> Result<Option<Obj<'v>>, WebError> {
+        match self.opt(key) {
+            None => Ok(None),
+            Some(v) => Obj::new(v, self.at(key), "an object").map(Some),
+        }
+    }
+
+    /// A list, empty when absent.
+    fn list(&self, key: &str) -> Result<&'v [Value], WebError> {
+        match self.map.get(key) {
+            None => Ok(&[]),
+            Some(Value::Array(list)) => Ok(list),
+            Some(v) => Err(invalid(&self.at(key), v, "an array")),
+        }
+    }
+
+    /// One of a fixed set of strings; absent is `None`.
+    fn variant<T: Copy>(&self, key: &str, options: &[(&str, T)]) -> Result<Option<T>, WebError> {
+        let Some(v) = self.map.get(key) else { return Ok(None) };
+        if let Some(&(_, t)) = options.iter().find(|(name, _)| v.as_str() == Some(*name)) {
+            return Ok(Some(t));
+        }
+        let names: Vec<String> = options.iter().map(|(name, _)| format!("`{name}`")).collect();
+        let expected = match names.as_slice() {
+            [a, b] => format!("{a} or {b}"),
+            _ => format!("one of {}", names.join(", ")),
+        };
+        Err(WebError::config(
+            &self.at(key),
+            match v {
+                Value::String(s) => format!("unknown variant `{s}`, expected {expected}"),
+                _ => format!("invalid type: {}, expected {expected}", kind(v)),
+            },
+        ))
     }
 }

@@ -1,29 +1,29 @@
 //! The one place that decides how Rust values look in JavaScript and how JavaScript values are read.
 //!
-//! Everything crosses as JSON-compatible data (`serde_wasm_bindgen::Serializer::json_compatible()`): maps become
-//! plain objects, integers become numbers, `None` becomes `null`. Reading goes through `serde_path_to_error`, so
-//! a refused value is reported with the path of the bad field (`assistant.position: unknown variant ...`).
+//! Everything crosses as JSON text, one `JSON.stringify` or `JSON.parse` call per value: maps become plain
+//! objects, integers become numbers, `None` becomes `null`. This keeps one copy of the (de)serialisation code in
+//! the module (serde_json's, which the engine needs anyway) instead of generic code per type.
 
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::JsValue;
 
 /// A Rust value as a plain JS value. Our own data always serialises; a failure would be a bug, shown as `null`.
 pub fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
-    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or(JsValue::NULL)
+    serde_json::to_string(value).map(|text| json_parse(&text)).unwrap_or(JsValue::NULL)
 }
 
-/// Read a JS value into a Rust type. The error is `(path, message)`; the path is empty at the top level.
-pub fn from_js<T: DeserializeOwned>(value: JsValue) -> Result<T, (String, String)> {
-    let de = serde_wasm_bindgen::Deserializer::from(value);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        let path = if path == "." { String::new() } else { path };
-        (path, e.into_inner().to_string())
-    })
+/// JSON text as a JS value (`null` if it is not JSON, which our own text always is).
+pub fn json_parse(text: &str) -> JsValue {
+    js_sys::JSON::parse(text).unwrap_or(JsValue::NULL)
 }
 
-/// Read a JS value as JSON data (functions and DOM nodes are refused).
+/// Read a JS value as JSON data, as `JSON.stringify` sees it (functions and `undefined` members are left out).
+/// The error is `(path, message)`; the path is empty as the value is read whole.
 pub fn json_from_js(value: JsValue) -> Result<serde_json::Value, (String, String)> {
-    from_js(value)
+    let text = match js_sys::JSON::stringify(&value) {
+        Ok(text) => text.as_string(),
+        Err(e) => return Err((String::new(), format!("not JSON data ({})", super::error::describe(&e)))),
+    };
+    let Some(text) = text else { return Err((String::new(), "not JSON data".into())) };
+    serde_json::from_str(&text).map_err(|e| (String::new(), e.to_string()))
 }

@@ -50,7 +50,8 @@ impl Hub {
             Some(p) => json!({ "type": kind, "payload": p }),
             None => json!({ "type": kind }),
         };
-        if let (Some(window), Ok(text)) = (web_sys::window(), serde_json::to_string(&message)) {
+        let text = message.to_string();
+        if let Some(window) = web_sys::window() {
             // "/" is postMessage's default target origin (this page's own origin), as the one-argument call uses.
             let _ = window.post_message(&JsValue::from_str(&text), "/");
         }
@@ -59,7 +60,7 @@ impl Hub {
         if handlers.is_empty() {
             return;
         }
-        let event = super::convert::to_js(&message);
+        let event = super::convert::json_parse(&text);
         for h in handlers {
             if let Err(e) = h.call1(&JsValue::UNDEFINED, &event) {
                 web_sys::console::error_2(&format!("eventflow: an on('{kind}') handler threw:").into(), &e);

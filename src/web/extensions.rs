@@ -6,28 +6,24 @@
 //! and the built-in rendering is skipped. A throwing `match` counts as no match; every error is logged, never fatal.
 
 use js_sys::{Function, Object, Reflect};
-use serde::Deserialize;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::engine::Trace;
 
-#[derive(Deserialize, Clone, Copy, PartialEq, Eq, Debug)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Kind {
     Response,
     Effect,
 }
 
-#[derive(Deserialize)]
+/// One extension, read by `config` (its functions straight from the JS object).
 pub struct ExtensionSpec {
     pub name: String,
-    #[serde(rename = "type")]
+    /// `type`.
     pub kind: Kind,
-    #[serde(rename = "match", with = "serde_wasm_bindgen::preserve")]
+    /// `match`.
     pub matcher: Function,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
     pub render: JsValue,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
     pub effect: JsValue,
 }
 

@@ -11,30 +11,23 @@
 
 use std::rc::Rc;
 
-use serde::Deserialize;
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::error::WebError;
 
-#[derive(Deserialize, Clone, Debug)]
+/// One `listeners` entry, read by `config`.
+#[derive(Clone, Debug)]
 pub struct ListenerSpec {
     pub selector: String,
     /// The DOM event type; `click` by default.
-    #[serde(default = "click")]
     pub on: String,
     pub event: String,
     /// Event data; without it, the matched element's `data-vf-data` is used if present.
-    #[serde(default)]
     pub data: Option<Value>,
     /// Also open the chat.
-    #[serde(default)]
     pub open: bool,
-}
-
-fn click() -> String {
-    "click".into()
 }
 
 /// A Rust closure registered as a DOM event listener.

@@ -7,16 +7,12 @@
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
-use serde::Deserialize;
-
-#[derive(Deserialize, Default, Clone, Copy, PartialEq, Eq, Debug)]
+/// `assistant.persistence`: `localStorage`, `sessionStorage` or `memory`.
+#[derive(Default, Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Persistence {
     #[default]
-    #[serde(rename = "localStorage")]
     Local,
-    #[serde(rename = "sessionStorage")]
     Session,
-    #[serde(rename = "memory")]
     Memory,
 }
 
