@@ -103,41 +103,26 @@ impl Decoder {
         }
     }
 
-    fn opt_u64(&mut self, o: &Obj, key: &str) -> Option<u64> {
-        match o.map.get(key) {
-            None | Some(Value::Null) => None,
-            Some(v) => match v.as_u64() {
-                Some(n) => Some(n),
-                None => {
-                    self.wrong(&join(&o.path, key), "a whole number of 0 or more", v);
-                    None
-                }
-            },
+    /// An optional value under `key` read by `read`; present but unreadable is an error naming `expected`.
+    fn opt<T>(&mut self, o: &Obj, key: &str, expected: &str, read: fn(&Value) -> Option<T>) -> Option<T> {
+        let v = o.map.get(key).filter(|v| !v.is_null())?;
+        let value = read(v);
+        if value.is_none() {
+            self.wrong(&join(&o.path, key), expected, v);
         }
+        value
+    }
+
+    fn opt_u64(&mut self, o: &Obj, key: &str) -> Option<u64> {
+        self.opt(o, key, "a whole number of 0 or more", Value::as_u64)
     }
 
     fn opt_f64(&mut self, o: &Obj, key: &str) -> Option<f64> {
-        match o.map.get(key) {
-            None | Some(Value::Null) => None,
-            Some(v) => match v.as_f64() {
-                Some(n) => Some(n),
-                None => {
-                    self.wrong(&join(&o.path, key), "a number", v);
-                    None
-                }
-            },
-        }
+        self.opt(o, key, "a number", Value::as_f64)
     }
 
     fn opt_bool(&mut self, o: &Obj, key: &str) -> Option<bool> {
-        match o.map.get(key) {
-            None | Some(Value::Null) => None,
-            Some(Value::Bool(b)) => Some(*b),
-            Some(v) => {
-                self.wrong(&join(&o.path, key), "true or false", v);
-                None
-            }
-        }
+        self.opt(o, key, "true or false", Value::as_bool)
     }
 
     fn template(&mut self, o: &Obj, key: &str) -> Option<Template> {

@@ -295,35 +295,27 @@ fn styled(
     Ok(None)
 }
 
+/// The byte index of the `close` that ends a run opened just before `s`, skipping nested `open`/`close` pairs.
+fn closing(s: &str, open: char, close: char) -> Option<usize> {
+    let mut level = 0usize;
+    for (i, c) in s.char_indices() {
+        if c == open {
+            level += 1;
+        } else if c == close {
+            if level == 0 {
+                return Some(i);
+            }
+            level -= 1;
+        }
+    }
+    None
+}
+
 /// `label](dest "title")` after the opening bracket: label, destination, title and bytes used.
 fn link_parts(s: &str) -> Option<(&str, &str, Option<&str>, usize)> {
-    let mut level = 0;
-    let close = s.char_indices().find_map(|(i, c)| match c {
-        '[' => {
-            level += 1;
-            None
-        }
-        ']' if level == 0 => Some(i),
-        ']' => {
-            level -= 1;
-            None
-        }
-        _ => None,
-    })?;
+    let close = closing(s, '[', ']')?;
     let after = s[close + 1..].strip_prefix('(')?;
-    let mut parens = 0;
-    let end = after.char_indices().find_map(|(i, c)| match c {
-        '(' => {
-            parens += 1;
-            None
-        }
-        ')' if parens == 0 => Some(i),
-        ')' => {
-            parens -= 1;
-            None
-        }
-        _ => None,
-    })?;
+    let end = closing(after, '(', ')')?;
     let inside = after[..end].trim();
     let (dest, title) = match inside.find(" \"") {
         Some(q) if inside.ends_with('"') && inside.len() > q + 2 => {
