@@ -342,11 +342,27 @@ impl Ctx<'_> {
 }
 
 fn bytes(n: u64) -> String {
-    if n >= 1024 * 1024 {
-        format!("{:.1} MB", n as f64 / (1024.0 * 1024.0))
-    } else if n >= 1024 {
-        format!("{:.1} KB", n as f64 / 1024.0)
-    } else {
-        format!("{n} bytes")
+    // Tenths by integer arithmetic, rounded half up: formatting an f64 would link core's float printer (18 KB of wasm).
+    let (unit, name) = match n {
+        0..1024 => return format!("{n} bytes"),
+        1024..1048576 => (1024, "KB"),
+        _ => (1048576, "MB"),
+    };
+    let tenths = (n / unit) * 10 + ((n % unit) * 10 + unit / 2) / unit;
+    format!("{}.{} {name}", tenths / 10, tenths % 10)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bytes;
+
+    #[test]
+    fn sizes_read_as_people_write_them() {
+        assert_eq!(bytes(999), "999 bytes");
+        assert_eq!(bytes(1024), "1.0 KB");
+        assert_eq!(bytes(1536), "1.5 KB");
+        assert_eq!(bytes(5000), "4.9 KB");
+        assert_eq!(bytes(10 * 1024 * 1024 + 52429), "10.1 MB");
+        assert_eq!(bytes(u64::MAX), "17592186044416.0 MB");
     }
 }
