@@ -15,6 +15,7 @@ mod dispatch;
 mod error;
 pub mod expr;
 mod handle;
+pub mod json;
 pub mod names;
 pub mod nlu;
 mod program;
