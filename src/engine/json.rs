@@ -430,14 +430,24 @@ impl<'a> Obj<'a> {
     }
 
     pub fn field(&mut self, key: &str, v: &dyn ToJson) -> &mut Self {
+        v.write_json(self.key(key));
+        self
+    }
+
+    pub fn str(&mut self, key: &str, v: &str) -> &mut Self {
+        write_str(v, self.key(key));
+        self
+    }
+
+    /// Start a field; its value is written next into the returned text.
+    pub fn key(&mut self, key: &str) -> &mut String {
         if !self.first {
             self.out.push(',');
         }
         self.first = false;
         write_str(key, self.out);
         self.out.push(':');
-        v.write_json(self.out);
-        self
+        self.out
     }
 
     /// A field left out when `None` (serde's `skip_serializing_if = "Option::is_none"`).
@@ -448,7 +458,7 @@ impl<'a> Obj<'a> {
         self
     }
 
-    pub fn end(self) {
+    pub fn end(&mut self) {
         self.out.push('}');
     }
 }
