@@ -451,7 +451,7 @@ impl<'a> Obj<'a> {
     }
 
     /// A field left out when `None` (serde's `skip_serializing_if = "Option::is_none"`).
-    pub fn some(&mut self, key: &str, v: Option<&dyn ToJson>) -> &mut Self {
+    pub fn some<T: ToJson>(&mut self, key: &str, v: &Option<T>) -> &mut Self {
         if let Some(v) = v {
             self.field(key, v);
         }

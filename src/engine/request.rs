@@ -80,9 +80,9 @@ impl FileInfo {
     /// The fields into an object being written (a transcript entry inlines them after its `type`).
     pub fn fields<'o, 'a>(&self, o: &'o mut Obj<'a>) -> &'o mut Obj<'a> {
         o.field("name", &self.name).field("content_type", &self.content_type).field("size", &self.size);
-        o.some("width", self.width.as_ref().map(|w| w as &dyn ToJson));
-        o.some("height", self.height.as_ref().map(|h| h as &dyn ToJson));
-        o.some("url", self.url.as_ref().map(|u| u as &dyn ToJson))
+        o.some("width", &self.width);
+        o.some("height", &self.height);
+        o.some("url", &self.url)
     }
 }
 

@@ -309,7 +309,7 @@ impl ToJson for TextPayload {
     fn write_json(&self, out: &mut String) {
         let mut o = Obj::new(out);
         o.field("slate", &self.slate).field("message", &self.message).field("delay", &self.delay);
-        o.some("ai", self.ai.as_ref().map(|a| a as &dyn ToJson));
+        o.some("ai", &self.ai);
         o.end();
     }
 }
@@ -377,42 +377,43 @@ impl ToJson for Trace {
     fn write_json(&self, out: &mut String) {
         let mut o = Obj::new(out);
         o.field("time", &self.time).str("type", self.type_name());
-        let payload: &dyn ToJson = match &self.kind {
-            TraceKind::Text(p) => p,
-            TraceKind::Choice(p) => p,
-            TraceKind::CardV2(p) => p,
-            TraceKind::Carousel(p) => p,
-            TraceKind::Visual(p) => p,
-            TraceKind::End { explicit: true } => &Value::Null,
-            TraceKind::End { explicit: false } => return o.end(),
+        match &self.kind {
+            TraceKind::Text(p) => o.field("payload", p),
+            TraceKind::Choice(p) => o.field("payload", p),
+            TraceKind::CardV2(p) => o.field("payload", p),
+            TraceKind::Carousel(p) => o.field("payload", p),
+            TraceKind::Visual(p) => o.field("payload", p),
+            TraceKind::End { explicit: true } => o.field("payload", &Value::Null),
+            TraceKind::End { explicit: false } => &mut o,
             TraceKind::Custom { payload, paths, default_path, .. } => {
                 o.field("payload", payload);
                 if !paths.is_empty() {
                     o.field("paths", paths);
                 }
-                o.some("defaultPath", default_path.as_ref().map(|d| d as &dyn ToJson));
-                return o.end();
+                o.some("defaultPath", default_path)
             }
-            _ => {
-                let p = o.key("payload");
-                let mut po = Obj::new(p);
-                match &self.kind {
-                    TraceKind::NoReply { timeout } => po.field("timeout", timeout),
-                    TraceKind::Path { path } => po.field("path", path),
-                    TraceKind::Debug { message, kind } => {
-                        po.field("message", message).some("type", kind.as_ref().map(|k| k as &dyn ToJson))
-                    }
-                    TraceKind::Flow { diagram_id, name } => po.field("diagramID", diagram_id).field("name", name),
-                    TraceKind::Block { block_id } => po.field("blockID", block_id),
-                    _ => &mut po,
-                };
-                po.end();
-                return o.end();
+            small => {
+                small_payload(small, o.key("payload"));
+                &mut o
             }
         };
-        o.field("payload", payload);
         o.end();
     }
+}
+
+/// The payloads built here rather than typed: `{"timeout"}`, `{"path"}`, `{"message", "type"?}`,
+/// `{"diagramID", "name"}`, `{"blockID"}`.
+fn small_payload(kind: &TraceKind, out: &mut String) {
+    let mut p = Obj::new(out);
+    match kind {
+        TraceKind::NoReply { timeout } => p.field("timeout", timeout),
+        TraceKind::Path { path } => p.field("path", path),
+        TraceKind::Debug { message, kind } => p.field("message", message).some("type", kind),
+        TraceKind::Flow { diagram_id, name } => p.field("diagramID", diagram_id).field("name", name),
+        TraceKind::Block { block_id } => p.field("blockID", block_id),
+        _ => &mut p,
+    };
+    p.end();
 }
 
 impl Trace {

@@ -55,7 +55,7 @@ impl ToJson for Transcript {
 impl ToJson for Entry {
     fn write_json(&self, out: &mut String) {
         let mut o = Obj::new(out);
-        o.field("id", &self.id).some("custom_id", self.custom_id.as_ref().map(|c| c as &dyn ToJson));
+        o.field("id", &self.id).some("custom_id", &self.custom_id);
         o.field("order", &self.order).field("author_id", &self.author_id).field("timestamp", &self.timestamp);
         o.str("recipients", self.recipients.name());
         if !self.properties.is_empty() {
