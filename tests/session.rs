@@ -84,7 +84,7 @@ fn transcript_has_typed_entries_with_common_fields() {
     assert_eq!(entries[8].custom_id.as_deref(), Some("m-1"));
     assert_eq!(entries[8].timestamp, T0 + 2000);
     // The wire form of an entry, as SPEC §5 names the fields.
-    let wire = serde_json::to_value(&entries[8]).expect("serialise");
+    let wire = eventflow::engine::json::to_value(&entries[8]);
     assert_eq!(
         wire,
         json!({ "id": "e9", "custom_id": "m-1", "order": 9, "author_id": "visitor-7", "timestamp": T0 + 2000,
@@ -148,7 +148,7 @@ fn timers_survive_a_save_and_fire_once() {
     let mut restored = engine.restore(&s.to_json()).expect("restore");
     let config = Default::default();
     let fired = engine.advance(&mut restored, T0 + 60_000, &config);
-    assert!(fired.traces.iter().any(|t| serde_json::to_string(t).unwrap().contains("Reminder")));
+    assert!(fired.traces.iter().any(|t| t.to_json().contains("Reminder")));
     assert!(engine.advance(&mut restored, T0 + 120_000, &config).traces.is_empty(), "fires once");
     assert_eq!(restored.next_wake(), None);
 }

@@ -197,7 +197,7 @@ impl Ctx<'_> {
 
     fn file(&mut self, info: &FileInfo) {
         let limit = self.p.agent.settings.max_file_bytes;
-        let data = serde_json::to_value(info).unwrap_or(Value::Null);
+        let data = super::json::to_value(info);
         if info.size > limit {
             if !self.raise("fileTooBigEvent", data) {
                 self.say_text(
@@ -289,7 +289,7 @@ impl Ctx<'_> {
                 if body.trim().is_empty() {
                     Ok(Value::Null)
                 } else {
-                    serde_json::from_str::<Value>(&body).map_err(|e| format!("the answer is not JSON: {e}"))
+                    super::json::parse(&body).map_err(|e| format!("the answer is not JSON: {e}"))
                 }
             }
             WebhookOutcome::Response { status, .. } => Err(format!("the server answered HTTP {status}")),

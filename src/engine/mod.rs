@@ -16,6 +16,7 @@ mod error;
 pub mod expr;
 pub mod fold;
 mod handle;
+pub mod json;
 pub mod names;
 pub mod nlu;
 mod program;
@@ -107,7 +108,7 @@ impl Engine {
     pub fn interact(&self, session: &mut Session, envelope: &Envelope, now_ms: u64) -> Result<Turn, RequestError> {
         let settings = &self.program.agent.settings;
         if let Request::Event { name, data } = &envelope.request {
-            let size = serde_json::to_string(data).map_or(0, |s| s.len());
+            let size = json::to_string(data).len();
             if size > settings.max_event_data_bytes {
                 return Err(RequestError::new(
                     "payload_too_large",

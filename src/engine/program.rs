@@ -86,7 +86,7 @@ impl Program {
     /// Parse and validate an agent file. Shape errors stop at the first (with its path); meaning errors are all
     /// reported.
     pub fn from_json(src: &str) -> Result<Program, AgentError> {
-        let value: Value = serde_json::from_str(src).map_err(|e| AgentError {
+        let value = super::json::parse(src).map_err(|e| AgentError {
             errors: vec![ValidationError {
                 path: String::new(),
                 message: format!("the agent file is not valid JSON: {e}"),

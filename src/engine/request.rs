@@ -6,6 +6,7 @@
 use serde_json::{Map, Value};
 
 use super::error::RequestError;
+use super::json::{self, Obj, ToJson};
 use super::names;
 
 /// The largest request body accepted, in bytes of JSON.
@@ -65,17 +66,33 @@ pub enum Request {
     File(FileInfo),
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FileInfo {
     pub name: String,
     pub content_type: String,
     pub size: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub width: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub height: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+}
+
+impl FileInfo {
+    /// The fields into an object being written (a transcript entry inlines them after its `type`).
+    pub fn fields<'o, 'a>(&self, o: &'o mut Obj<'a>) -> &'o mut Obj<'a> {
+        o.field("name", &self.name).field("content_type", &self.content_type).field("size", &self.size);
+        o.some("width", &self.width);
+        o.some("height", &self.height);
+        o.some("url", &self.url)
+    }
+}
+
+/// `{name, content_type, size}` and `width`, `height`, `url` when known.
+impl ToJson for FileInfo {
+    fn write_json(&self, out: &mut String) {
+        let mut o = Obj::new(out);
+        self.fields(&mut o);
+        o.end();
+    }
 }
 
 impl Request {
@@ -94,7 +111,7 @@ impl Envelope {
                 format!("the request is {} bytes; the limit is {MAX_REQUEST_BYTES}", src.len()),
             ));
         }
-        let v: Value = serde_json::from_str(src)
+        let v = json::parse(src)
             .map_err(|e| RequestError::new("invalid_json", format!("the request is not valid JSON: {e}")))?;
         Envelope::from_value(v)
     }
@@ -165,7 +182,7 @@ fn parse_action(action: &Value) -> Result<(Request, Option<String>), RequestErro
         "launch" => Request::Launch,
         "text" => match payload {
             Value::String(s) => Request::Text(s.clone()),
-            Value::Number(_) | Value::Bool(_) => Request::Text(payload.to_string()),
+            Value::Number(_) | Value::Bool(_) => Request::Text(json::to_string(payload)),
             _ => return Err(RequestError::new("invalid_request", "a text action needs a string payload")),
         },
         "intent" => parse_intent(payload)?,

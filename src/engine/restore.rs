@@ -1,6 +1,6 @@
 //! Reading a saved session back, by hand, from one parsed `serde_json::Value`.
 //!
-//! Saving uses the derived `Serialize` of [`Session`]; reading is written out here because derived deserializers
+//! Saving is `ToJson` in `session.rs`; reading is written out here because derived deserializers
 //! for the session, its timers and the flattened transcript entries were a large part of the wasm module. The
 //! first problem found is reported with its path (`stack[0].state: ...`).
 

@@ -1,14 +1,14 @@
-//! Session state (SPEC §4.8): plain serde data with a version number, saved by hosts after every turn.
+//! Session state (SPEC §4.8): plain data with a version number, saved by hosts after every turn.
 //!
 //! It holds everything a conversation needs to go on after a reload or on another machine: the flow stack,
 //! variables, pending timers, the transcript. It round-trips through JSON exactly.
 
 use std::collections::{BTreeMap, VecDeque};
 
-use serde::Serialize;
 use serde_json::Value;
 
 use super::error::StateError;
+use super::json::{self, Obj, ToJson};
 use super::template::walk;
 use super::transcript::Transcript;
 
@@ -18,7 +18,7 @@ pub const STATE_VERSION: u32 = 1;
 /// How many `custom_id`s a session remembers for dedupe.
 pub const CUSTOM_ID_MEMORY: usize = 256;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Session {
     pub version: u32,
     /// The agent this session runs (its `name`).
@@ -41,8 +41,7 @@ pub struct Session {
     pub soft_limit_raised: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
     Idle,
     Active,
@@ -50,7 +49,7 @@ pub enum Status {
 }
 
 /// A flow on the stack and where it stands.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Frame {
     pub flow: String,
     /// The step to run next, or the step being waited on. `None` when the flow has finished.
@@ -62,8 +61,7 @@ pub struct Frame {
     pub no_replies: u32,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FrameState {
     /// `step` runs when control comes back to this frame.
     Ready,
@@ -75,7 +73,7 @@ pub enum FrameState {
     Webhook,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Timer {
     pub id: u64,
     /// Epoch milliseconds when it fires.
@@ -84,8 +82,7 @@ pub struct Timer {
     pub cancel_on_user_message: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq)]
 pub enum TimerKind {
     /// The user stayed silent at a listening step.
     NoReply { flow: String, step: String },
@@ -95,13 +92,82 @@ pub enum TimerKind {
     Event { name: String, data: Value },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PendingWebhook {
     pub id: u64,
     pub flow: String,
     pub step: String,
     /// The chain depth of the turn that called it, so a `followupEvent` continues the count.
     pub chain_depth: usize,
+}
+
+// Writing: the field order and names are the saved format that `restore.rs` reads.
+
+impl ToJson for Session {
+    fn write_json(&self, out: &mut String) {
+        let mut o = Obj::new(out);
+        o.field("version", &self.version).field("agent", &self.agent).field("user_id", &self.user_id);
+        o.str("status", self.status.name()).field("stack", &self.stack).field("variables", &self.variables);
+        o.field("timers", &self.timers).field("transcript", &self.transcript).field("custom_ids", &self.custom_ids);
+        o.field("turns", &self.turns).field("next_id", &self.next_id).field("pending_webhook", &self.pending_webhook);
+        o.field("soft_limit_raised", &self.soft_limit_raised);
+        o.end();
+    }
+}
+
+impl ToJson for Frame {
+    fn write_json(&self, out: &mut String) {
+        let mut o = Obj::new(out);
+        o.field("flow", &self.flow).field("step", &self.step).str("state", self.state.name());
+        o.field("no_matches", &self.no_matches).field("no_replies", &self.no_replies);
+        o.end();
+    }
+}
+
+impl ToJson for Timer {
+    fn write_json(&self, out: &mut String) {
+        let mut o = Obj::new(out);
+        o.field("id", &self.id).field("at", &self.at);
+        let mut k = Obj::new(o.key("kind"));
+        match &self.kind {
+            TimerKind::NoReply { flow, step } => k.str("type", "no_reply").field("flow", flow).field("step", step),
+            TimerKind::Resume { flow, step } => k.str("type", "resume").field("flow", flow).field("step", step),
+            TimerKind::Event { name, data } => k.str("type", "event").field("name", name).field("data", data),
+        };
+        k.end();
+        o.field("cancel_on_user_message", &self.cancel_on_user_message);
+        o.end();
+    }
+}
+
+impl ToJson for PendingWebhook {
+    fn write_json(&self, out: &mut String) {
+        let mut o = Obj::new(out);
+        o.field("id", &self.id).field("flow", &self.flow).field("step", &self.step);
+        o.field("chain_depth", &self.chain_depth);
+        o.end();
+    }
+}
+
+impl Status {
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Idle => "idle",
+            Status::Active => "active",
+            Status::Ended => "ended",
+        }
+    }
+}
+
+impl FrameState {
+    pub fn name(self) -> &'static str {
+        match self {
+            FrameState::Ready => "ready",
+            FrameState::Listening => "listening",
+            FrameState::Paused => "paused",
+            FrameState::Webhook => "webhook",
+        }
+    }
 }
 
 impl Session {
@@ -124,13 +190,12 @@ impl Session {
     }
 
     pub fn to_json(&self) -> String {
-        // Serialising plain data with string keys cannot fail.
-        serde_json::to_string(self).unwrap_or_default()
+        json::to_string(self)
     }
 
     /// Read a saved session. A state of another version gets a clear error naming both versions.
     pub fn from_json(src: &str) -> Result<Session, StateError> {
-        let v: Value = serde_json::from_str(src).map_err(|e| StateError::Invalid(e.to_string()))?;
+        let v = json::parse(src).map_err(|e| StateError::Invalid(e.to_string()))?;
         super::restore::session(&v)
     }
 

@@ -4,7 +4,6 @@
 //! Templates are parsed once when the agent loads. Rendering never fails: a missing variable renders as nothing,
 //! and `#name.param` whose event did not happen this turn stays as written (so `#1.5` in prose is left alone).
 
-use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 /// A parsed template.
@@ -210,12 +209,6 @@ pub fn walk<'a>(mut v: &'a Value, path: &str) -> Option<&'a Value> {
     Some(v)
 }
 
-impl<'de> Deserialize<'de> for Template {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Template, D::Error> {
-        Ok(Template::parse(&String::deserialize(d)?))
-    }
-}
-
 /// A JSON value whose strings are templates (webhook bodies, emitted event data). A string that is exactly one
 /// placeholder keeps the placeholder's JSON type.
 #[derive(Debug, Clone, PartialEq)]
@@ -245,12 +238,6 @@ impl JsonTemplate {
             JsonTemplate::Object(m) => Value::Object(m.iter().map(|(k, t)| (k.clone(), t.render(scope))).collect()),
             JsonTemplate::Other(v) => v.clone(),
         }
-    }
-}
-
-impl<'de> Deserialize<'de> for JsonTemplate {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<JsonTemplate, D::Error> {
-        Ok(JsonTemplate::new(&Value::deserialize(d)?))
     }
 }
 

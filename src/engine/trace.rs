@@ -3,10 +3,9 @@
 //! A trace serialises as `{"time", "type", "payload"}` exactly as the Voiceflow runtime sends it, so local mode,
 //! remote mode and our server produce the same JSON. Unknown types read from a server are kept as [`TraceKind::Custom`].
 
-use serde::de::Error as _;
-use serde::ser::SerializeMap;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
+
+use super::json::{self, Obj, ToJson};
 
 /// One trace of a turn.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,13 +53,11 @@ pub enum TraceKind {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TextPayload {
     pub slate: Slate,
     pub message: String,
-    #[serde(default)]
     pub delay: u64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ai: Option<bool>,
 }
 
@@ -72,74 +69,54 @@ impl TextPayload {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Slate {
     pub id: String,
     pub content: Value,
-    #[serde(rename = "messageDelayMilliseconds", default)]
     pub message_delay_ms: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Button {
     pub name: String,
     pub request: Value,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChoicePayload {
     pub buttons: Vec<Button>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CardDescription {
     pub text: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CardPayload {
-    #[serde(default)]
     pub title: String,
-    #[serde(default = "empty_description")]
     pub description: CardDescription,
-    #[serde(rename = "imageUrl", default)]
     pub image_url: Option<String>,
-    #[serde(default)]
     pub buttons: Vec<Button>,
 }
 
-fn empty_description() -> CardDescription {
-    CardDescription { text: String::new() }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CarouselPayload {
-    #[serde(default = "carousel_layout")]
     pub layout: String,
     pub cards: Vec<CardPayload>,
 }
 
-fn carousel_layout() -> String {
-    "Carousel".into()
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Dimensions {
     pub width: u32,
     pub height: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct VisualPayload {
-    #[serde(rename = "visualType", default = "image_type")]
     pub visual_type: String,
     pub image: Option<String>,
-    #[serde(default)]
     pub dimensions: Option<Dimensions>,
-}
-
-fn image_type() -> String {
-    "image".into()
 }
 
 impl Trace {
@@ -181,10 +158,10 @@ impl Trace {
             let p = payload.clone();
             Some(match kind.as_str() {
                 "text" => TraceKind::Text(text_from(p)?),
-                "choice" => TraceKind::Choice(serde_json::from_value(p).ok()?),
-                "cardV2" => TraceKind::CardV2(serde_json::from_value(p).ok()?),
-                "carousel" => TraceKind::Carousel(serde_json::from_value(p).ok()?),
-                "visual" => TraceKind::Visual(serde_json::from_value(p).ok()?),
+                "choice" => TraceKind::Choice(ChoicePayload { buttons: list(p.as_object()?, "buttons", button)? }),
+                "cardV2" => TraceKind::CardV2(card(&p)?),
+                "carousel" => TraceKind::Carousel(carousel(p.as_object()?)?),
+                "visual" => TraceKind::Visual(visual(p.as_object()?)?),
                 "no-reply" => TraceKind::NoReply { timeout: p.get("timeout")?.as_f64()?.max(0.0) as u64 },
                 "end" => TraceKind::End { explicit: had_payload },
                 "path" => TraceKind::Path { path: p.get("path")?.as_str()?.to_string() },
@@ -210,7 +187,7 @@ impl Trace {
 
 /// A text payload from a server: `message` may be missing when only the Slate content is sent.
 fn text_from(p: Value) -> Option<TextPayload> {
-    if let Ok(t) = serde_json::from_value::<TextPayload>(p.clone()) {
+    if let Some(t) = strict_text(&p) {
         return Some(t);
     }
     let message = p.get("message").and_then(Value::as_str).map(str::to_string)?;
@@ -239,49 +216,210 @@ impl TraceKind {
     }
 }
 
-impl Serialize for Trace {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("time", &self.time)?;
-        m.serialize_entry("type", self.type_name())?;
-        match &self.kind {
-            TraceKind::Text(p) => m.serialize_entry("payload", p)?,
-            TraceKind::Choice(p) => m.serialize_entry("payload", p)?,
-            TraceKind::CardV2(p) => m.serialize_entry("payload", p)?,
-            TraceKind::Carousel(p) => m.serialize_entry("payload", p)?,
-            TraceKind::Visual(p) => m.serialize_entry("payload", p)?,
-            TraceKind::NoReply { timeout } => m.serialize_entry("payload", &json!({ "timeout": timeout }))?,
-            TraceKind::End { explicit: true } => m.serialize_entry("payload", &Value::Null)?,
-            TraceKind::End { explicit: false } => {}
-            TraceKind::Path { path } => m.serialize_entry("payload", &json!({ "path": path }))?,
-            TraceKind::Debug { message, kind } => {
-                let mut p = json!({ "message": message });
-                if let Some(k) = kind {
-                    p["type"] = json!(k);
-                }
-                m.serialize_entry("payload", &p)?
-            }
-            TraceKind::Flow { diagram_id, name } => {
-                m.serialize_entry("payload", &json!({ "diagramID": diagram_id, "name": name }))?
-            }
-            TraceKind::Block { block_id } => m.serialize_entry("payload", &json!({ "blockID": block_id }))?,
-            TraceKind::Custom { payload, paths, default_path, .. } => {
-                m.serialize_entry("payload", payload)?;
-                if !paths.is_empty() {
-                    m.serialize_entry("paths", paths)?;
-                }
-                if let Some(d) = default_path {
-                    m.serialize_entry("defaultPath", d)?;
-                }
-            }
-        }
-        m.end()
+// Reading payloads field by field, with the rules the derived serde readers had: unknown fields are ignored, a
+// missing field takes its default (`None` for an optional one), `null` is `None` for an optional field and a
+// wrong type anywhere rejects the payload (the trace is then kept as `Custom`).
+
+type O = Map<String, Value>;
+
+/// A required field.
+fn req<'v, T>(o: &'v O, key: &str, read: impl FnOnce(&'v Value) -> Option<T>) -> Option<T> {
+    read(o.get(key)?)
+}
+
+/// A field with a default when missing.
+fn or<'v, T>(o: &'v O, key: &str, read: impl FnOnce(&'v Value) -> Option<T>, default: T) -> Option<T> {
+    o.get(key).map_or(Some(default), read)
+}
+
+/// An optional field: missing or `null` is `None`.
+fn opt<'v, T>(o: &'v O, key: &str, read: impl FnOnce(&'v Value) -> Option<T>) -> Option<Option<T>> {
+    match o.get(key) {
+        None | Some(Value::Null) => Some(None),
+        Some(v) => read(v).map(Some),
     }
 }
 
-impl<'de> Deserialize<'de> for Trace {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Trace, D::Error> {
-        Trace::from_value(Value::deserialize(d)?).map_err(D::Error::custom)
+fn string(v: &Value) -> Option<String> {
+    v.as_str().map(str::to_string)
+}
+
+fn u32_of(v: &Value) -> Option<u32> {
+    u32::try_from(v.as_u64()?).ok()
+}
+
+fn list<T>(o: &O, key: &str, item: fn(&Value) -> Option<T>) -> Option<Vec<T>> {
+    req(o, key, |v| v.as_array()?.iter().map(item).collect())
+}
+
+fn strict_text(p: &Value) -> Option<TextPayload> {
+    let o = p.as_object()?;
+    let slate = req(o, "slate", |s| {
+        let s = s.as_object()?;
+        Some(Slate {
+            id: req(s, "id", string)?,
+            content: s.get("content")?.clone(),
+            message_delay_ms: or(s, "messageDelayMilliseconds", Value::as_u64, 0)?,
+        })
+    })?;
+    Some(TextPayload {
+        slate,
+        message: req(o, "message", string)?,
+        delay: or(o, "delay", Value::as_u64, 0)?,
+        ai: opt(o, "ai", Value::as_bool)?,
+    })
+}
+
+fn button(v: &Value) -> Option<Button> {
+    let o = v.as_object()?;
+    Some(Button { name: req(o, "name", string)?, request: o.get("request")?.clone() })
+}
+
+fn card(v: &Value) -> Option<CardPayload> {
+    let o = v.as_object()?;
+    let description = |d: &Value| Some(CardDescription { text: req(d.as_object()?, "text", string)? });
+    Some(CardPayload {
+        title: or(o, "title", string, String::new())?,
+        description: or(o, "description", description, CardDescription { text: String::new() })?,
+        image_url: opt(o, "imageUrl", string)?,
+        buttons: match o.get("buttons") {
+            None => Vec::new(),
+            Some(_) => list(o, "buttons", button)?,
+        },
+    })
+}
+
+fn carousel(o: &O) -> Option<CarouselPayload> {
+    Some(CarouselPayload { layout: or(o, "layout", string, "Carousel".into())?, cards: list(o, "cards", card)? })
+}
+
+fn visual(o: &O) -> Option<VisualPayload> {
+    let dimensions = |d: &Value| {
+        let d = d.as_object()?;
+        Some(Dimensions { width: req(d, "width", u32_of)?, height: req(d, "height", u32_of)? })
+    };
+    Some(VisualPayload {
+        visual_type: or(o, "visualType", string, "image".into())?,
+        image: opt(o, "image", string)?,
+        dimensions: opt(o, "dimensions", dimensions)?,
+    })
+}
+
+impl ToJson for TextPayload {
+    fn write_json(&self, out: &mut String) {
+        let mut o = Obj::new(out);
+        o.field("slate", &self.slate).field("message", &self.message).field("delay", &self.delay);
+        o.some("ai", &self.ai);
+        o.end();
+    }
+}
+
+impl ToJson for Slate {
+    fn write_json(&self, out: &mut String) {
+        let mut o = Obj::new(out);
+        o.field("id", &self.id)
+            .field("content", &self.content)
+            .field("messageDelayMilliseconds", &self.message_delay_ms);
+        o.end();
+    }
+}
+
+impl ToJson for Button {
+    fn write_json(&self, out: &mut String) {
+        let mut o = Obj::new(out);
+        o.field("name", &self.name).field("request", &self.request);
+        o.end();
+    }
+}
+
+impl ToJson for ChoicePayload {
+    fn write_json(&self, out: &mut String) {
+        let mut o = Obj::new(out);
+        o.field("buttons", &self.buttons);
+        o.end();
+    }
+}
+
+impl ToJson for CardPayload {
+    fn write_json(&self, out: &mut String) {
+        let mut o = Obj::new(out);
+        o.field("title", &self.title);
+        Obj::new(o.key("description")).field("text", &self.description.text).end();
+        o.field("imageUrl", &self.image_url).field("buttons", &self.buttons);
+        o.end();
+    }
+}
+
+impl ToJson for CarouselPayload {
+    fn write_json(&self, out: &mut String) {
+        let mut o = Obj::new(out);
+        o.field("layout", &self.layout).field("cards", &self.cards);
+        o.end();
+    }
+}
+
+impl ToJson for VisualPayload {
+    fn write_json(&self, out: &mut String) {
+        let mut o = Obj::new(out);
+        o.field("visualType", &self.visual_type).field("image", &self.image);
+        match &self.dimensions {
+            Some(d) => Obj::new(o.key("dimensions")).field("width", &d.width).field("height", &d.height).end(),
+            None => {
+                o.field("dimensions", &Value::Null);
+            }
+        }
+        o.end();
+    }
+}
+
+/// `{"time", "type", "payload"}`, and `paths` / `defaultPath` for a custom trace.
+impl ToJson for Trace {
+    fn write_json(&self, out: &mut String) {
+        let mut o = Obj::new(out);
+        o.field("time", &self.time).str("type", self.type_name());
+        match &self.kind {
+            TraceKind::Text(p) => o.field("payload", p),
+            TraceKind::Choice(p) => o.field("payload", p),
+            TraceKind::CardV2(p) => o.field("payload", p),
+            TraceKind::Carousel(p) => o.field("payload", p),
+            TraceKind::Visual(p) => o.field("payload", p),
+            TraceKind::End { explicit: true } => o.field("payload", &Value::Null),
+            TraceKind::End { explicit: false } => &mut o,
+            TraceKind::Custom { payload, paths, default_path, .. } => {
+                o.field("payload", payload);
+                if !paths.is_empty() {
+                    o.field("paths", paths);
+                }
+                o.some("defaultPath", default_path)
+            }
+            small => {
+                small_payload(small, o.key("payload"));
+                &mut o
+            }
+        };
+        o.end();
+    }
+}
+
+/// The payloads built here rather than typed: `{"timeout"}`, `{"path"}`, `{"message", "type"?}`,
+/// `{"diagramID", "name"}`, `{"blockID"}`.
+fn small_payload(kind: &TraceKind, out: &mut String) {
+    let mut p = Obj::new(out);
+    match kind {
+        TraceKind::NoReply { timeout } => p.field("timeout", timeout),
+        TraceKind::Path { path } => p.field("path", path),
+        TraceKind::Debug { message, kind } => p.field("message", message).some("type", kind),
+        TraceKind::Flow { diagram_id, name } => p.field("diagramID", diagram_id).field("name", name),
+        TraceKind::Block { block_id } => p.field("blockID", block_id),
+        _ => &mut p,
+    };
+    p.end();
+}
+
+impl Trace {
+    /// The trace's JSON text, exactly as the Voiceflow runtime writes it.
+    pub fn to_json(&self) -> String {
+        json::to_string(self)
     }
 }
 
@@ -293,7 +431,7 @@ mod tests {
     fn text_matches_the_voiceflow_shape() {
         let t = Trace::text(1795358739989, "qs0mdz3".into(), "Hello".into(), 1000);
         assert_eq!(
-            serde_json::to_string(&t).unwrap(),
+            t.to_json(),
             r#"{"time":1795358739989,"type":"text","payload":{"slate":{"id":"qs0mdz3","content":[{"children":[{"text":"Hello"}]}],"messageDelayMilliseconds":1000},"message":"Hello","delay":1000}}"#
         );
     }
@@ -302,8 +440,8 @@ mod tests {
     fn both_end_forms() {
         let a = Trace { time: 1, kind: TraceKind::End { explicit: true } };
         let b = Trace { time: 1, kind: TraceKind::End { explicit: false } };
-        assert_eq!(serde_json::to_string(&a).unwrap(), r#"{"time":1,"type":"end","payload":null}"#);
-        assert_eq!(serde_json::to_string(&b).unwrap(), r#"{"time":1,"type":"end"}"#);
+        assert_eq!(a.to_json(), r#"{"time":1,"type":"end","payload":null}"#);
+        assert_eq!(b.to_json(), r#"{"time":1,"type":"end"}"#);
     }
 
     #[test]
@@ -313,13 +451,82 @@ mod tests {
             {"time":3,"type":"path","payload":{"path":"choice:1"}},
             {"time":4,"type":"map_pin","payload":{"lat":1},"paths":[{"event":{"type":"success"}}],"defaultPath":0},
             {"time":5,"type":"text","payload":"not an object"}]"#;
-        let traces: Vec<Trace> = serde_json::from_str(src).unwrap();
+        let read = |src: &str| -> Vec<Trace> {
+            let list = json::parse(src).unwrap();
+            list.as_array().unwrap().iter().map(|t| Trace::from_value(t.clone()).unwrap()).collect()
+        };
+        let traces = read(src);
         assert_eq!(traces[0].type_name(), "choice");
         assert!(matches!(traces[1].kind, TraceKind::NoReply { timeout: 10 }));
         assert!(matches!(&traces[3].kind, TraceKind::Custom { kind, .. } if kind == "map_pin"));
         assert!(matches!(&traces[4].kind, TraceKind::Custom { kind, .. } if kind == "text"));
-        let back: Vec<Trace> = serde_json::from_str(&serde_json::to_string(&traces).unwrap()).unwrap();
+        let back = read(&json::to_string(&traces));
         assert_eq!(back, traces);
         assert!(Trace::from_value(json!(3)).is_err());
+    }
+
+    #[test]
+    fn payloads_write_every_field_as_before() {
+        let card = CardPayload {
+            title: "T".into(),
+            description: CardDescription { text: "D".into() },
+            image_url: None,
+            buttons: vec![Button { name: "B".into(), request: json!({ "type": "x" }) }],
+        };
+        let t = Trace { time: 2, kind: TraceKind::CardV2(card) };
+        assert_eq!(
+            t.to_json(),
+            r#"{"time":2,"type":"cardV2","payload":{"title":"T","description":{"text":"D"},"imageUrl":null,"buttons":[{"name":"B","request":{"type":"x"}}]}}"#
+        );
+        let v = VisualPayload {
+            visual_type: "image".into(),
+            image: Some("u".into()),
+            dimensions: Some(Dimensions { width: 3, height: 4 }),
+        };
+        let t = Trace { time: 2, kind: TraceKind::Visual(v) };
+        assert_eq!(
+            t.to_json(),
+            r#"{"time":2,"type":"visual","payload":{"visualType":"image","image":"u","dimensions":{"width":3,"height":4}}}"#
+        );
+        let t = Trace { time: 0, kind: TraceKind::Debug { message: "m".into(), kind: None } };
+        assert_eq!(t.to_json(), r#"{"time":0,"type":"debug","payload":{"message":"m"}}"#);
+        let t = Trace { time: 0, kind: TraceKind::Flow { diagram_id: "f".into(), name: None } };
+        assert_eq!(t.to_json(), r#"{"time":0,"type":"flow","payload":{"diagramID":"f","name":null}}"#);
+        let mut text = TextPayload::new("i".into(), "m".into(), 0);
+        text.ai = Some(true);
+        assert!(Trace { time: 0, kind: TraceKind::Text(text) }.to_json().ends_with(r#""delay":0,"ai":true}}"#));
+    }
+
+    #[test]
+    fn payload_reading_keeps_the_serde_rules() {
+        let read = |v: Value| Trace::from_value(v).unwrap().kind;
+        // Missing fields take their defaults; unknown ones are ignored.
+        let k = read(json!({ "type": "cardV2", "payload": { "extra": 1 } }));
+        assert!(
+            matches!(&k, TraceKind::CardV2(c) if c.title.is_empty() && c.buttons.is_empty() && c.image_url.is_none())
+        );
+        let k = read(json!({ "type": "carousel", "payload": { "cards": [{ "title": "a", "imageUrl": null }] } }));
+        assert!(matches!(&k, TraceKind::Carousel(c) if c.layout == "Carousel" && c.cards[0].title == "a"));
+        let k = read(json!({ "type": "visual", "payload": { "image": "u", "dimensions": null } }));
+        assert!(matches!(&k, TraceKind::Visual(v) if v.visual_type == "image" && v.dimensions.is_none()));
+        // A wrong type anywhere keeps the trace as custom.
+        for bad in [
+            json!({ "type": "cardV2", "payload": { "title": 3 } }),
+            json!({ "type": "cardV2", "payload": { "buttons": null } }),
+            json!({ "type": "carousel", "payload": {} }),
+            json!({ "type": "visual", "payload": { "dimensions": { "width": -1, "height": 2 } } }),
+            json!({ "type": "visual", "payload": { "dimensions": { "width": 5000000000u64, "height": 2 } } }),
+            json!({ "type": "choice", "payload": { "buttons": [{ "name": "x" }] } }),
+        ] {
+            assert!(matches!(read(bad.clone()), TraceKind::Custom { .. }), "{bad}");
+        }
+        // A text payload without its Slate form (or with a bad one) is rebuilt from `message`.
+        let k = read(json!({ "type": "text", "payload": { "message": "hi", "delay": null, "ai": true } }));
+        assert!(matches!(&k, TraceKind::Text(t) if t.message == "hi" && t.delay == 0 && t.ai == Some(true)));
+        let full =
+            json!({ "type": "text", "payload": { "slate": { "id": "s", "content": [] }, "message": "m", "delay": 5 } });
+        assert!(
+            matches!(&read(full), TraceKind::Text(t) if t.slate.id == "s" && t.slate.message_delay_ms == 0 && t.delay == 5)
+        );
     }
 }

@@ -3,21 +3,20 @@
 //! Every turn appends entries: what the user said or clicked, what the page sent, what the agent showed. The
 //! widget renders from it, so a restored session shows the same conversation. Entries are never edited.
 
-use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::json::{Obj, ToJson};
 use super::request::FileInfo;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Transcript {
     pub entries: Vec<Entry>,
 }
 
 /// One transcript entry: common fields plus the typed body.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
     pub id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_id: Option<String>,
     /// Monotonic within the session.
     pub order: u64,
@@ -25,27 +24,65 @@ pub struct Entry {
     /// Epoch milliseconds.
     pub timestamp: u64,
     pub recipients: Recipients,
-    #[serde(skip_serializing_if = "Map::is_empty")]
     pub properties: Map<String, Value>,
-    #[serde(flatten)]
     pub body: Body,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Recipients {
     All,
     Agents,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Body {
     Message { text: String },
     Annotation { text: String, annotation_type: String },
     SystemMessage { text: String, system_message_type: String },
     File(FileInfo),
     Custom { content: Value },
+}
+
+impl ToJson for Transcript {
+    fn write_json(&self, out: &mut String) {
+        let mut o = Obj::new(out);
+        o.field("entries", &self.entries);
+        o.end();
+    }
+}
+
+/// The common fields, then the body's `type` and fields inline.
+impl ToJson for Entry {
+    fn write_json(&self, out: &mut String) {
+        let mut o = Obj::new(out);
+        o.field("id", &self.id).some("custom_id", &self.custom_id);
+        o.field("order", &self.order).field("author_id", &self.author_id).field("timestamp", &self.timestamp);
+        o.str("recipients", self.recipients.name());
+        if !self.properties.is_empty() {
+            o.field("properties", &self.properties);
+        }
+        match &self.body {
+            Body::Message { text } => o.str("type", "message").field("text", text),
+            Body::Annotation { text, annotation_type } => {
+                o.str("type", "annotation").field("text", text).field("annotation_type", annotation_type)
+            }
+            Body::SystemMessage { text, system_message_type } => {
+                o.str("type", "system_message").field("text", text).field("system_message_type", system_message_type)
+            }
+            Body::File(f) => f.fields(o.str("type", "file")),
+            Body::Custom { content } => o.str("type", "custom").field("content", content),
+        };
+        o.end();
+    }
+}
+
+impl Recipients {
+    pub fn name(self) -> &'static str {
+        match self {
+            Recipients::All => "all",
+            Recipients::Agents => "agents",
+        }
+    }
 }
 
 /// Who wrote an entry.

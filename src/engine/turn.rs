@@ -3,10 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::agent::Variants;
+use super::json::{self, Obj, ToJson};
 use super::program::Program;
 use super::request::Config;
 use super::session::{Session, Timer, TimerKind};
@@ -15,8 +15,7 @@ use super::trace::{TextPayload, Trace, TraceKind};
 use super::transcript::{Body, Recipients, AGENT};
 
 /// Something the host must do for the engine.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// Call this HTTP endpoint, then hand the answer to `Engine::webhook_result` with its id.
     Webhook(WebhookCall),
@@ -25,7 +24,7 @@ pub enum Effect {
 }
 
 /// An HTTP call a `webhook` step asks the host to make.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WebhookCall {
     pub id: u64,
     pub method: String,
@@ -36,10 +35,45 @@ pub struct WebhookCall {
 }
 
 /// What a turn returns.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Turn {
     pub traces: Vec<Trace>,
     pub effects: Vec<Effect>,
+}
+
+/// `{"type": "webhook", "id", ...}` or `{"type": "wake", "at"}`.
+impl ToJson for Effect {
+    fn write_json(&self, out: &mut String) {
+        let mut o = Obj::new(out);
+        match self {
+            Effect::Webhook(w) => o
+                .str("type", "webhook")
+                .field("id", &w.id)
+                .field("method", &w.method)
+                .field("url", &w.url)
+                .field("headers", &w.headers)
+                .field("body", &w.body)
+                .field("timeout_ms", &w.timeout_ms),
+            Effect::Wake { at } => o.str("type", "wake").field("at", at),
+        };
+        o.end();
+    }
+}
+
+/// `{"traces": [...], "effects": [...]}`.
+impl ToJson for Turn {
+    fn write_json(&self, out: &mut String) {
+        let mut o = Obj::new(out);
+        o.field("traces", &self.traces).field("effects", &self.effects);
+        o.end();
+    }
+}
+
+impl Turn {
+    /// The turn's JSON text.
+    pub fn to_json(&self) -> String {
+        json::to_string(self)
+    }
 }
 
 /// Where an event came from: it decides which triggers may catch it and whether it counts in the chain.
@@ -135,7 +169,7 @@ impl<'a> Ctx<'a> {
             | TraceKind::Flow { .. }
             | TraceKind::Block { .. }
             | TraceKind::NoReply { .. } => return,
-            _ => Body::Custom { content: serde_json::to_value(trace).unwrap_or(Value::Null) },
+            _ => Body::Custom { content: json::to_value(trace) },
         };
         self.s.transcript.push(AGENT, self.now, Recipients::All, body);
     }
@@ -161,7 +195,7 @@ impl<'a> Ctx<'a> {
     pub fn set_var(&mut self, name: &str, value: Value) -> bool {
         let settings = &self.p.agent.settings;
         let old = self.s.variables.insert(name.to_string(), value);
-        let size = serde_json::to_string(&self.s.variables).map_or(0, |s| s.len());
+        let size = json::to_string(&self.s.variables).len();
         if size > settings.session_data_hard_limit {
             match old {
                 Some(v) => self.s.variables.insert(name.to_string(), v),

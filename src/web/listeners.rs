@@ -133,7 +133,7 @@ pub fn declarative(el: &web_sys::Element) -> Option<Trigger> {
 /// The element's `data-vf-data` JSON: `Ok(None)` when absent, `Err` (after a warning) when malformed.
 fn element_data(el: &web_sys::Element) -> Result<Option<Value>, ()> {
     let Some(raw) = el.get_attribute("data-vf-data") else { return Ok(None) };
-    match serde_json::from_str::<Value>(&raw) {
+    match crate::engine::json::parse(&raw) {
         Ok(v) => Ok(Some(v)),
         Err(e) => {
             warn(el, &format!("has malformed data-vf-data JSON ({e}); the event was NOT sent"));

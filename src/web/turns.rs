@@ -47,7 +47,7 @@ fn turns(user_id: &str, entries: &[Entry]) -> Vec<Value> {
                 (Some(json!({ "type": "end" })), None)
             }
             Body::Custom { content } => match Trace::from_value(content.clone()).map(|t| t.kind) {
-                Ok(TraceKind::Choice(c)) => (None, Some(json!(c.buttons))),
+                Ok(TraceKind::Choice(c)) => (None, Some(crate::engine::json::to_value(&c.buttons))),
                 Ok(TraceKind::Visual(v)) => (Some(json!({ "type": "image", "url": v.image })), None),
                 Ok(TraceKind::CardV2(c)) => (Some(card(&c)), None),
                 Ok(TraceKind::Carousel(c)) => {

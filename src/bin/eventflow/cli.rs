@@ -8,6 +8,7 @@ use std::io::{BufRead, Write};
 use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use eventflow::engine::json;
 use eventflow::engine::{Config, Effect, Engine, Envelope, RequestError, Session, Trace, WebhookCall, WebhookOutcome};
 use serde_json::{json, Value};
 
@@ -149,12 +150,12 @@ impl Clock {
 }
 
 fn error_line(code: &str, message: &str) -> String {
-    json!({ "error": { "code": code, "message": message } }).to_string()
+    json::to_string(&json!({ "error": { "code": code, "message": message } }))
 }
 
 fn answer_line(engine: &Engine, session: &mut Session, clock: &mut Clock, line: &str) -> String {
     match run_line(engine, session, clock, line) {
-        Ok(traces) => serde_json::to_string(&traces).unwrap_or_else(|e| error_line("internal", &e.to_string())),
+        Ok(traces) => json::to_string(&traces),
         Err(e) => error_line(e.code, &e.message),
     }
 }
@@ -166,8 +167,8 @@ fn run_line(engine: &Engine, session: &mut Session, clock: &mut Clock, line: &st
             format!("the line is {} bytes; the limit is {}", line.len(), eventflow::engine::MAX_REQUEST_BYTES),
         ));
     }
-    let mut body: Value = serde_json::from_str(line)
-        .map_err(|e| RequestError::new("invalid_json", format!("the line is not valid JSON: {e}")))?;
+    let mut body =
+        json::parse(line).map_err(|e| RequestError::new("invalid_json", format!("the line is not valid JSON: {e}")))?;
     let time = match body.as_object_mut().and_then(|m| m.remove("time")) {
         None | Some(Value::Null) => None,
         Some(t) => Some(
@@ -211,7 +212,7 @@ fn call(w: &WebhookCall) -> WebhookOutcome {
     }
     let started = Instant::now();
     let result = match &w.body {
-        Some(b) => req.send_json(b),
+        Some(b) => req.set("Content-Type", "application/json").send_string(&json::to_string(b)),
         None => req.call(),
     };
     match result {
@@ -247,7 +248,7 @@ fn chat(path: &str) -> ExitCode {
         "Chatting with '{}'. Type a message, /event NAME {{\"json\": \"data\"}}, /launch or /quit.",
         engine.name()
     );
-    let mut pending = Some(json!({ "action": { "type": "launch" } }).to_string());
+    let mut pending = Some(chat_request("/launch"));
     let stdin = std::io::stdin();
     let mut lines = stdin.lock().lines();
     loop {
@@ -280,15 +281,16 @@ fn chat(path: &str) -> ExitCode {
 
 fn chat_request(line: &str) -> String {
     if line == "/launch" {
-        return json!({ "action": { "type": "launch" } }).to_string();
+        return json::to_string(&json!({ "action": { "type": "launch" } }));
     }
     if let Some(rest) = line.strip_prefix("/event ") {
         let (name, data) = rest.trim().split_once(' ').unwrap_or((rest.trim(), "null"));
-        let data: Value = serde_json::from_str(data).unwrap_or(Value::String(data.to_string()));
-        return json!({ "action": { "type": "event", "payload": { "event": { "name": name, "data": data } } } })
-            .to_string();
+        let data = json::parse(data).unwrap_or(Value::String(data.to_string()));
+        return json::to_string(
+            &json!({ "action": { "type": "event", "payload": { "event": { "name": name, "data": data } } } }),
+        );
     }
-    json!({ "action": { "type": "text", "payload": line } }).to_string()
+    json::to_string(&json!({ "action": { "type": "text", "payload": line } }))
 }
 
 fn print_trace(t: &Trace) {

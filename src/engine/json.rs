@@ -1,0 +1,793 @@
+//! JSON text in and out, by hand: a strict RFC 8259 parser into `serde_json::Value` and a writer whose output is
+//! byte-identical to `serde_json::to_string`.
+//!
+//! The engine keeps serde_json's `Value` as its data type but not its generic (de)serializer: that machinery,
+//! its visitor errors and the monomorphised `Serialize` impls were a large part of the wasm module. Our own types
+//! write themselves through [`ToJson`]; reading them back is hand-written where it is needed (`restore.rs`,
+//! `trace.rs`).
+
+use std::collections::{BTreeMap, VecDeque};
+use std::fmt::{self, Write as _};
+
+use serde_json::{Map, Number, Value};
+
+/// How deep arrays and objects may nest, as serde_json: deeper input is refused instead of overflowing the stack.
+pub const MAX_DEPTH: usize = 128;
+
+/// Why a text is not JSON, with the place (1-based line; column in bytes, as serde_json counts them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonError {
+    pub message: &'static str,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl fmt::Display for JsonError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} at line {} column {}", self.message, self.line, self.column)
+    }
+}
+
+impl std::error::Error for JsonError {}
+
+const EOF_VALUE: &str = "EOF while parsing a value";
+const EOF_LIST: &str = "EOF while parsing a list";
+const EOF_OBJECT: &str = "EOF while parsing an object";
+const EOF_STRING: &str = "EOF while parsing a string";
+
+/// Parse one JSON value (surrounding whitespace allowed). Integers stay `u64`/`i64` when they fit; other numbers
+/// are read exactly as `f64`. A duplicate key keeps its first place and its last value.
+pub fn parse(src: &str) -> Result<Value, JsonError> {
+    parse_limited(src, MAX_DEPTH)
+}
+
+fn parse_limited(src: &str, max_depth: usize) -> Result<Value, JsonError> {
+    let mut p = Parser { s: src.as_bytes(), i: 0, depth_left: max_depth };
+    let v = p.value()?;
+    p.ws();
+    if p.i < p.s.len() {
+        return Err(p.fail("trailing characters", p.i + 1));
+    }
+    Ok(v)
+}
+
+struct Parser<'a> {
+    s: &'a [u8],
+    i: usize,
+    depth_left: usize,
+}
+
+impl Parser<'_> {
+    /// An error after `consumed` bytes of input (serde_json's convention for line and column).
+    fn fail(&self, message: &'static str, consumed: usize) -> JsonError {
+        let before = &self.s[..consumed.min(self.s.len())];
+        let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
+        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |n| n + 1);
+        JsonError { message, line, column: before.len() - line_start }
+    }
+
+    fn eof(&self, message: &'static str) -> JsonError {
+        self.fail(message, self.s.len())
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.i).copied()
+    }
+
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.i += 1;
+        }
+    }
+
+    fn value(&mut self) -> Result<Value, JsonError> {
+        self.ws();
+        let Some(b) = self.peek() else { return Err(self.eof(EOF_VALUE)) };
+        match b {
+            b'n' => self.ident("null", Value::Null),
+            b't' => self.ident("true", Value::Bool(true)),
+            b'f' => self.ident("false", Value::Bool(false)),
+            b'"' => {
+                self.i += 1;
+                self.string().map(Value::String)
+            }
+            b'-' | b'0'..=b'9' => self.number(),
+            b'[' => self.nested(Parser::array),
+            b'{' => self.nested(Parser::object),
+            _ => Err(self.fail("expected value", self.i + 1)),
+        }
+    }
+
+    fn ident(&mut self, word: &str, v: Value) -> Result<Value, JsonError> {
+        for &want in word.as_bytes() {
+            match self.peek() {
+                Some(b) if b == want => self.i += 1,
+                Some(_) => return Err(self.fail("expected ident", self.i + 1)),
+                None => return Err(self.eof(EOF_VALUE)),
+            }
+        }
+        Ok(v)
+    }
+
+    fn nested(&mut self, read: fn(&mut Self) -> Result<Value, JsonError>) -> Result<Value, JsonError> {
+        self.depth_left -= 1;
+        if self.depth_left == 0 {
+            return Err(self.fail("recursion limit exceeded", self.i + 1));
+        }
+        self.i += 1;
+        let v = read(self);
+        self.depth_left += 1;
+        v
+    }
+
+    /// After `[`.
+    fn array(&mut self) -> Result<Value, JsonError> {
+        let mut items = Vec::new();
+        self.ws();
+        match self.peek() {
+            Some(b']') => {
+                self.i += 1;
+                return Ok(Value::Array(items));
+            }
+            None => return Err(self.eof(EOF_LIST)),
+            Some(_) => {}
+        }
+        loop {
+            items.push(self.value()?);
+            self.ws();
+            match self.peek() {
+                Some(b',') => {
+                    self.i += 1;
+                    self.ws();
+                    if self.peek() == Some(b']') {
+                        return Err(self.fail("trailing comma", self.i + 1));
+                    }
+                }
+                Some(b']') => {
+                    self.i += 1;
+                    return Ok(Value::Array(items));
+                }
+                Some(_) => return Err(self.fail("expected `,` or `]`", self.i + 1)),
+                None => return Err(self.eof(EOF_LIST)),
+            }
+        }
+    }
+
+    /// After `{`.
+    fn object(&mut self) -> Result<Value, JsonError> {
+        let mut map = Map::new();
+        self.ws();
+        match self.peek() {
+            Some(b'}') => {
+                self.i += 1;
+                return Ok(Value::Object(map));
+            }
+            None => return Err(self.eof(EOF_OBJECT)),
+            Some(_) => {}
+        }
+        loop {
+            match self.peek() {
+                Some(b'"') => self.i += 1,
+                Some(_) => return Err(self.fail("key must be a string", self.i + 1)),
+                None => return Err(self.eof(EOF_VALUE)),
+            }
+            let key = self.string()?;
+            self.ws();
+            match self.peek() {
+                Some(b':') => self.i += 1,
+                Some(_) => return Err(self.fail("expected `:`", self.i + 1)),
+                None => return Err(self.eof(EOF_OBJECT)),
+            }
+            let v = self.value()?;
+            map.insert(key, v);
+            self.ws();
+            match self.peek() {
+                Some(b',') => {
+                    self.i += 1;
+                    self.ws();
+                    if self.peek() == Some(b'}') {
+                        return Err(self.fail("trailing comma", self.i + 1));
+                    }
+                }
+                Some(b'}') => {
+                    self.i += 1;
+                    return Ok(Value::Object(map));
+                }
+                Some(_) => return Err(self.fail("expected `,` or `}`", self.i + 1)),
+                None => return Err(self.eof(EOF_OBJECT)),
+            }
+        }
+    }
+
+    /// After the opening quote.
+    fn string(&mut self) -> Result<String, JsonError> {
+        let mut out = String::new();
+        let mut start = self.i;
+        loop {
+            let Some(b) = self.peek() else { return Err(self.eof(EOF_STRING)) };
+            match b {
+                b'"' | b'\\' => {
+                    // Both are ASCII, so the slice ends on a character boundary of the (valid UTF-8) input.
+                    out.push_str(std::str::from_utf8(&self.s[start..self.i]).unwrap_or_default());
+                    self.i += 1;
+                    if b == b'"' {
+                        return Ok(out);
+                    }
+                    self.escape(&mut out)?;
+                    start = self.i;
+                }
+                0..=0x1f => {
+                    return Err(
+                        self.fail("control character (\\u0000-\\u001F) found while parsing a string", self.i + 1)
+                    )
+                }
+                _ => self.i += 1,
+            }
+        }
+    }
+
+    /// After a backslash.
+    fn escape(&mut self, out: &mut String) -> Result<(), JsonError> {
+        let Some(b) = self.peek() else { return Err(self.eof(EOF_STRING)) };
+        self.i += 1;
+        out.push(match b {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => return self.unicode(out),
+            _ => return Err(self.fail("invalid escape", self.i)),
+        });
+        Ok(())
+    }
+
+    /// After `\u`: one code point, or a surrogate pair written as two escapes.
+    fn unicode(&mut self, out: &mut String) -> Result<(), JsonError> {
+        let n = self.hex4()?;
+        let c = match n {
+            0xDC00..=0xDFFF => return Err(self.fail("lone leading surrogate in hex escape", self.i)),
+            0xD800..=0xDBFF => {
+                for want in [b'\\', b'u'] {
+                    match self.peek() {
+                        Some(b) if b == want => self.i += 1,
+                        Some(_) => return Err(self.fail("unexpected end of hex escape", self.i + 1)),
+                        None => return Err(self.eof(EOF_STRING)),
+                    }
+                }
+                let low = self.hex4()?;
+                if !(0xDC00..=0xDFFF).contains(&low) {
+                    return Err(self.fail("lone leading surrogate in hex escape", self.i));
+                }
+                0x1_0000 + ((n - 0xD800) << 10) + (low - 0xDC00)
+            }
+            _ => n,
+        };
+        out.push(char::from_u32(c).ok_or_else(|| self.fail("invalid unicode code point", self.i))?);
+        Ok(())
+    }
+
+    fn hex4(&mut self) -> Result<u32, JsonError> {
+        let Some(hex) = self.s.get(self.i..self.i + 4) else { return Err(self.eof(EOF_STRING)) };
+        self.i += 4;
+        let n = hex.iter().try_fold(0, |n, &b| Some(n * 16 + (b as char).to_digit(16)?));
+        n.ok_or_else(|| self.fail("invalid escape", self.i))
+    }
+
+    /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`
+    fn number(&mut self) -> Result<Value, JsonError> {
+        let start = self.i;
+        let negative = self.peek() == Some(b'-');
+        if negative {
+            self.i += 1;
+        }
+        match self.peek() {
+            Some(b'0') => {
+                self.i += 1;
+                if let Some(b'0'..=b'9') = self.peek() {
+                    return Err(self.fail("invalid number", self.i + 1));
+                }
+            }
+            Some(b'1'..=b'9') => self.digits(),
+            Some(_) => return Err(self.fail("invalid number", self.i + 1)),
+            None => return Err(self.eof(EOF_VALUE)),
+        }
+        let int_end = self.i;
+        let mut float = false;
+        if self.peek() == Some(b'.') {
+            self.i += 1;
+            self.required_digits()?;
+            float = true;
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.i += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.i += 1;
+            }
+            self.required_digits()?;
+            float = true;
+        }
+        // The text is ASCII digits and signs only.
+        let text = std::str::from_utf8(&self.s[start..self.i]).unwrap_or_default();
+        if !float {
+            let digits = &self.s[start + usize::from(negative)..int_end];
+            if let Some(n) = digits_u64(digits) {
+                if !negative {
+                    return Ok(Value::Number(n.into()));
+                }
+                // `-0` and what does not fit `i64` become floats, as serde_json reads them.
+                if n != 0 && n <= 1 << 63 {
+                    return Ok(Value::Number((n.wrapping_neg() as i64).into()));
+                }
+            }
+        }
+        let f: f64 = text.parse().map_err(|_| self.fail("invalid number", self.i))?;
+        Number::from_f64(f).map(Value::Number).ok_or_else(|| self.fail("number out of range", self.i))
+    }
+
+    fn digits(&mut self) {
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.i += 1;
+        }
+    }
+
+    fn required_digits(&mut self) -> Result<(), JsonError> {
+        match self.peek() {
+            Some(b'0'..=b'9') => {
+                self.digits();
+                Ok(())
+            }
+            Some(_) => Err(self.fail("invalid number", self.i + 1)),
+            None => Err(self.eof(EOF_VALUE)),
+        }
+    }
+}
+
+/// Decimal digits as a `u64`, `None` on overflow.
+fn digits_u64(digits: &[u8]) -> Option<u64> {
+    digits.iter().try_fold(0u64, |n, &d| n.checked_mul(10)?.checked_add(u64::from(d - b'0')))
+}
+
+/// Something that writes itself as JSON text, exactly as serde_json would have serialised it.
+pub trait ToJson {
+    fn write_json(&self, out: &mut String);
+}
+
+/// The JSON text of a value.
+pub fn to_string<T: ToJson + ?Sized>(v: &T) -> String {
+    let mut out = String::new();
+    v.write_json(&mut out);
+    out
+}
+
+/// Our own data as a `Value`: its JSON text read back (lossless: floats print in shortest round-trip form).
+pub fn to_value(v: &dyn ToJson) -> Value {
+    let mut text = String::new();
+    v.write_json(&mut text);
+    // Our own output is JSON; it may nest deeper than input is allowed to, by the wrapping objects.
+    parse_limited(&text, usize::MAX).unwrap_or(Value::Null)
+}
+
+/// Write a value.
+pub fn write(v: &Value, out: &mut String) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => {
+            // serde_json's own shortest form; writing to a String cannot fail.
+            let _ = write!(out, "{n}");
+        }
+        Value::String(s) => write_str(s, out),
+        Value::Array(items) => items.write_json(out),
+        Value::Object(map) => map.write_json(out),
+    }
+}
+
+/// Write a string literal: `"` and `\` escaped, control characters as `\n`-style or `\u00XX`, the rest raw.
+pub fn write_str(s: &str, out: &mut String) {
+    out.push('"');
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let short = match b {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'\n' => 'n',
+            b'\r' => 'r',
+            b'\t' => 't',
+            0x08 => 'b',
+            0x0c => 'f',
+            0..=0x1f => 'u',
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        out.push('\\');
+        out.push(short);
+        if short == 'u' {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.push_str("00");
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 0xf)] as char);
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}
+
+/// Writes an object field by field: `{"a":1,"b":2}`.
+pub struct Obj<'a> {
+    out: &'a mut String,
+    first: bool,
+}
+
+impl<'a> Obj<'a> {
+    pub fn new(out: &'a mut String) -> Obj<'a> {
+        out.push('{');
+        Obj { out, first: true }
+    }
+
+    pub fn field(&mut self, key: &str, v: &dyn ToJson) -> &mut Self {
+        v.write_json(self.key(key));
+        self
+    }
+
+    pub fn str(&mut self, key: &str, v: &str) -> &mut Self {
+        write_str(v, self.key(key));
+        self
+    }
+
+    /// Start a field; its value is written next into the returned text.
+    pub fn key(&mut self, key: &str) -> &mut String {
+        if !self.first {
+            self.out.push(',');
+        }
+        self.first = false;
+        write_str(key, self.out);
+        self.out.push(':');
+        self.out
+    }
+
+    /// A field left out when `None` (serde's `skip_serializing_if = "Option::is_none"`).
+    pub fn some<T: ToJson>(&mut self, key: &str, v: &Option<T>) -> &mut Self {
+        if let Some(v) = v {
+            self.field(key, v);
+        }
+        self
+    }
+
+    pub fn end(&mut self) {
+        self.out.push('}');
+    }
+}
+
+impl ToJson for Value {
+    fn write_json(&self, out: &mut String) {
+        write(self, out)
+    }
+}
+
+impl ToJson for str {
+    fn write_json(&self, out: &mut String) {
+        write_str(self, out)
+    }
+}
+
+impl ToJson for String {
+    fn write_json(&self, out: &mut String) {
+        write_str(self, out)
+    }
+}
+
+impl ToJson for bool {
+    fn write_json(&self, out: &mut String) {
+        out.push_str(if *self { "true" } else { "false" })
+    }
+}
+
+impl ToJson for u64 {
+    fn write_json(&self, out: &mut String) {
+        let _ = write!(out, "{self}");
+    }
+}
+
+impl ToJson for u32 {
+    fn write_json(&self, out: &mut String) {
+        u64::from(*self).write_json(out)
+    }
+}
+
+impl ToJson for usize {
+    fn write_json(&self, out: &mut String) {
+        (*self as u64).write_json(out)
+    }
+}
+
+impl<T: ToJson> ToJson for Option<T> {
+    fn write_json(&self, out: &mut String) {
+        match self {
+            Some(v) => v.write_json(out),
+            None => out.push_str("null"),
+        }
+    }
+}
+
+impl<T: ToJson> ToJson for [T] {
+    fn write_json(&self, out: &mut String) {
+        write_seq(&mut self.iter().map(|v| v as &dyn ToJson), out)
+    }
+}
+
+impl<T: ToJson> ToJson for Vec<T> {
+    fn write_json(&self, out: &mut String) {
+        self.as_slice().write_json(out)
+    }
+}
+
+impl<T: ToJson> ToJson for VecDeque<T> {
+    fn write_json(&self, out: &mut String) {
+        write_seq(&mut self.iter().map(|v| v as &dyn ToJson), out)
+    }
+}
+
+/// A pair as a two-element array, as serde writes tuples.
+impl<A: ToJson, B: ToJson> ToJson for (A, B) {
+    fn write_json(&self, out: &mut String) {
+        write_seq(&mut [&self.0 as &dyn ToJson, &self.1].into_iter(), out)
+    }
+}
+
+impl ToJson for BTreeMap<String, Value> {
+    fn write_json(&self, out: &mut String) {
+        write_entries(&mut self.iter(), out)
+    }
+}
+
+impl ToJson for Map<String, Value> {
+    fn write_json(&self, out: &mut String) {
+        write_entries(&mut self.iter(), out)
+    }
+}
+
+fn write_entries<'v>(entries: &mut dyn Iterator<Item = (&'v String, &'v Value)>, out: &mut String) {
+    let mut o = Obj::new(out);
+    for (k, v) in entries {
+        o.field(k, v);
+    }
+    o.end();
+}
+
+fn write_seq(items: &mut dyn Iterator<Item = &dyn ToJson>, out: &mut String) {
+    out.push('[');
+    for (i, v) in items.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        v.write_json(out);
+    }
+    out.push(']');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(src: &str) -> String {
+        parse(src).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn reads_every_kind() {
+        let v =
+            parse(" {\"a\": [1, -2, 3.5, -0, 1e2, true, false, null], \"b\": \"x\\u00e9\\ud83d\\ude00\\n\"} ").unwrap();
+        assert_eq!(v["a"][0].as_u64(), Some(1));
+        assert_eq!(v["a"][1].as_i64(), Some(-2));
+        assert_eq!(v["a"][2].as_f64(), Some(3.5));
+        assert!(v["a"][3].is_f64());
+        assert_eq!(v["a"][4].as_f64(), Some(100.0));
+        assert_eq!(v["b"], "xé😀\n");
+    }
+
+    #[test]
+    fn errors_say_what_and_where() {
+        assert_eq!(err("not json"), "expected ident at line 1 column 2");
+        assert_eq!(err("{\n  \"a\": 1,\n  \"b\" 2}"), "expected `:` at line 3 column 7");
+        assert_eq!(err("{\"a\": 1 \"b\"}"), "expected `,` or `}` at line 1 column 9");
+        assert_eq!(err("[1, 2"), "EOF while parsing a list at line 1 column 5");
+        assert_eq!(err(""), "EOF while parsing a value at line 1 column 0");
+        assert_eq!(err("[1,]"), "trailing comma at line 1 column 4");
+        assert_eq!(err("1 2"), "trailing characters at line 1 column 3");
+        assert_eq!(err("01"), "invalid number at line 1 column 2");
+        assert_eq!(err("1e999"), "number out of range at line 1 column 5");
+        assert_eq!(err("\"\\x\""), "invalid escape at line 1 column 3");
+        assert_eq!(err("\"\\ud800\""), "unexpected end of hex escape at line 1 column 8");
+        assert_eq!(
+            err("\"a\u{1}\""),
+            "control character (\\u0000-\\u001F) found while parsing a string at line 1 column 3"
+        );
+        assert_eq!(err("{1:2}"), "key must be a string at line 1 column 2");
+    }
+
+    #[test]
+    fn depth_is_limited_like_serde_json() {
+        let ok = format!("{}{}", "[".repeat(127), "]".repeat(127));
+        assert!(parse(&ok).is_ok());
+        let deep = "[".repeat(100_000);
+        assert_eq!(parse(&deep).unwrap_err().message, "recursion limit exceeded");
+    }
+
+    #[test]
+    fn duplicate_keys_keep_place_and_last_value() {
+        let v = parse(r#"{"a":1,"b":2,"a":3}"#).unwrap();
+        assert_eq!(to_string(&v), r#"{"a":3,"b":2}"#);
+    }
+
+    #[test]
+    fn writes_like_serde_json() {
+        let v = serde_json::json!({ "s": "q\"b\\/\u{8}\u{c}\n\r\t\u{1}\u{1f}\u{7f}é😀", "f": [0.1, -0.0, 1e300, 5e-324, 1.0],
+            "i": [u64::MAX, i64::MIN], "e": {}, "l": [] });
+        assert_eq!(to_string(&v), serde_json::to_string(&v).unwrap());
+    }
+
+    /// A small deterministic generator of JSON-ish text: valid documents, and mutations of them.
+    struct Gen(u64);
+
+    impl Gen {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+
+        fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+            items[(self.next() % items.len() as u64) as usize]
+        }
+
+        fn doc(&mut self, depth: u32, out: &mut String) {
+            let ws = [" ", "", "\n", "\t", "\r\n"];
+            out.push_str(self.pick(&ws));
+            match self.next() % if depth > 4 { 4 } else { 6 } {
+                0 => out.push_str(self.pick(&["null", "true", "false", "nul", "tru"])),
+                1 => {
+                    let n = self.pick(&[
+                        "0",
+                        "-0",
+                        "1",
+                        "-1",
+                        "12345678901234567890",
+                        "18446744073709551615",
+                        "18446744073709551616",
+                        "-9223372036854775808",
+                        "-9223372036854775809",
+                        "0.1",
+                        "1e-7",
+                        "1E+2",
+                        "2.5e-3",
+                        "-1.5e10",
+                        "1e400",
+                        "-1e-400",
+                        "01",
+                        "1.",
+                        ".5",
+                        "-",
+                        "1e",
+                        "123456789012345678901234567890",
+                        "0.30000000000000004",
+                        "4.9e-324",
+                        "1.7976931348623157e308",
+                        "9007199254740993",
+                    ]);
+                    out.push_str(n);
+                    if self.next() % 3 == 0 {
+                        let _ = write!(out, "{}", self.next() % 100_000);
+                    }
+                }
+                2 => {
+                    out.push('"');
+                    for _ in 0..self.next() % 6 {
+                        out.push_str(self.pick(&[
+                            "a",
+                            "é",
+                            "😀",
+                            "\\n",
+                            "\\\"",
+                            "\\\\",
+                            "\\/",
+                            "\\u0041",
+                            "\\u00e9",
+                            "\\ud83d\\ude00",
+                            "\\ud800",
+                            "\\udc00",
+                            "\\x",
+                            "\u{1}",
+                            "\\u12",
+                            " ",
+                            "\\t",
+                            "\\b",
+                            "\\f",
+                            "\\r",
+                            "\u{7f}",
+                        ]));
+                    }
+                    out.push('"');
+                }
+                3 => out.push_str(self.pick(&["\"\"", "\"k\"", "[]", "{}", "\"\\u0000\""])),
+                4 => {
+                    out.push('[');
+                    let n = self.next() % 4;
+                    for i in 0..n {
+                        if i > 0 {
+                            out.push_str(self.pick(&[",", ",", ",", ", ", ""]));
+                        }
+                        self.doc(depth + 1, out);
+                    }
+                    out.push_str(self.pick(&["]", "]", "]", ",]", ""]));
+                }
+                _ => {
+                    out.push('{');
+                    let n = self.next() % 4;
+                    for i in 0..n {
+                        if i > 0 {
+                            out.push_str(self.pick(&[",", ",", ",", ""]));
+                        }
+                        out.push_str(self.pick(&["\"a\"", "\"b\"", "\"a\"", "\"c\\n\"", "d", "1"]));
+                        out.push_str(self.pick(&[":", ":", " : ", ""]));
+                        self.doc(depth + 1, out);
+                    }
+                    out.push_str(self.pick(&["}", "}", "}", ",}", ""]));
+                }
+            }
+            out.push_str(self.pick(&ws));
+        }
+    }
+
+    #[test]
+    fn agrees_with_serde_json_on_generated_inputs() {
+        let mut g = Gen(0x2545_F491_4F6C_DD1D);
+        let (mut ok, mut bad) = (0, 0);
+        for _ in 0..50_000 {
+            let mut src = String::new();
+            g.doc(0, &mut src);
+            if g.next() % 8 == 0 {
+                // Cut it short somewhere (on a character boundary).
+                let mut cut = (g.next() as usize) % (src.len() + 1);
+                while !src.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                src.truncate(cut);
+            }
+            let theirs = serde_json::from_str::<Value>(&src);
+            match (parse(&src), theirs) {
+                (Ok(a), Ok(b)) => {
+                    assert_eq!(a, b, "{src:?}");
+                    assert_eq!(to_string(&a), serde_json::to_string(&b).unwrap(), "{src:?}");
+                    assert_eq!(parse(&to_string(&a)).unwrap(), a, "round trip of {src:?}");
+                    ok += 1;
+                }
+                (Err(a), Err(b)) => {
+                    assert_eq!(a.message, b.to_string().split(" at line").next().unwrap(), "{src:?}");
+                    assert_eq!((a.line, a.column), (b.line(), b.column()), "{src:?}");
+                    bad += 1;
+                }
+                (a, b) => panic!("{src:?}: ours {a:?}, serde_json {b:?}"),
+            }
+        }
+        assert!(ok > 10_000 && bad > 10_000, "{ok} valid, {bad} invalid");
+    }
+
+    #[test]
+    fn float_text_round_trips_exactly() {
+        let mut g = Gen(7);
+        for _ in 0..20_000 {
+            let f = f64::from_bits(g.next());
+            let Some(n) = Number::from_f64(f) else { continue };
+            let v = Value::Number(n);
+            let text = to_string(&v);
+            assert_eq!(text, serde_json::to_string(&v).unwrap());
+            assert_eq!(parse(&text).unwrap(), v, "{text}");
+        }
+    }
+}
