@@ -96,6 +96,18 @@ pub enum DataType {
 }
 
 impl DataType {
+    /// The name an agent file uses for this type.
+    pub fn name(self) -> &'static str {
+        match self {
+            DataType::String => "string",
+            DataType::Number => "number",
+            DataType::Boolean => "boolean",
+            DataType::Object => "object",
+            DataType::Array => "array",
+            DataType::Any => "any",
+        }
+    }
+
     pub fn accepts(self, v: &Value) -> bool {
         match self {
             DataType::String => v.is_string(),
