@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use super::decode::{index, join};
 use super::expr::Expr;
 use super::template::{JsonTemplate, Template};
 
@@ -347,12 +348,11 @@ impl Step {
         }
     }
 
-    /// Every step id this step names in its own flow, with the key that names it (for validation).
-    pub fn local_refs(&self) -> Vec<(String, String)> {
-        let mut out: Vec<(String, String)> = Vec::new();
+    /// Every step id this step names in its own flow, given to `out` with the key that names it (for validation).
+    pub fn local_refs(&self, out: &mut dyn FnMut(&str, &str)) {
         let mut opt = |key: &str, v: &Option<String>| {
             if let Some(s) = v {
-                out.push((key.to_string(), s.clone()));
+                out(key, s);
             }
         };
         match self {
@@ -361,24 +361,18 @@ impl Step {
             }
             Step::Emit { next, .. } | Step::Call { next, .. } => opt("next", next),
             Step::Choice { buttons, no_match, no_reply, .. } => {
-                for (i, b) in buttons.iter().enumerate() {
-                    opt(&format!("buttons[{i}].next"), &b.next);
-                }
+                button_refs(&mut opt, "buttons", buttons);
                 listen_refs(&mut opt, no_match, no_reply);
             }
             Step::Card { buttons, next, no_match, no_reply, .. } => {
                 opt("next", next);
-                for (i, b) in buttons.iter().enumerate() {
-                    opt(&format!("buttons[{i}].next"), &b.next);
-                }
+                button_refs(&mut opt, "buttons", buttons);
                 listen_refs(&mut opt, no_match, no_reply);
             }
             Step::Carousel { cards, next, no_match, no_reply, .. } => {
                 opt("next", next);
                 for (c, card) in cards.iter().enumerate() {
-                    for (i, b) in card.buttons.iter().enumerate() {
-                        opt(&format!("cards[{c}].buttons[{i}].next"), &b.next);
-                    }
+                    button_refs(&mut opt, &join(&index("cards", c), "buttons"), &card.buttons);
                 }
                 listen_refs(&mut opt, no_match, no_reply);
             }
@@ -388,13 +382,15 @@ impl Step {
             }
             Step::Condition { branches, otherwise } => {
                 for (i, b) in branches.iter().enumerate() {
-                    opt(&format!("branches[{i}].next"), &Some(b.next.clone()));
+                    out(&join(&index("branches", i), "next"), &b.next);
                 }
-                opt("else", otherwise);
+                if let Some(s) = otherwise {
+                    out("else", s);
+                }
             }
             Step::Custom { paths, .. } => {
                 for (k, v) in paths {
-                    opt(&format!("paths.{k}"), &Some(v.clone()));
+                    out(&join("paths", k), v);
                 }
             }
             Step::Webhook { next, on_error, .. } => {
@@ -403,12 +399,17 @@ impl Step {
             }
             Step::Goto { .. } | Step::End {} => {}
         }
-        out
+    }
+}
+
+fn button_refs(opt: &mut dyn FnMut(&str, &Option<String>), path: &str, buttons: &[ButtonDef]) {
+    for (i, b) in buttons.iter().enumerate() {
+        opt(&join(&index(path, i), "next"), &b.next);
     }
 }
 
 fn listen_refs(
-    opt: &mut impl FnMut(&str, &Option<String>),
+    opt: &mut dyn FnMut(&str, &Option<String>),
     no_match: &Option<NoMatchDef>,
     no_reply: &Option<NoReplyDef>,
 ) {

@@ -544,8 +544,12 @@ impl Decoder {
         };
         let ty = self.string(ty, &join(path, "type"))?;
         let Some(&(ty, keys)) = STEPS.iter().find(|(name, _)| *name == ty) else {
-            let names: Vec<&str> = STEPS.iter().map(|(name, _)| *name).collect();
-            let message = ["unknown step type '", &ty, "' (expected one of: ", &names.join(", "), ")"].concat();
+            let mut message = ["unknown step type '", &ty, "' (expected one of: "].concat();
+            for (i, (name, _)) in STEPS.iter().enumerate() {
+                message.push_str(if i == 0 { "" } else { ", " });
+                message.push_str(name);
+            }
+            message.push(')');
             self.err(&join(path, "type"), &message);
             return None;
         };

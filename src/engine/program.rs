@@ -359,11 +359,11 @@ impl Validator {
         for (sname, step) in &flow.steps {
             let path = join(&steps, sname);
             self.name_as(&path, sname, "bad step id: ");
-            for (key, target) in step.local_refs() {
-                if !flow.steps.contains_key(&target) {
-                    self.err_at(&path, &key, &quoted("unknown step '", &target, "'"));
+            step.local_refs(&mut |key, target| {
+                if !flow.steps.contains_key(target) {
+                    self.err_at(&path, key, &quoted("unknown step '", target, "'"));
                 }
-            }
+            });
             self.check_step(a, fname, flow, &path, step);
         }
     }
