@@ -107,7 +107,7 @@ impl Program {
         let mut v = Validator::default();
         v.check_agent(&agent);
         let matcher = v.build_matcher(&agent);
-        let mut slot_types = v.slot_types.clone();
+        let mut slot_types = std::mem::take(&mut v.slot_types);
         for (k, t) in [("@number", SlotType::Number), ("@email", SlotType::Email), ("@any", SlotType::Any)] {
             slot_types.insert(k.to_string(), t);
         }

@@ -39,32 +39,38 @@ impl Template {
     pub fn parse(src: &str) -> Template {
         let mut parts = Vec::new();
         let mut lit = String::new();
-        let chars: Vec<char> = src.chars().collect();
-        let mut i = 0;
-        while i < chars.len() {
-            let c = chars[i];
+        let mut prev: Option<char> = None; // the character before `i` in the source
+        let mut i = 0; // byte index into `src`
+        while let Some(c) = src[i..].chars().next() {
+            let after = &src[i + c.len_utf8()..];
             if c == '{' {
-                if let Some(end) = chars[i + 1..].iter().position(|&c| c == '}') {
-                    let inner: String = chars[i + 1..i + 1 + end].iter().collect();
-                    let inner = inner.trim();
+                if let Some(end) = after.find('}') {
+                    let inner = after[..end].trim();
                     if is_var_path(inner) {
                         flush(&mut lit, &mut parts);
                         parts.push(Part::Var(inner.to_string()));
                         i += end + 2;
+                        prev = Some('}');
                         continue;
                     }
                 }
-            } else if c == '#' && (i == 0 || !chars[i - 1].is_alphanumeric()) {
-                if let Some((len, event, path)) = context_ref(&chars[i + 1..]) {
+            } else if c == '#' && !prev.is_some_and(char::is_alphanumeric) {
+                if let Some((len, event, path)) = context_ref(after) {
                     flush(&mut lit, &mut parts);
-                    let raw: String = chars[i..i + 1 + len].iter().collect();
-                    parts.push(Part::Ctx { event: event.to_ascii_lowercase(), path, raw });
+                    let raw = &src[i..i + 1 + len];
+                    prev = raw.chars().next_back();
+                    parts.push(Part::Ctx {
+                        event: event.to_ascii_lowercase(),
+                        path: path.to_string(),
+                        raw: raw.into(),
+                    });
                     i += 1 + len;
                     continue;
                 }
             }
             lit.push(c);
-            i += 1;
+            i += c.len_utf8();
+            prev = Some(c);
         }
         flush(&mut lit, &mut parts);
         Template { source: src.to_string(), parts }
@@ -166,23 +172,21 @@ pub fn is_identifier(s: &str) -> bool {
         && cs.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// After a `#`: an event name (letters, digits, `_`, `-`, `:`), a dot, then a dotted path. Returns the length read.
-fn context_ref(chars: &[char]) -> Option<(usize, String, String)> {
-    let name_len = chars.iter().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ':')).count();
-    if name_len == 0 || !chars[0].is_ascii_alphanumeric() || chars.get(name_len) != Some(&'.') {
+/// After a `#`: an event name (letters, digits, `_`, `-`, `:`), a dot, then a dotted path. Returns the length
+/// read in bytes, the name and the path.
+fn context_ref(s: &str) -> Option<(usize, &str, &str)> {
+    let name_len = s.bytes().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b':')).count();
+    if name_len == 0 || !s.as_bytes()[0].is_ascii_alphanumeric() || s.as_bytes().get(name_len) != Some(&b'.') {
         return None;
     }
-    let rest = &chars[name_len + 1..];
-    let mut path_len = rest.iter().take_while(|c| c.is_alphanumeric() || matches!(c, '_' | '.')).count();
-    while path_len > 0 && rest[path_len - 1] == '.' {
-        path_len -= 1; // a sentence-ending dot is not part of the path
-    }
-    if path_len == 0 {
+    let rest = &s[name_len + 1..];
+    let path_end = rest.find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '.'))).unwrap_or(rest.len());
+    // A sentence-ending dot is not part of the path.
+    let path = rest[..path_end].trim_end_matches('.');
+    if path.is_empty() {
         return None;
     }
-    let event: String = chars[..name_len].iter().collect();
-    let path: String = rest[..path_len].iter().collect();
-    Some((name_len + 1 + path_len, event, path))
+    Some((name_len + 1 + path.len(), &s[..name_len], path))
 }
 
 /// How a value reads inside text: strings as they are, whole numbers without `.0`, null as nothing.
