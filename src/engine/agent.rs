@@ -12,6 +12,79 @@ use super::decode::{index, join};
 use super::expr::Expr;
 use super::template::{JsonTemplate, Template};
 
+/// A map from names to values, kept sorted by name (the order a `BTreeMap` iterates in). What the objects of
+/// an agent file decode into: a sorted list instead of a `BTreeMap`, because each `BTreeMap` value type adds
+/// kilobytes of insert code to the wasm module. Agents are small, so a binary search is fast enough.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Named<T>(Vec<(String, T)>);
+
+impl<T> Default for Named<T> {
+    fn default() -> Self {
+        Named(Vec::new())
+    }
+}
+
+impl<T> Named<T> {
+    pub fn new() -> Self {
+        Named(Vec::new())
+    }
+
+    fn find(&self, key: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(k, _)| k.as_str().cmp(key))
+    }
+
+    /// Add or replace the value of `key`.
+    pub fn insert(&mut self, key: String, value: T) {
+        match self.find(&key) {
+            Ok(i) => self.0[i].1 = value,
+            Err(i) => self.0.insert(i, (key, value)),
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&T> {
+        self.find(key).ok().map(|i| &self.0[i].1)
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.find(key).is_ok()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The names, in order.
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(k, _)| k)
+    }
+
+    /// The values, in name order.
+    pub fn values(&self) -> impl Iterator<Item = &T> {
+        self.0.iter().map(|(_, v)| v)
+    }
+
+    /// (name, value) pairs, in name order.
+    pub fn iter(&self) -> NamedIter<'_, T> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
+
+/// The iterator of [`Named::iter`].
+pub type NamedIter<'a, T> =
+    std::iter::Map<std::slice::Iter<'a, (String, T)>, fn(&'a (String, T)) -> (&'a String, &'a T)>;
+
+impl<'a, T> IntoIterator for &'a Named<T> {
+    type Item = (&'a String, &'a T);
+    type IntoIter = NamedIter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Agent {
     pub name: String,
@@ -23,7 +96,7 @@ pub struct Agent {
     pub events: Vec<EventDef>,
     pub intents: Vec<IntentDef>,
     pub triggers: Vec<TriggerDef>,
-    pub flows: BTreeMap<String, Flow>,
+    pub flows: Named<Flow>,
 }
 
 /// Limits and defaults (SPEC §4.6). Every field has a default.
@@ -82,7 +155,7 @@ impl Default for Settings {
 pub struct EventDef {
     pub name: String,
     pub description: String,
-    pub data: BTreeMap<String, DataType>,
+    pub data: Named<DataType>,
 }
 
 /// The type of an event data field.
@@ -159,7 +232,7 @@ pub struct TriggerDef {
     pub scope: Option<Scope>,
     pub mode: Mode,
     /// Event data path (or intent slot) to variable name.
-    pub mappings: BTreeMap<String, String>,
+    pub mappings: Named<String>,
     pub description: String,
 }
 
@@ -169,7 +242,7 @@ pub struct Flow {
     pub description: String,
     /// Triggers owned by this flow: local to it unless they say `"scope": "global"`.
     pub triggers: Vec<TriggerDef>,
-    pub steps: BTreeMap<String, Step>,
+    pub steps: Named<Step>,
 }
 
 /// One text or a list of variants (one is chosen per turn).
@@ -280,7 +353,7 @@ pub enum Step {
         otherwise: Option<String>,
     },
     Set {
-        set: BTreeMap<String, SetValue>,
+        set: Named<SetValue>,
         next: Option<String>,
     },
     Goto {
@@ -310,17 +383,17 @@ pub enum Step {
         name: String,
         payload: Option<JsonTemplate>,
         /// Request type (path name) to step.
-        paths: BTreeMap<String, String>,
+        paths: Named<String>,
         default_path: Option<String>,
     },
     Webhook {
         url: Template,
         method: String,
-        headers: BTreeMap<String, Template>,
+        headers: Named<Template>,
         body: Option<JsonTemplate>,
         timeout_ms: Option<u64>,
         /// Variable to a dotted path in the JSON answer.
-        assign: BTreeMap<String, String>,
+        assign: Named<String>,
         next: Option<String>,
         on_error: Option<String>,
     },

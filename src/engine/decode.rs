@@ -248,8 +248,8 @@ impl Decoder {
         out
     }
 
-    fn string_map(&mut self, o: &Obj, key: &str) -> BTreeMap<String, String> {
-        let mut out = BTreeMap::new();
+    fn string_map(&mut self, o: &Obj, key: &str) -> Named<String> {
+        let mut out = Named::new();
         for (k, v, p) in self.entries(o, key) {
             if let Some(s) = self.string(v, &p) {
                 out.insert(k.clone(), s);
@@ -290,7 +290,7 @@ impl Decoder {
             Some(s) => self.settings(s),
         };
         let has_flows = self.has(&o, "flows");
-        let mut flows = BTreeMap::new();
+        let mut flows = Named::new();
         for (k, v, p) in self.entries(&o, "flows") {
             if let Some(f) = self.flow(v, &p) {
                 flows.insert(k.clone(), f);
@@ -383,7 +383,7 @@ impl Decoder {
         const TYPES: &[DataType] =
             &[DataType::String, DataType::Number, DataType::Boolean, DataType::Object, DataType::Array, DataType::Any];
         let o = self.obj(v, path, &["name", "description", "data"])?;
-        let mut data = BTreeMap::new();
+        let mut data = Named::new();
         for (k, v, p) in self.entries(&o, "data") {
             let Some(t) = self.string(v, &p) else { continue };
             match TYPES.iter().find(|ty| ty.name() == t) {
@@ -447,7 +447,7 @@ impl Decoder {
         self.has(&o, "steps");
         let description = self.opt_str(&o, "description").unwrap_or_default();
         let triggers = self.triggers(&o);
-        let mut steps = BTreeMap::new();
+        let mut steps = Named::new();
         for (k, v, p) in self.entries(&o, "steps") {
             if let Some(s) = self.step(v, &p) {
                 steps.insert(k.clone(), s);
@@ -629,7 +629,7 @@ impl Decoder {
             }
             "set" => {
                 self.has(&o, "set");
-                let mut set = BTreeMap::new();
+                let mut set = Named::new();
                 for (k, v, p) in self.entries(&o, "set") {
                     let value = match v.as_str().and_then(|s| s.strip_prefix('=')) {
                         Some(src) => self.expr(src, &p).map(SetValue::Expr),
@@ -661,9 +661,11 @@ impl Decoder {
             "webhook" => {
                 let url = self.req_template(&o, "url")?;
                 let method = self.opt_str(&o, "method").unwrap_or_else(|| "POST".into());
-                let mut headers = BTreeMap::new();
-                for (k, v) in self.string_map(&o, "headers") {
-                    headers.insert(k, Template::parse(&v));
+                let mut headers = Named::new();
+                for (k, v, p) in self.entries(&o, "headers") {
+                    if let Some(s) = self.string(v, &p) {
+                        headers.insert(k.clone(), Template::parse(&s));
+                    }
                 }
                 Step::Webhook {
                     url,

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;
 
-use super::agent::{Agent, ButtonDef, DataType, Flow, Mode, NoReplyDef, Scope, Step, TriggerDef};
+use super::agent::{Agent, ButtonDef, DataType, Flow, Mode, Named, NoReplyDef, Scope, Step, TriggerDef};
 use super::decode::{index, join};
 use super::error::{AgentError, ValidationError};
 use super::names::{self, EventPattern};
@@ -77,7 +77,7 @@ pub struct Program {
     /// Event key to the intent (key) that lists it in `events`.
     pub intent_events: HashMap<String, String>,
     /// Event key to its declared data types.
-    pub event_types: HashMap<String, BTreeMap<String, DataType>>,
+    pub event_types: HashMap<String, Named<DataType>>,
     pub matcher: Matcher,
     /// Capture slot references (`intent.slot`, `@number`, ...) to their types.
     pub slot_types: HashMap<String, SlotType>,
@@ -548,7 +548,7 @@ fn quoted(before: &str, value: &str, after: &str) -> String {
 }
 
 /// Check event data against the declared types of an event, naming the bad field.
-pub fn check_event_data(types: &BTreeMap<String, DataType>, data: &Value) -> Result<(), String> {
+pub fn check_event_data(types: &Named<DataType>, data: &Value) -> Result<(), String> {
     if types.is_empty() {
         return Ok(());
     }
