@@ -33,11 +33,36 @@ impl<T> Named<T> {
         self.0.binary_search_by(|(k, _)| k.as_str().cmp(key))
     }
 
-    /// Add or replace the value of `key`.
-    pub fn insert(&mut self, key: String, value: T) {
+    /// Add or replace the value of `key`; returns the value replaced.
+    pub fn insert(&mut self, key: String, value: T) -> Option<T> {
         match self.find(&key) {
-            Ok(i) => self.0[i].1 = value,
-            Err(i) => self.0.insert(i, (key, value)),
+            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
+            Err(i) => {
+                self.0.insert(i, (key, value));
+                None
+            }
+        }
+    }
+
+    /// The value of `key`, added as `T::default()` if missing.
+    pub fn get_or_default(&mut self, key: &str) -> &mut T
+    where
+        T: Default,
+    {
+        let i = match self.find(key) {
+            Ok(i) => i,
+            Err(i) => {
+                self.0.insert(i, (key.to_string(), T::default()));
+                i
+            }
+        };
+        &mut self.0[i].1
+    }
+
+    /// Add `key` unless it is there already (the first value written wins).
+    pub fn insert_first(&mut self, key: &str, value: T) {
+        if let Err(i) = self.find(key) {
+            self.0.insert(i, (key.to_string(), value));
         }
     }
 

@@ -5,7 +5,7 @@
 //! That is the shape of a Voiceflow compiled program (diagrams of nodes, frame commands), so an importer for
 //! those programs can target it without touching the dispatcher.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde_json::Value;
 
@@ -37,10 +37,10 @@ pub enum On {
 /// Lookup tables for the commands of one stack level (the base, or one flow).
 #[derive(Debug, Clone, Default)]
 pub struct CommandTable {
-    pub exact: HashMap<String, usize>,
-    pub namespace: HashMap<String, usize>,
+    pub exact: Named<usize>,
+    pub namespace: Named<usize>,
     pub any: Option<usize>,
-    pub intents: HashMap<String, usize>,
+    pub intents: Named<usize>,
     pub start: Option<usize>,
 }
 
@@ -48,18 +48,12 @@ impl CommandTable {
     fn add(&mut self, on: &On, index: usize) {
         // The first trigger written for a key wins; later duplicates are reported by validation.
         match on {
-            On::Event(EventPattern::Exact(k)) => {
-                self.exact.entry(k.clone()).or_insert(index);
-            }
-            On::Event(EventPattern::Namespace(k)) => {
-                self.namespace.entry(k.clone()).or_insert(index);
-            }
+            On::Event(EventPattern::Exact(k)) => self.exact.insert_first(k, index),
+            On::Event(EventPattern::Namespace(k)) => self.namespace.insert_first(k, index),
             On::Event(EventPattern::Any) => {
                 self.any.get_or_insert(index);
             }
-            On::Intent(k) => {
-                self.intents.entry(k.clone()).or_insert(index);
-            }
+            On::Intent(k) => self.intents.insert_first(k, index),
             On::Start => {
                 self.start.get_or_insert(index);
             }
@@ -73,14 +67,14 @@ pub struct Program {
     pub agent: Agent,
     pub commands: Vec<Command>,
     pub global: CommandTable,
-    pub local: HashMap<String, CommandTable>,
+    pub local: Named<CommandTable>,
     /// Event key to the intent (key) that lists it in `events`.
-    pub intent_events: HashMap<String, String>,
+    pub intent_events: Named<String>,
     /// Event key to its declared data types.
-    pub event_types: HashMap<String, Named<DataType>>,
+    pub event_types: Named<Named<DataType>>,
     pub matcher: Matcher,
     /// Capture slot references (`intent.slot`, `@number`, ...) to their types.
-    pub slot_types: HashMap<String, SlotType>,
+    pub slot_types: Named<SlotType>,
 }
 
 impl Program {
@@ -120,20 +114,23 @@ impl Program {
             });
         };
         let mut global = CommandTable::default();
-        let mut local: HashMap<String, CommandTable> = HashMap::new();
+        let mut local: Named<CommandTable> = Named::new();
         for (i, (cmd, owner)) in v.commands.iter().enumerate() {
             match owner {
                 None => global.add(&cmd.on, i),
-                Some(flow) => local.entry(flow.clone()).or_default().add(&cmd.on, i),
+                Some(flow) => local.get_or_default(flow).add(&cmd.on, i),
             }
         }
-        let mut intent_events = HashMap::new();
+        let mut intent_events = Named::new();
         for intent in &agent.intents {
             for e in &intent.events {
-                intent_events.entry(names::key(e)).or_insert_with(|| names::key(&intent.name));
+                intent_events.insert_first(&names::key(e), names::key(&intent.name));
             }
         }
-        let event_types = agent.events.iter().map(|e| (names::key(&e.name), e.data.clone())).collect();
+        let mut event_types = Named::new();
+        for e in &agent.events {
+            event_types.insert(names::key(&e.name), e.data.clone());
+        }
         Ok(Program {
             commands: v.commands.into_iter().map(|(c, _)| c).collect(),
             global,
@@ -159,7 +156,7 @@ impl Program {
 struct Validator {
     errors: Vec<ValidationError>,
     commands: Vec<(Command, Option<String>)>,
-    slot_types: HashMap<String, SlotType>,
+    slot_types: Named<SlotType>,
 }
 
 impl Validator {
@@ -203,7 +200,7 @@ impl Validator {
                 self.err_at("variables", k, "a variable name is a letter or _ then letters, digits or _");
             }
         }
-        let mut seen = HashMap::new();
+        let mut seen = Named::new();
         for (i, e) in a.events.iter().enumerate() {
             let path = join(&index("events", i), "name");
             if self.name(&path, &e.name) {
@@ -219,7 +216,7 @@ impl Validator {
                 }
             }
         }
-        let mut seen = HashMap::new();
+        let mut seen = Named::new();
         for (i, intent) in a.intents.iter().enumerate() {
             let path = index("intents", i);
             let name_path = join(&path, "name");
