@@ -99,31 +99,29 @@ impl Template {
 
     /// Render, passing every substituted value through `escape` (used to percent-encode URL parts).
     pub fn render_escaped(&self, scope: &dyn Scope, escape: &dyn Fn(&str) -> String) -> String {
-        let mut out = String::with_capacity(self.source.len());
-        for part in &self.parts {
-            match part {
-                Part::Lit(s) => out.push_str(s),
-                Part::Var(path) => out.push_str(&escape(&display(&scope.var(path).unwrap_or(Value::Null)))),
-                Part::Ctx { event, path, raw } => match scope.context(event, path) {
-                    Some(v) => out.push_str(&escape(&display(&v))),
-                    None => out.push_str(raw),
-                },
-            }
-        }
-        out
+        self.render_with(scope, escape, false)
     }
 
     /// Render a URL: every substituted value is percent-encoded, except a placeholder that starts the template
     /// (a base URL such as `{api}/orders/{id}`).
     pub fn render_url(&self, scope: &dyn Scope) -> String {
+        self.render_with(scope, &percent_encode, true)
+    }
+
+    /// Render, escaping every substituted value except a leading variable when `keep_first`.
+    fn render_with(&self, scope: &dyn Scope, escape: &dyn Fn(&str) -> String, keep_first: bool) -> String {
         let mut out = String::with_capacity(self.source.len());
         for (i, part) in self.parts.iter().enumerate() {
             match part {
-                Part::Var(path) if i == 0 => out.push_str(&display(&scope.var(path).unwrap_or(Value::Null))),
-                _ => out.push_str(
-                    &Template { source: String::new(), parts: vec![part.clone()] }
-                        .render_escaped(scope, &percent_encode),
-                ),
+                Part::Lit(s) => out.push_str(s),
+                Part::Var(path) => {
+                    let v = display(&scope.var(path).unwrap_or(Value::Null));
+                    out.push_str(&if keep_first && i == 0 { v } else { escape(&v) });
+                }
+                Part::Ctx { event, path, raw } => match scope.context(event, path) {
+                    Some(v) => out.push_str(&escape(&display(&v))),
+                    None => out.push_str(raw),
+                },
             }
         }
         out
@@ -152,7 +150,10 @@ pub fn percent_encode(s: &str) -> String {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
             out.push(b as char);
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            const HEX: &[u8; 16] = b"0123456789ABCDEF";
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
         }
     }
     out
@@ -287,6 +288,14 @@ mod tests {
         assert_eq!(t.render(&s), "Welcome, Bo! Item #1.5 and .");
         assert_eq!(Template::parse("{ not a var } {}").render(&s), "{ not a var } {}");
         assert_eq!(Template::parse("{unclosed").render(&s), "{unclosed");
+    }
+
+    #[test]
+    fn urls_encode_all_but_a_leading_base() {
+        let s = S(json!({"base": "https://a.b/c d", "q": "a b&é~"}), json!({"ev": {"id": "x/y"}}));
+        let t = Template::parse("{base}/q?x={q}&id=#ev.id");
+        assert_eq!(t.render_url(&s), "https://a.b/c d/q?x=a%20b%26%C3%A9~&id=x%2Fy");
+        assert_eq!(Template::parse("#ev.id/{base}").render_url(&s), "x%2Fy/https%3A%2F%2Fa.b%2Fc%20d");
     }
 
     #[test]
