@@ -115,7 +115,7 @@ impl Program {
         };
         let mut global = CommandTable::default();
         let mut local: Named<CommandTable> = Named::new();
-        for (i, (cmd, owner)) in v.commands.iter().enumerate() {
+        for (i, (cmd, owner)) in v.commands.iter().zip(&v.owners).enumerate() {
             match owner {
                 None => global.add(&cmd.on, i),
                 Some(flow) => local.get_or_default(flow).add(&cmd.on, i),
@@ -131,16 +131,7 @@ impl Program {
         for e in &agent.events {
             event_types.insert(names::key(&e.name), e.data.clone());
         }
-        Ok(Program {
-            commands: v.commands.into_iter().map(|(c, _)| c).collect(),
-            global,
-            local,
-            intent_events,
-            event_types,
-            matcher,
-            slot_types,
-            agent,
-        })
+        Ok(Program { commands: v.commands, global, local, intent_events, event_types, matcher, slot_types, agent })
     }
 
     pub fn flow(&self, name: &str) -> Option<&Flow> {
@@ -155,7 +146,9 @@ impl Program {
 #[derive(Default)]
 struct Validator {
     errors: Vec<ValidationError>,
-    commands: Vec<(Command, Option<String>)>,
+    commands: Vec<Command>,
+    /// The flow whose table each command goes in (`None`: the global table).
+    owners: Vec<Option<String>>,
     slot_types: Named<SlotType>,
 }
 
@@ -339,7 +332,8 @@ impl Validator {
             mappings.push((k.clone(), v.clone()));
         }
         let cmd = Command { on, flow: flow.to_string(), step, mode: t.mode, mappings };
-        self.commands.push((cmd, owner));
+        self.commands.push(cmd);
+        self.owners.push(owner);
     }
 
     fn check_flow(&mut self, a: &Agent, fname: &str, flow: &Flow) {
