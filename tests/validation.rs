@@ -209,6 +209,16 @@ fn every_error_names_its_path() {
             with(&["settings", "maxInputLength"], json!("many")),
             &["settings.maxInputLength: expected a whole number of 0 or more, found a string"],
         ),
+        (
+            "null delay",
+            step(json!({ "type": "delay", "ms": null })),
+            &["flows.main.steps.x.ms: expected a whole number of 0 or more, found null"],
+        ),
+        (
+            "null no-reply timeout",
+            step(json!({ "type": "capture", "variable": "v", "noReply": { "timeout": null } })),
+            &["flows.main.steps.x.noReply.timeout: expected a whole number of 0 or more, found null"],
+        ),
         ("no flows", json!({ "name": "x" }), &["missing key 'flows'"]),
         ("not an object", json!([1, 2]), &["an agent file is one JSON object"]),
     ];

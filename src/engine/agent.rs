@@ -8,8 +8,107 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use super::decode::{index, join};
 use super::expr::Expr;
 use super::template::{JsonTemplate, Template};
+
+/// A map from names to values, kept sorted by name (the order a `BTreeMap` iterates in). What the objects of
+/// an agent file decode into: a sorted list instead of a `BTreeMap`, because each `BTreeMap` value type adds
+/// kilobytes of insert code to the wasm module. Agents are small, so a binary search is fast enough.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Named<T>(Vec<(String, T)>);
+
+impl<T> Default for Named<T> {
+    fn default() -> Self {
+        Named(Vec::new())
+    }
+}
+
+impl<T> Named<T> {
+    pub fn new() -> Self {
+        Named(Vec::new())
+    }
+
+    fn find(&self, key: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(k, _)| k.as_str().cmp(key))
+    }
+
+    /// Add or replace the value of `key`; returns the value replaced.
+    pub fn insert(&mut self, key: String, value: T) -> Option<T> {
+        match self.find(&key) {
+            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
+            Err(i) => {
+                self.0.insert(i, (key, value));
+                None
+            }
+        }
+    }
+
+    /// The value of `key`, added as `T::default()` if missing.
+    pub fn get_or_default(&mut self, key: &str) -> &mut T
+    where
+        T: Default,
+    {
+        let i = match self.find(key) {
+            Ok(i) => i,
+            Err(i) => {
+                self.0.insert(i, (key.to_string(), T::default()));
+                i
+            }
+        };
+        &mut self.0[i].1
+    }
+
+    /// Add `key` unless it is there already (the first value written wins).
+    pub fn insert_first(&mut self, key: &str, value: T) {
+        if let Err(i) = self.find(key) {
+            self.0.insert(i, (key.to_string(), value));
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&T> {
+        self.find(key).ok().map(|i| &self.0[i].1)
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.find(key).is_ok()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The names, in order.
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(k, _)| k)
+    }
+
+    /// The values, in name order.
+    pub fn values(&self) -> impl Iterator<Item = &T> {
+        self.0.iter().map(|(_, v)| v)
+    }
+
+    /// (name, value) pairs, in name order.
+    pub fn iter(&self) -> NamedIter<'_, T> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
+
+/// The iterator of [`Named::iter`].
+pub type NamedIter<'a, T> =
+    std::iter::Map<std::slice::Iter<'a, (String, T)>, fn(&'a (String, T)) -> (&'a String, &'a T)>;
+
+impl<'a, T> IntoIterator for &'a Named<T> {
+    type Item = (&'a String, &'a T);
+    type IntoIter = NamedIter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct Agent {
@@ -22,7 +121,7 @@ pub struct Agent {
     pub events: Vec<EventDef>,
     pub intents: Vec<IntentDef>,
     pub triggers: Vec<TriggerDef>,
-    pub flows: BTreeMap<String, Flow>,
+    pub flows: Named<Flow>,
 }
 
 /// Limits and defaults (SPEC §4.6). Every field has a default.
@@ -81,7 +180,7 @@ impl Default for Settings {
 pub struct EventDef {
     pub name: String,
     pub description: String,
-    pub data: BTreeMap<String, DataType>,
+    pub data: Named<DataType>,
 }
 
 /// The type of an event data field.
@@ -96,6 +195,18 @@ pub enum DataType {
 }
 
 impl DataType {
+    /// The name an agent file uses for this type.
+    pub fn name(self) -> &'static str {
+        match self {
+            DataType::String => "string",
+            DataType::Number => "number",
+            DataType::Boolean => "boolean",
+            DataType::Object => "object",
+            DataType::Array => "array",
+            DataType::Any => "any",
+        }
+    }
+
     pub fn accepts(self, v: &Value) -> bool {
         match self {
             DataType::String => v.is_string(),
@@ -146,7 +257,7 @@ pub struct TriggerDef {
     pub scope: Option<Scope>,
     pub mode: Mode,
     /// Event data path (or intent slot) to variable name.
-    pub mappings: BTreeMap<String, String>,
+    pub mappings: Named<String>,
     pub description: String,
 }
 
@@ -156,7 +267,7 @@ pub struct Flow {
     pub description: String,
     /// Triggers owned by this flow: local to it unless they say `"scope": "global"`.
     pub triggers: Vec<TriggerDef>,
-    pub steps: BTreeMap<String, Step>,
+    pub steps: Named<Step>,
 }
 
 /// One text or a list of variants (one is chosen per turn).
@@ -267,7 +378,7 @@ pub enum Step {
         otherwise: Option<String>,
     },
     Set {
-        set: BTreeMap<String, SetValue>,
+        set: Named<SetValue>,
         next: Option<String>,
     },
     Goto {
@@ -297,17 +408,17 @@ pub enum Step {
         name: String,
         payload: Option<JsonTemplate>,
         /// Request type (path name) to step.
-        paths: BTreeMap<String, String>,
+        paths: Named<String>,
         default_path: Option<String>,
     },
     Webhook {
         url: Template,
         method: String,
-        headers: BTreeMap<String, Template>,
+        headers: Named<Template>,
         body: Option<JsonTemplate>,
         timeout_ms: Option<u64>,
         /// Variable to a dotted path in the JSON answer.
-        assign: BTreeMap<String, String>,
+        assign: Named<String>,
         next: Option<String>,
         on_error: Option<String>,
     },
@@ -335,12 +446,11 @@ impl Step {
         }
     }
 
-    /// Every step id this step names in its own flow, with the key that names it (for validation).
-    pub fn local_refs(&self) -> Vec<(String, String)> {
-        let mut out: Vec<(String, String)> = Vec::new();
+    /// Every step id this step names in its own flow, given to `out` with the key that names it (for validation).
+    pub fn local_refs(&self, out: &mut dyn FnMut(&str, &str)) {
         let mut opt = |key: &str, v: &Option<String>| {
             if let Some(s) = v {
-                out.push((key.to_string(), s.clone()));
+                out(key, s);
             }
         };
         match self {
@@ -349,24 +459,18 @@ impl Step {
             }
             Step::Emit { next, .. } | Step::Call { next, .. } => opt("next", next),
             Step::Choice { buttons, no_match, no_reply, .. } => {
-                for (i, b) in buttons.iter().enumerate() {
-                    opt(&format!("buttons[{i}].next"), &b.next);
-                }
+                button_refs(&mut opt, "buttons", buttons);
                 listen_refs(&mut opt, no_match, no_reply);
             }
             Step::Card { buttons, next, no_match, no_reply, .. } => {
                 opt("next", next);
-                for (i, b) in buttons.iter().enumerate() {
-                    opt(&format!("buttons[{i}].next"), &b.next);
-                }
+                button_refs(&mut opt, "buttons", buttons);
                 listen_refs(&mut opt, no_match, no_reply);
             }
             Step::Carousel { cards, next, no_match, no_reply, .. } => {
                 opt("next", next);
                 for (c, card) in cards.iter().enumerate() {
-                    for (i, b) in card.buttons.iter().enumerate() {
-                        opt(&format!("cards[{c}].buttons[{i}].next"), &b.next);
-                    }
+                    button_refs(&mut opt, &join(&index("cards", c), "buttons"), &card.buttons);
                 }
                 listen_refs(&mut opt, no_match, no_reply);
             }
@@ -376,13 +480,15 @@ impl Step {
             }
             Step::Condition { branches, otherwise } => {
                 for (i, b) in branches.iter().enumerate() {
-                    opt(&format!("branches[{i}].next"), &Some(b.next.clone()));
+                    out(&join(&index("branches", i), "next"), &b.next);
                 }
-                opt("else", otherwise);
+                if let Some(s) = otherwise {
+                    out("else", s);
+                }
             }
             Step::Custom { paths, .. } => {
                 for (k, v) in paths {
-                    opt(&format!("paths.{k}"), &Some(v.clone()));
+                    out(&join("paths", k), v);
                 }
             }
             Step::Webhook { next, on_error, .. } => {
@@ -391,12 +497,17 @@ impl Step {
             }
             Step::Goto { .. } | Step::End {} => {}
         }
-        out
+    }
+}
+
+fn button_refs(opt: &mut dyn FnMut(&str, &Option<String>), path: &str, buttons: &[ButtonDef]) {
+    for (i, b) in buttons.iter().enumerate() {
+        opt(&join(&index(path, i), "next"), &b.next);
     }
 }
 
 fn listen_refs(
-    opt: &mut impl FnMut(&str, &Option<String>),
+    opt: &mut dyn FnMut(&str, &Option<String>),
     no_match: &Option<NoMatchDef>,
     no_reply: &Option<NoReplyDef>,
 ) {

@@ -21,11 +21,25 @@ impl std::fmt::Display for ValidationError {
 }
 
 /// An agent file that cannot run. It lists every problem found.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}", .errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgentError {
     pub errors: Vec<ValidationError>,
 }
+
+/// One error a line.
+impl std::fmt::Display for AgentError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, e) in self.errors.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            std::fmt::Display::fmt(e, f)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for AgentError {}
 
 impl AgentError {
     pub fn code(&self) -> &'static str {

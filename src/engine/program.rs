@@ -5,11 +5,12 @@
 //! That is the shape of a Voiceflow compiled program (diagrams of nodes, frame commands), so an importer for
 //! those programs can target it without touching the dispatcher.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::agent::{Agent, ButtonDef, DataType, Flow, Mode, Scope, Step, TriggerDef};
+use super::agent::{Agent, ButtonDef, DataType, Flow, Mode, Named, NoReplyDef, Scope, Step, TriggerDef};
+use super::decode::{index, join};
 use super::error::{AgentError, ValidationError};
 use super::names::{self, EventPattern};
 use super::nlu::{self, IntentSpec, Matcher, SlotType};
@@ -36,10 +37,10 @@ pub enum On {
 /// Lookup tables for the commands of one stack level (the base, or one flow).
 #[derive(Debug, Clone, Default)]
 pub struct CommandTable {
-    pub exact: HashMap<String, usize>,
-    pub namespace: HashMap<String, usize>,
+    pub exact: Named<usize>,
+    pub namespace: Named<usize>,
     pub any: Option<usize>,
-    pub intents: HashMap<String, usize>,
+    pub intents: Named<usize>,
     pub start: Option<usize>,
 }
 
@@ -47,18 +48,12 @@ impl CommandTable {
     fn add(&mut self, on: &On, index: usize) {
         // The first trigger written for a key wins; later duplicates are reported by validation.
         match on {
-            On::Event(EventPattern::Exact(k)) => {
-                self.exact.entry(k.clone()).or_insert(index);
-            }
-            On::Event(EventPattern::Namespace(k)) => {
-                self.namespace.entry(k.clone()).or_insert(index);
-            }
+            On::Event(EventPattern::Exact(k)) => self.exact.insert_first(k, index),
+            On::Event(EventPattern::Namespace(k)) => self.namespace.insert_first(k, index),
             On::Event(EventPattern::Any) => {
                 self.any.get_or_insert(index);
             }
-            On::Intent(k) => {
-                self.intents.entry(k.clone()).or_insert(index);
-            }
+            On::Intent(k) => self.intents.insert_first(k, index),
             On::Start => {
                 self.start.get_or_insert(index);
             }
@@ -72,14 +67,14 @@ pub struct Program {
     pub agent: Agent,
     pub commands: Vec<Command>,
     pub global: CommandTable,
-    pub local: HashMap<String, CommandTable>,
+    pub local: Named<CommandTable>,
     /// Event key to the intent (key) that lists it in `events`.
-    pub intent_events: HashMap<String, String>,
+    pub intent_events: Named<String>,
     /// Event key to its declared data types.
-    pub event_types: HashMap<String, BTreeMap<String, DataType>>,
+    pub event_types: Named<Named<DataType>>,
     pub matcher: Matcher,
     /// Capture slot references (`intent.slot`, `@number`, ...) to their types.
-    pub slot_types: HashMap<String, SlotType>,
+    pub slot_types: Named<SlotType>,
 }
 
 impl Program {
@@ -106,7 +101,7 @@ impl Program {
         let mut v = Validator::default();
         v.check_agent(&agent);
         let matcher = v.build_matcher(&agent);
-        let mut slot_types = v.slot_types.clone();
+        let mut slot_types = std::mem::take(&mut v.slot_types);
         for (k, t) in [("@number", SlotType::Number), ("@email", SlotType::Email), ("@any", SlotType::Any)] {
             slot_types.insert(k.to_string(), t);
         }
@@ -119,30 +114,24 @@ impl Program {
             });
         };
         let mut global = CommandTable::default();
-        let mut local: HashMap<String, CommandTable> = HashMap::new();
-        for (i, (cmd, owner)) in v.commands.iter().enumerate() {
+        let mut local: Named<CommandTable> = Named::new();
+        for (i, (cmd, owner)) in v.commands.iter().zip(&v.owners).enumerate() {
             match owner {
                 None => global.add(&cmd.on, i),
-                Some(flow) => local.entry(flow.clone()).or_default().add(&cmd.on, i),
+                Some(flow) => local.get_or_default(flow).add(&cmd.on, i),
             }
         }
-        let mut intent_events = HashMap::new();
+        let mut intent_events = Named::new();
         for intent in &agent.intents {
             for e in &intent.events {
-                intent_events.entry(names::key(e)).or_insert_with(|| names::key(&intent.name));
+                intent_events.insert_first(&names::key(e), names::key(&intent.name));
             }
         }
-        let event_types = agent.events.iter().map(|e| (names::key(&e.name), e.data.clone())).collect();
-        Ok(Program {
-            commands: v.commands.into_iter().map(|(c, _)| c).collect(),
-            global,
-            local,
-            intent_events,
-            event_types,
-            matcher,
-            slot_types,
-            agent,
-        })
+        let mut event_types = Named::new();
+        for e in &agent.events {
+            event_types.insert(names::key(&e.name), e.data.clone());
+        }
+        Ok(Program { commands: v.commands, global, local, intent_events, event_types, matcher, slot_types, agent })
     }
 
     pub fn flow(&self, name: &str) -> Option<&Flow> {
@@ -157,76 +146,98 @@ impl Program {
 #[derive(Default)]
 struct Validator {
     errors: Vec<ValidationError>,
-    commands: Vec<(Command, Option<String>)>,
-    slot_types: HashMap<String, SlotType>,
+    commands: Vec<Command>,
+    /// The flow whose table each command goes in (`None`: the global table).
+    owners: Vec<Option<String>>,
+    slot_types: Named<SlotType>,
 }
 
 impl Validator {
-    fn err(&mut self, path: impl Into<String>, message: impl Into<String>) {
-        self.errors.push(ValidationError { path: path.into(), message: message.into() });
+    fn err(&mut self, path: &str, message: &str) {
+        self.errors.push(ValidationError { path: path.to_string(), message: message.to_string() });
+    }
+
+    /// An error at `path.key`.
+    fn err_at(&mut self, path: &str, key: &str, message: &str) {
+        self.err(&join(path, key), message);
     }
 
     fn name(&mut self, path: &str, name: &str) -> bool {
+        self.name_as(path, name, "")
+    }
+
+    /// Check a name; a refusal is reported at `path`, its message after `prefix`.
+    fn name_as(&mut self, path: &str, name: &str, prefix: &str) -> bool {
         match names::check_name(name) {
             Ok(()) => true,
             Err(e) => {
-                self.err(path, e.to_string());
+                self.err(path, &[prefix, &e.to_string()].concat());
                 false
             }
         }
     }
 
+    /// Whether `name` is a declared intent (case-insensitively).
+    fn intent_declared(a: &Agent, name: &str) -> bool {
+        a.intents.iter().any(|d| d.name.eq_ignore_ascii_case(name))
+    }
+
     fn check_agent(&mut self, a: &Agent) {
         self.name("name", &a.name);
         if !a.flows.contains_key(&a.start) {
-            self.err("start", format!("unknown flow '{}'", a.start));
+            self.err("start", &quoted("unknown flow '", &a.start, "'"));
         }
         self.check_settings(a);
         for k in a.variables.keys() {
             if !is_identifier(k) {
-                self.err(format!("variables.{k}"), "a variable name is a letter or _ then letters, digits or _");
+                self.err_at("variables", k, "a variable name is a letter or _ then letters, digits or _");
             }
         }
-        let mut seen = HashMap::new();
+        let mut seen = Named::new();
         for (i, e) in a.events.iter().enumerate() {
-            let path = format!("events[{i}].name");
+            let path = join(&index("events", i), "name");
             if self.name(&path, &e.name) {
                 if let Some(sys) = names::system_event(&e.name) {
-                    self.err(
-                        &path,
-                        format!("'{sys}' is a system event; handle it with a trigger instead of declaring it"),
-                    );
+                    let m = quoted("'", sys, "' is a system event; handle it with a trigger instead of declaring it");
+                    self.err(&path, &m);
                 }
                 if let Some(j) = seen.insert(names::key(&e.name), i) {
-                    self.err(&path, format!("'{}' is already declared at events[{j}]", e.name));
+                    self.err(
+                        &path,
+                        &quoted("'", &e.name, &["' is already declared at ", &index("events", j)].concat()),
+                    );
                 }
             }
         }
-        let mut seen = HashMap::new();
+        let mut seen = Named::new();
         for (i, intent) in a.intents.iter().enumerate() {
-            let path = format!("intents[{i}]");
-            if self.name(&format!("{path}.name"), &intent.name) {
+            let path = index("intents", i);
+            let name_path = join(&path, "name");
+            if self.name(&name_path, &intent.name) {
                 if let Some(j) = seen.insert(names::key(&intent.name), i) {
-                    self.err(format!("{path}.name"), format!("'{}' is already declared at intents[{j}]", intent.name));
+                    let m = quoted("'", &intent.name, &["' is already declared at ", &index("intents", j)].concat());
+                    self.err(&name_path, &m);
                 }
             }
+            let slots = join(&path, "slots");
             for (s, spec) in &intent.slots {
                 if !is_identifier(s) {
-                    self.err(format!("{path}.slots.{s}"), "a slot name is a letter or _ then letters, digits or _");
+                    self.err_at(&slots, s, "a slot name is a letter or _ then letters, digits or _");
                 }
                 match nlu::parse_slot_type(spec) {
                     Ok(t) => {
-                        self.slot_types.insert(format!("{}.{s}", intent.name), t);
+                        self.slot_types.insert([&intent.name, ".", s].concat(), t);
                     }
-                    Err(m) => self.err(format!("{path}.slots.{s}"), m),
+                    Err(m) => self.err_at(&slots, s, &m),
                 }
             }
+            let events = join(&path, "events");
             for (j, e) in intent.events.iter().enumerate() {
-                self.name(&format!("{path}.events[{j}]"), e);
+                self.name(&index(&events, j), e);
             }
         }
         for (i, t) in a.triggers.iter().enumerate() {
-            self.check_trigger(a, &format!("triggers[{i}]"), t, None);
+            self.check_trigger(a, &index("triggers", i), t, None);
         }
         for (fname, flow) in &a.flows {
             self.check_flow(a, fname, flow);
@@ -259,19 +270,20 @@ impl Validator {
         if self.errors.iter().any(|e| e.path.starts_with("intents[")) {
             return None; // a bad slot would be reported again as "undeclared slot"
         }
-        let specs: Vec<IntentSpec> = a
-            .intents
-            .iter()
-            .map(|i| IntentSpec {
-                name: i.name.clone(),
-                utterances: i.utterances.clone(),
-                slots: i.slots.iter().filter_map(|(k, v)| Some((k.clone(), nlu::parse_slot_type(v).ok()?))).collect(),
-            })
-            .collect();
+        let mut specs = Vec::new();
+        for i in &a.intents {
+            let mut slots = BTreeMap::new();
+            for (k, v) in &i.slots {
+                if let Ok(t) = nlu::parse_slot_type(v) {
+                    slots.insert(k.clone(), t);
+                }
+            }
+            specs.push(IntentSpec { name: i.name.clone(), utterances: i.utterances.clone(), slots });
+        }
         match Matcher::new(&specs, a.settings.intent_confidence) {
             Ok(m) => Some(m),
             Err(m) => {
-                self.err("intents", m);
+                self.err("intents", &m);
                 None
             }
         }
@@ -286,11 +298,11 @@ impl Validator {
         let on = if let Some(e) = &t.event {
             match EventPattern::parse(e) {
                 Ok(p) => On::Event(p),
-                Err(err) => return self.err(format!("{path}.event"), err.to_string()),
+                Err(err) => return self.err_at(path, "event", &err.to_string()),
             }
         } else if let Some(i) = &t.intent {
-            if !a.intents.iter().any(|d| d.name.eq_ignore_ascii_case(i)) {
-                return self.err(format!("{path}.intent"), format!("unknown intent '{i}'"));
+            if !Self::intent_declared(a, i) {
+                return self.err_at(path, "intent", &quoted("unknown intent '", i, "'"));
             }
             On::Intent(names::key(i))
         } else {
@@ -300,48 +312,49 @@ impl Validator {
             return self.err(path, "a trigger needs a 'flow'");
         };
         let Some(target) = a.flows.get(flow) else {
-            return self.err(format!("{path}.flow"), format!("unknown flow '{flow}'"));
+            return self.err_at(path, "flow", &quoted("unknown flow '", flow, "'"));
         };
         let step = t.step.clone().unwrap_or_else(|| target.start.clone());
         if !target.steps.contains_key(&step) {
-            return self.err(format!("{path}.step"), format!("unknown step '{step}' in flow '{flow}'"));
+            return self.unknown_step(path, &step, flow);
         }
+        let mappings_path = join(path, "mappings");
         for (k, var) in &t.mappings {
-            if !is_identifier(var) {
-                self.err(format!("{path}.mappings.{k}"), format!("'{var}' is not a variable name"));
-            }
+            self.variable(&mappings_path, k, var);
         }
         let scope = t.scope.unwrap_or(if owner.is_some() { Scope::Local } else { Scope::Global });
         let owner = match scope {
             Scope::Global => None,
             Scope::Local => Some(owner.unwrap_or(flow).to_string()),
         };
-        let mappings = t.mappings.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let mut mappings = Vec::new();
+        for (k, v) in &t.mappings {
+            mappings.push((k.clone(), v.clone()));
+        }
         let cmd = Command { on, flow: flow.to_string(), step, mode: t.mode, mappings };
-        self.commands.push((cmd, owner));
+        self.commands.push(cmd);
+        self.owners.push(owner);
     }
 
     fn check_flow(&mut self, a: &Agent, fname: &str, flow: &Flow) {
-        let base = format!("flows.{fname}");
-        if let Err(e) = names::check_name(fname) {
-            self.err(&base, format!("bad flow name: {e}"));
-        }
+        let base = join("flows", fname);
+        self.name_as(&base, fname, "bad flow name: ");
         if !flow.steps.contains_key(&flow.start) {
-            self.err(format!("{base}.start"), format!("unknown step '{}'", flow.start));
+            self.err_at(&base, "start", &quoted("unknown step '", &flow.start, "'"));
         }
+        let triggers = join(&base, "triggers");
         for (i, t) in flow.triggers.iter().enumerate() {
-            self.check_trigger(a, &format!("{base}.triggers[{i}]"), t, Some(fname));
+            self.check_trigger(a, &index(&triggers, i), t, Some(fname));
         }
+        let steps = join(&base, "steps");
         for (sname, step) in &flow.steps {
-            let path = format!("{base}.steps.{sname}");
-            if let Err(e) = names::check_name(sname) {
-                self.err(&path, format!("bad step id: {e}"));
-            }
-            for (key, target) in step.local_refs() {
-                if !flow.steps.contains_key(&target) {
-                    self.err(format!("{path}.{key}"), format!("unknown step '{target}'"));
+            let path = join(&steps, sname);
+            self.name_as(&path, sname, "bad step id: ");
+            step.local_refs(&mut |key, target| {
+                if !flow.steps.contains_key(target) {
+                    self.err_at(&path, key, &quoted("unknown step '", target, "'"));
                 }
-            }
+            });
             self.check_step(a, fname, flow, &path, step);
         }
     }
@@ -350,69 +363,68 @@ impl Validator {
         match step {
             Step::Choice { buttons, no_reply, .. } => {
                 if buttons.is_empty() {
-                    self.err(format!("{path}.buttons"), "a choice needs at least one button");
+                    self.err_at(path, "buttons", "a choice needs at least one button");
                 }
-                self.check_buttons(a, &format!("{path}.buttons"), buttons);
+                self.check_buttons(a, &join(path, "buttons"), buttons);
                 self.check_no_reply(path, no_reply);
             }
             Step::Card { buttons, no_reply, .. } => {
-                self.check_buttons(a, &format!("{path}.buttons"), buttons);
+                self.check_buttons(a, &join(path, "buttons"), buttons);
                 self.check_no_reply(path, no_reply);
             }
             Step::Carousel { cards, layout, no_reply, .. } => {
                 if cards.is_empty() {
-                    self.err(format!("{path}.cards"), "a carousel needs at least one card");
+                    self.err_at(path, "cards", "a carousel needs at least one card");
                 }
                 if let Some(l) = layout {
                     if l != "Carousel" && l != "List" {
-                        self.err(format!("{path}.layout"), "must be 'Carousel' or 'List'");
+                        self.err_at(path, "layout", "must be 'Carousel' or 'List'");
                     }
                 }
+                let cards_path = join(path, "cards");
                 for (i, c) in cards.iter().enumerate() {
-                    self.check_buttons(a, &format!("{path}.cards[{i}].buttons"), &c.buttons);
+                    self.check_buttons(a, &join(&index(&cards_path, i), "buttons"), &c.buttons);
                 }
                 self.check_no_reply(path, no_reply);
             }
             Step::Capture { variable, slot, no_reply, .. } => {
                 if !is_identifier(variable) {
-                    self.err(format!("{path}.variable"), format!("'{variable}' is not a variable name"));
+                    self.err_at(path, "variable", &quoted("'", variable, "' is not a variable name"));
                 }
                 if let Some(s) = slot {
                     let known = matches!(s.as_str(), "@number" | "@email" | "@any") || self.slot_types.contains_key(s);
                     if !known {
-                        self.err(
-                            format!("{path}.slot"),
-                            format!("unknown slot '{s}': use intent.slot, @number, @email or @any"),
-                        );
+                        let m = quoted("unknown slot '", s, "': use intent.slot, @number, @email or @any");
+                        self.err_at(path, "slot", &m);
                     }
                 }
                 self.check_no_reply(path, no_reply);
             }
             Step::Set { set, .. } => {
+                let set_path = join(path, "set");
                 for k in set.keys() {
-                    if !is_identifier(k) {
-                        self.err(format!("{path}.set.{k}"), format!("'{k}' is not a variable name"));
-                    }
+                    self.variable(&set_path, k, k);
                 }
             }
             Step::Goto { flow: to_flow, step: to_step } => {
-                self.check_jump(a, fname, flow, path, to_flow.as_deref(), to_step.as_deref(), true);
+                if to_flow.is_none() && to_step.is_none() {
+                    return self.err(path, "a goto needs a 'flow', a 'step' or both");
+                }
+                self.check_jump(a, fname, flow, path, to_flow.as_deref(), to_step.as_deref());
             }
             Step::Call { flow: to_flow, step: to_step, .. } => {
-                self.check_jump(a, fname, flow, path, Some(to_flow), to_step.as_deref(), false);
+                self.check_jump(a, fname, flow, path, Some(to_flow), to_step.as_deref());
             }
             Step::Delay { ms, .. } => {
                 if *ms > 7 * 24 * 3600 * 1000 {
-                    self.err(format!("{path}.ms"), "a delay is at most 7 days");
+                    self.err_at(path, "ms", "a delay is at most 7 days");
                 }
             }
             Step::Emit { event, after, at, .. } => {
-                if self.name(&format!("{path}.event"), event) {
+                let event_path = join(path, "event");
+                if self.name(&event_path, event) {
                     if let Some(sys) = names::system_event(event) {
-                        self.err(
-                            format!("{path}.event"),
-                            format!("'{sys}' is a system event; only the engine raises it"),
-                        );
+                        self.err(&event_path, &quoted("'", sys, "' is a system event; only the engine raises it"));
                     }
                 }
                 if after.is_some() && at.is_some() {
@@ -420,37 +432,47 @@ impl Validator {
                 }
             }
             Step::Custom { name, paths, default_path, .. } => {
-                self.name(&format!("{path}.name"), name);
+                self.name(&join(path, "name"), name);
                 for k in paths.keys() {
                     if k.is_empty() || k.len() > 100 {
-                        self.err(format!("{path}.paths"), "a path name is 1 to 100 characters");
+                        self.err_at(path, "paths", "a path name is 1 to 100 characters");
                     }
                 }
                 if let Some(d) = default_path {
                     if !paths.contains_key(d) {
-                        self.err(format!("{path}.defaultPath"), format!("'{d}' is not one of the paths"));
+                        self.err_at(path, "defaultPath", &quoted("'", d, "' is not one of the paths"));
                     }
                 }
             }
             Step::Webhook { url, method, assign, .. } => {
                 let src = url.source();
                 if !(src.starts_with("https://") || src.starts_with("http://") || src.starts_with('{')) {
-                    self.err(format!("{path}.url"), "a webhook url starts with https:// or http://");
+                    self.err_at(path, "url", "a webhook url starts with https:// or http://");
                 }
                 if !matches!(method.to_ascii_uppercase().as_str(), "GET" | "POST" | "PUT" | "PATCH" | "DELETE") {
-                    self.err(format!("{path}.method"), format!("'{method}' is not GET, POST, PUT, PATCH or DELETE"));
+                    self.err_at(path, "method", &quoted("'", method, "' is not GET, POST, PUT, PATCH or DELETE"));
                 }
+                let assign_path = join(path, "assign");
                 for k in assign.keys() {
-                    if !is_identifier(k) {
-                        self.err(format!("{path}.assign.{k}"), format!("'{k}' is not a variable name"));
-                    }
+                    self.variable(&assign_path, k, k);
                 }
             }
             Step::Text { .. } | Step::Image { .. } | Step::Condition { .. } | Step::End {} => {}
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// `var` must be a variable name; a refusal is reported at `path.key`.
+    fn variable(&mut self, path: &str, key: &str, var: &str) {
+        if !is_identifier(var) {
+            self.err_at(path, key, &quoted("'", var, "' is not a variable name"));
+        }
+    }
+
+    fn unknown_step(&mut self, path: &str, step: &str, flow: &str) {
+        self.err_at(path, "step", &["unknown step '", step, "' in flow '", flow, "'"].concat());
+    }
+
+    /// The target of a goto or call: `to_flow` (default: this flow) must exist, and `to_step` in it.
     fn check_jump(
         &mut self,
         a: &Agent,
@@ -459,63 +481,65 @@ impl Validator {
         path: &str,
         to_flow: Option<&str>,
         to_step: Option<&str>,
-        goto: bool,
     ) {
-        if goto && to_flow.is_none() && to_step.is_none() {
-            return self.err(path, "a goto needs a 'flow', a 'step' or both");
-        }
         let (target_name, target) = match to_flow {
             Some(f) => match a.flows.get(f) {
                 Some(t) => (f, t),
-                None => return self.err(format!("{path}.flow"), format!("unknown flow '{f}'")),
+                None => return self.err_at(path, "flow", &quoted("unknown flow '", f, "'")),
             },
             None => (fname, flow),
         };
         if let Some(s) = to_step {
             if !target.steps.contains_key(s) {
-                self.err(format!("{path}.step"), format!("unknown step '{s}' in flow '{target_name}'"));
+                self.unknown_step(path, s, target_name);
             }
         }
     }
 
-    fn check_no_reply(&mut self, path: &str, no_reply: &Option<super::agent::NoReplyDef>) {
+    fn check_no_reply(&mut self, path: &str, no_reply: &Option<NoReplyDef>) {
         if let Some(r) = no_reply {
             if r.timeout == 0 || r.timeout > 24 * 3600 {
-                self.err(format!("{path}.noReply.timeout"), "must be from 1 to 86400 seconds");
+                self.err_at(path, "noReply.timeout", "must be from 1 to 86400 seconds");
             }
         }
     }
 
     fn check_buttons(&mut self, a: &Agent, path: &str, buttons: &[ButtonDef]) {
         for (i, b) in buttons.iter().enumerate() {
-            let p = format!("{path}[{i}]");
+            let p = index(path, i);
             if b.next.is_none() && b.event.is_none() && b.url.is_none() && b.intent.is_none() {
                 self.err(&p, "a button needs 'next', 'event', 'intent' or 'url'");
             }
             if b.label.source().trim().is_empty() {
-                self.err(format!("{p}.label"), "a button needs a label");
+                self.err_at(&p, "label", "a button needs a label");
             }
             if let Some(e) = &b.event {
-                if self.name(&format!("{p}.event"), e) && names::system_event(e).is_some() {
-                    self.err(format!("{p}.event"), "a button cannot send a system event");
+                let event_path = join(&p, "event");
+                if self.name(&event_path, e) && names::system_event(e).is_some() {
+                    self.err(&event_path, "a button cannot send a system event");
                 }
             }
             if let Some(i) = &b.intent {
-                if !a.intents.iter().any(|d| d.name.eq_ignore_ascii_case(i)) {
-                    self.err(format!("{p}.intent"), format!("unknown intent '{i}'"));
+                if !Self::intent_declared(a, i) {
+                    self.err_at(&p, "intent", &quoted("unknown intent '", i, "'"));
                 }
             }
             if let Some(u) = &b.url {
                 if !(u.starts_with("https://") || u.starts_with("http://") || u.starts_with("mailto:")) {
-                    self.err(format!("{p}.url"), "a link must be http, https or mailto");
+                    self.err_at(&p, "url", "a link must be http, https or mailto");
                 }
             }
         }
     }
 }
 
+/// `before` + `value` + `after`: a message quoting a name.
+fn quoted(before: &str, value: &str, after: &str) -> String {
+    [before, value, after].concat()
+}
+
 /// Check event data against the declared types of an event, naming the bad field.
-pub fn check_event_data(types: &BTreeMap<String, DataType>, data: &Value) -> Result<(), String> {
+pub fn check_event_data(types: &Named<DataType>, data: &Value) -> Result<(), String> {
     if types.is_empty() {
         return Ok(());
     }
@@ -527,7 +551,7 @@ pub fn check_event_data(types: &BTreeMap<String, DataType>, data: &Value) -> Res
     for (field, ty) in types {
         if let Some(v) = obj.get(field) {
             if !ty.accepts(v) {
-                return Err(format!("data.{field} must be of type {}", format!("{ty:?}").to_lowercase()));
+                return Err(["data.", field, " must be of type ", ty.name()].concat());
             }
         }
     }

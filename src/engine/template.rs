@@ -38,32 +38,38 @@ impl Template {
     pub fn parse(src: &str) -> Template {
         let mut parts = Vec::new();
         let mut lit = String::new();
-        let chars: Vec<char> = src.chars().collect();
-        let mut i = 0;
-        while i < chars.len() {
-            let c = chars[i];
+        let mut prev: Option<char> = None; // the character before `i` in the source
+        let mut i = 0; // byte index into `src`
+        while let Some(c) = src[i..].chars().next() {
+            let after = &src[i + c.len_utf8()..];
             if c == '{' {
-                if let Some(end) = chars[i + 1..].iter().position(|&c| c == '}') {
-                    let inner: String = chars[i + 1..i + 1 + end].iter().collect();
-                    let inner = inner.trim();
+                if let Some(end) = after.find('}') {
+                    let inner = after[..end].trim();
                     if is_var_path(inner) {
                         flush(&mut lit, &mut parts);
                         parts.push(Part::Var(inner.to_string()));
                         i += end + 2;
+                        prev = Some('}');
                         continue;
                     }
                 }
-            } else if c == '#' && (i == 0 || !chars[i - 1].is_alphanumeric()) {
-                if let Some((len, event, path)) = context_ref(&chars[i + 1..]) {
+            } else if c == '#' && !prev.is_some_and(char::is_alphanumeric) {
+                if let Some((len, event, path)) = context_ref(after) {
                     flush(&mut lit, &mut parts);
-                    let raw: String = chars[i..i + 1 + len].iter().collect();
-                    parts.push(Part::Ctx { event: event.to_ascii_lowercase(), path, raw });
+                    let raw = &src[i..i + 1 + len];
+                    prev = raw.chars().next_back();
+                    parts.push(Part::Ctx {
+                        event: event.to_ascii_lowercase(),
+                        path: path.to_string(),
+                        raw: raw.into(),
+                    });
                     i += 1 + len;
                     continue;
                 }
             }
             lit.push(c);
-            i += 1;
+            i += c.len_utf8();
+            prev = Some(c);
         }
         flush(&mut lit, &mut parts);
         Template { source: src.to_string(), parts }
@@ -92,31 +98,29 @@ impl Template {
 
     /// Render, passing every substituted value through `escape` (used to percent-encode URL parts).
     pub fn render_escaped(&self, scope: &dyn Scope, escape: &dyn Fn(&str) -> String) -> String {
-        let mut out = String::with_capacity(self.source.len());
-        for part in &self.parts {
-            match part {
-                Part::Lit(s) => out.push_str(s),
-                Part::Var(path) => out.push_str(&escape(&display(&scope.var(path).unwrap_or(Value::Null)))),
-                Part::Ctx { event, path, raw } => match scope.context(event, path) {
-                    Some(v) => out.push_str(&escape(&display(&v))),
-                    None => out.push_str(raw),
-                },
-            }
-        }
-        out
+        self.render_with(scope, escape, false)
     }
 
     /// Render a URL: every substituted value is percent-encoded, except a placeholder that starts the template
     /// (a base URL such as `{api}/orders/{id}`).
     pub fn render_url(&self, scope: &dyn Scope) -> String {
+        self.render_with(scope, &percent_encode, true)
+    }
+
+    /// Render, escaping every substituted value except a leading variable when `keep_first`.
+    fn render_with(&self, scope: &dyn Scope, escape: &dyn Fn(&str) -> String, keep_first: bool) -> String {
         let mut out = String::with_capacity(self.source.len());
         for (i, part) in self.parts.iter().enumerate() {
             match part {
-                Part::Var(path) if i == 0 => out.push_str(&display(&scope.var(path).unwrap_or(Value::Null))),
-                _ => out.push_str(
-                    &Template { source: String::new(), parts: vec![part.clone()] }
-                        .render_escaped(scope, &percent_encode),
-                ),
+                Part::Lit(s) => out.push_str(s),
+                Part::Var(path) => {
+                    let v = display(&scope.var(path).unwrap_or(Value::Null));
+                    out.push_str(&if keep_first && i == 0 { v } else { escape(&v) });
+                }
+                Part::Ctx { event, path, raw } => match scope.context(event, path) {
+                    Some(v) => out.push_str(&escape(&display(&v))),
+                    None => out.push_str(raw),
+                },
             }
         }
         out
@@ -145,7 +149,10 @@ pub fn percent_encode(s: &str) -> String {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
             out.push(b as char);
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            const HEX: &[u8; 16] = b"0123456789ABCDEF";
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
         }
     }
     out
@@ -165,23 +172,21 @@ pub fn is_identifier(s: &str) -> bool {
         && cs.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// After a `#`: an event name (letters, digits, `_`, `-`, `:`), a dot, then a dotted path. Returns the length read.
-fn context_ref(chars: &[char]) -> Option<(usize, String, String)> {
-    let name_len = chars.iter().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ':')).count();
-    if name_len == 0 || !chars[0].is_ascii_alphanumeric() || chars.get(name_len) != Some(&'.') {
+/// After a `#`: an event name (letters, digits, `_`, `-`, `:`), a dot, then a dotted path. Returns the length
+/// read in bytes, the name and the path.
+fn context_ref(s: &str) -> Option<(usize, &str, &str)> {
+    let name_len = s.bytes().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b':')).count();
+    if name_len == 0 || !s.as_bytes()[0].is_ascii_alphanumeric() || s.as_bytes().get(name_len) != Some(&b'.') {
         return None;
     }
-    let rest = &chars[name_len + 1..];
-    let mut path_len = rest.iter().take_while(|c| c.is_alphanumeric() || matches!(c, '_' | '.')).count();
-    while path_len > 0 && rest[path_len - 1] == '.' {
-        path_len -= 1; // a sentence-ending dot is not part of the path
-    }
-    if path_len == 0 {
+    let rest = &s[name_len + 1..];
+    let path_end = rest.find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '.'))).unwrap_or(rest.len());
+    // A sentence-ending dot is not part of the path.
+    let path = rest[..path_end].trim_end_matches('.');
+    if path.is_empty() {
         return None;
     }
-    let event: String = chars[..name_len].iter().collect();
-    let path: String = rest[..path_len].iter().collect();
-    Some((name_len + 1 + path_len, event, path))
+    Some((name_len + 1 + path.len(), &s[..name_len], path))
 }
 
 /// How a value reads inside text: strings as they are, whole numbers without `.0`, null as nothing.
@@ -270,6 +275,14 @@ mod tests {
         assert_eq!(t.render(&s), "Welcome, Bo! Item #1.5 and .");
         assert_eq!(Template::parse("{ not a var } {}").render(&s), "{ not a var } {}");
         assert_eq!(Template::parse("{unclosed").render(&s), "{unclosed");
+    }
+
+    #[test]
+    fn urls_encode_all_but_a_leading_base() {
+        let s = S(json!({"base": "https://a.b/c d", "q": "a b&é~"}), json!({"ev": {"id": "x/y"}}));
+        let t = Template::parse("{base}/q?x={q}&id=#ev.id");
+        assert_eq!(t.render_url(&s), "https://a.b/c d/q?x=a%20b%26%C3%A9~&id=x%2Fy");
+        assert_eq!(Template::parse("#ev.id/{base}").render_url(&s), "x%2Fy/https%3A%2F%2Fa.b%2Fc%20d");
     }
 
     #[test]
