@@ -12,10 +12,13 @@
 use serde_json::{Number, Value};
 use std::cmp::Ordering;
 
+use super::util::lowercase;
+
 /// Longest accepted source, in characters.
 const MAX_LEN: usize = 4096;
 /// Deepest accepted nesting of parentheses and prefix operators.
 const MAX_DEPTH: usize = 64;
+const EXPECTED_EXPR: &str = "expected an expression but found ";
 /// 2^53: every integer up to this magnitude is exact in an f64.
 const MAX_SAFE: f64 = 9_007_199_254_740_992.0;
 
@@ -81,11 +84,12 @@ impl Expr {
         }
         let chars: Vec<char> = src.chars().collect();
         let toks = lex(&chars)?;
-        let mut p = Parser { toks, i: 0, depth: 0, eof: Token { tok: Tok::Eof, pos: len, text: String::new() } };
-        let root = p.parse_or()?;
+        let eof = Token { tok: Tok::Eof, pos: len, end: len };
+        let mut p = Parser { chars, toks, i: 0, depth: 0, eof };
+        let root = p.parse_logic(true)?;
         let t = p.peek();
         if t.tok != Tok::Eof {
-            return fail(format!("expected an operator or end of input but found {}", describe(t)), t.pos);
+            return p.fail_found("expected an operator or end of input but found ", "");
         }
         Ok(Expr { root })
     }
@@ -144,19 +148,9 @@ enum Tok {
 #[derive(Debug, Clone)]
 struct Token {
     tok: Tok,
+    /// Char range in the source.
     pos: usize,
-    text: String,
-}
-
-fn describe(t: &Token) -> String {
-    if t.tok == Tok::Eof {
-        return "end of input".to_string();
-    }
-    let mut s: String = t.text.chars().take(30).collect();
-    if t.text.chars().count() > 30 {
-        s.push_str("...");
-    }
-    format!("'{s}'")
+    end: usize,
 }
 
 fn slice(chars: &[char], a: usize, b: usize) -> String {
@@ -248,7 +242,7 @@ fn lex(chars: &[char]) -> Result<Vec<Token>, ExprError> {
             i += n;
             tok
         };
-        out.push(Token { tok, pos: start, text: slice(chars, start, i) });
+        out.push(Token { tok, pos: start, end: i });
     }
     Ok(out)
 }
@@ -288,6 +282,7 @@ fn lex_string(chars: &[char], start: usize, quote: char) -> Result<(String, usiz
 // ---------------------------------------------------------------- parser
 
 struct Parser {
+    chars: Vec<char>,
     toks: Vec<Token>,
     i: usize,
     depth: usize,
@@ -297,6 +292,24 @@ struct Parser {
 impl Parser {
     fn peek(&self) -> &Token {
         self.toks.get(self.i).unwrap_or(&self.eof)
+    }
+
+    /// The error `{before}{the next token, quoted, or "end of input"}{after}`, at the next token.
+    fn fail_found<T>(&self, before: &str, after: &str) -> Result<T, ExprError> {
+        let t = self.peek();
+        let mut m = before.to_string();
+        if t.tok == Tok::Eof {
+            m.push_str("end of input");
+        } else {
+            m.push('\'');
+            m.extend(self.chars[t.pos..t.end].iter().take(30));
+            if t.end - t.pos > 30 {
+                m.push_str("...");
+            }
+            m.push('\'');
+        }
+        m.push_str(after);
+        fail(m, t.pos)
     }
 
     fn bump(&mut self) {
@@ -320,30 +333,19 @@ impl Parser {
         Ok(())
     }
 
-    fn parse_or(&mut self) -> Result<Node, ExprError> {
-        let first = self.parse_and()?;
-        if self.peek().tok != Tok::Or {
-            return Ok(first);
-        }
-        let mut items = vec![first];
-        while self.peek().tok == Tok::Or {
+    /// `or` selects the `or` level, otherwise the `and` level.
+    fn parse_logic(&mut self, or: bool) -> Result<Node, ExprError> {
+        let op = if or { Tok::Or } else { Tok::And };
+        let operand = |p: &mut Self| if or { p.parse_logic(false) } else { p.parse_not() };
+        let mut items = vec![operand(self)?];
+        while self.peek().tok == op {
             self.bump();
-            items.push(self.parse_and()?);
+            items.push(operand(self)?);
         }
-        Ok(Node::Or(items))
-    }
-
-    fn parse_and(&mut self) -> Result<Node, ExprError> {
-        let first = self.parse_not()?;
-        if self.peek().tok != Tok::And {
-            return Ok(first);
+        if items.len() == 1 {
+            return Ok(items.pop().unwrap_or(Node::Lit(Value::Null)));
         }
-        let mut items = vec![first];
-        while self.peek().tok == Tok::And {
-            self.bump();
-            items.push(self.parse_not()?);
-        }
-        Ok(Node::And(items))
+        Ok(if or { Node::Or(items) } else { Node::And(items) })
     }
 
     fn parse_not(&mut self) -> Result<Node, ExprError> {
@@ -365,15 +367,10 @@ impl Parser {
         };
         self.bump();
         let right = self.parse_arith(true)?;
-        let t = self.peek();
-        if let Tok::Cmp(_) = t.tok {
-            return fail(
-                format!(
-                    "comparisons cannot be chained: found {} after a comparison; \
-                     combine them with 'and', e.g. a < b and b < c",
-                    describe(t)
-                ),
-                t.pos,
+        if let Tok::Cmp(_) = self.peek().tok {
+            return self.fail_found(
+                "comparisons cannot be chained: found ",
+                " after a comparison; combine them with 'and', e.g. a < b and b < c",
             );
         }
         Ok(Node::Cmp(op, Box::new(left), Box::new(right)))
@@ -430,22 +427,16 @@ impl Parser {
             Tok::LParen => {
                 self.bump();
                 self.enter(pos)?;
-                let inner = self.parse_or()?;
+                let inner = self.parse_logic(true)?;
                 self.depth -= 1;
-                let t = self.peek();
-                if t.tok != Tok::RParen {
-                    return fail(format!("expected ')' but found {}", describe(t)), t.pos);
+                if self.peek().tok != Tok::RParen {
+                    return self.fail_found("expected ')' but found ", "");
                 }
                 self.bump();
                 return Ok(inner);
             }
-            Tok::Not => {
-                return fail(
-                    format!("expected an expression but found {}; wrap it in parentheses, e.g. (not x)", describe(t)),
-                    pos,
-                )
-            }
-            _ => return fail(format!("expected an expression but found {}", describe(t)), pos),
+            Tok::Not => return self.fail_found(EXPECTED_EXPR, "; wrap it in parentheses, e.g. (not x)"),
+            _ => return self.fail_found(EXPECTED_EXPR, ""),
         };
         self.bump();
         Ok(node)
@@ -609,7 +600,7 @@ fn ordering(a: &Value, b: &Value) -> Option<Ordering> {
 fn contains(hay: &Value, needle: &Value) -> bool {
     match (hay, needle) {
         (Value::String(s), Value::String(_) | Value::Number(_) | Value::Bool(_)) => {
-            s.to_lowercase().contains(&to_text(needle).to_lowercase())
+            lowercase(s).contains(&lowercase(&to_text(needle)))
         }
         (Value::Array(items), _) => items.iter().any(|x| loose_eq(x, needle, 0)),
         _ => false,

@@ -972,12 +972,12 @@ pub fn extract_slot(slot: &SlotType, text: &str) -> Option<Value> {
     }
 }
 
+const SYNONYMS: &str = "\"synonyms\" must be an array of strings";
+
 /// Parse the JSON form of a slot type: an array of strings / {"value", "synonyms"} objects, or one of the
 /// strings "@number", "@email", "@any".
 pub fn parse_slot_type(v: &Value) -> Result<SlotType, String> {
     const EXPECTED: &str = "expected \"@number\", \"@email\", \"@any\" or an array of values";
-    const SYNONYMS: &str = "\"synonyms\" must be an array of strings";
-    let has_tokens = |s: &str| !lex(s).is_empty();
     match v {
         Value::String(s) => match s.trim() {
             "@number" => Ok(SlotType::Number),
@@ -986,40 +986,48 @@ pub fn parse_slot_type(v: &Value) -> Result<SlotType, String> {
             other => Err(format!("{EXPECTED}, got the string {other:?}")),
         },
         Value::Array(items) if items.is_empty() => Err("a slot needs at least one value".to_string()),
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| {
-                let (value, synonyms) = match item {
-                    Value::String(s) => (s.clone(), Vec::new()),
-                    Value::Object(o) => {
-                        if let Some(k) = o.keys().find(|k| *k != "value" && *k != "synonyms") {
-                            return Err(format!("value {i}: unknown key {k:?}, expected \"value\" and \"synonyms\""));
-                        }
-                        let Some(Value::String(value)) = o.get("value") else {
-                            return Err(format!("value {i}: \"value\" must be a string"));
-                        };
-                        let synonyms = match o.get("synonyms") {
-                            None => Some(Vec::new()),
-                            Some(Value::Array(a)) => a.iter().map(|s| Some(s.as_str()?.to_string())).collect(),
-                            Some(_) => None,
-                        };
-                        let synonyms = synonyms.ok_or(format!("value {i}: {SYNONYMS}"))?;
-                        (value.clone(), synonyms)
-                    }
-                    _ => {
-                        return Err(format!("value {i}: expected a string or {{\"value\": ..., \"synonyms\": [...]}}"))
-                    }
-                };
-                if let Some(bad) = std::iter::once(&value).chain(&synonyms).find(|s| !has_tokens(s)) {
-                    return Err(format!("value {i}: {bad:?} has no letters or digits"));
-                }
-                Ok(SlotValue { value, synonyms })
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map(SlotType::Values),
+        Value::Array(items) => {
+            let mut out = Vec::new();
+            for (i, item) in items.iter().enumerate() {
+                out.push(parse_slot_value(item).map_err(|e| format!("value {i}: {e}"))?);
+            }
+            Ok(SlotType::Values(out))
+        }
         _ => Err(EXPECTED.to_string()),
     }
+}
+
+fn parse_slot_value(item: &Value) -> Result<SlotValue, String> {
+    let (value, synonyms) = match item {
+        Value::String(s) => (s.clone(), Vec::new()),
+        Value::Object(o) => {
+            if let Some(k) = o.keys().find(|k| *k != "value" && *k != "synonyms") {
+                return Err(format!("unknown key {k:?}, expected \"value\" and \"synonyms\""));
+            }
+            let Some(Value::String(value)) = o.get("value") else {
+                return Err("\"value\" must be a string".to_string());
+            };
+            let mut synonyms = Vec::new();
+            match o.get("synonyms") {
+                None => {}
+                Some(Value::Array(a)) => {
+                    for s in a {
+                        let Value::String(s) = s else { return Err(SYNONYMS.to_string()) };
+                        synonyms.push(s.clone());
+                    }
+                }
+                Some(_) => return Err(SYNONYMS.to_string()),
+            }
+            (value.clone(), synonyms)
+        }
+        _ => return Err("expected a string or {\"value\": ..., \"synonyms\": [...]}".to_string()),
+    };
+    for s in std::iter::once(&value).chain(&synonyms) {
+        if lex(s).is_empty() {
+            return Err(format!("{s:?} has no letters or digits"));
+        }
+    }
+    Ok(SlotValue { value, synonyms })
 }
 
 #[cfg(test)]
