@@ -88,7 +88,7 @@ impl Expr {
         let mut p = Parser { chars, toks, i: 0, depth: 0, eof };
         let root = p.parse_logic(true)?;
         let t = p.peek();
-        if t.tok != Tok::Eof {
+        if !matches!(t.tok, Tok::Eof) {
             return p.fail_found("expected an operator or end of input but found ", "");
         }
         Ok(Expr { root })
@@ -298,7 +298,7 @@ impl Parser {
     fn fail_found<T>(&self, before: &str, after: &str) -> Result<T, ExprError> {
         let t = self.peek();
         let mut m = before.to_string();
-        if t.tok == Tok::Eof {
+        if matches!(t.tok, Tok::Eof) {
             m.push_str("end of input");
         } else {
             m.push('\'');
@@ -335,10 +335,9 @@ impl Parser {
 
     /// `or` selects the `or` level, otherwise the `and` level.
     fn parse_logic(&mut self, or: bool) -> Result<Node, ExprError> {
-        let op = if or { Tok::Or } else { Tok::And };
         let operand = |p: &mut Self| if or { p.parse_logic(false) } else { p.parse_not() };
         let mut items = vec![operand(self)?];
-        while self.peek().tok == op {
+        while matches!((or, &self.peek().tok), (true, Tok::Or) | (false, Tok::And)) {
             self.bump();
             items.push(operand(self)?);
         }
@@ -349,7 +348,7 @@ impl Parser {
     }
 
     fn parse_not(&mut self) -> Result<Node, ExprError> {
-        if self.peek().tok != Tok::Not {
+        if !matches!(self.peek().tok, Tok::Not) {
             return self.parse_cmp();
         }
         let pos = self.peek().pos;
@@ -403,7 +402,7 @@ impl Parser {
     }
 
     fn parse_unary(&mut self) -> Result<Node, ExprError> {
-        if self.peek().tok != Tok::Arith(ArithOp::Sub) {
+        if !matches!(self.peek().tok, Tok::Arith(ArithOp::Sub)) {
             return self.parse_primary();
         }
         let pos = self.peek().pos;
@@ -429,7 +428,7 @@ impl Parser {
                 self.enter(pos)?;
                 let inner = self.parse_logic(true)?;
                 self.depth -= 1;
-                if self.peek().tok != Tok::RParen {
+                if !matches!(self.peek().tok, Tok::RParen) {
                     return self.fail_found("expected ')' but found ", "");
                 }
                 self.bump();

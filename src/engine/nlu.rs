@@ -231,12 +231,13 @@ fn is_email(s: &str) -> bool {
     let Some((local, domain)) = s.split_once('@') else {
         return false;
     };
-    let labels: Vec<&str> = domain.split('.').collect();
-    let tld = labels[labels.len() - 1];
+    // At least two labels; the last is the TLD.
+    let Some((_, tld)) = domain.rsplit_once('.') else {
+        return false;
+    };
     !local.is_empty()
         && local.chars().all(|c| c.is_alphanumeric() || "._%+-'".contains(c))
-        && labels.len() >= 2
-        && labels.iter().all(|l| !l.is_empty() && l.chars().all(|c| c.is_alphanumeric() || c == '-'))
+        && domain.split('.').all(|l| !l.is_empty() && l.chars().all(|c| c.is_alphanumeric() || c == '-'))
         && tld.chars().count() >= 2
         && tld.chars().all(char::is_alphabetic)
 }
@@ -469,7 +470,7 @@ impl Matcher {
                 for it in &m.items[start..] {
                     if let Item::Slot(s) = *it {
                         markers = true;
-                        any |= m.types[slots[s as usize].1 as usize] == SlotType::Any;
+                        any |= matches!(m.types[slots[s as usize].1 as usize], SlotType::Any);
                     }
                 }
                 if m.items.len() == start {
@@ -660,7 +661,7 @@ impl Matcher {
         for t in &toks {
             let (id, fz) = match self.word_id(&t.norm) {
                 Some(id) => (id, false),
-                None if t.kind == Kind::Word => self.fuzzy_id(&t.norm).map_or((NONE, false), |id| (id, true)),
+                None if matches!(t.kind, Kind::Word) => self.fuzzy_id(&t.norm).map_or((NONE, false), |id| (id, true)),
                 None => (NONE, false),
             };
             ids.push(id);
@@ -733,7 +734,7 @@ impl Matcher {
                     for it in &self.items[u.items.0 as usize..u.items.1 as usize] {
                         if let Item::Slot(s) = *it {
                             let ty = intent.slots[s as usize].1 as usize;
-                            if !inp.spans[ty].is_empty() || self.types[ty] == SlotType::Any {
+                            if !inp.spans[ty].is_empty() || matches!(self.types[ty], SlotType::Any) {
                                 m_ub += W_SLOT;
                             }
                         }
@@ -789,7 +790,7 @@ impl Matcher {
             }
             for (k, &it) in items.iter().enumerate() {
                 let Item::Slot(s) = it else { continue };
-                if u.any && self.types[intent.slots[s as usize].1 as usize] == SlotType::Any {
+                if u.any && matches!(self.types[intent.slots[s as usize].1 as usize], SlotType::Any) {
                     if let Some(sp) = any_span(inp, sc, items, k) {
                         take(sc, k, sp, &mut matched, &mut in_w);
                     }
@@ -940,7 +941,7 @@ pub fn extract_slot(slot: &SlotType, text: &str) -> Option<Value> {
         SlotType::Number => toks().iter().find_map(tok_number).and_then(num_value),
         SlotType::Email => toks()
             .iter()
-            .find(|t| t.kind == Kind::Email)
+            .find(|t| matches!(t.kind, Kind::Email))
             .map(|t| Value::String(truncate(text)[t.start..t.end].to_string())),
         SlotType::Values(vs) => {
             let input = toks();
