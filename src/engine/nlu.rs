@@ -293,6 +293,18 @@ fn within_one_edit(a: &str, b: &str) -> bool {
     s[p + 1..] == l[p + 1..] || (p + 1 < s.len() && s[p] == l[p + 1] && s[p + 1] == l[p] && s[p + 2..] == l[p + 2..])
 }
 
+/// Offsets to group items by key (< n): the items of key k go to `[off[k]..off[k + 1]]`.
+fn offsets(keys: &[u32], n: usize) -> Vec<u32> {
+    let mut off = vec![0u32; n + 1];
+    for &k in keys {
+        off[k as usize + 1] += 1;
+    }
+    for i in 0..n {
+        off[i + 1] += off[i];
+    }
+    off
+}
+
 /// `w` with one char removed, for each char.
 fn deletions(w: &str) -> Vec<String> {
     let mut out = Vec::new();
@@ -408,8 +420,9 @@ pub struct Matcher {
     number_ty: Option<usize>,
     email_ty: Option<usize>,
     phrases: Vec<Phrase>,
-    /// First token id -> phrases, longest first.
-    phrase_index: Vec<Vec<u32>>,
+    /// First token id -> phrases, longest first, in `phrase_order[phrase_off[id]..phrase_off[id + 1]]`.
+    phrase_off: Vec<u32>,
+    phrase_order: Vec<u32>,
     intents: Vec<Intent>,
     utts: Vec<Utt>,
     lits: Vec<u32>,
@@ -434,7 +447,8 @@ impl Matcher {
             number_ty: None,
             email_ty: None,
             phrases: Vec::new(),
-            phrase_index: Vec::new(),
+            phrase_off: Vec::new(),
+            phrase_order: Vec::new(),
             intents: Vec::new(),
             utts: Vec::new(),
             lits: Vec::new(),
@@ -500,15 +514,12 @@ impl Matcher {
             u.lits = (lit_start as u32, m.lits.len() as u32);
             u.weight = weight;
         }
-        m.phrase_index = vec![Vec::new(); m.words.len()];
-        for (pi, p) in m.phrases.iter().enumerate() {
-            m.phrase_index[p.toks[0] as usize].push(pi as u32);
-        }
-        let plen = |pi: u32| m.phrases[pi as usize].toks.len();
-        for list in &mut m.phrase_index {
-            // Longest first, then declaration order.
-            sort_by(list, &|a, b| plen(a) > plen(b) || (plen(a) == plen(b) && a < b));
-        }
+        let firsts: Vec<u32> = m.phrases.iter().map(|p| p.toks[0]).collect();
+        m.phrase_off = offsets(&firsts, m.words.len());
+        m.phrase_order = (0..m.phrases.len() as u32).collect();
+        // By first token, then longest first, then declaration order.
+        let key = |pi: u32| (firsts[pi as usize], usize::MAX - m.phrases[pi as usize].toks.len(), pi);
+        sort_by(&mut m.phrase_order, &|a, b| key(a) < key(b));
         let mut dels = Vec::new();
         for (id, w) in m.words.iter().enumerate() {
             if fuzzy_candidate(w) {
@@ -520,16 +531,20 @@ impl Matcher {
         let mut order: Vec<u32> = (0..dels.len() as u32).collect();
         sort_by(&mut order, &|a, b| dels[a as usize] < dels[b as usize]);
         m.deletes = order.iter().map(|&i| std::mem::take(&mut dels[i as usize])).collect();
-        let mut lists: Vec<Vec<(u32, u32)>> = vec![Vec::new(); m.words.len()];
+        // Runs of equal literals: (token id, utterance, count).
+        let (mut ids, mut runs) = (Vec::new(), Vec::new());
         for (ui, u) in m.utts.iter().enumerate() {
             for run in m.lits[u.lits.0 as usize..u.lits.1 as usize].chunk_by(|a, b| a == b) {
-                lists[run[0] as usize].push((ui as u32, run.len() as u32));
+                ids.push(run[0]);
+                runs.push((ui as u32, run.len() as u32));
             }
         }
-        m.post_off.push(0);
-        for l in lists {
-            m.post.extend(l);
-            m.post_off.push(m.post.len() as u32);
+        m.post_off = offsets(&ids, m.words.len());
+        let mut next = m.post_off.clone();
+        m.post = vec![(0, 0); runs.len()];
+        for (&id, &r) in ids.iter().zip(&runs) {
+            m.post[next[id as usize] as usize] = r;
+            next[id as usize] += 1;
         }
         Ok(m)
     }
@@ -676,9 +691,14 @@ impl Matcher {
         let key = |p: u32| (ids[p as usize], fuzzy[p as usize], p);
         sort_by(&mut known, &|a, b| key(a) < key(b));
         let sorted = known.iter().map(|&p| (ids[p as usize], p as usize)).collect();
-        let mut spans: Vec<Vec<Span>> = vec![Vec::new(); self.types.len()];
+        let mut spans: Vec<Vec<Span>> = Vec::new();
+        spans.resize_with(self.types.len(), Vec::new);
         for p in 0..n {
-            for &pi in self.phrase_index.get(ids[p] as usize).map_or(&[][..], |v| v.as_slice()) {
+            let (id, mut phrases) = (ids[p] as usize, &[][..]);
+            if ids[p] != NONE {
+                phrases = &self.phrase_order[self.phrase_off[id] as usize..self.phrase_off[id + 1] as usize];
+            }
+            for &pi in phrases {
                 let ph = &self.phrases[pi as usize];
                 let end = p + ph.toks.len();
                 if end > n || ids[p..end] != ph.toks[..] {
