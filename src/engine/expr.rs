@@ -562,8 +562,34 @@ fn arith(op: ArithOp, a: &Value, b: &Value) -> Value {
         ArithOp::Mul => num_value(x * y),
         _ if y == 0.0 => Value::Null,
         ArithOp::Div => num_value(x / y),
-        _ => num_value(x % y),
+        _ => num_value(fmod(x, y)),
     }
+}
+
+/// `x % y` for finite `x` and non-zero finite `y`, exact like IEEE fmod, using only u64 arithmetic (std's `%`
+/// on f64 brings in 128-bit integer division).
+fn fmod(x: f64, y: f64) -> f64 {
+    // (integer mantissa, exponent of its unit) of a finite non-negative value.
+    let split = |a: f64| {
+        let b = a.to_bits();
+        let (e, m) = ((b >> 52) as i32, b & ((1 << 52) - 1));
+        if e == 0 {
+            (m, -1074)
+        } else {
+            (m | 1 << 52, e - 1075)
+        }
+    };
+    let ((mx, ex), (my, ey)) = (split(x.abs()), split(y.abs()));
+    if x.abs() < y.abs() {
+        return x;
+    }
+    // |x| = mx * 2^ex with ex >= ey; reduce mx * 2^(ex - ey) modulo my one doubling at a time.
+    let mut r = mx % my;
+    for _ in 0..ex - ey {
+        r = (r << 1) % my;
+    }
+    let unit = if ey >= -1022 { f64::from_bits(((ey + 1023) as u64) << 52) } else { f64::from_bits(1 << (ey + 1074)) };
+    (r as f64 * unit).copysign(x)
 }
 
 fn loose_eq(a: &Value, b: &Value, depth: usize) -> bool {
@@ -765,6 +791,32 @@ mod tests {
         assert_eq!(ev("'t:' + tags"), json!("t:[\"vip\",\"new\",3]"));
         assert_eq!(ev("null + null"), Value::Null);
         assert_eq!(ev("tags + 1"), Value::Null);
+    }
+
+    #[test]
+    fn fmod_is_exact() {
+        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let special =
+            [1.0, -1.0, 3.0, 0.5, 0.1, -7.25, 1e300, -1e-300, 5e-324, 2.2e-308, f64::MAX, f64::MIN_POSITIVE, 0.0];
+        for i in 0..200_000 {
+            let pick = |r: u64| match r % 3 {
+                0 => special[(r >> 8) as usize % special.len()],
+                1 => ((r >> 12) % 2001) as f64 - 1000.0 + ((r >> 40) % 8) as f64 / 8.0,
+                _ => f64::from_bits(r >> 1 | (r & 1) << 63),
+            };
+            let (x, y) = (pick(next()), pick(next()));
+            if !x.is_finite() || !y.is_finite() || y == 0.0 {
+                continue;
+            }
+            let (got, want) = (fmod(x, y), x % y);
+            assert!(got.to_bits() == want.to_bits(), "{i}: {x:e} % {y:e} = {want:e}, got {got:e}");
+        }
     }
 
     #[test]
