@@ -12,10 +12,13 @@
 use serde_json::{Number, Value};
 use std::cmp::Ordering;
 
+use super::util::lowercase;
+
 /// Longest accepted source, in characters.
 const MAX_LEN: usize = 4096;
 /// Deepest accepted nesting of parentheses and prefix operators.
 const MAX_DEPTH: usize = 64;
+const EXPECTED_EXPR: &str = "expected an expression but found ";
 /// 2^53: every integer up to this magnitude is exact in an f64.
 const MAX_SAFE: f64 = 9_007_199_254_740_992.0;
 
@@ -81,11 +84,12 @@ impl Expr {
         }
         let chars: Vec<char> = src.chars().collect();
         let toks = lex(&chars)?;
-        let mut p = Parser { toks, i: 0, depth: 0, eof: Token { tok: Tok::Eof, pos: len, text: String::new() } };
-        let root = p.parse_or()?;
+        let eof = Token { tok: Tok::Eof, pos: len, end: len };
+        let mut p = Parser { chars, toks, i: 0, depth: 0, eof };
+        let root = p.parse_logic(true)?;
         let t = p.peek();
-        if t.tok != Tok::Eof {
-            return fail(format!("expected an operator or end of input but found {}", describe(t)), t.pos);
+        if !matches!(t.tok, Tok::Eof) {
+            return p.fail_found("expected an operator or end of input but found ", "");
         }
         Ok(Expr { root })
     }
@@ -144,19 +148,9 @@ enum Tok {
 #[derive(Debug, Clone)]
 struct Token {
     tok: Tok,
+    /// Char range in the source.
     pos: usize,
-    text: String,
-}
-
-fn describe(t: &Token) -> String {
-    if t.tok == Tok::Eof {
-        return "end of input".to_string();
-    }
-    let mut s: String = t.text.chars().take(30).collect();
-    if t.text.chars().count() > 30 {
-        s.push_str("...");
-    }
-    format!("'{s}'")
+    end: usize,
 }
 
 fn slice(chars: &[char], a: usize, b: usize) -> String {
@@ -248,7 +242,7 @@ fn lex(chars: &[char]) -> Result<Vec<Token>, ExprError> {
             i += n;
             tok
         };
-        out.push(Token { tok, pos: start, text: slice(chars, start, i) });
+        out.push(Token { tok, pos: start, end: i });
     }
     Ok(out)
 }
@@ -288,6 +282,7 @@ fn lex_string(chars: &[char], start: usize, quote: char) -> Result<(String, usiz
 // ---------------------------------------------------------------- parser
 
 struct Parser {
+    chars: Vec<char>,
     toks: Vec<Token>,
     i: usize,
     depth: usize,
@@ -297,6 +292,24 @@ struct Parser {
 impl Parser {
     fn peek(&self) -> &Token {
         self.toks.get(self.i).unwrap_or(&self.eof)
+    }
+
+    /// The error `{before}{the next token, quoted, or "end of input"}{after}`, at the next token.
+    fn fail_found<T>(&self, before: &str, after: &str) -> Result<T, ExprError> {
+        let t = self.peek();
+        let mut m = before.to_string();
+        if matches!(t.tok, Tok::Eof) {
+            m.push_str("end of input");
+        } else {
+            m.push('\'');
+            m.extend(self.chars[t.pos..t.end].iter().take(30));
+            if t.end - t.pos > 30 {
+                m.push_str("...");
+            }
+            m.push('\'');
+        }
+        m.push_str(after);
+        fail(m, t.pos)
     }
 
     fn bump(&mut self) {
@@ -320,34 +333,22 @@ impl Parser {
         Ok(())
     }
 
-    fn parse_or(&mut self) -> Result<Node, ExprError> {
-        let first = self.parse_and()?;
-        if self.peek().tok != Tok::Or {
-            return Ok(first);
-        }
-        let mut items = vec![first];
-        while self.peek().tok == Tok::Or {
+    /// `or` selects the `or` level, otherwise the `and` level.
+    fn parse_logic(&mut self, or: bool) -> Result<Node, ExprError> {
+        let operand = |p: &mut Self| if or { p.parse_logic(false) } else { p.parse_not() };
+        let mut items = vec![operand(self)?];
+        while matches!((or, &self.peek().tok), (true, Tok::Or) | (false, Tok::And)) {
             self.bump();
-            items.push(self.parse_and()?);
+            items.push(operand(self)?);
         }
-        Ok(Node::Or(items))
-    }
-
-    fn parse_and(&mut self) -> Result<Node, ExprError> {
-        let first = self.parse_not()?;
-        if self.peek().tok != Tok::And {
-            return Ok(first);
+        if items.len() == 1 {
+            return Ok(items.pop().unwrap_or(Node::Lit(Value::Null)));
         }
-        let mut items = vec![first];
-        while self.peek().tok == Tok::And {
-            self.bump();
-            items.push(self.parse_not()?);
-        }
-        Ok(Node::And(items))
+        Ok(if or { Node::Or(items) } else { Node::And(items) })
     }
 
     fn parse_not(&mut self) -> Result<Node, ExprError> {
-        if self.peek().tok != Tok::Not {
+        if !matches!(self.peek().tok, Tok::Not) {
             return self.parse_cmp();
         }
         let pos = self.peek().pos;
@@ -365,15 +366,10 @@ impl Parser {
         };
         self.bump();
         let right = self.parse_arith(true)?;
-        let t = self.peek();
-        if let Tok::Cmp(_) = t.tok {
-            return fail(
-                format!(
-                    "comparisons cannot be chained: found {} after a comparison; \
-                     combine them with 'and', e.g. a < b and b < c",
-                    describe(t)
-                ),
-                t.pos,
+        if let Tok::Cmp(_) = self.peek().tok {
+            return self.fail_found(
+                "comparisons cannot be chained: found ",
+                " after a comparison; combine them with 'and', e.g. a < b and b < c",
             );
         }
         Ok(Node::Cmp(op, Box::new(left), Box::new(right)))
@@ -406,7 +402,7 @@ impl Parser {
     }
 
     fn parse_unary(&mut self) -> Result<Node, ExprError> {
-        if self.peek().tok != Tok::Arith(ArithOp::Sub) {
+        if !matches!(self.peek().tok, Tok::Arith(ArithOp::Sub)) {
             return self.parse_primary();
         }
         let pos = self.peek().pos;
@@ -430,22 +426,16 @@ impl Parser {
             Tok::LParen => {
                 self.bump();
                 self.enter(pos)?;
-                let inner = self.parse_or()?;
+                let inner = self.parse_logic(true)?;
                 self.depth -= 1;
-                let t = self.peek();
-                if t.tok != Tok::RParen {
-                    return fail(format!("expected ')' but found {}", describe(t)), t.pos);
+                if !matches!(self.peek().tok, Tok::RParen) {
+                    return self.fail_found("expected ')' but found ", "");
                 }
                 self.bump();
                 return Ok(inner);
             }
-            Tok::Not => {
-                return fail(
-                    format!("expected an expression but found {}; wrap it in parentheses, e.g. (not x)", describe(t)),
-                    pos,
-                )
-            }
-            _ => return fail(format!("expected an expression but found {}", describe(t)), pos),
+            Tok::Not => return self.fail_found(EXPECTED_EXPR, "; wrap it in parentheses, e.g. (not x)"),
+            _ => return self.fail_found(EXPECTED_EXPR, ""),
         };
         self.bump();
         Ok(node)
@@ -572,8 +562,34 @@ fn arith(op: ArithOp, a: &Value, b: &Value) -> Value {
         ArithOp::Mul => num_value(x * y),
         _ if y == 0.0 => Value::Null,
         ArithOp::Div => num_value(x / y),
-        _ => num_value(x % y),
+        _ => num_value(fmod(x, y)),
     }
+}
+
+/// `x % y` for finite `x` and non-zero finite `y`, exact like IEEE fmod, using only u64 arithmetic (std's `%`
+/// on f64 brings in 128-bit integer division).
+fn fmod(x: f64, y: f64) -> f64 {
+    // (integer mantissa, exponent of its unit) of a finite non-negative value.
+    let split = |a: f64| {
+        let b = a.to_bits();
+        let (e, m) = ((b >> 52) as i32, b & ((1 << 52) - 1));
+        if e == 0 {
+            (m, -1074)
+        } else {
+            (m | 1 << 52, e - 1075)
+        }
+    };
+    let ((mx, ex), (my, ey)) = (split(x.abs()), split(y.abs()));
+    if x.abs() < y.abs() {
+        return x;
+    }
+    // |x| = mx * 2^ex with ex >= ey; reduce mx * 2^(ex - ey) modulo my one doubling at a time.
+    let mut r = mx % my;
+    for _ in 0..ex - ey {
+        r = (r << 1) % my;
+    }
+    let unit = if ey >= -1022 { f64::from_bits(((ey + 1023) as u64) << 52) } else { f64::from_bits(1 << (ey + 1074)) };
+    (r as f64 * unit).copysign(x)
 }
 
 fn loose_eq(a: &Value, b: &Value, depth: usize) -> bool {
@@ -609,7 +625,7 @@ fn ordering(a: &Value, b: &Value) -> Option<Ordering> {
 fn contains(hay: &Value, needle: &Value) -> bool {
     match (hay, needle) {
         (Value::String(s), Value::String(_) | Value::Number(_) | Value::Bool(_)) => {
-            s.to_lowercase().contains(&to_text(needle).to_lowercase())
+            lowercase(s).contains(&lowercase(&to_text(needle)))
         }
         (Value::Array(items), _) => items.iter().any(|x| loose_eq(x, needle, 0)),
         _ => false,
@@ -775,6 +791,32 @@ mod tests {
         assert_eq!(ev("'t:' + tags"), json!("t:[\"vip\",\"new\",3]"));
         assert_eq!(ev("null + null"), Value::Null);
         assert_eq!(ev("tags + 1"), Value::Null);
+    }
+
+    #[test]
+    fn fmod_is_exact() {
+        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let special =
+            [1.0, -1.0, 3.0, 0.5, 0.1, -7.25, 1e300, -1e-300, 5e-324, 2.2e-308, f64::MAX, f64::MIN_POSITIVE, 0.0];
+        for i in 0..200_000 {
+            let pick = |r: u64| match r % 3 {
+                0 => special[(r >> 8) as usize % special.len()],
+                1 => ((r >> 12) % 2001) as f64 - 1000.0 + ((r >> 40) % 8) as f64 / 8.0,
+                _ => f64::from_bits(r >> 1 | (r & 1) << 63),
+            };
+            let (x, y) = (pick(next()), pick(next()));
+            if !x.is_finite() || !y.is_finite() || y == 0.0 {
+                continue;
+            }
+            let (got, want) = (fmod(x, y), x % y);
+            assert!(got.to_bits() == want.to_bits(), "{i}: {x:e} % {y:e} = {want:e}, got {got:e}");
+        }
     }
 
     #[test]

@@ -28,6 +28,7 @@ pub mod template;
 mod trace;
 pub mod transcript;
 mod turn;
+mod util;
 
 pub use agent::{Agent, Mode, Settings, Step};
 pub use error::{AgentError, RequestError, StateError, ValidationError};

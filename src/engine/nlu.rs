@@ -10,9 +10,11 @@
 //! input), so an exact, slot-filled match scores 1.0. Only the first 2,000 chars of a text are used.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde_json::Value;
+
+use super::util::{lowercase, sort_by};
 
 /// One slot's accepted values.
 #[derive(Debug, Clone, PartialEq)]
@@ -216,7 +218,7 @@ fn lex_chunk(text: &str, s: usize, e: usize, out: &mut Vec<Tok>) {
             let core = &chunk[cs..ce];
             let kind = if is_email(core) { Some(Kind::Email) } else { parse_num(core).map(Kind::Num) };
             if let Some(kind) = kind {
-                let norm = core.to_lowercase();
+                let norm = lowercase(core);
                 out.push(Tok { norm, start: s + cs, end: s + ce, kind });
                 return;
             }
@@ -229,12 +231,13 @@ fn is_email(s: &str) -> bool {
     let Some((local, domain)) = s.split_once('@') else {
         return false;
     };
-    let labels: Vec<&str> = domain.split('.').collect();
-    let tld = labels[labels.len() - 1];
+    // At least two labels; the last is the TLD.
+    let Some((_, tld)) = domain.rsplit_once('.') else {
+        return false;
+    };
     !local.is_empty()
         && local.chars().all(|c| c.is_alphanumeric() || "._%+-'".contains(c))
-        && labels.len() >= 2
-        && labels.iter().all(|l| !l.is_empty() && l.chars().all(|c| c.is_alphanumeric() || c == '-'))
+        && domain.split('.').all(|l| !l.is_empty() && l.chars().all(|c| c.is_alphanumeric() || c == '-'))
         && tld.chars().count() >= 2
         && tld.chars().all(char::is_alphabetic)
 }
@@ -290,8 +293,42 @@ fn within_one_edit(a: &str, b: &str) -> bool {
     s[p + 1..] == l[p + 1..] || (p + 1 < s.len() && s[p] == l[p + 1] && s[p + 1] == l[p] && s[p + 2..] == l[p + 2..])
 }
 
-fn deletions(w: &str) -> impl Iterator<Item = String> + '_ {
-    w.char_indices().map(move |(i, c)| format!("{}{}", &w[..i], &w[i + c.len_utf8()..]))
+/// Offsets to group items by key (< n): the items of key k go to `[off[k]..off[k + 1]]`.
+fn offsets(keys: &[u32], n: usize) -> Vec<u32> {
+    let mut off = vec![0u32; n + 1];
+    for &k in keys {
+        off[k as usize + 1] += 1;
+    }
+    for i in 0..n {
+        off[i + 1] += off[i];
+    }
+    off
+}
+
+/// `w` with one char removed, for each char.
+fn deletions(w: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, c) in w.char_indices() {
+        let mut d = String::with_capacity(w.len());
+        d.push_str(&w[..i]);
+        d.push_str(&w[i + c.len_utf8()..]);
+        out.push(d);
+    }
+    out
+}
+
+/// Index of the first of `len` ascending keys (`key(i)`) that is not below `k`.
+fn lower_bound<'a>(len: usize, k: &str, key: &dyn Fn(usize) -> &'a str) -> usize {
+    let (mut lo, mut hi) = (0, len);
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if key(mid) < k {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
 }
 
 fn fuzzy_candidate(w: &str) -> bool {
@@ -373,17 +410,19 @@ struct Scratch {
 #[derive(Debug, Clone)]
 pub struct Matcher {
     threshold: f64,
-    vocab: HashMap<String, u32>,
+    /// Word ids sorted by word, for lookups by binary search.
+    vocab: Vec<u32>,
     words: Vec<String>,
     weights: Vec<u32>,
-    /// One-char deletions of vocabulary words (>= 5 chars) -> word ids, for typo tolerance.
-    deletes: HashMap<String, Vec<u32>>,
+    /// (one-char deletion, word id) of vocabulary words (>= 5 chars), sorted by deletion, for typo tolerance.
+    deletes: Vec<(String, u32)>,
     types: Vec<SlotType>,
     number_ty: Option<usize>,
     email_ty: Option<usize>,
     phrases: Vec<Phrase>,
-    /// First token id -> phrases, longest first.
-    phrase_index: Vec<Vec<u32>>,
+    /// First token id -> phrases, longest first, in `phrase_order[phrase_off[id]..phrase_off[id + 1]]`.
+    phrase_off: Vec<u32>,
+    phrase_order: Vec<u32>,
     intents: Vec<Intent>,
     utts: Vec<Utt>,
     lits: Vec<u32>,
@@ -400,15 +439,16 @@ impl Matcher {
     pub fn new(intents: &[IntentSpec], threshold: f64) -> Result<Matcher, String> {
         let mut m = Matcher {
             threshold: if threshold.is_nan() { 0.6 } else { threshold.clamp(0.0, 1.0) },
-            vocab: HashMap::new(),
+            vocab: Vec::new(),
             words: Vec::new(),
             weights: Vec::new(),
-            deletes: HashMap::new(),
+            deletes: Vec::new(),
             types: Vec::new(),
             number_ty: None,
             email_ty: None,
             phrases: Vec::new(),
-            phrase_index: Vec::new(),
+            phrase_off: Vec::new(),
+            phrase_order: Vec::new(),
             intents: Vec::new(),
             utts: Vec::new(),
             lits: Vec::new(),
@@ -440,76 +480,125 @@ impl Matcher {
                     rest = &rest[close + 1..];
                 }
                 m.push_lits(rest);
-                let (mut lits, mut markers, mut any) = (Vec::new(), 0, false);
+                let (mut markers, mut any) = (false, false);
                 for it in &m.items[start..] {
-                    match *it {
-                        Item::Lit(id) => lits.push(id),
-                        Item::Slot(s) => {
-                            markers += 1;
-                            any |= m.types[slots[s as usize].1 as usize] == SlotType::Any;
-                        }
+                    if let Item::Slot(s) = *it {
+                        markers = true;
+                        any |= matches!(m.types[slots[s as usize].1 as usize], SlotType::Any);
                     }
                 }
                 if m.items.len() == start {
                     continue;
                 }
-                lits.sort_unstable();
-                let weight = lits.iter().map(|&id| m.weights[id as usize]).sum::<u32>() + W_SLOT * markers;
-                let lit_start = m.lits.len() as u32;
-                m.lits.extend(lits);
-                m.utts.push(Utt {
-                    lits: (lit_start, m.lits.len() as u32),
-                    items: (start as u32, m.items.len() as u32),
-                    weight,
-                    markers: markers > 0,
-                    any,
-                });
+                // `lits` and `weight` are set once words are deduplicated.
+                let items = (start as u32, m.items.len() as u32);
+                m.utts.push(Utt { lits: (0, 0), items, weight: 0, markers, any });
             }
             let utts = (first, m.utts.len() as u32);
-            m.intents.push(Intent { name: spec.name.clone(), lower: spec.name.trim().to_lowercase(), utts, slots });
+            m.intents.push(Intent { name: spec.name.clone(), lower: lowercase(spec.name.trim()), utts, slots });
         }
-        m.phrase_index = vec![Vec::new(); m.words.len()];
-        for (pi, p) in m.phrases.iter().enumerate() {
-            m.phrase_index[p.toks[0] as usize].push(pi as u32);
+        m.dedup_words();
+        for u in &mut m.utts {
+            let lit_start = m.lits.len();
+            let mut weight = 0;
+            for it in &m.items[u.items.0 as usize..u.items.1 as usize] {
+                weight += match *it {
+                    Item::Lit(id) => {
+                        m.lits.push(id);
+                        m.weights[id as usize]
+                    }
+                    Item::Slot(_) => W_SLOT,
+                };
+            }
+            sort_by(&mut m.lits[lit_start..], &|a, b| a < b);
+            u.lits = (lit_start as u32, m.lits.len() as u32);
+            u.weight = weight;
         }
-        for list in &mut m.phrase_index {
-            list.sort_by_key(|&pi| std::cmp::Reverse(m.phrases[pi as usize].toks.len()));
-        }
+        let firsts: Vec<u32> = m.phrases.iter().map(|p| p.toks[0]).collect();
+        m.phrase_off = offsets(&firsts, m.words.len());
+        m.phrase_order = (0..m.phrases.len() as u32).collect();
+        // By first token, then longest first, then declaration order.
+        let key = |pi: u32| (firsts[pi as usize], usize::MAX - m.phrases[pi as usize].toks.len(), pi);
+        sort_by(&mut m.phrase_order, &|a, b| key(a) < key(b));
+        let mut dels = Vec::new();
         for (id, w) in m.words.iter().enumerate() {
             if fuzzy_candidate(w) {
                 for d in deletions(w) {
-                    m.deletes.entry(d).or_default().push(id as u32);
+                    dels.push((d, id as u32));
                 }
             }
         }
-        let mut lists: Vec<Vec<(u32, u32)>> = vec![Vec::new(); m.words.len()];
+        let mut order: Vec<u32> = (0..dels.len() as u32).collect();
+        sort_by(&mut order, &|a, b| dels[a as usize] < dels[b as usize]);
+        m.deletes = order.iter().map(|&i| std::mem::take(&mut dels[i as usize])).collect();
+        // Runs of equal literals: (token id, utterance, count).
+        let (mut ids, mut runs) = (Vec::new(), Vec::new());
         for (ui, u) in m.utts.iter().enumerate() {
             for run in m.lits[u.lits.0 as usize..u.lits.1 as usize].chunk_by(|a, b| a == b) {
-                lists[run[0] as usize].push((ui as u32, run.len() as u32));
+                ids.push(run[0]);
+                runs.push((ui as u32, run.len() as u32));
             }
         }
-        m.post_off.push(0);
-        for l in lists {
-            m.post.extend(l);
-            m.post_off.push(m.post.len() as u32);
+        m.post_off = offsets(&ids, m.words.len());
+        let mut next = m.post_off.clone();
+        m.post = vec![(0, 0); runs.len()];
+        for (&id, &r) in ids.iter().zip(&runs) {
+            m.post[next[id as usize] as usize] = r;
+            next[id as usize] += 1;
         }
         Ok(m)
     }
 
-    fn intern(&mut self, w: &str) -> u32 {
-        if let Some(&id) = self.vocab.get(w) {
-            return id;
+    /// While building, each token occurrence gets a provisional id; `dedup_words` maps it to its word id.
+    fn intern(&mut self, w: String) -> u32 {
+        self.words.push(w);
+        self.words.len() as u32 - 1
+    }
+
+    /// Give equal token occurrences one id, numbered in order of first occurrence; build `vocab` and `weights`.
+    fn dedup_words(&mut self) {
+        let raw = std::mem::take(&mut self.words);
+        let mut order: Vec<u32> = (0..raw.len() as u32).collect();
+        sort_by(&mut order, &|a, b| (&raw[a as usize], a) < (&raw[b as usize], b));
+        // first[i]: the first occurrence of the word at occurrence i.
+        let mut first = vec![0u32; raw.len()];
+        for (k, &i) in order.iter().enumerate() {
+            first[i as usize] =
+                if k > 0 && raw[order[k - 1] as usize] == raw[i as usize] { first[order[k - 1] as usize] } else { i };
         }
-        let id = self.words.len() as u32;
-        self.vocab.insert(w.to_string(), id);
-        self.words.push(w.to_string());
-        self.weights.push(if is_stop(w) { W_STOP } else { W_WORD });
-        id
+        let mut map = vec![0u32; raw.len()];
+        for (i, w) in raw.into_iter().enumerate() {
+            let f = first[i] as usize;
+            if f == i {
+                map[i] = self.words.len() as u32;
+                self.weights.push(if is_stop(&w) { W_STOP } else { W_WORD });
+                self.words.push(w);
+            } else {
+                map[i] = map[f];
+            }
+        }
+        self.vocab = order.iter().filter(|&&i| first[i as usize] == i).map(|&i| map[i as usize]).collect();
+        for it in &mut self.items {
+            if let Item::Lit(id) = it {
+                *id = map[*id as usize];
+            }
+        }
+        for p in &mut self.phrases {
+            for t in &mut p.toks {
+                *t = map[*t as usize];
+            }
+        }
+    }
+
+    fn word_id(&self, w: &str) -> Option<u32> {
+        let i = lower_bound(self.vocab.len(), w, &|i| &self.words[self.vocab[i] as usize]);
+        let id = *self.vocab.get(i)?;
+        (self.words[id as usize] == w).then_some(id)
     }
 
     fn push_lits(&mut self, s: &str) {
         for t in lex(s) {
-            let id = self.intern(&t.norm);
+            let id = self.intern(t.norm);
             self.items.push(Item::Lit(id));
         }
     }
@@ -523,7 +612,7 @@ impl Matcher {
             SlotType::Values(vs) => {
                 for (ci, v) in vs.iter().enumerate() {
                     for phrase in std::iter::once(&v.value).chain(&v.synonyms) {
-                        let toks: Vec<u32> = lex(phrase).iter().map(|t| self.intern(&t.norm)).collect();
+                        let toks: Vec<u32> = lex(phrase).into_iter().map(|t| self.intern(t.norm)).collect();
                         if !toks.is_empty() {
                             self.phrases.push(Phrase { toks, ty: ty as u32, canon: ci as u32 });
                         }
@@ -545,7 +634,7 @@ impl Matcher {
 
     /// Like classify but restricted to the named intents (case-insensitive names).
     pub fn classify_among(&self, text: &str, intents: &[&str]) -> Option<IntentMatch> {
-        let wanted: Vec<String> = intents.iter().map(|n| n.trim().to_lowercase()).collect();
+        let wanted: Vec<String> = intents.iter().map(|n| lowercase(n.trim())).collect();
         let mask: Vec<bool> = self.intents.iter().map(|i| wanted.contains(&i.lower)).collect();
         self.run(text, Some(&mask))
     }
@@ -554,21 +643,29 @@ impl Matcher {
         if !fuzzy_candidate(w) {
             return None;
         }
-        let mut best: Option<u32> = None;
-        let mut consider = |ids: &[u32]| {
-            for &id in ids {
-                let word = &self.words[id as usize];
-                if best.map_or(true, |b| id < b) && fuzzy_candidate(word) && within_one_edit(w, word) {
-                    best = Some(id);
-                }
+        let mut best = NONE;
+        let mut consider = |id: u32| {
+            let word = &self.words[id as usize];
+            if id < best && fuzzy_candidate(word) && within_one_edit(w, word) {
+                best = id;
             }
         };
-        consider(self.deletes.get(w).map_or(&[], |v| v.as_slice()));
-        for d in deletions(w) {
-            consider(self.vocab.get(&d).map_or(&[], std::slice::from_ref));
-            consider(self.deletes.get(&d).map_or(&[], |v| v.as_slice()));
+        // Vocabulary words with a deletion equal to `w`, to a deletion of `w`, or equal to a deletion of `w`.
+        let mut keys = deletions(w);
+        keys.push(w.to_string());
+        for k in &keys {
+            let mut i = lower_bound(self.deletes.len(), k, &|i| &self.deletes[i].0);
+            while let Some((_, id)) = self.deletes.get(i).filter(|(d, _)| d == k) {
+                consider(*id);
+                i += 1;
+            }
+            if k != w {
+                if let Some(id) = self.word_id(k) {
+                    consider(id);
+                }
+            }
         }
-        best
+        (best != NONE).then_some(best)
     }
 
     fn prepare<'t>(&self, text: &'t str) -> Input<'t> {
@@ -577,9 +674,9 @@ impl Matcher {
         let n = toks.len();
         let (mut ids, mut fuzzy, mut w) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
         for t in &toks {
-            let (id, fz) = match self.vocab.get(&t.norm) {
-                Some(&id) => (id, false),
-                None if t.kind == Kind::Word => self.fuzzy_id(&t.norm).map_or((NONE, false), |id| (id, true)),
+            let (id, fz) = match self.word_id(&t.norm) {
+                Some(id) => (id, false),
+                None if matches!(t.kind, Kind::Word) => self.fuzzy_id(&t.norm).map_or((NONE, false), |id| (id, true)),
                 None => (NONE, false),
             };
             ids.push(id);
@@ -590,11 +687,18 @@ impl Matcher {
                 _ => self.weights[id as usize],
             });
         }
-        let mut sorted: Vec<(u32, usize)> = (0..n).filter(|&p| ids[p] != NONE).map(|p| (ids[p], p)).collect();
-        sorted.sort_unstable_by_key(|&(id, p)| (id, fuzzy[p], p));
-        let mut spans: Vec<Vec<Span>> = vec![Vec::new(); self.types.len()];
+        let mut known: Vec<u32> = (0..n as u32).filter(|&p| ids[p as usize] != NONE).collect();
+        let key = |p: u32| (ids[p as usize], fuzzy[p as usize], p);
+        sort_by(&mut known, &|a, b| key(a) < key(b));
+        let sorted = known.iter().map(|&p| (ids[p as usize], p as usize)).collect();
+        let mut spans: Vec<Vec<Span>> = Vec::new();
+        spans.resize_with(self.types.len(), Vec::new);
         for p in 0..n {
-            for &pi in self.phrase_index.get(ids[p] as usize).map_or(&[][..], |v| v.as_slice()) {
+            let (id, mut phrases) = (ids[p] as usize, &[][..]);
+            if ids[p] != NONE {
+                phrases = &self.phrase_order[self.phrase_off[id] as usize..self.phrase_off[id + 1] as usize];
+            }
+            for &pi in phrases {
                 let ph = &self.phrases[pi as usize];
                 let end = p + ph.toks.len();
                 if end > n || ids[p..end] != ph.toks[..] {
@@ -650,7 +754,7 @@ impl Matcher {
                     for it in &self.items[u.items.0 as usize..u.items.1 as usize] {
                         if let Item::Slot(s) = *it {
                             let ty = intent.slots[s as usize].1 as usize;
-                            if !inp.spans[ty].is_empty() || self.types[ty] == SlotType::Any {
+                            if !inp.spans[ty].is_empty() || matches!(self.types[ty], SlotType::Any) {
                                 m_ub += W_SLOT;
                             }
                         }
@@ -706,7 +810,7 @@ impl Matcher {
             }
             for (k, &it) in items.iter().enumerate() {
                 let Item::Slot(s) = it else { continue };
-                if u.any && self.types[intent.slots[s as usize].1 as usize] == SlotType::Any {
+                if u.any && matches!(self.types[intent.slots[s as usize].1 as usize], SlotType::Any) {
                     if let Some(sp) = any_span(inp, sc, items, k) {
                         take(sc, k, sp, &mut matched, &mut in_w);
                     }
@@ -857,7 +961,7 @@ pub fn extract_slot(slot: &SlotType, text: &str) -> Option<Value> {
         SlotType::Number => toks().iter().find_map(tok_number).and_then(num_value),
         SlotType::Email => toks()
             .iter()
-            .find(|t| t.kind == Kind::Email)
+            .find(|t| matches!(t.kind, Kind::Email))
             .map(|t| Value::String(truncate(text)[t.start..t.end].to_string())),
         SlotType::Values(vs) => {
             let input = toks();
@@ -889,12 +993,12 @@ pub fn extract_slot(slot: &SlotType, text: &str) -> Option<Value> {
     }
 }
 
+const SYNONYMS: &str = "\"synonyms\" must be an array of strings";
+
 /// Parse the JSON form of a slot type: an array of strings / {"value", "synonyms"} objects, or one of the
 /// strings "@number", "@email", "@any".
 pub fn parse_slot_type(v: &Value) -> Result<SlotType, String> {
     const EXPECTED: &str = "expected \"@number\", \"@email\", \"@any\" or an array of values";
-    const SYNONYMS: &str = "\"synonyms\" must be an array of strings";
-    let has_tokens = |s: &str| !lex(s).is_empty();
     match v {
         Value::String(s) => match s.trim() {
             "@number" => Ok(SlotType::Number),
@@ -903,40 +1007,48 @@ pub fn parse_slot_type(v: &Value) -> Result<SlotType, String> {
             other => Err(format!("{EXPECTED}, got the string {other:?}")),
         },
         Value::Array(items) if items.is_empty() => Err("a slot needs at least one value".to_string()),
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| {
-                let (value, synonyms) = match item {
-                    Value::String(s) => (s.clone(), Vec::new()),
-                    Value::Object(o) => {
-                        if let Some(k) = o.keys().find(|k| *k != "value" && *k != "synonyms") {
-                            return Err(format!("value {i}: unknown key {k:?}, expected \"value\" and \"synonyms\""));
-                        }
-                        let Some(Value::String(value)) = o.get("value") else {
-                            return Err(format!("value {i}: \"value\" must be a string"));
-                        };
-                        let synonyms = match o.get("synonyms") {
-                            None => Some(Vec::new()),
-                            Some(Value::Array(a)) => a.iter().map(|s| Some(s.as_str()?.to_string())).collect(),
-                            Some(_) => None,
-                        };
-                        let synonyms = synonyms.ok_or(format!("value {i}: {SYNONYMS}"))?;
-                        (value.clone(), synonyms)
-                    }
-                    _ => {
-                        return Err(format!("value {i}: expected a string or {{\"value\": ..., \"synonyms\": [...]}}"))
-                    }
-                };
-                if let Some(bad) = std::iter::once(&value).chain(&synonyms).find(|s| !has_tokens(s)) {
-                    return Err(format!("value {i}: {bad:?} has no letters or digits"));
-                }
-                Ok(SlotValue { value, synonyms })
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map(SlotType::Values),
+        Value::Array(items) => {
+            let mut out = Vec::new();
+            for (i, item) in items.iter().enumerate() {
+                out.push(parse_slot_value(item).map_err(|e| format!("value {i}: {e}"))?);
+            }
+            Ok(SlotType::Values(out))
+        }
         _ => Err(EXPECTED.to_string()),
     }
+}
+
+fn parse_slot_value(item: &Value) -> Result<SlotValue, String> {
+    let (value, synonyms) = match item {
+        Value::String(s) => (s.clone(), Vec::new()),
+        Value::Object(o) => {
+            if let Some(k) = o.keys().find(|k| *k != "value" && *k != "synonyms") {
+                return Err(format!("unknown key {k:?}, expected \"value\" and \"synonyms\""));
+            }
+            let Some(Value::String(value)) = o.get("value") else {
+                return Err("\"value\" must be a string".to_string());
+            };
+            let mut synonyms = Vec::new();
+            match o.get("synonyms") {
+                None => {}
+                Some(Value::Array(a)) => {
+                    for s in a {
+                        let Value::String(s) = s else { return Err(SYNONYMS.to_string()) };
+                        synonyms.push(s.clone());
+                    }
+                }
+                Some(_) => return Err(SYNONYMS.to_string()),
+            }
+            (value.clone(), synonyms)
+        }
+        _ => return Err("expected a string or {\"value\": ..., \"synonyms\": [...]}".to_string()),
+    };
+    for s in std::iter::once(&value).chain(&synonyms) {
+        if lex(s).is_empty() {
+            return Err(format!("{s:?} has no letters or digits"));
+        }
+    }
+    Ok(SlotValue { value, synonyms })
 }
 
 #[cfg(test)]

@@ -1,0 +1,75 @@
+//! Small shared helpers that replace generic std code with one non-generic copy each (wasm size).
+
+/// Sorts `v` so that `less(a, b)` holds for no later `a` before an earlier `b`. Heapsort: O(n log n), no
+/// allocation, not stable, so give `less` a total order (e.g. break ties on the value) where order matters.
+pub fn sort_by(v: &mut [u32], less: &dyn Fn(u32, u32) -> bool) {
+    let sift = |v: &mut [u32], mut root: usize, end: usize| loop {
+        let mut child = 2 * root + 1;
+        if child >= end {
+            return;
+        }
+        if child + 1 < end && less(v[child], v[child + 1]) {
+            child += 1;
+        }
+        if !less(v[root], v[child]) {
+            return;
+        }
+        v.swap(root, child);
+        root = child;
+    };
+    let n = v.len();
+    for i in (0..n / 2).rev() {
+        sift(v, i, n);
+    }
+    for end in (1..n).rev() {
+        v.swap(0, end);
+        sift(v, 0, end);
+    }
+}
+
+/// Unicode lowercase like `str::to_lowercase`, char by char, with a simpler final-sigma rule: 'Σ' becomes 'ς'
+/// after a letter and not before one.
+pub fn lowercase(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut prev_letter = false;
+    let mut it = s.chars().peekable();
+    while let Some(c) = it.next() {
+        if c == 'Σ' && prev_letter && !it.peek().is_some_and(|n| n.is_alphabetic()) {
+            out.push('ς');
+        } else {
+            out.extend(c.to_lowercase());
+        }
+        prev_letter = c.is_alphabetic();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sorts_like_std() {
+        let mut state = 7u32;
+        for n in [0, 1, 2, 3, 10, 100, 1000] {
+            let mut v: Vec<u32> = (0..n)
+                .map(|_| {
+                    state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                    (state >> 16) % 50
+                })
+                .collect();
+            let mut want = v.clone();
+            want.sort();
+            sort_by(&mut v, &|a, b| a < b);
+            assert_eq!(v, want);
+        }
+    }
+
+    #[test]
+    fn lowercase_like_std() {
+        for s in ["", "ABC déjà VU", "ÇA VA? ÉCOLE", "İSTANBUL", "ß ǅ ﬁ", "ΟΔΟΣ ΣΑΣ.", "Σ", "AΣ1", "🍕Ω"]
+        {
+            assert_eq!(lowercase(s), s.to_lowercase(), "{s}");
+        }
+    }
+}
