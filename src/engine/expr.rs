@@ -12,7 +12,7 @@
 use serde_json::{Number, Value};
 use std::cmp::Ordering;
 
-use super::util::lowercase;
+use super::fold::fold;
 
 /// Longest accepted source, in characters.
 const MAX_LEN: usize = 4096;
@@ -542,7 +542,7 @@ fn to_text(v: &Value) -> String {
             }
             _ => n.to_string(),
         },
-        other => other.to_string(),
+        other => super::json::to_string(other),
     }
 }
 
@@ -625,7 +625,7 @@ fn ordering(a: &Value, b: &Value) -> Option<Ordering> {
 fn contains(hay: &Value, needle: &Value) -> bool {
     match (hay, needle) {
         (Value::String(s), Value::String(_) | Value::Number(_) | Value::Bool(_)) => {
-            lowercase(s).contains(&lowercase(&to_text(needle)))
+            fold(s).contains(&fold(&to_text(needle)))
         }
         (Value::Array(items), _) => items.iter().any(|x| loose_eq(x, needle, 0)),
         _ => false,

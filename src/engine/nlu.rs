@@ -1,4 +1,4 @@
-//! Built-in intent matcher. Text is lexed into normalised tokens (Unicode lowercase, apostrophes
+//! Built-in intent matcher. Text is lexed into normalised tokens (Unicode case folding, apostrophes
 //! dropped, light English suffix stripping, CJK split per character; numbers and e-mail addresses
 //! kept whole) and interned to `u32` ids against the vocabulary of all utterances and slot values.
 //! An utterance is a sequence of literal ids and slot markers. For an input, the spans that are slot
@@ -14,7 +14,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::util::{lowercase, sort_by};
+use super::fold::{fold, fold_char};
+use super::util::sort_by;
 
 /// One slot's accepted values.
 #[derive(Debug, Clone, PartialEq)]
@@ -83,7 +84,7 @@ struct Tok {
     kind: Kind,
 }
 
-/// Normalised tokens of a text: Unicode lowercase, split on anything not alphanumeric (apostrophes are
+/// Normalised tokens of a text: Unicode case folding (`fold`), split on anything not alphanumeric (apostrophes are
 /// removed without splitting: "don't" -> "dont"), CJK ideographs and kana one token per char, light
 /// English suffix stripping on ASCII words longer than 4 chars ("pizzas" -> "pizza", "ordering" -> "order").
 pub fn tokens(text: &str) -> Vec<String> {
@@ -132,7 +133,7 @@ fn split_words(text: &str, base: usize, out: &mut Vec<Tok>) {
             if cur.is_empty() {
                 start = i;
             }
-            cur.extend(c.to_lowercase());
+            cur.push(fold_char(c));
             end = i + c.len_utf8();
             continue;
         }
@@ -218,7 +219,7 @@ fn lex_chunk(text: &str, s: usize, e: usize, out: &mut Vec<Tok>) {
             let core = &chunk[cs..ce];
             let kind = if is_email(core) { Some(Kind::Email) } else { parse_num(core).map(Kind::Num) };
             if let Some(kind) = kind {
-                let norm = lowercase(core);
+                let norm = fold(core);
                 out.push(Tok { norm, start: s + cs, end: s + ce, kind });
                 return;
             }
@@ -495,7 +496,7 @@ impl Matcher {
                 m.utts.push(Utt { lits: (0, 0), items, weight: 0, markers, any });
             }
             let utts = (first, m.utts.len() as u32);
-            m.intents.push(Intent { name: spec.name.clone(), lower: lowercase(spec.name.trim()), utts, slots });
+            m.intents.push(Intent { name: spec.name.clone(), lower: fold(spec.name.trim()), utts, slots });
         }
         m.dedup_words();
         for u in &mut m.utts {
@@ -634,7 +635,7 @@ impl Matcher {
 
     /// Like classify but restricted to the named intents (case-insensitive names).
     pub fn classify_among(&self, text: &str, intents: &[&str]) -> Option<IntentMatch> {
-        let wanted: Vec<String> = intents.iter().map(|n| lowercase(n.trim())).collect();
+        let wanted: Vec<String> = intents.iter().map(|n| fold(n.trim())).collect();
         let mask: Vec<bool> = self.intents.iter().map(|i| wanted.contains(&i.lower)).collect();
         self.run(text, Some(&mask))
     }

@@ -198,7 +198,7 @@ pub fn display(v: &Value) -> String {
             Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 9e15 => format!("{}", f as i64),
             _ => n.to_string(),
         },
-        other => other.to_string(),
+        other => super::json::to_string(other),
     }
 }
 

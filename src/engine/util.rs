@@ -27,23 +27,6 @@ pub fn sort_by(v: &mut [u32], less: &dyn Fn(u32, u32) -> bool) {
     }
 }
 
-/// Unicode lowercase like `str::to_lowercase`, char by char, with a simpler final-sigma rule: 'Σ' becomes 'ς'
-/// after a letter and not before one.
-pub fn lowercase(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut prev_letter = false;
-    let mut it = s.chars().peekable();
-    while let Some(c) = it.next() {
-        if c == 'Σ' && prev_letter && !it.peek().is_some_and(|n| n.is_alphabetic()) {
-            out.push('ς');
-        } else {
-            out.extend(c.to_lowercase());
-        }
-        prev_letter = c.is_alphabetic();
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,14 +45,6 @@ mod tests {
             want.sort();
             sort_by(&mut v, &|a, b| a < b);
             assert_eq!(v, want);
-        }
-    }
-
-    #[test]
-    fn lowercase_like_std() {
-        for s in ["", "ABC déjà VU", "ÇA VA? ÉCOLE", "İSTANBUL", "ß ǅ ﬁ", "ΟΔΟΣ ΣΑΣ.", "Σ", "AΣ1", "🍕Ω"]
-        {
-            assert_eq!(lowercase(s), s.to_lowercase(), "{s}");
         }
     }
 }
