@@ -98,7 +98,13 @@ ensure_web() {
 # agent. wasm-opt runs *before* wasm-bindgen: Debian's binaryen (108) mis-exports wasm-bindgen's externref table
 # when it optimises the bound module. wasm-bindgen-cli is the pinned version, as `wasm-pack build` would run it.
 build_wasm() { # OUT_DIR
-  cargo build --release --lib --target wasm32-unknown-unknown
+  # Panic locations name their source files: map the registry and toolchain prefixes away so the module ships
+  # short relative paths instead of this machine's directories (about 1.5 KB gzip).
+  local remap="" d
+  for d in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/ "$(rustc --print sysroot)/lib/rustlib/src/rust/"; do
+    remap+=" --remap-path-prefix=$d="
+  done
+  RUSTFLAGS="${RUSTFLAGS:-}$remap" cargo build --release --lib --target wasm32-unknown-unknown
   mkdir -p "$1"
   # shellcheck disable=SC2086
   wasm-opt $WASM_OPT_FLAGS target/wasm32-unknown-unknown/release/eventflow.wasm -o "$1/eventflow.opt.wasm"
