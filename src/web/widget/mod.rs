@@ -5,6 +5,7 @@
 //! `innerHTML` with content). Clicks are delegated from the shadow root to `data-ef` commands, and the widget
 //! reports what the user did as [`UiEvent`]s: it never decides what a click means for the conversation.
 
+mod chrome;
 mod dom;
 mod markdown;
 mod player;
@@ -20,7 +21,7 @@ use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement, HtmlInputElement, ShadowRoot};
 
-use dom::{button, el, icon, text_el, R};
+use dom::{button, el, icon, text_el, Build, R};
 pub use dom::{safe_url, UrlUse};
 pub use markdown::render as render_markdown;
 
@@ -121,118 +122,54 @@ impl Widget {
             }
         }
         let overlay = settings.mode == Mode::Overlay;
-        let side = if settings.position == Position::Left { "ef-left" } else { "ef-right" };
-        let shell = el(&doc, "div", if overlay { "ef ef-overlay" } else { "ef ef-embedded" })?;
-        if overlay {
-            shell.class_list().add_1(side)?;
-        }
+        let shell_class = match (overlay, settings.position) {
+            (false, _) => "ef ef-embedded",
+            (true, Position::Left) => "ef ef-overlay ef-left",
+            (true, Position::Right) => "ef ef-overlay ef-right",
+        };
+        let title = settings.title.clone();
+        let avatar = settings.avatar.clone().or_else(|| settings.image.clone());
+        let mut typing_label = String::with_capacity(title.len() + 10);
+        typing_label.push_str(&title);
+        typing_label.push_str(" is typing");
+        let elements = [
+            avatar_el(&doc, settings.image.as_deref(), &title)?,
+            avatar_el(&doc, settings.image.as_deref(), &title)?,
+            avatar_el(&doc, avatar.as_deref(), &title)?,
+        ];
+        let mut b = Build {
+            doc: &doc,
+            vals: &[
+                Some(shell_class),
+                Some(if overlay { "dialog" } else { "region" }),
+                Some(&title),
+                overlay.then_some(""),
+                Some(&settings.description),
+                Some(&settings.placeholder),
+                Some(&typing_label),
+            ],
+            flags: if overlay { chrome::OVERLAY } else { 0 }
+                | if settings.description.is_empty() { 0 } else { chrome::DESCRIPTION },
+            elements: &elements,
+            kept: Vec::new(),
+        };
+        b.node(&chrome::CHROME, &root)?;
+        let shell = b.take(chrome::SHELL)?;
         let style = shell.dyn_ref::<HtmlElement>().ok_or("shell")?.style();
         if let Some(c) = &settings.color {
             style.set_property("--ef-accent", c)?;
         }
         style.set_property("--ef-side", &format!("{}px", settings.spacing.side))?;
         style.set_property("--ef-bottom", &format!("{}px", settings.spacing.bottom))?;
-        root.append_child(&shell)?;
-
-        let title = settings.title.clone();
-        let avatar = settings.avatar.clone().or_else(|| settings.image.clone());
-        let win = el(&doc, "section", "ef-window")?;
-        win.set_attribute("role", if overlay { "dialog" } else { "region" })?;
-        win.set_attribute("aria-label", &title)?;
-        if overlay {
-            win.set_attribute("hidden", "")?;
-        }
-        // Header: avatar, title, description, close.
-        let header = el(&doc, "header", "ef-header")?;
-        header.append_child(avatar_el(&doc, settings.image.as_deref(), &title)?.as_ref())?;
-        let htext = el(&doc, "div", "ef-htext")?;
-        htext.append_child(text_el(&doc, "h2", "ef-title", &title)?.as_ref())?;
-        if !settings.description.is_empty() {
-            htext.append_child(text_el(&doc, "p", "ef-desc", &settings.description)?.as_ref())?;
-        }
-        header.append_child(&htext)?;
-        if overlay {
-            let close = button(&doc, "ef-iconbtn", "close", "", Some("Close chat"))?;
-            close.append_child(icon(&doc, dom::ICON_MINUS)?.as_ref())?;
-            header.append_child(&close)?;
-        }
-        win.append_child(&header)?;
-        // The conversation log, with its intro and the typing row that always stays last.
-        let log = el(&doc, "div", "ef-log")?;
-        log.set_attribute("role", "log")?;
-        log.set_attribute("aria-live", "polite")?;
-        log.set_attribute("aria-label", "Conversation")?;
-        log.set_attribute("tabindex", "0")?;
-        let intro = el(&doc, "div", "ef-intro")?;
-        intro.set_attribute("aria-hidden", "true")?;
-        intro.append_child(avatar_el(&doc, settings.image.as_deref(), &title)?.as_ref())?;
-        intro.append_child(text_el(&doc, "h3", "", &title)?.as_ref())?;
-        if !settings.description.is_empty() {
-            intro.append_child(text_el(&doc, "p", "", &settings.description)?.as_ref())?;
-        }
-        log.append_child(&intro)?;
-        let typing = el(&doc, "div", "ef-row ef-agent ef-typing")?;
-        typing.set_attribute("hidden", "")?;
-        typing.append_child(avatar_el(&doc, avatar.as_deref(), &title)?.as_ref())?;
-        let dots = el(&doc, "div", "ef-bubble")?;
-        dots.set_attribute("role", "status")?;
-        dots.append_child(text_el(&doc, "span", "ef-sr", &format!("{title} is typing"))?.as_ref())?;
-        for _ in 0..3 {
-            dots.append_child(doc.create_element("i")?.as_ref())?;
-        }
-        typing.append_child(&dots)?;
-        log.append_child(&typing)?;
-        win.append_child(&log)?;
-        // The end bar ("Start new chat"), the composer and the footer.
-        let endbar = el(&doc, "div", "ef-endbar")?;
-        endbar.set_attribute("hidden", "")?;
-        let endbar_button = button(&doc, "ef-primary", "restart", "Start new chat", None)?;
-        endbar.append_child(&endbar_button)?;
-        win.append_child(&endbar)?;
-        let composer = el(&doc, "div", "ef-composer")?;
-        let attach = button(&doc, "ef-iconbtn ef-attach", "attach", "", Some("Attach a file"))?;
-        attach.append_child(icon(&doc, dom::ICON_ATTACH)?.as_ref())?;
-        composer.append_child(&attach)?;
-        let file: HtmlInputElement = doc.create_element("input")?.dyn_into()?;
-        file.set_type("file");
-        file.set_hidden(true);
-        file.set_attribute("data-ef", "file")?;
-        file.set_attribute("tabindex", "-1")?;
-        file.set_attribute("aria-hidden", "true")?;
-        composer.append_child(&file)?;
-        let input: HtmlInputElement = doc.create_element("input")?.dyn_into()?;
-        input.set_class_name("ef-input");
-        input.set_type("text");
-        input.set_placeholder(&settings.placeholder);
-        input.set_attribute("aria-label", "Message")?;
-        input.set_attribute("autocomplete", "off")?;
-        input.set_attribute("enterkeyhint", "send")?;
-        input.set_attribute("maxlength", "4000")?;
-        composer.append_child(&input)?;
-        let send = button(&doc, "ef-send", "send", "", Some("Send"))?;
-        send.append_child(icon(&doc, dom::ICON_SEND)?.as_ref())?;
-        composer.append_child(&send)?;
-        win.append_child(&composer)?;
-        win.append_child(text_el(&doc, "div", "ef-footer", "Powered by eventflow")?.as_ref())?;
-        shell.append_child(&win)?;
-
-        let (launcher, proactive) = if overlay {
-            let proactive = el(&doc, "div", "ef-proactive")?;
-            proactive.set_attribute("aria-live", "polite")?;
-            shell.append_child(&proactive)?;
-            let launcher = button(&doc, "ef-launcher", "launcher", "", Some("Open chat"))?;
-            launcher.set_attribute("aria-expanded", "false")?;
-            let chat = icon(&doc, dom::ICON_CHAT)?;
-            chat.set_attribute("class", "ef-i-chat")?;
-            let close = icon(&doc, dom::ICON_CLOSE)?;
-            close.set_attribute("class", "ef-i-close")?;
-            launcher.append_child(&chat)?;
-            launcher.append_child(&close)?;
-            shell.append_child(&launcher)?;
-            (Some(launcher), Some(proactive))
-        } else {
-            (None, None)
-        };
+        let win = b.take(chrome::WINDOW)?;
+        let log = b.take(chrome::LOG)?;
+        let typing = b.take(chrome::TYPING)?;
+        let endbar = b.take(chrome::ENDBAR)?;
+        let endbar_button = b.take(chrome::ENDBAR_BUTTON)?;
+        let file: HtmlInputElement = b.take(chrome::FILE)?.dyn_into()?;
+        let input: HtmlInputElement = b.take(chrome::INPUT)?.dyn_into()?;
+        let proactive = b.take(chrome::PROACTIVE).ok();
+        let launcher = b.take(chrome::LAUNCHER).ok();
 
         let widget = Rc::new_cyclic(|me| Widget {
             me: me.clone(),
@@ -549,8 +486,8 @@ fn avatar_el(doc: &Document, url: Option<&str>, title: &str) -> R<Element> {
         img.set_attribute("alt", "")?;
         return Ok(img);
     }
-    let initial: String =
-        title.chars().find(|c| c.is_alphanumeric()).map(|c| c.to_uppercase().collect()).unwrap_or_default();
+    // Upper-cased by CSS (`text-transform`), which keeps Unicode's case tables out of the module.
+    let initial: String = title.chars().find(|c| c.is_alphanumeric()).map(String::from).unwrap_or_default();
     let a = text_el(doc, "div", "ef-avatar", &initial)?;
     a.set_attribute("aria-hidden", "true")?;
     Ok(a)
