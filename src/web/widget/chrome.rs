@@ -8,7 +8,7 @@ use super::dom::{Spec, ICON_ATTACH, ICON_CHAT, ICON_CLOSE, ICON_MINUS, ICON_SEND
 pub const OVERLAY: u8 = 1;
 pub const DESCRIPTION: u8 = 2;
 
-/// Slots of the kept elements.
+/// Slots of the kept elements: the required ones first, in the order `Build::required` returns them.
 pub const SHELL: usize = 1;
 pub const WINDOW: usize = 2;
 pub const LOG: usize = 3;

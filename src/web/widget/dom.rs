@@ -176,8 +176,14 @@ impl Build<'_> {
         Ok(())
     }
 
-    /// The element kept at `i`.
-    pub fn take(&mut self, i: usize) -> R<Element> {
-        Ok(self.kept.get_mut(i).and_then(Option::take).ok_or("chrome")?)
+    /// The elements kept at `1..=N`, all of which must have been built.
+    pub fn required<const N: usize>(&mut self) -> R<[Element; N]> {
+        let list: Vec<Element> = (1..=N).filter_map(|i| self.optional(i)).collect();
+        Ok(list.try_into().map_err(|_| "chrome")?)
+    }
+
+    /// The element kept at `i`, if it was built.
+    pub fn optional(&mut self, i: usize) -> Option<Element> {
+        self.kept.get_mut(i).and_then(Option::take)
     }
 }

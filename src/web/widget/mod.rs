@@ -154,22 +154,16 @@ impl Widget {
             kept: Vec::new(),
         };
         b.node(&chrome::CHROME, &root)?;
-        let shell = b.take(chrome::SHELL)?;
+        let [shell, win, log, typing, endbar, endbar_button, file, input] = b.required()?;
+        let (proactive, launcher) = (b.optional(chrome::PROACTIVE), b.optional(chrome::LAUNCHER));
         let style = shell.dyn_ref::<HtmlElement>().ok_or("shell")?.style();
         if let Some(c) = &settings.color {
             style.set_property("--ef-accent", c)?;
         }
         style.set_property("--ef-side", &format!("{}px", settings.spacing.side))?;
         style.set_property("--ef-bottom", &format!("{}px", settings.spacing.bottom))?;
-        let win = b.take(chrome::WINDOW)?;
-        let log = b.take(chrome::LOG)?;
-        let typing = b.take(chrome::TYPING)?;
-        let endbar = b.take(chrome::ENDBAR)?;
-        let endbar_button = b.take(chrome::ENDBAR_BUTTON)?;
-        let file: HtmlInputElement = b.take(chrome::FILE)?.dyn_into()?;
-        let input: HtmlInputElement = b.take(chrome::INPUT)?.dyn_into()?;
-        let proactive = b.take(chrome::PROACTIVE).ok();
-        let launcher = b.take(chrome::LAUNCHER).ok();
+        let file: HtmlInputElement = file.dyn_into()?;
+        let input: HtmlInputElement = input.dyn_into()?;
 
         let widget = Rc::new_cyclic(|me| Widget {
             me: me.clone(),
