@@ -96,7 +96,7 @@ impl Widget {
         let doc = window.document().ok_or("no document")?;
         let host: HtmlElement = doc.create_element("div")?.dyn_into()?;
         if doc.get_element_by_id("voiceflow-chat").is_none() {
-            host.set_id("voiceflow-chat");
+            host.set_attribute("id", "voiceflow-chat")?;
         }
         host.set_attribute("data-eventflow", "")?;
         match (&settings.target, settings.mode) {
@@ -291,8 +291,10 @@ impl Widget {
                 self.emit(UiEvent::Close);
             }
             "Enter" if !k.shift_key() && !k.is_composing() => {
-                let in_input =
-                    k.target().and_then(|t| t.dyn_into::<Element>().ok()).is_some_and(|t| t.class_name() == "ef-input");
+                let in_input = k
+                    .target()
+                    .and_then(|t| t.dyn_into::<Element>().ok())
+                    .is_some_and(|t| t.get_attribute("class").as_deref() == Some("ef-input"));
                 if in_input {
                     k.prevent_default();
                     self.send_input();
@@ -369,11 +371,8 @@ impl Widget {
 
     /// `hide()` / `show()`: the whole widget, launcher included.
     pub(crate) fn set_hidden(&self, hidden: bool) {
-        let _ = if hidden {
-            self.host.style().set_property("display", "none")
-        } else {
-            self.host.style().remove_property("display").map(|_| ())
-        };
+        // An empty value removes the declaration.
+        let _ = self.host.style().set_property("display", if hidden { "none" } else { "" });
     }
 
     pub(crate) fn set_endbar(&self, bar: EndBar) {
