@@ -72,6 +72,8 @@ pub(crate) struct Widget {
     endbar: Element,
     endbar_button: Element,
     input: HtmlInputElement,
+    /// The hidden file input the attach button opens.
+    file: HtmlInputElement,
     proactive: Option<Element>,
     mode: Mode,
     title: String,
@@ -94,7 +96,7 @@ impl Widget {
     pub(crate) fn new(settings: &Settings, extensions: Extensions, on_ui: UiHandler) -> R<Rc<Widget>> {
         let window = web_sys::window().ok_or("no window")?;
         let doc = window.document().ok_or("no document")?;
-        let host: HtmlElement = doc.create_element("div")?.dyn_into()?;
+        let host: HtmlElement = doc.create_element("div")?.unchecked_into();
         if doc.get_element_by_id("voiceflow-chat").is_none() {
             host.set_attribute("id", "voiceflow-chat")?;
         }
@@ -156,14 +158,15 @@ impl Widget {
         b.node(&chrome::CHROME, &root)?;
         let [shell, win, log, typing, endbar, endbar_button, file, input] = b.required()?;
         let (proactive, launcher) = (b.optional(chrome::PROACTIVE), b.optional(chrome::LAUNCHER));
-        let style = shell.dyn_ref::<HtmlElement>().ok_or("shell")?.style();
+        let style = shell.unchecked_ref::<HtmlElement>().style();
         if let Some(c) = &settings.color {
             style.set_property("--ef-accent", c)?;
         }
         style.set_property("--ef-side", &format!("{}px", settings.spacing.side))?;
         style.set_property("--ef-bottom", &format!("{}px", settings.spacing.bottom))?;
-        let file: HtmlInputElement = file.dyn_into()?;
-        let input: HtmlInputElement = input.dyn_into()?;
+        // Elements this code created: casts need no check (each checked cast is a JS binding).
+        let file: HtmlInputElement = file.unchecked_into();
+        let input: HtmlInputElement = input.unchecked_into();
 
         let widget = Rc::new_cyclic(|me| Widget {
             me: me.clone(),
@@ -178,6 +181,7 @@ impl Widget {
             endbar,
             endbar_button,
             input,
+            file,
             proactive,
             mode: settings.mode,
             title,
@@ -192,13 +196,13 @@ impl Widget {
             closures: RefCell::new(Vec::new()),
             busy: Cell::new(false),
         });
-        widget.listen(&file)?;
+        widget.listen()?;
         super::panic::register(&widget.shell);
         Ok(widget)
     }
 
     /// The delegated listeners of the shadow root and the file input.
-    fn listen(&self, file: &HtmlInputElement) -> R<()> {
+    fn listen(&self) -> R<()> {
         let me = self.me.clone();
         self.add(self.root.as_ref(), "click", move |ev| {
             if let Some(w) = me.upgrade() {
@@ -212,10 +216,9 @@ impl Widget {
             }
         })?;
         let me = self.me.clone();
-        self.add(file.as_ref(), "change", move |ev| {
-            let input = ev.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok());
-            if let (Some(w), Some(input)) = (me.upgrade(), input) {
-                w.on_file(&input);
+        self.add(self.file.as_ref(), "change", move |_| {
+            if let Some(w) = me.upgrade() {
+                w.on_file();
             }
         })?;
         Ok(())
@@ -244,11 +247,7 @@ impl Widget {
             "restart" => self.emit(UiEvent::Restart),
             "send" => self.send_input(),
             "attach" => {
-                if let Ok(Some(f)) = self.root.query_selector("[data-ef=file]") {
-                    if let Some(f) = f.dyn_ref::<HtmlElement>() {
-                        f.click();
-                    }
-                }
+                self.file.click();
             }
             "act" => {
                 if let Some(a) = action() {
@@ -314,7 +313,8 @@ impl Widget {
     }
 
     /// Read the chosen file's metadata (and an image's size) and report it. Nothing is uploaded.
-    fn on_file(&self, input: &HtmlInputElement) {
+    fn on_file(&self) {
+        let input = &self.file;
         let Some(file) = input.files().and_then(|l| l.get(0)) else { return };
         input.set_value("");
         let me = self.me.clone();
@@ -324,11 +324,10 @@ impl Widget {
                 if let Some(window) = web_sys::window() {
                     if let Ok(p) = window.create_image_bitmap_with_blob(&file) {
                         if let Ok(bitmap) = wasm_bindgen_futures::JsFuture::from(p).await {
-                            if let Ok(b) = bitmap.dyn_into::<web_sys::ImageBitmap>() {
-                                meta["width"] = json!(b.width());
-                                meta["height"] = json!(b.height());
-                                b.close();
-                            }
+                            let b: web_sys::ImageBitmap = bitmap.unchecked_into();
+                            meta["width"] = json!(b.width());
+                            meta["height"] = json!(b.height());
+                            b.close();
                         }
                     }
                 }
@@ -363,7 +362,7 @@ impl Widget {
             let _ = self.input.focus();
         } else if self.root.active_element().is_some() {
             // Focus was inside the chat: give it to the launcher rather than losing it.
-            if let Some(l) = self.launcher.as_ref().and_then(|l| l.dyn_ref::<HtmlElement>()) {
+            if let Some(l) = self.launcher.as_ref().map(|l| l.unchecked_ref::<HtmlElement>()) {
                 let _ = l.focus();
             }
         }
