@@ -397,13 +397,7 @@ impl Widget {
     pub(crate) fn clear(&self) {
         self.player.clear();
         self.run_cleanups();
-        if let Ok(nodes) = self.log.query_selector_all(".ef-row:not(.ef-typing),.ef-divider,.ef-error,.ef-fatal") {
-            for i in 0..nodes.length() {
-                if let Some(n) = nodes.get(i).and_then(|n| n.dyn_into::<Element>().ok()) {
-                    n.remove();
-                }
-            }
-        }
+        self.remove_all(".ef-row:not(.ef-typing),.ef-divider,.ef-error,.ef-fatal");
         self.actions.borrow_mut().clear();
         self.live_choices.borrow_mut().clear();
         self.set_endbar(EndBar::Hidden);
