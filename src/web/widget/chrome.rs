@@ -4,6 +4,18 @@
 //! `$5` placeholder, `$6` typing label. Elements: `@0`, `@1` header and intro avatars, `@2` the agent avatar.
 
 use super::dom::{Spec, ICON_ATTACH, ICON_CHAT, ICON_CLOSE, ICON_MINUS, ICON_SEND, SPEC};
+use crate::web::config::Position;
+
+/// The shell's whole class attribute (set in one call: no `classList` binding).
+pub fn shell_class(overlay: bool, position: Position, open: bool) -> &'static str {
+    match (overlay, position, open) {
+        (false, ..) => "ef ef-embedded",
+        (true, Position::Left, false) => "ef ef-overlay ef-left",
+        (true, Position::Left, true) => "ef ef-overlay ef-left ef-open",
+        (true, Position::Right, false) => "ef ef-overlay ef-right",
+        (true, Position::Right, true) => "ef ef-overlay ef-right ef-open",
+    }
+}
 
 pub const OVERLAY: u8 = 1;
 pub const DESCRIPTION: u8 = 2;

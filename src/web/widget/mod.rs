@@ -76,6 +76,7 @@ pub(crate) struct Widget {
     file: HtmlInputElement,
     proactive: Option<Element>,
     mode: Mode,
+    position: Position,
     title: String,
     avatar: Option<String>,
     open: Cell<bool>,
@@ -97,7 +98,7 @@ impl Widget {
         let window = web_sys::window().ok_or("no window")?;
         let doc = window.document().ok_or("no document")?;
         let host: HtmlElement = doc.create_element("div")?.unchecked_into();
-        if doc.get_element_by_id("voiceflow-chat").is_none() {
+        if let Ok(None) = doc.query_selector("#voiceflow-chat") {
             host.set_attribute("id", "voiceflow-chat")?;
         }
         host.set_attribute("data-eventflow", "")?;
@@ -124,11 +125,6 @@ impl Widget {
             }
         }
         let overlay = settings.mode == Mode::Overlay;
-        let shell_class = match (overlay, settings.position) {
-            (false, _) => "ef ef-embedded",
-            (true, Position::Left) => "ef ef-overlay ef-left",
-            (true, Position::Right) => "ef ef-overlay ef-right",
-        };
         let title = settings.title.clone();
         let avatar = settings.avatar.clone().or_else(|| settings.image.clone());
         let mut typing_label = String::with_capacity(title.len() + 10);
@@ -142,7 +138,7 @@ impl Widget {
         let mut b = Build {
             doc: &doc,
             vals: &[
-                Some(shell_class),
+                Some(chrome::shell_class(overlay, settings.position, false)),
                 Some(if overlay { "dialog" } else { "region" }),
                 Some(&title),
                 overlay.then_some(""),
@@ -184,6 +180,7 @@ impl Widget {
             file,
             proactive,
             mode: settings.mode,
+            position: settings.position,
             title,
             avatar,
             open: Cell::new(!overlay),
@@ -349,7 +346,7 @@ impl Widget {
         }
         self.open.set(open);
         let _ = self.window.toggle_attribute_with_force("hidden", !open);
-        let _ = self.shell.class_list().toggle_with_force("ef-open", open);
+        let _ = self.shell.set_attribute("class", chrome::shell_class(true, self.position, open));
         if let Some(l) = &self.launcher {
             let _ = l.set_attribute("aria-expanded", if open { "true" } else { "false" });
             let label = if open { "Close chat" } else { "Open chat" };
