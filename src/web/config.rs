@@ -142,7 +142,7 @@ impl LoadConfig {
             None => Render::default(),
             Some(r) => Render {
                 mode: r
-                    .variant("mode", &[("overlay", Mode::Overlay), ("embedded", Mode::Embedded)])?
+                    .variant("mode", &["overlay", "embedded"], &[Mode::Overlay, Mode::Embedded])?
                     .unwrap_or_default(),
                 target: get(&js_render, "target"),
             },
@@ -305,7 +305,7 @@ fn assistant(a: &Obj, js: &JsValue) -> Result<Assistant, WebError> {
     for (i, v) in a.list("extensions")?.iter().enumerate() {
         let e = Obj::new(v, format!("{}.extensions[{i}]", a.path), "an extension object")?;
         let name = e.string("name")?;
-        let kind = match e.variant("type", &[("response", Kind::Response), ("effect", Kind::Effect)])? {
+        let kind = match e.variant("type", &["response", "effect"], &[Kind::Response, Kind::Effect])? {
             Some(k) => k,
             None => return Err(WebError::config(&e.path, "missing field `type`")),
         };
@@ -335,17 +335,14 @@ fn assistant(a: &Obj, js: &JsValue) -> Result<Assistant, WebError> {
         image: a.opt_str("image")?,
         avatar: a.opt_str("avatar")?,
         color: a.opt_str("color")?,
-        position: a.variant("position", &[("left", Position::Left), ("right", Position::Right)])?.unwrap_or_default(),
+        position: a.variant("position", &["left", "right"], &[Position::Left, Position::Right])?.unwrap_or_default(),
         spacing,
         stylesheet,
         persistence: a
             .variant(
                 "persistence",
-                &[
-                    ("localStorage", Persistence::Local),
-                    ("sessionStorage", Persistence::Session),
-                    ("memory", Persistence::Memory),
-                ],
+                &["localStorage", "sessionStorage", "memory"],
+                &[Persistence::Local, Persistence::Session, Persistence::Memory],
             )?
             .unwrap_or_default(),
         extensions,
@@ -481,13 +478,19 @@ impl<'v> Obj<'v> {
         }
     }
 
-    /// One of a fixed set of strings; absent is `None`.
-    fn variant<T: Copy>(&self, key: &str, options: &[(&str, T)]) -> Result<Option<T>, WebError> {
+    /// One of a fixed set of strings (`names`, meaning `values`); absent is `None`.
+    fn variant<T: Copy>(&self, key: &str, names: &[&str], values: &[T]) -> Result<Option<T>, WebError> {
+        Ok(self.pick(key, names)?.and_then(|i| values.get(i).copied()))
+    }
+
+    /// The index in `names` of this field's string; absent is `None`.
+    #[inline(never)]
+    fn pick(&self, key: &str, names: &[&str]) -> Result<Option<usize>, WebError> {
         let Some(v) = self.map.get(key) else { return Ok(None) };
-        if let Some(&(_, t)) = options.iter().find(|(name, _)| v.as_str() == Some(*name)) {
-            return Ok(Some(t));
+        if let Some(i) = names.iter().position(|name| v.as_str() == Some(*name)) {
+            return Ok(Some(i));
         }
-        let names: Vec<String> = options.iter().map(|(name, _)| format!("`{name}`")).collect();
+        let names: Vec<String> = names.iter().map(|name| format!("`{name}`")).collect();
         let expected = match names.as_slice() {
             [a, b] => format!("{a} or {b}"),
             _ => format!("one of {}", names.join(", ")),

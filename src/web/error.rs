@@ -85,5 +85,10 @@ pub fn describe(value: &JsValue) -> String {
     if let Some(e) = value.dyn_ref::<js_sys::Error>() {
         return String::from(e.message());
     }
-    value.as_string().unwrap_or_else(|| format!("{value:?}"))
+    if let Some(s) = value.as_string() {
+        return s;
+    }
+    // JSON, else the type: `{:?}` would bring wasm-bindgen's `debugString` into the JS glue.
+    let json = js_sys::JSON::stringify(value).ok().and_then(|s| s.as_string());
+    json.or_else(|| value.js_typeof().as_string()).unwrap_or_default()
 }

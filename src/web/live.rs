@@ -235,7 +235,7 @@ impl Live {
     fn enqueue(&self, job: Job) {
         if self.stopped.get() {
             if let Job::Turn { done: Some(d), .. } = job {
-                d.reject(&WebError::new("destroyed", "the chat was destroyed").to_js());
+                refuse_destroyed(d);
             }
             return;
         }
@@ -274,7 +274,7 @@ impl Live {
     async fn turn(&self, action: Value, origin: Origin, done: Option<Resolvers>) {
         if self.stopped.get() {
             if let Some(d) = done {
-                d.reject(&WebError::new("destroyed", "the chat was destroyed").to_js());
+                refuse_destroyed(d);
             }
             return;
         }
@@ -292,7 +292,7 @@ impl Live {
         }
         if self.stopped.get() {
             if let Some(d) = done {
-                d.reject(&WebError::new("destroyed", "the chat was destroyed").to_js());
+                refuse_destroyed(d);
             }
             return;
         }
@@ -367,7 +367,7 @@ impl Live {
         let pending: Vec<Job> = self.lane.borrow_mut().drain(..).collect();
         for job in pending {
             if let Job::Turn { done: Some(d), .. } = job {
-                d.reject(&WebError::new("destroyed", "the chat was destroyed").to_js());
+                refuse_destroyed(d);
             }
         }
     }
@@ -379,6 +379,11 @@ impl Live {
     pub(crate) fn lane_idle(&self) -> bool {
         !self.lane_busy.get()
     }
+}
+
+/// Reject a page promise whose turn will not run: the chat was destroyed.
+fn refuse_destroyed(done: Resolvers) {
+    done.reject(&WebError::new("destroyed", "the chat was destroyed").to_js());
 }
 
 /// Fetch and load an agent file; each failure names the URL.

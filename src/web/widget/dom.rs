@@ -1,7 +1,7 @@
 //! Small DOM helpers, and the URL policy: every URL that reaches an `href` or `src` goes through [`safe_url`].
 
 use wasm_bindgen::JsValue;
-use web_sys::{Document, Element};
+use web_sys::{Document, Element, Node};
 
 pub type R<T> = Result<T, JsValue>;
 
@@ -100,4 +100,90 @@ fn scheme(url: &str) -> Option<&str> {
         && s.starts_with(|c: char| c.is_ascii_alphabetic())
         && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
     valid.then_some(s)
+}
+
+/// One element of a fixed DOM description (the widget's chrome), built by [`Build::node`]. Only constant
+/// strings and the values the builder is given reach the DOM, as attributes and text nodes (never markup).
+#[derive(Clone, Copy)]
+pub struct Spec {
+    /// A tag; `svg` is an [`icon`] whose path is `text`; `@i` appends the builder's element `i`.
+    pub tag: &'static str,
+    pub class: &'static str,
+    /// A value `$i` is the builder's value `i`; the attribute is left out when that is `None`.
+    pub attrs: &'static [(&'static str, &'static str)],
+    pub text: &'static str,
+    pub kids: &'static [Spec],
+    /// Built only when every bit of `when` is in the builder's flags.
+    pub when: u8,
+    /// Non-zero: the element is kept at `kept[keep]`.
+    pub keep: u8,
+}
+
+pub const SPEC: Spec = Spec { tag: "div", class: "", attrs: &[], text: "", kids: &[], when: 0, keep: 0 };
+
+/// Builds [`Spec`]s.
+pub struct Build<'a> {
+    pub doc: &'a Document,
+    pub vals: &'a [Option<&'a str>],
+    pub flags: u8,
+    pub elements: &'a [Element],
+    pub kept: Vec<Option<Element>>,
+}
+
+impl Build<'_> {
+    fn val<'s>(&'s self, s: &'s str) -> Option<&'s str> {
+        match s.strip_prefix('$') {
+            Some(i) => self.vals.get(i.parse::<usize>().ok()?).copied().flatten(),
+            None => Some(s),
+        }
+    }
+
+    /// Build `n` (unless its `when` rules it out) and append it to `parent`.
+    pub fn node(&mut self, n: &Spec, parent: &Node) -> R<()> {
+        if self.flags & n.when != n.when {
+            return Ok(());
+        }
+        if let Some(i) = n.tag.strip_prefix('@') {
+            let e = i.parse::<usize>().ok().and_then(|i| self.elements.get(i)).ok_or("chrome")?;
+            parent.append_child(e)?;
+            return Ok(());
+        }
+        let e = if n.tag == "svg" { icon(self.doc, n.text)? } else { self.doc.create_element(n.tag)? };
+        if let Some(c) = self.val(n.class).filter(|c| !c.is_empty()) {
+            e.set_attribute("class", c)?;
+        }
+        for (k, v) in n.attrs {
+            if let Some(v) = self.val(v) {
+                e.set_attribute(k, v)?;
+            }
+        }
+        if n.tag != "svg" {
+            if let Some(t) = self.val(n.text).filter(|t| !t.is_empty()) {
+                e.set_text_content(Some(t));
+            }
+        }
+        for k in n.kids {
+            self.node(k, &e)?;
+        }
+        parent.append_child(&e)?;
+        if n.keep != 0 {
+            let i = n.keep as usize;
+            if self.kept.len() <= i {
+                self.kept.resize(i + 1, None);
+            }
+            self.kept[i] = Some(e);
+        }
+        Ok(())
+    }
+
+    /// The elements kept at `1..=N`, all of which must have been built.
+    pub fn required<const N: usize>(&mut self) -> R<[Element; N]> {
+        let list: Vec<Element> = (1..=N).filter_map(|i| self.optional(i)).collect();
+        Ok(list.try_into().map_err(|_| "chrome")?)
+    }
+
+    /// The element kept at `i`, if it was built.
+    pub fn optional(&mut self, i: usize) -> Option<Element> {
+        self.kept.get_mut(i).and_then(Option::take)
+    }
 }

@@ -5,6 +5,7 @@
 //! `innerHTML` with content). Clicks are delegated from the shadow root to `data-ef` commands, and the widget
 //! reports what the user did as [`UiEvent`]s: it never decides what a click means for the conversation.
 
+mod chrome;
 mod dom;
 mod markdown;
 mod player;
@@ -20,7 +21,7 @@ use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement, HtmlInputElement, ShadowRoot};
 
-use dom::{button, el, icon, text_el, R};
+use dom::{button, el, icon, text_el, Build, R};
 pub use dom::{safe_url, UrlUse};
 pub use markdown::render as render_markdown;
 
@@ -71,8 +72,11 @@ pub(crate) struct Widget {
     endbar: Element,
     endbar_button: Element,
     input: HtmlInputElement,
+    /// The hidden file input the attach button opens.
+    file: HtmlInputElement,
     proactive: Option<Element>,
     mode: Mode,
+    position: Position,
     title: String,
     avatar: Option<String>,
     open: Cell<bool>,
@@ -93,9 +97,9 @@ impl Widget {
     pub(crate) fn new(settings: &Settings, extensions: Extensions, on_ui: UiHandler) -> R<Rc<Widget>> {
         let window = web_sys::window().ok_or("no window")?;
         let doc = window.document().ok_or("no document")?;
-        let host: HtmlElement = doc.create_element("div")?.dyn_into()?;
-        if doc.get_element_by_id("voiceflow-chat").is_none() {
-            host.set_id("voiceflow-chat");
+        let host: HtmlElement = doc.create_element("div")?.unchecked_into();
+        if let Ok(None) = doc.query_selector("#voiceflow-chat") {
+            host.set_attribute("id", "voiceflow-chat")?;
         }
         host.set_attribute("data-eventflow", "")?;
         match (&settings.target, settings.mode) {
@@ -121,118 +125,44 @@ impl Widget {
             }
         }
         let overlay = settings.mode == Mode::Overlay;
-        let side = if settings.position == Position::Left { "ef-left" } else { "ef-right" };
-        let shell = el(&doc, "div", if overlay { "ef ef-overlay" } else { "ef ef-embedded" })?;
-        if overlay {
-            shell.class_list().add_1(side)?;
-        }
-        let style = shell.dyn_ref::<HtmlElement>().ok_or("shell")?.style();
+        let title = settings.title.clone();
+        let avatar = settings.avatar.clone().or_else(|| settings.image.clone());
+        let mut typing_label = String::with_capacity(title.len() + 10);
+        typing_label.push_str(&title);
+        typing_label.push_str(" is typing");
+        let elements = [
+            avatar_el(&doc, settings.image.as_deref(), &title)?,
+            avatar_el(&doc, settings.image.as_deref(), &title)?,
+            avatar_el(&doc, avatar.as_deref(), &title)?,
+        ];
+        let mut b = Build {
+            doc: &doc,
+            vals: &[
+                Some(chrome::shell_class(overlay, settings.position, false)),
+                Some(if overlay { "dialog" } else { "region" }),
+                Some(&title),
+                overlay.then_some(""),
+                Some(&settings.description),
+                Some(&settings.placeholder),
+                Some(&typing_label),
+            ],
+            flags: if overlay { chrome::OVERLAY } else { 0 }
+                | if settings.description.is_empty() { 0 } else { chrome::DESCRIPTION },
+            elements: &elements,
+            kept: Vec::new(),
+        };
+        b.node(&chrome::CHROME, &root)?;
+        let [shell, win, log, typing, endbar, endbar_button, file, input] = b.required()?;
+        let (proactive, launcher) = (b.optional(chrome::PROACTIVE), b.optional(chrome::LAUNCHER));
+        let style = shell.unchecked_ref::<HtmlElement>().style();
         if let Some(c) = &settings.color {
             style.set_property("--ef-accent", c)?;
         }
         style.set_property("--ef-side", &format!("{}px", settings.spacing.side))?;
         style.set_property("--ef-bottom", &format!("{}px", settings.spacing.bottom))?;
-        root.append_child(&shell)?;
-
-        let title = settings.title.clone();
-        let avatar = settings.avatar.clone().or_else(|| settings.image.clone());
-        let win = el(&doc, "section", "ef-window")?;
-        win.set_attribute("role", if overlay { "dialog" } else { "region" })?;
-        win.set_attribute("aria-label", &title)?;
-        if overlay {
-            win.set_attribute("hidden", "")?;
-        }
-        // Header: avatar, title, description, close.
-        let header = el(&doc, "header", "ef-header")?;
-        header.append_child(avatar_el(&doc, settings.image.as_deref(), &title)?.as_ref())?;
-        let htext = el(&doc, "div", "ef-htext")?;
-        htext.append_child(text_el(&doc, "h2", "ef-title", &title)?.as_ref())?;
-        if !settings.description.is_empty() {
-            htext.append_child(text_el(&doc, "p", "ef-desc", &settings.description)?.as_ref())?;
-        }
-        header.append_child(&htext)?;
-        if overlay {
-            let close = button(&doc, "ef-iconbtn", "close", "", Some("Close chat"))?;
-            close.append_child(icon(&doc, dom::ICON_MINUS)?.as_ref())?;
-            header.append_child(&close)?;
-        }
-        win.append_child(&header)?;
-        // The conversation log, with its intro and the typing row that always stays last.
-        let log = el(&doc, "div", "ef-log")?;
-        log.set_attribute("role", "log")?;
-        log.set_attribute("aria-live", "polite")?;
-        log.set_attribute("aria-label", "Conversation")?;
-        log.set_attribute("tabindex", "0")?;
-        let intro = el(&doc, "div", "ef-intro")?;
-        intro.set_attribute("aria-hidden", "true")?;
-        intro.append_child(avatar_el(&doc, settings.image.as_deref(), &title)?.as_ref())?;
-        intro.append_child(text_el(&doc, "h3", "", &title)?.as_ref())?;
-        if !settings.description.is_empty() {
-            intro.append_child(text_el(&doc, "p", "", &settings.description)?.as_ref())?;
-        }
-        log.append_child(&intro)?;
-        let typing = el(&doc, "div", "ef-row ef-agent ef-typing")?;
-        typing.set_attribute("hidden", "")?;
-        typing.append_child(avatar_el(&doc, avatar.as_deref(), &title)?.as_ref())?;
-        let dots = el(&doc, "div", "ef-bubble")?;
-        dots.set_attribute("role", "status")?;
-        dots.append_child(text_el(&doc, "span", "ef-sr", &format!("{title} is typing"))?.as_ref())?;
-        for _ in 0..3 {
-            dots.append_child(doc.create_element("i")?.as_ref())?;
-        }
-        typing.append_child(&dots)?;
-        log.append_child(&typing)?;
-        win.append_child(&log)?;
-        // The end bar ("Start new chat"), the composer and the footer.
-        let endbar = el(&doc, "div", "ef-endbar")?;
-        endbar.set_attribute("hidden", "")?;
-        let endbar_button = button(&doc, "ef-primary", "restart", "Start new chat", None)?;
-        endbar.append_child(&endbar_button)?;
-        win.append_child(&endbar)?;
-        let composer = el(&doc, "div", "ef-composer")?;
-        let attach = button(&doc, "ef-iconbtn ef-attach", "attach", "", Some("Attach a file"))?;
-        attach.append_child(icon(&doc, dom::ICON_ATTACH)?.as_ref())?;
-        composer.append_child(&attach)?;
-        let file: HtmlInputElement = doc.create_element("input")?.dyn_into()?;
-        file.set_type("file");
-        file.set_hidden(true);
-        file.set_attribute("data-ef", "file")?;
-        file.set_attribute("tabindex", "-1")?;
-        file.set_attribute("aria-hidden", "true")?;
-        composer.append_child(&file)?;
-        let input: HtmlInputElement = doc.create_element("input")?.dyn_into()?;
-        input.set_class_name("ef-input");
-        input.set_type("text");
-        input.set_placeholder(&settings.placeholder);
-        input.set_attribute("aria-label", "Message")?;
-        input.set_attribute("autocomplete", "off")?;
-        input.set_attribute("enterkeyhint", "send")?;
-        input.set_attribute("maxlength", "4000")?;
-        composer.append_child(&input)?;
-        let send = button(&doc, "ef-send", "send", "", Some("Send"))?;
-        send.append_child(icon(&doc, dom::ICON_SEND)?.as_ref())?;
-        composer.append_child(&send)?;
-        win.append_child(&composer)?;
-        win.append_child(text_el(&doc, "div", "ef-footer", "Powered by eventflow")?.as_ref())?;
-        shell.append_child(&win)?;
-
-        let (launcher, proactive) = if overlay {
-            let proactive = el(&doc, "div", "ef-proactive")?;
-            proactive.set_attribute("aria-live", "polite")?;
-            shell.append_child(&proactive)?;
-            let launcher = button(&doc, "ef-launcher", "launcher", "", Some("Open chat"))?;
-            launcher.set_attribute("aria-expanded", "false")?;
-            let chat = icon(&doc, dom::ICON_CHAT)?;
-            chat.set_attribute("class", "ef-i-chat")?;
-            let close = icon(&doc, dom::ICON_CLOSE)?;
-            close.set_attribute("class", "ef-i-close")?;
-            launcher.append_child(&chat)?;
-            launcher.append_child(&close)?;
-            shell.append_child(&launcher)?;
-            (Some(launcher), Some(proactive))
-        } else {
-            (None, None)
-        };
+        // Elements this code created: casts need no check (each checked cast is a JS binding).
+        let file: HtmlInputElement = file.unchecked_into();
+        let input: HtmlInputElement = input.unchecked_into();
 
         let widget = Rc::new_cyclic(|me| Widget {
             me: me.clone(),
@@ -247,8 +177,10 @@ impl Widget {
             endbar,
             endbar_button,
             input,
+            file,
             proactive,
             mode: settings.mode,
+            position: settings.position,
             title,
             avatar,
             open: Cell::new(!overlay),
@@ -261,13 +193,13 @@ impl Widget {
             closures: RefCell::new(Vec::new()),
             busy: Cell::new(false),
         });
-        widget.listen(&file)?;
+        widget.listen()?;
         super::panic::register(&widget.shell);
         Ok(widget)
     }
 
     /// The delegated listeners of the shadow root and the file input.
-    fn listen(&self, file: &HtmlInputElement) -> R<()> {
+    fn listen(&self) -> R<()> {
         let me = self.me.clone();
         self.add(self.root.as_ref(), "click", move |ev| {
             if let Some(w) = me.upgrade() {
@@ -281,10 +213,9 @@ impl Widget {
             }
         })?;
         let me = self.me.clone();
-        self.add(file.as_ref(), "change", move |ev| {
-            let input = ev.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok());
-            if let (Some(w), Some(input)) = (me.upgrade(), input) {
-                w.on_file(&input);
+        self.add(self.file.as_ref(), "change", move |_| {
+            if let Some(w) = me.upgrade() {
+                w.on_file();
             }
         })?;
         Ok(())
@@ -313,11 +244,7 @@ impl Widget {
             "restart" => self.emit(UiEvent::Restart),
             "send" => self.send_input(),
             "attach" => {
-                if let Ok(Some(f)) = self.root.query_selector("[data-ef=file]") {
-                    if let Some(f) = f.dyn_ref::<HtmlElement>() {
-                        f.click();
-                    }
-                }
+                self.file.click();
             }
             "act" => {
                 if let Some(a) = action() {
@@ -360,8 +287,10 @@ impl Widget {
                 self.emit(UiEvent::Close);
             }
             "Enter" if !k.shift_key() && !k.is_composing() => {
-                let in_input =
-                    k.target().and_then(|t| t.dyn_into::<Element>().ok()).is_some_and(|t| t.class_name() == "ef-input");
+                let in_input = k
+                    .target()
+                    .and_then(|t| t.dyn_into::<Element>().ok())
+                    .is_some_and(|t| t.get_attribute("class").as_deref() == Some("ef-input"));
                 if in_input {
                     k.prevent_default();
                     self.send_input();
@@ -381,7 +310,8 @@ impl Widget {
     }
 
     /// Read the chosen file's metadata (and an image's size) and report it. Nothing is uploaded.
-    fn on_file(&self, input: &HtmlInputElement) {
+    fn on_file(&self) {
+        let input = &self.file;
         let Some(file) = input.files().and_then(|l| l.get(0)) else { return };
         input.set_value("");
         let me = self.me.clone();
@@ -391,11 +321,10 @@ impl Widget {
                 if let Some(window) = web_sys::window() {
                     if let Ok(p) = window.create_image_bitmap_with_blob(&file) {
                         if let Ok(bitmap) = wasm_bindgen_futures::JsFuture::from(p).await {
-                            if let Ok(b) = bitmap.dyn_into::<web_sys::ImageBitmap>() {
-                                meta["width"] = json!(b.width());
-                                meta["height"] = json!(b.height());
-                                b.close();
-                            }
+                            let b: web_sys::ImageBitmap = bitmap.unchecked_into();
+                            meta["width"] = json!(b.width());
+                            meta["height"] = json!(b.height());
+                            b.close();
                         }
                     }
                 }
@@ -417,7 +346,7 @@ impl Widget {
         }
         self.open.set(open);
         let _ = self.window.toggle_attribute_with_force("hidden", !open);
-        let _ = self.shell.class_list().toggle_with_force("ef-open", open);
+        let _ = self.shell.set_attribute("class", chrome::shell_class(true, self.position, open));
         if let Some(l) = &self.launcher {
             let _ = l.set_attribute("aria-expanded", if open { "true" } else { "false" });
             let label = if open { "Close chat" } else { "Open chat" };
@@ -430,7 +359,7 @@ impl Widget {
             let _ = self.input.focus();
         } else if self.root.active_element().is_some() {
             // Focus was inside the chat: give it to the launcher rather than losing it.
-            if let Some(l) = self.launcher.as_ref().and_then(|l| l.dyn_ref::<HtmlElement>()) {
+            if let Some(l) = self.launcher.as_ref().map(|l| l.unchecked_ref::<HtmlElement>()) {
                 let _ = l.focus();
             }
         }
@@ -438,11 +367,8 @@ impl Widget {
 
     /// `hide()` / `show()`: the whole widget, launcher included.
     pub(crate) fn set_hidden(&self, hidden: bool) {
-        let _ = if hidden {
-            self.host.style().set_property("display", "none")
-        } else {
-            self.host.style().remove_property("display").map(|_| ())
-        };
+        // An empty value removes the declaration.
+        let _ = self.host.style().set_property("display", if hidden { "none" } else { "" });
     }
 
     pub(crate) fn set_endbar(&self, bar: EndBar) {
@@ -468,13 +394,7 @@ impl Widget {
     pub(crate) fn clear(&self) {
         self.player.clear();
         self.run_cleanups();
-        if let Ok(nodes) = self.log.query_selector_all(".ef-row:not(.ef-typing),.ef-divider,.ef-error,.ef-fatal") {
-            for i in 0..nodes.length() {
-                if let Some(n) = nodes.get(i).and_then(|n| n.dyn_into::<Element>().ok()) {
-                    n.remove();
-                }
-            }
-        }
+        self.remove_all(".ef-row:not(.ef-typing),.ef-divider,.ef-error,.ef-fatal");
         self.actions.borrow_mut().clear();
         self.live_choices.borrow_mut().clear();
         self.set_endbar(EndBar::Hidden);
@@ -549,8 +469,8 @@ fn avatar_el(doc: &Document, url: Option<&str>, title: &str) -> R<Element> {
         img.set_attribute("alt", "")?;
         return Ok(img);
     }
-    let initial: String =
-        title.chars().find(|c| c.is_alphanumeric()).map(|c| c.to_uppercase().collect()).unwrap_or_default();
+    // Upper-cased by CSS (`text-transform`), which keeps Unicode's case tables out of the module.
+    let initial: String = title.chars().find(|c| c.is_alphanumeric()).map(String::from).unwrap_or_default();
     let a = text_el(doc, "div", "ef-avatar", &initial)?;
     a.set_attribute("aria-hidden", "true")?;
     Ok(a)

@@ -127,7 +127,12 @@ impl Widget {
     /// Remove the choice buttons still waiting for an answer.
     pub(crate) fn retire_choices(&self) {
         self.live_choices.borrow_mut().clear();
-        if let Ok(nodes) = self.log.query_selector_all(".ef-choices") {
+        self.remove_all(".ef-choices");
+    }
+
+    /// Remove the elements of the log that match `selector`.
+    pub(super) fn remove_all(&self, selector: &str) {
+        if let Ok(nodes) = self.log.query_selector_all(selector) {
             for i in 0..nodes.length() {
                 if let Some(n) = nodes.get(i).and_then(|n| n.dyn_into::<Element>().ok()) {
                     n.remove();

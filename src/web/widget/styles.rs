@@ -41,7 +41,7 @@ pub const CSS: &str = r#"
 .ef-intro h3{margin:0;font-size:18px;font-weight:650}
 .ef-intro p{margin:4px 0 0;color:var(--ef-muted);font-size:13.5px}
 .ef-avatar{flex:none;width:30px;height:30px;border-radius:50%;object-fit:cover;display:grid;place-items:center;
- background:var(--ef-accent);color:var(--ef-ink);font-weight:650;font-size:13px;overflow:hidden}
+ background:var(--ef-accent);color:var(--ef-ink);font-weight:650;font-size:13px;overflow:hidden;text-transform:uppercase}
 .ef-row{display:flex;align-items:flex-end;gap:8px;margin-top:10px;animation:ef-in .2s ease-out}
 .ef-agent+.ef-agent{margin-top:4px}
 .ef-agent+.ef-agent>.ef-avatar{visibility:hidden}
