@@ -50,7 +50,7 @@ impl Hub {
             Some(p) => json!({ "type": kind, "payload": p }),
             None => json!({ "type": kind }),
         };
-        let text = message.to_string();
+        let text = crate::engine::json::to_string(&message);
         if let Some(window) = web_sys::window() {
             // "/" is postMessage's default target origin (this page's own origin), as the one-argument call uses.
             let _ = window.post_message(&JsValue::from_str(&text), "/");

@@ -75,9 +75,7 @@ impl Live {
         let settings = config.settings(&document)?;
         let engine = match &settings.agent {
             AgentSource::Url(url) => fetch_agent(&window, url).await?,
-            AgentSource::Inline(v) => {
-                Engine::from_json(&v.to_string()).map_err(|e| WebError::agent("the agent object", &e))?
-            }
+            AgentSource::Inline(v) => Engine::from_value(v).map_err(|e| WebError::agent("the agent object", &e))?,
         };
         let key = storage::key(settings.project_id.as_deref().unwrap_or(engine.name()));
         let store = Store::new(settings.persistence, key);

@@ -245,7 +245,7 @@ async fn fetch(call: &WebhookCall, controller: &web_sys::AbortController) -> Web
             if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
                 let _ = h.append("content-type", "application/json");
             }
-            init.set_body(&JsValue::from_str(&b.to_string()));
+            init.set_body(&JsValue::from_str(&crate::engine::json::to_string(b)));
         }
         init.set_headers(&h);
     }

@@ -158,8 +158,8 @@ impl Widget {
         if let Some(c) = &settings.color {
             style.set_property("--ef-accent", c)?;
         }
-        style.set_property("--ef-side", &format!("{}px", settings.spacing.side))?;
-        style.set_property("--ef-bottom", &format!("{}px", settings.spacing.bottom))?;
+        style.set_property("--ef-side", &px(settings.spacing.side))?;
+        style.set_property("--ef-bottom", &px(settings.spacing.bottom))?;
         // Elements this code created: casts need no check (each checked cast is a JS binding).
         let file: HtmlInputElement = file.unchecked_into();
         let input: HtmlInputElement = input.unchecked_into();
@@ -481,4 +481,10 @@ pub(crate) fn report(r: R<()>) {
     if let Err(e) = r {
         web_sys::console::error_2(&"eventflow: could not update the chat:".into(), &e);
     }
+}
+
+/// A CSS length in pixels. The number is written by our JSON writer ("30.0px"): `format!("{}", f64)` would link
+/// core's float printer, 14 KB of wasm.
+fn px(v: f64) -> String {
+    crate::engine::json::to_string(&Value::from(v)) + "px"
 }
