@@ -309,7 +309,7 @@ fn assistant(a: &Obj, js: &JsValue) -> Result<Assistant, WebError> {
             Some(k) => k,
             None => return Err(WebError::config(&e.path, "missing field `type`")),
         };
-        let js_ext = Reflect::get_u32(&js_list, i as u32).unwrap_or(JsValue::UNDEFINED);
+        let js_ext = get(&js_list, &i.to_string());
         let matcher = get(&js_ext, "match");
         if matcher.is_undefined() {
             return Err(WebError::config(&e.path, "missing field `match`"));

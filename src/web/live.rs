@@ -387,7 +387,10 @@ fn refuse_destroyed(done: Resolvers) {
 /// Fetch and load an agent file; each failure names the URL.
 async fn fetch_agent(window: &web_sys::Window, url: &str) -> Result<Engine, WebError> {
     let failed = |what: String| WebError::new("agent_fetch", format!("agent: could not fetch '{url}': {what}"));
-    let response = JsFuture::from(window.fetch_with_str(url)).await.map_err(|e| failed(describe(&e)))?;
+    // With an (empty) init: one fetch binding for agents and webhooks.
+    let response = JsFuture::from(window.fetch_with_str_and_init(url, &web_sys::RequestInit::new()))
+        .await
+        .map_err(|e| failed(describe(&e)))?;
     let response: web_sys::Response =
         wasm_bindgen::JsCast::dyn_into(response).map_err(|_| failed("not a response".into()))?;
     if !response.ok() {

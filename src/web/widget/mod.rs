@@ -223,7 +223,8 @@ impl Widget {
 
     fn add(&self, target: &web_sys::EventTarget, ty: &'static str, f: impl FnMut(web_sys::Event) + 'static) -> R<()> {
         let cb: DomListener = Closure::new(f);
-        target.add_event_listener_with_callback(ty, cb.as_ref().unchecked_ref())?;
+        // `_and_bool(.., false)` is the default phase; one binding with the page listeners' capture phase.
+        target.add_event_listener_with_callback_and_bool(ty, cb.as_ref().unchecked_ref(), false)?;
         self.closures.borrow_mut().push((target.clone(), ty, cb));
         Ok(())
     }
@@ -403,7 +404,7 @@ impl Widget {
     fn run_cleanups(&self) {
         let cleanups: Vec<Function> = self.cleanups.borrow_mut().drain(..).collect();
         for f in cleanups {
-            if let Err(e) = f.call0(&JsValue::UNDEFINED) {
+            if let Err(e) = f.call1(&JsValue::UNDEFINED, &JsValue::UNDEFINED) {
                 web_sys::console::error_2(&"eventflow: an extension cleanup threw:".into(), &e);
             }
         }
@@ -414,7 +415,7 @@ impl Widget {
         self.player.clear();
         self.run_cleanups();
         for (target, ty, cb) in self.closures.borrow_mut().drain(..) {
-            let _ = target.remove_event_listener_with_callback(ty, cb.as_ref().unchecked_ref());
+            let _ = target.remove_event_listener_with_callback_and_bool(ty, cb.as_ref().unchecked_ref(), false);
         }
         super::panic::unregister(&self.shell);
         self.host.remove();
