@@ -410,7 +410,9 @@ fn user_echo(action: &Value) -> Option<String> {
     match action.get("type").and_then(Value::as_str)? {
         "text" => match payload? {
             Value::String(s) => Some(s.clone()),
-            Value::Number(_) | Value::Bool(_) => payload.map(Value::to_string),
+            // Not `Value::to_string`: that brings serde_json's serializer; the text is the same.
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
             _ => None,
         },
         "intent" => {
