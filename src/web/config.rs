@@ -276,7 +276,7 @@ fn render_target(target: &JsValue, document: &web_sys::Document) -> Result<web_s
         None if target.is_undefined() || target.is_null() => "#voiceflow-chat-frame".to_string(),
         None => return Err(WebError::config("render.target", "must be an element or a CSS selector")),
     };
-    match document.query_selector(&selector) {
+    match crate::web::widget::query(document, &selector) {
         Ok(Some(el)) => Ok(el),
         Ok(None) => Err(WebError::config(
             "render.target",

@@ -53,7 +53,7 @@ impl Listeners {
         fire: Rc<dyn Fn(Trigger)>,
     ) -> Result<Listeners, WebError> {
         for (i, s) in specs.iter().enumerate() {
-            if document.query_selector(&s.selector).is_err() {
+            if super::widget::query(document, &s.selector).is_err() {
                 return Err(WebError::config(
                     &format!("listeners[{i}].selector"),
                     format!("'{}' is not a valid CSS selector", s.selector),
@@ -127,7 +127,7 @@ pub fn declarative(el: &web_sys::Element) -> Option<Trigger> {
         return None;
     }
     let data = element_data(el).ok()?;
-    Some(Trigger { action: event_action(name, data), open: el.has_attribute("data-vf-open") })
+    Some(Trigger { action: event_action(name, data), open: el.get_attribute("data-vf-open").is_some() })
 }
 
 /// The element's `data-vf-data` JSON: `Ok(None)` when absent, `Err` (after a warning) when malformed.

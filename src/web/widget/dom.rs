@@ -5,6 +5,12 @@ use web_sys::{Document, Element, Node};
 
 pub type R<T> = Result<T, JsValue>;
 
+/// `document.querySelector(selector)` through the Element binding: the method is ParentNode's, shared by
+/// documents and elements, so the module imports it once for both.
+pub fn query(doc: &Document, selector: &str) -> R<Option<Element>> {
+    wasm_bindgen::JsCast::unchecked_ref::<Element>(doc).query_selector(selector)
+}
+
 const SVG_NS: &str = "http://www.w3.org/2000/svg";
 
 /// `<tag class="...">`.

@@ -22,7 +22,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement, HtmlInputElement, ShadowRoot};
 
 use dom::{button, el, icon, text_el, Build, R};
-pub use dom::{safe_url, UrlUse};
+pub use dom::{query, safe_url, UrlUse};
 pub use markdown::render as render_markdown;
 
 use super::config::{Mode, Position, Settings};
@@ -98,7 +98,7 @@ impl Widget {
         let window = web_sys::window().ok_or("no window")?;
         let doc = window.document().ok_or("no document")?;
         let host: HtmlElement = doc.create_element("div")?.unchecked_into();
-        if let Ok(None) = doc.query_selector("#voiceflow-chat") {
+        if let Ok(None) = dom::query(&doc, "#voiceflow-chat") {
             host.set_attribute("id", "voiceflow-chat")?;
         }
         host.set_attribute("data-eventflow", "")?;
