@@ -1,5 +1,5 @@
 //! A Rust panic must not leave a silently dead chat (STYLE.md, "Errors"). The hook logs the panic with its
-//! message and stack and puts "Chat unavailable" into every live widget, disabling its input.
+//! message and stack (`console_error_panic_hook`, the design's crate) and puts "Chat unavailable" into every live widget, disabling its input.
 //! After a panic the wasm instance is unusable (release builds abort), so nothing else is attempted.
 
 use std::cell::RefCell;
@@ -20,10 +20,7 @@ pub fn install() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         std::panic::set_hook(Box::new(|info| {
-            // The message, and an Error whose stack the console shows (what console_error_panic_hook prints,
-            // through bindings the widget already has).
-            let stack = js_sys::Error::new("eventflow panicked here");
-            web_sys::console::error_2(&info.to_string().into(), &stack);
+            console_error_panic_hook::hook(info);
             show_unavailable();
         }));
     });
