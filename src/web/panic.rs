@@ -1,5 +1,6 @@
 //! A Rust panic must not leave a silently dead chat (STYLE.md, "Errors"). The hook logs the panic with its
-//! message and stack (`console_error_panic_hook`, the design's crate) and puts "Chat unavailable" into every live widget, disabling its input.
+//! message and stack (`console_error_panic_hook`, the design's crate) and puts "Chat unavailable" into every live
+//! widget, disabling its input.
 //! After a panic the wasm instance is unusable (release builds abort), so nothing else is attempted.
 
 use std::cell::RefCell;
