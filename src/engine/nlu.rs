@@ -491,14 +491,13 @@ impl Matcher {
                 if m.items.len() == start {
                     continue;
                 }
-                // `lits` and `weight` are set once words are deduplicated.
+                // `lits` and `weight` are set below.
                 let items = (start as u32, m.items.len() as u32);
                 m.utts.push(Utt { lits: (0, 0), items, weight: 0, markers, any });
             }
             let utts = (first, m.utts.len() as u32);
             m.intents.push(Intent { name: spec.name.clone(), lower: fold(spec.name.trim()), utts, slots });
         }
-        m.dedup_words();
         for u in &mut m.utts {
             let lit_start = m.lits.len();
             let mut weight = 0;
@@ -550,45 +549,19 @@ impl Matcher {
         Ok(m)
     }
 
-    /// While building, each token occurrence gets a provisional id; `dedup_words` maps it to its word id.
+    /// The id of word `w`, added if new (ids in order of first occurrence; `vocab` stays sorted by word).
     fn intern(&mut self, w: String) -> u32 {
+        let i = lower_bound(self.vocab.len(), &w, &|i| &self.words[self.vocab[i] as usize]);
+        if let Some(&id) = self.vocab.get(i) {
+            if self.words[id as usize] == w {
+                return id;
+            }
+        }
+        let id = self.words.len() as u32;
+        self.weights.push(if is_stop(&w) { W_STOP } else { W_WORD });
         self.words.push(w);
-        self.words.len() as u32 - 1
-    }
-
-    /// Give equal token occurrences one id, numbered in order of first occurrence; build `vocab` and `weights`.
-    fn dedup_words(&mut self) {
-        let raw = std::mem::take(&mut self.words);
-        let mut order: Vec<u32> = (0..raw.len() as u32).collect();
-        sort_by(&mut order, &|a, b| (&raw[a as usize], a) < (&raw[b as usize], b));
-        // first[i]: the first occurrence of the word at occurrence i.
-        let mut first = vec![0u32; raw.len()];
-        for (k, &i) in order.iter().enumerate() {
-            first[i as usize] =
-                if k > 0 && raw[order[k - 1] as usize] == raw[i as usize] { first[order[k - 1] as usize] } else { i };
-        }
-        let mut map = vec![0u32; raw.len()];
-        for (i, w) in raw.into_iter().enumerate() {
-            let f = first[i] as usize;
-            if f == i {
-                map[i] = self.words.len() as u32;
-                self.weights.push(if is_stop(&w) { W_STOP } else { W_WORD });
-                self.words.push(w);
-            } else {
-                map[i] = map[f];
-            }
-        }
-        self.vocab = order.iter().filter(|&&i| first[i as usize] == i).map(|&i| map[i as usize]).collect();
-        for it in &mut self.items {
-            if let Item::Lit(id) = it {
-                *id = map[*id as usize];
-            }
-        }
-        for p in &mut self.phrases {
-            for t in &mut p.toks {
-                *t = map[*t as usize];
-            }
-        }
+        self.vocab.insert(i, id);
+        id
     }
 
     fn word_id(&self, w: &str) -> Option<u32> {
