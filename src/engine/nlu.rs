@@ -519,7 +519,10 @@ impl Matcher {
             u.lits = (lit_start as u32, m.lits.len() as u32);
             u.weight = weight;
         }
-        let firsts: Vec<u32> = m.phrases.iter().map(|p| p.toks[0]).collect();
+        let mut firsts = Vec::new();
+        for p in &m.phrases {
+            firsts.push(p.toks[0]);
+        }
         m.phrase_off = offsets(&firsts, m.words.len());
         m.phrase_order = (0..m.phrases.len() as u32).collect();
         // By first token, then longest first, then declaration order.
@@ -535,7 +538,9 @@ impl Matcher {
         }
         let mut order: Vec<u32> = (0..dels.len() as u32).collect();
         sort_by(&mut order, &|a, b| dels[a as usize] < dels[b as usize]);
-        m.deletes = order.iter().map(|&i| std::mem::take(&mut dels[i as usize])).collect();
+        for i in order {
+            m.deletes.push(std::mem::take(&mut dels[i as usize]));
+        }
         // Runs of equal literals: (token id, utterance, count).
         let (mut ids, mut runs) = (Vec::new(), Vec::new());
         for (ui, u) in m.utts.iter().enumerate() {
@@ -613,8 +618,14 @@ impl Matcher {
 
     /// Like classify but restricted to the named intents (case-insensitive names).
     pub fn classify_among(&self, text: &str, intents: &[&str]) -> Option<IntentMatch> {
-        let wanted: Vec<String> = intents.iter().map(|n| fold(n.trim())).collect();
-        let mask: Vec<bool> = self.intents.iter().map(|i| wanted.contains(&i.lower)).collect();
+        let mut wanted = Vec::new();
+        for n in intents {
+            wanted.push(fold(n.trim()));
+        }
+        let mut mask = Vec::new();
+        for i in &self.intents {
+            mask.push(wanted.contains(&i.lower));
+        }
         self.run(text, Some(&mask))
     }
 
