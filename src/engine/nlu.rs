@@ -254,7 +254,12 @@ fn parse_num(s: &str) -> Option<Num> {
         return None;
     }
     if frac.is_none() {
-        if let Ok(i) = s.parse::<i64>() {
+        // Accumulated as a negative number so that i64::MIN fits; None on overflow.
+        let mut v = Some(0i64);
+        for b in int.bytes() {
+            v = v.and_then(|v| v.checked_mul(10)?.checked_sub(i64::from(b - b'0')));
+        }
+        if let Some(i) = if body.len() < s.len() { v } else { v.and_then(i64::checked_neg) } {
             return Some(Num::Int(i));
         }
     }
@@ -491,14 +496,13 @@ impl Matcher {
                 if m.items.len() == start {
                     continue;
                 }
-                // `lits` and `weight` are set once words are deduplicated.
+                // `lits` and `weight` are set below.
                 let items = (start as u32, m.items.len() as u32);
                 m.utts.push(Utt { lits: (0, 0), items, weight: 0, markers, any });
             }
             let utts = (first, m.utts.len() as u32);
             m.intents.push(Intent { name: spec.name.clone(), lower: fold(spec.name.trim()), utts, slots });
         }
-        m.dedup_words();
         for u in &mut m.utts {
             let lit_start = m.lits.len();
             let mut weight = 0;
@@ -515,7 +519,10 @@ impl Matcher {
             u.lits = (lit_start as u32, m.lits.len() as u32);
             u.weight = weight;
         }
-        let firsts: Vec<u32> = m.phrases.iter().map(|p| p.toks[0]).collect();
+        let mut firsts = Vec::new();
+        for p in &m.phrases {
+            firsts.push(p.toks[0]);
+        }
         m.phrase_off = offsets(&firsts, m.words.len());
         m.phrase_order = (0..m.phrases.len() as u32).collect();
         // By first token, then longest first, then declaration order.
@@ -531,7 +538,9 @@ impl Matcher {
         }
         let mut order: Vec<u32> = (0..dels.len() as u32).collect();
         sort_by(&mut order, &|a, b| dels[a as usize] < dels[b as usize]);
-        m.deletes = order.iter().map(|&i| std::mem::take(&mut dels[i as usize])).collect();
+        for i in order {
+            m.deletes.push(std::mem::take(&mut dels[i as usize]));
+        }
         // Runs of equal literals: (token id, utterance, count).
         let (mut ids, mut runs) = (Vec::new(), Vec::new());
         for (ui, u) in m.utts.iter().enumerate() {
@@ -550,45 +559,19 @@ impl Matcher {
         Ok(m)
     }
 
-    /// While building, each token occurrence gets a provisional id; `dedup_words` maps it to its word id.
+    /// The id of word `w`, added if new (ids in order of first occurrence; `vocab` stays sorted by word).
     fn intern(&mut self, w: String) -> u32 {
+        let i = lower_bound(self.vocab.len(), &w, &|i| &self.words[self.vocab[i] as usize]);
+        if let Some(&id) = self.vocab.get(i) {
+            if self.words[id as usize] == w {
+                return id;
+            }
+        }
+        let id = self.words.len() as u32;
+        self.weights.push(if is_stop(&w) { W_STOP } else { W_WORD });
         self.words.push(w);
-        self.words.len() as u32 - 1
-    }
-
-    /// Give equal token occurrences one id, numbered in order of first occurrence; build `vocab` and `weights`.
-    fn dedup_words(&mut self) {
-        let raw = std::mem::take(&mut self.words);
-        let mut order: Vec<u32> = (0..raw.len() as u32).collect();
-        sort_by(&mut order, &|a, b| (&raw[a as usize], a) < (&raw[b as usize], b));
-        // first[i]: the first occurrence of the word at occurrence i.
-        let mut first = vec![0u32; raw.len()];
-        for (k, &i) in order.iter().enumerate() {
-            first[i as usize] =
-                if k > 0 && raw[order[k - 1] as usize] == raw[i as usize] { first[order[k - 1] as usize] } else { i };
-        }
-        let mut map = vec![0u32; raw.len()];
-        for (i, w) in raw.into_iter().enumerate() {
-            let f = first[i] as usize;
-            if f == i {
-                map[i] = self.words.len() as u32;
-                self.weights.push(if is_stop(&w) { W_STOP } else { W_WORD });
-                self.words.push(w);
-            } else {
-                map[i] = map[f];
-            }
-        }
-        self.vocab = order.iter().filter(|&&i| first[i as usize] == i).map(|&i| map[i as usize]).collect();
-        for it in &mut self.items {
-            if let Item::Lit(id) = it {
-                *id = map[*id as usize];
-            }
-        }
-        for p in &mut self.phrases {
-            for t in &mut p.toks {
-                *t = map[*t as usize];
-            }
-        }
+        self.vocab.insert(i, id);
+        id
     }
 
     fn word_id(&self, w: &str) -> Option<u32> {
@@ -635,8 +618,14 @@ impl Matcher {
 
     /// Like classify but restricted to the named intents (case-insensitive names).
     pub fn classify_among(&self, text: &str, intents: &[&str]) -> Option<IntentMatch> {
-        let wanted: Vec<String> = intents.iter().map(|n| fold(n.trim())).collect();
-        let mask: Vec<bool> = self.intents.iter().map(|i| wanted.contains(&i.lower)).collect();
+        let mut wanted = Vec::new();
+        for n in intents {
+            wanted.push(fold(n.trim()));
+        }
+        let mut mask = Vec::new();
+        for i in &self.intents {
+            mask.push(wanted.contains(&i.lower));
+        }
         self.run(text, Some(&mask))
     }
 
@@ -688,10 +677,18 @@ impl Matcher {
                 _ => self.weights[id as usize],
             });
         }
-        let mut known: Vec<u32> = (0..n as u32).filter(|&p| ids[p as usize] != NONE).collect();
+        let mut known = Vec::new();
+        for (p, &id) in ids.iter().enumerate() {
+            if id != NONE {
+                known.push(p as u32);
+            }
+        }
         let key = |p: u32| (ids[p as usize], fuzzy[p as usize], p);
         sort_by(&mut known, &|a, b| key(a) < key(b));
-        let sorted = known.iter().map(|&p| (ids[p as usize], p as usize)).collect();
+        let mut sorted = Vec::with_capacity(known.len());
+        for p in known {
+            sorted.push((ids[p as usize], p as usize));
+        }
         let mut spans: Vec<Vec<Span>> = Vec::new();
         spans.resize_with(self.types.len(), Vec::new);
         for p in 0..n {
@@ -732,14 +729,25 @@ impl Matcher {
         }
         // Upper bound of the literal weight each utterance shares with the input.
         let mut acc = vec![0u32; self.utts.len()];
-        for group in inp.sorted.chunk_by(|a, b| a.0 == b.0) {
-            let id = group[0].0 as usize;
-            let (c, wt) = (group.len() as u32, self.weights[id]);
+        let mut g = 0;
+        while g < inp.sorted.len() {
+            let id = inp.sorted[g].0 as usize;
+            let mut c = 0;
+            while g < inp.sorted.len() && inp.sorted[g].0 as usize == id {
+                c += 1;
+                g += 1;
+            }
+            let wt = self.weights[id];
             for &(u, cu) in &self.post[self.post_off[id] as usize..self.post_off[id + 1] as usize] {
                 acc[u as usize] += wt * c.min(cu);
             }
         }
-        let reduce: u32 = inp.spans.iter().flatten().map(|s| s.w.saturating_sub(W_SLOT)).sum();
+        let mut reduce = 0u32;
+        for list in &inp.spans {
+            for sp in list {
+                reduce += sp.w.saturating_sub(W_SLOT);
+            }
+        }
         let i_min = inp.total.saturating_sub(reduce).max(1);
         let mut sc = Scratch { stamp: 0, consumed: vec![0; inp.toks.len()], assigned: Vec::new(), seq: Vec::new() };
         let mut best: Option<(f64, usize, usize)> = None;
@@ -748,9 +756,10 @@ impl Matcher {
             if mask.is_some_and(|m| !m[ii]) {
                 continue;
             }
-            let range = intent.utts.0 as usize..intent.utts.1 as usize;
-            for (ui, (u, &shared)) in range.clone().zip(self.utts[range.clone()].iter().zip(&acc[range])) {
-                let mut m_ub = shared;
+            let first = intent.utts.0 as usize;
+            for (k, u) in self.utts[first..intent.utts.1 as usize].iter().enumerate() {
+                let ui = first + k;
+                let mut m_ub = acc[ui];
                 if u.markers {
                     for it in &self.items[u.items.0 as usize..u.items.1 as usize] {
                         if let Item::Slot(s) = *it {
@@ -801,10 +810,19 @@ impl Matcher {
             let mut last_end = 0;
             for (k, &it) in items.iter().enumerate() {
                 let Item::Slot(s) = it else { continue };
-                let spans = &inp.spans[intent.slots[s as usize].1 as usize];
-                let free = |sp: &&Span| (sp.start..sp.end).all(|p| sc.consumed[p] != stamp);
-                let pick = spans.iter().filter(free).find(|sp| sp.start >= last_end);
-                if let Some(sp) = pick.or_else(|| spans.iter().find(free)).copied() {
+                // The first free span after the previous slot's, else the first free one.
+                let (mut pick, mut first) = (None, None);
+                for sp in &inp.spans[intent.slots[s as usize].1 as usize] {
+                    if sc.consumed[sp.start..sp.end].contains(&stamp) {
+                        continue;
+                    }
+                    first = first.or(Some(*sp));
+                    if sp.start >= last_end {
+                        pick = Some(*sp);
+                        break;
+                    }
+                }
+                if let Some(sp) = pick.or(first) {
                     last_end = sp.end;
                     take(sc, k, sp, &mut matched, &mut in_w);
                 }
@@ -868,10 +886,13 @@ impl Matcher {
             if out.contains_key(name) {
                 continue;
             }
-            if let Some(sp) = spans.iter().find(|sp| (sp.start..sp.end).all(|p| sc.consumed[p] != stamp)) {
-                sc.consumed[sp.start..sp.end].fill(stamp);
-                if let Some(v) = self.span_value(inp, *ty, sp) {
-                    out.insert(name.clone(), v);
+            for sp in spans {
+                if !sc.consumed[sp.start..sp.end].contains(&stamp) {
+                    sc.consumed[sp.start..sp.end].fill(stamp);
+                    if let Some(v) = self.span_value(inp, *ty, sp) {
+                        out.insert(name.clone(), v);
+                    }
+                    break;
                 }
             }
         }
@@ -932,11 +953,12 @@ fn order_factor(inp: &Input, sc: &mut Scratch, items: &[Item], markers: bool) ->
     sc.seq.clear();
     let mut p = 0;
     while p < inp.ids.len() {
-        let mark = if markers { sc.assigned.iter().position(|s| s.is_some_and(|sp| sp.start == p)) } else { None };
-        if let Some((k, sp)) = mark.and_then(|k| Some((k, sc.assigned[k]?))) {
-            sc.seq.push(SLOT_CODE | k as u64);
-            p = sp.end;
-            continue;
+        if markers {
+            if let Some(k) = sc.assigned.iter().position(|s| s.is_some_and(|sp| sp.start == p)) {
+                sc.seq.push(SLOT_CODE | k as u64);
+                p = sc.assigned[k].map_or(p + 1, |sp| sp.end);
+                continue;
+            }
         }
         if sc.consumed[p] != sc.stamp {
             sc.seq.push(u64::from(inp.ids[p]));
@@ -948,7 +970,11 @@ fn order_factor(inp: &Input, sc: &mut Scratch, items: &[Item], markers: bool) ->
         Item::Slot(_) => SLOT_CODE | k as u64,
     };
     let total = items.len() - 1;
-    let found = (0..total).filter(|&k| sc.seq.windows(2).any(|w| w[0] == code(k) && w[1] == code(k + 1))).count();
+    let mut found = 0;
+    for k in 0..total {
+        let pair = [code(k), code(k + 1)];
+        found += usize::from(sc.seq.windows(2).any(|w| w == pair));
+    }
     1.0 - 0.1 * (total - found) as f64 / total as f64
 }
 
