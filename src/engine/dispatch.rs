@@ -6,7 +6,7 @@
 //! one tier the innermost frame wins. So a `*` catch-all only ever sees events nothing more specific handles,
 //! and system events reach exact triggers only.
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use super::agent::{ButtonDef, Mode, NoMatchDef, Step};
 use super::names;
@@ -64,7 +64,11 @@ impl Ctx<'_> {
             if self.depth > self.p.agent.settings.max_chain_depth {
                 let limit = self.p.agent.settings.max_chain_depth;
                 self.debug("chain", format!("event '{name}' would exceed maxChainDepth {limit}; raising chainLimit"));
-                let data = json!({ "event": name, "depth": self.depth, "limit": limit });
+                let data = super::json::obj(vec![
+                    ("event", super::json::text(name)),
+                    ("depth", Value::from(self.depth)),
+                    ("limit", Value::from(limit)),
+                ]);
                 return self.raise("chainLimit", data);
             }
         }
@@ -110,7 +114,7 @@ impl Ctx<'_> {
 
     /// Slots fill variables of the same name (as Voiceflow); a trigger mapping for a slot renames it instead.
     fn fill_slots(&mut self, found: Found, slots: &Map<String, Value>, confidence: f64) {
-        self.s.variables.insert("intent_confidence".into(), json!(confidence));
+        self.s.variables.insert("intent_confidence".into(), Value::from(confidence));
         let Some(cmd) = self.p.commands.get(found.command) else { return };
         for (slot, value) in slots {
             if !cmd.mappings.iter().any(|(from, _)| from == slot) && super::template::is_identifier(slot) {
@@ -203,7 +207,7 @@ impl Ctx<'_> {
                 }
             }
         }
-        if self.raise("noMatch", json!({ "text": text })) {
+        if self.raise("noMatch", super::json::obj(vec![("text", super::json::text(text))])) {
             return;
         }
         self.path("reprompt");
@@ -272,7 +276,14 @@ impl Ctx<'_> {
                 return;
             }
         }
-        if self.raise("noReply", json!({ "flow": flow, "step": step, "count": count })) {
+        if self.raise(
+            "noReply",
+            super::json::obj(vec![
+                ("flow", super::json::text(&flow)),
+                ("step", super::json::text(&step)),
+                ("count", Value::from(count)),
+            ]),
+        ) {
             return;
         }
         if count == 1 {

@@ -1,8 +1,9 @@
 //! What each request form does once parsed (SPEC §3.1, §4.2-4.7), and how timers and webhook answers re-enter.
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use super::agent::Step;
+use super::json::{obj, text as jtext};
 use super::names;
 use super::nlu::extract_slot;
 use super::request::{FileInfo, Request};
@@ -41,7 +42,7 @@ impl Ctx<'_> {
         self.s.pending_webhook = None;
         self.s.status = Status::Active;
         let sessions = self.s.variables.get("sessions").and_then(Value::as_u64).unwrap_or(0);
-        self.s.variables.insert("sessions".into(), json!(sessions + 1));
+        self.s.variables.insert("sessions".into(), Value::from(sessions + 1));
         self.s.transcript.system(self.now, "session_started", "The conversation started");
         // WELCOME first (seed 001), then a start trigger, then the start flow.
         if self.dispatch_event("WELCOME", Value::Null, Origin::Launch) {
@@ -68,7 +69,7 @@ impl Ctx<'_> {
         let limit = self.p.agent.settings.max_input_length;
         let length = text.chars().count();
         if length > limit {
-            if !self.raise("lengthLimit", json!({ "length": length, "limit": limit })) {
+            if !self.raise("lengthLimit", obj(vec![("length", Value::from(length)), ("limit", Value::from(limit))])) {
                 self.say_text(
                     format!("Your message is too long ({length} characters; the limit is {limit}). Please shorten it."),
                     None,
@@ -114,7 +115,7 @@ impl Ctx<'_> {
                 if let Some(i) =
                     buttons.iter().position(|b| b.intent.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&m.intent)))
                 {
-                    self.s.variables.insert("intent_confidence".into(), json!(m.confidence));
+                    self.s.variables.insert("intent_confidence".into(), Value::from(m.confidence));
                     for (slot, value) in m.slots {
                         self.set_var(&slot, value);
                     }
@@ -246,7 +247,10 @@ impl Ctx<'_> {
                     }
                 }
                 TimerKind::Event { name, data } => {
-                    let raw = json!({ "type": "event", "payload": { "event": { "name": name, "data": data } } });
+                    let raw = obj(vec![
+                        ("type", jtext("event")),
+                        ("payload", obj(vec![("event", obj(vec![("name", jtext(&name)), ("data", data.clone())]))])),
+                    ]);
                     self.s.variables.insert("last_event".into(), raw.clone());
                     self.s.transcript.push(
                         super::transcript::SYSTEM,
@@ -297,7 +301,7 @@ impl Ctx<'_> {
             WebhookOutcome::Timeout => {
                 resume(self, on_error.clone().or_else(|| next.clone()));
                 let limit = self.p.agent.settings.turn_time_limit_ms;
-                if !self.raise("timeLimit", json!({ "url": url.source(), "limit": limit })) {
+                if !self.raise("timeLimit", obj(vec![("url", jtext(url.source())), ("limit", Value::from(limit))])) {
                     self.say_text("Sorry, that took too long. Please try again.".into(), None);
                 }
                 return self.settle();

@@ -40,7 +40,7 @@ pub use trace::{Button, CardPayload, CarouselPayload, ChoicePayload, TextPayload
 pub use transcript::{Body, Entry, Recipients, Transcript};
 pub use turn::{Effect, Turn, WebhookCall};
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use turn::Ctx;
 
@@ -80,8 +80,8 @@ impl Engine {
         for name in ["last_event", "last_utterance", "last_response", "intent_confidence", "timestamp"] {
             s.variables.entry(name.to_string()).or_insert(Value::Null);
         }
-        s.variables.insert("user_id".into(), json!(user_id));
-        s.variables.entry("sessions".into()).or_insert(json!(0));
+        s.variables.insert("user_id".into(), json::text(user_id));
+        s.variables.entry("sessions".into()).or_insert(Value::from(0u64));
         s
     }
 
@@ -140,7 +140,7 @@ impl Engine {
             }
         }
         ctx.s.variables.insert("last_event".into(), envelope.raw.clone());
-        ctx.s.variables.insert("timestamp".into(), json!(now_ms / 1000));
+        ctx.s.variables.insert("timestamp".into(), Value::from(now_ms / 1000));
         if envelope.request != Request::NoReply {
             ctx.s.timers.retain(|t| !matches!(t.kind, TimerKind::NoReply { .. }));
         }

@@ -4,9 +4,10 @@
 //! empties (the conversation ends). A turn may run at most `maxStepsPerTurn` steps, so a goto loop without a
 //! listening step stops with a `debug` trace instead of hanging.
 
-use serde_json::{json, Value};
+use serde_json::{Map, Value};
 
 use super::agent::{ButtonDef, CardDef, SetValue, Step};
+use super::json::{obj, text as jtext};
 use super::session::{Frame, FrameState, PendingWebhook, Status, TimerKind};
 use super::template::Scope;
 use super::trace::{
@@ -183,7 +184,10 @@ impl Ctx<'_> {
                 let names: Vec<&String> = paths.keys().collect();
                 let default_path =
                     default_path.as_ref().and_then(|d| names.iter().position(|n| *n == d)).map(|i| i as u64);
-                let paths = names.iter().map(|n| json!({ "event": { "type": n } })).collect();
+                let mut paths = Vec::new();
+                for n in &names {
+                    paths.push(obj(vec![("event", obj(vec![("type", jtext(n))]))]));
+                }
                 self.emit(TraceKind::Custom { kind: name.clone(), payload, paths, default_path });
                 if let Some(top) = self.s.stack.last_mut() {
                     top.state = FrameState::Listening;
@@ -313,29 +317,38 @@ impl Ctx<'_> {
 
     /// The wire form of buttons: each carries the request the widget sends when it is pressed.
     fn buttons(&mut self, flow: &str, id: &str, defs: &[ButtonDef], offset: usize) -> Vec<Button> {
-        defs.iter()
-            .enumerate()
-            .map(|(i, b)| {
-                let label = b.label.render(self);
-                let actions = match &b.url {
-                    Some(url) => json!([{ "type": "open_url", "payload": { "url": url } }]),
-                    None => json!([]),
-                };
-                let request = if let (Some(event), None) = (&b.event, &b.next) {
-                    let data = b.data.as_ref().map_or(Value::Null, |d| d.render(self));
-                    let mut ev = json!({ "name": event });
-                    if !data.is_null() {
-                        ev["data"] = data;
-                    }
-                    json!({ "type": "event", "payload": { "event": ev, "label": label, "actions": actions } })
-                } else if let (Some(intent), None) = (&b.intent, &b.next) {
-                    json!({ "type": "intent", "payload": { "intent": { "name": intent }, "query": label, "entities": [], "label": label, "actions": actions } })
-                } else {
-                    json!({ "type": button_path(flow, id, offset + i), "payload": { "label": label, "actions": actions } })
-                };
-                Button { name: label, request }
-            })
-            .collect()
+        let mut out = Vec::with_capacity(defs.len());
+        for (i, b) in defs.iter().enumerate() {
+            let label = b.label.render(self);
+            let mut actions = Vec::new();
+            if let Some(url) = &b.url {
+                let payload = obj(vec![("url", jtext(url))]);
+                actions.push(obj(vec![("type", jtext("open_url")), ("payload", payload)]));
+            }
+            let actions = Value::Array(actions);
+            let mut payload = Map::new();
+            let kind = if let (Some(event), None) = (&b.event, &b.next) {
+                let data = b.data.as_ref().map_or(Value::Null, |d| d.render(self));
+                let mut ev = vec![("name", jtext(event))];
+                if !data.is_null() {
+                    ev.push(("data", data));
+                }
+                payload.insert("event".into(), obj(ev));
+                jtext("event")
+            } else if let (Some(intent), None) = (&b.intent, &b.next) {
+                payload.insert("intent".into(), obj(vec![("name", jtext(intent))]));
+                payload.insert("query".into(), jtext(&label));
+                payload.insert("entities".into(), Value::Array(Vec::new()));
+                jtext("intent")
+            } else {
+                Value::String(button_path(flow, id, offset + i))
+            };
+            payload.insert("label".into(), jtext(&label));
+            payload.insert("actions".into(), actions);
+            let request = obj(vec![("type", kind), ("payload", Value::Object(payload))]);
+            out.push(Button { name: label, request });
+        }
+        out
     }
 
     /// Press a button of the listening step: `choice:N` path, then its target.
@@ -351,7 +364,7 @@ impl Ctx<'_> {
                 self.show_listening_again();
             }
         } else if let Some(intent) = &button.intent {
-            if !self.dispatch_intent(intent, &serde_json::Map::new(), 1.0) {
+            if !self.dispatch_intent(intent, &Map::new(), 1.0) {
                 self.no_match(&label);
             }
         }

@@ -3,7 +3,7 @@
 //! A trace serialises as `{"time", "type", "payload"}` exactly as the Voiceflow runtime sends it, so local mode,
 //! remote mode and our server produce the same JSON. Unknown types read from a server are kept as [`TraceKind::Custom`].
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use super::json::{self, Obj, ToJson};
 
@@ -64,7 +64,9 @@ pub struct TextPayload {
 impl TextPayload {
     /// A text payload with its Slate form, as the Voiceflow runtime writes it.
     pub fn new(id: String, message: String, delay: u64) -> TextPayload {
-        let slate = Slate { id, content: json!([{ "children": [{ "text": message }] }]), message_delay_ms: delay };
+        let child = json::obj(vec![("text", json::text(&message))]);
+        let content = Value::Array(vec![json::obj(vec![("children", Value::Array(vec![child]))])]);
+        let slate = Slate { id, content, message_delay_ms: delay };
         TextPayload { slate, message, delay, ai: None }
     }
 }
@@ -426,6 +428,7 @@ impl Trace {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn text_matches_the_voiceflow_shape() {

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::agent::Variants;
 use super::json::{self, Obj, ToJson};
@@ -201,14 +201,14 @@ impl<'a> Ctx<'a> {
                 Some(v) => self.s.variables.insert(name.to_string(), v),
                 None => self.s.variables.remove(name),
             };
-            let data = json!({ "variable": name, "size": size, "limit": settings.session_data_hard_limit });
+            let data = limit_data(name, size, settings.session_data_hard_limit);
             self.raised.push(("sessionDataHardLimitExceeded", data));
             return false;
         }
         if size > settings.session_data_soft_limit {
             if !self.s.soft_limit_raised {
                 self.s.soft_limit_raised = true;
-                let data = json!({ "variable": name, "size": size, "limit": settings.session_data_soft_limit });
+                let data = limit_data(name, size, settings.session_data_soft_limit);
                 self.raised.push(("sessionDataSoftLimitExceeded", data));
             }
         } else {
@@ -244,6 +244,11 @@ impl Scope for Ctx<'_> {
         let data = self.contexts.get(event)?;
         Some(walk(data, path).cloned().unwrap_or(Value::Null))
     }
+}
+
+/// The data of a session data limit event.
+fn limit_data(name: &str, size: usize, limit: usize) -> Value {
+    json::obj(vec![("variable", json::text(name)), ("size", Value::from(size)), ("limit", Value::from(limit))])
 }
 
 /// A small deterministic mix of two counters (variant choice, slate ids). Not random: the engine has no randomness.
