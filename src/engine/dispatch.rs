@@ -24,9 +24,9 @@ pub struct Found {
 
 impl Ctx<'_> {
     /// The command tables to search, innermost first: each frame's flow, then the base.
-    fn search<F: Fn(&CommandTable) -> Option<usize>>(&self, pick: F) -> Option<Found> {
+    fn search(&self, pick: &dyn Fn(&CommandTable) -> Option<usize>) -> Option<Found> {
         for (level, frame) in self.s.stack.iter().enumerate().rev() {
-            if let Some(command) = self.p.local.get(&frame.flow).and_then(&pick) {
+            if let Some(command) = self.p.local.get(&frame.flow).and_then(pick) {
                 return Some(Found { command, level: Some(level) });
             }
         }
@@ -35,12 +35,12 @@ impl Ctx<'_> {
 
     /// Find the command for an event.
     pub fn find_event(&self, key: &str, origin: Origin) -> Option<(Found, Option<String>)> {
-        if let Some(f) = self.search(|t| t.exact.get(key).copied()) {
+        if let Some(f) = self.search(&|t| t.exact.get(key).copied()) {
             return Some((f, None));
         }
         if origin != Origin::System {
             if let Some(intent) = self.p.intent_events.get(key) {
-                if let Some(f) = self.search(|t| t.intents.get(intent).copied()) {
+                if let Some(f) = self.search(&|t| t.intents.get(intent).copied()) {
                     return Some((f, Some(intent.clone())));
                 }
             }
@@ -49,11 +49,11 @@ impl Ctx<'_> {
             return None;
         }
         for ns in names::namespaces(key) {
-            if let Some(f) = self.search(|t| t.namespace.get(ns).copied()) {
+            if let Some(f) = self.search(&|t| t.namespace.get(ns).copied()) {
                 return Some((f, None));
             }
         }
-        self.search(|t| t.any).map(|f| (f, None))
+        self.search(&|t| t.any).map(|f| (f, None))
     }
 
     /// Dispatch an event: returns whether a trigger handled it.
@@ -106,7 +106,7 @@ impl Ctx<'_> {
     /// Dispatch an intent: returns whether a trigger handled it.
     pub fn dispatch_intent(&mut self, name: &str, slots: &Map<String, Value>, confidence: f64) -> bool {
         let key = names::key(name);
-        let Some(found) = self.search(|t| t.intents.get(&key).copied()) else { return false };
+        let Some(found) = self.search(&|t| t.intents.get(&key).copied()) else { return false };
         self.fill_slots(found, slots, confidence);
         self.apply(found, &Value::Object(slots.clone()));
         true
@@ -245,7 +245,7 @@ impl Ctx<'_> {
     /// What happens when the user does not answer at a listening step (SPEC §6.3).
     pub fn no_reply(&mut self) {
         let Some((flow, step)) = self.listening() else {
-            self.debug("no-reply", "no step is waiting for the user: no-reply ignored");
+            self.debug("no-reply", "no step is waiting for the user: no-reply ignored".into());
             return;
         };
         let config = match self.p.step(&flow, &step) {
@@ -298,7 +298,7 @@ impl Ctx<'_> {
     pub fn dispatch_raised(&mut self) {
         for (name, data) in std::mem::take(&mut self.raised) {
             if !self.raise(name, data) && name == "sessionDataHardLimitExceeded" {
-                self.debug("limit", "a variable write was refused: the session data hard limit was reached");
+                self.debug("limit", "a variable write was refused: the session data hard limit was reached".into());
             }
         }
     }

@@ -328,7 +328,9 @@ impl Ctx<'_> {
                             let data = f.get("data").or_else(|| f.get("parameters")).cloned().unwrap_or(Value::Null);
                             self.dispatch_event(name, data, Origin::FollowUp);
                         }
-                        _ => self.debug("webhook", "the answer's followupEvent has no valid event name: ignored"),
+                        _ => {
+                            self.debug("webhook", "the answer's followupEvent has no valid event name: ignored".into())
+                        }
                     }
                 }
             }

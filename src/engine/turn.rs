@@ -139,7 +139,7 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    pub fn debug(&mut self, kind: &str, message: impl Into<String>) {
+    pub fn debug(&mut self, kind: &str, message: String) {
         if self.config.wants("debug") {
             self.traces.push(Trace::debug(self.now, kind, message));
         }
