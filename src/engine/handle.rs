@@ -149,7 +149,7 @@ impl Ctx<'_> {
                     self.press(i, buttons[i]);
                     return;
                 }
-                self.path(&format!("choice:{}", i + 1));
+                self.choice_path(i);
             }
         }
         if !self.dispatch_intent(name, entities, 1.0) {
@@ -163,7 +163,7 @@ impl Ctx<'_> {
             let buttons = self.buttons_of(&flow, &step);
             let key = names::key(name);
             if let Some(i) = buttons.iter().position(|b| b.event.as_deref().is_some_and(|e| names::key(e) == key)) {
-                self.path(&format!("choice:{}", i + 1));
+                self.choice_path(i);
             }
         }
         self.dispatch_event(name, data.clone(), Origin::Client);
@@ -181,7 +181,7 @@ impl Ctx<'_> {
         if let Some(Step::Custom { paths, .. }) = p.step(&flow, &step) {
             if let Some(next) = paths.get(kind) {
                 let i = paths.keys().position(|k| k == kind).unwrap_or(0);
-                self.path(&format!("choice:{}", i + 1));
+                self.choice_path(i);
                 self.set_next(Some(next.clone()));
                 return;
             }
@@ -219,14 +219,20 @@ impl Ctx<'_> {
     /// Fire every timer due at `now`, in time order.
     pub fn fire_due(&mut self) {
         loop {
-            let due = self
-                .s
-                .timers
-                .iter()
-                .enumerate()
-                .filter(|(_, t)| t.at <= self.now)
-                .min_by_key(|(_, t)| (t.at, t.id))
-                .map(|(i, _)| i);
+            // The earliest due timer; the lower id first at the same time.
+            let mut due: Option<usize> = None;
+            for (i, t) in self.s.timers.iter().enumerate() {
+                if t.at > self.now {
+                    continue;
+                }
+                if let Some(d) = due {
+                    let best = &self.s.timers[d];
+                    if (t.at, t.id) >= (best.at, best.id) {
+                        continue;
+                    }
+                }
+                due = Some(i);
+            }
             let Some(i) = due else { return };
             let timer = self.s.timers.remove(i);
             match timer.kind {

@@ -188,23 +188,19 @@ impl Engine {
 
 /// Append what the user or page sent to the transcript.
 fn record_request(ctx: &mut Ctx, envelope: &Envelope) {
-    let user = ctx.s.user_id.clone();
-    let now = ctx.now;
-    let entry = match &envelope.request {
-        Request::Text(t) => ctx.s.transcript.push(&user, now, Recipients::All, Body::Message { text: t.clone() }),
-        Request::Path { label: Some(label), .. } => {
-            ctx.s.transcript.push(&user, now, Recipients::All, Body::Message { text: label.clone() })
-        }
+    let (recipients, body) = match &envelope.request {
+        Request::Text(t) => (Recipients::All, Body::Message { text: t.clone() }),
+        Request::Path { label: Some(label), .. } => (Recipients::All, Body::Message { text: label.clone() }),
         Request::Intent { name, .. } => {
             let text = envelope.raw.pointer("/payload/query").and_then(Value::as_str).filter(|q| !q.is_empty());
-            let body = Body::Message { text: text.unwrap_or(name).to_string() };
-            ctx.s.transcript.push(&user, now, Recipients::All, body)
+            (Recipients::All, Body::Message { text: text.unwrap_or(name).to_string() })
         }
         Request::Event { .. } | Request::Path { label: None, .. } => {
-            ctx.s.transcript.push(&user, now, Recipients::Agents, Body::Custom { content: envelope.raw.clone() })
+            (Recipients::Agents, Body::Custom { content: envelope.raw.clone() })
         }
-        Request::File(info) => ctx.s.transcript.push(&user, now, Recipients::All, Body::File(info.clone())),
+        Request::File(info) => (Recipients::All, Body::File(info.clone())),
         Request::Launch | Request::NoReply => return,
     };
+    let entry = ctx.s.transcript.push(&ctx.s.user_id, ctx.now, recipients, body);
     entry.custom_id = envelope.custom_id.clone();
 }

@@ -353,7 +353,7 @@ impl Ctx<'_> {
 
     /// Press a button of the listening step: `choice:N` path, then its target.
     pub fn press(&mut self, index: usize, button: &ButtonDef) {
-        self.path(&format!("choice:{}", index + 1));
+        self.choice_path(index);
         let label = button.label.render(self);
         self.s.variables.insert("last_utterance".into(), Value::String(label.clone()));
         if let Some(next) = &button.next {

@@ -151,6 +151,11 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// The `choice:N` path of the button at `index`.
+    pub fn choice_path(&mut self, index: usize) {
+        self.path(&format!("choice:{}", index + 1));
+    }
+
     pub fn flow_trace(&mut self, flow: &str) {
         if self.config.wants("flow") {
             let kind = TraceKind::Flow { diagram_id: flow.to_string(), name: Some(flow.to_string()) };
