@@ -86,7 +86,7 @@ impl Ctx<'_> {
             }
             None => {
                 if !matches!(origin, Origin::System | Origin::Launch) {
-                    self.debug("event", format!("event '{name}' is not handled by any trigger"));
+                    self.debug_named("event", "event ", name, " is not handled by any trigger");
                 }
                 false
             }
@@ -99,7 +99,7 @@ impl Ctx<'_> {
         if self.dispatch_event(name, data, Origin::System) {
             return true;
         }
-        self.debug("system", format!("system event '{name}' not handled by the agent: built-in behaviour"));
+        self.debug_named("system", "system event ", name, " not handled by the agent: built-in behaviour");
         false
     }
 

@@ -174,7 +174,7 @@ impl Ctx<'_> {
             self.s.variables.insert("last_utterance".into(), Value::String(label.to_string()));
         }
         let Some((flow, step)) = self.listening() else {
-            self.debug("path", format!("no step is waiting for '{kind}': ignored"));
+            self.debug_named("path", "no step is waiting for ", kind, ": ignored");
             return;
         };
         let p = self.p;

@@ -127,7 +127,7 @@ impl Engine {
         let mut ctx = Ctx::new(&self.program, session, now_ms, &envelope.config);
         if let Some(id) = &envelope.custom_id {
             if !ctx.s.remember_custom_id(id) {
-                ctx.debug("dedupe", format!("custom_id '{id}' was already handled: ignored"));
+                ctx.debug_named("dedupe", "custom_id ", id, " was already handled: ignored");
                 return Ok(ctx.finish());
             }
         }

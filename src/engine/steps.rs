@@ -181,13 +181,15 @@ impl Ctx<'_> {
             }
             Step::Custom { name, payload, paths, default_path } => {
                 let payload = payload.as_ref().map_or(Value::Null, |t| t.render(self));
-                let names: Vec<&String> = paths.keys().collect();
-                let default_path =
-                    default_path.as_ref().and_then(|d| names.iter().position(|n| *n == d)).map(|i| i as u64);
-                let mut paths = Vec::new();
-                for n in &names {
-                    paths.push(obj(vec![("event", obj(vec![("type", jtext(n))]))]));
+                let mut default_index = None;
+                let mut out = Vec::new();
+                for (i, n) in paths.keys().enumerate() {
+                    if default_path.as_ref() == Some(n) {
+                        default_index = Some(i as u64);
+                    }
+                    out.push(obj(vec![("event", obj(vec![("type", jtext(n))]))]));
                 }
+                let (paths, default_path) = (out, default_index);
                 self.emit(TraceKind::Custom { kind: name.clone(), payload, paths, default_path });
                 if let Some(top) = self.s.stack.last_mut() {
                     top.state = FrameState::Listening;
@@ -196,7 +198,7 @@ impl Ctx<'_> {
             Step::Webhook { url, method, headers, body, timeout_ms, .. } => {
                 let url = url.render_url(self);
                 if !(url.starts_with("https://") || url.starts_with("http://")) {
-                    self.debug("webhook", format!("webhook url '{url}' is not http(s): not called"));
+                    self.debug_named("webhook", "webhook url ", &url, " is not http(s): not called");
                     let on_error = match step {
                         Step::Webhook { on_error, next, .. } => on_error.clone().or_else(|| next.clone()),
                         _ => None,
@@ -204,7 +206,11 @@ impl Ctx<'_> {
                     self.set_next(on_error);
                     return;
                 }
-                let headers = headers.iter().map(|(k, v)| (k.clone(), v.render(self))).collect();
+                let mut rendered = Vec::new();
+                for (k, v) in headers {
+                    rendered.push((k.clone(), v.render(self)));
+                }
+                let headers = rendered;
                 let body = body.as_ref().map(|b| b.render(self));
                 let hook = self.s.fresh_id();
                 let pending =

@@ -156,12 +156,11 @@ impl Trace {
             _ => Vec::new(),
         };
         let default_path = map.get("defaultPath").and_then(Value::as_u64);
-        let typed = |payload: &Value| -> Option<TraceKind> {
-            let p = payload.clone();
+        let typed = |p: &Value| -> Option<TraceKind> {
             Some(match kind.as_str() {
                 "text" => TraceKind::Text(text_from(p)?),
                 "choice" => TraceKind::Choice(ChoicePayload { buttons: buttons(p.as_object()?, "buttons")? }),
-                "cardV2" => TraceKind::CardV2(card(&p)?),
+                "cardV2" => TraceKind::CardV2(card(p)?),
                 "carousel" => TraceKind::Carousel(carousel(p.as_object()?)?),
                 "visual" => TraceKind::Visual(visual(p.as_object()?)?),
                 "no-reply" => TraceKind::NoReply { timeout: p.get("timeout")?.as_f64()?.max(0.0) as u64 },
@@ -188,8 +187,8 @@ impl Trace {
 }
 
 /// A text payload from a server: `message` may be missing when only the Slate content is sent.
-fn text_from(p: Value) -> Option<TextPayload> {
-    if let Some(t) = strict_text(&p) {
+fn text_from(p: &Value) -> Option<TextPayload> {
+    if let Some(t) = strict_text(p) {
         return Some(t);
     }
     let message = p.get("message").and_then(Value::as_str).map(str::to_string)?;

@@ -145,6 +145,19 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// A debug trace `{before}'{name}'{after}`, built only when debug traces are wanted.
+    pub fn debug_named(&mut self, kind: &str, before: &str, name: &str, after: &str) {
+        if self.config.wants("debug") {
+            let mut m = String::with_capacity(before.len() + name.len() + after.len() + 2);
+            m.push_str(before);
+            m.push('\'');
+            m.push_str(name);
+            m.push('\'');
+            m.push_str(after);
+            self.traces.push(Trace::debug(self.now, kind, m));
+        }
+    }
+
     pub fn path(&mut self, path: &str) {
         if self.config.wants("path") {
             self.traces.push(Trace::path(self.now, path));
