@@ -137,13 +137,7 @@ impl Ctx<'_> {
                 self.set_var(var, v.clone());
             }
         }
-        let frame = Frame {
-            flow: flow.clone(),
-            step: Some(step.clone()),
-            state: FrameState::Ready,
-            no_matches: 0,
-            no_replies: 0,
-        };
+        let frame = Frame::ready(flow, Some(step.clone()));
         if *mode == Mode::Push && !self.s.stack.is_empty() {
             if announce {
                 self.path("push");

@@ -59,7 +59,7 @@ impl Ctx<'_> {
         let flow = self.p.agent.start.clone();
         let step = self.p.flow(&flow).map(|f| f.start.clone());
         self.s.stack.clear();
-        self.s.stack.push(Frame { flow: flow.clone(), step, state: FrameState::Ready, no_matches: 0, no_replies: 0 });
+        self.s.stack.push(Frame::ready(&flow, step));
         self.s.status = Status::Active;
         self.flow_trace(&flow);
     }

@@ -158,11 +158,11 @@ fn parse_config(v: Option<&Value>) -> Result<Config, RequestError> {
     };
     if let Some(ex) = m.get("excludeTypes") {
         let list = ex.as_array().ok_or_else(|| invalid("config.excludeTypes must be a list"))?;
-        config.exclude_types = list
-            .iter()
-            .map(|t| t.as_str().map(str::to_string))
-            .collect::<Option<_>>()
-            .ok_or_else(|| invalid("config.excludeTypes must be a list of strings"))?;
+        let mut types = Vec::with_capacity(list.len());
+        for t in list {
+            types.push(t.as_str().ok_or_else(|| invalid("config.excludeTypes must be a list of strings"))?.to_string());
+        }
+        config.exclude_types = types;
     }
     Ok(config)
 }

@@ -61,6 +61,13 @@ pub struct Frame {
     pub no_replies: u32,
 }
 
+impl Frame {
+    /// A frame about to run `step` of `flow`, with fresh counters.
+    pub fn ready(flow: &str, step: Option<String>) -> Frame {
+        Frame { flow: flow.to_string(), step, state: FrameState::Ready, no_matches: 0, no_replies: 0 }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FrameState {
     /// `step` runs when control comes back to this frame.

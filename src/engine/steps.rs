@@ -132,26 +132,20 @@ impl Ctx<'_> {
                 self.set_next(next.clone());
             }
             Step::Goto { flow: to_flow, step: to_step } => {
-                let target = to_flow.clone().unwrap_or_else(|| flow.to_string());
-                let step = to_step.clone().or_else(|| p.flow(&target).map(|f| f.start.clone()));
+                let target = to_flow.as_deref().unwrap_or(flow);
+                let frame = self.entry(target, to_step);
                 if let Some(top) = self.s.stack.last_mut() {
                     let changed = top.flow != target;
-                    *top = Frame { flow: target.clone(), step, state: FrameState::Ready, no_matches: 0, no_replies: 0 };
+                    *top = frame;
                     if changed {
-                        self.flow_trace(&target);
+                        self.flow_trace(target);
                     }
                 }
             }
             Step::Call { flow: to_flow, step: to_step, next } => {
                 self.set_next(next.clone());
-                let step = to_step.clone().or_else(|| p.flow(to_flow).map(|f| f.start.clone()));
-                self.s.stack.push(Frame {
-                    flow: to_flow.clone(),
-                    step,
-                    state: FrameState::Ready,
-                    no_matches: 0,
-                    no_replies: 0,
-                });
+                let frame = self.entry(to_flow, to_step);
+                self.s.stack.push(frame);
                 self.flow_trace(to_flow);
             }
             Step::Delay { ms, next } => {
@@ -228,6 +222,15 @@ impl Ctx<'_> {
                 self.end_conversation(true);
             }
         }
+    }
+
+    /// A frame entering `flow` at `step`, or at the flow's start.
+    fn entry(&self, flow: &str, step: &Option<String>) -> Frame {
+        let step = match step {
+            Some(s) => Some(s.clone()),
+            None => self.p.flow(flow).map(|f| f.start.clone()),
+        };
+        Frame::ready(flow, step)
     }
 
     /// Point the top frame at its next step (or finish its flow), ready to run.
