@@ -301,10 +301,22 @@ impl Ctx<'_> {
 impl<'a> Ctx<'a> {
     /// The buttons of a listening step, with their indexes as the choice trace numbers them.
     pub fn buttons_of(&self, flow: &str, step: &str) -> Vec<&'a ButtonDef> {
+        let mut out = Vec::new();
         match self.p.step(flow, step) {
-            Some(Step::Choice { buttons, .. }) | Some(Step::Card { buttons, .. }) => buttons.iter().collect(),
-            Some(Step::Carousel { cards, .. }) => cards.iter().flat_map(|c| c.buttons.iter()).collect(),
-            _ => Vec::new(),
+            Some(Step::Choice { buttons, .. }) | Some(Step::Card { buttons, .. }) => {
+                for b in buttons {
+                    out.push(b);
+                }
+            }
+            Some(Step::Carousel { cards, .. }) => {
+                for c in cards {
+                    for b in &c.buttons {
+                        out.push(b);
+                    }
+                }
+            }
+            _ => {}
         }
+        out
     }
 }

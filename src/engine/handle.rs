@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use super::agent::Step;
+use super::agent::{ButtonDef, Step};
 use super::json::{obj, text as jtext};
 use super::names;
 use super::nlu::extract_slot;
@@ -109,12 +109,15 @@ impl Ctx<'_> {
                 return true;
             }
         }
-        let intents: Vec<&str> = buttons.iter().filter_map(|b| b.intent.as_deref()).collect();
+        let mut intents: Vec<&str> = Vec::new();
+        for b in &buttons {
+            if let Some(n) = &b.intent {
+                intents.push(n);
+            }
+        }
         if !intents.is_empty() {
             if let Some(m) = p.matcher.classify_among(text, &intents) {
-                if let Some(i) =
-                    buttons.iter().position(|b| b.intent.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&m.intent)))
-                {
+                if let Some(i) = intent_button(&buttons, &m.intent) {
                     self.s.variables.insert("intent_confidence".into(), Value::from(m.confidence));
                     for (slot, value) in m.slots {
                         self.set_var(&slot, value);
@@ -142,9 +145,7 @@ impl Ctx<'_> {
     fn intent(&mut self, name: &str, entities: &Map<String, Value>) {
         if let Some((flow, step)) = self.listening() {
             let buttons = self.buttons_of(&flow, &step);
-            if let Some(i) =
-                buttons.iter().position(|b| b.intent.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name)))
-            {
+            if let Some(i) = intent_button(&buttons, name) {
                 if buttons[i].next.is_some() {
                     self.press(i, buttons[i]);
                     return;
@@ -362,6 +363,16 @@ fn bytes(n: u64) -> String {
     };
     let tenths = (n / unit) * 10 + ((n % unit) * 10 + unit / 2) / unit;
     format!("{}.{} {name}", tenths / 10, tenths % 10)
+}
+
+/// The first button that names `intent` (caseless).
+fn intent_button(buttons: &[&ButtonDef], intent: &str) -> Option<usize> {
+    for (i, b) in buttons.iter().enumerate() {
+        if b.intent.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(intent)) {
+            return Some(i);
+        }
+    }
+    None
 }
 
 #[cfg(test)]
