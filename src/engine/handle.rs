@@ -37,7 +37,7 @@ impl Ctx<'_> {
     }
 
     fn launch(&mut self) {
-        self.s.timers.retain(|t| matches!(t.kind, TimerKind::Event { .. }));
+        self.s.keep_timers(|t| matches!(t.kind, TimerKind::Event { .. }));
         self.s.stack.clear();
         self.s.pending_webhook = None;
         self.s.status = Status::Active;
@@ -84,7 +84,10 @@ impl Ctx<'_> {
         }
         let p = self.p;
         if let Some(m) = p.matcher.classify(text) {
-            let slots: Map<String, Value> = m.slots.into_iter().collect();
+            let mut slots = Map::new();
+            for (k, v) in m.slots {
+                slots.insert(k, v);
+            }
             if self.dispatch_intent(&m.intent, &slots, m.confidence) {
                 return;
             }

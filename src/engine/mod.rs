@@ -100,7 +100,7 @@ impl Engine {
             s.stack.clear();
             s.status = Status::Ended;
             s.pending_webhook = None;
-            s.timers.retain(|t| matches!(t.kind, TimerKind::Event { .. }));
+            s.keep_timers(|t| matches!(t.kind, TimerKind::Event { .. }));
         }
         Ok(s)
     }
@@ -142,10 +142,10 @@ impl Engine {
         ctx.s.variables.insert("last_event".into(), envelope.raw.clone());
         ctx.s.variables.insert("timestamp".into(), Value::from(now_ms / 1000));
         if envelope.request != Request::NoReply {
-            ctx.s.timers.retain(|t| !matches!(t.kind, TimerKind::NoReply { .. }));
+            ctx.s.keep_timers(|t| !matches!(t.kind, TimerKind::NoReply { .. }));
         }
         if envelope.request.is_user_message() {
-            ctx.s.timers.retain(|t| !t.cancel_on_user_message);
+            ctx.s.keep_timers(|t| !t.cancel_on_user_message);
         }
         record_request(&mut ctx, envelope);
         ctx.handle(&envelope.request);

@@ -39,7 +39,13 @@ fn read_session(o: &Map<String, Value>) -> R<Session> {
         },
         stack: list(o, "stack", "", frame)?,
         variables: match o.get("variables") {
-            Some(Value::Object(m)) => m.iter().map(|(k, v)| (k.clone(), v.clone())).collect::<BTreeMap<_, _>>(),
+            Some(Value::Object(m)) => {
+                let mut vars = BTreeMap::new();
+                for (k, v) in m {
+                    vars.insert(k.clone(), v.clone());
+                }
+                vars
+            }
             _ => return Err("variables: expected an object".into()),
         },
         timers: list(o, "timers", "", timer)?,
@@ -47,7 +53,7 @@ fn read_session(o: &Map<String, Value>) -> R<Session> {
             let t = obj(field(o, "transcript", "")?, "transcript")?;
             Transcript { entries: list(t, "entries", "transcript", entry)? }
         },
-        custom_ids: list(o, "custom_ids", "", str_of)?.into_iter().collect::<VecDeque<_>>(),
+        custom_ids: VecDeque::from(list(o, "custom_ids", "", str_of)?),
         turns: number(o, "turns", "")?,
         next_id: number(o, "next_id", "")?,
         pending_webhook: match o.get("pending_webhook") {

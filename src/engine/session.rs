@@ -214,7 +214,19 @@ impl Session {
 
     /// When the next timer fires, if any. Hosts arm one wake-up for it.
     pub fn next_wake(&self) -> Option<u64> {
-        self.timers.iter().map(|t| t.at).min()
+        let mut next: Option<u64> = None;
+        for t in &self.timers {
+            match next {
+                Some(n) if n <= t.at => {}
+                _ => next = Some(t.at),
+            }
+        }
+        next
+    }
+
+    /// Keep the timers `keep` accepts (one `retain` shared by every caller).
+    pub fn keep_timers(&mut self, keep: fn(&Timer) -> bool) {
+        self.timers.retain(keep);
     }
 
     pub fn fresh_id(&mut self) -> u64 {

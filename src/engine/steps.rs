@@ -64,7 +64,7 @@ impl Ctx<'_> {
     fn end_conversation(&mut self, explicit: bool) {
         if self.s.status == Status::Active {
             self.s.status = Status::Ended;
-            self.s.timers.retain(|t| matches!(t.kind, TimerKind::Event { .. }));
+            self.s.keep_timers(|t| matches!(t.kind, TimerKind::Event { .. }));
             self.emit(TraceKind::End { explicit });
         }
     }
@@ -274,7 +274,7 @@ impl Ctx<'_> {
             _ => None,
         };
         let seconds = step_timeout.unwrap_or(self.p.agent.settings.no_reply_seconds);
-        self.s.timers.retain(|t| !matches!(t.kind, TimerKind::NoReply { .. }));
+        self.s.keep_timers(|t| !matches!(t.kind, TimerKind::NoReply { .. }));
         if seconds == 0 {
             return;
         }
