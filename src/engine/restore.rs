@@ -210,7 +210,13 @@ fn opt_number(o: &Map<String, Value>, key: &str, path: &str) -> R<Option<u64>> {
 fn list<T>(o: &Map<String, Value>, key: &str, path: &str, item: impl Fn(&Value, &str) -> R<T>) -> R<Vec<T>> {
     let p = join(path, key);
     match field(o, key, path)? {
-        Value::Array(items) => items.iter().enumerate().map(|(i, v)| item(v, &format!("{p}[{i}]"))).collect(),
+        Value::Array(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (i, v) in items.iter().enumerate() {
+                out.push(item(v, &format!("{p}[{i}]"))?);
+            }
+            Ok(out)
+        }
         _ => Err(format!("{p}: expected a list")),
     }
 }
