@@ -4,7 +4,7 @@
 //! for the session, its timers and the flattened transcript entries were a large part of the wasm module. The
 //! first problem found is reported with its path (`stack[0].state: ...`).
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
@@ -53,7 +53,7 @@ fn read_session(o: &Map<String, Value>) -> R<Session> {
             let t = obj(field(o, "transcript", "")?, "transcript")?;
             Transcript { entries: list(t, "entries", "transcript", entry)? }
         },
-        custom_ids: VecDeque::from(list(o, "custom_ids", "", str_of)?),
+        custom_ids: list(o, "custom_ids", "", str_of)?,
         turns: number(o, "turns", "")?,
         next_id: number(o, "next_id", "")?,
         pending_webhook: match o.get("pending_webhook") {

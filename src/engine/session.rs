@@ -3,7 +3,7 @@
 //! It holds everything a conversation needs to go on after a reload or on another machine: the flow stack,
 //! variables, pending timers, the transcript. It round-trips through JSON exactly.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 
 use serde_json::Value;
 
@@ -31,7 +31,7 @@ pub struct Session {
     pub timers: Vec<Timer>,
     pub transcript: Transcript,
     /// Recent `custom_id`s, oldest first.
-    pub custom_ids: VecDeque<String>,
+    pub custom_ids: Vec<String>,
     /// Turns run so far; also picks text variants deterministically.
     pub turns: u64,
     pub next_id: u64,
@@ -188,7 +188,7 @@ impl Session {
             variables: BTreeMap::new(),
             timers: Vec::new(),
             transcript: Transcript::default(),
-            custom_ids: VecDeque::new(),
+            custom_ids: Vec::new(),
             turns: 0,
             next_id: 1,
             pending_webhook: None,
@@ -241,9 +241,9 @@ impl Session {
             return false;
         }
         if self.custom_ids.len() >= CUSTOM_ID_MEMORY {
-            self.custom_ids.pop_front();
+            self.custom_ids.remove(0);
         }
-        self.custom_ids.push_back(id.to_string());
+        self.custom_ids.push(id.to_string());
         true
     }
 }
