@@ -6,7 +6,7 @@
 //! one tier the innermost frame wins. So a `*` catch-all only ever sees events nothing more specific handles,
 //! and system events reach exact triggers only.
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use super::agent::{ButtonDef, Mode, NoMatchDef, Step};
 use super::names;
@@ -24,9 +24,9 @@ pub struct Found {
 
 impl Ctx<'_> {
     /// The command tables to search, innermost first: each frame's flow, then the base.
-    fn search<F: Fn(&CommandTable) -> Option<usize>>(&self, pick: F) -> Option<Found> {
+    fn search(&self, pick: &dyn Fn(&CommandTable) -> Option<usize>) -> Option<Found> {
         for (level, frame) in self.s.stack.iter().enumerate().rev() {
-            if let Some(command) = self.p.local.get(&frame.flow).and_then(&pick) {
+            if let Some(command) = self.p.local.get(&frame.flow).and_then(pick) {
                 return Some(Found { command, level: Some(level) });
             }
         }
@@ -35,12 +35,12 @@ impl Ctx<'_> {
 
     /// Find the command for an event.
     pub fn find_event(&self, key: &str, origin: Origin) -> Option<(Found, Option<String>)> {
-        if let Some(f) = self.search(|t| t.exact.get(key).copied()) {
+        if let Some(f) = self.search(&|t| t.exact.get(key).copied()) {
             return Some((f, None));
         }
         if origin != Origin::System {
             if let Some(intent) = self.p.intent_events.get(key) {
-                if let Some(f) = self.search(|t| t.intents.get(intent).copied()) {
+                if let Some(f) = self.search(&|t| t.intents.get(intent).copied()) {
                     return Some((f, Some(intent.clone())));
                 }
             }
@@ -49,11 +49,11 @@ impl Ctx<'_> {
             return None;
         }
         for ns in names::namespaces(key) {
-            if let Some(f) = self.search(|t| t.namespace.get(ns).copied()) {
+            if let Some(f) = self.search(&|t| t.namespace.get(ns).copied()) {
                 return Some((f, None));
             }
         }
-        self.search(|t| t.any).map(|f| (f, None))
+        self.search(&|t| t.any).map(|f| (f, None))
     }
 
     /// Dispatch an event: returns whether a trigger handled it.
@@ -64,7 +64,11 @@ impl Ctx<'_> {
             if self.depth > self.p.agent.settings.max_chain_depth {
                 let limit = self.p.agent.settings.max_chain_depth;
                 self.debug("chain", format!("event '{name}' would exceed maxChainDepth {limit}; raising chainLimit"));
-                let data = json!({ "event": name, "depth": self.depth, "limit": limit });
+                let data = super::json::obj(vec![
+                    ("event", super::json::text(name)),
+                    ("depth", Value::from(self.depth)),
+                    ("limit", Value::from(limit)),
+                ]);
                 return self.raise("chainLimit", data);
             }
         }
@@ -82,7 +86,7 @@ impl Ctx<'_> {
             }
             None => {
                 if !matches!(origin, Origin::System | Origin::Launch) {
-                    self.debug("event", format!("event '{name}' is not handled by any trigger"));
+                    self.debug_named("event", "event ", name, " is not handled by any trigger");
                 }
                 false
             }
@@ -95,14 +99,14 @@ impl Ctx<'_> {
         if self.dispatch_event(name, data, Origin::System) {
             return true;
         }
-        self.debug("system", format!("system event '{name}' not handled by the agent: built-in behaviour"));
+        self.debug_named("system", "system event ", name, " not handled by the agent: built-in behaviour");
         false
     }
 
     /// Dispatch an intent: returns whether a trigger handled it.
     pub fn dispatch_intent(&mut self, name: &str, slots: &Map<String, Value>, confidence: f64) -> bool {
         let key = names::key(name);
-        let Some(found) = self.search(|t| t.intents.get(&key).copied()) else { return false };
+        let Some(found) = self.search(&|t| t.intents.get(&key).copied()) else { return false };
         self.fill_slots(found, slots, confidence);
         self.apply(found, &Value::Object(slots.clone()));
         true
@@ -110,7 +114,7 @@ impl Ctx<'_> {
 
     /// Slots fill variables of the same name (as Voiceflow); a trigger mapping for a slot renames it instead.
     fn fill_slots(&mut self, found: Found, slots: &Map<String, Value>, confidence: f64) {
-        self.s.variables.insert("intent_confidence".into(), json!(confidence));
+        self.s.variables.insert("intent_confidence".into(), Value::from(confidence));
         let Some(cmd) = self.p.commands.get(found.command) else { return };
         for (slot, value) in slots {
             if !cmd.mappings.iter().any(|(from, _)| from == slot) && super::template::is_identifier(slot) {
@@ -133,13 +137,7 @@ impl Ctx<'_> {
                 self.set_var(var, v.clone());
             }
         }
-        let frame = Frame {
-            flow: flow.clone(),
-            step: Some(step.clone()),
-            state: FrameState::Ready,
-            no_matches: 0,
-            no_replies: 0,
-        };
+        let frame = Frame::ready(flow, Some(step.clone()));
         if *mode == Mode::Push && !self.s.stack.is_empty() {
             if announce {
                 self.path("push");
@@ -203,7 +201,7 @@ impl Ctx<'_> {
                 }
             }
         }
-        if self.raise("noMatch", json!({ "text": text })) {
+        if self.raise("noMatch", super::json::obj(vec![("text", super::json::text(text))])) {
             return;
         }
         self.path("reprompt");
@@ -241,7 +239,7 @@ impl Ctx<'_> {
     /// What happens when the user does not answer at a listening step (SPEC §6.3).
     pub fn no_reply(&mut self) {
         let Some((flow, step)) = self.listening() else {
-            self.debug("no-reply", "no step is waiting for the user: no-reply ignored");
+            self.debug("no-reply", "no step is waiting for the user: no-reply ignored".into());
             return;
         };
         let config = match self.p.step(&flow, &step) {
@@ -272,7 +270,14 @@ impl Ctx<'_> {
                 return;
             }
         }
-        if self.raise("noReply", json!({ "flow": flow, "step": step, "count": count })) {
+        if self.raise(
+            "noReply",
+            super::json::obj(vec![
+                ("flow", super::json::text(&flow)),
+                ("step", super::json::text(&step)),
+                ("count", Value::from(count)),
+            ]),
+        ) {
             return;
         }
         if count == 1 {
@@ -287,7 +292,7 @@ impl Ctx<'_> {
     pub fn dispatch_raised(&mut self) {
         for (name, data) in std::mem::take(&mut self.raised) {
             if !self.raise(name, data) && name == "sessionDataHardLimitExceeded" {
-                self.debug("limit", "a variable write was refused: the session data hard limit was reached");
+                self.debug("limit", "a variable write was refused: the session data hard limit was reached".into());
             }
         }
     }
@@ -296,10 +301,22 @@ impl Ctx<'_> {
 impl<'a> Ctx<'a> {
     /// The buttons of a listening step, with their indexes as the choice trace numbers them.
     pub fn buttons_of(&self, flow: &str, step: &str) -> Vec<&'a ButtonDef> {
+        let mut out = Vec::new();
         match self.p.step(flow, step) {
-            Some(Step::Choice { buttons, .. }) | Some(Step::Card { buttons, .. }) => buttons.iter().collect(),
-            Some(Step::Carousel { cards, .. }) => cards.iter().flat_map(|c| c.buttons.iter()).collect(),
-            _ => Vec::new(),
+            Some(Step::Choice { buttons, .. }) | Some(Step::Card { buttons, .. }) => {
+                for b in buttons {
+                    out.push(b);
+                }
+            }
+            Some(Step::Carousel { cards, .. }) => {
+                for c in cards {
+                    for b in &c.buttons {
+                        out.push(b);
+                    }
+                }
+            }
+            _ => {}
         }
+        out
     }
 }

@@ -1,8 +1,9 @@
 //! What each request form does once parsed (SPEC §3.1, §4.2-4.7), and how timers and webhook answers re-enter.
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
-use super::agent::Step;
+use super::agent::{ButtonDef, Step};
+use super::json::{obj, text as jtext};
 use super::names;
 use super::nlu::extract_slot;
 use super::request::{FileInfo, Request};
@@ -36,12 +37,12 @@ impl Ctx<'_> {
     }
 
     fn launch(&mut self) {
-        self.s.timers.retain(|t| matches!(t.kind, TimerKind::Event { .. }));
+        self.s.keep_timers(|t| matches!(t.kind, TimerKind::Event { .. }));
         self.s.stack.clear();
         self.s.pending_webhook = None;
         self.s.status = Status::Active;
         let sessions = self.s.variables.get("sessions").and_then(Value::as_u64).unwrap_or(0);
-        self.s.variables.insert("sessions".into(), json!(sessions + 1));
+        self.s.variables.insert("sessions".into(), Value::from(sessions + 1));
         self.s.transcript.system(self.now, "session_started", "The conversation started");
         // WELCOME first (seed 001), then a start trigger, then the start flow.
         if self.dispatch_event("WELCOME", Value::Null, Origin::Launch) {
@@ -58,7 +59,7 @@ impl Ctx<'_> {
         let flow = self.p.agent.start.clone();
         let step = self.p.flow(&flow).map(|f| f.start.clone());
         self.s.stack.clear();
-        self.s.stack.push(Frame { flow: flow.clone(), step, state: FrameState::Ready, no_matches: 0, no_replies: 0 });
+        self.s.stack.push(Frame::ready(&flow, step));
         self.s.status = Status::Active;
         self.flow_trace(&flow);
     }
@@ -68,7 +69,7 @@ impl Ctx<'_> {
         let limit = self.p.agent.settings.max_input_length;
         let length = text.chars().count();
         if length > limit {
-            if !self.raise("lengthLimit", json!({ "length": length, "limit": limit })) {
+            if !self.raise("lengthLimit", obj(vec![("length", Value::from(length)), ("limit", Value::from(limit))])) {
                 self.say_text(
                     format!("Your message is too long ({length} characters; the limit is {limit}). Please shorten it."),
                     None,
@@ -83,7 +84,10 @@ impl Ctx<'_> {
         }
         let p = self.p;
         if let Some(m) = p.matcher.classify(text) {
-            let slots: Map<String, Value> = m.slots.into_iter().collect();
+            let mut slots = Map::new();
+            for (k, v) in m.slots {
+                slots.insert(k, v);
+            }
             if self.dispatch_intent(&m.intent, &slots, m.confidence) {
                 return;
             }
@@ -108,13 +112,16 @@ impl Ctx<'_> {
                 return true;
             }
         }
-        let intents: Vec<&str> = buttons.iter().filter_map(|b| b.intent.as_deref()).collect();
+        let mut intents: Vec<&str> = Vec::new();
+        for b in &buttons {
+            if let Some(n) = &b.intent {
+                intents.push(n);
+            }
+        }
         if !intents.is_empty() {
             if let Some(m) = p.matcher.classify_among(text, &intents) {
-                if let Some(i) =
-                    buttons.iter().position(|b| b.intent.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&m.intent)))
-                {
-                    self.s.variables.insert("intent_confidence".into(), json!(m.confidence));
+                if let Some(i) = intent_button(&buttons, &m.intent) {
+                    self.s.variables.insert("intent_confidence".into(), Value::from(m.confidence));
                     for (slot, value) in m.slots {
                         self.set_var(&slot, value);
                     }
@@ -141,14 +148,12 @@ impl Ctx<'_> {
     fn intent(&mut self, name: &str, entities: &Map<String, Value>) {
         if let Some((flow, step)) = self.listening() {
             let buttons = self.buttons_of(&flow, &step);
-            if let Some(i) =
-                buttons.iter().position(|b| b.intent.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name)))
-            {
+            if let Some(i) = intent_button(&buttons, name) {
                 if buttons[i].next.is_some() {
                     self.press(i, buttons[i]);
                     return;
                 }
-                self.path(&format!("choice:{}", i + 1));
+                self.choice_path(i);
             }
         }
         if !self.dispatch_intent(name, entities, 1.0) {
@@ -162,7 +167,7 @@ impl Ctx<'_> {
             let buttons = self.buttons_of(&flow, &step);
             let key = names::key(name);
             if let Some(i) = buttons.iter().position(|b| b.event.as_deref().is_some_and(|e| names::key(e) == key)) {
-                self.path(&format!("choice:{}", i + 1));
+                self.choice_path(i);
             }
         }
         self.dispatch_event(name, data.clone(), Origin::Client);
@@ -173,14 +178,14 @@ impl Ctx<'_> {
             self.s.variables.insert("last_utterance".into(), Value::String(label.to_string()));
         }
         let Some((flow, step)) = self.listening() else {
-            self.debug("path", format!("no step is waiting for '{kind}': ignored"));
+            self.debug_named("path", "no step is waiting for ", kind, ": ignored");
             return;
         };
         let p = self.p;
         if let Some(Step::Custom { paths, .. }) = p.step(&flow, &step) {
             if let Some(next) = paths.get(kind) {
                 let i = paths.keys().position(|k| k == kind).unwrap_or(0);
-                self.path(&format!("choice:{}", i + 1));
+                self.choice_path(i);
                 self.set_next(Some(next.clone()));
                 return;
             }
@@ -218,14 +223,20 @@ impl Ctx<'_> {
     /// Fire every timer due at `now`, in time order.
     pub fn fire_due(&mut self) {
         loop {
-            let due = self
-                .s
-                .timers
-                .iter()
-                .enumerate()
-                .filter(|(_, t)| t.at <= self.now)
-                .min_by_key(|(_, t)| (t.at, t.id))
-                .map(|(i, _)| i);
+            // The earliest due timer; the lower id first at the same time.
+            let mut due: Option<usize> = None;
+            for (i, t) in self.s.timers.iter().enumerate() {
+                if t.at > self.now {
+                    continue;
+                }
+                if let Some(d) = due {
+                    let best = &self.s.timers[d];
+                    if (t.at, t.id) >= (best.at, best.id) {
+                        continue;
+                    }
+                }
+                due = Some(i);
+            }
             let Some(i) = due else { return };
             let timer = self.s.timers.remove(i);
             match timer.kind {
@@ -246,7 +257,10 @@ impl Ctx<'_> {
                     }
                 }
                 TimerKind::Event { name, data } => {
-                    let raw = json!({ "type": "event", "payload": { "event": { "name": name, "data": data } } });
+                    let raw = obj(vec![
+                        ("type", jtext("event")),
+                        ("payload", obj(vec![("event", obj(vec![("name", jtext(&name)), ("data", data.clone())]))])),
+                    ]);
                     self.s.variables.insert("last_event".into(), raw.clone());
                     self.s.transcript.push(
                         super::transcript::SYSTEM,
@@ -297,7 +311,7 @@ impl Ctx<'_> {
             WebhookOutcome::Timeout => {
                 resume(self, on_error.clone().or_else(|| next.clone()));
                 let limit = self.p.agent.settings.turn_time_limit_ms;
-                if !self.raise("timeLimit", json!({ "url": url.source(), "limit": limit })) {
+                if !self.raise("timeLimit", obj(vec![("url", jtext(url.source())), ("limit", Value::from(limit))])) {
                     self.say_text("Sorry, that took too long. Please try again.".into(), None);
                 }
                 return self.settle();
@@ -324,7 +338,9 @@ impl Ctx<'_> {
                             let data = f.get("data").or_else(|| f.get("parameters")).cloned().unwrap_or(Value::Null);
                             self.dispatch_event(name, data, Origin::FollowUp);
                         }
-                        _ => self.debug("webhook", "the answer's followupEvent has no valid event name: ignored"),
+                        _ => {
+                            self.debug("webhook", "the answer's followupEvent has no valid event name: ignored".into())
+                        }
                     }
                 }
             }
@@ -350,6 +366,16 @@ fn bytes(n: u64) -> String {
     };
     let tenths = (n / unit) * 10 + ((n % unit) * 10 + unit / 2) / unit;
     format!("{}.{} {name}", tenths / 10, tenths % 10)
+}
+
+/// The first button that names `intent` (caseless).
+fn intent_button(buttons: &[&ButtonDef], intent: &str) -> Option<usize> {
+    for (i, b) in buttons.iter().enumerate() {
+        if b.intent.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(intent)) {
+            return Some(i);
+        }
+    }
+    None
 }
 
 #[cfg(test)]

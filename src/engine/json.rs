@@ -417,6 +417,20 @@ pub fn write_str(s: &str, out: &mut String) {
     out.push('"');
 }
 
+/// An object from `(key, value)` pairs, in order: what `json!` builds, without serde's value serializer.
+pub fn obj(fields: Vec<(&str, Value)>) -> Value {
+    let mut m = Map::new();
+    for (k, v) in fields {
+        m.insert(k.to_string(), v);
+    }
+    Value::Object(m)
+}
+
+/// A JSON string value.
+pub fn text(s: &str) -> Value {
+    Value::String(s.to_string())
+}
+
 /// Writes an object field by field: `{"a":1,"b":2}`.
 pub struct Obj<'a> {
     out: &'a mut String,

@@ -40,7 +40,7 @@ pub use trace::{Button, CardPayload, CarouselPayload, ChoicePayload, TextPayload
 pub use transcript::{Body, Entry, Recipients, Transcript};
 pub use turn::{Effect, Turn, WebhookCall};
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use turn::Ctx;
 
@@ -80,8 +80,8 @@ impl Engine {
         for name in ["last_event", "last_utterance", "last_response", "intent_confidence", "timestamp"] {
             s.variables.entry(name.to_string()).or_insert(Value::Null);
         }
-        s.variables.insert("user_id".into(), json!(user_id));
-        s.variables.entry("sessions".into()).or_insert(json!(0));
+        s.variables.insert("user_id".into(), json::text(user_id));
+        s.variables.entry("sessions".into()).or_insert(Value::from(0u64));
         s
     }
 
@@ -100,7 +100,7 @@ impl Engine {
             s.stack.clear();
             s.status = Status::Ended;
             s.pending_webhook = None;
-            s.timers.retain(|t| matches!(t.kind, TimerKind::Event { .. }));
+            s.keep_timers(|t| matches!(t.kind, TimerKind::Event { .. }));
         }
         Ok(s)
     }
@@ -127,7 +127,7 @@ impl Engine {
         let mut ctx = Ctx::new(&self.program, session, now_ms, &envelope.config);
         if let Some(id) = &envelope.custom_id {
             if !ctx.s.remember_custom_id(id) {
-                ctx.debug("dedupe", format!("custom_id '{id}' was already handled: ignored"));
+                ctx.debug_named("dedupe", "custom_id ", id, " was already handled: ignored");
                 return Ok(ctx.finish());
             }
         }
@@ -140,12 +140,12 @@ impl Engine {
             }
         }
         ctx.s.variables.insert("last_event".into(), envelope.raw.clone());
-        ctx.s.variables.insert("timestamp".into(), json!(now_ms / 1000));
+        ctx.s.variables.insert("timestamp".into(), Value::from(now_ms / 1000));
         if envelope.request != Request::NoReply {
-            ctx.s.timers.retain(|t| !matches!(t.kind, TimerKind::NoReply { .. }));
+            ctx.s.keep_timers(|t| !matches!(t.kind, TimerKind::NoReply { .. }));
         }
         if envelope.request.is_user_message() {
-            ctx.s.timers.retain(|t| !t.cancel_on_user_message);
+            ctx.s.keep_timers(|t| !t.cancel_on_user_message);
         }
         record_request(&mut ctx, envelope);
         ctx.handle(&envelope.request);
@@ -188,23 +188,19 @@ impl Engine {
 
 /// Append what the user or page sent to the transcript.
 fn record_request(ctx: &mut Ctx, envelope: &Envelope) {
-    let user = ctx.s.user_id.clone();
-    let now = ctx.now;
-    let entry = match &envelope.request {
-        Request::Text(t) => ctx.s.transcript.push(&user, now, Recipients::All, Body::Message { text: t.clone() }),
-        Request::Path { label: Some(label), .. } => {
-            ctx.s.transcript.push(&user, now, Recipients::All, Body::Message { text: label.clone() })
-        }
+    let (recipients, body) = match &envelope.request {
+        Request::Text(t) => (Recipients::All, Body::Message { text: t.clone() }),
+        Request::Path { label: Some(label), .. } => (Recipients::All, Body::Message { text: label.clone() }),
         Request::Intent { name, .. } => {
             let text = envelope.raw.pointer("/payload/query").and_then(Value::as_str).filter(|q| !q.is_empty());
-            let body = Body::Message { text: text.unwrap_or(name).to_string() };
-            ctx.s.transcript.push(&user, now, Recipients::All, body)
+            (Recipients::All, Body::Message { text: text.unwrap_or(name).to_string() })
         }
         Request::Event { .. } | Request::Path { label: None, .. } => {
-            ctx.s.transcript.push(&user, now, Recipients::Agents, Body::Custom { content: envelope.raw.clone() })
+            (Recipients::Agents, Body::Custom { content: envelope.raw.clone() })
         }
-        Request::File(info) => ctx.s.transcript.push(&user, now, Recipients::All, Body::File(info.clone())),
+        Request::File(info) => (Recipients::All, Body::File(info.clone())),
         Request::Launch | Request::NoReply => return,
     };
+    let entry = ctx.s.transcript.push(&ctx.s.user_id, ctx.now, recipients, body);
     entry.custom_id = envelope.custom_id.clone();
 }

@@ -53,11 +53,13 @@ pub fn check_name(name: &str) -> Result<(), NameError> {
 }
 
 fn shorten(name: &str) -> String {
-    if name.chars().count() <= 60 {
-        name.to_string()
-    } else {
-        let head: String = name.chars().take(57).collect();
-        format!("{head}...")
+    match name.char_indices().nth(57) {
+        Some((cut, _)) if name.chars().count() > 60 => {
+            let mut s = name[..cut].to_string();
+            s.push_str("...");
+            s
+        }
+        _ => name.to_string(),
     }
 }
 

@@ -119,18 +119,18 @@ impl Envelope {
     /// Parse a body. A bare action (`{"type": ...}`) is accepted as well as `{"action": ...}`.
     pub fn from_value(v: Value) -> Result<Envelope, RequestError> {
         let Value::Object(mut body) = v else {
-            return Err(RequestError::new("invalid_request", "the request must be a JSON object"));
+            return Err(invalid("the request must be a JSON object"));
         };
         let action = match (body.remove("action"), body.remove("request")) {
             (Some(a), _) | (None, Some(a)) => a,
             (None, None) if body.contains_key("type") => Value::Object(std::mem::take(&mut body)),
-            (None, None) => return Err(RequestError::new("invalid_request", "the request has no 'action'")),
+            (None, None) => return Err(invalid("the request has no 'action'")),
         };
         let config = parse_config(body.get("config"))?;
         let variables = match body.get("state").and_then(|s| s.get("variables")) {
             None | Some(Value::Null) => Map::new(),
             Some(Value::Object(m)) => m.clone(),
-            Some(_) => return Err(RequestError::new("invalid_request", "state.variables must be an object")),
+            Some(_) => return Err(invalid("state.variables must be an object")),
         };
         let (request, custom_id) = parse_action(&action)?;
         Ok(Envelope { request, raw: action, config, variables, custom_id })
@@ -142,6 +142,11 @@ impl Envelope {
     }
 }
 
+/// A request refused as `invalid_request`.
+fn invalid(message: &str) -> RequestError {
+    RequestError::new("invalid_request", message)
+}
+
 fn parse_config(v: Option<&Value>) -> Result<Config, RequestError> {
     let mut config = Config::default();
     let Some(v) = v else { return Ok(config) };
@@ -149,47 +154,43 @@ fn parse_config(v: Option<&Value>) -> Result<Config, RequestError> {
         return Ok(config);
     }
     let Value::Object(m) = v else {
-        return Err(RequestError::new("invalid_request", "config must be an object"));
+        return Err(invalid("config must be an object"));
     };
     if let Some(ex) = m.get("excludeTypes") {
-        let list =
-            ex.as_array().ok_or_else(|| RequestError::new("invalid_request", "config.excludeTypes must be a list"))?;
-        config.exclude_types = list
-            .iter()
-            .map(|t| t.as_str().map(str::to_string))
-            .collect::<Option<_>>()
-            .ok_or_else(|| RequestError::new("invalid_request", "config.excludeTypes must be a list of strings"))?;
+        let list = ex.as_array().ok_or_else(|| invalid("config.excludeTypes must be a list"))?;
+        let mut types = Vec::with_capacity(list.len());
+        for t in list {
+            types.push(t.as_str().ok_or_else(|| invalid("config.excludeTypes must be a list of strings"))?.to_string());
+        }
+        config.exclude_types = types;
     }
     Ok(config)
 }
 
 fn parse_action(action: &Value) -> Result<(Request, Option<String>), RequestError> {
     let Value::Object(a) = action else {
-        return Err(RequestError::new("invalid_request", "the action must be an object with a 'type'"));
+        return Err(invalid("the action must be an object with a 'type'"));
     };
     let custom_id = match a.get("custom_id") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) if !s.is_empty() && s.len() <= 200 => Some(s.clone()),
         Some(Value::Number(n)) => Some(n.to_string()),
-        Some(_) => return Err(RequestError::new("invalid_request", "custom_id must be a string of 1 to 200 bytes")),
+        Some(_) => return Err(invalid("custom_id must be a string of 1 to 200 bytes")),
     };
-    let kind = a
-        .get("type")
-        .and_then(Value::as_str)
-        .ok_or_else(|| RequestError::new("invalid_request", "the action needs a string 'type'"))?;
+    let kind = a.get("type").and_then(Value::as_str).ok_or_else(|| invalid("the action needs a string 'type'"))?;
     let payload = a.get("payload").unwrap_or(&Value::Null);
     let request = match kind {
         "launch" => Request::Launch,
         "text" => match payload {
             Value::String(s) => Request::Text(s.clone()),
             Value::Number(_) | Value::Bool(_) => Request::Text(json::to_string(payload)),
-            _ => return Err(RequestError::new("invalid_request", "a text action needs a string payload")),
+            _ => return Err(invalid("a text action needs a string payload")),
         },
         "intent" => parse_intent(payload)?,
         "event" => parse_event(payload)?,
         "no-reply" => Request::NoReply,
         "file" => Request::File(parse_file(payload)?),
-        "" => return Err(RequestError::new("invalid_request", "the action type is empty")),
+        "" => return Err(invalid("the action type is empty")),
         other => Request::Path {
             kind: other.to_string(),
             label: payload.get("label").and_then(Value::as_str).map(str::to_string),
@@ -203,7 +204,7 @@ fn parse_intent(payload: &Value) -> Result<Request, RequestError> {
         .get("intent")
         .and_then(|i| i.get("name"))
         .and_then(Value::as_str)
-        .ok_or_else(|| RequestError::new("invalid_request", "an intent action needs payload.intent.name"))?;
+        .ok_or_else(|| invalid("an intent action needs payload.intent.name"))?;
     let mut entities = Map::new();
     if let Some(list) = payload.get("entities").and_then(Value::as_array) {
         for e in list {
@@ -221,12 +222,12 @@ fn parse_event(payload: &Value) -> Result<Request, RequestError> {
     let (name, data) = match ev {
         Value::String(s) => (s.as_str(), Value::Null),
         Value::Object(m) => (
-            m.get("name").and_then(Value::as_str).ok_or_else(|| {
-                RequestError::new("invalid_request", "an event action needs payload.event.name (a string)")
-            })?,
+            m.get("name")
+                .and_then(Value::as_str)
+                .ok_or_else(|| invalid("an event action needs payload.event.name (a string)"))?,
             m.get("data").cloned().unwrap_or(Value::Null),
         ),
-        _ => return Err(RequestError::new("invalid_request", "an event action needs payload.event.name")),
+        _ => return Err(invalid("an event action needs payload.event.name")),
     };
     names::check_name(name).map_err(|e| RequestError::new("invalid_event_name", format!("bad event name: {e}")))?;
     if let Some(sys) = names::system_event(name) {

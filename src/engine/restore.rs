@@ -4,7 +4,7 @@
 //! for the session, its timers and the flattened transcript entries were a large part of the wasm module. The
 //! first problem found is reported with its path (`stack[0].state: ...`).
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
@@ -39,7 +39,13 @@ fn read_session(o: &Map<String, Value>) -> R<Session> {
         },
         stack: list(o, "stack", "", frame)?,
         variables: match o.get("variables") {
-            Some(Value::Object(m)) => m.iter().map(|(k, v)| (k.clone(), v.clone())).collect::<BTreeMap<_, _>>(),
+            Some(Value::Object(m)) => {
+                let mut vars = BTreeMap::new();
+                for (k, v) in m {
+                    vars.insert(k.clone(), v.clone());
+                }
+                vars
+            }
             _ => return Err("variables: expected an object".into()),
         },
         timers: list(o, "timers", "", timer)?,
@@ -47,7 +53,7 @@ fn read_session(o: &Map<String, Value>) -> R<Session> {
             let t = obj(field(o, "transcript", "")?, "transcript")?;
             Transcript { entries: list(t, "entries", "transcript", entry)? }
         },
-        custom_ids: list(o, "custom_ids", "", str_of)?.into_iter().collect::<VecDeque<_>>(),
+        custom_ids: list(o, "custom_ids", "", str_of)?,
         turns: number(o, "turns", "")?,
         next_id: number(o, "next_id", "")?,
         pending_webhook: match o.get("pending_webhook") {
@@ -204,7 +210,13 @@ fn opt_number(o: &Map<String, Value>, key: &str, path: &str) -> R<Option<u64>> {
 fn list<T>(o: &Map<String, Value>, key: &str, path: &str, item: impl Fn(&Value, &str) -> R<T>) -> R<Vec<T>> {
     let p = join(path, key);
     match field(o, key, path)? {
-        Value::Array(items) => items.iter().enumerate().map(|(i, v)| item(v, &format!("{p}[{i}]"))).collect(),
+        Value::Array(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (i, v) in items.iter().enumerate() {
+                out.push(item(v, &format!("{p}[{i}]"))?);
+            }
+            Ok(out)
+        }
         _ => Err(format!("{p}: expected a list")),
     }
 }

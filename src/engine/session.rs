@@ -3,7 +3,7 @@
 //! It holds everything a conversation needs to go on after a reload or on another machine: the flow stack,
 //! variables, pending timers, the transcript. It round-trips through JSON exactly.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 
 use serde_json::Value;
 
@@ -31,7 +31,7 @@ pub struct Session {
     pub timers: Vec<Timer>,
     pub transcript: Transcript,
     /// Recent `custom_id`s, oldest first.
-    pub custom_ids: VecDeque<String>,
+    pub custom_ids: Vec<String>,
     /// Turns run so far; also picks text variants deterministically.
     pub turns: u64,
     pub next_id: u64,
@@ -59,6 +59,13 @@ pub struct Frame {
     pub no_matches: u32,
     /// No-replies in a row at the current listening step.
     pub no_replies: u32,
+}
+
+impl Frame {
+    /// A frame about to run `step` of `flow`, with fresh counters.
+    pub fn ready(flow: &str, step: Option<String>) -> Frame {
+        Frame { flow: flow.to_string(), step, state: FrameState::Ready, no_matches: 0, no_replies: 0 }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -181,7 +188,7 @@ impl Session {
             variables: BTreeMap::new(),
             timers: Vec::new(),
             transcript: Transcript::default(),
-            custom_ids: VecDeque::new(),
+            custom_ids: Vec::new(),
             turns: 0,
             next_id: 1,
             pending_webhook: None,
@@ -207,7 +214,19 @@ impl Session {
 
     /// When the next timer fires, if any. Hosts arm one wake-up for it.
     pub fn next_wake(&self) -> Option<u64> {
-        self.timers.iter().map(|t| t.at).min()
+        let mut next: Option<u64> = None;
+        for t in &self.timers {
+            match next {
+                Some(n) if n <= t.at => {}
+                _ => next = Some(t.at),
+            }
+        }
+        next
+    }
+
+    /// Keep the timers `keep` accepts (one `retain` shared by every caller).
+    pub fn keep_timers(&mut self, keep: fn(&Timer) -> bool) {
+        self.timers.retain(keep);
     }
 
     pub fn fresh_id(&mut self) -> u64 {
@@ -222,9 +241,9 @@ impl Session {
             return false;
         }
         if self.custom_ids.len() >= CUSTOM_ID_MEMORY {
-            self.custom_ids.pop_front();
+            self.custom_ids.remove(0);
         }
-        self.custom_ids.push_back(id.to_string());
+        self.custom_ids.push(id.to_string());
         true
     }
 }

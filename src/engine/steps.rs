@@ -4,9 +4,10 @@
 //! empties (the conversation ends). A turn may run at most `maxStepsPerTurn` steps, so a goto loop without a
 //! listening step stops with a `debug` trace instead of hanging.
 
-use serde_json::{json, Value};
+use serde_json::{Map, Value};
 
 use super::agent::{ButtonDef, CardDef, SetValue, Step};
+use super::json::{obj, text as jtext};
 use super::session::{Frame, FrameState, PendingWebhook, Status, TimerKind};
 use super::template::Scope;
 use super::trace::{
@@ -63,7 +64,7 @@ impl Ctx<'_> {
     fn end_conversation(&mut self, explicit: bool) {
         if self.s.status == Status::Active {
             self.s.status = Status::Ended;
-            self.s.timers.retain(|t| matches!(t.kind, TimerKind::Event { .. }));
+            self.s.keep_timers(|t| matches!(t.kind, TimerKind::Event { .. }));
             self.emit(TraceKind::End { explicit });
         }
     }
@@ -131,26 +132,20 @@ impl Ctx<'_> {
                 self.set_next(next.clone());
             }
             Step::Goto { flow: to_flow, step: to_step } => {
-                let target = to_flow.clone().unwrap_or_else(|| flow.to_string());
-                let step = to_step.clone().or_else(|| p.flow(&target).map(|f| f.start.clone()));
+                let target = to_flow.as_deref().unwrap_or(flow);
+                let frame = self.entry(target, to_step);
                 if let Some(top) = self.s.stack.last_mut() {
                     let changed = top.flow != target;
-                    *top = Frame { flow: target.clone(), step, state: FrameState::Ready, no_matches: 0, no_replies: 0 };
+                    *top = frame;
                     if changed {
-                        self.flow_trace(&target);
+                        self.flow_trace(target);
                     }
                 }
             }
             Step::Call { flow: to_flow, step: to_step, next } => {
                 self.set_next(next.clone());
-                let step = to_step.clone().or_else(|| p.flow(to_flow).map(|f| f.start.clone()));
-                self.s.stack.push(Frame {
-                    flow: to_flow.clone(),
-                    step,
-                    state: FrameState::Ready,
-                    no_matches: 0,
-                    no_replies: 0,
-                });
+                let frame = self.entry(to_flow, to_step);
+                self.s.stack.push(frame);
                 self.flow_trace(to_flow);
             }
             Step::Delay { ms, next } => {
@@ -180,10 +175,15 @@ impl Ctx<'_> {
             }
             Step::Custom { name, payload, paths, default_path } => {
                 let payload = payload.as_ref().map_or(Value::Null, |t| t.render(self));
-                let names: Vec<&String> = paths.keys().collect();
-                let default_path =
-                    default_path.as_ref().and_then(|d| names.iter().position(|n| *n == d)).map(|i| i as u64);
-                let paths = names.iter().map(|n| json!({ "event": { "type": n } })).collect();
+                let mut default_index = None;
+                let mut out = Vec::new();
+                for (i, n) in paths.keys().enumerate() {
+                    if default_path.as_ref() == Some(n) {
+                        default_index = Some(i as u64);
+                    }
+                    out.push(obj(vec![("event", obj(vec![("type", jtext(n))]))]));
+                }
+                let (paths, default_path) = (out, default_index);
                 self.emit(TraceKind::Custom { kind: name.clone(), payload, paths, default_path });
                 if let Some(top) = self.s.stack.last_mut() {
                     top.state = FrameState::Listening;
@@ -192,7 +192,7 @@ impl Ctx<'_> {
             Step::Webhook { url, method, headers, body, timeout_ms, .. } => {
                 let url = url.render_url(self);
                 if !(url.starts_with("https://") || url.starts_with("http://")) {
-                    self.debug("webhook", format!("webhook url '{url}' is not http(s): not called"));
+                    self.debug_named("webhook", "webhook url ", &url, " is not http(s): not called");
                     let on_error = match step {
                         Step::Webhook { on_error, next, .. } => on_error.clone().or_else(|| next.clone()),
                         _ => None,
@@ -200,7 +200,11 @@ impl Ctx<'_> {
                     self.set_next(on_error);
                     return;
                 }
-                let headers = headers.iter().map(|(k, v)| (k.clone(), v.render(self))).collect();
+                let mut rendered = Vec::new();
+                for (k, v) in headers {
+                    rendered.push((k.clone(), v.render(self)));
+                }
+                let headers = rendered;
                 let body = body.as_ref().map(|b| b.render(self));
                 let hook = self.s.fresh_id();
                 let pending =
@@ -218,6 +222,15 @@ impl Ctx<'_> {
                 self.end_conversation(true);
             }
         }
+    }
+
+    /// A frame entering `flow` at `step`, or at the flow's start.
+    fn entry(&self, flow: &str, step: &Option<String>) -> Frame {
+        let step = match step {
+            Some(s) => Some(s.clone()),
+            None => self.p.flow(flow).map(|f| f.start.clone()),
+        };
+        Frame::ready(flow, step)
     }
 
     /// Point the top frame at its next step (or finish its flow), ready to run.
@@ -261,7 +274,7 @@ impl Ctx<'_> {
             _ => None,
         };
         let seconds = step_timeout.unwrap_or(self.p.agent.settings.no_reply_seconds);
-        self.s.timers.retain(|t| !matches!(t.kind, TimerKind::NoReply { .. }));
+        self.s.keep_timers(|t| !matches!(t.kind, TimerKind::NoReply { .. }));
         if seconds == 0 {
             return;
         }
@@ -313,34 +326,43 @@ impl Ctx<'_> {
 
     /// The wire form of buttons: each carries the request the widget sends when it is pressed.
     fn buttons(&mut self, flow: &str, id: &str, defs: &[ButtonDef], offset: usize) -> Vec<Button> {
-        defs.iter()
-            .enumerate()
-            .map(|(i, b)| {
-                let label = b.label.render(self);
-                let actions = match &b.url {
-                    Some(url) => json!([{ "type": "open_url", "payload": { "url": url } }]),
-                    None => json!([]),
-                };
-                let request = if let (Some(event), None) = (&b.event, &b.next) {
-                    let data = b.data.as_ref().map_or(Value::Null, |d| d.render(self));
-                    let mut ev = json!({ "name": event });
-                    if !data.is_null() {
-                        ev["data"] = data;
-                    }
-                    json!({ "type": "event", "payload": { "event": ev, "label": label, "actions": actions } })
-                } else if let (Some(intent), None) = (&b.intent, &b.next) {
-                    json!({ "type": "intent", "payload": { "intent": { "name": intent }, "query": label, "entities": [], "label": label, "actions": actions } })
-                } else {
-                    json!({ "type": button_path(flow, id, offset + i), "payload": { "label": label, "actions": actions } })
-                };
-                Button { name: label, request }
-            })
-            .collect()
+        let mut out = Vec::with_capacity(defs.len());
+        for (i, b) in defs.iter().enumerate() {
+            let label = b.label.render(self);
+            let mut actions = Vec::new();
+            if let Some(url) = &b.url {
+                let payload = obj(vec![("url", jtext(url))]);
+                actions.push(obj(vec![("type", jtext("open_url")), ("payload", payload)]));
+            }
+            let actions = Value::Array(actions);
+            let mut payload = Map::new();
+            let kind = if let (Some(event), None) = (&b.event, &b.next) {
+                let data = b.data.as_ref().map_or(Value::Null, |d| d.render(self));
+                let mut ev = vec![("name", jtext(event))];
+                if !data.is_null() {
+                    ev.push(("data", data));
+                }
+                payload.insert("event".into(), obj(ev));
+                jtext("event")
+            } else if let (Some(intent), None) = (&b.intent, &b.next) {
+                payload.insert("intent".into(), obj(vec![("name", jtext(intent))]));
+                payload.insert("query".into(), jtext(&label));
+                payload.insert("entities".into(), Value::Array(Vec::new()));
+                jtext("intent")
+            } else {
+                Value::String(button_path(flow, id, offset + i))
+            };
+            payload.insert("label".into(), jtext(&label));
+            payload.insert("actions".into(), actions);
+            let request = obj(vec![("type", kind), ("payload", Value::Object(payload))]);
+            out.push(Button { name: label, request });
+        }
+        out
     }
 
     /// Press a button of the listening step: `choice:N` path, then its target.
     pub fn press(&mut self, index: usize, button: &ButtonDef) {
-        self.path(&format!("choice:{}", index + 1));
+        self.choice_path(index);
         let label = button.label.render(self);
         self.s.variables.insert("last_utterance".into(), Value::String(label.clone()));
         if let Some(next) = &button.next {
@@ -351,7 +373,7 @@ impl Ctx<'_> {
                 self.show_listening_again();
             }
         } else if let Some(intent) = &button.intent {
-            if !self.dispatch_intent(intent, &serde_json::Map::new(), 1.0) {
+            if !self.dispatch_intent(intent, &Map::new(), 1.0) {
                 self.no_match(&label);
             }
         }

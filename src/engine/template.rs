@@ -4,7 +4,7 @@
 //! Templates are parsed once when the agent loads. Rendering never fails: a missing variable renders as nothing,
 //! and `#name.param` whose event did not happen this turn stays as written (so `#1.5` in prose is left alone).
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// A parsed template.
 #[derive(Debug, Clone, PartialEq)]
@@ -228,9 +228,19 @@ impl JsonTemplate {
     pub fn new(v: &Value) -> JsonTemplate {
         match v {
             Value::String(s) => JsonTemplate::Str(Template::parse(s)),
-            Value::Array(a) => JsonTemplate::Array(a.iter().map(JsonTemplate::new).collect()),
+            Value::Array(a) => {
+                let mut out = Vec::with_capacity(a.len());
+                for v in a {
+                    out.push(JsonTemplate::new(v));
+                }
+                JsonTemplate::Array(out)
+            }
             Value::Object(m) => {
-                JsonTemplate::Object(m.iter().map(|(k, v)| (k.clone(), JsonTemplate::new(v))).collect())
+                let mut out = Vec::with_capacity(m.len());
+                for (k, v) in m {
+                    out.push((k.clone(), JsonTemplate::new(v)));
+                }
+                JsonTemplate::Object(out)
             }
             other => JsonTemplate::Other(other.clone()),
         }
@@ -239,8 +249,20 @@ impl JsonTemplate {
     pub fn render(&self, scope: &dyn Scope) -> Value {
         match self {
             JsonTemplate::Str(t) => t.single_value(scope).unwrap_or_else(|| Value::String(t.render(scope))),
-            JsonTemplate::Array(a) => Value::Array(a.iter().map(|t| t.render(scope)).collect()),
-            JsonTemplate::Object(m) => Value::Object(m.iter().map(|(k, t)| (k.clone(), t.render(scope))).collect()),
+            JsonTemplate::Array(a) => {
+                let mut out = Vec::with_capacity(a.len());
+                for t in a {
+                    out.push(t.render(scope));
+                }
+                Value::Array(out)
+            }
+            JsonTemplate::Object(m) => {
+                let mut out = Map::new();
+                for (k, t) in m {
+                    out.insert(k.clone(), t.render(scope));
+                }
+                Value::Object(out)
+            }
             JsonTemplate::Other(v) => v.clone(),
         }
     }

@@ -3,7 +3,7 @@
 //! A trace serialises as `{"time", "type", "payload"}` exactly as the Voiceflow runtime sends it, so local mode,
 //! remote mode and our server produce the same JSON. Unknown types read from a server are kept as [`TraceKind::Custom`].
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use super::json::{self, Obj, ToJson};
 
@@ -64,7 +64,9 @@ pub struct TextPayload {
 impl TextPayload {
     /// A text payload with its Slate form, as the Voiceflow runtime writes it.
     pub fn new(id: String, message: String, delay: u64) -> TextPayload {
-        let slate = Slate { id, content: json!([{ "children": [{ "text": message }] }]), message_delay_ms: delay };
+        let child = json::obj(vec![("text", json::text(&message))]);
+        let content = Value::Array(vec![json::obj(vec![("children", Value::Array(vec![child]))])]);
+        let slate = Slate { id, content, message_delay_ms: delay };
         TextPayload { slate, message, delay, ai: None }
     }
 }
@@ -154,12 +156,11 @@ impl Trace {
             _ => Vec::new(),
         };
         let default_path = map.get("defaultPath").and_then(Value::as_u64);
-        let typed = |payload: &Value| -> Option<TraceKind> {
-            let p = payload.clone();
+        let typed = |p: &Value| -> Option<TraceKind> {
             Some(match kind.as_str() {
                 "text" => TraceKind::Text(text_from(p)?),
-                "choice" => TraceKind::Choice(ChoicePayload { buttons: list(p.as_object()?, "buttons", button)? }),
-                "cardV2" => TraceKind::CardV2(card(&p)?),
+                "choice" => TraceKind::Choice(ChoicePayload { buttons: buttons(p.as_object()?, "buttons")? }),
+                "cardV2" => TraceKind::CardV2(card(p)?),
                 "carousel" => TraceKind::Carousel(carousel(p.as_object()?)?),
                 "visual" => TraceKind::Visual(visual(p.as_object()?)?),
                 "no-reply" => TraceKind::NoReply { timeout: p.get("timeout")?.as_f64()?.max(0.0) as u64 },
@@ -186,8 +187,8 @@ impl Trace {
 }
 
 /// A text payload from a server: `message` may be missing when only the Slate content is sent.
-fn text_from(p: Value) -> Option<TextPayload> {
-    if let Some(t) = strict_text(&p) {
+fn text_from(p: &Value) -> Option<TextPayload> {
+    if let Some(t) = strict_text(p) {
         return Some(t);
     }
     let message = p.get("message").and_then(Value::as_str).map(str::to_string)?;
@@ -222,86 +223,100 @@ impl TraceKind {
 
 type O = Map<String, Value>;
 
-/// A required field.
-fn req<'v, T>(o: &'v O, key: &str, read: impl FnOnce(&'v Value) -> Option<T>) -> Option<T> {
-    read(o.get(key)?)
+/// A required string field.
+fn string(o: &O, key: &str) -> Option<String> {
+    Some(o.get(key)?.as_str()?.to_string())
 }
 
-/// A field with a default when missing.
-fn or<'v, T>(o: &'v O, key: &str, read: impl FnOnce(&'v Value) -> Option<T>, default: T) -> Option<T> {
-    o.get(key).map_or(Some(default), read)
-}
-
-/// An optional field: missing or `null` is `None`.
-fn opt<'v, T>(o: &'v O, key: &str, read: impl FnOnce(&'v Value) -> Option<T>) -> Option<Option<T>> {
+/// A string field with a default when missing.
+fn string_or(o: &O, key: &str, default: &str) -> Option<String> {
     match o.get(key) {
-        None | Some(Value::Null) => Some(None),
-        Some(v) => read(v).map(Some),
+        None => Some(default.to_string()),
+        Some(v) => Some(v.as_str()?.to_string()),
     }
 }
 
-fn string(v: &Value) -> Option<String> {
-    v.as_str().map(str::to_string)
+/// An optional string field: missing or `null` is `None`.
+fn string_opt(o: &O, key: &str) -> Option<Option<String>> {
+    match o.get(key) {
+        None | Some(Value::Null) => Some(None),
+        Some(v) => Some(Some(v.as_str()?.to_string())),
+    }
 }
 
-fn u32_of(v: &Value) -> Option<u32> {
-    u32::try_from(v.as_u64()?).ok()
+/// A number field, 0 when missing.
+fn u64_or0(o: &O, key: &str) -> Option<u64> {
+    match o.get(key) {
+        None => Some(0),
+        Some(v) => v.as_u64(),
+    }
 }
 
-fn list<T>(o: &O, key: &str, item: fn(&Value) -> Option<T>) -> Option<Vec<T>> {
-    req(o, key, |v| v.as_array()?.iter().map(item).collect())
+fn u32_of(o: &O, key: &str) -> Option<u32> {
+    u32::try_from(o.get(key)?.as_u64()?).ok()
+}
+
+fn buttons(o: &O, key: &str) -> Option<Vec<Button>> {
+    let mut out = Vec::new();
+    for v in o.get(key)?.as_array()? {
+        let b = v.as_object()?;
+        out.push(Button { name: string(b, "name")?, request: b.get("request")?.clone() });
+    }
+    Some(out)
 }
 
 fn strict_text(p: &Value) -> Option<TextPayload> {
     let o = p.as_object()?;
-    let slate = req(o, "slate", |s| {
-        let s = s.as_object()?;
-        Some(Slate {
-            id: req(s, "id", string)?,
-            content: s.get("content")?.clone(),
-            message_delay_ms: or(s, "messageDelayMilliseconds", Value::as_u64, 0)?,
-        })
-    })?;
-    Some(TextPayload {
-        slate,
-        message: req(o, "message", string)?,
-        delay: or(o, "delay", Value::as_u64, 0)?,
-        ai: opt(o, "ai", Value::as_bool)?,
-    })
-}
-
-fn button(v: &Value) -> Option<Button> {
-    let o = v.as_object()?;
-    Some(Button { name: req(o, "name", string)?, request: o.get("request")?.clone() })
+    let s = o.get("slate")?.as_object()?;
+    let slate = Slate {
+        id: string(s, "id")?,
+        content: s.get("content")?.clone(),
+        message_delay_ms: u64_or0(s, "messageDelayMilliseconds")?,
+    };
+    let ai = match o.get("ai") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(v.as_bool()?),
+    };
+    Some(TextPayload { slate, message: string(o, "message")?, delay: u64_or0(o, "delay")?, ai })
 }
 
 fn card(v: &Value) -> Option<CardPayload> {
     let o = v.as_object()?;
-    let description = |d: &Value| Some(CardDescription { text: req(d.as_object()?, "text", string)? });
+    let description = match o.get("description") {
+        None => String::new(),
+        Some(d) => string(d.as_object()?, "text")?,
+    };
     Some(CardPayload {
-        title: or(o, "title", string, String::new())?,
-        description: or(o, "description", description, CardDescription { text: String::new() })?,
-        image_url: opt(o, "imageUrl", string)?,
+        title: string_or(o, "title", "")?,
+        description: CardDescription { text: description },
+        image_url: string_opt(o, "imageUrl")?,
         buttons: match o.get("buttons") {
             None => Vec::new(),
-            Some(_) => list(o, "buttons", button)?,
+            Some(_) => buttons(o, "buttons")?,
         },
     })
 }
 
 fn carousel(o: &O) -> Option<CarouselPayload> {
-    Some(CarouselPayload { layout: or(o, "layout", string, "Carousel".into())?, cards: list(o, "cards", card)? })
+    let mut cards = Vec::new();
+    for c in o.get("cards")?.as_array()? {
+        cards.push(card(c)?);
+    }
+    Some(CarouselPayload { layout: string_or(o, "layout", "Carousel")?, cards })
 }
 
 fn visual(o: &O) -> Option<VisualPayload> {
-    let dimensions = |d: &Value| {
-        let d = d.as_object()?;
-        Some(Dimensions { width: req(d, "width", u32_of)?, height: req(d, "height", u32_of)? })
+    let dimensions = match o.get("dimensions") {
+        None | Some(Value::Null) => None,
+        Some(d) => {
+            let d = d.as_object()?;
+            Some(Dimensions { width: u32_of(d, "width")?, height: u32_of(d, "height")? })
+        }
     };
     Some(VisualPayload {
-        visual_type: or(o, "visualType", string, "image".into())?,
-        image: opt(o, "image", string)?,
-        dimensions: opt(o, "dimensions", dimensions)?,
+        visual_type: string_or(o, "visualType", "image")?,
+        image: string_opt(o, "image")?,
+        dimensions,
     })
 }
 
@@ -426,6 +441,7 @@ impl Trace {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn text_matches_the_voiceflow_shape() {

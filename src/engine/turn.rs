@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::agent::Variants;
 use super::json::{self, Obj, ToJson};
@@ -139,9 +139,22 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    pub fn debug(&mut self, kind: &str, message: impl Into<String>) {
+    pub fn debug(&mut self, kind: &str, message: String) {
         if self.config.wants("debug") {
             self.traces.push(Trace::debug(self.now, kind, message));
+        }
+    }
+
+    /// A debug trace `{before}'{name}'{after}`, built only when debug traces are wanted.
+    pub fn debug_named(&mut self, kind: &str, before: &str, name: &str, after: &str) {
+        if self.config.wants("debug") {
+            let mut m = String::with_capacity(before.len() + name.len() + after.len() + 2);
+            m.push_str(before);
+            m.push('\'');
+            m.push_str(name);
+            m.push('\'');
+            m.push_str(after);
+            self.traces.push(Trace::debug(self.now, kind, m));
         }
     }
 
@@ -149,6 +162,11 @@ impl<'a> Ctx<'a> {
         if self.config.wants("path") {
             self.traces.push(Trace::path(self.now, path));
         }
+    }
+
+    /// The `choice:N` path of the button at `index`.
+    pub fn choice_path(&mut self, index: usize) {
+        self.path(&format!("choice:{}", index + 1));
     }
 
     pub fn flow_trace(&mut self, flow: &str) {
@@ -201,14 +219,14 @@ impl<'a> Ctx<'a> {
                 Some(v) => self.s.variables.insert(name.to_string(), v),
                 None => self.s.variables.remove(name),
             };
-            let data = json!({ "variable": name, "size": size, "limit": settings.session_data_hard_limit });
+            let data = limit_data(name, size, settings.session_data_hard_limit);
             self.raised.push(("sessionDataHardLimitExceeded", data));
             return false;
         }
         if size > settings.session_data_soft_limit {
             if !self.s.soft_limit_raised {
                 self.s.soft_limit_raised = true;
-                let data = json!({ "variable": name, "size": size, "limit": settings.session_data_soft_limit });
+                let data = limit_data(name, size, settings.session_data_soft_limit);
                 self.raised.push(("sessionDataSoftLimitExceeded", data));
             }
         } else {
@@ -244,6 +262,11 @@ impl Scope for Ctx<'_> {
         let data = self.contexts.get(event)?;
         Some(walk(data, path).cloned().unwrap_or(Value::Null))
     }
+}
+
+/// The data of a session data limit event.
+fn limit_data(name: &str, size: usize, limit: usize) -> Value {
+    json::obj(vec![("variable", json::text(name)), ("size", Value::from(size)), ("limit", Value::from(limit))])
 }
 
 /// A small deterministic mix of two counters (variant choice, slate ids). Not random: the engine has no randomness.
