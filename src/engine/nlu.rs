@@ -41,7 +41,8 @@ pub struct SlotValue {
 pub struct IntentSpec {
     pub name: String,
     pub utterances: Vec<String>,
-    pub slots: BTreeMap<String, SlotType>,
+    /// Sorted by name, each name once (the order of the agent file's `slots` object).
+    pub slots: Vec<(String, SlotType)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -463,7 +464,10 @@ impl Matcher {
             post: Vec::new(),
         };
         for spec in intents {
-            let slots: Vec<(String, u32)> = spec.slots.iter().map(|(n, t)| (n.clone(), m.add_type(t))).collect();
+            let mut slots = Vec::with_capacity(spec.slots.len());
+            for (n, t) in &spec.slots {
+                slots.push((n.clone(), m.add_type(t)));
+            }
             let first = m.utts.len() as u32;
             for (ui, text) in spec.utterances.iter().enumerate() {
                 let start = m.items.len();
@@ -1084,7 +1088,8 @@ mod tests {
     use serde_json::json;
 
     fn spec(name: &str, utts: &[&str], slots: &[(&str, SlotType)]) -> IntentSpec {
-        let slots = slots.iter().map(|(n, t)| (n.to_string(), t.clone())).collect();
+        let mut slots: Vec<(String, SlotType)> = slots.iter().map(|(n, t)| (n.to_string(), t.clone())).collect();
+        slots.sort_by(|a, b| a.0.cmp(&b.0));
         IntentSpec { name: name.into(), utterances: utts.iter().map(|s| s.to_string()).collect(), slots }
     }
 

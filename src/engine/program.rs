@@ -5,8 +5,6 @@
 //! That is the shape of a Voiceflow compiled program (diagrams of nodes, frame commands), so an importer for
 //! those programs can target it without touching the dispatcher.
 
-use std::collections::BTreeMap;
-
 use serde_json::Value;
 
 use super::agent::{Agent, ButtonDef, DataType, Flow, Mode, Named, NoReplyDef, Scope, Step, TriggerDef};
@@ -272,10 +270,10 @@ impl Validator {
         }
         let mut specs = Vec::new();
         for i in &a.intents {
-            let mut slots = BTreeMap::new();
+            let mut slots = Vec::new();
             for (k, v) in &i.slots {
                 if let Ok(t) = nlu::parse_slot_type(v) {
-                    slots.insert(k.clone(), t);
+                    slots.push((k.clone(), t));
                 }
             }
             specs.push(IntentSpec { name: i.name.clone(), utterances: i.utterances.clone(), slots });
