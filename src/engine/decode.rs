@@ -5,8 +5,6 @@
 //! model were the largest part of the wasm module. For the same reason the code below avoids generic helpers,
 //! iterator adapters with closures and `collect` into maps: each of those is one more copy in the module.
 
-use std::collections::BTreeMap;
-
 use serde_json::{Map, Value};
 
 use super::agent::*;
@@ -258,8 +256,8 @@ impl Decoder {
         out
     }
 
-    fn json_map(&mut self, o: &Obj, key: &str) -> BTreeMap<String, Value> {
-        let mut out = BTreeMap::new();
+    fn json_map(&mut self, o: &Obj, key: &str) -> Named<Value> {
+        let mut out = Named::new();
         for (k, v, _) in self.entries(o, key) {
             out.insert(k.clone(), v.clone());
         }

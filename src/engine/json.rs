@@ -6,7 +6,9 @@
 //! write themselves through [`ToJson`]; reading them back is hand-written where it is needed (`restore.rs`,
 //! `trace.rs`).
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
+
+use super::agent::Named;
 use std::fmt::{self, Write as _};
 
 use serde_json::{Map, Number, Value};
@@ -553,7 +555,7 @@ impl<A: ToJson, B: ToJson> ToJson for (A, B) {
     }
 }
 
-impl ToJson for BTreeMap<String, Value> {
+impl ToJson for Named<Value> {
     fn write_json(&self, out: &mut String) {
         write_entries(&mut self.iter(), out)
     }

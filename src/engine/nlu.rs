@@ -9,8 +9,8 @@
 //! earns 3/4) times a word-order factor in 0.9..=1 (share of the utterance's bigrams found in the
 //! input), so an exact, slot-filled match scores 1.0. Only the first 2,000 chars of a text are used.
 
+use super::agent::Named;
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
 
 use serde_json::Value;
 
@@ -49,7 +49,7 @@ pub struct IntentSpec {
 pub struct IntentMatch {
     pub intent: String,
     pub confidence: f64,
-    pub slots: BTreeMap<String, Value>,
+    pub slots: Named<Value>,
 }
 
 /// Only this many leading chars of an input are considered by `classify` and `extract_slot`.
@@ -788,7 +788,7 @@ impl Matcher {
         }
         let (confidence, ii, ui) = best?;
         let intent = &self.intents[ii];
-        let mut slots = BTreeMap::new();
+        let mut slots = Named::new();
         self.score(&inp, &mut sc, intent, &self.utts[ui], 0.0, Some(&mut slots));
         Some(IntentMatch { intent: intent.name.clone(), confidence, slots })
     }
@@ -802,7 +802,7 @@ impl Matcher {
         intent: &Intent,
         u: &Utt,
         floor: f64,
-        fill: Option<&mut BTreeMap<String, Value>>,
+        fill: Option<&mut Named<Value>>,
     ) -> f64 {
         let items = &self.items[u.items.0 as usize..u.items.1 as usize];
         sc.stamp += 1;
@@ -874,12 +874,12 @@ impl Matcher {
         score
     }
 
-    fn fill(&self, inp: &Input, sc: &mut Scratch, intent: &Intent, items: &[Item], out: &mut BTreeMap<String, Value>) {
+    fn fill(&self, inp: &Input, sc: &mut Scratch, intent: &Intent, items: &[Item], out: &mut Named<Value>) {
         for (it, sp) in items.iter().zip(&sc.assigned) {
             if let (Item::Slot(s), Some(sp)) = (*it, sp) {
                 let (name, ty) = &intent.slots[s as usize];
                 if let Some(v) = self.span_value(inp, *ty, sp) {
-                    out.entry(name.clone()).or_insert(v);
+                    out.insert_first(name, v);
                 }
             }
         }

@@ -4,7 +4,7 @@
 //! for the session, its timers and the flattened transcript entries were a large part of the wasm module. The
 //! first problem found is reported with its path (`stack[0].state: ...`).
 
-use std::collections::BTreeMap;
+use super::agent::Named;
 
 use serde_json::{Map, Value};
 
@@ -40,7 +40,7 @@ fn read_session(o: &Map<String, Value>) -> R<Session> {
         stack: list(o, "stack", "", frame)?,
         variables: match o.get("variables") {
             Some(Value::Object(m)) => {
-                let mut vars = BTreeMap::new();
+                let mut vars = Named::new();
                 for (k, v) in m {
                     vars.insert(k.clone(), v.clone());
                 }
