@@ -144,14 +144,14 @@ impl Trace {
     /// answer is never dropped. Only a non-object or a missing `type` is an error.
     pub fn from_value(v: Value) -> Result<Trace, String> {
         let Value::Object(mut map) = v else { return Err("a trace must be a JSON object".into()) };
-        let kind = match map.remove("type") {
+        let kind = match json::take(&mut map, "type") {
             Some(Value::String(s)) => s,
             _ => return Err("a trace needs a string 'type'".into()),
         };
         let time = map.get("time").and_then(Value::as_u64).unwrap_or(0);
         let had_payload = map.contains_key("payload");
-        let payload = map.remove("payload").unwrap_or(Value::Null);
-        let paths = match map.remove("paths") {
+        let payload = json::take(&mut map, "payload").unwrap_or(Value::Null);
+        let paths = match json::take(&mut map, "paths") {
             Some(Value::Array(a)) => a,
             _ => Vec::new(),
         };
