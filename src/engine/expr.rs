@@ -82,7 +82,7 @@ impl Expr {
         if len > MAX_LEN {
             return fail(format!("expression is too long ({len} characters, limit is {MAX_LEN})"), MAX_LEN);
         }
-        let chars: Vec<char> = src.chars().collect();
+        let chars = super::util::chars(src);
         let toks = lex(&chars)?;
         let eof = Token { tok: Tok::Eof, pos: len, end: len };
         let mut p = Parser { chars, toks, i: 0, depth: 0, eof };

@@ -15,7 +15,7 @@ use std::cmp::Ordering;
 use serde_json::Value;
 
 use super::fold::{fold, fold_char};
-use super::util::sort_by;
+use super::util::{chars, iota, sort_by};
 
 /// One slot's accepted values.
 #[derive(Debug, Clone, PartialEq)]
@@ -284,8 +284,8 @@ fn num_value(n: Num) -> Option<Value> {
 
 /// Optimal-string-alignment distance <= 1 (one insertion, deletion, substitution or transposition).
 fn within_one_edit(a: &str, b: &str) -> bool {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
+    let a = chars(a);
+    let b = chars(b);
     let (s, l) = if a.len() <= b.len() { (&a, &b) } else { (&b, &a) };
     if l.len() - s.len() > 1 {
         return false;
@@ -528,7 +528,7 @@ impl Matcher {
             firsts.push(p.toks[0]);
         }
         m.phrase_off = offsets(&firsts, m.words.len());
-        m.phrase_order = (0..m.phrases.len() as u32).collect();
+        m.phrase_order = iota(m.phrases.len());
         // By first token, then longest first, then declaration order.
         let key = |pi: u32| (firsts[pi as usize], usize::MAX - m.phrases[pi as usize].toks.len(), pi);
         sort_by(&mut m.phrase_order, &|a, b| key(a) < key(b));
@@ -540,7 +540,7 @@ impl Matcher {
                 }
             }
         }
-        let mut order: Vec<u32> = (0..dels.len() as u32).collect();
+        let mut order = iota(dels.len());
         sort_by(&mut order, &|a, b| dels[a as usize] < dels[b as usize]);
         for i in order {
             m.deletes.push(std::mem::take(&mut dels[i as usize]));
@@ -600,7 +600,10 @@ impl Matcher {
             SlotType::Values(vs) => {
                 for (ci, v) in vs.iter().enumerate() {
                     for phrase in std::iter::once(&v.value).chain(&v.synonyms) {
-                        let toks: Vec<u32> = lex(phrase).into_iter().map(|t| self.intern(t.norm)).collect();
+                        let mut toks = Vec::new();
+                        for t in lex(phrase) {
+                            toks.push(self.intern(t.norm));
+                        }
                         if !toks.is_empty() {
                             self.phrases.push(Phrase { toks, ty: ty as u32, canon: ci as u32 });
                         }

@@ -100,9 +100,9 @@ impl Program {
         v.check_agent(&agent);
         let matcher = v.build_matcher(&agent);
         let mut slot_types = std::mem::take(&mut v.slot_types);
-        for (k, t) in [("@number", SlotType::Number), ("@email", SlotType::Email), ("@any", SlotType::Any)] {
-            slot_types.insert(k.to_string(), t);
-        }
+        slot_types.insert("@number".into(), SlotType::Number);
+        slot_types.insert("@email".into(), SlotType::Email);
+        slot_types.insert("@any".into(), SlotType::Any);
         if !v.errors.is_empty() {
             return Err(AgentError { errors: v.errors });
         }
