@@ -154,7 +154,11 @@ struct Token {
 }
 
 fn slice(chars: &[char], a: usize, b: usize) -> String {
-    chars.get(a..b).map(|s| s.iter().collect()).unwrap_or_default()
+    let mut out = String::new();
+    for &c in chars.get(a..b).unwrap_or_default() {
+        out.push(c);
+    }
+    out
 }
 
 fn is_word(c: &char) -> bool {
