@@ -495,7 +495,9 @@ impl Decoder {
         match Expr::parse(src) {
             Ok(e) => Some(e),
             Err(e) => {
-                self.err(path, &["bad expression '", src, "': ", &e.to_string()].concat());
+                // `e`'s Display, spelled out: "{message} (at character {position})".
+                let at = e.position.to_string();
+                self.err(path, &["bad expression '", src, "': ", &e.message, " (at character ", &at, ")"].concat());
                 None
             }
         }
