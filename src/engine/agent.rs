@@ -4,8 +4,6 @@
 //! (meaning: references, names). Both report every error with its path. There is no serde derive here on purpose:
 //! a hand-written decoder from one `serde_json::Value` is a fraction of the wasm size of derived visitors.
 
-use std::collections::BTreeMap;
-
 use serde_json::Value;
 
 use super::decode::{index, join};
@@ -70,6 +68,11 @@ impl<T> Named<T> {
         self.find(key).ok().map(|i| &self.0[i].1)
     }
 
+    /// Take `key` out; returns its value.
+    pub fn remove(&mut self, key: &str) -> Option<T> {
+        self.find(key).ok().map(|i| self.0.remove(i).1)
+    }
+
     pub fn contains_key(&self, key: &str) -> bool {
         self.find(key).is_ok()
     }
@@ -102,6 +105,14 @@ impl<T> Named<T> {
 pub type NamedIter<'a, T> =
     std::iter::Map<std::slice::Iter<'a, (String, T)>, fn(&'a (String, T)) -> (&'a String, &'a T)>;
 
+impl<T> IntoIterator for Named<T> {
+    type Item = (String, T);
+    type IntoIter = std::vec::IntoIter<(String, T)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
 impl<'a, T> IntoIterator for &'a Named<T> {
     type Item = (&'a String, &'a T);
     type IntoIter = NamedIter<'a, T>;
@@ -117,7 +128,7 @@ pub struct Agent {
     /// The flow a launch runs when no WELCOME or start trigger handles it.
     pub start: String,
     pub settings: Settings,
-    pub variables: BTreeMap<String, Value>,
+    pub variables: Named<Value>,
     pub events: Vec<EventDef>,
     pub intents: Vec<IntentDef>,
     pub triggers: Vec<TriggerDef>,
@@ -224,7 +235,7 @@ pub struct IntentDef {
     pub name: String,
     pub utterances: Vec<String>,
     /// Slot name to its type: a list of values, or "@number" / "@email" / "@any".
-    pub slots: BTreeMap<String, Value>,
+    pub slots: Named<Value>,
     /// Events that also trigger this intent (Dialogflow style).
     pub events: Vec<String>,
 }

@@ -5,8 +5,6 @@
 //! model were the largest part of the wasm module. For the same reason the code below avoids generic helpers,
 //! iterator adapters with closures and `collect` into maps: each of those is one more copy in the module.
 
-use std::collections::BTreeMap;
-
 use serde_json::{Map, Value};
 
 use super::agent::*;
@@ -258,8 +256,8 @@ impl Decoder {
         out
     }
 
-    fn json_map(&mut self, o: &Obj, key: &str) -> BTreeMap<String, Value> {
-        let mut out = BTreeMap::new();
+    fn json_map(&mut self, o: &Obj, key: &str) -> Named<Value> {
+        let mut out = Named::new();
         for (k, v, _) in self.entries(o, key) {
             out.insert(k.clone(), v.clone());
         }
@@ -497,7 +495,9 @@ impl Decoder {
         match Expr::parse(src) {
             Ok(e) => Some(e),
             Err(e) => {
-                self.err(path, &["bad expression '", src, "': ", &e.to_string()].concat());
+                // `e`'s Display, spelled out: "{message} (at character {position})".
+                let at = e.position.to_string();
+                self.err(path, &["bad expression '", src, "': ", &e.message, " (at character ", &at, ")"].concat());
                 None
             }
         }

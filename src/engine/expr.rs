@@ -82,7 +82,7 @@ impl Expr {
         if len > MAX_LEN {
             return fail(format!("expression is too long ({len} characters, limit is {MAX_LEN})"), MAX_LEN);
         }
-        let chars: Vec<char> = src.chars().collect();
+        let chars = super::util::chars(src);
         let toks = lex(&chars)?;
         let eof = Token { tok: Tok::Eof, pos: len, end: len };
         let mut p = Parser { chars, toks, i: 0, depth: 0, eof };
@@ -154,7 +154,11 @@ struct Token {
 }
 
 fn slice(chars: &[char], a: usize, b: usize) -> String {
-    chars.get(a..b).map(|s| s.iter().collect()).unwrap_or_default()
+    let mut out = String::new();
+    for &c in chars.get(a..b).unwrap_or_default() {
+        out.push(c);
+    }
+    out
 }
 
 fn is_word(c: &char) -> bool {

@@ -217,7 +217,11 @@ pub fn fold_char(c: char) -> char {
 
 /// `s` with every char folded by [`fold_char`].
 pub fn fold(s: &str) -> String {
-    s.chars().map(fold_char).collect()
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        out.push(fold_char(c));
+    }
+    out
 }
 
 #[cfg(test)]

@@ -6,7 +6,9 @@
 //! write themselves through [`ToJson`]; reading them back is hand-written where it is needed (`restore.rs`,
 //! `trace.rs`).
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
+
+use super::agent::Named;
 use std::fmt::{self, Write as _};
 
 use serde_json::{Map, Number, Value};
@@ -427,6 +429,12 @@ pub fn obj(fields: Vec<(&str, Value)>) -> Value {
 }
 
 /// A JSON string value.
+/// Take the value of `key` out of `map`, leaving null in its place: what `remove` gives, without linking
+/// IndexMap's removal code (the map is dropped or only read afterwards).
+pub fn take(map: &mut Map<String, Value>, key: &str) -> Option<Value> {
+    map.get_mut(key).map(Value::take)
+}
+
 pub fn text(s: &str) -> Value {
     Value::String(s.to_string())
 }
@@ -553,7 +561,7 @@ impl<A: ToJson, B: ToJson> ToJson for (A, B) {
     }
 }
 
-impl ToJson for BTreeMap<String, Value> {
+impl ToJson for Named<Value> {
     fn write_json(&self, out: &mut String) {
         write_entries(&mut self.iter(), out)
     }

@@ -78,10 +78,10 @@ impl Engine {
         let mut s = Session::new(&self.program.agent.name, user_id);
         s.variables = self.program.agent.variables.clone();
         for name in ["last_event", "last_utterance", "last_response", "intent_confidence", "timestamp"] {
-            s.variables.entry(name.to_string()).or_insert(Value::Null);
+            s.variables.insert_first(name, Value::Null);
         }
         s.variables.insert("user_id".into(), json::text(user_id));
-        s.variables.entry("sessions".into()).or_insert(Value::from(0u64));
+        s.variables.insert_first("sessions", Value::from(0u64));
         s
     }
 

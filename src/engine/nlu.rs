@@ -9,13 +9,13 @@
 //! earns 3/4) times a word-order factor in 0.9..=1 (share of the utterance's bigrams found in the
 //! input), so an exact, slot-filled match scores 1.0. Only the first 2,000 chars of a text are used.
 
+use super::agent::Named;
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
 
 use serde_json::Value;
 
 use super::fold::{fold, fold_char};
-use super::util::sort_by;
+use super::util::{chars, iota, sort_by};
 
 /// One slot's accepted values.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,14 +41,15 @@ pub struct SlotValue {
 pub struct IntentSpec {
     pub name: String,
     pub utterances: Vec<String>,
-    pub slots: BTreeMap<String, SlotType>,
+    /// Sorted by name, each name once (the order of the agent file's `slots` object).
+    pub slots: Vec<(String, SlotType)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct IntentMatch {
     pub intent: String,
     pub confidence: f64,
-    pub slots: BTreeMap<String, Value>,
+    pub slots: Named<Value>,
 }
 
 /// Only this many leading chars of an input are considered by `classify` and `extract_slot`.
@@ -283,8 +284,8 @@ fn num_value(n: Num) -> Option<Value> {
 
 /// Optimal-string-alignment distance <= 1 (one insertion, deletion, substitution or transposition).
 fn within_one_edit(a: &str, b: &str) -> bool {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
+    let a = chars(a);
+    let b = chars(b);
     let (s, l) = if a.len() <= b.len() { (&a, &b) } else { (&b, &a) };
     if l.len() - s.len() > 1 {
         return false;
@@ -463,7 +464,10 @@ impl Matcher {
             post: Vec::new(),
         };
         for spec in intents {
-            let slots: Vec<(String, u32)> = spec.slots.iter().map(|(n, t)| (n.clone(), m.add_type(t))).collect();
+            let mut slots = Vec::with_capacity(spec.slots.len());
+            for (n, t) in &spec.slots {
+                slots.push((n.clone(), m.add_type(t)));
+            }
             let first = m.utts.len() as u32;
             for (ui, text) in spec.utterances.iter().enumerate() {
                 let start = m.items.len();
@@ -524,7 +528,7 @@ impl Matcher {
             firsts.push(p.toks[0]);
         }
         m.phrase_off = offsets(&firsts, m.words.len());
-        m.phrase_order = (0..m.phrases.len() as u32).collect();
+        m.phrase_order = iota(m.phrases.len());
         // By first token, then longest first, then declaration order.
         let key = |pi: u32| (firsts[pi as usize], usize::MAX - m.phrases[pi as usize].toks.len(), pi);
         sort_by(&mut m.phrase_order, &|a, b| key(a) < key(b));
@@ -536,7 +540,7 @@ impl Matcher {
                 }
             }
         }
-        let mut order: Vec<u32> = (0..dels.len() as u32).collect();
+        let mut order = iota(dels.len());
         sort_by(&mut order, &|a, b| dels[a as usize] < dels[b as usize]);
         for i in order {
             m.deletes.push(std::mem::take(&mut dels[i as usize]));
@@ -596,7 +600,10 @@ impl Matcher {
             SlotType::Values(vs) => {
                 for (ci, v) in vs.iter().enumerate() {
                     for phrase in std::iter::once(&v.value).chain(&v.synonyms) {
-                        let toks: Vec<u32> = lex(phrase).into_iter().map(|t| self.intern(t.norm)).collect();
+                        let mut toks = Vec::new();
+                        for t in lex(phrase) {
+                            toks.push(self.intern(t.norm));
+                        }
                         if !toks.is_empty() {
                             self.phrases.push(Phrase { toks, ty: ty as u32, canon: ci as u32 });
                         }
@@ -784,7 +791,7 @@ impl Matcher {
         }
         let (confidence, ii, ui) = best?;
         let intent = &self.intents[ii];
-        let mut slots = BTreeMap::new();
+        let mut slots = Named::new();
         self.score(&inp, &mut sc, intent, &self.utts[ui], 0.0, Some(&mut slots));
         Some(IntentMatch { intent: intent.name.clone(), confidence, slots })
     }
@@ -798,7 +805,7 @@ impl Matcher {
         intent: &Intent,
         u: &Utt,
         floor: f64,
-        fill: Option<&mut BTreeMap<String, Value>>,
+        fill: Option<&mut Named<Value>>,
     ) -> f64 {
         let items = &self.items[u.items.0 as usize..u.items.1 as usize];
         sc.stamp += 1;
@@ -870,12 +877,12 @@ impl Matcher {
         score
     }
 
-    fn fill(&self, inp: &Input, sc: &mut Scratch, intent: &Intent, items: &[Item], out: &mut BTreeMap<String, Value>) {
+    fn fill(&self, inp: &Input, sc: &mut Scratch, intent: &Intent, items: &[Item], out: &mut Named<Value>) {
         for (it, sp) in items.iter().zip(&sc.assigned) {
             if let (Item::Slot(s), Some(sp)) = (*it, sp) {
                 let (name, ty) = &intent.slots[s as usize];
                 if let Some(v) = self.span_value(inp, *ty, sp) {
-                    out.entry(name.clone()).or_insert(v);
+                    out.insert_first(name, v);
                 }
             }
         }
@@ -1084,7 +1091,8 @@ mod tests {
     use serde_json::json;
 
     fn spec(name: &str, utts: &[&str], slots: &[(&str, SlotType)]) -> IntentSpec {
-        let slots = slots.iter().map(|(n, t)| (n.to_string(), t.clone())).collect();
+        let mut slots: Vec<(String, SlotType)> = slots.iter().map(|(n, t)| (n.to_string(), t.clone())).collect();
+        slots.sort_by(|a, b| a.0.cmp(&b.0));
         IntentSpec { name: name.into(), utterances: utts.iter().map(|s| s.to_string()).collect(), slots }
     }
 

@@ -5,8 +5,6 @@
 //! That is the shape of a Voiceflow compiled program (diagrams of nodes, frame commands), so an importer for
 //! those programs can target it without touching the dispatcher.
 
-use std::collections::BTreeMap;
-
 use serde_json::Value;
 
 use super::agent::{Agent, ButtonDef, DataType, Flow, Mode, Named, NoReplyDef, Scope, Step, TriggerDef};
@@ -102,9 +100,9 @@ impl Program {
         v.check_agent(&agent);
         let matcher = v.build_matcher(&agent);
         let mut slot_types = std::mem::take(&mut v.slot_types);
-        for (k, t) in [("@number", SlotType::Number), ("@email", SlotType::Email), ("@any", SlotType::Any)] {
-            slot_types.insert(k.to_string(), t);
-        }
+        slot_types.insert("@number".into(), SlotType::Number);
+        slot_types.insert("@email".into(), SlotType::Email);
+        slot_types.insert("@any".into(), SlotType::Any);
         if !v.errors.is_empty() {
             return Err(AgentError { errors: v.errors });
         }
@@ -272,10 +270,10 @@ impl Validator {
         }
         let mut specs = Vec::new();
         for i in &a.intents {
-            let mut slots = BTreeMap::new();
+            let mut slots = Vec::new();
             for (k, v) in &i.slots {
                 if let Ok(t) = nlu::parse_slot_type(v) {
-                    slots.insert(k.clone(), t);
+                    slots.push((k.clone(), t));
                 }
             }
             specs.push(IntentSpec { name: i.name.clone(), utterances: i.utterances.clone(), slots });

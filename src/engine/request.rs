@@ -121,7 +121,7 @@ impl Envelope {
         let Value::Object(mut body) = v else {
             return Err(invalid("the request must be a JSON object"));
         };
-        let action = match (body.remove("action"), body.remove("request")) {
+        let action = match (json::take(&mut body, "action"), json::take(&mut body, "request")) {
             (Some(a), _) | (None, Some(a)) => a,
             (None, None) if body.contains_key("type") => Value::Object(std::mem::take(&mut body)),
             (None, None) => return Err(invalid("the request has no 'action'")),

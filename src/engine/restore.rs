@@ -4,10 +4,11 @@
 //! for the session, its timers and the flattened transcript entries were a large part of the wasm module. The
 //! first problem found is reported with its path (`stack[0].state: ...`).
 
-use std::collections::BTreeMap;
+use super::agent::Named;
 
 use serde_json::{Map, Value};
 
+use super::decode::{index, join};
 use super::error::StateError;
 use super::request::FileInfo;
 use super::session::{Frame, FrameState, PendingWebhook, Session, Status, Timer, TimerKind, STATE_VERSION};
@@ -35,12 +36,12 @@ fn read_session(o: &Map<String, Value>) -> R<Session> {
             "idle" => Status::Idle,
             "active" => Status::Active,
             "ended" => Status::Ended,
-            other => return Err(format!("status: unknown status '{other}'")),
+            other => return Err(["status: unknown status '", other, "'"].concat()),
         },
         stack: list(o, "stack", "", frame)?,
         variables: match o.get("variables") {
             Some(Value::Object(m)) => {
-                let mut vars = BTreeMap::new();
+                let mut vars = Named::new();
                 for (k, v) in m {
                     vars.insert(k.clone(), v.clone());
                 }
@@ -83,7 +84,7 @@ fn frame(v: &Value, path: &str) -> R<Frame> {
             "listening" => FrameState::Listening,
             "paused" => FrameState::Paused,
             "webhook" => FrameState::Webhook,
-            other => return Err(format!("{path}.state: unknown state '{other}'")),
+            other => return Err([path, ".state: unknown state '", other, "'"].concat()),
         },
         no_matches: u32::try_from(opt_number(o, "no_matches", path)?.unwrap_or(0)).unwrap_or(u32::MAX),
         no_replies: u32::try_from(opt_number(o, "no_replies", path)?.unwrap_or(0)).unwrap_or(u32::MAX),
@@ -92,7 +93,7 @@ fn frame(v: &Value, path: &str) -> R<Frame> {
 
 fn timer(v: &Value, path: &str) -> R<Timer> {
     let o = obj(v, path)?;
-    let kp = format!("{path}.kind");
+    let kp = [path, ".kind"].concat();
     let k = obj(field(o, "kind", path)?, &kp)?;
     let kind = match string(k, "type", &kp)?.as_str() {
         "no_reply" => TimerKind::NoReply { flow: string(k, "flow", &kp)?, step: string(k, "step", &kp)? },
@@ -100,7 +101,7 @@ fn timer(v: &Value, path: &str) -> R<Timer> {
         "event" => {
             TimerKind::Event { name: string(k, "name", &kp)?, data: k.get("data").cloned().unwrap_or(Value::Null) }
         }
-        other => return Err(format!("{kp}.type: unknown timer '{other}'")),
+        other => return Err([&kp, ".type: unknown timer '", other, "'"].concat()),
     };
     Ok(Timer {
         id: number(o, "id", path)?,
@@ -123,7 +124,7 @@ fn entry(v: &Value, path: &str) -> R<Entry> {
         },
         "file" => Body::File(file(o, path)?),
         "custom" => Body::Custom { content: o.get("content").cloned().unwrap_or(Value::Null) },
-        other => return Err(format!("{path}.type: unknown entry type '{other}'")),
+        other => return Err([path, ".type: unknown entry type '", other, "'"].concat()),
     };
     Ok(Entry {
         id: string(o, "id", path)?,
@@ -134,12 +135,12 @@ fn entry(v: &Value, path: &str) -> R<Entry> {
         recipients: match string(o, "recipients", path)?.as_str() {
             "all" => Recipients::All,
             "agents" => Recipients::Agents,
-            other => return Err(format!("{path}.recipients: unknown recipients '{other}'")),
+            other => return Err([path, ".recipients: unknown recipients '", other, "'"].concat()),
         },
         properties: match o.get("properties") {
             None | Some(Value::Null) => Map::new(),
             Some(Value::Object(m)) => m.clone(),
-            Some(_) => return Err(format!("{path}.properties: expected an object")),
+            Some(_) => return Err([path, ".properties: expected an object"].concat()),
         },
         body,
     })
@@ -159,30 +160,22 @@ pub fn file(o: &Map<String, Value>, path: &str) -> R<FileInfo> {
     })
 }
 
-fn join(path: &str, key: &str) -> String {
-    if path.is_empty() {
-        key.to_string()
-    } else {
-        format!("{path}.{key}")
-    }
-}
-
 pub fn obj<'v>(v: &'v Value, path: &str) -> R<&'v Map<String, Value>> {
     v.as_object().ok_or_else(|| {
         if path.is_empty() {
             "expected an object".into()
         } else {
-            format!("{path}: expected an object")
+            [path, ": expected an object"].concat()
         }
     })
 }
 
 fn field<'v>(o: &'v Map<String, Value>, key: &str, path: &str) -> R<&'v Value> {
-    o.get(key).ok_or_else(|| format!("{}: missing", join(path, key)))
+    o.get(key).ok_or_else(|| [&join(path, key), ": missing"].concat())
 }
 
 fn str_of(v: &Value, path: &str) -> R<String> {
-    v.as_str().map(str::to_string).ok_or_else(|| format!("{path}: expected a string"))
+    v.as_str().map(str::to_string).ok_or_else(|| [path, ": expected a string"].concat())
 }
 
 fn string(o: &Map<String, Value>, key: &str, path: &str) -> R<String> {
@@ -197,13 +190,13 @@ fn opt_string(o: &Map<String, Value>, key: &str, path: &str) -> R<Option<String>
 }
 
 fn number(o: &Map<String, Value>, key: &str, path: &str) -> R<u64> {
-    field(o, key, path)?.as_u64().ok_or_else(|| format!("{}: expected a whole number", join(path, key)))
+    field(o, key, path)?.as_u64().ok_or_else(|| [&join(path, key), ": expected a whole number"].concat())
 }
 
 fn opt_number(o: &Map<String, Value>, key: &str, path: &str) -> R<Option<u64>> {
     match o.get(key) {
         None | Some(Value::Null) => Ok(None),
-        Some(v) => v.as_u64().map(Some).ok_or_else(|| format!("{}: expected a whole number", join(path, key))),
+        Some(v) => v.as_u64().map(Some).ok_or_else(|| [&join(path, key), ": expected a whole number"].concat()),
     }
 }
 
@@ -213,10 +206,10 @@ fn list<T>(o: &Map<String, Value>, key: &str, path: &str, item: impl Fn(&Value, 
         Value::Array(items) => {
             let mut out = Vec::with_capacity(items.len());
             for (i, v) in items.iter().enumerate() {
-                out.push(item(v, &format!("{p}[{i}]"))?);
+                out.push(item(v, &index(&p, i))?);
             }
             Ok(out)
         }
-        _ => Err(format!("{p}: expected a list")),
+        _ => Err([&p, ": expected a list"].concat()),
     }
 }

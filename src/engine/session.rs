@@ -3,7 +3,7 @@
 //! It holds everything a conversation needs to go on after a reload or on another machine: the flow stack,
 //! variables, pending timers, the transcript. It round-trips through JSON exactly.
 
-use std::collections::BTreeMap;
+use super::agent::Named;
 
 use serde_json::Value;
 
@@ -27,7 +27,7 @@ pub struct Session {
     pub status: Status,
     /// Innermost flow last. Empty when the conversation has ended or not started.
     pub stack: Vec<Frame>,
-    pub variables: BTreeMap<String, Value>,
+    pub variables: Named<Value>,
     pub timers: Vec<Timer>,
     pub transcript: Transcript,
     /// Recent `custom_id`s, oldest first.
@@ -185,7 +185,7 @@ impl Session {
             user_id: user_id.to_string(),
             status: Status::Idle,
             stack: Vec::new(),
-            variables: BTreeMap::new(),
+            variables: Named::new(),
             timers: Vec::new(),
             transcript: Transcript::default(),
             custom_ids: Vec::new(),

@@ -144,14 +144,14 @@ impl Trace {
     /// answer is never dropped. Only a non-object or a missing `type` is an error.
     pub fn from_value(v: Value) -> Result<Trace, String> {
         let Value::Object(mut map) = v else { return Err("a trace must be a JSON object".into()) };
-        let kind = match map.remove("type") {
+        let kind = match json::take(&mut map, "type") {
             Some(Value::String(s)) => s,
             _ => return Err("a trace needs a string 'type'".into()),
         };
         let time = map.get("time").and_then(Value::as_u64).unwrap_or(0);
         let had_payload = map.contains_key("payload");
-        let payload = map.remove("payload").unwrap_or(Value::Null);
-        let paths = match map.remove("paths") {
+        let payload = json::take(&mut map, "payload").unwrap_or(Value::Null);
+        let paths = match json::take(&mut map, "paths") {
             Some(Value::Array(a)) => a,
             _ => Vec::new(),
         };
@@ -165,16 +165,10 @@ impl Trace {
                 "visual" => TraceKind::Visual(visual(p.as_object()?)?),
                 "no-reply" => TraceKind::NoReply { timeout: p.get("timeout")?.as_f64()?.max(0.0) as u64 },
                 "end" => TraceKind::End { explicit: had_payload },
-                "path" => TraceKind::Path { path: p.get("path")?.as_str()?.to_string() },
-                "debug" => TraceKind::Debug {
-                    message: p.get("message")?.as_str()?.to_string(),
-                    kind: p.get("type").and_then(Value::as_str).map(str::to_string),
-                },
-                "flow" => TraceKind::Flow {
-                    diagram_id: p.get("diagramID")?.as_str()?.to_string(),
-                    name: p.get("name").and_then(Value::as_str).map(str::to_string),
-                },
-                "block" => TraceKind::Block { block_id: p.get("blockID")?.as_str()?.to_string() },
+                "path" => TraceKind::Path { path: str_at(p, "path")? },
+                "debug" => TraceKind::Debug { message: str_at(p, "message")?, kind: str_at(p, "type") },
+                "flow" => TraceKind::Flow { diagram_id: str_at(p, "diagramID")?, name: str_at(p, "name") },
+                "block" => TraceKind::Block { block_id: str_at(p, "blockID")? },
                 _ => return None,
             })
         };
@@ -191,7 +185,7 @@ fn text_from(p: &Value) -> Option<TextPayload> {
     if let Some(t) = strict_text(p) {
         return Some(t);
     }
-    let message = p.get("message").and_then(Value::as_str).map(str::to_string)?;
+    let message = str_at(p, "message")?;
     let delay = p.get("delay").and_then(Value::as_u64).unwrap_or(0);
     let mut text = TextPayload::new(String::new(), message, delay);
     text.ai = p.get("ai").and_then(Value::as_bool);
@@ -222,6 +216,11 @@ impl TraceKind {
 // wrong type anywhere rejects the payload (the trace is then kept as `Custom`).
 
 type O = Map<String, Value>;
+
+/// The string under `key` of a JSON value, if it is an object with one.
+fn str_at(p: &Value, key: &str) -> Option<String> {
+    Some(p.get(key)?.as_str()?.to_string())
+}
 
 /// A required string field.
 fn string(o: &O, key: &str) -> Option<String> {

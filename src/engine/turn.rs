@@ -1,7 +1,7 @@
 //! The context of one turn: the program, the session being changed, the clock reading, and what the turn has
 //! produced so far (traces, effects, the follow-up chain, this turn's event contexts).
 
-use std::collections::BTreeMap;
+use super::agent::Named;
 
 use serde_json::Value;
 
@@ -105,7 +105,7 @@ pub struct Ctx<'a> {
     /// Event names dispatched this turn, in order (for the chain debug trace).
     pub chain: Vec<String>,
     /// Event contexts of this turn (lifespan 0): event key to its data.
-    pub contexts: BTreeMap<String, Value>,
+    pub contexts: Named<Value>,
     /// System events raised while a step ran, dispatched once the flow settles.
     pub raised: Vec<(&'static str, Value)>,
     /// Set when the step budget ran out: nothing more runs this turn.
@@ -124,7 +124,7 @@ impl<'a> Ctx<'a> {
             steps: 0,
             depth: 0,
             chain: Vec::new(),
-            contexts: BTreeMap::new(),
+            contexts: Named::new(),
             raised: Vec::new(),
             halted: false,
         }

@@ -27,6 +27,24 @@ pub fn sort_by(v: &mut [u32], less: &dyn Fn(u32, u32) -> bool) {
     }
 }
 
+/// `0, 1, .., n - 1`: an identity permutation to sort.
+pub fn iota(n: usize) -> Vec<u32> {
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n as u32 {
+        out.push(i);
+    }
+    out
+}
+
+/// The chars of `s`, by a plain loop (one copy instead of a `collect` per call site).
+pub fn chars(s: &str) -> Vec<char> {
+    let mut out = Vec::with_capacity(s.len());
+    for c in s.chars() {
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
