@@ -203,7 +203,7 @@ impl LoadConfig {
             Mode::Embedded => Some(render_target(&self.render.target, document)?),
         };
         let launch = match self.launch.take().and_then(|l| l.event) {
-            None | Some(Value::Null) => serde_json::json!({ "type": "launch" }),
+            None | Some(Value::Null) => crate::engine::json::obj(vec![("type", crate::engine::json::text("launch"))]),
             Some(ev) => {
                 if let Err(e) = crate::engine::Envelope::from_value(ev.clone()) {
                     return Err(WebError::config("launch.event", e.message));

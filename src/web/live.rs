@@ -8,7 +8,7 @@ use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 
-use serde_json::{json, Value};
+use serde_json::Value;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 
@@ -21,6 +21,7 @@ use super::listeners::{Listeners, Trigger};
 use super::storage::{self, Store};
 use super::transport::{LocalTransport, Transport};
 use super::widget::{safe_url, EndBar, UiEvent, UiHandler, UrlUse, Widget};
+use crate::engine::json::{self, obj};
 use crate::engine::{Engine, Status};
 
 /// Where a turn came from: it decides how a failure is reported.
@@ -208,8 +209,10 @@ impl Live {
     fn on_ui(&self, ev: UiEvent) {
         match ev {
             UiEvent::Send(text) => {
-                let action =
-                    self.widget.button_for_text(&text).unwrap_or_else(|| json!({ "type": "text", "payload": text }));
+                let action = self
+                    .widget
+                    .button_for_text(&text)
+                    .unwrap_or_else(|| obj(vec![("type", json::text("text")), ("payload", Value::String(text))]));
                 self.enqueue(Job::Turn { action, origin: Origin::User, done: None });
             }
             UiEvent::Press(action) | UiEvent::Retry(action) | UiEvent::File(action) => {
@@ -299,7 +302,7 @@ impl Live {
                 self.refresh_endbar(false);
                 self.widget.play(traces);
                 self.save();
-                let payload = json!({ "session": self.summary(), "action": action });
+                let payload = obj(vec![("session", self.summary()), ("action", action.clone())]);
                 self.hub.emit(events::INTERACT, Some(payload));
                 if let Some(d) = done {
                     d.resolve(&JsValue::UNDEFINED);
