@@ -58,8 +58,12 @@ impl Hub {
             // "/" is postMessage's default target origin (this page's own origin), as the one-argument call uses.
             let _ = window.post_message(&JsValue::from_str(&text), "/");
         }
-        let handlers: Vec<Function> =
-            self.handlers.borrow().iter().filter(|(k, _)| k == kind || k == "*").map(|(_, h)| h.clone()).collect();
+        let mut handlers = Vec::new();
+        for (k, h) in self.handlers.borrow().iter() {
+            if k == kind || k == "*" {
+                handlers.push(h.clone());
+            }
+        }
         if handlers.is_empty() {
             return;
         }
