@@ -365,7 +365,7 @@ impl Live {
         self.transport.shutdown();
         self.listeners.borrow_mut().take();
         self.widget.remove();
-        let pending: Vec<Job> = self.lane.borrow_mut().drain(..).collect();
+        let pending = std::mem::take(&mut *self.lane.borrow_mut());
         for job in pending {
             if let Job::Turn { done: Some(d), .. } = job {
                 refuse_destroyed(d);

@@ -407,7 +407,7 @@ impl Widget {
     }
 
     fn run_cleanups(&self) {
-        let cleanups: Vec<Function> = self.cleanups.borrow_mut().drain(..).collect();
+        let cleanups = std::mem::take(&mut *self.cleanups.borrow_mut());
         for f in cleanups {
             if let Err(e) = f.call1(&JsValue::UNDEFINED, &JsValue::UNDEFINED) {
                 web_sys::console::error_2(&"eventflow: an extension cleanup threw:".into(), &e);
