@@ -138,7 +138,8 @@ impl Transport for LocalTransport {
     fn shutdown(&self) {
         self.inner.stopped.set(true);
         self.inner.wake.borrow_mut().take();
-        for c in self.inner.inflight.borrow_mut().drain(..) {
+        let inflight = std::mem::take(&mut *self.inner.inflight.borrow_mut());
+        for c in inflight {
             c.abort();
         }
     }

@@ -419,7 +419,8 @@ impl Widget {
     pub(crate) fn remove(&self) {
         self.player.clear();
         self.run_cleanups();
-        for (target, ty, cb) in self.closures.borrow_mut().drain(..) {
+        let closures = std::mem::take(&mut *self.closures.borrow_mut());
+        for (target, ty, cb) in closures {
             let _ = target.remove_event_listener_with_callback_and_bool(ty, cb.as_ref().unchecked_ref(), false);
         }
         super::panic::unregister(&self.shell);
