@@ -5,7 +5,6 @@
 //! After each turn the session is saved and the page hears `voiceflow:interact` and `voiceflow:save_session`.
 
 use std::cell::{Cell, OnceCell, RefCell};
-use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 
 use serde_json::Value;
@@ -52,7 +51,7 @@ pub struct Live {
     store: Store,
     hub: Rc<Hub>,
     listeners: RefCell<Option<Listeners>>,
-    lane: RefCell<VecDeque<Job>>,
+    lane: RefCell<Vec<Job>>,
     lane_busy: Cell<bool>,
     /// A launch is queued and has not run yet (two quick `open()`s launch once).
     launch_queued: Cell<bool>,
@@ -101,7 +100,7 @@ impl Live {
             store,
             hub,
             listeners: RefCell::new(None),
-            lane: RefCell::new(VecDeque::new()),
+            lane: RefCell::new(Vec::new()),
             lane_busy: Cell::new(false),
             launch_queued: Cell::new(false),
             stopped: Cell::new(false),
@@ -240,7 +239,7 @@ impl Live {
             }
             return;
         }
-        self.lane.borrow_mut().push_back(job);
+        self.lane.borrow_mut().push(job);
         if self.lane_busy.replace(true) {
             return;
         }
@@ -248,7 +247,7 @@ impl Live {
         wasm_bindgen_futures::spawn_local(async move {
             loop {
                 let Some(live) = me.upgrade() else { return };
-                let next = live.lane.borrow_mut().pop_front();
+                let next = super::pop_front(&mut live.lane.borrow_mut());
                 let Some(job) = next else {
                     live.lane_busy.set(false);
                     return;
