@@ -125,7 +125,9 @@ impl Live {
                 return Err(e);
             }
         }
-        live.widget.replay(&live.transport.entries(), &live.transport.user_id());
+        // A copy: replay can run extension code, and no borrow is held while page code runs.
+        let entries = live.transport.entries().to_vec();
+        live.widget.replay(&entries, &live.transport.user_id());
         live.refresh_endbar(true);
         Ok(live)
     }

@@ -28,7 +28,7 @@ pub type TraceSink = Rc<dyn Fn(Vec<Trace>)>;
 pub trait Transport {
     /// Run one action (a Voiceflow request, as JSON). The answer's traces, in order.
     fn send(&self, action: Value) -> LocalFuture<Result<Vec<Trace>, WebError>>;
-    /// The conversation so far, to render after a reload (borrowed: do not send while holding it).
+    /// The conversation so far, lent: drop it before page code runs or a turn is sent.
     fn entries(&self) -> Ref<'_, [Entry]>;
     fn user_id(&self) -> String;
     fn status(&self) -> Status;
