@@ -203,7 +203,7 @@ impl LoadConfig {
             Mode::Embedded => Some(render_target(&self.render.target, document)?),
         };
         let launch = match self.launch.take().and_then(|l| l.event) {
-            None | Some(Value::Null) => serde_json::json!({ "type": "launch" }),
+            None | Some(Value::Null) => crate::engine::json::obj(vec![("type", crate::engine::json::text("launch"))]),
             Some(ev) => {
                 if let Err(e) = crate::engine::Envelope::from_value(ev.clone()) {
                     return Err(WebError::config("launch.event", e.message));
@@ -296,7 +296,11 @@ fn assistant(a: &Obj, js: &JsValue) -> Result<Assistant, WebError> {
         None => None,
         Some(Value::String(s)) => Some(Stylesheets::One(s.clone())),
         Some(Value::Array(list)) if list.iter().all(Value::is_string) => {
-            Some(Stylesheets::Many(list.iter().filter_map(|s| s.as_str().map(String::from)).collect()))
+            let mut urls = Vec::new();
+            for s in list {
+                urls.extend(s.as_str().map(String::from));
+            }
+            Some(Stylesheets::Many(urls))
         }
         Some(v) => return Err(invalid(&a.at("stylesheet"), v, "a URL or a list of URLs")),
     };
@@ -490,10 +494,17 @@ impl<'v> Obj<'v> {
         if let Some(i) = names.iter().position(|name| v.as_str() == Some(*name)) {
             return Ok(Some(i));
         }
-        let names: Vec<String> = names.iter().map(|name| format!("`{name}`")).collect();
-        let expected = match names.as_slice() {
-            [a, b] => format!("{a} or {b}"),
-            _ => format!("one of {}", names.join(", ")),
+        let expected = match names {
+            [a, b] => format!("`{a}` or `{b}`"),
+            _ => {
+                let mut list = String::from("one of ");
+                for (i, name) in names.iter().enumerate() {
+                    list += if i == 0 { "`" } else { ", `" };
+                    list += name;
+                    list += "`";
+                }
+                list
+            }
         };
         Err(WebError::config(
             &self.at(key),

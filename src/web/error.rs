@@ -10,7 +10,7 @@
 
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::engine::{AgentError, RequestError, StateError};
+use crate::engine::{json, AgentError, RequestError, StateError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebError {
@@ -34,13 +34,13 @@ impl WebError {
     /// A refused agent file, with every validation error.
     pub fn agent(source: &str, e: &AgentError) -> WebError {
         let n = e.errors.len();
-        let list: Vec<String> = e.errors.iter().map(|v| format!("  {v}")).collect();
-        let message = format!(
-            "agent: {source} is not a valid agent file ({n} error{}):\n{}",
-            if n == 1 { "" } else { "s" },
-            list.join("\n")
-        );
-        let errors = e.errors.iter().map(|v| (v.path.clone(), v.message.clone())).collect();
+        let mut message =
+            format!("agent: {source} is not a valid agent file ({n} error{}):", if n == 1 { "" } else { "s" });
+        let mut errors = Vec::new();
+        for v in &e.errors {
+            message.push_str(&format!("\n  {v}"));
+            errors.push((v.path.clone(), v.message.clone()));
+        }
         WebError { code: e.code(), message, errors }
     }
 
@@ -51,11 +51,10 @@ impl WebError {
         let obj: &JsValue = err.as_ref();
         let _ = js_sys::Reflect::set(obj, &"code".into(), &self.code.into());
         if !self.errors.is_empty() {
-            let list: Vec<serde_json::Value> = self
-                .errors
-                .iter()
-                .map(|(path, message)| serde_json::json!({ "path": path, "message": message }))
-                .collect();
+            let mut list = Vec::new();
+            for (path, message) in &self.errors {
+                list.push(json::obj(vec![("path", json::text(path)), ("message", json::text(message))]));
+            }
             let _ = js_sys::Reflect::set(obj, &"errors".into(), &crate::web::convert::to_js(&list));
         }
         err.into()

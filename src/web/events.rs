@@ -8,8 +8,10 @@
 use std::cell::RefCell;
 
 use js_sys::Function;
-use serde_json::{json, Value};
+use serde_json::Value;
 use wasm_bindgen::JsValue;
+
+use crate::engine::json::{obj, text};
 
 pub const OPEN: &str = "voiceflow:open";
 pub const CLOSE: &str = "voiceflow:close";
@@ -46,17 +48,22 @@ impl Hub {
 
     /// Post the event to the window and call the handlers (never while a cell is borrowed).
     pub fn emit(&self, kind: &str, payload: Option<Value>) {
-        let message = match payload {
-            Some(p) => json!({ "type": kind, "payload": p }),
-            None => json!({ "type": kind }),
-        };
+        let mut fields = vec![("type", text(kind))];
+        if let Some(p) = payload {
+            fields.push(("payload", p));
+        }
+        let message = obj(fields);
         let text = crate::engine::json::to_string(&message);
         if let Some(window) = web_sys::window() {
             // "/" is postMessage's default target origin (this page's own origin), as the one-argument call uses.
             let _ = window.post_message(&JsValue::from_str(&text), "/");
         }
-        let handlers: Vec<Function> =
-            self.handlers.borrow().iter().filter(|(k, _)| k == kind || k == "*").map(|(_, h)| h.clone()).collect();
+        let mut handlers = Vec::new();
+        for (k, h) in self.handlers.borrow().iter() {
+            if k == kind || k == "*" {
+                handlers.push(h.clone());
+            }
+        }
         if handlers.is_empty() {
             return;
         }

@@ -11,11 +11,12 @@
 
 use std::rc::Rc;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::error::WebError;
+use crate::engine::json::{obj, text};
 
 /// One `listeners` entry, read by `config`.
 #[derive(Clone, Debug)]
@@ -150,8 +151,9 @@ fn warn(el: &web_sys::Element, what: &str) {
 
 /// `{type: 'event', payload: {event: {name, data?}}}`.
 pub fn event_action(name: &str, data: Option<Value>) -> Value {
-    match data {
-        Some(d) => json!({ "type": "event", "payload": { "event": { "name": name, "data": d } } }),
-        None => json!({ "type": "event", "payload": { "event": { "name": name } } }),
+    let mut event = vec![("name", text(name))];
+    if let Some(d) = data {
+        event.push(("data", d));
     }
+    obj(vec![("type", text("event")), ("payload", obj(vec![("event", obj(event))]))])
 }

@@ -5,10 +5,9 @@
 //! After each turn the session is saved and the page hears `voiceflow:interact` and `voiceflow:save_session`.
 
 use std::cell::{Cell, OnceCell, RefCell};
-use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 
-use serde_json::{json, Value};
+use serde_json::Value;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 
@@ -21,6 +20,7 @@ use super::listeners::{Listeners, Trigger};
 use super::storage::{self, Store};
 use super::transport::{LocalTransport, Transport};
 use super::widget::{safe_url, EndBar, UiEvent, UiHandler, UrlUse, Widget};
+use crate::engine::json::{self, obj};
 use crate::engine::{Engine, Status};
 
 /// Where a turn came from: it decides how a failure is reported.
@@ -51,7 +51,7 @@ pub struct Live {
     store: Store,
     hub: Rc<Hub>,
     listeners: RefCell<Option<Listeners>>,
-    lane: RefCell<VecDeque<Job>>,
+    lane: RefCell<Vec<Job>>,
     lane_busy: Cell<bool>,
     /// A launch is queued and has not run yet (two quick `open()`s launch once).
     launch_queued: Cell<bool>,
@@ -100,7 +100,7 @@ impl Live {
             store,
             hub,
             listeners: RefCell::new(None),
-            lane: RefCell::new(VecDeque::new()),
+            lane: RefCell::new(Vec::new()),
             lane_busy: Cell::new(false),
             launch_queued: Cell::new(false),
             stopped: Cell::new(false),
@@ -125,7 +125,9 @@ impl Live {
                 return Err(e);
             }
         }
-        live.widget.replay(&live.transport.entries(), &live.transport.user_id());
+        // A copy: replay can run extension code, and no borrow is held while page code runs.
+        let entries = live.transport.entries().to_vec();
+        live.widget.replay(&entries, &live.transport.user_id());
         live.refresh_endbar(true);
         Ok(live)
     }
@@ -208,8 +210,10 @@ impl Live {
     fn on_ui(&self, ev: UiEvent) {
         match ev {
             UiEvent::Send(text) => {
-                let action =
-                    self.widget.button_for_text(&text).unwrap_or_else(|| json!({ "type": "text", "payload": text }));
+                let action = self
+                    .widget
+                    .button_for_text(&text)
+                    .unwrap_or_else(|| obj(vec![("type", json::text("text")), ("payload", Value::String(text))]));
                 self.enqueue(Job::Turn { action, origin: Origin::User, done: None });
             }
             UiEvent::Press(action) | UiEvent::Retry(action) | UiEvent::File(action) => {
@@ -237,7 +241,7 @@ impl Live {
             }
             return;
         }
-        self.lane.borrow_mut().push_back(job);
+        self.lane.borrow_mut().push(job);
         if self.lane_busy.replace(true) {
             return;
         }
@@ -245,7 +249,7 @@ impl Live {
         wasm_bindgen_futures::spawn_local(async move {
             loop {
                 let Some(live) = me.upgrade() else { return };
-                let next = live.lane.borrow_mut().pop_front();
+                let next = super::pop_front(&mut live.lane.borrow_mut());
                 let Some(job) = next else {
                     live.lane_busy.set(false);
                     return;
@@ -299,7 +303,7 @@ impl Live {
                 self.refresh_endbar(false);
                 self.widget.play(traces);
                 self.save();
-                let payload = json!({ "session": self.summary(), "action": action });
+                let payload = obj(vec![("session", self.summary()), ("action", action.clone())]);
                 self.hub.emit(events::INTERACT, Some(payload));
                 if let Some(d) = done {
                     d.resolve(&JsValue::UNDEFINED);
@@ -362,7 +366,7 @@ impl Live {
         self.transport.shutdown();
         self.listeners.borrow_mut().take();
         self.widget.remove();
-        let pending: Vec<Job> = self.lane.borrow_mut().drain(..).collect();
+        let pending = std::mem::take(&mut *self.lane.borrow_mut());
         for job in pending {
             if let Job::Turn { done: Some(d), .. } = job {
                 refuse_destroyed(d);

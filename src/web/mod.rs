@@ -34,3 +34,12 @@ pub use api::Chat;
 pub fn now_ms() -> u64 {
     js_sys::Date::now().max(0.0) as u64
 }
+
+/// The first item of a short queue, taken out (a `Vec` used as a queue costs less code than a `VecDeque`).
+fn pop_front<T>(queue: &mut Vec<T>) -> Option<T> {
+    if queue.is_empty() {
+        None
+    } else {
+        Some(queue.remove(0))
+    }
+}

@@ -5,7 +5,6 @@
 //! quota full), the store falls back to memory for the rest of the page's life and says so once in the console.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 
 /// `assistant.persistence`: `localStorage`, `sessionStorage` or `memory`.
 #[derive(Default, Clone, Copy, PartialEq, Eq, Debug)]
@@ -17,8 +16,9 @@ pub enum Persistence {
 }
 
 thread_local! {
-    /// The memory store: it outlives a widget (destroy + load finds it) but not the page.
-    static MEMORY: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
+    /// The memory store, `(key, value)` pairs (a page has a handful of keys): it outlives a widget (destroy +
+    /// load finds it) but not the page.
+    static MEMORY: RefCell<Vec<(String, String)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The storage key of a conversation.
@@ -54,7 +54,7 @@ impl Store {
                 Err(e) => self.fail("read", &e),
             }
         }
-        MEMORY.with(|m| m.borrow().get(&self.key).cloned())
+        MEMORY.with(|m| m.borrow().iter().find(|(k, _)| *k == self.key).map(|(_, v)| v.clone()))
     }
 
     pub fn save(&self, value: &str) {
@@ -64,14 +64,20 @@ impl Store {
                 Err(e) => self.fail("write", &e),
             }
         }
-        MEMORY.with(|m| m.borrow_mut().insert(self.key.clone(), value.to_string()));
+        MEMORY.with(|m| {
+            let mut m = m.borrow_mut();
+            match m.iter_mut().find(|(k, _)| *k == self.key) {
+                Some((_, v)) => *v = value.to_string(),
+                None => m.push((self.key.clone(), value.to_string())),
+            }
+        });
     }
 
     pub fn clear(&self) {
         if let Some(storage) = self.browser() {
             let _ = storage.remove_item(&self.key);
         }
-        MEMORY.with(|m| m.borrow_mut().remove(&self.key));
+        MEMORY.with(|m| m.borrow_mut().retain(|(k, _)| *k != self.key));
     }
 
     /// The browser storage to use, or `None` for memory.

@@ -6,7 +6,7 @@
 //! [`TraceSink`]. Remote mode (SPEC §7) will implement the same trait over HTTP, with server-pushed traces going
 //! to the same sink, without touching the UI.
 
-use std::cell::RefCell;
+use std::cell::{Ref, RefCell};
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::{Rc, Weak};
@@ -28,8 +28,8 @@ pub type TraceSink = Rc<dyn Fn(Vec<Trace>)>;
 pub trait Transport {
     /// Run one action (a Voiceflow request, as JSON). The answer's traces, in order.
     fn send(&self, action: Value) -> LocalFuture<Result<Vec<Trace>, WebError>>;
-    /// The conversation so far, to render after a reload.
-    fn entries(&self) -> Vec<Entry>;
+    /// The conversation so far, lent: drop it before page code runs or a turn is sent.
+    fn entries(&self) -> Ref<'_, [Entry]>;
     fn user_id(&self) -> String;
     fn status(&self) -> Status;
     /// Turns run so far.
@@ -102,8 +102,8 @@ impl Transport for LocalTransport {
         Box::pin(std::future::ready(result))
     }
 
-    fn entries(&self) -> Vec<Entry> {
-        self.inner.session.borrow().transcript.entries.clone()
+    fn entries(&self) -> Ref<'_, [Entry]> {
+        Ref::map(self.inner.session.borrow(), |s| &s.transcript.entries[..])
     }
 
     fn user_id(&self) -> String {
@@ -138,7 +138,8 @@ impl Transport for LocalTransport {
     fn shutdown(&self) {
         self.inner.stopped.set(true);
         self.inner.wake.borrow_mut().take();
-        for c in self.inner.inflight.borrow_mut().drain(..) {
+        let inflight = std::mem::take(&mut *self.inner.inflight.borrow_mut());
+        for c in inflight {
             c.abort();
         }
     }

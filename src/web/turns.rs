@@ -3,7 +3,9 @@
 //! `{id, type: 'user', message, timestamp}`, system turns `{id, type: 'system', timestamp, messages, actions?}`),
 //! built from the engine transcript.
 
-use serde_json::{json, Map, Value};
+use serde_json::Value;
+
+use crate::engine::json::{obj, text};
 
 use crate::engine::{Body, Entry, Status, Trace, TraceKind};
 
@@ -14,7 +16,12 @@ pub fn session(user_id: &str, status: Status, entries: &[Entry], now: u64) -> Va
         Status::Active => "ACTIVE",
         Status::Ended => "ENDED",
     };
-    json!({ "userID": user_id, "turns": turns(user_id, entries), "startTime": start, "status": status })
+    obj(vec![
+        ("userID", text(user_id)),
+        ("turns", Value::Array(turns(user_id, entries))),
+        ("startTime", Value::from(start)),
+        ("status", text(status)),
+    ])
 }
 
 fn turns(user_id: &str, entries: &[Entry]) -> Vec<Value> {
@@ -22,39 +29,50 @@ fn turns(user_id: &str, entries: &[Entry]) -> Vec<Value> {
     let mut system: Option<(String, u64, Vec<Value>, Option<Value>)> = None;
     let flush = |out: &mut Vec<Value>, system: &mut Option<(String, u64, Vec<Value>, Option<Value>)>| {
         if let Some((id, timestamp, messages, actions)) = system.take() {
-            let mut t = Map::new();
-            t.insert("id".into(), json!(id));
-            t.insert("type".into(), json!("system"));
-            t.insert("timestamp".into(), json!(timestamp));
-            t.insert("messages".into(), Value::Array(messages));
-            if let Some(a) = actions {
-                t.insert("actions".into(), a);
+            let mut t = obj(vec![
+                ("id", Value::String(id)),
+                ("type", text("system")),
+                ("timestamp", Value::from(timestamp)),
+                ("messages", Value::Array(messages)),
+            ]);
+            if let (Some(a), Value::Object(m)) = (actions, &mut t) {
+                m.insert("actions".into(), a);
             }
-            out.push(Value::Object(t));
+            out.push(t);
         }
     };
     for e in entries {
         if e.author_id == user_id {
             if let Some(message) = user_text(e) {
                 flush(&mut out, &mut system);
-                out.push(json!({ "id": e.id, "type": "user", "message": message, "timestamp": e.timestamp }));
+                out.push(obj(vec![
+                    ("id", text(&e.id)),
+                    ("type", text("user")),
+                    ("message", Value::String(message)),
+                    ("timestamp", Value::from(e.timestamp)),
+                ]));
             }
             continue;
         }
         let (message, actions) = match &e.body {
-            Body::Message { text } => (Some(json!({ "type": "text", "text": text })), None),
+            Body::Message { text: t } => (Some(obj(vec![("type", text("text")), ("text", text(t))])), None),
             Body::SystemMessage { system_message_type, .. } if system_message_type == "session_ended" => {
-                (Some(json!({ "type": "end" })), None)
+                (Some(obj(vec![("type", text("end"))])), None)
             }
             Body::Custom { content } => match Trace::from_value(content.clone()).map(|t| t.kind) {
                 Ok(TraceKind::Choice(c)) => (None, Some(crate::engine::json::to_value(&c.buttons))),
-                Ok(TraceKind::Visual(v)) => (Some(json!({ "type": "image", "url": v.image })), None),
+                Ok(TraceKind::Visual(v)) => {
+                    (Some(obj(vec![("type", text("image")), ("url", opt_text(&v.image))])), None)
+                }
                 Ok(TraceKind::CardV2(c)) => (Some(card(&c)), None),
                 Ok(TraceKind::Carousel(c)) => {
-                    let cards: Vec<Value> = c.cards.iter().map(card).collect();
-                    (Some(json!({ "type": "carousel", "cards": cards })), None)
+                    let mut cards = Vec::new();
+                    for c in &c.cards {
+                        cards.push(card(c));
+                    }
+                    (Some(obj(vec![("type", text("carousel")), ("cards", Value::Array(cards))])), None)
                 }
-                _ => (Some(json!({ "type": "extension", "payload": content })), None),
+                _ => (Some(obj(vec![("type", text("extension")), ("payload", content.clone())])), None),
             },
             _ => (None, None),
         };
@@ -74,8 +92,21 @@ fn turns(user_id: &str, entries: &[Entry]) -> Vec<Value> {
 }
 
 fn card(c: &crate::engine::CardPayload) -> Value {
-    let actions: Vec<Value> = c.buttons.iter().map(|b| json!({ "name": b.name, "request": b.request })).collect();
-    json!({ "type": "card", "title": c.title, "description": c.description.text, "image": c.image_url, "actions": actions })
+    let mut actions = Vec::new();
+    for b in &c.buttons {
+        actions.push(obj(vec![("name", text(&b.name)), ("request", b.request.clone())]));
+    }
+    obj(vec![
+        ("type", text("card")),
+        ("title", text(&c.title)),
+        ("description", text(&c.description.text)),
+        ("image", opt_text(&c.image_url)),
+        ("actions", Value::Array(actions)),
+    ])
+}
+
+fn opt_text(s: &Option<String>) -> Value {
+    s.as_deref().map_or(Value::Null, text)
 }
 
 /// What the user visibly said in an entry: a message, a labelled button, a file. Page events have none.

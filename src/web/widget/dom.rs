@@ -78,7 +78,12 @@ pub enum UrlUse {
 /// tabs and newlines are removed and control characters and spaces trimmed first, as the URL parser does, so
 /// `java\tscript:` or ` javascript:` cannot slip through.
 pub fn safe_url(raw: &str, usage: UrlUse) -> Option<String> {
-    let cleaned: String = raw.chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')).collect();
+    let mut cleaned = String::new();
+    for c in raw.chars() {
+        if !matches!(c, '\t' | '\n' | '\r') {
+            cleaned.push(c);
+        }
+    }
     let url = cleaned.trim_matches(|c: char| c <= ' ').to_string();
     if url.is_empty() {
         return None;

@@ -25,7 +25,10 @@ pub fn render(doc: &Document, parent: &Element, src: &str) -> R<()> {
         return text(doc, parent, src);
     }
     let src = src.replace("\r\n", "\n");
-    let lines: Vec<&str> = src.split('\n').collect();
+    let mut lines = Vec::new();
+    for line in src.split('\n') {
+        lines.push(line);
+    }
     blocks(doc, parent, &lines, 0)
 }
 
@@ -58,7 +61,7 @@ fn classify(line: &str) -> Line<'_> {
     if let Some(rest) = t.strip_prefix('>') {
         return Line::Quote(rest.strip_prefix(' ').unwrap_or(rest));
     }
-    let compact: String = t.chars().filter(|c| *c != ' ').collect();
+    let compact = t.replace(' ', "");
     let first = compact.chars().next();
     if compact.len() >= 3 && matches!(first, Some('-' | '*' | '_')) && compact.chars().all(|x| Some(x) == first) {
         return Line::Rule;

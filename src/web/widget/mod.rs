@@ -16,11 +16,12 @@ use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
 use js_sys::Function;
-use serde_json::{json, Value};
+use serde_json::Value;
 use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement, HtmlInputElement, ShadowRoot};
 
+use crate::engine::json::{obj, text};
 use dom::{button, el, icon, text_el, Build, R};
 pub use dom::{query, safe_url, UrlUse};
 pub use markdown::render as render_markdown;
@@ -317,21 +318,25 @@ impl Widget {
         input.set_value("");
         let me = self.me.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            let mut meta = json!({ "name": file.name(), "content_type": file.type_(), "size": file.size() as u64 });
+            let mut meta = vec![
+                ("name", Value::String(file.name())),
+                ("content_type", Value::String(file.type_())),
+                ("size", Value::from(file.size() as u64)),
+            ];
             if file.type_().starts_with("image/") {
                 if let Some(window) = web_sys::window() {
                     if let Ok(p) = window.create_image_bitmap_with_blob(&file) {
                         if let Ok(bitmap) = wasm_bindgen_futures::JsFuture::from(p).await {
                             let b: web_sys::ImageBitmap = bitmap.unchecked_into();
-                            meta["width"] = json!(b.width());
-                            meta["height"] = json!(b.height());
+                            meta.push(("width", Value::from(b.width())));
+                            meta.push(("height", Value::from(b.height())));
                             b.close();
                         }
                     }
                 }
             }
             if let Some(w) = me.upgrade() {
-                w.emit(UiEvent::File(json!({ "type": "file", "payload": meta })));
+                w.emit(UiEvent::File(obj(vec![("type", text("file")), ("payload", obj(meta))])));
             }
         });
     }
@@ -402,7 +407,7 @@ impl Widget {
     }
 
     fn run_cleanups(&self) {
-        let cleanups: Vec<Function> = self.cleanups.borrow_mut().drain(..).collect();
+        let cleanups = std::mem::take(&mut *self.cleanups.borrow_mut());
         for f in cleanups {
             if let Err(e) = f.call1(&JsValue::UNDEFINED, &JsValue::UNDEFINED) {
                 web_sys::console::error_2(&"eventflow: an extension cleanup threw:".into(), &e);
@@ -414,7 +419,8 @@ impl Widget {
     pub(crate) fn remove(&self) {
         self.player.clear();
         self.run_cleanups();
-        for (target, ty, cb) in self.closures.borrow_mut().drain(..) {
+        let closures = std::mem::take(&mut *self.closures.borrow_mut());
+        for (target, ty, cb) in closures {
             let _ = target.remove_event_listener_with_callback_and_bool(ty, cb.as_ref().unchecked_ref(), false);
         }
         super::panic::unregister(&self.shell);

@@ -3,7 +3,6 @@
 //! is shown at once ([`Widget::flush`]) so their message lands after everything the agent already said.
 
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 
 use gloo_timers::callback::Timeout;
 
@@ -12,7 +11,8 @@ use crate::engine::{Trace, TraceKind};
 
 #[derive(Default)]
 pub struct Player {
-    queue: RefCell<VecDeque<Trace>>,
+    /// Traces still to show, in order (a handful at a time: a Vec, not a VecDeque, for less code).
+    queue: RefCell<Vec<Trace>>,
     /// The running typing delay of the first queued trace.
     timer: RefCell<Option<Timeout>>,
     typing: Cell<bool>,
@@ -44,7 +44,7 @@ impl Widget {
     pub(crate) fn flush(&self) {
         self.player.timer.borrow_mut().take();
         loop {
-            let next = self.player.queue.borrow_mut().pop_front();
+            let next = super::super::pop_front(&mut self.player.queue.borrow_mut());
             let Some(trace) = next else { break };
             self.show_trace(&trace, false);
         }
@@ -57,7 +57,7 @@ impl Widget {
             if self.player.timer.borrow().is_some() {
                 return;
             }
-            let delay = match self.player.queue.borrow().front() {
+            let delay = match self.player.queue.borrow().first() {
                 None => break,
                 // This trace's delay has just run.
                 Some(_) if self.player.typing.get() => 0,
@@ -77,7 +77,7 @@ impl Widget {
                 return;
             }
             self.player.typing.set(false);
-            let next = self.player.queue.borrow_mut().pop_front();
+            let next = super::super::pop_front(&mut self.player.queue.borrow_mut());
             if let Some(trace) = next {
                 self.show_trace(&trace, false);
             }
