@@ -65,7 +65,7 @@ count_tests() {
 # SIZE_BAR is the product's goal (issue 3: 120,000 bytes), NOT MET YET: the report says so loudly.
 # SIZE_BUDGET is a ratchet just above today's size, so the page can only get lighter; lower it as it shrinks.
 SIZE_BAR=120000
-SIZE_BUDGET=${EVENTFLOW_SIZE_BUDGET:-300000}
+SIZE_BUDGET=${EVENTFLOW_SIZE_BUDGET:-190000}
 SITE_FILES="eventflow.js pkg/eventflow.js pkg/eventflow_bg.wasm agents/shop.json"
 # Rust's wasm32 target emits these post-MVP features; binaryen must be told it may keep them.
 WASM_OPT_FLAGS="-Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals
