@@ -65,7 +65,7 @@ count_tests() {
 # SIZE_BAR is the product's goal (issue 3: 120,000 bytes), NOT MET YET: the report says so loudly.
 # SIZE_BUDGET is a ratchet just above today's size, so the page can only get lighter; lower it as it shrinks.
 SIZE_BAR=120000
-SIZE_BUDGET=${EVENTFLOW_SIZE_BUDGET:-187000}
+SIZE_BUDGET=${EVENTFLOW_SIZE_BUDGET:-188000}
 SITE_FILES="eventflow.js pkg/eventflow.js pkg/eventflow_bg.wasm agents/shop.json"
 # Rust's wasm32 target emits these post-MVP features; binaryen must be told it may keep them.
 WASM_OPT_FLAGS="-Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals
@@ -107,12 +107,10 @@ build_wasm() { # OUT_DIR
   RUSTFLAGS="${RUSTFLAGS:-}$remap" cargo build --release --lib --target wasm32-unknown-unknown
   mkdir -p "$1"
   # shellcheck disable=SC2086
-  # wasm-opt before wasm-bindgen (smaller JS glue) and again after it, on the module the page loads: the two
-  # passes measured 2.4 KB gzip lighter than the first alone and 1 KB lighter than the second alone.
+  # wasm-opt runs before wasm-bindgen only: a second pass on wasm-bindgen's output measured 2.4 KB gzip lighter
+  # but the page never reached load() (tests/e2e.rs caught it).
   wasm-opt $WASM_OPT_FLAGS target/wasm32-unknown-unknown/release/eventflow.wasm -o "$1/eventflow.opt.wasm"
   wasm-bindgen --target web --out-name eventflow --out-dir "$1" "$1/eventflow.opt.wasm"
-  # shellcheck disable=SC2086
-  wasm-opt $WASM_OPT_FLAGS "$1/eventflow_bg.wasm" -o "$1/eventflow_bg.wasm"
   rm -f "$1/eventflow.opt.wasm"
 }
 
