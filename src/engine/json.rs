@@ -428,13 +428,13 @@ pub fn obj(fields: Vec<(&str, Value)>) -> Value {
     Value::Object(m)
 }
 
-/// A JSON string value.
 /// Take the value of `key` out of `map`, leaving null in its place: what `remove` gives, without linking
 /// IndexMap's removal code (the map is dropped or only read afterwards).
 pub fn take(map: &mut Map<String, Value>, key: &str) -> Option<Value> {
     map.get_mut(key).map(Value::take)
 }
 
+/// A JSON string value.
 pub fn text(s: &str) -> Value {
     Value::String(s.to_string())
 }
