@@ -12,6 +12,11 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen = "=..." pin in Cargo.toml
+# wasm-opt from binaryen's npm package (binaryen compiled to wasm, run by node): Debian ships binaryen 108, which
+# optimises less and mis-exports wasm-bindgen's externref table when run on the bound module (docs/PERFORMANCE.md).
+BINARYEN_VERSION=132.0.0
+TOOLS=target/tools
+WASM_OPT="$TOOLS/node_modules/binaryen/bin/wasm-opt"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
@@ -68,7 +73,9 @@ SIZE_BAR=120000
 SIZE_BUDGET=${EVENTFLOW_SIZE_BUDGET:-188000}
 SITE_FILES="eventflow.js pkg/eventflow.js pkg/eventflow_bg.wasm agents/shop.json"
 # Rust's wasm32 target emits these post-MVP features; binaryen must be told it may keep them.
-WASM_OPT_FLAGS="-Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals
+# --low-memory-unused: nothing lives in the first KB of linear memory (Rust puts its data at 1 MiB, and the stack
+# only reaches address 0 when it overflows), so binaryen may fold constant offsets into loads and stores.
+WASM_OPT_FLAGS="-Oz --low-memory-unused --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals
   --enable-reference-types --enable-multivalue --strip-debug --strip-producers"
 
 APT_UPDATED=
@@ -90,13 +97,19 @@ ensure_web() {
   local pkgs=()
   command -v chromium >/dev/null || pkgs+=(chromium)
   command -v chromedriver >/dev/null || pkgs+=(chromium-driver)
-  command -v wasm-opt >/dev/null || pkgs+=(binaryen)
+  command -v node >/dev/null || pkgs+=(nodejs)
+  command -v npm >/dev/null || pkgs+=(npm)
   [ ${#pkgs[@]} = 0 ] || { say "installing ${pkgs[*]}"; apt_install "${pkgs[@]}"; }
+  if [ "$(node "$WASM_OPT" --version 2>/dev/null | awk '{print $3}')" != "${BINARYEN_VERSION%%.*}" ]; then
+    say "installing binaryen $BINARYEN_VERSION (wasm-opt) from npm into $TOOLS"
+    mkdir -p "$TOOLS"
+    npm install --silent --no-audit --no-fund --prefix "$TOOLS" "binaryen@$BINARYEN_VERSION"
+  fi
 }
 
-# The release wasm, optimised by wasm-opt, then bound by wasm-bindgen into pkg/; copied into www/pkg/ with the demo
-# agent. wasm-opt runs *before* wasm-bindgen: Debian's binaryen (108) mis-exports wasm-bindgen's externref table
-# when it optimises the bound module. wasm-bindgen-cli is the pinned version, as `wasm-pack build` would run it.
+# The release wasm, optimised by wasm-opt, bound by wasm-bindgen into pkg/, then optimised again (the second pass
+# removes what binding left behind: about 2.8 KB gzip); copied into www/pkg/ with the demo agent. wasm-bindgen-cli is
+# the pinned version, as `wasm-pack build` would run it.
 build_wasm() { # OUT_DIR
   # Panic locations name their source files: map the registry and toolchain prefixes away so the module ships
   # short relative paths instead of this machine's directories (about 1.5 KB gzip).
@@ -107,11 +120,11 @@ build_wasm() { # OUT_DIR
   RUSTFLAGS="${RUSTFLAGS:-}$remap" cargo build --release --lib --target wasm32-unknown-unknown
   mkdir -p "$1"
   # shellcheck disable=SC2086
-  # wasm-opt runs before wasm-bindgen only: a second pass on wasm-bindgen's output measured 2.4 KB gzip lighter
-  # but the page never reached load() (tests/e2e.rs caught it).
-  wasm-opt $WASM_OPT_FLAGS target/wasm32-unknown-unknown/release/eventflow.wasm -o "$1/eventflow.opt.wasm"
+  node "$WASM_OPT" $WASM_OPT_FLAGS target/wasm32-unknown-unknown/release/eventflow.wasm -o "$1/eventflow.opt.wasm"
   wasm-bindgen --target web --out-name eventflow --out-dir "$1" "$1/eventflow.opt.wasm"
   rm -f "$1/eventflow.opt.wasm"
+  # shellcheck disable=SC2086
+  node "$WASM_OPT" $WASM_OPT_FLAGS "$1/eventflow_bg.wasm" -o "$1/eventflow_bg.wasm"
 }
 
 build_site() {
