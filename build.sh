@@ -15,8 +15,11 @@ WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen = "=..." pin in Car
 # wasm-opt from binaryen's npm package (binaryen compiled to wasm, run by node): Debian ships binaryen 108, which
 # optimises less and mis-exports wasm-bindgen's externref table when run on the bound module (docs/PERFORMANCE.md).
 BINARYEN_VERSION=132.0.0
+# terser minifies wasm-bindgen's generated JS glue, as any bundler would (about 2 KB gzip).
+TERSER_VERSION=5.51.2
 TOOLS=target/tools
 WASM_OPT="$TOOLS/node_modules/binaryen/bin/wasm-opt"
+TERSER="$TOOLS/node_modules/terser/bin/terser"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
@@ -100,15 +103,16 @@ ensure_web() {
   command -v node >/dev/null || pkgs+=(nodejs)
   command -v npm >/dev/null || pkgs+=(npm)
   [ ${#pkgs[@]} = 0 ] || { say "installing ${pkgs[*]}"; apt_install "${pkgs[@]}"; }
-  if [ "$(node "$WASM_OPT" --version 2>/dev/null | awk '{print $3}')" != "${BINARYEN_VERSION%%.*}" ]; then
-    say "installing binaryen $BINARYEN_VERSION (wasm-opt) from npm into $TOOLS"
+  if [ "$(node "$WASM_OPT" --version 2>/dev/null | awk '{print $3}')" != "${BINARYEN_VERSION%%.*}" ] ||
+    [ "$(node "$TERSER" --version 2>/dev/null | awk '{print $2}')" != "$TERSER_VERSION" ]; then
+    say "installing binaryen $BINARYEN_VERSION (wasm-opt) and terser $TERSER_VERSION from npm into $TOOLS"
     mkdir -p "$TOOLS"
-    npm install --silent --no-audit --no-fund --prefix "$TOOLS" "binaryen@$BINARYEN_VERSION"
+    npm install --silent --no-audit --no-fund --prefix "$TOOLS" "binaryen@$BINARYEN_VERSION" "terser@$TERSER_VERSION"
   fi
 }
 
 # The release wasm, optimised by wasm-opt, bound by wasm-bindgen into pkg/, then optimised again (the second pass
-# removes what binding left behind: about 2.8 KB gzip); copied into www/pkg/ with the demo agent. wasm-bindgen-cli is
+# removes what binding left behind: about 2.8 KB gzip); the JS glue minified; copied into www/pkg/ with the demo agent. wasm-bindgen-cli is
 # the pinned version, as `wasm-pack build` would run it.
 build_wasm() { # OUT_DIR
   # Panic locations name their source files: map the registry and toolchain prefixes away so the module ships
@@ -125,6 +129,8 @@ build_wasm() { # OUT_DIR
   rm -f "$1/eventflow.opt.wasm"
   # shellcheck disable=SC2086
   node "$WASM_OPT" $WASM_OPT_FLAGS "$1/eventflow_bg.wasm" -o "$1/eventflow_bg.wasm"
+  # The glue is an ES module: its exports keep their names, and the import object's keys (strings) stay as they are.
+  node "$TERSER" "$1/eventflow.js" --module --compress --mangle --comments false -o "$1/eventflow.js"
 }
 
 build_site() {
