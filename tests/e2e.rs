@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 /// Files the demo page may download before `load()` resolves: exactly what `./build.sh size` counts.
-const COUNTED: &[&str] = &["/eventflow.js", "/pkg/eventflow.js", "/pkg/eventflow_bg.wasm", "/agents/shop.json"];
+const COUNTED: &[&str] = &["/eventflow.min.js", "/pkg/eventflow.js", "/pkg/eventflow_bg.wasm", "/agents/shop.json"];
 
 #[test]
 #[ignore = "needs the built site and headless Chromium: run by ./build.sh test"]
