@@ -8,3 +8,8 @@ pub mod engine;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;
+
+/// The browser host's allocator (`web/alloc.rs`) runs over a source of pages, so its tests run natively too.
+#[cfg(all(test, not(target_arch = "wasm32")))]
+#[path = "web/alloc.rs"]
+mod web_alloc;

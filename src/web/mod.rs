@@ -13,6 +13,7 @@
 //! summary) and [`widget`] (the DOM).
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
+mod alloc;
 pub mod api;
 mod config;
 mod controller;
