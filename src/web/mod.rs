@@ -10,7 +10,7 @@
 //! `load()` DTOs), [`convert`] (how Rust values look in JS), [`error`] (errors with a stable `code`), `events`
 //! (`on()`/`off()` and `postMessage`), `listeners` (page elements mapped to events), `extensions`, [`storage`],
 //! [`transport`] (how turns reach the agent: local now, remote later), `turns` (the real widget's session
-//! summary) and [`widget`] (the DOM).
+//! summary), [`widget`] (the DOM) and `alloc` (the module's memory allocator, in place of dlmalloc).
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
 mod alloc;
