@@ -136,7 +136,7 @@ impl LoadConfig {
             let _ = Reflect::delete_property(&r, &"target".into());
             let _ = Reflect::set(&copy, &"render".into(), &r);
         }
-        let data = super::convert::json_from_js(copy.into()).map_err(|(_, m)| WebError::config("", m))?;
+        let data = super::convert::json_from_js(copy.into()).map_err(|(_, m)| WebError::config("", &m))?;
         let c = Obj::new(&data, String::new(), "a config object")?;
         let render = match c.obj("render")? {
             None => Render::default(),
@@ -181,8 +181,8 @@ impl LoadConfig {
 
     /// Check what the shape alone cannot: the render target, URLs, the launch action. Extensions and listeners are
     /// taken out separately (they hold JS functions).
-    pub fn settings(&mut self, document: &web_sys::Document) -> Result<Settings, WebError> {
-        let agent = match self.agent.take() {
+    pub fn settings(self, document: &web_sys::Document) -> Result<Settings, WebError> {
+        let agent = match self.agent {
             Some(Value::String(url)) if !url.trim().is_empty() => AgentSource::Url(url),
             Some(v @ Value::Object(_)) => AgentSource::Inline(v),
             Some(_) => return Err(WebError::config("agent", "must be an agent object or the URL of an agent file")),
@@ -193,7 +193,7 @@ impl LoadConfig {
                 };
                 return Err(WebError::config(
                     "agent",
-                    format!("required: give an agent object or the URL of an agent file{remote}"),
+                    &format!("required: give an agent object or the URL of an agent file{remote}"),
                 ));
             }
         };
@@ -202,16 +202,16 @@ impl LoadConfig {
             Mode::Overlay => None,
             Mode::Embedded => Some(render_target(&self.render.target, document)?),
         };
-        let launch = match self.launch.take().and_then(|l| l.event) {
+        let launch = match self.launch.and_then(|l| l.event) {
             None | Some(Value::Null) => crate::engine::json::obj(vec![("type", crate::engine::json::text("launch"))]),
             Some(ev) => {
                 if let Err(e) = crate::engine::Envelope::from_value(ev.clone()) {
-                    return Err(WebError::config("launch.event", e.message));
+                    return Err(WebError::config("launch.event", &e.message));
                 }
                 ev
             }
         };
-        let user_id = match self.user_id.take() {
+        let user_id = match self.user_id {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) if !s.is_empty() => {
                 Some(js_sys::decode_uri_component(&s).map(String::from).unwrap_or(s))
@@ -219,7 +219,7 @@ impl LoadConfig {
             Some(Value::Number(n)) => Some(n.to_string()),
             Some(_) => return Err(WebError::config("userID", "must be a non-empty string or a number")),
         };
-        let a = &mut self.assistant;
+        let a = self.assistant;
         for (field, url) in [("assistant.image", &a.image), ("assistant.avatar", &a.avatar)] {
             if let Some(u) = url {
                 if crate::web::widget::safe_url(u, crate::web::widget::UrlUse::Image).is_none() {
@@ -227,7 +227,7 @@ impl LoadConfig {
                 }
             }
         }
-        let stylesheets = match a.stylesheet.take() {
+        let stylesheets = match a.stylesheet {
             None => Vec::new(),
             Some(Stylesheets::One(s)) => vec![s],
             Some(Stylesheets::Many(v)) => v,
@@ -248,19 +248,19 @@ impl LoadConfig {
             target,
             autostart: self.autostart.unwrap_or(mode == Mode::Overlay),
             launch,
-            project_id: self.verify.as_ref().map(|v| v.project_id.clone()).filter(|p| !p.is_empty()),
+            project_id: self.verify.map(|v| v.project_id).filter(|p| !p.is_empty()),
             user_id,
             agent,
-            title: a.title.clone().unwrap_or_else(|| DEFAULT_TITLE.into()),
-            description: a.description.clone().unwrap_or_default(),
-            image: a.image.clone(),
-            avatar: a.avatar.clone(),
-            color: a.color.clone(),
+            title: a.title.unwrap_or_else(|| DEFAULT_TITLE.into()),
+            description: a.description.unwrap_or_default(),
+            image: a.image,
+            avatar: a.avatar,
+            color: a.color,
             position: a.position,
             spacing: a.spacing,
             stylesheets,
             persistence: a.persistence,
-            placeholder: a.input_placeholder.clone().unwrap_or_else(|| "Message…".into()),
+            placeholder: a.input_placeholder.unwrap_or_else(|| "Message…".into()),
         })
     }
 }
@@ -280,9 +280,9 @@ fn render_target(target: &JsValue, document: &web_sys::Document) -> Result<web_s
         Ok(Some(el)) => Ok(el),
         Ok(None) => Err(WebError::config(
             "render.target",
-            format!("embedded mode needs a target element, and '{selector}' matches none"),
+            &format!("embedded mode needs a target element, and '{selector}' matches none"),
         )),
-        Err(_) => Err(WebError::config("render.target", format!("'{selector}' is not a valid CSS selector"))),
+        Err(_) => Err(WebError::config("render.target", &format!("'{selector}' is not a valid CSS selector"))),
     }
 }
 
@@ -322,7 +322,7 @@ fn assistant(a: &Obj, js: &JsValue) -> Result<Assistant, WebError> {
             Ok(f) => f,
             Err(v) => {
                 let found = v.js_typeof().as_string().unwrap_or_default();
-                return Err(WebError::config(&e.at("match"), format!("invalid type: {found}, expected a function")));
+                return Err(WebError::config(&e.at("match"), &format!("invalid type: {found}, expected a function")));
             }
         };
         extensions.push(ExtensionSpec {
@@ -375,7 +375,7 @@ fn kind(v: &Value) -> &'static str {
 }
 
 fn invalid(path: &str, v: &Value, expected: &str) -> WebError {
-    WebError::config(path, format!("invalid type: {}, expected {expected}", kind(v)))
+    WebError::config(path, &format!("invalid type: {}, expected {expected}", kind(v)))
 }
 
 /// One JSON object of the config being read. A missing key takes its default; `null` counts as missing only
@@ -425,7 +425,7 @@ impl<'v> Obj<'v> {
     /// A required string.
     fn string(&self, key: &str) -> Result<String, WebError> {
         match self.map.get(key) {
-            None => Err(WebError::config(&self.path, format!("missing field `{key}`"))),
+            None => Err(WebError::config(&self.path, &format!("missing field `{key}`"))),
             Some(Value::String(s)) => Ok(s.clone()),
             Some(v) => Err(invalid(&self.at(key), v, "a string")),
         }
@@ -508,7 +508,7 @@ impl<'v> Obj<'v> {
         };
         Err(WebError::config(
             &self.at(key),
-            match v {
+            &match v {
                 Value::String(s) => format!("unknown variant `{s}`, expected {expected}"),
                 _ => format!("invalid type: {}, expected {expected}", kind(v)),
             },

@@ -26,9 +26,11 @@ impl WebError {
     }
 
     /// A refused `load()` config field: the message names the field first.
-    pub fn config(path: &str, message: impl std::fmt::Display) -> WebError {
-        let message = if path.is_empty() { format!("config: {message}") } else { format!("{path}: {message}") };
-        WebError::new("invalid_config", message)
+    pub fn config(path: &str, message: &str) -> WebError {
+        let mut text = String::from(if path.is_empty() { "config" } else { path });
+        text.push_str(": ");
+        text.push_str(message);
+        WebError::new("invalid_config", text)
     }
 
     /// A refused agent file, with every validation error.
