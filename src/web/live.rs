@@ -11,7 +11,7 @@ use serde_json::Value;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 
-use super::config::{AgentSource, LoadConfig, Mode, Settings};
+use super::config::{AgentSource, Config, Mode, Settings};
 use super::controller::{warn_mode, Call, Resolvers};
 use super::error::{describe, WebError};
 use super::events::{self, Hub};
@@ -336,15 +336,7 @@ impl Loading {
         super::panic::install();
         let window = web_sys::window().ok_or_else(|| WebError::new("no_window", "eventflow needs a browser window"))?;
         let document = window.document().ok_or_else(|| WebError::new("no_window", "eventflow needs a document"))?;
-        let mut config = LoadConfig::read(config)?;
-        if config.allow_dangerous_html == Some(true) {
-            web_sys::console::warn_1(
-                &"eventflow: allowDangerousHTML is ignored: agent HTML is always shown as text".into(),
-            );
-        }
-        let extensions = Extensions::new(std::mem::take(&mut config.assistant.extensions))?;
-        let specs = std::mem::take(&mut config.listeners);
-        let settings = config.settings(&document)?;
+        let Config { settings, extensions, listeners: specs } = Config::read(config, &document)?;
         Ok(Loading { window, document, settings, extensions, specs })
     }
 
