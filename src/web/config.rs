@@ -310,7 +310,7 @@ fn assistant<'v>(a: &Obj<'v>, js: &JsValue) -> Result<Assistant<'v>, WebError> {
         None => &[],
         Some(v @ Value::String(_)) => std::slice::from_ref(v),
         Some(Value::Array(list)) if list.iter().all(Value::is_string) => list.as_slice(),
-        Some(v) => return Err(invalid(&a.at("stylesheet"), v, "a URL or a list of URLs")),
+        Some(v) => return Err(a.wrong("stylesheet", v, "a URL or a list of URLs")),
     };
     let js_list = get(js, "extensions");
     let mut extensions = Vec::new();
@@ -401,6 +401,11 @@ impl<'v> Obj<'v> {
         }
     }
 
+    /// The error for a field of the wrong type.
+    fn wrong(&self, key: &str, v: &Value, expected: &str) -> WebError {
+        invalid(&self.at(key), v, expected)
+    }
+
     fn at(&self, key: &str) -> String {
         if self.path.is_empty() {
             key.to_string()
@@ -418,7 +423,7 @@ impl<'v> Obj<'v> {
         match self.opt(key) {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s)),
-            Some(v) => Err(invalid(&self.at(key), v, "a string")),
+            Some(v) => Err(self.wrong(key, v, "a string")),
         }
     }
 
@@ -426,7 +431,7 @@ impl<'v> Obj<'v> {
         match self.opt(key) {
             None => Ok(None),
             Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(v) => Err(invalid(&self.at(key), v, "a boolean")),
+            Some(v) => Err(self.wrong(key, v, "a boolean")),
         }
     }
 
@@ -435,7 +440,7 @@ impl<'v> Obj<'v> {
         match self.map.get(key) {
             None => Err(WebError::config(&self.path, &format!("missing field `{key}`"))),
             Some(Value::String(s)) => Ok(s),
-            Some(v) => Err(invalid(&self.at(key), v, "a string")),
+            Some(v) => Err(self.wrong(key, v, "a string")),
         }
     }
 
@@ -450,7 +455,7 @@ impl<'v> Obj<'v> {
         match self.map.get(key) {
             None => Ok(default),
             Some(Value::Bool(b)) => Ok(*b),
-            Some(v) => Err(invalid(&self.at(key), v, "a boolean")),
+            Some(v) => Err(self.wrong(key, v, "a boolean")),
         }
     }
 
@@ -461,7 +466,7 @@ impl<'v> Obj<'v> {
             None => Ok(30.0),
             Some(Value::Null) => Ok(f64::NAN),
             Some(Value::Number(n)) => Ok(n.as_f64().unwrap_or(f64::NAN)),
-            Some(v) => Err(invalid(&self.at(key), v, "a number")),
+            Some(v) => Err(self.wrong(key, v, "a number")),
         }
     }
 
@@ -486,7 +491,7 @@ impl<'v> Obj<'v> {
         match self.map.get(key) {
             None => Ok(&[]),
             Some(Value::Array(list)) => Ok(list),
-            Some(v) => Err(invalid(&self.at(key), v, "an array")),
+            Some(v) => Err(self.wrong(key, v, "an array")),
         }
     }
 
