@@ -53,11 +53,15 @@ impl WebError {
         let obj: &JsValue = err.as_ref();
         let _ = js_sys::Reflect::set(obj, &"code".into(), &self.code.into());
         if !self.errors.is_empty() {
-            let mut list = Vec::new();
-            for (path, message) in &self.errors {
-                list.push(json::obj(vec![("path", json::text(path)), ("message", json::text(message))]));
+            let mut list = String::from("[");
+            for (i, (path, message)) in self.errors.iter().enumerate() {
+                if i > 0 {
+                    list.push(',');
+                }
+                json::Obj::new(&mut list).str("path", path).str("message", message).end();
             }
-            let _ = js_sys::Reflect::set(obj, &"errors".into(), &crate::web::convert::to_js(&list));
+            list.push(']');
+            let _ = js_sys::Reflect::set(obj, &"errors".into(), &crate::web::convert::json_parse(&list));
         }
         err.into()
     }
