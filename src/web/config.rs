@@ -11,86 +11,9 @@ use serde_json::{Map, Value};
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::error::WebError;
-use super::extensions::{ExtensionSpec, Kind};
+use super::extensions::{ExtensionSpec, Extensions, Kind};
 use super::listeners::ListenerSpec;
 use super::storage::Persistence;
-
-pub struct LoadConfig {
-    pub verify: Option<Verify>,
-    pub url: Option<String>,
-    pub user_id: Option<Value>,
-    pub autostart: Option<bool>,
-    pub render: Render,
-    pub launch: Option<Launch>,
-    pub assistant: Assistant,
-    /// An agent object, or the URL of an agent file: local mode.
-    pub agent: Option<Value>,
-    pub listeners: Vec<ListenerSpec>,
-    /// Accepted for compatibility; agent HTML is never rendered as HTML here.
-    pub allow_dangerous_html: Option<bool>,
-}
-
-pub struct Verify {
-    pub project_id: String,
-}
-
-#[derive(Default)]
-pub struct Render {
-    pub mode: Mode,
-    /// An element, or a CSS selector of one.
-    pub target: JsValue,
-}
-
-#[derive(Default, Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Mode {
-    #[default]
-    Overlay,
-    Embedded,
-}
-
-pub struct Launch {
-    pub event: Option<Value>,
-}
-
-#[derive(Default, Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Position {
-    Left,
-    #[default]
-    Right,
-}
-
-#[derive(Clone, Copy, Debug)]
-pub struct Spacing {
-    pub side: f64,
-    pub bottom: f64,
-}
-
-impl Default for Spacing {
-    fn default() -> Self {
-        Spacing { side: 30.0, bottom: 30.0 }
-    }
-}
-
-#[derive(Clone, Debug)]
-pub enum Stylesheets {
-    One(String),
-    Many(Vec<String>),
-}
-
-#[derive(Default)]
-pub struct Assistant {
-    pub title: Option<String>,
-    pub description: Option<String>,
-    pub image: Option<String>,
-    pub avatar: Option<String>,
-    pub color: Option<String>,
-    pub position: Position,
-    pub spacing: Spacing,
-    pub stylesheet: Option<Stylesheets>,
-    pub persistence: Persistence,
-    pub extensions: Vec<ExtensionSpec>,
-    pub input_placeholder: Option<String>,
-}
 
 /// The checked config a widget runs with.
 pub struct Settings {
@@ -120,11 +43,46 @@ pub enum AgentSource {
     Inline(Value),
 }
 
+#[derive(Default, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Mode {
+    #[default]
+    Overlay,
+    Embedded,
+}
+
+#[derive(Default, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Position {
+    Left,
+    #[default]
+    Right,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Spacing {
+    pub side: f64,
+    pub bottom: f64,
+}
+
+impl Default for Spacing {
+    fn default() -> Self {
+        Spacing { side: 30.0, bottom: 30.0 }
+    }
+}
+
 pub const DEFAULT_TITLE: &str = "Assistant";
 
-impl LoadConfig {
-    /// Read `load()`'s argument; the error names the bad field.
-    pub fn read(value: JsValue) -> Result<LoadConfig, WebError> {
+/// `load()`'s argument, read and checked: what the widget needs, plus the parts that hold JS functions.
+pub struct Config {
+    pub settings: Settings,
+    pub extensions: Extensions,
+    pub listeners: Vec<ListenerSpec>,
+}
+
+impl Config {
+    /// Read `load()`'s argument; the error names the bad field. The shape of every field is checked first, then
+    /// the extension functions, then what the shape alone cannot tell (the render target, URLs, the launch
+    /// action). Listener selectors and event names are checked when the listeners are installed.
+    pub fn read(value: JsValue, document: &web_sys::Document) -> Result<Config, WebError> {
         if !value.is_object() {
             return Err(WebError::config("", "load() needs a config object"));
         }
@@ -136,109 +94,165 @@ impl LoadConfig {
             let _ = Reflect::delete_property(&r, &"target".into());
             let _ = Reflect::set(&copy, &"render".into(), &r);
         }
-        let data = super::convert::json_from_js(copy.into()).map_err(|(_, m)| WebError::config("", m))?;
-        let c = Obj::new(&data, String::new(), "a config object")?;
-        let render = match c.obj("render")? {
-            None => Render::default(),
-            Some(r) => Render {
-                mode: r
-                    .variant("mode", &["overlay", "embedded"], &[Mode::Overlay, Mode::Embedded])?
-                    .unwrap_or_default(),
-                target: get(&js_render, "target"),
-            },
+        let data = super::convert::json_from_js(copy.into()).map_err(|(_, m)| WebError::config("", &m))?;
+        let mut raw = Raw::read(&data, &value, &js_render)?;
+        if raw.allow_dangerous_html == Some(true) {
+            web_sys::console::warn_1(
+                &"eventflow: allowDangerousHTML is ignored: agent HTML is always shown as text".into(),
+            );
+        }
+        let extensions = Extensions::new(std::mem::take(&mut raw.assistant.extensions))?;
+        let listeners = std::mem::take(&mut raw.listeners);
+        Ok(Config { settings: raw.settings(document)?, extensions, listeners })
+    }
+}
+
+/// The config as read, its text borrowed from the JSON copy: nothing is copied until every check has passed.
+struct Raw<'v> {
+    /// `verify.projectID`.
+    project_id: Option<&'v str>,
+    url: Option<&'v str>,
+    user_id: Option<&'v Value>,
+    autostart: Option<bool>,
+    mode: Mode,
+    /// `render.target`: an element, or a CSS selector of one.
+    target: JsValue,
+    /// `launch.event`.
+    launch: Option<&'v Value>,
+    assistant: Assistant<'v>,
+    /// An agent object, or the URL of an agent file: local mode.
+    agent: Option<&'v Value>,
+    listeners: Vec<ListenerSpec>,
+    /// Accepted for compatibility; agent HTML is never rendered as HTML here.
+    allow_dangerous_html: Option<bool>,
+}
+
+#[derive(Default)]
+struct Assistant<'v> {
+    title: Option<&'v str>,
+    description: Option<&'v str>,
+    image: Option<&'v str>,
+    avatar: Option<&'v str>,
+    color: Option<&'v str>,
+    position: Position,
+    spacing: Spacing,
+    /// The stylesheet URLs (strings): one URL or a list.
+    stylesheets: &'v [Value],
+    persistence: Persistence,
+    extensions: Vec<ExtensionSpec>,
+    input_placeholder: Option<&'v str>,
+}
+
+impl<'v> Raw<'v> {
+    /// Read the JSON copy `data`; `js` is the original object and `js_render` its `render`, for what only JS
+    /// holds (the render target, the extension functions).
+    fn read(data: &'v Value, js: &JsValue, js_render: &JsValue) -> Result<Raw<'v>, WebError> {
+        let c = Obj::new(data, String::new(), "a config object")?;
+        let (mode, target) = match c.obj("render")? {
+            None => (Mode::default(), JsValue::UNDEFINED),
+            Some(r) => (
+                r.variant("mode", &["overlay", "embedded"], &[Mode::Overlay, Mode::Embedded])?.unwrap_or_default(),
+                get(js_render, "target"),
+            ),
         };
         let assistant = match c.obj("assistant")? {
             None => Assistant::default(),
-            Some(a) => assistant(&a, &get(&value, "assistant"))?,
+            Some(a) => assistant(&a, &get(js, "assistant"))?,
         };
         let mut listeners = Vec::new();
         for (i, v) in c.list("listeners")?.iter().enumerate() {
             let l = Obj::new(v, format!("listeners[{i}]"), "a listener object")?;
+            let (selector, on, event) = (l.string("selector")?, l.string_or("on", "click")?, l.string("event")?);
+            let data = l.opt("data");
+            let open = l.bool_or("open", false)?;
             listeners.push(ListenerSpec {
-                selector: l.string("selector")?,
-                on: l.string_or("on", "click")?,
-                event: l.string("event")?,
-                data: l.opt("data").cloned(),
-                open: l.bool_or("open", false)?,
+                selector: selector.into(),
+                on: on.into(),
+                event: event.into(),
+                data: data.cloned(),
+                open,
             });
         }
-        Ok(LoadConfig {
-            verify: match c.opt_obj("verify")? {
-                None => None,
-                Some(v) => Some(Verify { project_id: v.string("projectID")? }),
-            },
+        let project_id = match c.opt_obj("verify")? {
+            None => None,
+            Some(v) => Some(v.string("projectID")?),
+        };
+        Ok(Raw {
+            project_id,
             url: c.opt_str("url")?,
-            user_id: c.opt("userID").cloned(),
+            user_id: c.opt("userID"),
             autostart: c.opt_bool("autostart")?,
-            render,
-            launch: c.opt_obj("launch")?.map(|l| Launch { event: l.opt("event").cloned() }),
+            mode,
+            target,
+            launch: match c.opt_obj("launch")? {
+                None => None,
+                Some(l) => l.opt("event"),
+            },
             assistant,
-            agent: c.opt("agent").cloned(),
+            agent: c.opt("agent"),
             listeners,
             allow_dangerous_html: c.opt_bool("allowDangerousHtml")?,
         })
     }
 
     /// Check what the shape alone cannot: the render target, URLs, the launch action. Extensions and listeners are
-    /// taken out separately (they hold JS functions).
-    pub fn settings(&mut self, document: &web_sys::Document) -> Result<Settings, WebError> {
-        let agent = match self.agent.take() {
-            Some(Value::String(url)) if !url.trim().is_empty() => AgentSource::Url(url),
-            Some(v @ Value::Object(_)) => AgentSource::Inline(v),
+    /// taken out before (they hold JS functions).
+    fn settings(self, document: &web_sys::Document) -> Result<Settings, WebError> {
+        let agent = match self.agent {
+            Some(Value::String(url)) if !url.trim().is_empty() => AgentSource::Url(url.clone()),
+            Some(v @ Value::Object(_)) => AgentSource::Inline(v.clone()),
             Some(_) => return Err(WebError::config("agent", "must be an agent object or the URL of an agent file")),
             None => {
-                let remote = match &self.url {
+                let remote = match self.url {
                     Some(url) => format!(" (remote mode with url '{url}' is not available in this version)"),
                     None => String::new(),
                 };
                 return Err(WebError::config(
                     "agent",
-                    format!("required: give an agent object or the URL of an agent file{remote}"),
+                    &format!("required: give an agent object or the URL of an agent file{remote}"),
                 ));
             }
         };
-        let mode = self.render.mode;
+        let mode = self.mode;
         let target = match mode {
             Mode::Overlay => None,
-            Mode::Embedded => Some(render_target(&self.render.target, document)?),
+            Mode::Embedded => Some(render_target(&self.target, document)?),
         };
-        let launch = match self.launch.take().and_then(|l| l.event) {
-            None | Some(Value::Null) => crate::engine::json::obj(vec![("type", crate::engine::json::text("launch"))]),
+        let launch = match self.launch {
+            None => crate::engine::json::obj(vec![("type", crate::engine::json::text("launch"))]),
             Some(ev) => {
                 if let Err(e) = crate::engine::Envelope::from_value(ev.clone()) {
-                    return Err(WebError::config("launch.event", e.message));
+                    return Err(WebError::config("launch.event", &e.message));
                 }
-                ev
+                ev.clone()
             }
         };
-        let user_id = match self.user_id.take() {
-            None | Some(Value::Null) => None,
+        let user_id = match self.user_id {
+            None => None,
             Some(Value::String(s)) if !s.is_empty() => {
-                Some(js_sys::decode_uri_component(&s).map(String::from).unwrap_or(s))
+                Some(js_sys::decode_uri_component(s).map(String::from).unwrap_or_else(|_| s.clone()))
             }
             Some(Value::Number(n)) => Some(n.to_string()),
             Some(_) => return Err(WebError::config("userID", "must be a non-empty string or a number")),
         };
-        let a = &mut self.assistant;
-        for (field, url) in [("assistant.image", &a.image), ("assistant.avatar", &a.avatar)] {
+        let a = self.assistant;
+        for (field, url) in [("assistant.image", a.image), ("assistant.avatar", a.avatar)] {
             if let Some(u) = url {
                 if crate::web::widget::safe_url(u, crate::web::widget::UrlUse::Image).is_none() {
                     return Err(WebError::config(field, "must be an http(s) or data:image URL"));
                 }
             }
         }
-        let stylesheets = match a.stylesheet.take() {
-            None => Vec::new(),
-            Some(Stylesheets::One(s)) => vec![s],
-            Some(Stylesheets::Many(v)) => v,
-        };
-        for (i, s) in stylesheets.iter().enumerate() {
+        let mut stylesheets = Vec::new();
+        for (i, s) in a.stylesheets.iter().enumerate() {
+            let s = s.as_str().unwrap_or_default();
             if crate::web::widget::safe_url(s, crate::web::widget::UrlUse::Stylesheet).is_none() {
                 return Err(WebError::config(
                     &format!("assistant.stylesheet[{i}]"),
                     "must be an http(s) URL, a relative URL or a data:text/css URL",
                 ));
             }
+            stylesheets.push(s.to_string());
         }
         if !(a.spacing.side.is_finite() && a.spacing.bottom.is_finite()) {
             return Err(WebError::config("assistant.spacing", "side and bottom must be numbers of pixels"));
@@ -248,19 +262,19 @@ impl LoadConfig {
             target,
             autostart: self.autostart.unwrap_or(mode == Mode::Overlay),
             launch,
-            project_id: self.verify.as_ref().map(|v| v.project_id.clone()).filter(|p| !p.is_empty()),
+            project_id: self.project_id.filter(|p| !p.is_empty()).map(String::from),
             user_id,
             agent,
-            title: a.title.clone().unwrap_or_else(|| DEFAULT_TITLE.into()),
-            description: a.description.clone().unwrap_or_default(),
-            image: a.image.clone(),
-            avatar: a.avatar.clone(),
-            color: a.color.clone(),
+            title: a.title.unwrap_or(DEFAULT_TITLE).into(),
+            description: a.description.unwrap_or_default().into(),
+            image: a.image.map(String::from),
+            avatar: a.avatar.map(String::from),
+            color: a.color.map(String::from),
             position: a.position,
             spacing: a.spacing,
             stylesheets,
             persistence: a.persistence,
-            placeholder: a.input_placeholder.clone().unwrap_or_else(|| "Message…".into()),
+            placeholder: a.input_placeholder.unwrap_or("Message…").into(),
         })
     }
 }
@@ -280,29 +294,23 @@ fn render_target(target: &JsValue, document: &web_sys::Document) -> Result<web_s
         Ok(Some(el)) => Ok(el),
         Ok(None) => Err(WebError::config(
             "render.target",
-            format!("embedded mode needs a target element, and '{selector}' matches none"),
+            &format!("embedded mode needs a target element, and '{selector}' matches none"),
         )),
-        Err(_) => Err(WebError::config("render.target", format!("'{selector}' is not a valid CSS selector"))),
+        Err(_) => Err(WebError::config("render.target", &format!("'{selector}' is not a valid CSS selector"))),
     }
 }
 
 /// `assistant`: `a` is its JSON copy, `js` the original object (for the extension functions).
-fn assistant(a: &Obj, js: &JsValue) -> Result<Assistant, WebError> {
+fn assistant<'v>(a: &Obj<'v>, js: &JsValue) -> Result<Assistant<'v>, WebError> {
     let spacing = match a.obj("spacing")? {
         None => Spacing::default(),
         Some(s) => Spacing { side: s.pixels("side")?, bottom: s.pixels("bottom")? },
     };
-    let stylesheet = match a.opt("stylesheet") {
-        None => None,
-        Some(Value::String(s)) => Some(Stylesheets::One(s.clone())),
-        Some(Value::Array(list)) if list.iter().all(Value::is_string) => {
-            let mut urls = Vec::new();
-            for s in list {
-                urls.extend(s.as_str().map(String::from));
-            }
-            Some(Stylesheets::Many(urls))
-        }
-        Some(v) => return Err(invalid(&a.at("stylesheet"), v, "a URL or a list of URLs")),
+    let stylesheets = match a.opt("stylesheet") {
+        None => &[],
+        Some(v @ Value::String(_)) => std::slice::from_ref(v),
+        Some(Value::Array(list)) if list.iter().all(Value::is_string) => list.as_slice(),
+        Some(v) => return Err(a.wrong("stylesheet", v, "a URL or a list of URLs")),
     };
     let js_list = get(js, "extensions");
     let mut extensions = Vec::new();
@@ -322,11 +330,11 @@ fn assistant(a: &Obj, js: &JsValue) -> Result<Assistant, WebError> {
             Ok(f) => f,
             Err(v) => {
                 let found = v.js_typeof().as_string().unwrap_or_default();
-                return Err(WebError::config(&e.at("match"), format!("invalid type: {found}, expected a function")));
+                return Err(WebError::config(&e.at("match"), &format!("invalid type: {found}, expected a function")));
             }
         };
         extensions.push(ExtensionSpec {
-            name,
+            name: name.into(),
             kind,
             matcher,
             render: get(&js_ext, "render"),
@@ -341,7 +349,7 @@ fn assistant(a: &Obj, js: &JsValue) -> Result<Assistant, WebError> {
         color: a.opt_str("color")?,
         position: a.variant("position", &["left", "right"], &[Position::Left, Position::Right])?.unwrap_or_default(),
         spacing,
-        stylesheet,
+        stylesheets,
         persistence: a
             .variant(
                 "persistence",
@@ -375,7 +383,7 @@ fn kind(v: &Value) -> &'static str {
 }
 
 fn invalid(path: &str, v: &Value, expected: &str) -> WebError {
-    WebError::config(path, format!("invalid type: {}, expected {expected}", kind(v)))
+    WebError::config(path, &format!("invalid type: {}, expected {expected}", kind(v)))
 }
 
 /// One JSON object of the config being read. A missing key takes its default; `null` counts as missing only
@@ -393,6 +401,11 @@ impl<'v> Obj<'v> {
         }
     }
 
+    /// The error for a field of the wrong type.
+    fn wrong(&self, key: &str, v: &Value, expected: &str) -> WebError {
+        invalid(&self.at(key), v, expected)
+    }
+
     fn at(&self, key: &str) -> String {
         if self.path.is_empty() {
             key.to_string()
@@ -406,11 +419,11 @@ impl<'v> Obj<'v> {
         self.map.get(key).filter(|v| !v.is_null())
     }
 
-    fn opt_str(&self, key: &str) -> Result<Option<String>, WebError> {
+    fn opt_str(&self, key: &str) -> Result<Option<&'v str>, WebError> {
         match self.opt(key) {
             None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(v) => Err(invalid(&self.at(key), v, "a string")),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(v) => Err(self.wrong(key, v, "a string")),
         }
     }
 
@@ -418,22 +431,22 @@ impl<'v> Obj<'v> {
         match self.opt(key) {
             None => Ok(None),
             Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(v) => Err(invalid(&self.at(key), v, "a boolean")),
+            Some(v) => Err(self.wrong(key, v, "a boolean")),
         }
     }
 
     /// A required string.
-    fn string(&self, key: &str) -> Result<String, WebError> {
+    fn string(&self, key: &str) -> Result<&'v str, WebError> {
         match self.map.get(key) {
-            None => Err(WebError::config(&self.path, format!("missing field `{key}`"))),
-            Some(Value::String(s)) => Ok(s.clone()),
-            Some(v) => Err(invalid(&self.at(key), v, "a string")),
+            None => Err(WebError::config(&self.path, &format!("missing field `{key}`"))),
+            Some(Value::String(s)) => Ok(s),
+            Some(v) => Err(self.wrong(key, v, "a string")),
         }
     }
 
-    fn string_or(&self, key: &str, default: &str) -> Result<String, WebError> {
+    fn string_or(&self, key: &str, default: &'static str) -> Result<&'v str, WebError> {
         match self.map.get(key) {
-            None => Ok(default.to_string()),
+            None => Ok(default),
             Some(_) => self.string(key),
         }
     }
@@ -442,7 +455,7 @@ impl<'v> Obj<'v> {
         match self.map.get(key) {
             None => Ok(default),
             Some(Value::Bool(b)) => Ok(*b),
-            Some(v) => Err(invalid(&self.at(key), v, "a boolean")),
+            Some(v) => Err(self.wrong(key, v, "a boolean")),
         }
     }
 
@@ -453,7 +466,7 @@ impl<'v> Obj<'v> {
             None => Ok(30.0),
             Some(Value::Null) => Ok(f64::NAN),
             Some(Value::Number(n)) => Ok(n.as_f64().unwrap_or(f64::NAN)),
-            Some(v) => Err(invalid(&self.at(key), v, "a number")),
+            Some(v) => Err(self.wrong(key, v, "a number")),
         }
     }
 
@@ -478,7 +491,7 @@ impl<'v> Obj<'v> {
         match self.map.get(key) {
             None => Ok(&[]),
             Some(Value::Array(list)) => Ok(list),
-            Some(v) => Err(invalid(&self.at(key), v, "an array")),
+            Some(v) => Err(self.wrong(key, v, "an array")),
         }
     }
 
@@ -508,7 +521,7 @@ impl<'v> Obj<'v> {
         };
         Err(WebError::config(
             &self.at(key),
-            match v {
+            &match v {
                 Value::String(s) => format!("unknown variant `{s}`, expected {expected}"),
                 _ => format!("invalid type: {}, expected {expected}", kind(v)),
             },

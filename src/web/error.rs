@@ -26,9 +26,11 @@ impl WebError {
     }
 
     /// A refused `load()` config field: the message names the field first.
-    pub fn config(path: &str, message: impl std::fmt::Display) -> WebError {
-        let message = if path.is_empty() { format!("config: {message}") } else { format!("{path}: {message}") };
-        WebError::new("invalid_config", message)
+    pub fn config(path: &str, message: &str) -> WebError {
+        let mut text = String::from(if path.is_empty() { "config" } else { path });
+        text.push_str(": ");
+        text.push_str(message);
+        WebError::new("invalid_config", text)
     }
 
     /// A refused agent file, with every validation error.
@@ -51,11 +53,15 @@ impl WebError {
         let obj: &JsValue = err.as_ref();
         let _ = js_sys::Reflect::set(obj, &"code".into(), &self.code.into());
         if !self.errors.is_empty() {
-            let mut list = Vec::new();
-            for (path, message) in &self.errors {
-                list.push(json::obj(vec![("path", json::text(path)), ("message", json::text(message))]));
+            let mut list = String::from("[");
+            for (i, (path, message)) in self.errors.iter().enumerate() {
+                if i > 0 {
+                    list.push(',');
+                }
+                json::Obj::new(&mut list).str("path", path).str("message", message).end();
             }
-            let _ = js_sys::Reflect::set(obj, &"errors".into(), &crate::web::convert::to_js(&list));
+            list.push(']');
+            let _ = js_sys::Reflect::set(obj, &"errors".into(), &crate::web::convert::json_parse(&list));
         }
         err.into()
     }

@@ -11,8 +11,6 @@ use js_sys::Function;
 use serde_json::Value;
 use wasm_bindgen::JsValue;
 
-use crate::engine::json::{obj, text};
-
 pub const OPEN: &str = "voiceflow:open";
 pub const CLOSE: &str = "voiceflow:close";
 pub const INTERACT: &str = "voiceflow:interact";
@@ -48,12 +46,8 @@ impl Hub {
 
     /// Post the event to the window and call the handlers (never while a cell is borrowed).
     pub fn emit(&self, kind: &str, payload: Option<Value>) {
-        let mut fields = vec![("type", text(kind))];
-        if let Some(p) = payload {
-            fields.push(("payload", p));
-        }
-        let message = obj(fields);
-        let text = crate::engine::json::to_string(&message);
+        let mut text = String::new();
+        crate::engine::json::Obj::new(&mut text).str("type", kind).some("payload", &payload).end();
         if let Some(window) = web_sys::window() {
             // "/" is postMessage's default target origin (this page's own origin), as the one-argument call uses.
             let _ = window.post_message(&JsValue::from_str(&text), "/");

@@ -57,11 +57,11 @@ impl Listeners {
             if super::widget::query(document, &s.selector).is_err() {
                 return Err(WebError::config(
                     &format!("listeners[{i}].selector"),
-                    format!("'{}' is not a valid CSS selector", s.selector),
+                    &format!("'{}' is not a valid CSS selector", s.selector),
                 ));
             }
             if let Err(e) = crate::engine::names::check_name(&s.event) {
-                return Err(WebError::config(&format!("listeners[{i}].event"), e));
+                return Err(WebError::config(&format!("listeners[{i}].event"), &e.to_string()));
             }
             if s.on.is_empty() {
                 return Err(WebError::config(&format!("listeners[{i}].on"), "must name a DOM event type"));

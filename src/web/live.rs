@@ -11,12 +11,12 @@ use serde_json::Value;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 
-use super::config::{AgentSource, LoadConfig, Mode, Settings};
+use super::config::{AgentSource, Config, Mode, Settings};
 use super::controller::{warn_mode, Call, Resolvers};
 use super::error::{describe, WebError};
 use super::events::{self, Hub};
 use super::extensions::Extensions;
-use super::listeners::{Listeners, Trigger};
+use super::listeners::{ListenerSpec, Listeners, Trigger};
 use super::storage::{self, Store};
 use super::transport::{LocalTransport, Transport};
 use super::widget::{safe_url, EndBar, UiEvent, UiHandler, UrlUse, Widget};
@@ -59,77 +59,15 @@ pub struct Live {
 }
 
 impl Live {
-    /// Read the config, get the agent, restore the conversation and render it.
+    /// Read the config, get the agent, restore the conversation and render it. Only the agent fetch waits: the
+    /// steps before and after it are plain functions ([`Loading`]).
     pub(super) async fn start(config: JsValue, hub: Rc<Hub>) -> Result<Rc<Live>, WebError> {
-        super::panic::install();
-        let window = web_sys::window().ok_or_else(|| WebError::new("no_window", "eventflow needs a browser window"))?;
-        let document = window.document().ok_or_else(|| WebError::new("no_window", "eventflow needs a document"))?;
-        let mut config = LoadConfig::read(config)?;
-        if config.allow_dangerous_html == Some(true) {
-            web_sys::console::warn_1(
-                &"eventflow: allowDangerousHTML is ignored: agent HTML is always shown as text".into(),
-            );
-        }
-        let extensions = Extensions::new(std::mem::take(&mut config.assistant.extensions))?;
-        let specs = std::mem::take(&mut config.listeners);
-        let settings = config.settings(&document)?;
-        let engine = match &settings.agent {
-            AgentSource::Url(url) => fetch_agent(&window, url).await?,
+        let loading = Loading::read(config)?;
+        let engine = match &loading.settings.agent {
+            AgentSource::Url(url) => fetch_agent(&loading.window, url).await?,
             AgentSource::Inline(v) => Engine::from_value(v).map_err(|e| WebError::agent("the agent object", &e))?,
         };
-        let key = storage::key(settings.project_id.as_deref().unwrap_or(engine.name()));
-        let store = Store::new(settings.persistence, key);
-        let (transport, note) = LocalTransport::new(engine, store.load(), settings.user_id.as_deref());
-        if let Some(note) = note {
-            web_sys::console::warn_1(&format!("eventflow: {note}; starting a new conversation").into());
-        }
-        let slot: Rc<OnceCell<Weak<Live>>> = Rc::new(OnceCell::new());
-        let s2 = slot.clone();
-        let on_ui: UiHandler = Rc::new(move |ev| {
-            if let Some(live) = s2.get().and_then(Weak::upgrade) {
-                live.on_ui(ev);
-            }
-        });
-        let widget = Widget::new(&settings, extensions, on_ui)
-            .map_err(|e| WebError::new("render_failed", format!("the chat could not be rendered: {}", describe(&e))))?;
-        let live = Rc::new_cyclic(|me| Live {
-            me: me.clone(),
-            settings,
-            widget,
-            transport: Box::new(transport),
-            store,
-            hub,
-            listeners: RefCell::new(None),
-            lane: RefCell::new(Vec::new()),
-            lane_busy: Cell::new(false),
-            launch_queued: Cell::new(false),
-            stopped: Cell::new(false),
-        });
-        let _ = slot.set(Rc::downgrade(&live));
-        let me = Rc::downgrade(&live);
-        live.transport.set_sink(Rc::new(move |traces| {
-            if let Some(live) = me.upgrade() {
-                live.on_async(traces);
-            }
-        }));
-        let me = Rc::downgrade(&live);
-        let fire: Rc<dyn Fn(Trigger)> = Rc::new(move |t| {
-            if let Some(live) = me.upgrade() {
-                live.trigger(t);
-            }
-        });
-        match Listeners::install(&document, specs, fire) {
-            Ok(l) => *live.listeners.borrow_mut() = Some(l),
-            Err(e) => {
-                live.teardown();
-                return Err(e);
-            }
-        }
-        // A copy: replay can run extension code, and no borrow is held while page code runs.
-        let entries = live.transport.entries().to_vec();
-        live.widget.replay(&entries, &live.transport.user_id());
-        live.refresh_endbar(true);
-        Ok(live)
+        loading.finish(engine, hub)
     }
 
     /// Loaded and in the page: an embedded widget with `autostart` launches now.
@@ -380,6 +318,84 @@ impl Live {
 
     pub(crate) fn lane_idle(&self) -> bool {
         !self.lane_busy.get()
+    }
+}
+
+/// A `load()` whose config is read and checked, waiting for its agent.
+struct Loading {
+    window: web_sys::Window,
+    document: web_sys::Document,
+    settings: Settings,
+    extensions: Extensions,
+    specs: Vec<ListenerSpec>,
+}
+
+impl Loading {
+    /// Read and check the config: everything that can be refused before the agent is fetched.
+    fn read(config: JsValue) -> Result<Loading, WebError> {
+        super::panic::install();
+        let window = web_sys::window().ok_or_else(|| WebError::new("no_window", "eventflow needs a browser window"))?;
+        let document = window.document().ok_or_else(|| WebError::new("no_window", "eventflow needs a document"))?;
+        let Config { settings, extensions, listeners: specs } = Config::read(config, &document)?;
+        Ok(Loading { window, document, settings, extensions, specs })
+    }
+
+    /// Restore the conversation, render the widget and install the page listeners.
+    fn finish(self, engine: Engine, hub: Rc<Hub>) -> Result<Rc<Live>, WebError> {
+        let Loading { document, settings, extensions, specs, .. } = self;
+        let key = storage::key(settings.project_id.as_deref().unwrap_or(engine.name()));
+        let store = Store::new(settings.persistence, key);
+        let (transport, note) = LocalTransport::new(engine, store.load(), settings.user_id.as_deref());
+        if let Some(note) = note {
+            web_sys::console::warn_1(&format!("eventflow: {note}; starting a new conversation").into());
+        }
+        let slot: Rc<OnceCell<Weak<Live>>> = Rc::new(OnceCell::new());
+        let s2 = slot.clone();
+        let on_ui: UiHandler = Rc::new(move |ev| {
+            if let Some(live) = s2.get().and_then(Weak::upgrade) {
+                live.on_ui(ev);
+            }
+        });
+        let widget = Widget::new(&settings, extensions, on_ui)
+            .map_err(|e| WebError::new("render_failed", format!("the chat could not be rendered: {}", describe(&e))))?;
+        let live = Rc::new_cyclic(|me| Live {
+            me: me.clone(),
+            settings,
+            widget,
+            transport: Box::new(transport),
+            store,
+            hub,
+            listeners: RefCell::new(None),
+            lane: RefCell::new(Vec::new()),
+            lane_busy: Cell::new(false),
+            launch_queued: Cell::new(false),
+            stopped: Cell::new(false),
+        });
+        let _ = slot.set(Rc::downgrade(&live));
+        let me = Rc::downgrade(&live);
+        live.transport.set_sink(Rc::new(move |traces| {
+            if let Some(live) = me.upgrade() {
+                live.on_async(traces);
+            }
+        }));
+        let me = Rc::downgrade(&live);
+        let fire: Rc<dyn Fn(Trigger)> = Rc::new(move |t| {
+            if let Some(live) = me.upgrade() {
+                live.trigger(t);
+            }
+        });
+        match Listeners::install(&document, specs, fire) {
+            Ok(l) => *live.listeners.borrow_mut() = Some(l),
+            Err(e) => {
+                live.teardown();
+                return Err(e);
+            }
+        }
+        // A copy: replay can run extension code, and no borrow is held while page code runs.
+        let entries = live.transport.entries().to_vec();
+        live.widget.replay(&entries, &live.transport.user_id());
+        live.refresh_endbar(true);
+        Ok(live)
     }
 }
 

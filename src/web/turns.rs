@@ -24,27 +24,37 @@ pub fn session(user_id: &str, status: Status, entries: &[Entry], now: u64) -> Va
     ])
 }
 
+/// A system turn being gathered: the entry it starts at, its messages and the latest buttons.
+struct System<'e> {
+    first: &'e Entry,
+    messages: Vec<Value>,
+    actions: Option<Value>,
+}
+
+impl System<'_> {
+    fn into_turn(self) -> Value {
+        let mut fields = vec![
+            ("id", text(&self.first.id)),
+            ("type", text("system")),
+            ("timestamp", Value::from(self.first.timestamp)),
+            ("messages", Value::Array(self.messages)),
+        ];
+        if let Some(a) = self.actions {
+            fields.push(("actions", a));
+        }
+        obj(fields)
+    }
+}
+
 fn turns(user_id: &str, entries: &[Entry]) -> Vec<Value> {
     let mut out: Vec<Value> = Vec::new();
-    let mut system: Option<(String, u64, Vec<Value>, Option<Value>)> = None;
-    let flush = |out: &mut Vec<Value>, system: &mut Option<(String, u64, Vec<Value>, Option<Value>)>| {
-        if let Some((id, timestamp, messages, actions)) = system.take() {
-            let mut t = obj(vec![
-                ("id", Value::String(id)),
-                ("type", text("system")),
-                ("timestamp", Value::from(timestamp)),
-                ("messages", Value::Array(messages)),
-            ]);
-            if let (Some(a), Value::Object(m)) = (actions, &mut t) {
-                m.insert("actions".into(), a);
-            }
-            out.push(t);
-        }
-    };
+    let mut system: Option<System> = None;
     for e in entries {
         if e.author_id == user_id {
             if let Some(message) = user_text(e) {
-                flush(&mut out, &mut system);
+                if let Some(s) = system.take() {
+                    out.push(s.into_turn());
+                }
                 out.push(obj(vec![
                     ("id", text(&e.id)),
                     ("type", text("user")),
@@ -74,20 +84,17 @@ fn turns(user_id: &str, entries: &[Entry]) -> Vec<Value> {
                 }
                 _ => (Some(obj(vec![("type", text("extension")), ("payload", content.clone())])), None),
             },
-            _ => (None, None),
+            _ => continue,
         };
-        if message.is_none() && actions.is_none() {
-            continue;
-        }
-        let turn = system.get_or_insert_with(|| (e.id.clone(), e.timestamp, Vec::new(), None));
-        if let Some(m) = message {
-            turn.2.push(m);
-        }
+        let turn = system.get_or_insert_with(|| System { first: e, messages: Vec::new(), actions: None });
+        turn.messages.extend(message);
         if actions.is_some() {
-            turn.3 = actions;
+            turn.actions = actions;
         }
     }
-    flush(&mut out, &mut system);
+    if let Some(s) = system {
+        out.push(s.into_turn());
+    }
     out
 }
 
