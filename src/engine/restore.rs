@@ -229,3 +229,60 @@ fn list<T>(o: &Map<String, Value>, key: &str, path: &Path, item: fn(&Value, &Pat
         _ => Err(fail(&p, "expected a list")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::json;
+    use super::*;
+
+    /// The error for a saved session whose `key` (a dotted path) is replaced by `value`.
+    fn error_with(path: &[&str], value: Value) -> String {
+        let mut v = json::parse(&Session::new("shop", "u1").to_json()).unwrap();
+        let entry =
+            r#"{"id":"e1","order":1,"author_id":"u1","timestamp":5,"recipients":"all","type":"message","text":"hi"}"#;
+        let timer = r#"{"id":1,"at":2,"kind":{"type":"resume","flow":"main","step":null}}"#;
+        let frame = r#"{"flow":"main","step":"a","state":"ready","no_matches":0,"no_replies":0}"#;
+        v["transcript"]["entries"] = Value::Array(vec![json::parse(entry).unwrap()]);
+        v["timers"] = Value::Array(vec![json::parse(timer).unwrap()]);
+        v["stack"] = Value::Array(vec![json::parse(frame).unwrap()]);
+        assert!(session(&v).is_ok());
+        let mut target = &mut v;
+        for key in &path[..path.len() - 1] {
+            target = match key.parse::<usize>() {
+                Ok(i) => &mut target[i],
+                Err(_) => &mut target[*key],
+            };
+        }
+        target[path[path.len() - 1]] = value;
+        session(&v).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn errors_name_the_path() {
+        let bad = || Value::String("bad".into());
+        let cases: &[(&[&str], Value, &str)] = &[
+            (&["status"], bad(), "status: unknown status 'bad'"),
+            (&["stack", "0", "state"], bad(), "stack[0].state: unknown state 'bad'"),
+            (&["stack", "0", "flow"], Value::Null, "stack[0].flow: expected a string"),
+            (&["timers", "0", "kind", "type"], bad(), "timers[0].kind.type: unknown timer 'bad'"),
+            (&["timers", "0", "at"], bad(), "timers[0].at: expected a whole number"),
+            (&["transcript", "entries", "0", "type"], bad(), "transcript.entries[0].type: unknown entry type 'bad'"),
+            (
+                &["transcript", "entries", "0", "recipients"],
+                bad(),
+                "transcript.entries[0].recipients: unknown recipients 'bad'",
+            ),
+            (
+                &["transcript", "entries", "0", "properties"],
+                bad(),
+                "transcript.entries[0].properties: expected an object",
+            ),
+            (&["transcript", "entries"], bad(), "transcript.entries: expected a list"),
+            (&["pending_webhook"], bad(), "pending_webhook: expected an object"),
+            (&["turns"], bad(), "turns: expected a whole number"),
+        ];
+        for (path, value, message) in cases {
+            assert_eq!(error_with(path, value.clone()), ["the saved session is not valid: ", message].concat());
+        }
+    }
+}
