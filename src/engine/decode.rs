@@ -104,23 +104,47 @@ fn kind(v: &Value) -> &'static str {
     }
 }
 
-/// Step types and the keys each allows.
-const STEPS: &[(&str, &[&str])] = &[
-    ("text", &["type", "text", "next", "delay"]),
-    ("choice", &["type", "prompt", "buttons", "noMatch", "noReply"]),
-    ("card", &["type", "title", "description", "image", "buttons", "next", "noMatch", "noReply"]),
-    ("carousel", &["type", "layout", "cards", "next", "noMatch", "noReply"]),
-    ("image", &["type", "url", "width", "height", "next"]),
-    ("capture", &["type", "variable", "slot", "prompt", "next", "noMatch", "noReply"]),
-    ("condition", &["type", "branches", "else"]),
-    ("set", &["type", "set", "next"]),
-    ("goto", &["type", "flow", "step"]),
-    ("call", &["type", "flow", "step", "next"]),
-    ("delay", &["type", "ms", "next"]),
-    ("emit", &["type", "event", "data", "after", "at", "cancelOnUserMessage", "next"]),
-    ("custom", &["type", "name", "payload", "paths", "defaultPath"]),
-    ("webhook", &["type", "url", "method", "headers", "body", "timeoutMs", "assign", "next", "onError"]),
-    ("end", &["type"]),
+/// The step types (see `STEPS`).
+#[derive(Clone, Copy)]
+enum StepType {
+    Text,
+    Choice,
+    Card,
+    Carousel,
+    Image,
+    Capture,
+    Condition,
+    Set,
+    Goto,
+    Call,
+    Delay,
+    Emit,
+    Custom,
+    Webhook,
+    End,
+}
+
+/// Step types as written, as matched, and the keys each allows.
+const STEPS: &[(&str, StepType, &[&str])] = &[
+    ("text", StepType::Text, &["type", "text", "next", "delay"]),
+    ("choice", StepType::Choice, &["type", "prompt", "buttons", "noMatch", "noReply"]),
+    ("card", StepType::Card, &["type", "title", "description", "image", "buttons", "next", "noMatch", "noReply"]),
+    ("carousel", StepType::Carousel, &["type", "layout", "cards", "next", "noMatch", "noReply"]),
+    ("image", StepType::Image, &["type", "url", "width", "height", "next"]),
+    ("capture", StepType::Capture, &["type", "variable", "slot", "prompt", "next", "noMatch", "noReply"]),
+    ("condition", StepType::Condition, &["type", "branches", "else"]),
+    ("set", StepType::Set, &["type", "set", "next"]),
+    ("goto", StepType::Goto, &["type", "flow", "step"]),
+    ("call", StepType::Call, &["type", "flow", "step", "next"]),
+    ("delay", StepType::Delay, &["type", "ms", "next"]),
+    ("emit", StepType::Emit, &["type", "event", "data", "after", "at", "cancelOnUserMessage", "next"]),
+    ("custom", StepType::Custom, &["type", "name", "payload", "paths", "defaultPath"]),
+    (
+        "webhook",
+        StepType::Webhook,
+        &["type", "url", "method", "headers", "body", "timeoutMs", "assign", "next", "onError"],
+    ),
+    ("end", StepType::End, &["type"]),
 ];
 
 impl Decoder {
@@ -604,9 +628,9 @@ impl Decoder {
         };
         let ty_path = path.key("type");
         let ty = self.str(ty, &ty_path)?;
-        let Some(&(ty, keys)) = STEPS.iter().find(|(name, _)| *name == ty) else {
+        let Some(&(_, ty, keys)) = STEPS.iter().find(|(name, _, _)| *name == ty) else {
             let mut message = ["unknown step type '", ty, "' (expected one of: "].concat();
-            for (i, (name, _)) in STEPS.iter().enumerate() {
+            for (i, (name, _, _)) in STEPS.iter().enumerate() {
                 message.push_str(if i == 0 { "" } else { ", " });
                 message.push_str(name);
             }
@@ -617,7 +641,7 @@ impl Decoder {
         let o = self.obj(v, *path, keys)?;
         let next = self.opt_string(&o, "next");
         let step = match ty {
-            "text" => {
+            StepType::Text => {
                 let text = match o.map.get("text") {
                     Some(t) => self.variants(t, &path.key("text")),
                     None => {
@@ -627,13 +651,13 @@ impl Decoder {
                 };
                 Step::Text { text: text?, next, delay: self.opt_u64(&o, "delay") }
             }
-            "choice" => Step::Choice {
+            StepType::Choice => Step::Choice {
                 prompt: self.opt_variants(&o, "prompt"),
                 buttons: if self.has(&o, "buttons") { self.buttons(&o) } else { return None },
                 no_match: self.no_match(&o),
                 no_reply: self.no_reply(&o),
             },
-            "card" => Step::Card {
+            StepType::Card => Step::Card {
                 title: self.text(&o, "title"),
                 description: self.text(&o, "description"),
                 image: self.template(&o, "image"),
@@ -642,7 +666,7 @@ impl Decoder {
                 no_match: self.no_match(&o),
                 no_reply: self.no_reply(&o),
             },
-            "carousel" => {
+            StepType::Carousel => {
                 let layout = self.opt_string(&o, "layout");
                 if !self.has(&o, "cards") {
                     return None;
@@ -659,13 +683,13 @@ impl Decoder {
                 });
                 Step::Carousel { layout, cards, next, no_match: self.no_match(&o), no_reply: self.no_reply(&o) }
             }
-            "image" => Step::Image {
+            StepType::Image => Step::Image {
                 url: self.req_template(&o, "url")?,
                 width: self.opt_u64(&o, "width").map(dim),
                 height: self.opt_u64(&o, "height").map(dim),
                 next,
             },
-            "capture" => Step::Capture {
+            StepType::Capture => Step::Capture {
                 variable: self.req_string(&o, "variable")?,
                 slot: self.opt_string(&o, "slot"),
                 prompt: self.opt_variants(&o, "prompt"),
@@ -673,7 +697,7 @@ impl Decoder {
                 no_match: self.no_match(&o),
                 no_reply: self.no_reply(&o),
             },
-            "condition" => {
+            StepType::Condition => {
                 if !self.has(&o, "branches") {
                     return None;
                 }
@@ -688,7 +712,7 @@ impl Decoder {
                 });
                 Step::Condition { branches, otherwise: self.opt_string(&o, "else") }
             }
-            "set" => {
+            StepType::Set => {
                 self.has(&o, "set");
                 let mut set = Named::new();
                 self.each_entry(&o, "set", &mut |d, k, v, p| {
@@ -702,10 +726,12 @@ impl Decoder {
                 });
                 Step::Set { set, next }
             }
-            "goto" => Step::Goto { flow: self.opt_string(&o, "flow"), step: self.opt_string(&o, "step") },
-            "call" => Step::Call { flow: self.req_string(&o, "flow")?, step: self.opt_string(&o, "step"), next },
-            "delay" => Step::Delay { ms: self.req_u64(&o, "ms")?, next },
-            "emit" => Step::Emit {
+            StepType::Goto => Step::Goto { flow: self.opt_string(&o, "flow"), step: self.opt_string(&o, "step") },
+            StepType::Call => {
+                Step::Call { flow: self.req_string(&o, "flow")?, step: self.opt_string(&o, "step"), next }
+            }
+            StepType::Delay => Step::Delay { ms: self.req_u64(&o, "ms")?, next },
+            StepType::Emit => Step::Emit {
                 event: self.req_string(&o, "event")?,
                 data: self.json(&o, "data"),
                 after: self.opt_u64(&o, "after"),
@@ -713,13 +739,13 @@ impl Decoder {
                 cancel_on_user_message: self.opt_bool(&o, "cancelOnUserMessage").unwrap_or(false),
                 next,
             },
-            "custom" => Step::Custom {
+            StepType::Custom => Step::Custom {
                 name: self.req_string(&o, "name")?,
                 payload: self.json(&o, "payload"),
                 paths: self.string_map(&o, "paths"),
                 default_path: self.opt_string(&o, "defaultPath"),
             },
-            "webhook" => {
+            StepType::Webhook => {
                 let url = self.req_template(&o, "url")?;
                 let method = self.opt_string(&o, "method").unwrap_or_else(|| "POST".into());
                 let mut headers = Named::new();
@@ -739,7 +765,7 @@ impl Decoder {
                     on_error: self.opt_string(&o, "onError"),
                 }
             }
-            _ => Step::End {},
+            StepType::End => Step::End {},
         };
         Some(step)
     }
