@@ -183,7 +183,7 @@ impl Validator {
     fn check_agent(&mut self, a: &Agent) {
         self.name(&Path::top("name"), &a.name);
         if !a.flows.contains_key(&a.start) {
-            self.err(&Path::top("start"), &quoted("unknown flow '", &a.start, "'"));
+            self.err_at(&Path::Root, "start", &quoted("unknown flow '", &a.start, "'"));
         }
         self.check_settings(a);
         for k in a.variables.keys() {
@@ -250,22 +250,26 @@ impl Validator {
     fn check_settings(&mut self, a: &Agent) {
         let s = &a.settings;
         if !(1..=64).contains(&s.max_chain_depth) {
-            self.err(&Path::top("settings.maxChainDepth"), "must be from 1 to 64");
+            self.err_at(&Path::Root, "settings.maxChainDepth", "must be from 1 to 64");
         }
         if !(1..=100_000).contains(&s.max_steps_per_turn) {
-            self.err(&Path::top("settings.maxStepsPerTurn"), "must be from 1 to 100000");
+            self.err_at(&Path::Root, "settings.maxStepsPerTurn", "must be from 1 to 100000");
         }
         if s.max_input_length == 0 {
-            self.err(&Path::top("settings.maxInputLength"), "must be at least 1");
+            self.err_at(&Path::Root, "settings.maxInputLength", "must be at least 1");
         }
         if !(0.0..=1.0).contains(&s.intent_confidence) {
-            self.err(&Path::top("settings.intentConfidence"), "must be from 0 to 1");
+            self.err_at(&Path::Root, "settings.intentConfidence", "must be from 0 to 1");
         }
         if s.session_data_soft_limit > s.session_data_hard_limit {
-            self.err(&Path::top("settings.sessionDataSoftLimit"), "must not be above settings.sessionDataHardLimit");
+            self.err_at(
+                &Path::Root,
+                "settings.sessionDataSoftLimit",
+                "must not be above settings.sessionDataHardLimit",
+            );
         }
         if s.turn_time_limit_ms == 0 {
-            self.err(&Path::top("settings.turnTimeLimitMs"), "must be at least 1");
+            self.err_at(&Path::Root, "settings.turnTimeLimitMs", "must be at least 1");
         }
     }
 
@@ -286,7 +290,7 @@ impl Validator {
         match Matcher::new(&specs, a.settings.intent_confidence) {
             Ok(m) => Some(m),
             Err(m) => {
-                self.err(&Path::top("intents"), &m);
+                self.err_at(&Path::Root, "intents", &m);
                 None
             }
         }
