@@ -160,6 +160,21 @@ impl Validator {
         self.err(&path.key(key), message);
     }
 
+    /// An error at `path` quoting a name: `before` + `value` + `after`.
+    fn quote(&mut self, path: &Path, before: &str, value: &str, after: &str) {
+        self.err(path, &[before, value, after].concat());
+    }
+
+    /// `quote` at `path.key`.
+    fn quote_at(&mut self, path: &Path, key: &str, before: &str, value: &str, after: &str) {
+        self.quote(&path.key(key), before, value, after);
+    }
+
+    /// `name`, at `path`, was declared before at `first`.
+    fn declared_twice(&mut self, path: &Path, name: &str, first: &Path) {
+        self.quote(path, "'", name, &["' is already declared at ", &first.render()].concat());
+    }
+
     fn name(&mut self, path: &Path, name: &str) -> bool {
         self.name_as(path, name, "")
     }
@@ -183,7 +198,7 @@ impl Validator {
     fn check_agent(&mut self, a: &Agent) {
         self.name(&Path::top("name"), &a.name);
         if !a.flows.contains_key(&a.start) {
-            self.err_at(&Path::Root, "start", &quoted("unknown flow '", &a.start, "'"));
+            self.quote_at(&Path::Root, "start", "unknown flow '", &a.start, "'");
         }
         self.check_settings(a);
         for k in a.variables.keys() {
@@ -198,14 +213,15 @@ impl Validator {
             let path = item.key("name");
             if self.name(&path, &e.name) {
                 if let Some(sys) = names::system_event(&e.name) {
-                    let m = quoted("'", sys, "' is a system event; handle it with a trigger instead of declaring it");
-                    self.err(&path, &m);
+                    self.quote(
+                        &path,
+                        "'",
+                        sys,
+                        "' is a system event; handle it with a trigger instead of declaring it",
+                    );
                 }
                 if let Some(j) = seen.insert(names::key(&e.name), i) {
-                    self.err(
-                        &path,
-                        &quoted("'", &e.name, &["' is already declared at ", &events.index(j).render()].concat()),
-                    );
+                    self.declared_twice(&path, &e.name, &events.index(j));
                 }
             }
         }
@@ -216,9 +232,7 @@ impl Validator {
             let name_path = path.key("name");
             if self.name(&name_path, &intent.name) {
                 if let Some(j) = seen.insert(names::key(&intent.name), i) {
-                    let m =
-                        quoted("'", &intent.name, &["' is already declared at ", &intents.index(j).render()].concat());
-                    self.err(&name_path, &m);
+                    self.declared_twice(&name_path, &intent.name, &intents.index(j));
                 }
             }
             let slots = path.key("slots");
@@ -309,7 +323,7 @@ impl Validator {
             }
         } else if let Some(i) = &t.intent {
             if !Self::intent_declared(a, i) {
-                return self.err_at(path, "intent", &quoted("unknown intent '", i, "'"));
+                return self.quote_at(path, "intent", "unknown intent '", i, "'");
             }
             On::Intent(names::key(i))
         } else {
@@ -319,7 +333,7 @@ impl Validator {
             return self.err(path, "a trigger needs a 'flow'");
         };
         let Some(target) = a.flows.get(flow) else {
-            return self.err_at(path, "flow", &quoted("unknown flow '", flow, "'"));
+            return self.quote_at(path, "flow", "unknown flow '", flow, "'");
         };
         let step = t.step.clone().unwrap_or_else(|| target.start.clone());
         if !target.steps.contains_key(&step) {
@@ -348,7 +362,7 @@ impl Validator {
         let base = flows.key(fname);
         self.name_as(&base, fname, "bad flow name: ");
         if !flow.steps.contains_key(&flow.start) {
-            self.err_at(&base, "start", &quoted("unknown step '", &flow.start, "'"));
+            self.quote_at(&base, "start", "unknown step '", &flow.start, "'");
         }
         let triggers = base.key("triggers");
         for (i, t) in flow.triggers.iter().enumerate() {
@@ -360,7 +374,7 @@ impl Validator {
             self.name_as(&path, sname, "bad step id: ");
             step.local_refs(&path, &mut |key, target| {
                 if !flow.steps.contains_key(target) {
-                    self.err(key, &quoted("unknown step '", target, "'"));
+                    self.quote(key, "unknown step '", target, "'");
                 }
             });
             self.check_step(a, fname, flow, &path, step);
@@ -397,13 +411,12 @@ impl Validator {
             }
             Step::Capture { variable, slot, no_reply, .. } => {
                 if !is_identifier(variable) {
-                    self.err_at(path, "variable", &quoted("'", variable, "' is not a variable name"));
+                    self.quote_at(path, "variable", "'", variable, "' is not a variable name");
                 }
                 if let Some(s) = slot {
                     let known = matches!(s.as_str(), "@number" | "@email" | "@any") || self.slot_types.contains_key(s);
                     if !known {
-                        let m = quoted("unknown slot '", s, "': use intent.slot, @number, @email or @any");
-                        self.err_at(path, "slot", &m);
+                        self.quote_at(path, "slot", "unknown slot '", s, "': use intent.slot, @number, @email or @any");
                     }
                 }
                 self.check_no_reply(path, no_reply);
@@ -432,7 +445,7 @@ impl Validator {
                 let event_path = path.key("event");
                 if self.name(&event_path, event) {
                     if let Some(sys) = names::system_event(event) {
-                        self.err(&event_path, &quoted("'", sys, "' is a system event; only the engine raises it"));
+                        self.quote(&event_path, "'", sys, "' is a system event; only the engine raises it");
                     }
                 }
                 if after.is_some() && at.is_some() {
@@ -448,7 +461,7 @@ impl Validator {
                 }
                 if let Some(d) = default_path {
                     if !paths.contains_key(d) {
-                        self.err_at(path, "defaultPath", &quoted("'", d, "' is not one of the paths"));
+                        self.quote_at(path, "defaultPath", "'", d, "' is not one of the paths");
                     }
                 }
             }
@@ -458,7 +471,7 @@ impl Validator {
                     self.err_at(path, "url", "a webhook url starts with https:// or http://");
                 }
                 if !matches!(method.to_ascii_uppercase().as_str(), "GET" | "POST" | "PUT" | "PATCH" | "DELETE") {
-                    self.err_at(path, "method", &quoted("'", method, "' is not GET, POST, PUT, PATCH or DELETE"));
+                    self.quote_at(path, "method", "'", method, "' is not GET, POST, PUT, PATCH or DELETE");
                 }
                 let assign_path = path.key("assign");
                 for k in assign.keys() {
@@ -472,7 +485,7 @@ impl Validator {
     /// `var` must be a variable name; a refusal is reported at `path.key`.
     fn variable(&mut self, path: &Path, key: &str, var: &str) {
         if !is_identifier(var) {
-            self.err_at(path, key, &quoted("'", var, "' is not a variable name"));
+            self.quote_at(path, key, "'", var, "' is not a variable name");
         }
     }
 
@@ -493,7 +506,7 @@ impl Validator {
         let (target_name, target) = match to_flow {
             Some(f) => match a.flows.get(f) {
                 Some(t) => (f, t),
-                None => return self.err_at(path, "flow", &quoted("unknown flow '", f, "'")),
+                None => return self.quote_at(path, "flow", "unknown flow '", f, "'"),
             },
             None => (fname, flow),
         };
@@ -529,7 +542,7 @@ impl Validator {
             }
             if let Some(i) = &b.intent {
                 if !Self::intent_declared(a, i) {
-                    self.err_at(&p, "intent", &quoted("unknown intent '", i, "'"));
+                    self.quote_at(&p, "intent", "unknown intent '", i, "'");
                 }
             }
             if let Some(u) = &b.url {
@@ -539,11 +552,6 @@ impl Validator {
             }
         }
     }
-}
-
-/// `before` + `value` + `after`: a message quoting a name.
-fn quoted(before: &str, value: &str, after: &str) -> String {
-    [before, value, after].concat()
 }
 
 /// Check event data against the declared types of an event, naming the bad field.
