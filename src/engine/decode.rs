@@ -35,16 +35,21 @@ pub(super) enum Path<'a> {
     Index(&'a Path<'a>, usize),
 }
 
+// The constructors are never inlined: paths are built at about a hundred places, and a call is less code than
+// the stores that build a node in place.
 impl<'a> Path<'a> {
     /// A key at the top of the document.
+    #[inline(never)]
     pub(super) fn top(key: &'a str) -> Path<'a> {
         Path::Key(&Path::Root, key)
     }
 
+    #[inline(never)]
     pub(super) fn key(&'a self, key: &'a str) -> Path<'a> {
         Path::Key(self, key)
     }
 
+    #[inline(never)]
     pub(super) fn index(&'a self, i: usize) -> Path<'a> {
         Path::Index(self, i)
     }
