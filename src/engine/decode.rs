@@ -88,7 +88,7 @@ struct Decoder {
 /// The keys of one JSON object being read.
 struct Obj<'v, 'p> {
     map: &'v Map<String, Value>,
-    path: Path<'p>,
+    path: &'p Path<'p>,
 }
 
 impl<'v> Obj<'v, '_> {
@@ -169,15 +169,15 @@ impl Decoder {
     fn has(&mut self, o: &Obj, key: &str) -> bool {
         let present = o.map.contains_key(key);
         if !present {
-            self.missing(&o.path, key);
+            self.missing(o.path, key);
         }
         present
     }
 
     /// An object whose keys must all be in `allowed`.
-    fn obj<'v, 'p>(&mut self, v: &'v Value, path: Path<'p>, allowed: &[&str]) -> Option<Obj<'v, 'p>> {
+    fn obj<'v, 'p>(&mut self, v: &'v Value, path: &'p Path<'p>, allowed: &[&str]) -> Option<Obj<'v, 'p>> {
         let Value::Object(map) = v else {
-            self.wrong(&path, "an object", v);
+            self.wrong(path, "an object", v);
             return None;
         };
         for key in map.keys() {
@@ -253,7 +253,7 @@ impl Decoder {
     fn req_u64(&mut self, o: &Obj, key: &str) -> Option<u64> {
         match o.map.get(key) {
             None => {
-                self.missing(&o.path, key);
+                self.missing(o.path, key);
                 None
             }
             Some(Value::Null) => {
@@ -370,7 +370,7 @@ impl Decoder {
             self.err(&Path::Root, "an agent file is one JSON object: { \"name\": ..., \"flows\": { ... } }");
             return None;
         };
-        let o = self.obj(v, Path::Root, KEYS)?;
+        let o = self.obj(v, &Path::Root, KEYS)?;
         let name = self.req_string(&o, "name");
         let settings = match o.get("settings") {
             None => Some(Settings::default()),
@@ -444,7 +444,8 @@ impl Decoder {
             "noReplyPrompts",
             "messageDelayMs",
         ];
-        let o = self.obj(v, Path::top("settings"), KEYS)?;
+        let path = Path::top("settings");
+        let o = self.obj(v, &path, KEYS)?;
         let mut s = Settings::default();
         for (i, key) in NUMBERS.iter().enumerate() {
             if i == 8 {
@@ -469,7 +470,7 @@ impl Decoder {
     fn event(&mut self, v: &Value, path: &Path) -> Option<EventDef> {
         const TYPES: &[DataType] =
             &[DataType::String, DataType::Number, DataType::Boolean, DataType::Object, DataType::Array, DataType::Any];
-        let o = self.obj(v, *path, &["name", "description", "data"])?;
+        let o = self.obj(v, path, &["name", "description", "data"])?;
         let mut data = Named::new();
         self.each_entry(&o, "data", &mut |d, k, v, p| {
             let Some(t) = d.str(v, p) else { return };
@@ -491,7 +492,7 @@ impl Decoder {
     }
 
     fn intent(&mut self, v: &Value, path: &Path) -> Option<IntentDef> {
-        let o = self.obj(v, *path, &["name", "utterances", "slots", "events"])?;
+        let o = self.obj(v, path, &["name", "utterances", "slots", "events"])?;
         Some(IntentDef {
             name: self.req_string(&o, "name")?,
             utterances: self.strings(&o, "utterances"),
@@ -512,7 +513,7 @@ impl Decoder {
 
     fn trigger(&mut self, v: &Value, path: &Path) -> Option<TriggerDef> {
         const KEYS: &[&str] = &["event", "intent", "start", "flow", "step", "scope", "mode", "mappings", "description"];
-        let o = self.obj(v, *path, KEYS)?;
+        let o = self.obj(v, path, KEYS)?;
         let scope = self.word(&o, "scope", &["global", "local"], "global or local");
         let mode = self.word(&o, "mode", &["jump", "push"], "jump or push");
         Some(TriggerDef {
@@ -529,7 +530,7 @@ impl Decoder {
     }
 
     fn flow(&mut self, v: &Value, path: &Path) -> Option<Flow> {
-        let o = self.obj(v, *path, &["start", "description", "triggers", "steps"])?;
+        let o = self.obj(v, path, &["start", "description", "triggers", "steps"])?;
         let start = self.req_string(&o, "start");
         self.has(&o, "steps");
         let description = self.string_or_empty(&o, "description");
@@ -595,7 +596,7 @@ impl Decoder {
     fn buttons(&mut self, o: &Obj) -> Vec<ButtonDef> {
         let mut out = Vec::new();
         self.each_item(o, "buttons", &mut |d, v, path| {
-            let Some(b) = d.obj(v, *path, &["label", "next", "event", "data", "intent", "url"]) else { return };
+            let Some(b) = d.obj(v, path, &["label", "next", "event", "data", "intent", "url"]) else { return };
             let Some(label) = d.req_template(&b, "label") else { return };
             out.push(ButtonDef {
                 label,
@@ -611,13 +612,15 @@ impl Decoder {
 
     fn no_match(&mut self, o: &Obj) -> Option<NoMatchDef> {
         let v = o.get("noMatch")?;
-        let n = self.obj(v, o.path.key("noMatch"), &["prompts", "next"])?;
+        let path = o.path.key("noMatch");
+        let n = self.obj(v, &path, &["prompts", "next"])?;
         Some(NoMatchDef { prompts: self.prompts(&n), next: self.opt_string(&n, "next") })
     }
 
     fn no_reply(&mut self, o: &Obj) -> Option<NoReplyDef> {
         let v = o.get("noReply")?;
-        let n = self.obj(v, o.path.key("noReply"), &["timeout", "prompts", "next"])?;
+        let path = o.path.key("noReply");
+        let n = self.obj(v, &path, &["timeout", "prompts", "next"])?;
         let timeout = self.req_u64(&n, "timeout");
         Some(NoReplyDef { timeout: timeout?, prompts: self.prompts(&n), next: self.opt_string(&n, "next") })
     }
@@ -643,7 +646,7 @@ impl Decoder {
             self.err(&ty_path, &message);
             return None;
         };
-        let o = self.obj(v, *path, keys)?;
+        let o = self.obj(v, path, keys)?;
         let next = self.opt_string(&o, "next");
         let step = match ty {
             StepType::Text => {
@@ -678,7 +681,7 @@ impl Decoder {
                 }
                 let mut cards = Vec::new();
                 self.each_item(&o, "cards", &mut |d, v, p| {
-                    let Some(c) = d.obj(v, *p, &["title", "description", "image", "buttons"]) else { return };
+                    let Some(c) = d.obj(v, p, &["title", "description", "image", "buttons"]) else { return };
                     cards.push(CardDef {
                         title: d.text(&c, "title"),
                         description: d.text(&c, "description"),
@@ -708,7 +711,7 @@ impl Decoder {
                 }
                 let mut branches = Vec::new();
                 self.each_item(&o, "branches", &mut |d, v, p| {
-                    let Some(b) = d.obj(v, *p, &["if", "next"]) else { return };
+                    let Some(b) = d.obj(v, p, &["if", "next"]) else { return };
                     let test = d.req_str(&b, "if");
                     let next = d.req_string(&b, "next");
                     let Some(test) = test.and_then(|t| d.expr(t, &p.key("if"))) else { return };
