@@ -218,15 +218,19 @@ fn opt_number(o: &Map<String, Value>, key: &str, path: &Path) -> R<Option<u64>> 
 
 fn list<T>(o: &Map<String, Value>, key: &str, path: &Path, item: fn(&Value, &Path) -> R<T>) -> R<Vec<T>> {
     let p = path.key(key);
-    match field(o, key, path)? {
-        Value::Array(items) => {
-            let mut out = Vec::with_capacity(items.len());
-            for (i, v) in items.iter().enumerate() {
-                out.push(item(v, &p.index(i))?);
-            }
-            Ok(out)
-        }
-        _ => Err(fail(&p, "expected a list")),
+    let items = array(field(o, key, path)?, &p)?;
+    let mut out = Vec::with_capacity(items.len());
+    for (i, v) in items.iter().enumerate() {
+        out.push(item(v, &p.index(i))?);
+    }
+    Ok(out)
+}
+
+/// The items of the list `v` at `path`.
+fn array<'v>(v: &'v Value, path: &Path) -> R<&'v [Value]> {
+    match v {
+        Value::Array(items) => Ok(items),
+        _ => Err(fail(path, "expected a list")),
     }
 }
 
