@@ -23,6 +23,8 @@ impl<T> Default for Named<T> {
 }
 
 impl<T> Named<T> {
+    /// Not inlined: a call is less code than building the empty list in place, at each of the many places.
+    #[inline(never)]
     pub fn new() -> Self {
         Named(Vec::new())
     }
