@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use super::agent::*;
 use super::error::ValidationError;
 use super::expr::Expr;
+use super::json::ToJson;
 use super::template::{JsonTemplate, Template};
 
 /// Decode an agent; `Err` holds every shape error found.
@@ -74,7 +75,7 @@ impl<'a> Path<'a> {
             Path::Index(parent, i) => {
                 parent.write(out);
                 out.push('[');
-                out.push_str(&i.to_string());
+                i.write_json(out); // the digits, as in JSON
                 out.push(']');
             }
         }
