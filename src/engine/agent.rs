@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use super::decode::{index, join};
+use super::decode::Path;
 use super::expr::Expr;
 use super::template::{JsonTemplate, Template};
 
@@ -23,6 +23,8 @@ impl<T> Default for Named<T> {
 }
 
 impl<T> Named<T> {
+    /// Not inlined: a call is less code than building the empty list in place, at each of the many places.
+    #[inline(never)]
     pub fn new() -> Self {
         Named(Vec::new())
     }
@@ -457,75 +459,79 @@ impl Step {
         }
     }
 
-    /// Every step id this step names in its own flow, given to `out` with the key that names it (for validation).
-    pub fn local_refs(&self, out: &mut dyn FnMut(&str, &str)) {
-        let mut opt = |key: &str, v: &Option<String>| {
+    /// Every step id this step names in its own flow, given to `out` with the path of the key that names it (under
+    /// `path`, the step's own path), for validation.
+    pub(super) fn local_refs(&self, path: &Path, out: &mut dyn FnMut(&Path, &str)) {
+        let mut opt = |key: &Path, v: &Option<String>| {
             if let Some(s) = v {
                 out(key, s);
             }
         };
+        let next = path.key("next");
         match self {
-            Step::Text { next, .. } | Step::Image { next, .. } | Step::Set { next, .. } | Step::Delay { next, .. } => {
-                opt("next", next)
-            }
-            Step::Emit { next, .. } | Step::Call { next, .. } => opt("next", next),
+            Step::Text { next: n, .. } | Step::Image { next: n, .. } | Step::Set { next: n, .. } => opt(&next, n),
+            Step::Delay { next: n, .. } | Step::Emit { next: n, .. } | Step::Call { next: n, .. } => opt(&next, n),
             Step::Choice { buttons, no_match, no_reply, .. } => {
-                button_refs(&mut opt, "buttons", buttons);
-                listen_refs(&mut opt, no_match, no_reply);
+                button_refs(&mut opt, &path.key("buttons"), buttons);
+                listen_refs(&mut opt, path, no_match, no_reply);
             }
-            Step::Card { buttons, next, no_match, no_reply, .. } => {
-                opt("next", next);
-                button_refs(&mut opt, "buttons", buttons);
-                listen_refs(&mut opt, no_match, no_reply);
+            Step::Card { buttons, next: n, no_match, no_reply, .. } => {
+                opt(&next, n);
+                button_refs(&mut opt, &path.key("buttons"), buttons);
+                listen_refs(&mut opt, path, no_match, no_reply);
             }
-            Step::Carousel { cards, next, no_match, no_reply, .. } => {
-                opt("next", next);
+            Step::Carousel { cards, next: n, no_match, no_reply, .. } => {
+                opt(&next, n);
+                let cards_path = path.key("cards");
                 for (c, card) in cards.iter().enumerate() {
-                    button_refs(&mut opt, &join(&index("cards", c), "buttons"), &card.buttons);
+                    button_refs(&mut opt, &cards_path.index(c).key("buttons"), &card.buttons);
                 }
-                listen_refs(&mut opt, no_match, no_reply);
+                listen_refs(&mut opt, path, no_match, no_reply);
             }
-            Step::Capture { next, no_match, no_reply, .. } => {
-                opt("next", next);
-                listen_refs(&mut opt, no_match, no_reply);
+            Step::Capture { next: n, no_match, no_reply, .. } => {
+                opt(&next, n);
+                listen_refs(&mut opt, path, no_match, no_reply);
             }
             Step::Condition { branches, otherwise } => {
+                let branches_path = path.key("branches");
                 for (i, b) in branches.iter().enumerate() {
-                    out(&join(&index("branches", i), "next"), &b.next);
+                    out(&branches_path.index(i).key("next"), &b.next);
                 }
                 if let Some(s) = otherwise {
-                    out("else", s);
+                    out(&path.key("else"), s);
                 }
             }
             Step::Custom { paths, .. } => {
+                let paths_path = path.key("paths");
                 for (k, v) in paths {
-                    out(&join("paths", k), v);
+                    out(&paths_path.key(k), v);
                 }
             }
-            Step::Webhook { next, on_error, .. } => {
-                opt("next", next);
-                opt("onError", on_error);
+            Step::Webhook { next: n, on_error, .. } => {
+                opt(&next, n);
+                opt(&path.key("onError"), on_error);
             }
             Step::Goto { .. } | Step::End {} => {}
         }
     }
 }
 
-fn button_refs(opt: &mut dyn FnMut(&str, &Option<String>), path: &str, buttons: &[ButtonDef]) {
+fn button_refs(opt: &mut dyn FnMut(&Path, &Option<String>), path: &Path, buttons: &[ButtonDef]) {
     for (i, b) in buttons.iter().enumerate() {
-        opt(&join(&index(path, i), "next"), &b.next);
+        opt(&path.index(i).key("next"), &b.next);
     }
 }
 
 fn listen_refs(
-    opt: &mut dyn FnMut(&str, &Option<String>),
+    opt: &mut dyn FnMut(&Path, &Option<String>),
+    path: &Path,
     no_match: &Option<NoMatchDef>,
     no_reply: &Option<NoReplyDef>,
 ) {
     if let Some(m) = no_match {
-        opt("noMatch.next", &m.next);
+        opt(&path.key("noMatch").key("next"), &m.next);
     }
     if let Some(r) = no_reply {
-        opt("noReply.next", &r.next);
+        opt(&path.key("noReply").key("next"), &r.next);
     }
 }

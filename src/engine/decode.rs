@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use super::agent::*;
 use super::error::ValidationError;
 use super::expr::Expr;
+use super::json::ToJson;
 use super::template::{JsonTemplate, Template};
 
 /// Decode an agent; `Err` holds every shape error found.
@@ -22,35 +23,80 @@ pub fn agent(v: &Value) -> Result<Agent, Vec<ValidationError>> {
     }
 }
 
+/// Where a value sits in a JSON document, such as `flows.main.steps.ask.buttons[0]`: a chain of keys and
+/// indexes kept on the stack and spelled out only when an error is reported, so reading a good document builds
+/// no path strings.
+#[derive(Clone, Copy)]
+pub(super) enum Path<'a> {
+    /// The document itself (spelled as nothing).
+    Root,
+    /// `parent.key`, or `key` when the parent is spelled as nothing.
+    Key(&'a Path<'a>, &'a str),
+    /// `parent[i]`.
+    Index(&'a Path<'a>, usize),
+}
+
+// The constructors are never inlined: paths are built at about a hundred places, and a call is less code than
+// the stores that build a node in place.
+impl<'a> Path<'a> {
+    /// A key at the top of the document.
+    #[inline(never)]
+    pub(super) fn top(key: &'a str) -> Path<'a> {
+        Path::Key(&Path::Root, key)
+    }
+
+    #[inline(never)]
+    pub(super) fn key(&'a self, key: &'a str) -> Path<'a> {
+        Path::Key(self, key)
+    }
+
+    #[inline(never)]
+    pub(super) fn index(&'a self, i: usize) -> Path<'a> {
+        Path::Index(self, i)
+    }
+
+    /// The path as error messages show it.
+    pub(super) fn render(&self) -> String {
+        let mut out = String::new();
+        self.write(&mut out);
+        out
+    }
+
+    fn write(&self, out: &mut String) {
+        match self {
+            Path::Root => {}
+            Path::Key(parent, key) => {
+                parent.write(out);
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(key);
+            }
+            Path::Index(parent, i) => {
+                parent.write(out);
+                out.push('[');
+                i.write_json(out); // the digits, as in JSON
+                out.push(']');
+            }
+        }
+    }
+}
+
 struct Decoder {
     errors: Vec<ValidationError>,
 }
 
 /// The keys of one JSON object being read.
-struct Obj<'v> {
+struct Obj<'v, 'p> {
     map: &'v Map<String, Value>,
-    path: String,
+    path: &'p Path<'p>,
 }
 
-impl<'v> Obj<'v> {
+impl<'v> Obj<'v, '_> {
     /// The value under `key`, if present and not null.
     fn get(&self, key: &str) -> Option<&'v Value> {
         self.map.get(key).filter(|v| !v.is_null())
     }
-}
-
-/// `path.key`, or `key` at the top.
-pub(super) fn join(path: &str, key: &str) -> String {
-    if path.is_empty() {
-        key.to_string()
-    } else {
-        [path, ".", key].concat()
-    }
-}
-
-/// `path[i]`.
-pub(super) fn index(path: &str, i: usize) -> String {
-    [path, "[", &i.to_string(), "]"].concat()
 }
 
 fn kind(v: &Value) -> &'static str {
@@ -64,35 +110,59 @@ fn kind(v: &Value) -> &'static str {
     }
 }
 
-/// Step types and the keys each allows.
-const STEPS: &[(&str, &[&str])] = &[
-    ("text", &["type", "text", "next", "delay"]),
-    ("choice", &["type", "prompt", "buttons", "noMatch", "noReply"]),
-    ("card", &["type", "title", "description", "image", "buttons", "next", "noMatch", "noReply"]),
-    ("carousel", &["type", "layout", "cards", "next", "noMatch", "noReply"]),
-    ("image", &["type", "url", "width", "height", "next"]),
-    ("capture", &["type", "variable", "slot", "prompt", "next", "noMatch", "noReply"]),
-    ("condition", &["type", "branches", "else"]),
-    ("set", &["type", "set", "next"]),
-    ("goto", &["type", "flow", "step"]),
-    ("call", &["type", "flow", "step", "next"]),
-    ("delay", &["type", "ms", "next"]),
-    ("emit", &["type", "event", "data", "after", "at", "cancelOnUserMessage", "next"]),
-    ("custom", &["type", "name", "payload", "paths", "defaultPath"]),
-    ("webhook", &["type", "url", "method", "headers", "body", "timeoutMs", "assign", "next", "onError"]),
-    ("end", &["type"]),
+/// The step types (see `STEPS`).
+#[derive(Clone, Copy)]
+enum StepType {
+    Text,
+    Choice,
+    Card,
+    Carousel,
+    Image,
+    Capture,
+    Condition,
+    Set,
+    Goto,
+    Call,
+    Delay,
+    Emit,
+    Custom,
+    Webhook,
+    End,
+}
+
+/// Step types as written, as matched, and the keys each allows.
+const STEPS: &[(&str, StepType, &[&str])] = &[
+    ("text", StepType::Text, &["type", "text", "next", "delay"]),
+    ("choice", StepType::Choice, &["type", "prompt", "buttons", "noMatch", "noReply"]),
+    ("card", StepType::Card, &["type", "title", "description", "image", "buttons", "next", "noMatch", "noReply"]),
+    ("carousel", StepType::Carousel, &["type", "layout", "cards", "next", "noMatch", "noReply"]),
+    ("image", StepType::Image, &["type", "url", "width", "height", "next"]),
+    ("capture", StepType::Capture, &["type", "variable", "slot", "prompt", "next", "noMatch", "noReply"]),
+    ("condition", StepType::Condition, &["type", "branches", "else"]),
+    ("set", StepType::Set, &["type", "set", "next"]),
+    ("goto", StepType::Goto, &["type", "flow", "step"]),
+    ("call", StepType::Call, &["type", "flow", "step", "next"]),
+    ("delay", StepType::Delay, &["type", "ms", "next"]),
+    ("emit", StepType::Emit, &["type", "event", "data", "after", "at", "cancelOnUserMessage", "next"]),
+    ("custom", StepType::Custom, &["type", "name", "payload", "paths", "defaultPath"]),
+    (
+        "webhook",
+        StepType::Webhook,
+        &["type", "url", "method", "headers", "body", "timeoutMs", "assign", "next", "onError"],
+    ),
+    ("end", StepType::End, &["type"]),
 ];
 
 impl Decoder {
-    fn err(&mut self, path: &str, message: &str) {
-        self.errors.push(ValidationError { path: path.to_string(), message: message.to_string() });
+    fn err(&mut self, path: &Path, message: &str) {
+        self.errors.push(ValidationError { path: path.render(), message: message.to_string() });
     }
 
-    fn wrong(&mut self, path: &str, expected: &str, found: &Value) {
+    fn wrong(&mut self, path: &Path, expected: &str, found: &Value) {
         self.err(path, &["expected ", expected, ", found ", kind(found)].concat());
     }
 
-    fn missing(&mut self, path: &str, key: &str) {
+    fn missing(&mut self, path: &Path, key: &str) {
         self.err(path, &["missing key '", key, "'"].concat());
     }
 
@@ -100,13 +170,13 @@ impl Decoder {
     fn has(&mut self, o: &Obj, key: &str) -> bool {
         let present = o.map.contains_key(key);
         if !present {
-            self.missing(&o.path, key);
+            self.missing(o.path, key);
         }
         present
     }
 
     /// An object whose keys must all be in `allowed`.
-    fn obj<'v>(&mut self, v: &'v Value, path: &str, allowed: &[&str]) -> Option<Obj<'v>> {
+    fn obj<'v, 'p>(&mut self, v: &'v Value, path: &'p Path<'p>, allowed: &[&str]) -> Option<Obj<'v, 'p>> {
         let Value::Object(map) = v else {
             self.wrong(path, "an object", v);
             return None;
@@ -114,15 +184,15 @@ impl Decoder {
         for key in map.keys() {
             if !allowed.contains(&key.as_str()) {
                 let message = ["unknown key '", key, "' (expected one of: ", &allowed.join(", "), ")"].concat();
-                self.err(&join(path, key), &message);
+                self.err(&path.key(key), &message);
             }
         }
-        Some(Obj { map, path: path.to_string() })
+        Some(Obj { map, path })
     }
 
-    fn string(&mut self, v: &Value, path: &str) -> Option<String> {
+    fn str<'v>(&mut self, v: &'v Value, path: &Path) -> Option<&'v str> {
         match v {
-            Value::String(s) => Some(s.clone()),
+            Value::String(s) => Some(s),
             other => {
                 self.wrong(path, "a string", other);
                 None
@@ -130,26 +200,49 @@ impl Decoder {
         }
     }
 
-    fn req_str(&mut self, o: &Obj, key: &str) -> Option<String> {
+    fn string(&mut self, v: &Value, path: &Path) -> Option<String> {
+        self.str(v, path).map(str::to_string)
+    }
+
+    fn req_str<'v>(&mut self, o: &Obj<'v, '_>, key: &str) -> Option<&'v str> {
         let v = o.map.get(key);
         if !self.has(o, key) {
             return None;
         }
-        self.string(v?, &join(&o.path, key))
+        self.str(v?, &o.path.key(key))
     }
 
-    fn opt_str(&mut self, o: &Obj, key: &str) -> Option<String> {
+    fn req_string(&mut self, o: &Obj, key: &str) -> Option<String> {
+        self.req_str(o, key).map(str::to_string)
+    }
+
+    fn opt_str<'v>(&mut self, o: &Obj<'v, '_>, key: &str) -> Option<&'v str> {
         let v = o.get(key)?;
-        self.string(v, &join(&o.path, key))
+        self.str(v, &o.path.key(key))
+    }
+
+    fn opt_string(&mut self, o: &Obj, key: &str) -> Option<String> {
+        self.opt_str(o, key).map(str::to_string)
+    }
+
+    /// `opt_string`, empty when absent.
+    fn string_or_empty(&mut self, o: &Obj, key: &str) -> String {
+        self.opt_string(o, key).unwrap_or_default()
     }
 
     /// An optional value under `key`, accepted by `ok`; present but refused is an error naming `expected`.
-    fn opt_checked<'v>(&mut self, o: &Obj<'v>, key: &str, expected: &str, ok: fn(&Value) -> bool) -> Option<&'v Value> {
+    fn opt_checked<'v>(
+        &mut self,
+        o: &Obj<'v, '_>,
+        key: &str,
+        expected: &str,
+        ok: fn(&Value) -> bool,
+    ) -> Option<&'v Value> {
         let v = o.get(key)?;
         if ok(v) {
             return Some(v);
         }
-        self.wrong(&join(&o.path, key), expected, v);
+        self.wrong(&o.path.key(key), expected, v);
         None
     }
 
@@ -161,11 +254,11 @@ impl Decoder {
     fn req_u64(&mut self, o: &Obj, key: &str) -> Option<u64> {
         match o.map.get(key) {
             None => {
-                self.missing(&o.path, key);
+                self.missing(o.path, key);
                 None
             }
             Some(Value::Null) => {
-                self.wrong(&join(&o.path, key), "a whole number of 0 or more", &Value::Null);
+                self.wrong(&o.path.key(key), "a whole number of 0 or more", &Value::Null);
                 None
             }
             Some(_) => self.opt_u64(o, key),
@@ -177,18 +270,17 @@ impl Decoder {
     }
 
     fn template(&mut self, o: &Obj, key: &str) -> Option<Template> {
-        self.opt_str(o, key).map(|s| Template::parse(&s))
+        self.opt_str(o, key).map(Template::parse)
     }
 
     /// `template`, empty when absent.
     fn text(&mut self, o: &Obj, key: &str) -> Template {
-        let s = self.opt_str(o, key).unwrap_or_default();
-        Template::parse(&s)
+        Template::parse(self.opt_str(o, key).unwrap_or_default())
     }
 
     /// A template that must be present.
     fn req_template(&mut self, o: &Obj, key: &str) -> Option<Template> {
-        Some(Template::parse(&self.req_str(o, key)?))
+        self.req_str(o, key).map(Template::parse)
     }
 
     /// A JSON value kept as a template (absent or null: none).
@@ -196,81 +288,79 @@ impl Decoder {
         o.get(key).map(JsonTemplate::new)
     }
 
-    /// The items of a list under `key` (absent or null: none) with their paths.
-    fn items<'v>(&mut self, o: &Obj<'v>, key: &str) -> Vec<(&'v Value, String)> {
-        let mut out = Vec::new();
-        let Some(v) = o.get(key) else { return out };
-        let path = join(&o.path, key);
+    /// Give each item of the list under `key` (absent or null: none) to `f` with its path.
+    fn each_item(&mut self, o: &Obj, key: &str, f: &mut dyn FnMut(&mut Decoder, &Value, &Path)) {
+        let Some(v) = o.get(key) else { return };
+        let path = o.path.key(key);
         match v {
             Value::Array(items) => {
                 for (i, item) in items.iter().enumerate() {
-                    out.push((item, index(&path, i)));
+                    f(self, item, &path.index(i));
                 }
             }
             other => self.wrong(&path, "a list", other),
         }
-        out
     }
 
-    /// The entries of an object under `key` used as a map (absent or null: none) with their paths.
-    fn entries<'v>(&mut self, o: &Obj<'v>, key: &str) -> Vec<(&'v String, &'v Value, String)> {
-        let mut out = Vec::new();
-        let Some(v) = o.get(key) else { return out };
-        let path = join(&o.path, key);
+    /// Give each entry of the object under `key` used as a map (absent or null: none) to `f` with its path.
+    fn each_entry(&mut self, o: &Obj, key: &str, f: &mut dyn FnMut(&mut Decoder, &String, &Value, &Path)) {
+        let Some(v) = o.get(key) else { return };
+        let path = o.path.key(key);
         match v {
             Value::Object(m) => {
                 for (k, item) in m {
-                    out.push((k, item, join(&path, k)));
+                    f(self, k, item, &path.key(k));
                 }
             }
             other => self.wrong(&path, "an object", other),
         }
-        out
     }
 
     fn strings(&mut self, o: &Obj, key: &str) -> Vec<String> {
         let mut out = Vec::new();
-        for (v, p) in self.items(o, key) {
-            if let Some(s) = self.string(v, &p) {
+        self.each_item(o, key, &mut |d, v, p| {
+            if let Some(s) = d.string(v, p) {
                 out.push(s);
             }
-        }
+        });
         out
     }
 
     fn templates(&mut self, o: &Obj, key: &str) -> Vec<Template> {
         let mut out = Vec::new();
-        for s in self.strings(o, key) {
-            out.push(Template::parse(&s));
-        }
+        self.each_item(o, key, &mut |d, v, p| {
+            if let Some(s) = d.str(v, p) {
+                out.push(Template::parse(s));
+            }
+        });
         out
     }
 
     fn string_map(&mut self, o: &Obj, key: &str) -> Named<String> {
         let mut out = Named::new();
-        for (k, v, p) in self.entries(o, key) {
-            if let Some(s) = self.string(v, &p) {
+        self.each_entry(o, key, &mut |d, k, v, p| {
+            if let Some(s) = d.string(v, p) {
                 out.insert(k.clone(), s);
             }
-        }
+        });
         out
     }
 
     fn json_map(&mut self, o: &Obj, key: &str) -> Named<Value> {
         let mut out = Named::new();
-        for (k, v, _) in self.entries(o, key) {
+        self.each_entry(o, key, &mut |_, k, v, _| {
             out.insert(k.clone(), v.clone());
-        }
+        });
         out
     }
 
     fn triggers(&mut self, o: &Obj) -> Vec<TriggerDef> {
         let mut out = Vec::new();
-        for (v, p) in self.items(o, "triggers") {
-            if let Some(t) = self.trigger(v, &p) {
+        self.each_item(o, "triggers", &mut |d, v, p| {
+            if let Some(t) = d.trigger(v, p) {
                 out.push(t);
             }
-        }
+        });
         out
     }
 
@@ -278,37 +368,37 @@ impl Decoder {
         const KEYS: &[&str] =
             &["name", "description", "start", "settings", "variables", "events", "intents", "triggers", "flows"];
         let Value::Object(_) = v else {
-            self.err("", "an agent file is one JSON object: { \"name\": ..., \"flows\": { ... } }");
+            self.err(&Path::Root, "an agent file is one JSON object: { \"name\": ..., \"flows\": { ... } }");
             return None;
         };
-        let o = self.obj(v, "", KEYS)?;
-        let name = self.req_str(&o, "name");
+        let o = self.obj(v, &Path::Root, KEYS)?;
+        let name = self.req_string(&o, "name");
         let settings = match o.get("settings") {
             None => Some(Settings::default()),
             Some(s) => self.settings(s),
         };
         let has_flows = self.has(&o, "flows");
         let mut flows = Named::new();
-        for (k, v, p) in self.entries(&o, "flows") {
-            if let Some(f) = self.flow(v, &p) {
+        self.each_entry(&o, "flows", &mut |d, k, v, p| {
+            if let Some(f) = d.flow(v, p) {
                 flows.insert(k.clone(), f);
             }
-        }
-        let description = self.opt_str(&o, "description").unwrap_or_default();
-        let start = self.opt_str(&o, "start").unwrap_or_else(|| "main".into());
+        });
+        let description = self.string_or_empty(&o, "description");
+        let start = self.opt_string(&o, "start").unwrap_or_else(|| "main".into());
         let variables = self.json_map(&o, "variables");
         let mut events = Vec::new();
-        for (v, p) in self.items(&o, "events") {
-            if let Some(e) = self.event(v, &p) {
+        self.each_item(&o, "events", &mut |d, v, p| {
+            if let Some(e) = d.event(v, p) {
                 events.push(e);
             }
-        }
+        });
         let mut intents = Vec::new();
-        for (v, p) in self.items(&o, "intents") {
-            if let Some(i) = self.intent(v, &p) {
+        self.each_item(&o, "intents", &mut |d, v, p| {
+            if let Some(i) = d.intent(v, p) {
                 intents.push(i);
             }
-        }
+        });
         let triggers = self.triggers(&o);
         if !has_flows {
             return None;
@@ -355,7 +445,8 @@ impl Decoder {
             "noReplyPrompts",
             "messageDelayMs",
         ];
-        let o = self.obj(v, "settings", KEYS)?;
+        let path = Path::top("settings");
+        let o = self.obj(v, &path, KEYS)?;
         let mut s = Settings::default();
         for (i, key) in NUMBERS.iter().enumerate() {
             if i == 8 {
@@ -377,34 +468,34 @@ impl Decoder {
         Some(s)
     }
 
-    fn event(&mut self, v: &Value, path: &str) -> Option<EventDef> {
+    fn event(&mut self, v: &Value, path: &Path) -> Option<EventDef> {
         const TYPES: &[DataType] =
             &[DataType::String, DataType::Number, DataType::Boolean, DataType::Object, DataType::Array, DataType::Any];
         let o = self.obj(v, path, &["name", "description", "data"])?;
         let mut data = Named::new();
-        for (k, v, p) in self.entries(&o, "data") {
-            let Some(t) = self.string(v, &p) else { continue };
+        self.each_entry(&o, "data", &mut |d, k, v, p| {
+            let Some(t) = d.str(v, p) else { return };
             match TYPES.iter().find(|ty| ty.name() == t) {
                 Some(ty) => {
                     data.insert(k.clone(), *ty);
                 }
-                None => self.err(
-                    &p,
-                    &["unknown data type '", &t, "' (expected string, number, boolean, object, array or any)"].concat(),
+                None => d.err(
+                    p,
+                    &["unknown data type '", t, "' (expected string, number, boolean, object, array or any)"].concat(),
                 ),
             }
-        }
+        });
         Some(EventDef {
-            name: self.req_str(&o, "name")?,
-            description: self.opt_str(&o, "description").unwrap_or_default(),
+            name: self.req_string(&o, "name")?,
+            description: self.string_or_empty(&o, "description"),
             data,
         })
     }
 
-    fn intent(&mut self, v: &Value, path: &str) -> Option<IntentDef> {
+    fn intent(&mut self, v: &Value, path: &Path) -> Option<IntentDef> {
         let o = self.obj(v, path, &["name", "utterances", "slots", "events"])?;
         Some(IntentDef {
-            name: self.req_str(&o, "name")?,
+            name: self.req_string(&o, "name")?,
             utterances: self.strings(&o, "utterances"),
             slots: self.json_map(&o, "slots"),
             events: self.strings(&o, "events"),
@@ -416,45 +507,45 @@ impl Decoder {
         let s = self.opt_str(o, key)?;
         let found = words.iter().position(|w| *w == s);
         if found.is_none() {
-            self.err(&join(&o.path, key), &["unknown ", key, " '", &s, "' (expected ", expected, ")"].concat());
+            self.err(&o.path.key(key), &["unknown ", key, " '", s, "' (expected ", expected, ")"].concat());
         }
         found
     }
 
-    fn trigger(&mut self, v: &Value, path: &str) -> Option<TriggerDef> {
+    fn trigger(&mut self, v: &Value, path: &Path) -> Option<TriggerDef> {
         const KEYS: &[&str] = &["event", "intent", "start", "flow", "step", "scope", "mode", "mappings", "description"];
         let o = self.obj(v, path, KEYS)?;
         let scope = self.word(&o, "scope", &["global", "local"], "global or local");
         let mode = self.word(&o, "mode", &["jump", "push"], "jump or push");
         Some(TriggerDef {
-            event: self.opt_str(&o, "event"),
-            intent: self.opt_str(&o, "intent"),
+            event: self.opt_string(&o, "event"),
+            intent: self.opt_string(&o, "intent"),
             start: self.opt_bool(&o, "start").unwrap_or(false),
-            flow: self.opt_str(&o, "flow"),
-            step: self.opt_str(&o, "step"),
+            flow: self.opt_string(&o, "flow"),
+            step: self.opt_string(&o, "step"),
             scope: scope.map(|i| if i == 0 { Scope::Global } else { Scope::Local }),
             mode: if mode == Some(1) { Mode::Push } else { Mode::Jump },
             mappings: self.string_map(&o, "mappings"),
-            description: self.opt_str(&o, "description").unwrap_or_default(),
+            description: self.string_or_empty(&o, "description"),
         })
     }
 
-    fn flow(&mut self, v: &Value, path: &str) -> Option<Flow> {
+    fn flow(&mut self, v: &Value, path: &Path) -> Option<Flow> {
         let o = self.obj(v, path, &["start", "description", "triggers", "steps"])?;
-        let start = self.req_str(&o, "start");
+        let start = self.req_string(&o, "start");
         self.has(&o, "steps");
-        let description = self.opt_str(&o, "description").unwrap_or_default();
+        let description = self.string_or_empty(&o, "description");
         let triggers = self.triggers(&o);
         let mut steps = Named::new();
-        for (k, v, p) in self.entries(&o, "steps") {
-            if let Some(s) = self.step(v, &p) {
+        self.each_entry(&o, "steps", &mut |d, k, v, p| {
+            if let Some(s) = d.step(v, p) {
                 steps.insert(k.clone(), s);
             }
-        }
+        });
         Some(Flow { description, triggers, steps, start: start? })
     }
 
-    fn variants(&mut self, v: &Value, path: &str) -> Option<Variants> {
+    fn variants(&mut self, v: &Value, path: &Path) -> Option<Variants> {
         let mut out = Vec::new();
         match v {
             Value::String(s) => out.push(Template::parse(s)),
@@ -465,7 +556,7 @@ impl Decoder {
             Value::Array(items) => {
                 // The first item that is not a string is reported, the rest are not read.
                 for (i, item) in items.iter().enumerate() {
-                    out.push(Template::parse(&self.string(item, &index(path, i))?));
+                    out.push(Template::parse(self.str(item, &path.index(i))?));
                 }
             }
             other => {
@@ -478,20 +569,20 @@ impl Decoder {
 
     fn opt_variants(&mut self, o: &Obj, key: &str) -> Option<Variants> {
         let v = o.get(key)?;
-        self.variants(v, &join(&o.path, key))
+        self.variants(v, &o.path.key(key))
     }
 
     fn prompts(&mut self, o: &Obj) -> Vec<Variants> {
         let mut out = Vec::new();
-        for (v, p) in self.items(o, "prompts") {
-            if let Some(t) = self.variants(v, &p) {
+        self.each_item(o, "prompts", &mut |d, v, p| {
+            if let Some(t) = d.variants(v, p) {
                 out.push(t);
             }
-        }
+        });
         out
     }
 
-    fn expr(&mut self, src: &str, path: &str) -> Option<Expr> {
+    fn expr(&mut self, src: &str, path: &Path) -> Option<Expr> {
         match Expr::parse(src) {
             Ok(e) => Some(e),
             Err(e) => {
@@ -505,35 +596,37 @@ impl Decoder {
 
     fn buttons(&mut self, o: &Obj) -> Vec<ButtonDef> {
         let mut out = Vec::new();
-        for (v, path) in self.items(o, "buttons") {
-            let Some(b) = self.obj(v, &path, &["label", "next", "event", "data", "intent", "url"]) else { continue };
-            let Some(label) = self.req_template(&b, "label") else { continue };
+        self.each_item(o, "buttons", &mut |d, v, path| {
+            let Some(b) = d.obj(v, path, &["label", "next", "event", "data", "intent", "url"]) else { return };
+            let Some(label) = d.req_template(&b, "label") else { return };
             out.push(ButtonDef {
                 label,
-                next: self.opt_str(&b, "next"),
-                event: self.opt_str(&b, "event"),
-                data: self.json(&b, "data"),
-                intent: self.opt_str(&b, "intent"),
-                url: self.opt_str(&b, "url"),
+                next: d.opt_string(&b, "next"),
+                event: d.opt_string(&b, "event"),
+                data: d.json(&b, "data"),
+                intent: d.opt_string(&b, "intent"),
+                url: d.opt_string(&b, "url"),
             });
-        }
+        });
         out
     }
 
     fn no_match(&mut self, o: &Obj) -> Option<NoMatchDef> {
         let v = o.get("noMatch")?;
-        let n = self.obj(v, &join(&o.path, "noMatch"), &["prompts", "next"])?;
-        Some(NoMatchDef { prompts: self.prompts(&n), next: self.opt_str(&n, "next") })
+        let path = o.path.key("noMatch");
+        let n = self.obj(v, &path, &["prompts", "next"])?;
+        Some(NoMatchDef { prompts: self.prompts(&n), next: self.opt_string(&n, "next") })
     }
 
     fn no_reply(&mut self, o: &Obj) -> Option<NoReplyDef> {
         let v = o.get("noReply")?;
-        let n = self.obj(v, &join(&o.path, "noReply"), &["timeout", "prompts", "next"])?;
+        let path = o.path.key("noReply");
+        let n = self.obj(v, &path, &["timeout", "prompts", "next"])?;
         let timeout = self.req_u64(&n, "timeout");
-        Some(NoReplyDef { timeout: timeout?, prompts: self.prompts(&n), next: self.opt_str(&n, "next") })
+        Some(NoReplyDef { timeout: timeout?, prompts: self.prompts(&n), next: self.opt_string(&n, "next") })
     }
 
-    fn step(&mut self, v: &Value, path: &str) -> Option<Step> {
+    fn step(&mut self, v: &Value, path: &Path) -> Option<Step> {
         let Value::Object(m) = v else {
             self.wrong(path, "an object", v);
             return None;
@@ -542,23 +635,24 @@ impl Decoder {
             self.missing(path, "type");
             return None;
         };
-        let ty = self.string(ty, &join(path, "type"))?;
-        let Some(&(ty, keys)) = STEPS.iter().find(|(name, _)| *name == ty) else {
-            let mut message = ["unknown step type '", &ty, "' (expected one of: "].concat();
-            for (i, (name, _)) in STEPS.iter().enumerate() {
+        let ty_path = path.key("type");
+        let ty = self.str(ty, &ty_path)?;
+        let Some(&(_, ty, keys)) = STEPS.iter().find(|(name, _, _)| *name == ty) else {
+            let mut message = ["unknown step type '", ty, "' (expected one of: "].concat();
+            for (i, (name, _, _)) in STEPS.iter().enumerate() {
                 message.push_str(if i == 0 { "" } else { ", " });
                 message.push_str(name);
             }
             message.push(')');
-            self.err(&join(path, "type"), &message);
+            self.err(&ty_path, &message);
             return None;
         };
         let o = self.obj(v, path, keys)?;
-        let next = self.opt_str(&o, "next");
+        let next = self.opt_string(&o, "next");
         let step = match ty {
-            "text" => {
+            StepType::Text => {
                 let text = match o.map.get("text") {
-                    Some(t) => self.variants(t, &join(path, "text")),
+                    Some(t) => self.variants(t, &path.key("text")),
                     None => {
                         self.missing(path, "text");
                         None
@@ -566,13 +660,13 @@ impl Decoder {
                 };
                 Step::Text { text: text?, next, delay: self.opt_u64(&o, "delay") }
             }
-            "choice" => Step::Choice {
+            StepType::Choice => Step::Choice {
                 prompt: self.opt_variants(&o, "prompt"),
                 buttons: if self.has(&o, "buttons") { self.buttons(&o) } else { return None },
                 no_match: self.no_match(&o),
                 no_reply: self.no_reply(&o),
             },
-            "card" => Step::Card {
+            StepType::Card => Step::Card {
                 title: self.text(&o, "title"),
                 description: self.text(&o, "description"),
                 image: self.template(&o, "image"),
@@ -581,92 +675,94 @@ impl Decoder {
                 no_match: self.no_match(&o),
                 no_reply: self.no_reply(&o),
             },
-            "carousel" => {
-                let layout = self.opt_str(&o, "layout");
+            StepType::Carousel => {
+                let layout = self.opt_string(&o, "layout");
                 if !self.has(&o, "cards") {
                     return None;
                 }
                 let mut cards = Vec::new();
-                for (v, p) in self.items(&o, "cards") {
-                    let Some(c) = self.obj(v, &p, &["title", "description", "image", "buttons"]) else { continue };
+                self.each_item(&o, "cards", &mut |d, v, p| {
+                    let Some(c) = d.obj(v, p, &["title", "description", "image", "buttons"]) else { return };
                     cards.push(CardDef {
-                        title: self.text(&c, "title"),
-                        description: self.text(&c, "description"),
-                        image: self.template(&c, "image"),
-                        buttons: self.buttons(&c),
+                        title: d.text(&c, "title"),
+                        description: d.text(&c, "description"),
+                        image: d.template(&c, "image"),
+                        buttons: d.buttons(&c),
                     });
-                }
+                });
                 Step::Carousel { layout, cards, next, no_match: self.no_match(&o), no_reply: self.no_reply(&o) }
             }
-            "image" => Step::Image {
+            StepType::Image => Step::Image {
                 url: self.req_template(&o, "url")?,
                 width: self.opt_u64(&o, "width").map(dim),
                 height: self.opt_u64(&o, "height").map(dim),
                 next,
             },
-            "capture" => Step::Capture {
-                variable: self.req_str(&o, "variable")?,
-                slot: self.opt_str(&o, "slot"),
+            StepType::Capture => Step::Capture {
+                variable: self.req_string(&o, "variable")?,
+                slot: self.opt_string(&o, "slot"),
                 prompt: self.opt_variants(&o, "prompt"),
                 next,
                 no_match: self.no_match(&o),
                 no_reply: self.no_reply(&o),
             },
-            "condition" => {
+            StepType::Condition => {
                 if !self.has(&o, "branches") {
                     return None;
                 }
                 let mut branches = Vec::new();
-                for (v, p) in self.items(&o, "branches") {
-                    let Some(b) = self.obj(v, &p, &["if", "next"]) else { continue };
-                    let test = self.req_str(&b, "if");
-                    let next = self.req_str(&b, "next");
-                    let Some(test) = test.and_then(|t| self.expr(&t, &join(&p, "if"))) else { continue };
-                    let Some(next) = next else { continue };
+                self.each_item(&o, "branches", &mut |d, v, p| {
+                    let Some(b) = d.obj(v, p, &["if", "next"]) else { return };
+                    let test = d.req_str(&b, "if");
+                    let next = d.req_string(&b, "next");
+                    let Some(test) = test.and_then(|t| d.expr(t, &p.key("if"))) else { return };
+                    let Some(next) = next else { return };
                     branches.push(Branch { test: ExprSrc(test), next });
-                }
-                Step::Condition { branches, otherwise: self.opt_str(&o, "else") }
+                });
+                Step::Condition { branches, otherwise: self.opt_string(&o, "else") }
             }
-            "set" => {
+            StepType::Set => {
                 self.has(&o, "set");
                 let mut set = Named::new();
-                for (k, v, p) in self.entries(&o, "set") {
+                self.each_entry(&o, "set", &mut |d, k, v, p| {
                     let value = match v.as_str().and_then(|s| s.strip_prefix('=')) {
-                        Some(src) => self.expr(src, &p).map(SetValue::Expr),
+                        Some(src) => d.expr(src, p).map(SetValue::Expr),
                         None => Some(SetValue::Json(JsonTemplate::new(v))),
                     };
                     if let Some(value) = value {
                         set.insert(k.clone(), value);
                     }
-                }
+                });
                 Step::Set { set, next }
             }
-            "goto" => Step::Goto { flow: self.opt_str(&o, "flow"), step: self.opt_str(&o, "step") },
-            "call" => Step::Call { flow: self.req_str(&o, "flow")?, step: self.opt_str(&o, "step"), next },
-            "delay" => Step::Delay { ms: self.req_u64(&o, "ms")?, next },
-            "emit" => Step::Emit {
-                event: self.req_str(&o, "event")?,
+            StepType::Goto => Step::Goto { flow: self.opt_string(&o, "flow"), step: self.opt_string(&o, "step") },
+            StepType::Call => {
+                Step::Call { flow: self.req_string(&o, "flow")?, step: self.opt_string(&o, "step"), next }
+            }
+            StepType::Delay => Step::Delay { ms: self.req_u64(&o, "ms")?, next },
+            StepType::Emit => Step::Emit {
+                event: self.req_string(&o, "event")?,
                 data: self.json(&o, "data"),
                 after: self.opt_u64(&o, "after"),
                 at: self.opt_u64(&o, "at"),
                 cancel_on_user_message: self.opt_bool(&o, "cancelOnUserMessage").unwrap_or(false),
                 next,
             },
-            "custom" => Step::Custom {
-                name: self.req_str(&o, "name")?,
+            StepType::Custom => Step::Custom {
+                name: self.req_string(&o, "name")?,
                 payload: self.json(&o, "payload"),
                 paths: self.string_map(&o, "paths"),
-                default_path: self.opt_str(&o, "defaultPath"),
+                default_path: self.opt_string(&o, "defaultPath"),
             },
-            "webhook" => {
+            StepType::Webhook => {
                 let url = self.req_template(&o, "url")?;
-                let method = self.opt_str(&o, "method").unwrap_or_else(|| "POST".into());
+                let method = self.opt_string(&o, "method").unwrap_or_else(|| "POST".into());
                 let mut headers = Named::new();
-                for (k, v, p) in self.entries(&o, "headers") {
-                    if let Some(s) = self.string(v, &p) {
-                        headers.insert(k.clone(), Template::parse(&s));
+                self.each_entry(&o, "headers", &mut |d, k, v, p| {
+                    if let Some(s) = d.str(v, p) {
+                        headers.insert(k.clone(), Template::parse(s));
                     }
-                }
+                });
                 Step::Webhook {
                     url,
                     method,
@@ -675,10 +771,10 @@ impl Decoder {
                     timeout_ms: self.opt_u64(&o, "timeoutMs"),
                     assign: self.string_map(&o, "assign"),
                     next,
-                    on_error: self.opt_str(&o, "onError"),
+                    on_error: self.opt_string(&o, "onError"),
                 }
             }
-            _ => Step::End {},
+            StepType::End => Step::End {},
         };
         Some(step)
     }

@@ -8,7 +8,7 @@
 use serde_json::Value;
 
 use super::agent::{Agent, ButtonDef, DataType, Flow, Mode, Named, NoReplyDef, Scope, Step, TriggerDef};
-use super::decode::{index, join};
+use super::decode::Path;
 use super::error::{AgentError, ValidationError};
 use super::names::{self, EventPattern};
 use super::nlu::{self, IntentSpec, Matcher, SlotType};
@@ -151,21 +151,36 @@ struct Validator {
 }
 
 impl Validator {
-    fn err(&mut self, path: &str, message: &str) {
-        self.errors.push(ValidationError { path: path.to_string(), message: message.to_string() });
+    fn err(&mut self, path: &Path, message: &str) {
+        self.errors.push(ValidationError { path: path.render(), message: message.to_string() });
     }
 
     /// An error at `path.key`.
-    fn err_at(&mut self, path: &str, key: &str, message: &str) {
-        self.err(&join(path, key), message);
+    fn err_at(&mut self, path: &Path, key: &str, message: &str) {
+        self.err(&path.key(key), message);
     }
 
-    fn name(&mut self, path: &str, name: &str) -> bool {
+    /// An error at `path` quoting a name: `before` + `value` + `after`.
+    fn quote(&mut self, path: &Path, before: &str, value: &str, after: &str) {
+        self.err(path, &[before, value, after].concat());
+    }
+
+    /// `quote` at `path.key`.
+    fn quote_at(&mut self, path: &Path, key: &str, before: &str, value: &str, after: &str) {
+        self.quote(&path.key(key), before, value, after);
+    }
+
+    /// `name`, at `path`, was declared before at `first`.
+    fn declared_twice(&mut self, path: &Path, name: &str, first: &Path) {
+        self.quote(path, "'", name, &["' is already declared at ", &first.render()].concat());
+    }
+
+    fn name(&mut self, path: &Path, name: &str) -> bool {
         self.name_as(path, name, "")
     }
 
     /// Check a name; a refusal is reported at `path`, its message after `prefix`.
-    fn name_as(&mut self, path: &str, name: &str, prefix: &str) -> bool {
+    fn name_as(&mut self, path: &Path, name: &str, prefix: &str) -> bool {
         match names::check_name(name) {
             Ok(()) => true,
             Err(e) => {
@@ -181,43 +196,46 @@ impl Validator {
     }
 
     fn check_agent(&mut self, a: &Agent) {
-        self.name("name", &a.name);
+        self.name(&Path::top("name"), &a.name);
         if !a.flows.contains_key(&a.start) {
-            self.err("start", &quoted("unknown flow '", &a.start, "'"));
+            self.quote_at(&Path::Root, "start", "unknown flow '", &a.start, "'");
         }
         self.check_settings(a);
         for k in a.variables.keys() {
             if !is_identifier(k) {
-                self.err_at("variables", k, "a variable name is a letter or _ then letters, digits or _");
+                self.err_at(&Path::top("variables"), k, "a variable name is a letter or _ then letters, digits or _");
             }
         }
         let mut seen = Named::new();
+        let events = Path::top("events");
         for (i, e) in a.events.iter().enumerate() {
-            let path = join(&index("events", i), "name");
+            let item = events.index(i);
+            let path = item.key("name");
             if self.name(&path, &e.name) {
                 if let Some(sys) = names::system_event(&e.name) {
-                    let m = quoted("'", sys, "' is a system event; handle it with a trigger instead of declaring it");
-                    self.err(&path, &m);
+                    self.quote(
+                        &path,
+                        "'",
+                        sys,
+                        "' is a system event; handle it with a trigger instead of declaring it",
+                    );
                 }
                 if let Some(j) = seen.insert(names::key(&e.name), i) {
-                    self.err(
-                        &path,
-                        &quoted("'", &e.name, &["' is already declared at ", &index("events", j)].concat()),
-                    );
+                    self.declared_twice(&path, &e.name, &events.index(j));
                 }
             }
         }
         let mut seen = Named::new();
+        let intents = Path::top("intents");
         for (i, intent) in a.intents.iter().enumerate() {
-            let path = index("intents", i);
-            let name_path = join(&path, "name");
+            let path = intents.index(i);
+            let name_path = path.key("name");
             if self.name(&name_path, &intent.name) {
                 if let Some(j) = seen.insert(names::key(&intent.name), i) {
-                    let m = quoted("'", &intent.name, &["' is already declared at ", &index("intents", j)].concat());
-                    self.err(&name_path, &m);
+                    self.declared_twice(&name_path, &intent.name, &intents.index(j));
                 }
             }
-            let slots = join(&path, "slots");
+            let slots = path.key("slots");
             for (s, spec) in &intent.slots {
                 if !is_identifier(s) {
                     self.err_at(&slots, s, "a slot name is a letter or _ then letters, digits or _");
@@ -229,13 +247,14 @@ impl Validator {
                     Err(m) => self.err_at(&slots, s, &m),
                 }
             }
-            let events = join(&path, "events");
+            let events = path.key("events");
             for (j, e) in intent.events.iter().enumerate() {
-                self.name(&index(&events, j), e);
+                self.name(&events.index(j), e);
             }
         }
+        let triggers = Path::top("triggers");
         for (i, t) in a.triggers.iter().enumerate() {
-            self.check_trigger(a, &index("triggers", i), t, None);
+            self.check_trigger(a, &triggers.index(i), t, None);
         }
         for (fname, flow) in &a.flows {
             self.check_flow(a, fname, flow);
@@ -245,22 +264,26 @@ impl Validator {
     fn check_settings(&mut self, a: &Agent) {
         let s = &a.settings;
         if !(1..=64).contains(&s.max_chain_depth) {
-            self.err("settings.maxChainDepth", "must be from 1 to 64");
+            self.err_at(&Path::Root, "settings.maxChainDepth", "must be from 1 to 64");
         }
         if !(1..=100_000).contains(&s.max_steps_per_turn) {
-            self.err("settings.maxStepsPerTurn", "must be from 1 to 100000");
+            self.err_at(&Path::Root, "settings.maxStepsPerTurn", "must be from 1 to 100000");
         }
         if s.max_input_length == 0 {
-            self.err("settings.maxInputLength", "must be at least 1");
+            self.err_at(&Path::Root, "settings.maxInputLength", "must be at least 1");
         }
         if !(0.0..=1.0).contains(&s.intent_confidence) {
-            self.err("settings.intentConfidence", "must be from 0 to 1");
+            self.err_at(&Path::Root, "settings.intentConfidence", "must be from 0 to 1");
         }
         if s.session_data_soft_limit > s.session_data_hard_limit {
-            self.err("settings.sessionDataSoftLimit", "must not be above settings.sessionDataHardLimit");
+            self.err_at(
+                &Path::Root,
+                "settings.sessionDataSoftLimit",
+                "must not be above settings.sessionDataHardLimit",
+            );
         }
         if s.turn_time_limit_ms == 0 {
-            self.err("settings.turnTimeLimitMs", "must be at least 1");
+            self.err_at(&Path::Root, "settings.turnTimeLimitMs", "must be at least 1");
         }
     }
 
@@ -281,13 +304,13 @@ impl Validator {
         match Matcher::new(&specs, a.settings.intent_confidence) {
             Ok(m) => Some(m),
             Err(m) => {
-                self.err("intents", &m);
+                self.err_at(&Path::Root, "intents", &m);
                 None
             }
         }
     }
 
-    fn check_trigger(&mut self, a: &Agent, path: &str, t: &TriggerDef, owner: Option<&str>) {
+    fn check_trigger(&mut self, a: &Agent, path: &Path, t: &TriggerDef, owner: Option<&str>) {
         let kinds = usize::from(t.event.is_some()) + usize::from(t.intent.is_some()) + usize::from(t.start);
         if kinds != 1 {
             self.err(path, "a trigger needs exactly one of 'event', 'intent' or 'start'");
@@ -300,7 +323,7 @@ impl Validator {
             }
         } else if let Some(i) = &t.intent {
             if !Self::intent_declared(a, i) {
-                return self.err_at(path, "intent", &quoted("unknown intent '", i, "'"));
+                return self.quote_at(path, "intent", "unknown intent '", i, "'");
             }
             On::Intent(names::key(i))
         } else {
@@ -310,13 +333,13 @@ impl Validator {
             return self.err(path, "a trigger needs a 'flow'");
         };
         let Some(target) = a.flows.get(flow) else {
-            return self.err_at(path, "flow", &quoted("unknown flow '", flow, "'"));
+            return self.quote_at(path, "flow", "unknown flow '", flow, "'");
         };
         let step = t.step.clone().unwrap_or_else(|| target.start.clone());
         if !target.steps.contains_key(&step) {
             return self.unknown_step(path, &step, flow);
         }
-        let mappings_path = join(path, "mappings");
+        let mappings_path = path.key("mappings");
         for (k, var) in &t.mappings {
             self.variable(&mappings_path, k, var);
         }
@@ -335,39 +358,40 @@ impl Validator {
     }
 
     fn check_flow(&mut self, a: &Agent, fname: &str, flow: &Flow) {
-        let base = join("flows", fname);
+        let flows = Path::top("flows");
+        let base = flows.key(fname);
         self.name_as(&base, fname, "bad flow name: ");
         if !flow.steps.contains_key(&flow.start) {
-            self.err_at(&base, "start", &quoted("unknown step '", &flow.start, "'"));
+            self.quote_at(&base, "start", "unknown step '", &flow.start, "'");
         }
-        let triggers = join(&base, "triggers");
+        let triggers = base.key("triggers");
         for (i, t) in flow.triggers.iter().enumerate() {
-            self.check_trigger(a, &index(&triggers, i), t, Some(fname));
+            self.check_trigger(a, &triggers.index(i), t, Some(fname));
         }
-        let steps = join(&base, "steps");
+        let steps = base.key("steps");
         for (sname, step) in &flow.steps {
-            let path = join(&steps, sname);
+            let path = steps.key(sname);
             self.name_as(&path, sname, "bad step id: ");
-            step.local_refs(&mut |key, target| {
+            step.local_refs(&path, &mut |key, target| {
                 if !flow.steps.contains_key(target) {
-                    self.err_at(&path, key, &quoted("unknown step '", target, "'"));
+                    self.quote(key, "unknown step '", target, "'");
                 }
             });
             self.check_step(a, fname, flow, &path, step);
         }
     }
 
-    fn check_step(&mut self, a: &Agent, fname: &str, flow: &Flow, path: &str, step: &Step) {
+    fn check_step(&mut self, a: &Agent, fname: &str, flow: &Flow, path: &Path, step: &Step) {
         match step {
             Step::Choice { buttons, no_reply, .. } => {
                 if buttons.is_empty() {
                     self.err_at(path, "buttons", "a choice needs at least one button");
                 }
-                self.check_buttons(a, &join(path, "buttons"), buttons);
+                self.check_buttons(a, &path.key("buttons"), buttons);
                 self.check_no_reply(path, no_reply);
             }
             Step::Card { buttons, no_reply, .. } => {
-                self.check_buttons(a, &join(path, "buttons"), buttons);
+                self.check_buttons(a, &path.key("buttons"), buttons);
                 self.check_no_reply(path, no_reply);
             }
             Step::Carousel { cards, layout, no_reply, .. } => {
@@ -379,27 +403,26 @@ impl Validator {
                         self.err_at(path, "layout", "must be 'Carousel' or 'List'");
                     }
                 }
-                let cards_path = join(path, "cards");
+                let cards_path = path.key("cards");
                 for (i, c) in cards.iter().enumerate() {
-                    self.check_buttons(a, &join(&index(&cards_path, i), "buttons"), &c.buttons);
+                    self.check_buttons(a, &cards_path.index(i).key("buttons"), &c.buttons);
                 }
                 self.check_no_reply(path, no_reply);
             }
             Step::Capture { variable, slot, no_reply, .. } => {
                 if !is_identifier(variable) {
-                    self.err_at(path, "variable", &quoted("'", variable, "' is not a variable name"));
+                    self.quote_at(path, "variable", "'", variable, "' is not a variable name");
                 }
                 if let Some(s) = slot {
                     let known = matches!(s.as_str(), "@number" | "@email" | "@any") || self.slot_types.contains_key(s);
                     if !known {
-                        let m = quoted("unknown slot '", s, "': use intent.slot, @number, @email or @any");
-                        self.err_at(path, "slot", &m);
+                        self.quote_at(path, "slot", "unknown slot '", s, "': use intent.slot, @number, @email or @any");
                     }
                 }
                 self.check_no_reply(path, no_reply);
             }
             Step::Set { set, .. } => {
-                let set_path = join(path, "set");
+                let set_path = path.key("set");
                 for k in set.keys() {
                     self.variable(&set_path, k, k);
                 }
@@ -419,10 +442,10 @@ impl Validator {
                 }
             }
             Step::Emit { event, after, at, .. } => {
-                let event_path = join(path, "event");
+                let event_path = path.key("event");
                 if self.name(&event_path, event) {
                     if let Some(sys) = names::system_event(event) {
-                        self.err(&event_path, &quoted("'", sys, "' is a system event; only the engine raises it"));
+                        self.quote(&event_path, "'", sys, "' is a system event; only the engine raises it");
                     }
                 }
                 if after.is_some() && at.is_some() {
@@ -430,7 +453,7 @@ impl Validator {
                 }
             }
             Step::Custom { name, paths, default_path, .. } => {
-                self.name(&join(path, "name"), name);
+                self.name(&path.key("name"), name);
                 for k in paths.keys() {
                     if k.is_empty() || k.len() > 100 {
                         self.err_at(path, "paths", "a path name is 1 to 100 characters");
@@ -438,7 +461,7 @@ impl Validator {
                 }
                 if let Some(d) = default_path {
                     if !paths.contains_key(d) {
-                        self.err_at(path, "defaultPath", &quoted("'", d, "' is not one of the paths"));
+                        self.quote_at(path, "defaultPath", "'", d, "' is not one of the paths");
                     }
                 }
             }
@@ -448,9 +471,9 @@ impl Validator {
                     self.err_at(path, "url", "a webhook url starts with https:// or http://");
                 }
                 if !matches!(method.to_ascii_uppercase().as_str(), "GET" | "POST" | "PUT" | "PATCH" | "DELETE") {
-                    self.err_at(path, "method", &quoted("'", method, "' is not GET, POST, PUT, PATCH or DELETE"));
+                    self.quote_at(path, "method", "'", method, "' is not GET, POST, PUT, PATCH or DELETE");
                 }
-                let assign_path = join(path, "assign");
+                let assign_path = path.key("assign");
                 for k in assign.keys() {
                     self.variable(&assign_path, k, k);
                 }
@@ -460,13 +483,13 @@ impl Validator {
     }
 
     /// `var` must be a variable name; a refusal is reported at `path.key`.
-    fn variable(&mut self, path: &str, key: &str, var: &str) {
+    fn variable(&mut self, path: &Path, key: &str, var: &str) {
         if !is_identifier(var) {
-            self.err_at(path, key, &quoted("'", var, "' is not a variable name"));
+            self.quote_at(path, key, "'", var, "' is not a variable name");
         }
     }
 
-    fn unknown_step(&mut self, path: &str, step: &str, flow: &str) {
+    fn unknown_step(&mut self, path: &Path, step: &str, flow: &str) {
         self.err_at(path, "step", &["unknown step '", step, "' in flow '", flow, "'"].concat());
     }
 
@@ -476,14 +499,14 @@ impl Validator {
         a: &Agent,
         fname: &str,
         flow: &Flow,
-        path: &str,
+        path: &Path,
         to_flow: Option<&str>,
         to_step: Option<&str>,
     ) {
         let (target_name, target) = match to_flow {
             Some(f) => match a.flows.get(f) {
                 Some(t) => (f, t),
-                None => return self.err_at(path, "flow", &quoted("unknown flow '", f, "'")),
+                None => return self.quote_at(path, "flow", "unknown flow '", f, "'"),
             },
             None => (fname, flow),
         };
@@ -494,7 +517,7 @@ impl Validator {
         }
     }
 
-    fn check_no_reply(&mut self, path: &str, no_reply: &Option<NoReplyDef>) {
+    fn check_no_reply(&mut self, path: &Path, no_reply: &Option<NoReplyDef>) {
         if let Some(r) = no_reply {
             if r.timeout == 0 || r.timeout > 24 * 3600 {
                 self.err_at(path, "noReply.timeout", "must be from 1 to 86400 seconds");
@@ -502,9 +525,9 @@ impl Validator {
         }
     }
 
-    fn check_buttons(&mut self, a: &Agent, path: &str, buttons: &[ButtonDef]) {
+    fn check_buttons(&mut self, a: &Agent, path: &Path, buttons: &[ButtonDef]) {
         for (i, b) in buttons.iter().enumerate() {
-            let p = index(path, i);
+            let p = path.index(i);
             if b.next.is_none() && b.event.is_none() && b.url.is_none() && b.intent.is_none() {
                 self.err(&p, "a button needs 'next', 'event', 'intent' or 'url'");
             }
@@ -512,14 +535,14 @@ impl Validator {
                 self.err_at(&p, "label", "a button needs a label");
             }
             if let Some(e) = &b.event {
-                let event_path = join(&p, "event");
+                let event_path = p.key("event");
                 if self.name(&event_path, e) && names::system_event(e).is_some() {
                     self.err(&event_path, "a button cannot send a system event");
                 }
             }
             if let Some(i) = &b.intent {
                 if !Self::intent_declared(a, i) {
-                    self.err_at(&p, "intent", &quoted("unknown intent '", i, "'"));
+                    self.quote_at(&p, "intent", "unknown intent '", i, "'");
                 }
             }
             if let Some(u) = &b.url {
@@ -529,11 +552,6 @@ impl Validator {
             }
         }
     }
-}
-
-/// `before` + `value` + `after`: a message quoting a name.
-fn quoted(before: &str, value: &str, after: &str) -> String {
-    [before, value, after].concat()
 }
 
 /// Check event data against the declared types of an event, naming the bad field.

@@ -8,7 +8,7 @@ use super::agent::Named;
 
 use serde_json::{Map, Value};
 
-use super::decode::{index, join};
+use super::decode::Path;
 use super::error::StateError;
 use super::request::FileInfo;
 use super::session::{Frame, FrameState, PendingWebhook, Session, Status, Timer, TimerKind, STATE_VERSION};
@@ -18,7 +18,7 @@ type R<T> = Result<T, String>;
 
 /// Read a session saved by [`Session::to_json`].
 pub fn session(v: &Value) -> Result<Session, StateError> {
-    let o = obj(v, "").map_err(StateError::Invalid)?;
+    let o = object(v, &Path::Root).map_err(StateError::Invalid)?;
     match o.get("version").and_then(Value::as_u64) {
         Some(n) if n == u64::from(STATE_VERSION) => {}
         Some(n) => return Err(StateError::Version { found: n, expected: STATE_VERSION }),
@@ -28,17 +28,18 @@ pub fn session(v: &Value) -> Result<Session, StateError> {
 }
 
 fn read_session(o: &Map<String, Value>) -> R<Session> {
+    let top = &Path::Root;
     Ok(Session {
         version: STATE_VERSION,
-        agent: string(o, "agent", "")?,
-        user_id: string(o, "user_id", "")?,
-        status: match string(o, "status", "")?.as_str() {
+        agent: string(o, "agent", top)?,
+        user_id: string(o, "user_id", top)?,
+        status: match string(o, "status", top)?.as_str() {
             "idle" => Status::Idle,
             "active" => Status::Active,
             "ended" => Status::Ended,
             other => return Err(["status: unknown status '", other, "'"].concat()),
         },
-        stack: list(o, "stack", "", frame)?,
+        stack: list(o, "stack", top, frame)?,
         variables: match o.get("variables") {
             Some(Value::Object(m)) => {
                 let mut vars = Named::new();
@@ -49,19 +50,20 @@ fn read_session(o: &Map<String, Value>) -> R<Session> {
             }
             _ => return Err("variables: expected an object".into()),
         },
-        timers: list(o, "timers", "", timer)?,
+        timers: list(o, "timers", top, timer)?,
         transcript: {
-            let t = obj(field(o, "transcript", "")?, "transcript")?;
-            Transcript { entries: list(t, "entries", "transcript", entry)? }
+            let path = Path::top("transcript");
+            let t = object(field(o, "transcript", top)?, &path)?;
+            Transcript { entries: list(t, "entries", &path, entry)? }
         },
-        custom_ids: list(o, "custom_ids", "", str_of)?,
-        turns: number(o, "turns", "")?,
-        next_id: number(o, "next_id", "")?,
+        custom_ids: list(o, "custom_ids", top, str_of)?,
+        turns: number(o, "turns", top)?,
+        next_id: number(o, "next_id", top)?,
         pending_webhook: match o.get("pending_webhook") {
             None | Some(Value::Null) => None,
             Some(v) => {
-                let w = obj(v, "pending_webhook")?;
-                let p = "pending_webhook";
+                let p = &Path::top("pending_webhook");
+                let w = object(v, p)?;
                 Some(PendingWebhook {
                     id: number(w, "id", p)?,
                     flow: string(w, "flow", p)?,
@@ -74,8 +76,8 @@ fn read_session(o: &Map<String, Value>) -> R<Session> {
     })
 }
 
-fn frame(v: &Value, path: &str) -> R<Frame> {
-    let o = obj(v, path)?;
+fn frame(v: &Value, path: &Path) -> R<Frame> {
+    let o = object(v, path)?;
     Ok(Frame {
         flow: string(o, "flow", path)?,
         step: opt_string(o, "step", path)?,
@@ -84,24 +86,24 @@ fn frame(v: &Value, path: &str) -> R<Frame> {
             "listening" => FrameState::Listening,
             "paused" => FrameState::Paused,
             "webhook" => FrameState::Webhook,
-            other => return Err([path, ".state: unknown state '", other, "'"].concat()),
+            other => return Err(fail(&path.key("state"), &["unknown state '", other, "'"].concat())),
         },
         no_matches: u32::try_from(opt_number(o, "no_matches", path)?.unwrap_or(0)).unwrap_or(u32::MAX),
         no_replies: u32::try_from(opt_number(o, "no_replies", path)?.unwrap_or(0)).unwrap_or(u32::MAX),
     })
 }
 
-fn timer(v: &Value, path: &str) -> R<Timer> {
-    let o = obj(v, path)?;
-    let kp = [path, ".kind"].concat();
-    let k = obj(field(o, "kind", path)?, &kp)?;
-    let kind = match string(k, "type", &kp)?.as_str() {
-        "no_reply" => TimerKind::NoReply { flow: string(k, "flow", &kp)?, step: string(k, "step", &kp)? },
-        "resume" => TimerKind::Resume { flow: string(k, "flow", &kp)?, step: opt_string(k, "step", &kp)? },
+fn timer(v: &Value, path: &Path) -> R<Timer> {
+    let o = object(v, path)?;
+    let kp = &path.key("kind");
+    let k = object(field(o, "kind", path)?, kp)?;
+    let kind = match string(k, "type", kp)?.as_str() {
+        "no_reply" => TimerKind::NoReply { flow: string(k, "flow", kp)?, step: string(k, "step", kp)? },
+        "resume" => TimerKind::Resume { flow: string(k, "flow", kp)?, step: opt_string(k, "step", kp)? },
         "event" => {
-            TimerKind::Event { name: string(k, "name", &kp)?, data: k.get("data").cloned().unwrap_or(Value::Null) }
+            TimerKind::Event { name: string(k, "name", kp)?, data: k.get("data").cloned().unwrap_or(Value::Null) }
         }
-        other => return Err([&kp, ".type: unknown timer '", other, "'"].concat()),
+        other => return Err(fail(&kp.key("type"), &["unknown timer '", other, "'"].concat())),
     };
     Ok(Timer {
         id: number(o, "id", path)?,
@@ -111,8 +113,8 @@ fn timer(v: &Value, path: &str) -> R<Timer> {
     })
 }
 
-fn entry(v: &Value, path: &str) -> R<Entry> {
-    let o = obj(v, path)?;
+fn entry(v: &Value, path: &Path) -> R<Entry> {
+    let o = object(v, path)?;
     let body = match string(o, "type", path)?.as_str() {
         "message" => Body::Message { text: string(o, "text", path)? },
         "annotation" => {
@@ -122,9 +124,9 @@ fn entry(v: &Value, path: &str) -> R<Entry> {
             text: string(o, "text", path)?,
             system_message_type: string(o, "system_message_type", path)?,
         },
-        "file" => Body::File(file(o, path)?),
+        "file" => Body::File(file_at(o, path)?),
         "custom" => Body::Custom { content: o.get("content").cloned().unwrap_or(Value::Null) },
-        other => return Err([path, ".type: unknown entry type '", other, "'"].concat()),
+        other => return Err(fail(&path.key("type"), &["unknown entry type '", other, "'"].concat())),
     };
     Ok(Entry {
         id: string(o, "id", path)?,
@@ -135,19 +137,24 @@ fn entry(v: &Value, path: &str) -> R<Entry> {
         recipients: match string(o, "recipients", path)?.as_str() {
             "all" => Recipients::All,
             "agents" => Recipients::Agents,
-            other => return Err([path, ".recipients: unknown recipients '", other, "'"].concat()),
+            other => return Err(fail(&path.key("recipients"), &["unknown recipients '", other, "'"].concat())),
         },
         properties: match o.get("properties") {
             None | Some(Value::Null) => Map::new(),
             Some(Value::Object(m)) => m.clone(),
-            Some(_) => return Err([path, ".properties: expected an object"].concat()),
+            Some(_) => return Err(fail(&path.key("properties"), "expected an object")),
         },
         body,
     })
 }
 
-/// The file fields of a transcript entry or a `file` request's payload.
+/// The file fields of a `file` request's payload, an object at `path`.
 pub fn file(o: &Map<String, Value>, path: &str) -> R<FileInfo> {
+    file_at(o, &Path::top(path))
+}
+
+/// The file fields of a transcript entry or a `file` request's payload.
+fn file_at(o: &Map<String, Value>, path: &Path) -> R<FileInfo> {
     let dim =
         |key: &str| -> R<Option<u32>> { Ok(opt_number(o, key, path)?.map(|n| u32::try_from(n).unwrap_or(u32::MAX))) };
     Ok(FileInfo {
@@ -160,56 +167,126 @@ pub fn file(o: &Map<String, Value>, path: &str) -> R<FileInfo> {
     })
 }
 
+/// The object `v` at `path` (an empty path: the document).
 pub fn obj<'v>(v: &'v Value, path: &str) -> R<&'v Map<String, Value>> {
-    v.as_object().ok_or_else(|| {
-        if path.is_empty() {
-            "expected an object".into()
-        } else {
-            [path, ": expected an object"].concat()
-        }
-    })
+    object(v, &Path::top(path))
 }
 
-fn field<'v>(o: &'v Map<String, Value>, key: &str, path: &str) -> R<&'v Value> {
-    o.get(key).ok_or_else(|| [&join(path, key), ": missing"].concat())
+fn object<'v>(v: &'v Value, path: &Path) -> R<&'v Map<String, Value>> {
+    v.as_object().ok_or_else(|| fail(path, "expected an object"))
 }
 
-fn str_of(v: &Value, path: &str) -> R<String> {
-    v.as_str().map(str::to_string).ok_or_else(|| [path, ": expected a string"].concat())
+/// The error `path: message`, or just `message` when the path is empty.
+fn fail(path: &Path, message: &str) -> String {
+    let mut out = path.render();
+    if !out.is_empty() {
+        out.push_str(": ");
+    }
+    out.push_str(message);
+    out
 }
 
-fn string(o: &Map<String, Value>, key: &str, path: &str) -> R<String> {
-    str_of(field(o, key, path)?, &join(path, key))
+fn field<'v>(o: &'v Map<String, Value>, key: &str, path: &Path) -> R<&'v Value> {
+    o.get(key).ok_or_else(|| fail(&path.key(key), "missing"))
 }
 
-fn opt_string(o: &Map<String, Value>, key: &str, path: &str) -> R<Option<String>> {
+fn str_of(v: &Value, path: &Path) -> R<String> {
+    v.as_str().map(str::to_string).ok_or_else(|| fail(path, "expected a string"))
+}
+
+fn string(o: &Map<String, Value>, key: &str, path: &Path) -> R<String> {
+    str_of(field(o, key, path)?, &path.key(key))
+}
+
+fn opt_string(o: &Map<String, Value>, key: &str, path: &Path) -> R<Option<String>> {
     match o.get(key) {
         None | Some(Value::Null) => Ok(None),
-        Some(v) => str_of(v, &join(path, key)).map(Some),
+        Some(v) => str_of(v, &path.key(key)).map(Some),
     }
 }
 
-fn number(o: &Map<String, Value>, key: &str, path: &str) -> R<u64> {
-    field(o, key, path)?.as_u64().ok_or_else(|| [&join(path, key), ": expected a whole number"].concat())
+fn number(o: &Map<String, Value>, key: &str, path: &Path) -> R<u64> {
+    field(o, key, path)?.as_u64().ok_or_else(|| fail(&path.key(key), "expected a whole number"))
 }
 
-fn opt_number(o: &Map<String, Value>, key: &str, path: &str) -> R<Option<u64>> {
+fn opt_number(o: &Map<String, Value>, key: &str, path: &Path) -> R<Option<u64>> {
     match o.get(key) {
         None | Some(Value::Null) => Ok(None),
-        Some(v) => v.as_u64().map(Some).ok_or_else(|| [&join(path, key), ": expected a whole number"].concat()),
+        Some(v) => v.as_u64().map(Some).ok_or_else(|| fail(&path.key(key), "expected a whole number")),
     }
 }
 
-fn list<T>(o: &Map<String, Value>, key: &str, path: &str, item: impl Fn(&Value, &str) -> R<T>) -> R<Vec<T>> {
-    let p = join(path, key);
-    match field(o, key, path)? {
-        Value::Array(items) => {
-            let mut out = Vec::with_capacity(items.len());
-            for (i, v) in items.iter().enumerate() {
-                out.push(item(v, &index(&p, i))?);
-            }
-            Ok(out)
+fn list<T>(o: &Map<String, Value>, key: &str, path: &Path, item: fn(&Value, &Path) -> R<T>) -> R<Vec<T>> {
+    let p = path.key(key);
+    let items = array(field(o, key, path)?, &p)?;
+    let mut out = Vec::with_capacity(items.len());
+    for (i, v) in items.iter().enumerate() {
+        out.push(item(v, &p.index(i))?);
+    }
+    Ok(out)
+}
+
+/// The items of the list `v` at `path`.
+fn array<'v>(v: &'v Value, path: &Path) -> R<&'v [Value]> {
+    match v {
+        Value::Array(items) => Ok(items),
+        _ => Err(fail(path, "expected a list")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::json;
+    use super::*;
+
+    /// The error for a saved session whose `key` (a dotted path) is replaced by `value`.
+    fn error_with(path: &[&str], value: Value) -> String {
+        let mut v = json::parse(&Session::new("shop", "u1").to_json()).unwrap();
+        let entry =
+            r#"{"id":"e1","order":1,"author_id":"u1","timestamp":5,"recipients":"all","type":"message","text":"hi"}"#;
+        let timer = r#"{"id":1,"at":2,"kind":{"type":"resume","flow":"main","step":null}}"#;
+        let frame = r#"{"flow":"main","step":"a","state":"ready","no_matches":0,"no_replies":0}"#;
+        v["transcript"]["entries"] = Value::Array(vec![json::parse(entry).unwrap()]);
+        v["timers"] = Value::Array(vec![json::parse(timer).unwrap()]);
+        v["stack"] = Value::Array(vec![json::parse(frame).unwrap()]);
+        assert!(session(&v).is_ok());
+        let mut target = &mut v;
+        for key in &path[..path.len() - 1] {
+            target = match key.parse::<usize>() {
+                Ok(i) => &mut target[i],
+                Err(_) => &mut target[*key],
+            };
         }
-        _ => Err([&p, ": expected a list"].concat()),
+        target[path[path.len() - 1]] = value;
+        session(&v).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn errors_name_the_path() {
+        let bad = || Value::String("bad".into());
+        let cases: &[(&[&str], Value, &str)] = &[
+            (&["status"], bad(), "status: unknown status 'bad'"),
+            (&["stack", "0", "state"], bad(), "stack[0].state: unknown state 'bad'"),
+            (&["stack", "0", "flow"], Value::Null, "stack[0].flow: expected a string"),
+            (&["timers", "0", "kind", "type"], bad(), "timers[0].kind.type: unknown timer 'bad'"),
+            (&["timers", "0", "at"], bad(), "timers[0].at: expected a whole number"),
+            (&["transcript", "entries", "0", "type"], bad(), "transcript.entries[0].type: unknown entry type 'bad'"),
+            (
+                &["transcript", "entries", "0", "recipients"],
+                bad(),
+                "transcript.entries[0].recipients: unknown recipients 'bad'",
+            ),
+            (
+                &["transcript", "entries", "0", "properties"],
+                bad(),
+                "transcript.entries[0].properties: expected an object",
+            ),
+            (&["transcript", "entries"], bad(), "transcript.entries: expected a list"),
+            (&["pending_webhook"], bad(), "pending_webhook: expected an object"),
+            (&["turns"], bad(), "turns: expected a whole number"),
+        ];
+        for (path, value, message) in cases {
+            assert_eq!(error_with(path, value.clone()), ["the saved session is not valid: ", message].concat());
+        }
     }
 }
