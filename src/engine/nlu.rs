@@ -312,6 +312,19 @@ fn offsets(keys: &[u32], n: usize) -> Vec<u32> {
     off
 }
 
+/// `v[r.0..r.1]`, or nothing if out of range: the one non-panicking slice of the `(start, end)` ranges kept below.
+fn part<T>(v: &[T], r: (u32, u32)) -> &[T] {
+    v.get(r.0 as usize..r.1 as usize).unwrap_or_default()
+}
+
+/// The items of key `k` of a grouping by `offsets`.
+fn group<'a, T>(v: &'a [T], off: &[u32], k: usize) -> &'a [T] {
+    match (off.get(k), off.get(k + 1)) {
+        (Some(&a), Some(&b)) => part(v, (a, b)),
+        _ => &[],
+    }
+}
+
 /// `w` with one char removed, for each char.
 fn deletions(w: &str) -> Vec<String> {
     let mut out = Vec::new();
@@ -413,6 +426,18 @@ struct Scratch {
     seq: Vec<u64>,
 }
 
+impl Scratch {
+    /// True when none of the span's tokens is taken by the current attempt.
+    fn is_free(&self, sp: &Span) -> bool {
+        !self.consumed[sp.start..sp.end].contains(&self.stamp)
+    }
+
+    /// Marks the span's tokens as taken by the current attempt.
+    fn consume(&mut self, sp: &Span) {
+        self.consumed[sp.start..sp.end].fill(self.stamp);
+    }
+}
+
 /// The compiled matcher; cheap to share, immutable after `new`.
 #[derive(Debug, Clone)]
 pub struct Matcher {
@@ -437,6 +462,13 @@ pub struct Matcher {
     /// Inverted index: token id -> (utterance, count) in `post[post_off[id]..post_off[id + 1]]`.
     post_off: Vec<u32>,
     post: Vec<(u32, u32)>,
+}
+
+impl Intent {
+    /// The index into `Matcher::types` of slot `s`.
+    fn slot_ty(&self, s: u32) -> usize {
+        self.slots[s as usize].1 as usize
+    }
 }
 
 impl Matcher {
@@ -510,7 +542,7 @@ impl Matcher {
         for u in &mut m.utts {
             let lit_start = m.lits.len();
             let mut weight = 0;
-            for it in &m.items[u.items.0 as usize..u.items.1 as usize] {
+            for it in part(&m.items, u.items) {
                 weight += match *it {
                     Item::Lit(id) => {
                         m.lits.push(id);
@@ -548,7 +580,7 @@ impl Matcher {
         // Runs of equal literals: (token id, utterance, count).
         let (mut ids, mut runs) = (Vec::new(), Vec::new());
         for (ui, u) in m.utts.iter().enumerate() {
-            for run in m.lits[u.lits.0 as usize..u.lits.1 as usize].chunk_by(|a, b| a == b) {
+            for run in part(&m.lits, u.lits).chunk_by(|a, b| a == b) {
                 ids.push(run[0]);
                 runs.push((ui as u32, run.len() as u32));
             }
@@ -699,10 +731,8 @@ impl Matcher {
         let mut spans: Vec<Vec<Span>> = Vec::new();
         spans.resize_with(self.types.len(), Vec::new);
         for p in 0..n {
-            let (id, mut phrases) = (ids[p] as usize, &[][..]);
-            if ids[p] != NONE {
-                phrases = &self.phrase_order[self.phrase_off[id] as usize..self.phrase_off[id + 1] as usize];
-            }
+            let phrases =
+                if ids[p] == NONE { &[][..] } else { group(&self.phrase_order, &self.phrase_off, ids[p] as usize) };
             for &pi in phrases {
                 let ph = &self.phrases[pi as usize];
                 let end = p + ph.toks.len();
@@ -745,8 +775,10 @@ impl Matcher {
                 g += 1;
             }
             let wt = self.weights[id];
-            for &(u, cu) in &self.post[self.post_off[id] as usize..self.post_off[id + 1] as usize] {
-                acc[u as usize] += wt * c.min(cu);
+            for &(u, cu) in group(&self.post, &self.post_off, id) {
+                if let Some(a) = acc.get_mut(u as usize) {
+                    *a += wt * c.min(cu);
+                }
             }
         }
         let mut reduce = 0u32;
@@ -760,17 +792,17 @@ impl Matcher {
         let mut best: Option<(f64, usize, usize)> = None;
         let mut best_score = 0.0;
         for (ii, intent) in self.intents.iter().enumerate() {
-            if mask.is_some_and(|m| !m[ii]) {
+            if mask.is_some_and(|m| m.get(ii) == Some(&false)) {
                 continue;
             }
             let first = intent.utts.0 as usize;
-            for (k, u) in self.utts[first..intent.utts.1 as usize].iter().enumerate() {
+            for (k, u) in part(&self.utts, intent.utts).iter().enumerate() {
                 let ui = first + k;
-                let mut m_ub = acc[ui];
+                let mut m_ub = acc.get(ui).copied().unwrap_or(0);
                 if u.markers {
-                    for it in &self.items[u.items.0 as usize..u.items.1 as usize] {
+                    for it in part(&self.items, u.items) {
                         if let Item::Slot(s) = *it {
-                            let ty = intent.slots[s as usize].1 as usize;
+                            let ty = intent.slot_ty(s);
                             if !inp.spans[ty].is_empty() || matches!(self.types[ty], SlotType::Any) {
                                 m_ub += W_SLOT;
                             }
@@ -807,7 +839,7 @@ impl Matcher {
         floor: f64,
         fill: Option<&mut Named<Value>>,
     ) -> f64 {
-        let items = &self.items[u.items.0 as usize..u.items.1 as usize];
+        let items = part(&self.items, u.items);
         sc.stamp += 1;
         let stamp = sc.stamp;
         sc.assigned.clear();
@@ -819,8 +851,8 @@ impl Matcher {
                 let Item::Slot(s) = it else { continue };
                 // The first free span after the previous slot's, else the first free one.
                 let (mut pick, mut first) = (None, None);
-                for sp in &inp.spans[intent.slots[s as usize].1 as usize] {
-                    if sc.consumed[sp.start..sp.end].contains(&stamp) {
+                for sp in &inp.spans[intent.slot_ty(s)] {
+                    if !sc.is_free(sp) {
                         continue;
                     }
                     first = first.or(Some(*sp));
@@ -836,14 +868,14 @@ impl Matcher {
             }
             for (k, &it) in items.iter().enumerate() {
                 let Item::Slot(s) = it else { continue };
-                if u.any && matches!(self.types[intent.slots[s as usize].1 as usize], SlotType::Any) {
+                if u.any && matches!(self.types[intent.slot_ty(s)], SlotType::Any) {
                     if let Some(sp) = any_span(inp, sc, items, k) {
                         take(sc, k, sp, &mut matched, &mut in_w);
                     }
                 }
             }
         }
-        let lits = &self.lits[u.lits.0 as usize..u.lits.1 as usize];
+        let lits = part(&self.lits, u.lits);
         let (mut a, mut b) = (0, 0);
         while a < lits.len() && b < inp.sorted.len() {
             let (id, pos) = inp.sorted[b];
@@ -888,14 +920,12 @@ impl Matcher {
         }
         // Declared slots the utterance does not mention are filled from the remaining spans.
         for (name, ty) in &intent.slots {
-            let stamp = sc.stamp;
-            let spans = &inp.spans[*ty as usize];
             if out.contains_key(name) {
                 continue;
             }
-            for sp in spans {
-                if !sc.consumed[sp.start..sp.end].contains(&stamp) {
-                    sc.consumed[sp.start..sp.end].fill(stamp);
+            for sp in &inp.spans[*ty as usize] {
+                if sc.is_free(sp) {
+                    sc.consume(sp);
                     if let Some(v) = self.span_value(inp, *ty, sp) {
                         out.insert(name.clone(), v);
                     }
@@ -927,7 +957,7 @@ fn span(start: usize, end: usize, w: &[u32], val: SpanVal) -> Span {
 }
 
 fn take(sc: &mut Scratch, k: usize, sp: Span, matched: &mut u32, in_w: &mut u32) {
-    sc.consumed[sp.start..sp.end].fill(sc.stamp);
+    sc.consume(&sp);
     sc.assigned[k] = Some(sp);
     *matched += sp.credit;
     *in_w = in_w.saturating_sub(sp.w) + W_SLOT;
