@@ -58,7 +58,6 @@ const W_STOP: u32 = 1;
 const W_WORD: u32 = 4;
 const W_SLOT: u32 = 4;
 const NONE: u32 = u32::MAX;
-const SLOT_CODE: u64 = 1 << 32;
 const STOP_WORDS: &str = "a am an and are at be can could do for i im in is it its just me my of on or please pls so some that the this to us was we will would you your";
 const NUMBER_WORDS: &str = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty";
 
@@ -210,9 +209,9 @@ fn lex(text: &str) -> Vec<Tok> {
 
 fn lex_chunk(text: &str, s: usize, e: usize, out: &mut Vec<Tok>) {
     let chunk = &text[s..e];
-    let first = chunk
-        .char_indices()
-        .find(|&(i, c)| c.is_alphanumeric() || (c == '-' && chunk[i + 1..].starts_with(|d: char| d.is_ascii_digit())));
+    let first = chunk.char_indices().find(|&(i, c)| {
+        c.is_alphanumeric() || (c == '-' && chunk.as_bytes().get(i + 1).is_some_and(u8::is_ascii_digit))
+    });
     let last = chunk.char_indices().rev().find(|&(_, c)| c.is_alphanumeric());
     if let (Some((cs, _)), Some((l, lc))) = (first, last) {
         let ce = l + lc.len_utf8();
@@ -414,7 +413,7 @@ struct Input<'t> {
     w: Vec<u32>,
     total: u32,
     /// (id, position) of known tokens, sorted by id (exact before fuzzy).
-    sorted: Vec<(u32, usize)>,
+    sorted: Vec<(u32, u32)>,
     /// Candidate spans per slot type, ascending, non-overlapping.
     spans: Vec<Vec<Span>>,
 }
@@ -423,7 +422,7 @@ struct Scratch {
     stamp: u32,
     consumed: Vec<u32>,
     assigned: Vec<Option<Span>>,
-    seq: Vec<u64>,
+    seq: Vec<u32>,
 }
 
 impl Scratch {
@@ -597,11 +596,9 @@ impl Matcher {
 
     /// The id of word `w`, added if new (ids in order of first occurrence; `vocab` stays sorted by word).
     fn intern(&mut self, w: String) -> u32 {
-        let i = lower_bound(self.vocab.len(), &w, &|i| &self.words[self.vocab[i] as usize]);
-        if let Some(&id) = self.vocab.get(i) {
-            if self.words[id as usize] == w {
-                return id;
-            }
+        let (i, known) = self.find(&w);
+        if let Some(id) = known {
+            return id;
         }
         let id = self.words.len() as u32;
         self.weights.push(if is_stop(&w) { W_STOP } else { W_WORD });
@@ -611,9 +608,13 @@ impl Matcher {
     }
 
     fn word_id(&self, w: &str) -> Option<u32> {
+        self.find(w).1
+    }
+
+    /// Where `w` is or would be inserted in `vocab`, and its id if known.
+    fn find(&self, w: &str) -> (usize, Option<u32>) {
         let i = lower_bound(self.vocab.len(), w, &|i| &self.words[self.vocab[i] as usize]);
-        let id = *self.vocab.get(i)?;
-        (self.words[id as usize] == w).then_some(id)
+        (i, self.vocab.get(i).copied().filter(|&id| self.words[id as usize] == w))
     }
 
     fn push_lits(&mut self, s: &str) {
@@ -726,7 +727,7 @@ impl Matcher {
         sort_by(&mut known, &|a, b| key(a) < key(b));
         let mut sorted = Vec::with_capacity(known.len());
         for p in known {
-            sorted.push((ids[p as usize], p as usize));
+            sorted.push((ids[p as usize], p));
         }
         let mut spans: Vec<Vec<Span>> = Vec::new();
         spans.resize_with(self.types.len(), Vec::new);
@@ -879,6 +880,7 @@ impl Matcher {
         let (mut a, mut b) = (0, 0);
         while a < lits.len() && b < inp.sorted.len() {
             let (id, pos) = inp.sorted[b];
+            let pos = pos as usize;
             if sc.consumed[pos] == stamp {
                 b += 1;
                 continue;
@@ -992,19 +994,19 @@ fn order_factor(inp: &Input, sc: &mut Scratch, items: &[Item], markers: bool) ->
     while p < inp.ids.len() {
         if markers {
             if let Some(k) = sc.assigned.iter().position(|s| s.is_some_and(|sp| sp.start == p)) {
-                sc.seq.push(SLOT_CODE | k as u64);
+                sc.seq.push(slot_code(k));
                 p = sc.assigned[k].map_or(p + 1, |sp| sp.end);
                 continue;
             }
         }
         if sc.consumed[p] != sc.stamp {
-            sc.seq.push(u64::from(inp.ids[p]));
+            sc.seq.push(inp.ids[p]);
         }
         p += 1;
     }
     let code = |k: usize| match items[k] {
-        Item::Lit(id) => u64::from(id),
-        Item::Slot(_) => SLOT_CODE | k as u64,
+        Item::Lit(id) => id,
+        Item::Slot(_) => slot_code(k),
     };
     let total = items.len() - 1;
     let mut found = 0;
@@ -1013,6 +1015,12 @@ fn order_factor(inp: &Input, sc: &mut Scratch, items: &[Item], markers: bool) ->
         found += usize::from(sc.seq.windows(2).any(|w| w == pair));
     }
     1.0 - 0.1 * (total - found) as f64 / total as f64
+}
+
+/// The code of the slot marker at item `k` in `order_factor`'s sequences: counted down from below `NONE`, so it
+/// never equals a word id (ids count up from 0; words and items together cannot approach 2^32 in memory).
+fn slot_code(k: usize) -> u32 {
+    NONE - 1 - k as u32
 }
 
 /// One-shot slot extraction for a capture step: find a value of `slot` anywhere in `text` (first 2,000 chars;

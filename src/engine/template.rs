@@ -189,13 +189,19 @@ fn context_ref(s: &str) -> Option<(usize, &str, &str)> {
     Some((name_len + 1 + path.len(), &s[..name_len], path))
 }
 
-/// How a value reads inside text: strings as they are, whole numbers without `.0`, null as nothing.
+/// How a value reads inside text: strings as they are, whole numbers below 9e15 without `.0`, null as nothing.
 pub fn display(v: &Value) -> String {
+    text_of(v, 9e15)
+}
+
+/// Strings as they are, null as nothing, a whole f64 of magnitude below `whole_below` as an integer, anything
+/// else as JSON. Shared by [`display`] and the expression language's string conversion.
+pub fn text_of(v: &Value, whole_below: f64) -> String {
     match v {
         Value::Null => String::new(),
         Value::String(s) => s.clone(),
         Value::Number(n) => match n.as_f64() {
-            Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 9e15 => format!("{}", f as i64),
+            Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < whole_below => format!("{}", f as i64),
             _ => n.to_string(),
         },
         other => super::json::to_string(other),
