@@ -768,13 +768,13 @@ impl Matcher {
         // Upper bound of the literal weight each utterance shares with the input.
         let mut acc = vec![0u32; self.utts.len()];
         let mut g = 0;
-        while g < inp.sorted.len() {
-            let id = inp.sorted[g].0 as usize;
+        while let Some(&(id, _)) = inp.sorted.get(g) {
             let mut c = 0;
-            while g < inp.sorted.len() && inp.sorted[g].0 as usize == id {
+            while inp.sorted.get(g).is_some_and(|s| s.0 == id) {
                 c += 1;
                 g += 1;
             }
+            let id = id as usize;
             let wt = self.weights[id];
             for &(u, cu) in group(&self.post, &self.post_off, id) {
                 if let Some(a) = acc.get_mut(u as usize) {
@@ -878,14 +878,13 @@ impl Matcher {
         }
         let lits = part(&self.lits, u.lits);
         let (mut a, mut b) = (0, 0);
-        while a < lits.len() && b < inp.sorted.len() {
-            let (id, pos) = inp.sorted[b];
+        while let (Some(&lit), Some(&(id, pos))) = (lits.get(a), inp.sorted.get(b)) {
             let pos = pos as usize;
             if sc.consumed[pos] == stamp {
                 b += 1;
                 continue;
             }
-            match lits[a].cmp(&id) {
+            match lit.cmp(&id) {
                 Ordering::Less => a += 1,
                 Ordering::Greater => b += 1,
                 Ordering::Equal => {
@@ -929,7 +928,7 @@ impl Matcher {
                 if sc.is_free(sp) {
                     sc.consume(sp);
                     if let Some(v) = self.span_value(inp, *ty, sp) {
-                        out.insert(name.clone(), v);
+                        out.insert_first(name, v);
                     }
                     break;
                 }
