@@ -340,7 +340,7 @@ impl Parser {
 
     /// `or` selects the `or` level, otherwise the `and` level.
     fn parse_logic(&mut self, or: bool) -> Result<Node, ExprError> {
-        let operand = |p: &mut Self| if or { p.parse_logic(false) } else { p.parse_not() };
+        let operand = |p: &mut Self| if or { p.parse_logic(false) } else { p.parse_prefix(true) };
         let mut items = vec![operand(self)?];
         while matches!((or, &self.peek().tok), (true, Tok::Or) | (false, Tok::And)) {
             self.bump();
@@ -352,16 +352,19 @@ impl Parser {
         Ok(if or { Node::Or(items) } else { Node::And(items) })
     }
 
-    fn parse_not(&mut self) -> Result<Node, ExprError> {
-        if !matches!(self.peek().tok, Tok::Not) {
-            return self.parse_cmp();
+    /// `not` selects the prefix `not`/`!` level (above comparisons), otherwise unary minus (above primaries).
+    fn parse_prefix(&mut self, not: bool) -> Result<Node, ExprError> {
+        let t = self.peek();
+        let is_op = if not { matches!(t.tok, Tok::Not) } else { matches!(t.tok, Tok::Arith(ArithOp::Sub)) };
+        if !is_op {
+            return if not { self.parse_cmp() } else { self.parse_primary() };
         }
-        let pos = self.peek().pos;
+        let pos = t.pos;
         self.bump();
         self.enter(pos)?;
-        let inner = self.parse_not()?;
+        let inner = Box::new(self.parse_prefix(not)?);
         self.depth -= 1;
-        Ok(Node::Not(Box::new(inner)))
+        Ok(if not { Node::Not(inner) } else { Node::Neg(inner) })
     }
 
     fn parse_cmp(&mut self) -> Result<Node, ExprError> {
@@ -386,7 +389,7 @@ impl Parser {
             if additive {
                 p.parse_arith(false)
             } else {
-                p.parse_unary()
+                p.parse_prefix(false)
             }
         };
         let first = operand(self)?;
@@ -404,18 +407,6 @@ impl Parser {
         } else {
             Ok(Node::Arith(Box::new(first), rest))
         }
-    }
-
-    fn parse_unary(&mut self) -> Result<Node, ExprError> {
-        if !matches!(self.peek().tok, Tok::Arith(ArithOp::Sub)) {
-            return self.parse_primary();
-        }
-        let pos = self.peek().pos;
-        self.bump();
-        self.enter(pos)?;
-        let inner = self.parse_unary()?;
-        self.depth -= 1;
-        Ok(Node::Neg(Box::new(inner)))
     }
 
     fn parse_primary(&mut self) -> Result<Node, ExprError> {
