@@ -195,7 +195,7 @@ fn undouble(w: &mut String) {
 fn lex(text: &str) -> Vec<Tok> {
     let mut out = Vec::new();
     let mut chunk = None;
-    for (i, c) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
+    for (i, c) in text.char_indices() {
         if c.is_whitespace() {
             if let Some(s) = chunk.take() {
                 lex_chunk(text, s, i, &mut out);
@@ -203,6 +203,9 @@ fn lex(text: &str) -> Vec<Tok> {
         } else if chunk.is_none() {
             chunk = Some(i);
         }
+    }
+    if let Some(s) = chunk {
+        lex_chunk(text, s, text.len(), &mut out);
     }
     out
 }
@@ -428,7 +431,7 @@ struct Scratch {
 impl Scratch {
     /// True when none of the span's tokens is taken by the current attempt.
     fn is_free(&self, sp: &Span) -> bool {
-        !self.consumed[sp.start..sp.end].contains(&self.stamp)
+        self.consumed[sp.start..sp.end].iter().all(|&s| s != self.stamp)
     }
 
     /// Marks the span's tokens as taken by the current attempt.
