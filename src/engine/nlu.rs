@@ -854,18 +854,9 @@ impl Matcher {
             for (k, &it) in items.iter().enumerate() {
                 let Item::Slot(s) = it else { continue };
                 // The first free span after the previous slot's, else the first free one.
-                let (mut pick, mut first) = (None, None);
-                for sp in &inp.spans[intent.slot_ty(s)] {
-                    if !sc.is_free(sp) {
-                        continue;
-                    }
-                    first = first.or(Some(*sp));
-                    if sp.start >= last_end {
-                        pick = Some(*sp);
-                        break;
-                    }
-                }
-                if let Some(sp) = pick.or(first) {
+                let list = &inp.spans[intent.slot_ty(s)];
+                let pick = list.iter().find(|sp| sp.start >= last_end && sc.is_free(sp));
+                if let Some(&sp) = pick.or_else(|| list.iter().find(|sp| sc.is_free(sp))) {
                     last_end = sp.end;
                     take(sc, k, sp, &mut matched, &mut in_w);
                 }
