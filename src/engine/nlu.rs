@@ -289,17 +289,17 @@ fn within_one_edit(a: &str, b: &str) -> bool {
     let a = chars(a);
     let b = chars(b);
     let (s, l) = if a.len() <= b.len() { (&a, &b) } else { (&b, &a) };
-    if l.len() - s.len() > 1 {
+    let n = s.len();
+    if l.len() - n > 1 {
         return false;
     }
+    // Lengths of the common prefix and the common suffix: the edit must lie between them.
     let p = s.iter().zip(l.iter()).take_while(|(x, y)| x == y).count();
-    if p == s.len() {
-        return true;
+    let q = s.iter().rev().zip(l.iter().rev()).take_while(|(x, y)| x == y).count();
+    if n < l.len() {
+        return p + q >= n;
     }
-    if s.len() < l.len() {
-        return s[p..] == l[p + 1..];
-    }
-    s[p + 1..] == l[p + 1..] || (p + 1 < s.len() && s[p] == l[p + 1] && s[p + 1] == l[p] && s[p + 2..] == l[p + 2..])
+    p + q + 1 >= n || (p + q + 2 >= n && s.get(p) == l.get(p + 1) && s.get(p + 1) == l.get(p))
 }
 
 /// Offsets to group items by key (< n): the items of key k go to `[off[k]..off[k + 1]]`.
