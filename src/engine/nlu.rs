@@ -506,14 +506,14 @@ impl Matcher {
             for (ui, text) in spec.utterances.iter().enumerate() {
                 let start = m.items.len();
                 let mut rest = text.as_str();
-                while let Some(close) = rest.find('}') {
-                    let Some(open) = rest[..close].rfind('{') else {
-                        m.push_lits(&rest[..close]);
-                        rest = &rest[close + 1..];
+                while let Some((head, tail)) = rest.split_once('}') {
+                    rest = tail;
+                    let Some((before, name)) = head.rsplit_once('{') else {
+                        m.push_lits(head);
                         continue;
                     };
-                    m.push_lits(&rest[..open]);
-                    let name = rest[open + 1..close].trim();
+                    m.push_lits(before);
+                    let name = name.trim();
                     let Some(idx) = slots.iter().position(|(n, _)| n == name) else {
                         return Err(format!(
                             "intent '{}': utterances[{ui}] uses undeclared slot {{{name}}}",
@@ -521,7 +521,6 @@ impl Matcher {
                         ));
                     };
                     m.items.push(Item::Slot(idx as u32));
-                    rest = &rest[close + 1..];
                 }
                 m.push_lits(rest);
                 let (mut markers, mut any) = (false, false);
@@ -752,11 +751,14 @@ impl Matcher {
                     list.push(sp);
                 }
             }
-            if let (Some(ty), Some(num)) = (self.number_ty, tok_number(&toks[p])) {
-                spans[ty].push(span(p, p + 1, &w, SpanVal::Num(num)));
-            }
-            if let (Some(ty), Kind::Email) = (self.email_ty, toks[p].kind) {
-                spans[ty].push(span(p, p + 1, &w, SpanVal::Text));
+            // A token is a number or an e-mail address, never both.
+            let single = match (tok_number(&toks[p]), toks[p].kind) {
+                (Some(num), _) => self.number_ty.map(|ty| (ty, SpanVal::Num(num))),
+                (None, Kind::Email) => self.email_ty.map(|ty| (ty, SpanVal::Text)),
+                _ => None,
+            };
+            if let Some((ty, val)) = single {
+                spans[ty].push(span(p, p + 1, &w, val));
             }
         }
         let total = w.iter().sum();
