@@ -739,7 +739,7 @@ impl Matcher {
             for &pi in phrases {
                 let ph = &self.phrases[pi as usize];
                 let end = p + ph.toks.len();
-                if end > n || ids[p..end] != ph.toks[..] {
+                if ids.get(p..end) != Some(&ph.toks[..]) {
                     continue;
                 }
                 let list = &mut spans[ph.ty as usize];
