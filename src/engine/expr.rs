@@ -307,7 +307,7 @@ impl Parser {
             m.push_str("end of input");
         } else {
             m.push('\'');
-            m.extend(self.chars[t.pos..t.end].iter().take(30));
+            m.push_str(&slice(&self.chars, t.pos, t.end.min(t.pos + 30)));
             if t.end - t.pos > 30 {
                 m.push_str("...");
             }
