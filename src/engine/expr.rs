@@ -13,6 +13,7 @@ use serde_json::{Number, Value};
 use std::cmp::Ordering;
 
 use super::fold::fold;
+use super::template::text_of;
 
 /// Longest accepted source, in characters.
 const MAX_LEN: usize = 4096;
@@ -306,7 +307,7 @@ impl Parser {
             m.push_str("end of input");
         } else {
             m.push('\'');
-            m.extend(self.chars[t.pos..t.end].iter().take(30));
+            m.push_str(&slice(&self.chars, t.pos, t.end.min(t.pos + 30)));
             if t.end - t.pos > 30 {
                 m.push_str("...");
             }
@@ -339,7 +340,7 @@ impl Parser {
 
     /// `or` selects the `or` level, otherwise the `and` level.
     fn parse_logic(&mut self, or: bool) -> Result<Node, ExprError> {
-        let operand = |p: &mut Self| if or { p.parse_logic(false) } else { p.parse_not() };
+        let operand = |p: &mut Self| if or { p.parse_logic(false) } else { p.parse_prefix(true) };
         let mut items = vec![operand(self)?];
         while matches!((or, &self.peek().tok), (true, Tok::Or) | (false, Tok::And)) {
             self.bump();
@@ -351,16 +352,19 @@ impl Parser {
         Ok(if or { Node::Or(items) } else { Node::And(items) })
     }
 
-    fn parse_not(&mut self) -> Result<Node, ExprError> {
-        if !matches!(self.peek().tok, Tok::Not) {
-            return self.parse_cmp();
+    /// `not` selects the prefix `not`/`!` level (above comparisons), otherwise unary minus (above primaries).
+    fn parse_prefix(&mut self, not: bool) -> Result<Node, ExprError> {
+        let t = self.peek();
+        let is_op = if not { matches!(t.tok, Tok::Not) } else { matches!(t.tok, Tok::Arith(ArithOp::Sub)) };
+        if !is_op {
+            return if not { self.parse_cmp() } else { self.parse_primary() };
         }
-        let pos = self.peek().pos;
+        let pos = t.pos;
         self.bump();
         self.enter(pos)?;
-        let inner = self.parse_not()?;
+        let inner = Box::new(self.parse_prefix(not)?);
         self.depth -= 1;
-        Ok(Node::Not(Box::new(inner)))
+        Ok(if not { Node::Not(inner) } else { Node::Neg(inner) })
     }
 
     fn parse_cmp(&mut self) -> Result<Node, ExprError> {
@@ -385,7 +389,7 @@ impl Parser {
             if additive {
                 p.parse_arith(false)
             } else {
-                p.parse_unary()
+                p.parse_prefix(false)
             }
         };
         let first = operand(self)?;
@@ -403,18 +407,6 @@ impl Parser {
         } else {
             Ok(Node::Arith(Box::new(first), rest))
         }
-    }
-
-    fn parse_unary(&mut self) -> Result<Node, ExprError> {
-        if !matches!(self.peek().tok, Tok::Arith(ArithOp::Sub)) {
-            return self.parse_primary();
-        }
-        let pos = self.peek().pos;
-        self.bump();
-        self.enter(pos)?;
-        let inner = self.parse_unary()?;
-        self.depth -= 1;
-        Ok(Node::Neg(Box::new(inner)))
     }
 
     fn parse_primary(&mut self) -> Result<Node, ExprError> {
@@ -454,18 +446,23 @@ fn eval_node(n: &Node, lookup: &dyn Fn(&str) -> Option<Value>) -> Value {
         Node::Var(path) => lookup(path).unwrap_or(Value::Null),
         Node::Not(x) => Value::Bool(!truthy(&eval_node(x, lookup))),
         Node::Neg(x) => to_number(&eval_node(x, lookup)).map_or(Value::Null, |f| num_value(-f)),
-        Node::And(items) => Value::Bool(items.iter().all(|x| truthy(&eval_node(x, lookup)))),
-        Node::Or(items) => Value::Bool(items.iter().any(|x| truthy(&eval_node(x, lookup)))),
+        // `and` is true when no operand is falsy, `or` when one is truthy: both stop at the first such operand.
+        Node::And(items) | Node::Or(items) => {
+            let or = matches!(n, Node::Or(_));
+            Value::Bool(items.iter().any(|x| truthy(&eval_node(x, lookup)) == or) == or)
+        }
         Node::Cmp(op, a, b) => {
             let (a, b) = (eval_node(a, lookup), eval_node(b, lookup));
             let r = match op {
                 CmpOp::Eq => loose_eq(&a, &b, 0),
                 CmpOp::Ne => !loose_eq(&a, &b, 0),
                 CmpOp::Contains => contains(&a, &b),
-                CmpOp::Lt => ordering(&a, &b) == Some(Ordering::Less),
-                CmpOp::Le => matches!(ordering(&a, &b), Some(Ordering::Less | Ordering::Equal)),
-                CmpOp::Gt => ordering(&a, &b) == Some(Ordering::Greater),
-                CmpOp::Ge => matches!(ordering(&a, &b), Some(Ordering::Greater | Ordering::Equal)),
+                _ => ordering(&a, &b).is_some_and(|o| match op {
+                    CmpOp::Lt => o.is_lt(),
+                    CmpOp::Le => o.is_le(),
+                    CmpOp::Gt => o.is_gt(),
+                    _ => o.is_ge(),
+                }),
             };
             Value::Bool(r)
         }
@@ -535,19 +532,10 @@ fn num_value(f: f64) -> Value {
     }
 }
 
-/// String form used by `+` concatenation and `contains`.
+/// String form used by `+` concatenation and `contains`: whole f64s up to ±2^53 read as integers (no f64 lies
+/// between 2^53 and 2^53 + 2).
 fn to_text(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        Value::Number(n) => match n.as_f64() {
-            Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() <= MAX_SAFE => {
-                format!("{}", f as i64)
-            }
-            _ => n.to_string(),
-        },
-        other => super::json::to_string(other),
-    }
+    text_of(v, MAX_SAFE + 2.0)
 }
 
 fn arith(op: ArithOp, a: &Value, b: &Value) -> Value {

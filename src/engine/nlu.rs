@@ -58,7 +58,6 @@ const W_STOP: u32 = 1;
 const W_WORD: u32 = 4;
 const W_SLOT: u32 = 4;
 const NONE: u32 = u32::MAX;
-const SLOT_CODE: u64 = 1 << 32;
 const STOP_WORDS: &str = "a am an and are at be can could do for i im in is it its just me my of on or please pls so some that the this to us was we will would you your";
 const NUMBER_WORDS: &str = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty";
 
@@ -196,7 +195,7 @@ fn undouble(w: &mut String) {
 fn lex(text: &str) -> Vec<Tok> {
     let mut out = Vec::new();
     let mut chunk = None;
-    for (i, c) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
+    for (i, c) in text.char_indices() {
         if c.is_whitespace() {
             if let Some(s) = chunk.take() {
                 lex_chunk(text, s, i, &mut out);
@@ -205,14 +204,17 @@ fn lex(text: &str) -> Vec<Tok> {
             chunk = Some(i);
         }
     }
+    if let Some(s) = chunk {
+        lex_chunk(text, s, text.len(), &mut out);
+    }
     out
 }
 
 fn lex_chunk(text: &str, s: usize, e: usize, out: &mut Vec<Tok>) {
     let chunk = &text[s..e];
-    let first = chunk
-        .char_indices()
-        .find(|&(i, c)| c.is_alphanumeric() || (c == '-' && chunk[i + 1..].starts_with(|d: char| d.is_ascii_digit())));
+    let first = chunk.char_indices().find(|&(i, c)| {
+        c.is_alphanumeric() || (c == '-' && chunk.as_bytes().get(i + 1).is_some_and(u8::is_ascii_digit))
+    });
     let last = chunk.char_indices().rev().find(|&(_, c)| c.is_alphanumeric());
     if let (Some((cs, _)), Some((l, lc))) = (first, last) {
         let ce = l + lc.len_utf8();
@@ -287,17 +289,17 @@ fn within_one_edit(a: &str, b: &str) -> bool {
     let a = chars(a);
     let b = chars(b);
     let (s, l) = if a.len() <= b.len() { (&a, &b) } else { (&b, &a) };
-    if l.len() - s.len() > 1 {
+    let n = s.len();
+    if l.len() - n > 1 {
         return false;
     }
+    // Lengths of the common prefix and the common suffix: the edit must lie between them.
     let p = s.iter().zip(l.iter()).take_while(|(x, y)| x == y).count();
-    if p == s.len() {
-        return true;
+    let q = s.iter().rev().zip(l.iter().rev()).take_while(|(x, y)| x == y).count();
+    if n < l.len() {
+        return p + q >= n;
     }
-    if s.len() < l.len() {
-        return s[p..] == l[p + 1..];
-    }
-    s[p + 1..] == l[p + 1..] || (p + 1 < s.len() && s[p] == l[p + 1] && s[p + 1] == l[p] && s[p + 2..] == l[p + 2..])
+    p + q + 1 >= n || (p + q + 2 >= n && s.get(p) == l.get(p + 1) && s.get(p + 1) == l.get(p))
 }
 
 /// Offsets to group items by key (< n): the items of key k go to `[off[k]..off[k + 1]]`.
@@ -310,6 +312,19 @@ fn offsets(keys: &[u32], n: usize) -> Vec<u32> {
         off[i + 1] += off[i];
     }
     off
+}
+
+/// `v[r.0..r.1]`, or nothing if out of range: the one non-panicking slice of the `(start, end)` ranges kept below.
+fn part<T>(v: &[T], r: (u32, u32)) -> &[T] {
+    v.get(r.0 as usize..r.1 as usize).unwrap_or_default()
+}
+
+/// The items of key `k` of a grouping by `offsets`.
+fn group<'a, T>(v: &'a [T], off: &[u32], k: usize) -> &'a [T] {
+    match (off.get(k), off.get(k + 1)) {
+        (Some(&a), Some(&b)) => part(v, (a, b)),
+        _ => &[],
+    }
 }
 
 /// `w` with one char removed, for each char.
@@ -401,7 +416,7 @@ struct Input<'t> {
     w: Vec<u32>,
     total: u32,
     /// (id, position) of known tokens, sorted by id (exact before fuzzy).
-    sorted: Vec<(u32, usize)>,
+    sorted: Vec<(u32, u32)>,
     /// Candidate spans per slot type, ascending, non-overlapping.
     spans: Vec<Vec<Span>>,
 }
@@ -410,7 +425,19 @@ struct Scratch {
     stamp: u32,
     consumed: Vec<u32>,
     assigned: Vec<Option<Span>>,
-    seq: Vec<u64>,
+    seq: Vec<u32>,
+}
+
+impl Scratch {
+    /// True when none of the span's tokens is taken by the current attempt.
+    fn is_free(&self, sp: &Span) -> bool {
+        self.consumed[sp.start..sp.end].iter().all(|&s| s != self.stamp)
+    }
+
+    /// Marks the span's tokens as taken by the current attempt.
+    fn consume(&mut self, sp: &Span) {
+        self.consumed[sp.start..sp.end].fill(self.stamp);
+    }
 }
 
 /// The compiled matcher; cheap to share, immutable after `new`.
@@ -437,6 +464,13 @@ pub struct Matcher {
     /// Inverted index: token id -> (utterance, count) in `post[post_off[id]..post_off[id + 1]]`.
     post_off: Vec<u32>,
     post: Vec<(u32, u32)>,
+}
+
+impl Intent {
+    /// The index into `Matcher::types` of slot `s`.
+    fn slot_ty(&self, s: u32) -> usize {
+        self.slots[s as usize].1 as usize
+    }
 }
 
 impl Matcher {
@@ -472,14 +506,14 @@ impl Matcher {
             for (ui, text) in spec.utterances.iter().enumerate() {
                 let start = m.items.len();
                 let mut rest = text.as_str();
-                while let Some(close) = rest.find('}') {
-                    let Some(open) = rest[..close].rfind('{') else {
-                        m.push_lits(&rest[..close]);
-                        rest = &rest[close + 1..];
+                while let Some((head, tail)) = rest.split_once('}') {
+                    rest = tail;
+                    let Some((before, name)) = head.rsplit_once('{') else {
+                        m.push_lits(head);
                         continue;
                     };
-                    m.push_lits(&rest[..open]);
-                    let name = rest[open + 1..close].trim();
+                    m.push_lits(before);
+                    let name = name.trim();
                     let Some(idx) = slots.iter().position(|(n, _)| n == name) else {
                         return Err(format!(
                             "intent '{}': utterances[{ui}] uses undeclared slot {{{name}}}",
@@ -487,7 +521,6 @@ impl Matcher {
                         ));
                     };
                     m.items.push(Item::Slot(idx as u32));
-                    rest = &rest[close + 1..];
                 }
                 m.push_lits(rest);
                 let (mut markers, mut any) = (false, false);
@@ -510,7 +543,7 @@ impl Matcher {
         for u in &mut m.utts {
             let lit_start = m.lits.len();
             let mut weight = 0;
-            for it in &m.items[u.items.0 as usize..u.items.1 as usize] {
+            for it in part(&m.items, u.items) {
                 weight += match *it {
                     Item::Lit(id) => {
                         m.lits.push(id);
@@ -548,7 +581,7 @@ impl Matcher {
         // Runs of equal literals: (token id, utterance, count).
         let (mut ids, mut runs) = (Vec::new(), Vec::new());
         for (ui, u) in m.utts.iter().enumerate() {
-            for run in m.lits[u.lits.0 as usize..u.lits.1 as usize].chunk_by(|a, b| a == b) {
+            for run in part(&m.lits, u.lits).chunk_by(|a, b| a == b) {
                 ids.push(run[0]);
                 runs.push((ui as u32, run.len() as u32));
             }
@@ -565,11 +598,9 @@ impl Matcher {
 
     /// The id of word `w`, added if new (ids in order of first occurrence; `vocab` stays sorted by word).
     fn intern(&mut self, w: String) -> u32 {
-        let i = lower_bound(self.vocab.len(), &w, &|i| &self.words[self.vocab[i] as usize]);
-        if let Some(&id) = self.vocab.get(i) {
-            if self.words[id as usize] == w {
-                return id;
-            }
+        let (i, known) = self.find(&w);
+        if let Some(id) = known {
+            return id;
         }
         let id = self.words.len() as u32;
         self.weights.push(if is_stop(&w) { W_STOP } else { W_WORD });
@@ -579,9 +610,13 @@ impl Matcher {
     }
 
     fn word_id(&self, w: &str) -> Option<u32> {
+        self.find(w).1
+    }
+
+    /// Where `w` is or would be inserted in `vocab`, and its id if known.
+    fn find(&self, w: &str) -> (usize, Option<u32>) {
         let i = lower_bound(self.vocab.len(), w, &|i| &self.words[self.vocab[i] as usize]);
-        let id = *self.vocab.get(i)?;
-        (self.words[id as usize] == w).then_some(id)
+        (i, self.vocab.get(i).copied().filter(|&id| self.words[id as usize] == w))
     }
 
     fn push_lits(&mut self, s: &str) {
@@ -694,19 +729,17 @@ impl Matcher {
         sort_by(&mut known, &|a, b| key(a) < key(b));
         let mut sorted = Vec::with_capacity(known.len());
         for p in known {
-            sorted.push((ids[p as usize], p as usize));
+            sorted.push((ids[p as usize], p));
         }
         let mut spans: Vec<Vec<Span>> = Vec::new();
         spans.resize_with(self.types.len(), Vec::new);
         for p in 0..n {
-            let (id, mut phrases) = (ids[p] as usize, &[][..]);
-            if ids[p] != NONE {
-                phrases = &self.phrase_order[self.phrase_off[id] as usize..self.phrase_off[id + 1] as usize];
-            }
+            let phrases =
+                if ids[p] == NONE { &[][..] } else { group(&self.phrase_order, &self.phrase_off, ids[p] as usize) };
             for &pi in phrases {
                 let ph = &self.phrases[pi as usize];
                 let end = p + ph.toks.len();
-                if end > n || ids[p..end] != ph.toks[..] {
+                if ids.get(p..end) != Some(&ph.toks[..]) {
                     continue;
                 }
                 let list = &mut spans[ph.ty as usize];
@@ -718,11 +751,14 @@ impl Matcher {
                     list.push(sp);
                 }
             }
-            if let (Some(ty), Some(num)) = (self.number_ty, tok_number(&toks[p])) {
-                spans[ty].push(span(p, p + 1, &w, SpanVal::Num(num)));
-            }
-            if let (Some(ty), Kind::Email) = (self.email_ty, toks[p].kind) {
-                spans[ty].push(span(p, p + 1, &w, SpanVal::Text));
+            // A token is a number or an e-mail address, never both.
+            let single = match (tok_number(&toks[p]), toks[p].kind) {
+                (Some(num), _) => self.number_ty.map(|ty| (ty, SpanVal::Num(num))),
+                (None, Kind::Email) => self.email_ty.map(|ty| (ty, SpanVal::Text)),
+                _ => None,
+            };
+            if let Some((ty, val)) = single {
+                spans[ty].push(span(p, p + 1, &w, val));
             }
         }
         let total = w.iter().sum();
@@ -737,16 +773,18 @@ impl Matcher {
         // Upper bound of the literal weight each utterance shares with the input.
         let mut acc = vec![0u32; self.utts.len()];
         let mut g = 0;
-        while g < inp.sorted.len() {
-            let id = inp.sorted[g].0 as usize;
+        while let Some(&(id, _)) = inp.sorted.get(g) {
             let mut c = 0;
-            while g < inp.sorted.len() && inp.sorted[g].0 as usize == id {
+            while inp.sorted.get(g).is_some_and(|s| s.0 == id) {
                 c += 1;
                 g += 1;
             }
+            let id = id as usize;
             let wt = self.weights[id];
-            for &(u, cu) in &self.post[self.post_off[id] as usize..self.post_off[id + 1] as usize] {
-                acc[u as usize] += wt * c.min(cu);
+            for &(u, cu) in group(&self.post, &self.post_off, id) {
+                if let Some(a) = acc.get_mut(u as usize) {
+                    *a += wt * c.min(cu);
+                }
             }
         }
         let mut reduce = 0u32;
@@ -760,17 +798,17 @@ impl Matcher {
         let mut best: Option<(f64, usize, usize)> = None;
         let mut best_score = 0.0;
         for (ii, intent) in self.intents.iter().enumerate() {
-            if mask.is_some_and(|m| !m[ii]) {
+            if mask.is_some_and(|m| m.get(ii) == Some(&false)) {
                 continue;
             }
             let first = intent.utts.0 as usize;
-            for (k, u) in self.utts[first..intent.utts.1 as usize].iter().enumerate() {
+            for (k, u) in part(&self.utts, intent.utts).iter().enumerate() {
                 let ui = first + k;
-                let mut m_ub = acc[ui];
+                let mut m_ub = acc.get(ui).copied().unwrap_or(0);
                 if u.markers {
-                    for it in &self.items[u.items.0 as usize..u.items.1 as usize] {
+                    for it in part(&self.items, u.items) {
                         if let Item::Slot(s) = *it {
-                            let ty = intent.slots[s as usize].1 as usize;
+                            let ty = intent.slot_ty(s);
                             if !inp.spans[ty].is_empty() || matches!(self.types[ty], SlotType::Any) {
                                 m_ub += W_SLOT;
                             }
@@ -807,7 +845,7 @@ impl Matcher {
         floor: f64,
         fill: Option<&mut Named<Value>>,
     ) -> f64 {
-        let items = &self.items[u.items.0 as usize..u.items.1 as usize];
+        let items = part(&self.items, u.items);
         sc.stamp += 1;
         let stamp = sc.stamp;
         sc.assigned.clear();
@@ -818,40 +856,31 @@ impl Matcher {
             for (k, &it) in items.iter().enumerate() {
                 let Item::Slot(s) = it else { continue };
                 // The first free span after the previous slot's, else the first free one.
-                let (mut pick, mut first) = (None, None);
-                for sp in &inp.spans[intent.slots[s as usize].1 as usize] {
-                    if sc.consumed[sp.start..sp.end].contains(&stamp) {
-                        continue;
-                    }
-                    first = first.or(Some(*sp));
-                    if sp.start >= last_end {
-                        pick = Some(*sp);
-                        break;
-                    }
-                }
-                if let Some(sp) = pick.or(first) {
+                let list = &inp.spans[intent.slot_ty(s)];
+                let pick = list.iter().find(|sp| sp.start >= last_end && sc.is_free(sp));
+                if let Some(&sp) = pick.or_else(|| list.iter().find(|sp| sc.is_free(sp))) {
                     last_end = sp.end;
                     take(sc, k, sp, &mut matched, &mut in_w);
                 }
             }
             for (k, &it) in items.iter().enumerate() {
                 let Item::Slot(s) = it else { continue };
-                if u.any && matches!(self.types[intent.slots[s as usize].1 as usize], SlotType::Any) {
+                if u.any && matches!(self.types[intent.slot_ty(s)], SlotType::Any) {
                     if let Some(sp) = any_span(inp, sc, items, k) {
                         take(sc, k, sp, &mut matched, &mut in_w);
                     }
                 }
             }
         }
-        let lits = &self.lits[u.lits.0 as usize..u.lits.1 as usize];
+        let lits = part(&self.lits, u.lits);
         let (mut a, mut b) = (0, 0);
-        while a < lits.len() && b < inp.sorted.len() {
-            let (id, pos) = inp.sorted[b];
+        while let (Some(&lit), Some(&(id, pos))) = (lits.get(a), inp.sorted.get(b)) {
+            let pos = pos as usize;
             if sc.consumed[pos] == stamp {
                 b += 1;
                 continue;
             }
-            match lits[a].cmp(&id) {
+            match lit.cmp(&id) {
                 Ordering::Less => a += 1,
                 Ordering::Greater => b += 1,
                 Ordering::Equal => {
@@ -888,16 +917,14 @@ impl Matcher {
         }
         // Declared slots the utterance does not mention are filled from the remaining spans.
         for (name, ty) in &intent.slots {
-            let stamp = sc.stamp;
-            let spans = &inp.spans[*ty as usize];
             if out.contains_key(name) {
                 continue;
             }
-            for sp in spans {
-                if !sc.consumed[sp.start..sp.end].contains(&stamp) {
-                    sc.consumed[sp.start..sp.end].fill(stamp);
+            for sp in &inp.spans[*ty as usize] {
+                if sc.is_free(sp) {
+                    sc.consume(sp);
                     if let Some(v) = self.span_value(inp, *ty, sp) {
-                        out.insert(name.clone(), v);
+                        out.insert_first(name, v);
                     }
                     break;
                 }
@@ -927,7 +954,7 @@ fn span(start: usize, end: usize, w: &[u32], val: SpanVal) -> Span {
 }
 
 fn take(sc: &mut Scratch, k: usize, sp: Span, matched: &mut u32, in_w: &mut u32) {
-    sc.consumed[sp.start..sp.end].fill(sc.stamp);
+    sc.consume(&sp);
     sc.assigned[k] = Some(sp);
     *matched += sp.credit;
     *in_w = in_w.saturating_sub(sp.w) + W_SLOT;
@@ -962,19 +989,19 @@ fn order_factor(inp: &Input, sc: &mut Scratch, items: &[Item], markers: bool) ->
     while p < inp.ids.len() {
         if markers {
             if let Some(k) = sc.assigned.iter().position(|s| s.is_some_and(|sp| sp.start == p)) {
-                sc.seq.push(SLOT_CODE | k as u64);
+                sc.seq.push(slot_code(k));
                 p = sc.assigned[k].map_or(p + 1, |sp| sp.end);
                 continue;
             }
         }
         if sc.consumed[p] != sc.stamp {
-            sc.seq.push(u64::from(inp.ids[p]));
+            sc.seq.push(inp.ids[p]);
         }
         p += 1;
     }
     let code = |k: usize| match items[k] {
-        Item::Lit(id) => u64::from(id),
-        Item::Slot(_) => SLOT_CODE | k as u64,
+        Item::Lit(id) => id,
+        Item::Slot(_) => slot_code(k),
     };
     let total = items.len() - 1;
     let mut found = 0;
@@ -983,6 +1010,12 @@ fn order_factor(inp: &Input, sc: &mut Scratch, items: &[Item], markers: bool) ->
         found += usize::from(sc.seq.windows(2).any(|w| w == pair));
     }
     1.0 - 0.1 * (total - found) as f64 / total as f64
+}
+
+/// The code of the slot marker at item `k` in `order_factor`'s sequences: counted down from below `NONE`, so it
+/// never equals a word id (ids count up from 0; words and items together cannot approach 2^32 in memory).
+fn slot_code(k: usize) -> u32 {
+    NONE - 1 - k as u32
 }
 
 /// One-shot slot extraction for a capture step: find a value of `slot` anywhere in `text` (first 2,000 chars;

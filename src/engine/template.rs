@@ -38,17 +38,17 @@ impl Template {
     pub fn parse(src: &str) -> Template {
         let mut parts = Vec::new();
         let mut lit = String::new();
-        let mut prev: Option<char> = None; // the character before `i` in the source
-        let mut i = 0; // byte index into `src`
-        while let Some(c) = src[i..].chars().next() {
-            let after = &src[i + c.len_utf8()..];
+        let mut prev: Option<char> = None; // the character before `rest`
+        let mut rest = src; // what is left to read
+        while let Some(c) = rest.chars().next() {
+            let after = &rest[c.len_utf8()..];
             if c == '{' {
-                if let Some(end) = after.find('}') {
-                    let inner = after[..end].trim();
+                if let Some((inner, tail)) = after.split_once('}') {
+                    let inner = inner.trim();
                     if is_var_path(inner) {
                         flush(&mut lit, &mut parts);
                         parts.push(Part::Var(inner.to_string()));
-                        i += end + 2;
+                        rest = tail;
                         prev = Some('}');
                         continue;
                     }
@@ -56,19 +56,19 @@ impl Template {
             } else if c == '#' && !prev.is_some_and(char::is_alphanumeric) {
                 if let Some((len, event, path)) = context_ref(after) {
                     flush(&mut lit, &mut parts);
-                    let raw = &src[i..i + 1 + len];
+                    let (raw, tail) = rest.split_at(1 + len);
                     prev = raw.chars().next_back();
                     parts.push(Part::Ctx {
                         event: event.to_ascii_lowercase(),
                         path: path.to_string(),
                         raw: raw.into(),
                     });
-                    i += 1 + len;
+                    rest = tail;
                     continue;
                 }
             }
             lit.push(c);
-            i += c.len_utf8();
+            rest = after;
             prev = Some(c);
         }
         flush(&mut lit, &mut parts);
@@ -189,13 +189,19 @@ fn context_ref(s: &str) -> Option<(usize, &str, &str)> {
     Some((name_len + 1 + path.len(), &s[..name_len], path))
 }
 
-/// How a value reads inside text: strings as they are, whole numbers without `.0`, null as nothing.
+/// How a value reads inside text: strings as they are, whole numbers below 9e15 without `.0`, null as nothing.
 pub fn display(v: &Value) -> String {
+    text_of(v, 9e15)
+}
+
+/// Strings as they are, null as nothing, a whole f64 of magnitude below `whole_below` as an integer, anything
+/// else as JSON. Shared by [`display`] and the expression language's string conversion.
+pub fn text_of(v: &Value, whole_below: f64) -> String {
     match v {
         Value::Null => String::new(),
         Value::String(s) => s.clone(),
         Value::Number(n) => match n.as_f64() {
-            Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 9e15 => format!("{}", f as i64),
+            Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < whole_below => format!("{}", f as i64),
             _ => n.to_string(),
         },
         other => super::json::to_string(other),
