@@ -61,10 +61,11 @@ fn classify(line: &str) -> Line<'_> {
     if let Some(rest) = t.strip_prefix('>') {
         return Line::Quote(rest.strip_prefix(' ').unwrap_or(rest));
     }
-    let compact = t.replace(' ', "");
-    let first = compact.chars().next();
-    if compact.len() >= 3 && matches!(first, Some('-' | '*' | '_')) && compact.chars().all(|x| Some(x) == first) {
-        return Line::Rule;
+    // A rule: three or more of one of `-*_`, spaces allowed between them.
+    if let Some(first @ (b'-' | b'*' | b'_')) = t.bytes().next() {
+        if t.bytes().all(|b| b == first || b == b' ') && t.bytes().filter(|&b| b == first).count() >= 3 {
+            return Line::Rule;
+        }
     }
     for bullet in ["- ", "* ", "+ "] {
         if let Some(rest) = t.strip_prefix(bullet) {
@@ -97,7 +98,7 @@ fn blocks(doc: &Document, parent: &Element, lines: &[&str], depth: usize) -> R<(
                 i = body_end + 1;
             }
             Line::Heading(level, content) => {
-                let h = append(doc, parent, ["h3", "h3", "h3", "h4", "h5", "h6"][level - 1])?;
+                let h = append(doc, parent, heading_tag(level))?;
                 inline(doc, &h, content, depth)?;
                 i += 1;
             }
@@ -416,6 +417,16 @@ fn decode(s: &str) -> String {
         }
     }
     out
+}
+
+/// Headings start at `h3`: the widget's own title is `h2`.
+fn heading_tag(level: usize) -> &'static str {
+    match level {
+        4 => "h4",
+        5 => "h5",
+        6 => "h6",
+        _ => "h3",
+    }
 }
 
 fn append(doc: &Document, parent: &Element, tag: &str) -> R<Element> {

@@ -199,31 +199,28 @@ impl Widget {
         Ok(widget)
     }
 
-    /// The delegated listeners of the shadow root and the file input.
+    /// The delegated listeners of the shadow root and the file input: one closure type for all three, so the
+    /// module holds one copy of its glue.
     fn listen(&self) -> R<()> {
-        let me = self.me.clone();
-        self.add(self.root.as_ref(), "click", move |ev| {
-            if let Some(w) = me.upgrade() {
-                w.on_click(&ev);
-            }
-        })?;
-        let me = self.me.clone();
-        self.add(self.root.as_ref(), "keydown", move |ev| {
-            if let (Some(w), Some(k)) = (me.upgrade(), ev.dyn_ref::<web_sys::KeyboardEvent>()) {
-                w.on_key(k);
-            }
-        })?;
-        let me = self.me.clone();
-        self.add(self.file.as_ref(), "change", move |_| {
-            if let Some(w) = me.upgrade() {
-                w.on_file();
-            }
-        })?;
-        Ok(())
+        self.add(self.root.as_ref(), "click")?;
+        self.add(self.root.as_ref(), "keydown")?;
+        self.add(self.file.as_ref(), "change")
     }
 
-    fn add(&self, target: &web_sys::EventTarget, ty: &'static str, f: impl FnMut(web_sys::Event) + 'static) -> R<()> {
-        let cb: DomListener = Closure::new(f);
+    fn add(&self, target: &web_sys::EventTarget, ty: &'static str) -> R<()> {
+        let me = self.me.clone();
+        let cb: DomListener = Closure::new(move |ev: web_sys::Event| {
+            let Some(w) = me.upgrade() else { return };
+            match ty {
+                "click" => w.on_click(&ev),
+                "keydown" => {
+                    if let Some(k) = ev.dyn_ref::<web_sys::KeyboardEvent>() {
+                        w.on_key(k);
+                    }
+                }
+                _ => w.on_file(),
+            }
+        });
         // `_and_bool(.., false)` is the default phase; one binding with the page listeners' capture phase.
         target.add_event_listener_with_callback_and_bool(ty, cb.as_ref().unchecked_ref(), false)?;
         self.closures.borrow_mut().push((target.clone(), ty, cb));
