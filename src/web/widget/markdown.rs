@@ -231,9 +231,7 @@ fn styled(
         if let Some((label, dest, title, used)) = link_parts(&rest[open..]) {
             flush(doc, parent, plain)?;
             if image {
-                let decoded = decode(dest);
-                let allowed = if undecoded_entity(&decoded) { None } else { safe_url(&decoded, UrlUse::Image) };
-                match allowed {
+                match allowed(dest, UrlUse::Image) {
                     Some(src) => {
                         let img = append(doc, parent, "img")?;
                         img.set_attribute("class", "ef-md-img")?;
@@ -255,8 +253,7 @@ fn styled(
     if rest.starts_with('<') {
         if let Some(end) = rest.find('>') {
             let inner = &rest[1..end];
-            let lower = inner.to_ascii_lowercase();
-            let is_url = lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("mailto:");
+            let is_url = starts_ci(inner, "http://") || starts_ci(inner, "https://") || starts_ci(inner, "mailto:");
             let is_email = !inner.contains(' ') && inner.contains('@') && !inner.contains(':');
             if !inner.contains(char::is_whitespace) && (is_url || is_email) {
                 flush(doc, parent, plain)?;
@@ -333,9 +330,7 @@ fn link_parts(s: &str) -> Option<(&str, &str, Option<&str>, usize)> {
 
 /// A link when `dest` is allowed, else the label as plain text.
 fn link(doc: &Document, parent: &Element, dest: &str, title: Option<&str>, label: &str, depth: usize) -> R<()> {
-    let decoded = decode(dest);
-    let allowed = if undecoded_entity(&decoded) { None } else { safe_url(&decoded, UrlUse::Link) };
-    let Some(href) = allowed else {
+    let Some(href) = allowed(dest, UrlUse::Link) else {
         let span = append(doc, parent, "span")?;
         return inline(doc, &span, label, MAX_DEPTH.max(depth));
     };
@@ -350,23 +345,45 @@ fn link(doc: &Document, parent: &Element, dest: &str, title: Option<&str>, label
     inline(doc, &a, label, MAX_DEPTH.max(depth))
 }
 
-/// The length of a bare `http(s)://` URL at the start of `s`, without trailing punctuation.
+/// The length of a bare `http(s)://` URL at the start of `s`, without trailing punctuation; something must follow
+/// the `//`.
 fn bare_url(s: &str) -> Option<usize> {
-    let lower = s.get(..8)?.to_ascii_lowercase();
-    if !(lower.starts_with("http://") || lower.starts_with("https://")) {
+    s.get(..8)?;
+    let scheme = if starts_ci(s, "https://") {
+        8
+    } else if starts_ci(s, "http://") {
+        7
+    } else {
         return None;
-    }
+    };
     let mut end = s.find(|c: char| c.is_whitespace() || c == '<').unwrap_or(s.len());
     while end > 0 {
         let last = s[..end].chars().next_back().unwrap_or(' ');
-        let unbalanced = last == ')' && s[..end].matches('(').count() < s[..end].matches(')').count();
-        if ".,;:!?'\"*_~".contains(last) || unbalanced {
+        let count = |b: u8| s[..end].bytes().filter(|&x| x == b).count();
+        let unbalanced = last == ')' && count(b'(') < count(b')');
+        if matches!(last, '.' | ',' | ';' | ':' | '!' | '?' | '\'' | '"' | '*' | '_' | '~') || unbalanced {
             end -= last.len_utf8();
         } else {
             break;
         }
     }
-    (end > lower.find("//").unwrap_or(0) + 2).then_some(end)
+    (end > scheme).then_some(end)
+}
+
+/// Whether `s` starts with `prefix` in any ASCII case.
+fn starts_ci(s: &str, prefix: &str) -> bool {
+    s.get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+}
+
+/// `dest` with its entities decoded, when the result is allowed for `usage` (an entity left undecoded could
+/// hide a scheme, so it is refused).
+fn allowed(dest: &str, usage: UrlUse) -> Option<String> {
+    let decoded = decode(dest);
+    if undecoded_entity(&decoded) {
+        None
+    } else {
+        safe_url(&decoded, usage)
+    }
 }
 
 /// Decode the entity at the start of `s` (`&amp; &lt; &gt; &quot; &apos; &nbsp;` and numeric ones): the character
