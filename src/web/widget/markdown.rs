@@ -88,7 +88,7 @@ fn blocks(doc: &Document, parent: &Element, lines: &[&str], depth: usize) -> R<(
         match classify(lines[i]) {
             Line::Blank => i += 1,
             Line::Fence => {
-                let marker = &lines[i].trim_start()[..3];
+                let marker = if lines[i].trim_start().starts_with('~') { "~~~" } else { "```" };
                 let end = lines[i + 1..].iter().position(|l| l.trim_start().starts_with(marker));
                 let body_end = end.map_or(lines.len(), |e| i + 1 + e);
                 let pre = append(doc, parent, "pre")?;
@@ -171,7 +171,7 @@ fn inline(doc: &Document, parent: &Element, s: &str, depth: usize) -> R<()> {
         }
         if c == '\n' {
             flush(doc, parent, &mut plain)?;
-            parent.append_child(doc.create_element("br")?.as_ref())?;
+            append(doc, parent, "br")?;
             i += 1;
             continue;
         }
