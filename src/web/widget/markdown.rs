@@ -254,11 +254,17 @@ fn styled(
         if let Some(end) = rest.find('>') {
             let inner = &rest[1..end];
             let is_url = starts_ci(inner, "http://") || starts_ci(inner, "https://") || starts_ci(inner, "mailto:");
-            let is_email = !inner.contains(' ') && inner.contains('@') && !inner.contains(':');
+            let is_email = inner.contains('@') && !inner.contains(':');
             if !inner.contains(char::is_whitespace) && (is_url || is_email) {
                 flush(doc, parent, plain)?;
-                let dest = if is_email { format!("mailto:{inner}") } else { inner.to_string() };
-                link(doc, parent, &dest, None, inner, depth)?;
+                let mailto;
+                let dest = if is_email {
+                    mailto = format!("mailto:{inner}");
+                    &mailto
+                } else {
+                    inner
+                };
+                link(doc, parent, dest, None, inner, depth)?;
                 return Ok(Some(end + 1));
             }
         }

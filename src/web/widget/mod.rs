@@ -286,10 +286,8 @@ impl Widget {
                 self.emit(UiEvent::Close);
             }
             "Enter" if !k.shift_key() && !k.is_composing() => {
-                let in_input = k
-                    .target()
-                    .and_then(|t| t.dyn_into::<Element>().ok())
-                    .is_some_and(|t| t.get_attribute("class").as_deref() == Some("ef-input"));
+                let input: &web_sys::EventTarget = &self.input;
+                let in_input = k.target().is_some_and(|t| &t == input);
                 if in_input {
                     k.prevent_default();
                     self.send_input();

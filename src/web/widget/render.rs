@@ -134,8 +134,9 @@ impl Widget {
     pub(super) fn remove_all(&self, selector: &str) {
         if let Ok(nodes) = self.log.query_selector_all(selector) {
             for i in 0..nodes.length() {
-                if let Some(n) = nodes.get(i).and_then(|n| n.dyn_into::<Element>().ok()) {
-                    n.remove();
+                // `querySelectorAll` finds elements only: the cast needs no check.
+                if let Some(n) = nodes.get(i) {
+                    n.unchecked_into::<Element>().remove();
                 }
             }
         }
