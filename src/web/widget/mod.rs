@@ -306,26 +306,30 @@ impl Widget {
         self.emit(UiEvent::Send(text));
     }
 
-    /// Read the chosen file's metadata (and an image's size) and report it. Nothing is uploaded.
+    /// Read the chosen file's metadata (and an image's size) and report it. Nothing is uploaded. Properties are
+    /// read with [`prop`] rather than a binding each for `files[0]`, `name`, `type`, `size`, `width` and `height`.
     fn on_file(&self) {
         let input = &self.file;
-        let Some(file) = input.files().and_then(|l| l.get(0)) else { return };
+        let file = prop(&prop(input, "files"), "0");
+        if file.is_undefined() {
+            return;
+        }
         input.set_value("");
         let me = self.me.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            let mut meta = vec![
-                ("name", Value::String(file.name())),
-                ("content_type", Value::String(file.type_())),
-                ("size", Value::from(file.size() as u64)),
-            ];
-            if file.type_().starts_with("image/") {
+            let string = |key| Value::String(prop(&file, key).as_string().unwrap_or_default());
+            let number = |v: &JsValue, key| prop(v, key).as_f64().unwrap_or(0.0) as u64;
+            let content_type = string("type");
+            let image = content_type.as_str().is_some_and(|t| t.starts_with("image/"));
+            let mut meta =
+                vec![("name", string("name")), ("content_type", content_type), ("size", number(&file, "size").into())];
+            if image {
                 if let Some(window) = web_sys::window() {
-                    if let Ok(p) = window.create_image_bitmap_with_blob(&file) {
+                    if let Ok(p) = window.create_image_bitmap_with_blob(file.unchecked_ref()) {
                         if let Ok(bitmap) = wasm_bindgen_futures::JsFuture::from(p).await {
-                            let b: web_sys::ImageBitmap = bitmap.unchecked_into();
-                            meta.push(("width", Value::from(b.width())));
-                            meta.push(("height", Value::from(b.height())));
-                            b.close();
+                            meta.push(("width", number(&bitmap, "width").into()));
+                            meta.push(("height", number(&bitmap, "height").into()));
+                            bitmap.unchecked_into::<web_sys::ImageBitmap>().close();
                         }
                     }
                 }
@@ -476,6 +480,12 @@ fn avatar_el(doc: &Document, url: Option<&str>, title: &str) -> R<Element> {
     let a = text_el(doc, "div", "ef-avatar", &initial)?;
     a.set_attribute("aria-hidden", "true")?;
     Ok(a)
+}
+
+/// A property of a JS value through `Reflect.get`, a binding the module already has (`undefined` when there is
+/// none).
+fn prop(target: &JsValue, key: &str) -> JsValue {
+    js_sys::Reflect::get(target, &key.into()).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// Log a DOM failure (they do not happen in practice; when one does, the chat goes on).
