@@ -213,11 +213,7 @@ impl Widget {
             let Some(w) = me.upgrade() else { return };
             match ty {
                 "click" => w.on_click(&ev),
-                "keydown" => {
-                    if let Some(k) = ev.dyn_ref::<web_sys::KeyboardEvent>() {
-                        w.on_key(k);
-                    }
-                }
+                "keydown" => w.on_key(&ev),
                 _ => w.on_file(),
             }
         });
@@ -279,13 +275,15 @@ impl Widget {
         }
     }
 
-    fn on_key(&self, k: &web_sys::KeyboardEvent) {
-        match k.key().as_str() {
-            "Escape" if self.mode == Mode::Overlay && self.open.get() => {
+    /// A keydown. `key`, `shiftKey` and `isComposing` are read with [`prop`] rather than a binding each.
+    fn on_key(&self, k: &web_sys::Event) {
+        let flag = |name| prop(k, name).is_truthy();
+        match prop(k, "key").as_string().as_deref() {
+            Some("Escape") if self.mode == Mode::Overlay && self.open.get() => {
                 k.prevent_default();
                 self.emit(UiEvent::Close);
             }
-            "Enter" if !k.shift_key() && !k.is_composing() => {
+            Some("Enter") if !flag("shiftKey") && !flag("isComposing") => {
                 let input: &web_sys::EventTarget = &self.input;
                 let in_input = k.target().is_some_and(|t| &t == input);
                 if in_input {
@@ -362,7 +360,7 @@ impl Widget {
             self.proactive_clear();
             self.scroll_to_end();
             let _ = self.input.focus();
-        } else if self.root.active_element().is_some() {
+        } else if prop(&self.root, "activeElement").is_truthy() {
             // Focus was inside the chat: give it to the launcher rather than losing it.
             if let Some(l) = self.launcher.as_ref().map(|l| l.unchecked_ref::<HtmlElement>()) {
                 let _ = l.focus();
