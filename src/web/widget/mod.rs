@@ -113,7 +113,10 @@ impl Widget {
                 doc.body().ok_or("no <body>")?.append_child(&host)?;
             }
         }
-        let root = host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open))?;
+        // `{mode: "open"}` through `Reflect.set`: no setter binding and enum table for its one member.
+        let init: web_sys::ShadowRootInit = js_sys::Object::new().unchecked_into();
+        js_sys::Reflect::set(&init, &"mode".into(), &"open".into())?;
+        let root = host.attach_shadow(&init)?;
         let style = doc.create_element("style")?;
         style.set_text_content(Some(styles::CSS));
         root.append_child(&style)?;
