@@ -115,7 +115,7 @@ impl Widget {
         }
         // `{mode: "open"}` through `Reflect.set`: no setter binding and enum table for its one member.
         let init: web_sys::ShadowRootInit = js_sys::Object::new().unchecked_into();
-        js_sys::Reflect::set(&init, &"mode".into(), &"open".into())?;
+        let _ = js_sys::Reflect::set(&init, &"mode".into(), &"open".into());
         let root = host.attach_shadow(&init)?;
         let style = doc.create_element("style")?;
         style.set_text_content(Some(styles::CSS));

@@ -8,7 +8,7 @@ pub const CSS: &str = "\
 *,*::before,*::after{box-sizing:border-box}\
 [hidden]{display:none!important}\
 .ef{--ef-accent:#2f6fde;--ef-ink:#fff;--ef-text:#1d2330;--ef-muted:#6b7280;--ef-soft:#f2f4f7;--ef-line:#e5e7eb;\
- --ef-side:30px;--ef-bottom:30px;font:15px/1.45 system-ui,-apple-system,\"Segoe UI\",Roboto,\"Helvetica Neue\",Arial,sans-serif;\
+ font:15px/1.45 system-ui,-apple-system,\"Segoe UI\",Roboto,\"Helvetica Neue\",Arial,sans-serif;\
  color:var(--ef-text);-webkit-font-smoothing:antialiased}\
 .ef button{font:inherit;cursor:pointer}\
 .ef :focus-visible{outline:2px solid var(--ef-accent);outline-offset:2px}\
