@@ -235,9 +235,14 @@ async fn fetch(call: &WebhookCall, controller: &web_sys::AbortController) -> Web
     let WebhookCall { method, url, headers, body, timeout_ms, .. } = call;
     let (body, timeout_ms) = (body.as_ref(), *timeout_ms);
     let Some(window) = web_sys::window() else { return WebhookOutcome::Failed("no window".into()) };
+    // The init's members are set with `Reflect.set`, a binding the module already has, rather than a setter
+    // binding each.
     let init = web_sys::RequestInit::new();
-    init.set_method(method);
-    init.set_signal(Some(&controller.signal()));
+    let set = |key: &str, value: &JsValue| {
+        let _ = js_sys::Reflect::set(&init, &key.into(), value);
+    };
+    set("method", &JsValue::from_str(method));
+    set("signal", &controller.signal());
     if let Ok(h) = web_sys::Headers::new() {
         for (k, v) in headers {
             let _ = h.append(k, v);
@@ -246,9 +251,9 @@ async fn fetch(call: &WebhookCall, controller: &web_sys::AbortController) -> Web
             if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
                 let _ = h.append("content-type", "application/json");
             }
-            init.set_body(&JsValue::from_str(&crate::engine::json::to_string(b)));
+            set("body", &JsValue::from_str(&crate::engine::json::to_string(b)));
         }
-        init.set_headers(&h);
+        set("headers", &h);
     }
     let c = controller.clone();
     let _timer = Timeout::new(timeout_ms.min(i32::MAX as u64) as u32, move || c.abort());

@@ -61,10 +61,11 @@ fn classify(line: &str) -> Line<'_> {
     if let Some(rest) = t.strip_prefix('>') {
         return Line::Quote(rest.strip_prefix(' ').unwrap_or(rest));
     }
-    let compact = t.replace(' ', "");
-    let first = compact.chars().next();
-    if compact.len() >= 3 && matches!(first, Some('-' | '*' | '_')) && compact.chars().all(|x| Some(x) == first) {
-        return Line::Rule;
+    // A rule: three or more of one of `-*_`, spaces allowed between them.
+    if let Some(first @ (b'-' | b'*' | b'_')) = t.bytes().next() {
+        if t.bytes().all(|b| b == first || b == b' ') && t.bytes().filter(|&b| b == first).count() >= 3 {
+            return Line::Rule;
+        }
     }
     for bullet in ["- ", "* ", "+ "] {
         if let Some(rest) = t.strip_prefix(bullet) {
@@ -87,7 +88,7 @@ fn blocks(doc: &Document, parent: &Element, lines: &[&str], depth: usize) -> R<(
         match classify(lines[i]) {
             Line::Blank => i += 1,
             Line::Fence => {
-                let marker = &lines[i].trim_start()[..3];
+                let marker = if lines[i].trim_start().starts_with('~') { "~~~" } else { "```" };
                 let end = lines[i + 1..].iter().position(|l| l.trim_start().starts_with(marker));
                 let body_end = end.map_or(lines.len(), |e| i + 1 + e);
                 let pre = append(doc, parent, "pre")?;
@@ -97,7 +98,7 @@ fn blocks(doc: &Document, parent: &Element, lines: &[&str], depth: usize) -> R<(
                 i = body_end + 1;
             }
             Line::Heading(level, content) => {
-                let h = append(doc, parent, ["h3", "h3", "h3", "h4", "h5", "h6"][level - 1])?;
+                let h = append(doc, parent, heading_tag(level))?;
                 inline(doc, &h, content, depth)?;
                 i += 1;
             }
@@ -170,7 +171,7 @@ fn inline(doc: &Document, parent: &Element, s: &str, depth: usize) -> R<()> {
         }
         if c == '\n' {
             flush(doc, parent, &mut plain)?;
-            parent.append_child(doc.create_element("br")?.as_ref())?;
+            append(doc, parent, "br")?;
             i += 1;
             continue;
         }
@@ -230,9 +231,7 @@ fn styled(
         if let Some((label, dest, title, used)) = link_parts(&rest[open..]) {
             flush(doc, parent, plain)?;
             if image {
-                let decoded = decode(dest);
-                let allowed = if undecoded_entity(&decoded) { None } else { safe_url(&decoded, UrlUse::Image) };
-                match allowed {
+                match allowed(dest, UrlUse::Image) {
                     Some(src) => {
                         let img = append(doc, parent, "img")?;
                         img.set_attribute("class", "ef-md-img")?;
@@ -254,13 +253,18 @@ fn styled(
     if rest.starts_with('<') {
         if let Some(end) = rest.find('>') {
             let inner = &rest[1..end];
-            let lower = inner.to_ascii_lowercase();
-            let is_url = lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("mailto:");
-            let is_email = !inner.contains(' ') && inner.contains('@') && !inner.contains(':');
+            let is_url = starts_ci(inner, "http://") || starts_ci(inner, "https://") || starts_ci(inner, "mailto:");
+            let is_email = inner.contains('@') && !inner.contains(':');
             if !inner.contains(char::is_whitespace) && (is_url || is_email) {
                 flush(doc, parent, plain)?;
-                let dest = if is_email { format!("mailto:{inner}") } else { inner.to_string() };
-                link(doc, parent, &dest, None, inner, depth)?;
+                let mailto;
+                let dest = if is_email {
+                    mailto = format!("mailto:{inner}");
+                    &mailto
+                } else {
+                    inner
+                };
+                link(doc, parent, dest, None, inner, depth)?;
                 return Ok(Some(end + 1));
             }
         }
@@ -332,9 +336,7 @@ fn link_parts(s: &str) -> Option<(&str, &str, Option<&str>, usize)> {
 
 /// A link when `dest` is allowed, else the label as plain text.
 fn link(doc: &Document, parent: &Element, dest: &str, title: Option<&str>, label: &str, depth: usize) -> R<()> {
-    let decoded = decode(dest);
-    let allowed = if undecoded_entity(&decoded) { None } else { safe_url(&decoded, UrlUse::Link) };
-    let Some(href) = allowed else {
+    let Some(href) = allowed(dest, UrlUse::Link) else {
         let span = append(doc, parent, "span")?;
         return inline(doc, &span, label, MAX_DEPTH.max(depth));
     };
@@ -349,23 +351,45 @@ fn link(doc: &Document, parent: &Element, dest: &str, title: Option<&str>, label
     inline(doc, &a, label, MAX_DEPTH.max(depth))
 }
 
-/// The length of a bare `http(s)://` URL at the start of `s`, without trailing punctuation.
+/// The length of a bare `http(s)://` URL at the start of `s`, without trailing punctuation; something must follow
+/// the `//`.
 fn bare_url(s: &str) -> Option<usize> {
-    let lower = s.get(..8)?.to_ascii_lowercase();
-    if !(lower.starts_with("http://") || lower.starts_with("https://")) {
+    s.get(..8)?;
+    let scheme = if starts_ci(s, "https://") {
+        8
+    } else if starts_ci(s, "http://") {
+        7
+    } else {
         return None;
-    }
+    };
     let mut end = s.find(|c: char| c.is_whitespace() || c == '<').unwrap_or(s.len());
     while end > 0 {
         let last = s[..end].chars().next_back().unwrap_or(' ');
-        let unbalanced = last == ')' && s[..end].matches('(').count() < s[..end].matches(')').count();
-        if ".,;:!?'\"*_~".contains(last) || unbalanced {
+        let count = |b: u8| s[..end].bytes().filter(|&x| x == b).count();
+        let unbalanced = last == ')' && count(b'(') < count(b')');
+        if matches!(last, '.' | ',' | ';' | ':' | '!' | '?' | '\'' | '"' | '*' | '_' | '~') || unbalanced {
             end -= last.len_utf8();
         } else {
             break;
         }
     }
-    (end > lower.find("//").unwrap_or(0) + 2).then_some(end)
+    (end > scheme).then_some(end)
+}
+
+/// Whether `s` starts with `prefix` in any ASCII case.
+fn starts_ci(s: &str, prefix: &str) -> bool {
+    s.get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+}
+
+/// `dest` with its entities decoded, when the result is allowed for `usage` (an entity left undecoded could
+/// hide a scheme, so it is refused).
+fn allowed(dest: &str, usage: UrlUse) -> Option<String> {
+    let decoded = decode(dest);
+    if undecoded_entity(&decoded) {
+        None
+    } else {
+        safe_url(&decoded, usage)
+    }
 }
 
 /// Decode the entity at the start of `s` (`&amp; &lt; &gt; &quot; &apos; &nbsp;` and numeric ones): the character
@@ -416,6 +440,16 @@ fn decode(s: &str) -> String {
         }
     }
     out
+}
+
+/// Headings start at `h3`: the widget's own title is `h2`.
+fn heading_tag(level: usize) -> &'static str {
+    match level {
+        4 => "h4",
+        5 => "h5",
+        6 => "h6",
+        _ => "h3",
+    }
 }
 
 fn append(doc: &Document, parent: &Element, tag: &str) -> R<Element> {

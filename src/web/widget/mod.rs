@@ -113,7 +113,10 @@ impl Widget {
                 doc.body().ok_or("no <body>")?.append_child(&host)?;
             }
         }
-        let root = host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open))?;
+        // `{mode: "open"}` through `Reflect.set`: no setter binding and enum table for its one member.
+        let init: web_sys::ShadowRootInit = js_sys::Object::new().unchecked_into();
+        let _ = js_sys::Reflect::set(&init, &"mode".into(), &"open".into());
+        let root = host.attach_shadow(&init)?;
         let style = doc.create_element("style")?;
         style.set_text_content(Some(styles::CSS));
         root.append_child(&style)?;
@@ -199,31 +202,24 @@ impl Widget {
         Ok(widget)
     }
 
-    /// The delegated listeners of the shadow root and the file input.
+    /// The delegated listeners of the shadow root and the file input: one closure type for all three, so the
+    /// module holds one copy of its glue.
     fn listen(&self) -> R<()> {
-        let me = self.me.clone();
-        self.add(self.root.as_ref(), "click", move |ev| {
-            if let Some(w) = me.upgrade() {
-                w.on_click(&ev);
-            }
-        })?;
-        let me = self.me.clone();
-        self.add(self.root.as_ref(), "keydown", move |ev| {
-            if let (Some(w), Some(k)) = (me.upgrade(), ev.dyn_ref::<web_sys::KeyboardEvent>()) {
-                w.on_key(k);
-            }
-        })?;
-        let me = self.me.clone();
-        self.add(self.file.as_ref(), "change", move |_| {
-            if let Some(w) = me.upgrade() {
-                w.on_file();
-            }
-        })?;
-        Ok(())
+        self.add(self.root.as_ref(), "click")?;
+        self.add(self.root.as_ref(), "keydown")?;
+        self.add(self.file.as_ref(), "change")
     }
 
-    fn add(&self, target: &web_sys::EventTarget, ty: &'static str, f: impl FnMut(web_sys::Event) + 'static) -> R<()> {
-        let cb: DomListener = Closure::new(f);
+    fn add(&self, target: &web_sys::EventTarget, ty: &'static str) -> R<()> {
+        let me = self.me.clone();
+        let cb: DomListener = Closure::new(move |ev: web_sys::Event| {
+            let Some(w) = me.upgrade() else { return };
+            match ty {
+                "click" => w.on_click(&ev),
+                "keydown" => w.on_key(&ev),
+                _ => w.on_file(),
+            }
+        });
         // `_and_bool(.., false)` is the default phase; one binding with the page listeners' capture phase.
         target.add_event_listener_with_callback_and_bool(ty, cb.as_ref().unchecked_ref(), false)?;
         self.closures.borrow_mut().push((target.clone(), ty, cb));
@@ -282,17 +278,17 @@ impl Widget {
         }
     }
 
-    fn on_key(&self, k: &web_sys::KeyboardEvent) {
-        match k.key().as_str() {
-            "Escape" if self.mode == Mode::Overlay && self.open.get() => {
+    /// A keydown. `key`, `shiftKey` and `isComposing` are read with [`prop`] rather than a binding each.
+    fn on_key(&self, k: &web_sys::Event) {
+        let flag = |name| prop(k, name).is_truthy();
+        match prop(k, "key").as_string().as_deref() {
+            Some("Escape") if self.mode == Mode::Overlay && self.open.get() => {
                 k.prevent_default();
                 self.emit(UiEvent::Close);
             }
-            "Enter" if !k.shift_key() && !k.is_composing() => {
-                let in_input = k
-                    .target()
-                    .and_then(|t| t.dyn_into::<Element>().ok())
-                    .is_some_and(|t| t.get_attribute("class").as_deref() == Some("ef-input"));
+            Some("Enter") if !flag("shiftKey") && !flag("isComposing") => {
+                let input: &web_sys::EventTarget = &self.input;
+                let in_input = k.target().is_some_and(|t| &t == input);
                 if in_input {
                     k.prevent_default();
                     self.send_input();
@@ -311,26 +307,30 @@ impl Widget {
         self.emit(UiEvent::Send(text));
     }
 
-    /// Read the chosen file's metadata (and an image's size) and report it. Nothing is uploaded.
+    /// Read the chosen file's metadata (and an image's size) and report it. Nothing is uploaded. Properties are
+    /// read with [`prop`] rather than a binding each for `files[0]`, `name`, `type`, `size`, `width` and `height`.
     fn on_file(&self) {
         let input = &self.file;
-        let Some(file) = input.files().and_then(|l| l.get(0)) else { return };
+        let file = prop(&prop(input, "files"), "0");
+        if file.is_undefined() {
+            return;
+        }
         input.set_value("");
         let me = self.me.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            let mut meta = vec![
-                ("name", Value::String(file.name())),
-                ("content_type", Value::String(file.type_())),
-                ("size", Value::from(file.size() as u64)),
-            ];
-            if file.type_().starts_with("image/") {
+            let string = |key| Value::String(prop(&file, key).as_string().unwrap_or_default());
+            let number = |v: &JsValue, key| prop(v, key).as_f64().unwrap_or(0.0) as u64;
+            let content_type = string("type");
+            let image = content_type.as_str().is_some_and(|t| t.starts_with("image/"));
+            let mut meta =
+                vec![("name", string("name")), ("content_type", content_type), ("size", number(&file, "size").into())];
+            if image {
                 if let Some(window) = web_sys::window() {
-                    if let Ok(p) = window.create_image_bitmap_with_blob(&file) {
+                    if let Ok(p) = window.create_image_bitmap_with_blob(file.unchecked_ref()) {
                         if let Ok(bitmap) = wasm_bindgen_futures::JsFuture::from(p).await {
-                            let b: web_sys::ImageBitmap = bitmap.unchecked_into();
-                            meta.push(("width", Value::from(b.width())));
-                            meta.push(("height", Value::from(b.height())));
-                            b.close();
+                            meta.push(("width", number(&bitmap, "width").into()));
+                            meta.push(("height", number(&bitmap, "height").into()));
+                            bitmap.unchecked_into::<web_sys::ImageBitmap>().close();
                         }
                     }
                 }
@@ -363,7 +363,7 @@ impl Widget {
             self.proactive_clear();
             self.scroll_to_end();
             let _ = self.input.focus();
-        } else if self.root.active_element().is_some() {
+        } else if prop(&self.root, "activeElement").is_truthy() {
             // Focus was inside the chat: give it to the launcher rather than losing it.
             if let Some(l) = self.launcher.as_ref().map(|l| l.unchecked_ref::<HtmlElement>()) {
                 let _ = l.focus();
@@ -481,6 +481,12 @@ fn avatar_el(doc: &Document, url: Option<&str>, title: &str) -> R<Element> {
     let a = text_el(doc, "div", "ef-avatar", &initial)?;
     a.set_attribute("aria-hidden", "true")?;
     Ok(a)
+}
+
+/// A property of a JS value through `Reflect.get`, a binding the module already has (`undefined` when there is
+/// none).
+fn prop(target: &JsValue, key: &str) -> JsValue {
+    js_sys::Reflect::get(target, &key.into()).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// Log a DOM failure (they do not happen in practice; when one does, the chat goes on).

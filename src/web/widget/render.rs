@@ -33,11 +33,11 @@ impl Widget {
         let r = match &trace.kind {
             TraceKind::Text(t) => self.show_text(&t.message),
             TraceKind::Choice(c) => self.show_choices(&c.buttons),
-            TraceKind::CardV2(c) => self.show_block(|w| w.card(c)),
+            TraceKind::CardV2(c) => self.show_block(self.card(c)),
             TraceKind::Carousel(c) => self.show_carousel(&c.layout, &c.cards),
             TraceKind::Visual(v) => match v.image.as_deref().and_then(|u| safe_url(u, UrlUse::Image)) {
-                Some(src) => self.show_block(|w| {
-                    let img = el(&w.doc, "img", "ef-image")?;
+                Some(src) => self.show_block((|| {
+                    let img = el(&self.doc, "img", "ef-image")?;
                     img.set_attribute("src", &src)?;
                     img.set_attribute("alt", "Image")?;
                     if let Some(d) = &v.dimensions {
@@ -46,7 +46,7 @@ impl Widget {
                         img.set_attribute("style", "height:auto")?;
                     }
                     Ok(img)
-                }),
+                })()),
                 None => Ok(()),
             },
             TraceKind::End { .. } => self.show_end(true),
@@ -105,8 +105,8 @@ impl Widget {
             let row = text_el(&self.doc, "div", "ef-error", message)?;
             row.set_attribute("role", "alert")?;
             if let Some(action) = retry {
-                let i = self.register(action);
-                row.append_child(button(&self.doc, "", &format!("retry:{i}"), "Retry", None)?.as_ref())?;
+                let command = self.register("retry", action);
+                row.append_child(button(&self.doc, "", &command, "Retry", None)?.as_ref())?;
             }
             self.append(&row)
         })();
@@ -134,8 +134,9 @@ impl Widget {
     pub(super) fn remove_all(&self, selector: &str) {
         if let Ok(nodes) = self.log.query_selector_all(selector) {
             for i in 0..nodes.length() {
-                if let Some(n) = nodes.get(i).and_then(|n| n.dyn_into::<Element>().ok()) {
-                    n.remove();
+                // `querySelectorAll` finds elements only: the cast needs no check.
+                if let Some(n) = nodes.get(i) {
+                    n.unchecked_into::<Element>().remove();
                 }
             }
         }
@@ -162,8 +163,9 @@ impl Widget {
         self.append(&row)
     }
 
-    fn show_block(&self, build: impl FnOnce(&Widget) -> R<Element>) -> R<()> {
-        let node = build(self)?;
+    /// A built block (a card, an image) in an agent row; a failed build shows nothing.
+    fn show_block(&self, node: R<Element>) -> R<()> {
+        let node = node?;
         let (row, body) = self.agent_row("ef-ext")?;
         body.append_child(&node)?;
         self.append(&row)
@@ -178,8 +180,8 @@ impl Widget {
         row.set_attribute("role", "group")?;
         row.set_attribute("aria-label", "Choices")?;
         for b in buttons {
-            let i = self.register(b.request.clone());
-            row.append_child(button(&self.doc, "ef-chip", &format!("act:{i}"), &b.name, None)?.as_ref())?;
+            let command = self.register("act", b.request.clone());
+            row.append_child(button(&self.doc, "ef-chip", &command, &b.name, None)?.as_ref())?;
             self.live_choices.borrow_mut().push((b.name.clone(), b.request.clone()));
         }
         self.append(&row)
@@ -211,8 +213,8 @@ impl Widget {
             card.append_child(&body)?;
         }
         for b in &c.buttons {
-            let i = self.register(b.request.clone());
-            card.append_child(button(&self.doc, "ef-card-btn", &format!("act:{i}"), &b.name, None)?.as_ref())?;
+            let command = self.register("act", b.request.clone());
+            card.append_child(button(&self.doc, "ef-card-btn", &command, &b.name, None)?.as_ref())?;
         }
         Ok(card)
     }
@@ -258,10 +260,10 @@ impl Widget {
         self.append(&d)
     }
 
-    /// Keep a button's request; its `data-ef` carries the index.
-    fn register(&self, request: Value) -> usize {
+    /// Keep a button's request: the `data-ef` command that carries its index (`verb:N`).
+    fn register(&self, verb: &str, request: Value) -> String {
         let mut a = self.actions.borrow_mut();
         a.push(request);
-        a.len() - 1
+        format!("{verb}:{}", a.len() - 1)
     }
 }

@@ -8,7 +8,7 @@ pub const CSS: &str = "\
 *,*::before,*::after{box-sizing:border-box}\
 [hidden]{display:none!important}\
 .ef{--ef-accent:#2f6fde;--ef-ink:#fff;--ef-text:#1d2330;--ef-muted:#6b7280;--ef-soft:#f2f4f7;--ef-line:#e5e7eb;\
- --ef-side:30px;--ef-bottom:30px;font:15px/1.45 system-ui,-apple-system,\"Segoe UI\",Roboto,\"Helvetica Neue\",Arial,sans-serif;\
+ font:15px/1.45 system-ui,-apple-system,\"Segoe UI\",Roboto,\"Helvetica Neue\",Arial,sans-serif;\
  color:var(--ef-text);-webkit-font-smoothing:antialiased}\
 .ef button{font:inherit;cursor:pointer}\
 .ef :focus-visible{outline:2px solid var(--ef-accent);outline-offset:2px}\
@@ -36,7 +36,7 @@ pub const CSS: &str = "\
 .ef-desc{margin:2px 0 0;font-size:12.5px;opacity:.85;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}\
 .ef-iconbtn{width:34px;height:34px;display:grid;place-items:center;border:0;border-radius:10px;background:transparent;color:inherit}\
 .ef-iconbtn:hover{background:rgba(255,255,255,.18)}\
-.ef-iconbtn svg{width:20px;height:20px}\
+.ef-iconbtn svg,.ef-send svg{width:20px;height:20px}\
 .ef-log{flex:1;overflow-y:auto;padding:8px 16px 16px;overscroll-behavior:contain;scrollbar-width:thin;scrollbar-color:#d5d9e0 transparent}\
 .ef-intro{text-align:center;padding:22px 12px 14px}\
 .ef-intro .ef-avatar{width:68px;height:68px;font-size:28px;margin:0 auto 10px;box-shadow:0 4px 14px rgba(17,24,39,.12)}\
@@ -62,8 +62,6 @@ pub const CSS: &str = "\
 .ef-md pre{margin:.4em 0;padding:10px;background:#1f2430;color:#e8eaf0;border-radius:10px;overflow-x:auto;white-space:pre}\
 .ef-md pre code{background:none;padding:0;color:inherit}\
 .ef-md blockquote{margin:.4em 0;padding-left:10px;border-left:3px solid var(--ef-line);color:var(--ef-muted)}\
-.ef-md table{border-collapse:collapse;margin:.4em 0;font-size:13.5px}\
-.ef-md th,.ef-md td{border:1px solid var(--ef-line);padding:4px 8px;text-align:left}\
 .ef-md hr{border:0;border-top:1px solid var(--ef-line);margin:.6em 0}\
 .ef-md-img{max-width:100%;border-radius:10px;display:block;margin:.3em 0}\
 .ef-choices{flex-wrap:wrap;gap:8px;padding-left:38px;margin-top:10px}\
@@ -108,11 +106,9 @@ pub const CSS: &str = "\
 .ef-input:focus{border-color:var(--ef-accent);box-shadow:0 0 0 3px color-mix(in srgb,var(--ef-accent) 18%,transparent)}\
 .ef-attach{color:var(--ef-muted)}.ef-attach:hover{background:var(--ef-soft)}\
 .ef-send{width:40px;height:40px;flex:none;border:0;border-radius:50%;background:var(--ef-accent);color:var(--ef-ink);display:grid;place-items:center}\
-.ef-send svg{width:20px;height:20px}\
 .ef-footer{padding:4px 0 10px;text-align:center;font-size:11.5px;color:var(--ef-muted)}\
 .ef-proactive{position:absolute;bottom:72px;display:flex;flex-direction:column;gap:8px;align-items:flex-end;width:max-content;max-width:280px}\
-.ef-left .ef-proactive{align-items:flex-start}\
-.ef-right .ef-proactive{right:0}.ef-left .ef-proactive{left:0}\
+.ef-right .ef-proactive{right:0}.ef-left .ef-proactive{left:0;align-items:flex-start}\
 .ef-pro{position:relative;background:#fff;border-radius:16px;padding:10px 30px 10px 14px;box-shadow:0 6px 24px rgba(17,24,39,.18);\
  font-size:14px;cursor:pointer;animation:ef-in .2s ease-out}\
 .ef-pro .ef-md p{margin:0}\
