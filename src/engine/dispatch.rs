@@ -8,7 +8,7 @@
 
 use serde_json::{Map, Value};
 
-use super::agent::{ButtonDef, Mode, NoMatchDef, Step};
+use super::agent::{ButtonDef, Mode, Step};
 use super::names;
 use super::program::{Command, CommandTable};
 use super::session::{Frame, FrameState, Status};
@@ -177,26 +177,27 @@ impl Ctx<'_> {
     pub fn no_match(&mut self, text: &str) {
         let listening = self.listening();
         if let Some((flow, step)) = &listening {
-            let config: Option<NoMatchDef> = match self.p.step(flow, step) {
+            let p = self.p;
+            let config = match p.step(flow, step) {
                 Some(
                     Step::Choice { no_match, .. }
                     | Step::Card { no_match, .. }
                     | Step::Carousel { no_match, .. }
                     | Step::Capture { no_match, .. },
-                ) => no_match.clone(),
+                ) => no_match.as_ref(),
                 _ => None,
             };
             if let Some(cfg) = config {
                 let count = self.bump_no_match();
                 if let Some(prompt) = cfg.prompts.get(count as usize - 1) {
                     self.path("reprompt");
-                    self.say(prompt, None);
+                    self.say(&prompt.0, None);
                     self.show_step_again(flow, step);
                     return;
                 }
-                if let Some(next) = cfg.next {
+                if let Some(next) = &cfg.next {
                     self.path("choice:else");
-                    self.goto_step(next);
+                    self.goto_step(next.clone());
                     return;
                 }
             }
@@ -205,9 +206,9 @@ impl Ctx<'_> {
             return;
         }
         self.path("reprompt");
-        let prompts = super::agent::Variants(self.p.agent.settings.no_match_prompts.clone());
-        if !prompts.0.is_empty() {
-            self.say(&prompts, None);
+        let prompts = &self.p.agent.settings.no_match_prompts;
+        if !prompts.is_empty() {
+            self.say(prompts, None);
         }
         if let Some((flow, step)) = listening {
             self.show_step_again(&flow, &step);
@@ -242,13 +243,14 @@ impl Ctx<'_> {
             self.debug("no-reply", "no step is waiting for the user: no-reply ignored".into());
             return;
         };
-        let config = match self.p.step(&flow, &step) {
+        let p = self.p;
+        let config = match p.step(&flow, &step) {
             Some(
                 Step::Choice { no_reply, .. }
                 | Step::Card { no_reply, .. }
                 | Step::Carousel { no_reply, .. }
                 | Step::Capture { no_reply, .. },
-            ) => no_reply.clone(),
+            ) => no_reply.as_ref(),
             _ => None,
         };
         let count = match self.s.stack.last_mut() {
@@ -260,13 +262,13 @@ impl Ctx<'_> {
         };
         if let Some(cfg) = config {
             if let Some(prompt) = cfg.prompts.get(count as usize - 1) {
-                self.say(prompt, None);
+                self.say(&prompt.0, None);
                 self.show_step_again(&flow, &step);
                 self.arm_no_reply(&flow, &step);
                 return;
             }
-            if let Some(next) = cfg.next {
-                self.goto_step(next);
+            if let Some(next) = &cfg.next {
+                self.goto_step(next.clone());
                 return;
             }
         }
@@ -281,9 +283,9 @@ impl Ctx<'_> {
             return;
         }
         if count == 1 {
-            let prompts = super::agent::Variants(self.p.agent.settings.no_reply_prompts.clone());
-            if !prompts.0.is_empty() {
-                self.say(&prompts, None);
+            let prompts = &self.p.agent.settings.no_reply_prompts;
+            if !prompts.is_empty() {
+                self.say(prompts, None);
             }
         }
     }

@@ -306,7 +306,7 @@ impl Ctx<'_> {
                     super::json::parse(&body).map_err(|e| format!("the answer is not JSON: {e}"))
                 }
             }
-            WebhookOutcome::Response { status, .. } => Err(format!("the server answered HTTP {status}")),
+            WebhookOutcome::Response { status, .. } => Err(format!("the server answered HTTP {}", u64::from(status))),
             WebhookOutcome::Failed(m) => Err(m),
             WebhookOutcome::Timeout => {
                 resume(self, on_error.clone().or_else(|| next.clone()));

@@ -6,10 +6,10 @@
 
 use serde_json::{Map, Value};
 
-use super::agent::{ButtonDef, CardDef, SetValue, Step};
+use super::agent::{ButtonDef, SetValue, Step};
 use super::json::{obj, text as jtext};
 use super::session::{Frame, FrameState, PendingWebhook, Status, TimerKind};
-use super::template::Scope;
+use super::template::{Scope, Template};
 use super::trace::{
     Button, CardDescription, CardPayload, CarouselPayload, ChoicePayload, Dimensions, TraceKind, VisualPayload,
 };
@@ -82,7 +82,7 @@ impl Ctx<'_> {
         }
         match step {
             Step::Text { text, next, delay } => {
-                self.say(text, *delay);
+                self.say(&text.0, *delay);
                 self.set_next(next.clone());
             }
             Step::Image { url, width, height, next } => {
@@ -96,7 +96,7 @@ impl Ctx<'_> {
             }
             Step::Choice { prompt, .. } | Step::Capture { prompt, .. } => {
                 if let Some(prompt) = prompt {
-                    self.say(prompt, None);
+                    self.say(&prompt.0, None);
                 }
                 self.show_step_again(flow, id);
                 self.listen(flow, id);
@@ -292,20 +292,16 @@ impl Ctx<'_> {
                 self.emit(TraceKind::Choice(ChoicePayload { buttons }));
             }
             Some(Step::Card { title, description, image, buttons, .. }) => {
-                let card = CardDef {
-                    title: title.clone(),
-                    description: description.clone(),
-                    image: image.clone(),
-                    buttons: buttons.clone(),
-                };
-                let payload = self.card(flow, id, &card, 0);
+                let buttons = self.buttons(flow, id, buttons, 0);
+                let payload = self.card(title, description, image, buttons);
                 self.emit(TraceKind::CardV2(payload));
             }
             Some(Step::Carousel { layout, cards, .. }) => {
                 let mut offset = 0;
                 let mut out = Vec::new();
                 for card in cards {
-                    out.push(self.card(flow, id, card, offset));
+                    let buttons = self.buttons(flow, id, &card.buttons, offset);
+                    out.push(self.card(&card.title, &card.description, &card.image, buttons));
                     offset += card.buttons.len();
                 }
                 let layout = layout.clone().unwrap_or_else(|| "Carousel".into());
@@ -315,12 +311,19 @@ impl Ctx<'_> {
         }
     }
 
-    fn card(&mut self, flow: &str, id: &str, card: &CardDef, offset: usize) -> CardPayload {
+    /// A card's wire form, its buttons already rendered.
+    fn card(
+        &self,
+        title: &Template,
+        description: &Template,
+        image: &Option<Template>,
+        buttons: Vec<Button>,
+    ) -> CardPayload {
         CardPayload {
-            title: card.title.render(self),
-            description: CardDescription { text: card.description.render(self) },
-            image_url: card.image.as_ref().map(|i| i.render(self)),
-            buttons: self.buttons(flow, id, &card.buttons, offset),
+            title: title.render(self),
+            description: CardDescription { text: description.render(self) },
+            image_url: image.as_ref().map(|i| i.render(self)),
+            buttons,
         }
     }
 
