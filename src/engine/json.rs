@@ -6,8 +6,6 @@
 //! write themselves through [`ToJson`]; reading them back is hand-written where it is needed (`restore.rs`,
 //! `trace.rs`).
 
-use std::collections::VecDeque;
-
 use super::agent::Named;
 use std::fmt::{self, Write as _};
 
@@ -536,9 +534,17 @@ impl<T: ToJson> ToJson for Option<T> {
     }
 }
 
+/// `[a,b,...]`: a plain loop, cheaper in code per element type than a dynamic iterator.
 impl<T: ToJson> ToJson for [T] {
     fn write_json(&self, out: &mut String) {
-        write_seq(&mut self.iter().map(|v| v as &dyn ToJson), out)
+        out.push('[');
+        for (i, v) in self.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            v.write_json(out);
+        }
+        out.push(']');
     }
 }
 
@@ -548,16 +554,14 @@ impl<T: ToJson> ToJson for Vec<T> {
     }
 }
 
-impl<T: ToJson> ToJson for VecDeque<T> {
-    fn write_json(&self, out: &mut String) {
-        write_seq(&mut self.iter().map(|v| v as &dyn ToJson), out)
-    }
-}
-
 /// A pair as a two-element array, as serde writes tuples.
 impl<A: ToJson, B: ToJson> ToJson for (A, B) {
     fn write_json(&self, out: &mut String) {
-        write_seq(&mut [&self.0 as &dyn ToJson, &self.1].into_iter(), out)
+        out.push('[');
+        self.0.write_json(out);
+        out.push(',');
+        self.1.write_json(out);
+        out.push(']');
     }
 }
 
@@ -579,17 +583,6 @@ fn write_entries<'v>(entries: &mut dyn Iterator<Item = (&'v String, &'v Value)>,
         o.field(k, v);
     }
     o.end();
-}
-
-fn write_seq(items: &mut dyn Iterator<Item = &dyn ToJson>, out: &mut String) {
-    out.push('[');
-    for (i, v) in items.enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        v.write_json(out);
-    }
-    out.push(']');
 }
 
 #[cfg(test)]
