@@ -114,7 +114,7 @@ impl Ctx<'_> {
 
     /// Slots fill variables of the same name (as Voiceflow); a trigger mapping for a slot renames it instead.
     fn fill_slots(&mut self, found: Found, slots: &Map<String, Value>, confidence: f64) {
-        self.s.variables.insert("intent_confidence".into(), Value::from(confidence));
+        self.put("intent_confidence", Value::from(confidence));
         let Some(cmd) = self.p.commands.get(found.command) else { return };
         for (slot, value) in slots {
             if !cmd.mappings.iter().any(|(from, _)| from == slot) && super::template::is_identifier(slot) {

@@ -42,7 +42,7 @@ impl Ctx<'_> {
         self.s.pending_webhook = None;
         self.s.status = Status::Active;
         let sessions = self.s.variables.get("sessions").and_then(Value::as_u64).unwrap_or(0);
-        self.s.variables.insert("sessions".into(), Value::from(sessions + 1));
+        self.put("sessions", Value::from(sessions + 1));
         self.s.transcript.system(self.now, "session_started", "The conversation started");
         // WELCOME first (seed 001), then a start trigger, then the start flow.
         if self.dispatch_event("WELCOME", Value::Null, Origin::Launch) {
@@ -65,7 +65,7 @@ impl Ctx<'_> {
     }
 
     fn text(&mut self, text: &str) {
-        self.s.variables.insert("last_utterance".into(), Value::String(text.to_string()));
+        self.put("last_utterance", jtext(text));
         let limit = self.p.agent.settings.max_input_length;
         let length = text.chars().count();
         if length > limit {
@@ -121,7 +121,7 @@ impl Ctx<'_> {
         if !intents.is_empty() {
             if let Some(m) = p.matcher.classify_among(text, &intents) {
                 if let Some(i) = intent_button(&buttons, &m.intent) {
-                    self.s.variables.insert("intent_confidence".into(), Value::from(m.confidence));
+                    self.put("intent_confidence", Value::from(m.confidence));
                     for (slot, value) in m.slots {
                         self.set_var(&slot, value);
                     }
@@ -175,7 +175,7 @@ impl Ctx<'_> {
 
     fn path_request(&mut self, kind: &str, label: Option<&str>) {
         if let Some(label) = label {
-            self.s.variables.insert("last_utterance".into(), Value::String(label.to_string()));
+            self.put("last_utterance", jtext(label));
         }
         let Some((flow, step)) = self.listening() else {
             self.debug_named("path", "no step is waiting for ", kind, ": ignored");
@@ -261,7 +261,7 @@ impl Ctx<'_> {
                         ("type", jtext("event")),
                         ("payload", obj(vec![("event", obj(vec![("name", jtext(&name)), ("data", data.clone())]))])),
                     ]);
-                    self.s.variables.insert("last_event".into(), raw.clone());
+                    self.put("last_event", raw.clone());
                     self.s.transcript.push(
                         super::transcript::SYSTEM,
                         self.now,
@@ -278,11 +278,10 @@ impl Ctx<'_> {
 
     /// A webhook answer comes back (SPEC §2.3 `webhook`, §4.5 `followupEvent`, §4.6 `timeLimit`).
     pub fn webhook_done(&mut self, id: u64, outcome: WebhookOutcome) {
-        let Some(pending) = self.s.pending_webhook.clone().filter(|w| w.id == id) else {
+        let Some(pending) = self.s.pending_webhook.take_if(|w| w.id == id) else {
             self.debug("webhook", format!("webhook answer {id} is not awaited (the conversation moved on): ignored"));
             return;
         };
-        self.s.pending_webhook = None;
         let p = self.p;
         let Some(Step::Webhook { assign, next, on_error, url, .. }) = p.step(&pending.flow, &pending.step) else {
             return;
@@ -306,7 +305,7 @@ impl Ctx<'_> {
                     super::json::parse(&body).map_err(|e| format!("the answer is not JSON: {e}"))
                 }
             }
-            WebhookOutcome::Response { status, .. } => Err(format!("the server answered HTTP {}", u64::from(status))),
+            WebhookOutcome::Response { status, .. } => Err(format!("the server answered HTTP {status}")),
             WebhookOutcome::Failed(m) => Err(m),
             WebhookOutcome::Timeout => {
                 resume(self, on_error.clone().or_else(|| next.clone()));

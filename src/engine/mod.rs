@@ -139,8 +139,8 @@ impl Engine {
                 ctx.set_var(k, v.clone());
             }
         }
-        ctx.s.variables.insert("last_event".into(), envelope.raw.clone());
-        ctx.s.variables.insert("timestamp".into(), Value::from(now_ms / 1000));
+        ctx.put("last_event", envelope.raw.clone());
+        ctx.put("timestamp", Value::from(now_ms / 1000));
         if envelope.request != Request::NoReply {
             ctx.s.keep_timers(|t| !matches!(t.kind, TimerKind::NoReply { .. }));
         }

@@ -189,15 +189,11 @@ impl Ctx<'_> {
                     top.state = FrameState::Listening;
                 }
             }
-            Step::Webhook { url, method, headers, body, timeout_ms, .. } => {
+            Step::Webhook { url, method, headers, body, timeout_ms, on_error, next, .. } => {
                 let url = url.render_url(self);
                 if !(url.starts_with("https://") || url.starts_with("http://")) {
                     self.debug_named("webhook", "webhook url ", &url, " is not http(s): not called");
-                    let on_error = match step {
-                        Step::Webhook { on_error, next, .. } => on_error.clone().or_else(|| next.clone()),
-                        _ => None,
-                    };
-                    self.set_next(on_error);
+                    self.set_next(on_error.clone().or_else(|| next.clone()));
                     return;
                 }
                 let mut rendered = Vec::new();
@@ -367,7 +363,7 @@ impl Ctx<'_> {
     pub fn press(&mut self, index: usize, button: &ButtonDef) {
         self.choice_path(index);
         let label = button.label.render(self);
-        self.s.variables.insert("last_utterance".into(), Value::String(label.clone()));
+        self.put("last_utterance", Value::String(label.clone()));
         if let Some(next) = &button.next {
             self.set_next(Some(next.clone()));
         } else if let Some(event) = &button.event {

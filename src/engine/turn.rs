@@ -112,6 +112,8 @@ pub struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
+    /// Kept out of line: each of the engine's three entry points would otherwise carry a copy.
+    #[inline(never)]
     pub fn new(p: &'a Program, s: &'a mut Session, now: u64, config: &'a Config) -> Ctx<'a> {
         Ctx {
             p,
@@ -203,8 +205,14 @@ impl<'a> Ctx<'a> {
     pub fn say_text(&mut self, message: String, delay: Option<u64>) {
         let delay = delay.unwrap_or(self.p.agent.settings.message_delay_ms);
         let id = format!("{:x}", mix(self.s.turns, self.s.transcript.entries.len() as u64) & 0xff_ffff_ffff);
-        self.s.variables.insert("last_response".into(), Value::String(message.clone()));
+        self.put("last_response", Value::String(message.clone()));
         self.emit(TraceKind::Text(TextPayload::new(id, message, delay)));
+    }
+
+    /// Write one of the engine's own variables (`last_utterance`, `intent_confidence`, ...). These writes are
+    /// not checked against the session data limits.
+    pub fn put(&mut self, name: &str, value: Value) {
+        self.s.variables.insert(name.to_string(), value);
     }
 
     /// Write a variable the agent asked for, within the session data limits (SPEC §4.6). Returns false when the
