@@ -159,16 +159,13 @@ impl Ctx<'_> {
             Step::Emit { event, data, after, at, cancel_on_user_message, next } => {
                 let data = data.as_ref().map_or(Value::Null, |d| d.render(self));
                 self.set_next(next.clone());
-                match (after, at) {
-                    (Some(ms), _) => {
+                // `after` counts from now and wins over an absolute `at`; neither: the event follows at once.
+                match after.map(|ms| self.now.saturating_add(ms)).or(*at) {
+                    Some(due) => {
                         let kind = TimerKind::Event { name: event.clone(), data };
-                        self.add_timer(self.now.saturating_add(*ms), kind, *cancel_on_user_message);
+                        self.add_timer(due, kind, *cancel_on_user_message);
                     }
-                    (None, Some(at)) => {
-                        let kind = TimerKind::Event { name: event.clone(), data };
-                        self.add_timer(*at, kind, *cancel_on_user_message);
-                    }
-                    (None, None) => {
+                    None => {
                         self.dispatch_event(event, data, Origin::FollowUp);
                     }
                 }
@@ -333,27 +330,26 @@ impl Ctx<'_> {
                 let payload = obj(vec![("url", jtext(url))]);
                 actions.push(obj(vec![("type", jtext("open_url")), ("payload", payload)]));
             }
-            let actions = Value::Array(actions);
-            let mut payload = Map::new();
-            let kind = if let (Some(event), None) = (&b.event, &b.next) {
+            let (kind, mut payload) = if let (Some(event), None) = (&b.event, &b.next) {
                 let data = b.data.as_ref().map_or(Value::Null, |d| d.render(self));
                 let mut ev = vec![("name", jtext(event))];
                 if !data.is_null() {
                     ev.push(("data", data));
                 }
-                payload.insert("event".into(), obj(ev));
-                jtext("event")
+                (jtext("event"), vec![("event", obj(ev))])
             } else if let (Some(intent), None) = (&b.intent, &b.next) {
-                payload.insert("intent".into(), obj(vec![("name", jtext(intent))]));
-                payload.insert("query".into(), jtext(&label));
-                payload.insert("entities".into(), Value::Array(Vec::new()));
-                jtext("intent")
+                let fields = vec![
+                    ("intent", obj(vec![("name", jtext(intent))])),
+                    ("query", jtext(&label)),
+                    ("entities", Value::Array(Vec::new())),
+                ];
+                (jtext("intent"), fields)
             } else {
-                Value::String(button_path(flow, id, offset + i))
+                (Value::String(button_path(flow, id, offset + i)), Vec::new())
             };
-            payload.insert("label".into(), jtext(&label));
-            payload.insert("actions".into(), actions);
-            let request = obj(vec![("type", kind), ("payload", Value::Object(payload))]);
+            payload.push(("label", jtext(&label)));
+            payload.push(("actions", Value::Array(actions)));
+            let request = obj(vec![("type", kind), ("payload", obj(payload))]);
             out.push(Button { name: label, request });
         }
         out
