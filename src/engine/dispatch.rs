@@ -78,8 +78,8 @@ impl Ctx<'_> {
             Some((found, via_intent)) => {
                 if let Some(intent) = via_intent {
                     self.debug("event", format!("event '{name}' triggers intent '{intent}'"));
-                    let slots = data.as_object().cloned().unwrap_or_default();
-                    self.fill_slots(found, &slots, 1.0);
+                    let no_slots = Map::new();
+                    self.fill_slots(found, data.as_object().unwrap_or(&no_slots), 1.0);
                 }
                 self.apply_as(found, &data, origin != Origin::Launch);
                 true
