@@ -120,12 +120,12 @@ impl Ctx<'_> {
         }
         if !intents.is_empty() {
             if let Some(m) = p.matcher.classify_among(text, &intents) {
-                if let Some(i) = intent_button(&buttons, &m.intent) {
+                if let Some((i, b)) = intent_button(&buttons, &m.intent) {
                     self.put("intent_confidence", Value::from(m.confidence));
                     for (slot, value) in m.slots {
                         self.set_var(&slot, value);
                     }
-                    self.press(i, buttons[i]);
+                    self.press(i, b);
                     return true;
                 }
             }
@@ -148,9 +148,9 @@ impl Ctx<'_> {
     fn intent(&mut self, name: &str, entities: &Map<String, Value>) {
         if let Some((flow, step)) = self.listening() {
             let buttons = self.buttons_of(&flow, &step);
-            if let Some(i) = intent_button(&buttons, name) {
-                if buttons[i].next.is_some() {
-                    self.press(i, buttons[i]);
+            if let Some((i, b)) = intent_button(&buttons, name) {
+                if b.next.is_some() {
+                    self.press(i, b);
                     return;
                 }
                 self.choice_path(i);
@@ -224,20 +224,14 @@ impl Ctx<'_> {
     pub fn fire_due(&mut self) {
         loop {
             // The earliest due timer; the lower id first at the same time.
-            let mut due: Option<usize> = None;
+            let mut due: Option<(usize, (u64, u64))> = None;
             for (i, t) in self.s.timers.iter().enumerate() {
-                if t.at > self.now {
+                if t.at > self.now || due.is_some_and(|(_, best)| (t.at, t.id) >= best) {
                     continue;
                 }
-                if let Some(d) = due {
-                    let best = &self.s.timers[d];
-                    if (t.at, t.id) >= (best.at, best.id) {
-                        continue;
-                    }
-                }
-                due = Some(i);
+                due = Some((i, (t.at, t.id)));
             }
-            let Some(i) = due else { return };
+            let Some((i, _)) = due else { return };
             let timer = self.s.timers.remove(i);
             match timer.kind {
                 TimerKind::NoReply { flow, step } => {
@@ -367,11 +361,11 @@ fn bytes(n: u64) -> String {
     format!("{}.{} {name}", tenths / 10, tenths % 10)
 }
 
-/// The first button that names `intent` (caseless).
-fn intent_button(buttons: &[&ButtonDef], intent: &str) -> Option<usize> {
-    for (i, b) in buttons.iter().enumerate() {
+/// The first button that names `intent` (caseless), and its index.
+fn intent_button<'a>(buttons: &[&'a ButtonDef], intent: &str) -> Option<(usize, &'a ButtonDef)> {
+    for (i, &b) in buttons.iter().enumerate() {
         if b.intent.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(intent)) {
-            return Some(i);
+            return Some((i, b));
         }
     }
     None

@@ -201,6 +201,8 @@ fn record_request(ctx: &mut Ctx, envelope: &Envelope) {
         Request::File(info) => (Recipients::All, Body::File(info.clone())),
         Request::Launch | Request::NoReply => return,
     };
-    let entry = ctx.s.transcript.push(&ctx.s.user_id, ctx.now, recipients, body);
-    entry.custom_id = envelope.custom_id.clone();
+    ctx.s.transcript.push(&ctx.s.user_id, ctx.now, recipients, body);
+    if let Some(entry) = ctx.s.transcript.entries.last_mut() {
+        entry.custom_id = envelope.custom_id.clone();
+    }
 }
