@@ -207,8 +207,11 @@ impl Parser<'_> {
             let Some(b) = self.peek() else { return Err(self.eof(EOF_STRING)) };
             match b {
                 b'"' | b'\\' => {
-                    // Both are ASCII, so the slice ends on a character boundary of the (valid UTF-8) input.
-                    out.push_str(std::str::from_utf8(&self.s[start..self.i]).unwrap_or_default());
+                    // Both are ASCII, so the slice ends on a character boundary of the (valid UTF-8) input. Slices
+                    // here are in range by construction: `get` says so without linking a panic path.
+                    out.push_str(
+                        std::str::from_utf8(self.s.get(start..self.i).unwrap_or_default()).unwrap_or_default(),
+                    );
                     self.i += 1;
                     if b == b'"' {
                         return Ok(out);
@@ -311,9 +314,9 @@ impl Parser<'_> {
             float = true;
         }
         // The text is ASCII digits and signs only.
-        let text = std::str::from_utf8(&self.s[start..self.i]).unwrap_or_default();
+        let text = std::str::from_utf8(self.s.get(start..self.i).unwrap_or_default()).unwrap_or_default();
         if !float {
-            let digits = &self.s[start + usize::from(negative)..int_end];
+            let digits = self.s.get(start + usize::from(negative)..int_end).unwrap_or_default();
             if let Some(n) = digits_u64(digits) {
                 if !negative {
                     return Ok(Value::Number(n.into()));
@@ -402,7 +405,8 @@ pub fn write_str(s: &str, out: &mut String) {
             0..=0x1f => 'u',
             _ => continue,
         };
-        out.push_str(&s[start..i]);
+        // `i` is at an ASCII byte, so a character boundary: `get` never fails (and links no panic path).
+        out.push_str(s.get(start..i).unwrap_or_default());
         out.push('\\');
         out.push(short);
         if short == 'u' {
@@ -413,7 +417,7 @@ pub fn write_str(s: &str, out: &mut String) {
         }
         start = i + 1;
     }
-    out.push_str(&s[start..]);
+    out.push_str(s.get(start..).unwrap_or_default());
     out.push('"');
 }
 
