@@ -22,25 +22,45 @@ pub struct Found {
     pub level: Option<usize>,
 }
 
+/// What to look up in a command table: a key in one of its maps, or its catch-all.
+#[derive(Clone, Copy)]
+enum Pick<'k> {
+    Exact(&'k str),
+    Intent(&'k str),
+    Namespace(&'k str),
+    Any,
+}
+
+impl Pick<'_> {
+    fn find(self, t: &CommandTable) -> Option<usize> {
+        match self {
+            Pick::Exact(k) => t.exact.get(k).copied(),
+            Pick::Intent(k) => t.intents.get(k).copied(),
+            Pick::Namespace(k) => t.namespace.get(k).copied(),
+            Pick::Any => t.any,
+        }
+    }
+}
+
 impl Ctx<'_> {
     /// The command tables to search, innermost first: each frame's flow, then the base.
-    fn search(&self, pick: &dyn Fn(&CommandTable) -> Option<usize>) -> Option<Found> {
+    fn search(&self, pick: Pick) -> Option<Found> {
         for (level, frame) in self.s.stack.iter().enumerate().rev() {
-            if let Some(command) = self.p.local.get(&frame.flow).and_then(pick) {
+            if let Some(command) = self.p.local.get(&frame.flow).and_then(|t| pick.find(t)) {
                 return Some(Found { command, level: Some(level) });
             }
         }
-        pick(&self.p.global).map(|command| Found { command, level: None })
+        pick.find(&self.p.global).map(|command| Found { command, level: None })
     }
 
     /// Find the command for an event.
     pub fn find_event(&self, key: &str, origin: Origin) -> Option<(Found, Option<String>)> {
-        if let Some(f) = self.search(&|t| t.exact.get(key).copied()) {
+        if let Some(f) = self.search(Pick::Exact(key)) {
             return Some((f, None));
         }
         if origin != Origin::System {
             if let Some(intent) = self.p.intent_events.get(key) {
-                if let Some(f) = self.search(&|t| t.intents.get(intent).copied()) {
+                if let Some(f) = self.search(Pick::Intent(intent)) {
                     return Some((f, Some(intent.clone())));
                 }
             }
@@ -49,11 +69,11 @@ impl Ctx<'_> {
             return None;
         }
         for ns in names::namespaces(key) {
-            if let Some(f) = self.search(&|t| t.namespace.get(ns).copied()) {
+            if let Some(f) = self.search(Pick::Namespace(ns)) {
                 return Some((f, None));
             }
         }
-        self.search(&|t| t.any).map(|f| (f, None))
+        self.search(Pick::Any).map(|f| (f, None))
     }
 
     /// Dispatch an event: returns whether a trigger handled it.
@@ -106,7 +126,7 @@ impl Ctx<'_> {
     /// Dispatch an intent: returns whether a trigger handled it.
     pub fn dispatch_intent(&mut self, name: &str, slots: &Map<String, Value>, confidence: f64) -> bool {
         let key = names::key(name);
-        let Some(found) = self.search(&|t| t.intents.get(&key).copied()) else { return false };
+        let Some(found) = self.search(Pick::Intent(&key)) else { return false };
         self.fill_slots(found, slots, confidence);
         self.apply(found, &Value::Object(slots.clone()));
         true
