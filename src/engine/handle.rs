@@ -285,12 +285,6 @@ impl Ctx<'_> {
             return;
         };
         self.depth = pending.chain_depth;
-        let resume = |ctx: &mut Ctx, to: Option<String>| {
-            if let Some(frame) = ctx.s.stack.get_mut(level) {
-                frame.step = to;
-                frame.state = FrameState::Ready;
-            }
-        };
         let answer = match outcome {
             WebhookOutcome::Response { status, body } if (200..300).contains(&status) => {
                 if body.trim().is_empty() {
@@ -302,7 +296,7 @@ impl Ctx<'_> {
             WebhookOutcome::Response { status, .. } => Err(format!("the server answered HTTP {status}")),
             WebhookOutcome::Failed(m) => Err(m),
             WebhookOutcome::Timeout => {
-                resume(self, on_error.clone().or_else(|| next.clone()));
+                self.resume(level, on_error.clone().or_else(|| next.clone()));
                 let limit = self.p.agent.settings.turn_time_limit_ms;
                 if !self.raise("timeLimit", obj(vec![("url", jtext(url.source())), ("limit", Value::from(limit))])) {
                     self.say_text("Sorry, that took too long. Please try again.".into(), None);
@@ -323,7 +317,7 @@ impl Ctx<'_> {
                         }
                     }
                 }
-                resume(self, next.clone());
+                self.resume(level, next.clone());
                 let follow = body.get("followupEvent").or_else(|| body.get("followupEventInput"));
                 if let Some(f) = follow {
                     match f.get("name").and_then(Value::as_str) {
@@ -339,10 +333,18 @@ impl Ctx<'_> {
             }
             Err(message) => {
                 self.debug("webhook", format!("webhook failed: {message}"));
-                resume(self, on_error.clone().or_else(|| next.clone()));
+                self.resume(level, on_error.clone().or_else(|| next.clone()));
             }
         }
         self.settle();
+    }
+
+    /// The frame at `level` goes on at `to`, ready to run.
+    fn resume(&mut self, level: usize, to: Option<String>) {
+        if let Some(frame) = self.s.stack.get_mut(level) {
+            frame.step = to;
+            frame.state = FrameState::Ready;
+        }
     }
 
     fn settle(&mut self) {
