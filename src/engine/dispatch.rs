@@ -8,7 +8,7 @@
 
 use serde_json::{Map, Value};
 
-use super::agent::{ButtonDef, Mode, NoMatchDef, Step};
+use super::agent::{ButtonDef, Mode, Step};
 use super::names;
 use super::program::{Command, CommandTable};
 use super::session::{Frame, FrameState, Status};
@@ -22,25 +22,45 @@ pub struct Found {
     pub level: Option<usize>,
 }
 
+/// What to look up in a command table: a key in one of its maps, or its catch-all.
+#[derive(Clone, Copy)]
+enum Pick<'k> {
+    Exact(&'k str),
+    Intent(&'k str),
+    Namespace(&'k str),
+    Any,
+}
+
+impl Pick<'_> {
+    fn find(self, t: &CommandTable) -> Option<usize> {
+        match self {
+            Pick::Exact(k) => t.exact.get(k).copied(),
+            Pick::Intent(k) => t.intents.get(k).copied(),
+            Pick::Namespace(k) => t.namespace.get(k).copied(),
+            Pick::Any => t.any,
+        }
+    }
+}
+
 impl Ctx<'_> {
     /// The command tables to search, innermost first: each frame's flow, then the base.
-    fn search(&self, pick: &dyn Fn(&CommandTable) -> Option<usize>) -> Option<Found> {
+    fn search(&self, pick: Pick) -> Option<Found> {
         for (level, frame) in self.s.stack.iter().enumerate().rev() {
-            if let Some(command) = self.p.local.get(&frame.flow).and_then(pick) {
+            if let Some(command) = self.p.local.get(&frame.flow).and_then(|t| pick.find(t)) {
                 return Some(Found { command, level: Some(level) });
             }
         }
-        pick(&self.p.global).map(|command| Found { command, level: None })
+        pick.find(&self.p.global).map(|command| Found { command, level: None })
     }
 
     /// Find the command for an event.
     pub fn find_event(&self, key: &str, origin: Origin) -> Option<(Found, Option<String>)> {
-        if let Some(f) = self.search(&|t| t.exact.get(key).copied()) {
+        if let Some(f) = self.search(Pick::Exact(key)) {
             return Some((f, None));
         }
         if origin != Origin::System {
             if let Some(intent) = self.p.intent_events.get(key) {
-                if let Some(f) = self.search(&|t| t.intents.get(intent).copied()) {
+                if let Some(f) = self.search(Pick::Intent(intent)) {
                     return Some((f, Some(intent.clone())));
                 }
             }
@@ -49,11 +69,11 @@ impl Ctx<'_> {
             return None;
         }
         for ns in names::namespaces(key) {
-            if let Some(f) = self.search(&|t| t.namespace.get(ns).copied()) {
+            if let Some(f) = self.search(Pick::Namespace(ns)) {
                 return Some((f, None));
             }
         }
-        self.search(&|t| t.any).map(|f| (f, None))
+        self.search(Pick::Any).map(|f| (f, None))
     }
 
     /// Dispatch an event: returns whether a trigger handled it.
@@ -78,8 +98,8 @@ impl Ctx<'_> {
             Some((found, via_intent)) => {
                 if let Some(intent) = via_intent {
                     self.debug("event", format!("event '{name}' triggers intent '{intent}'"));
-                    let slots = data.as_object().cloned().unwrap_or_default();
-                    self.fill_slots(found, &slots, 1.0);
+                    let no_slots = Map::new();
+                    self.fill_slots(found, data.as_object().unwrap_or(&no_slots), 1.0);
                 }
                 self.apply_as(found, &data, origin != Origin::Launch);
                 true
@@ -106,7 +126,7 @@ impl Ctx<'_> {
     /// Dispatch an intent: returns whether a trigger handled it.
     pub fn dispatch_intent(&mut self, name: &str, slots: &Map<String, Value>, confidence: f64) -> bool {
         let key = names::key(name);
-        let Some(found) = self.search(&|t| t.intents.get(&key).copied()) else { return false };
+        let Some(found) = self.search(Pick::Intent(&key)) else { return false };
         self.fill_slots(found, slots, confidence);
         self.apply(found, &Value::Object(slots.clone()));
         true
@@ -114,7 +134,7 @@ impl Ctx<'_> {
 
     /// Slots fill variables of the same name (as Voiceflow); a trigger mapping for a slot renames it instead.
     fn fill_slots(&mut self, found: Found, slots: &Map<String, Value>, confidence: f64) {
-        self.s.variables.insert("intent_confidence".into(), Value::from(confidence));
+        self.put("intent_confidence", Value::from(confidence));
         let Some(cmd) = self.p.commands.get(found.command) else { return };
         for (slot, value) in slots {
             if !cmd.mappings.iter().any(|(from, _)| from == slot) && super::template::is_identifier(slot) {
@@ -177,26 +197,27 @@ impl Ctx<'_> {
     pub fn no_match(&mut self, text: &str) {
         let listening = self.listening();
         if let Some((flow, step)) = &listening {
-            let config: Option<NoMatchDef> = match self.p.step(flow, step) {
+            let p = self.p;
+            let config = match p.step(flow, step) {
                 Some(
                     Step::Choice { no_match, .. }
                     | Step::Card { no_match, .. }
                     | Step::Carousel { no_match, .. }
                     | Step::Capture { no_match, .. },
-                ) => no_match.clone(),
+                ) => no_match.as_ref(),
                 _ => None,
             };
             if let Some(cfg) = config {
                 let count = self.bump_no_match();
                 if let Some(prompt) = cfg.prompts.get(count as usize - 1) {
                     self.path("reprompt");
-                    self.say(prompt, None);
+                    self.say(&prompt.0, None);
                     self.show_step_again(flow, step);
                     return;
                 }
-                if let Some(next) = cfg.next {
+                if let Some(next) = &cfg.next {
                     self.path("choice:else");
-                    self.goto_step(next);
+                    self.goto_step(next.clone());
                     return;
                 }
             }
@@ -205,9 +226,9 @@ impl Ctx<'_> {
             return;
         }
         self.path("reprompt");
-        let prompts = super::agent::Variants(self.p.agent.settings.no_match_prompts.clone());
-        if !prompts.0.is_empty() {
-            self.say(&prompts, None);
+        let prompts = &self.p.agent.settings.no_match_prompts;
+        if !prompts.is_empty() {
+            self.say(prompts, None);
         }
         if let Some((flow, step)) = listening {
             self.show_step_again(&flow, &step);
@@ -242,13 +263,14 @@ impl Ctx<'_> {
             self.debug("no-reply", "no step is waiting for the user: no-reply ignored".into());
             return;
         };
-        let config = match self.p.step(&flow, &step) {
+        let p = self.p;
+        let config = match p.step(&flow, &step) {
             Some(
                 Step::Choice { no_reply, .. }
                 | Step::Card { no_reply, .. }
                 | Step::Carousel { no_reply, .. }
                 | Step::Capture { no_reply, .. },
-            ) => no_reply.clone(),
+            ) => no_reply.as_ref(),
             _ => None,
         };
         let count = match self.s.stack.last_mut() {
@@ -260,13 +282,13 @@ impl Ctx<'_> {
         };
         if let Some(cfg) = config {
             if let Some(prompt) = cfg.prompts.get(count as usize - 1) {
-                self.say(prompt, None);
+                self.say(&prompt.0, None);
                 self.show_step_again(&flow, &step);
                 self.arm_no_reply(&flow, &step);
                 return;
             }
-            if let Some(next) = cfg.next {
-                self.goto_step(next);
+            if let Some(next) = &cfg.next {
+                self.goto_step(next.clone());
                 return;
             }
         }
@@ -281,9 +303,9 @@ impl Ctx<'_> {
             return;
         }
         if count == 1 {
-            let prompts = super::agent::Variants(self.p.agent.settings.no_reply_prompts.clone());
-            if !prompts.0.is_empty() {
-                self.say(&prompts, None);
+            let prompts = &self.p.agent.settings.no_reply_prompts;
+            if !prompts.is_empty() {
+                self.say(prompts, None);
             }
         }
     }

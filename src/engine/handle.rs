@@ -42,7 +42,7 @@ impl Ctx<'_> {
         self.s.pending_webhook = None;
         self.s.status = Status::Active;
         let sessions = self.s.variables.get("sessions").and_then(Value::as_u64).unwrap_or(0);
-        self.s.variables.insert("sessions".into(), Value::from(sessions + 1));
+        self.put("sessions", Value::from(sessions + 1));
         self.s.transcript.system(self.now, "session_started", "The conversation started");
         // WELCOME first (seed 001), then a start trigger, then the start flow.
         if self.dispatch_event("WELCOME", Value::Null, Origin::Launch) {
@@ -65,7 +65,7 @@ impl Ctx<'_> {
     }
 
     fn text(&mut self, text: &str) {
-        self.s.variables.insert("last_utterance".into(), Value::String(text.to_string()));
+        self.put("last_utterance", jtext(text));
         let limit = self.p.agent.settings.max_input_length;
         let length = text.chars().count();
         if length > limit {
@@ -120,12 +120,12 @@ impl Ctx<'_> {
         }
         if !intents.is_empty() {
             if let Some(m) = p.matcher.classify_among(text, &intents) {
-                if let Some(i) = intent_button(&buttons, &m.intent) {
-                    self.s.variables.insert("intent_confidence".into(), Value::from(m.confidence));
+                if let Some((i, b)) = intent_button(&buttons, &m.intent) {
+                    self.put("intent_confidence", Value::from(m.confidence));
                     for (slot, value) in m.slots {
                         self.set_var(&slot, value);
                     }
-                    self.press(i, buttons[i]);
+                    self.press(i, b);
                     return true;
                 }
             }
@@ -148,9 +148,9 @@ impl Ctx<'_> {
     fn intent(&mut self, name: &str, entities: &Map<String, Value>) {
         if let Some((flow, step)) = self.listening() {
             let buttons = self.buttons_of(&flow, &step);
-            if let Some(i) = intent_button(&buttons, name) {
-                if buttons[i].next.is_some() {
-                    self.press(i, buttons[i]);
+            if let Some((i, b)) = intent_button(&buttons, name) {
+                if b.next.is_some() {
+                    self.press(i, b);
                     return;
                 }
                 self.choice_path(i);
@@ -175,7 +175,7 @@ impl Ctx<'_> {
 
     fn path_request(&mut self, kind: &str, label: Option<&str>) {
         if let Some(label) = label {
-            self.s.variables.insert("last_utterance".into(), Value::String(label.to_string()));
+            self.put("last_utterance", jtext(label));
         }
         let Some((flow, step)) = self.listening() else {
             self.debug_named("path", "no step is waiting for ", kind, ": ignored");
@@ -224,20 +224,14 @@ impl Ctx<'_> {
     pub fn fire_due(&mut self) {
         loop {
             // The earliest due timer; the lower id first at the same time.
-            let mut due: Option<usize> = None;
+            let mut due: Option<(usize, (u64, u64))> = None;
             for (i, t) in self.s.timers.iter().enumerate() {
-                if t.at > self.now {
+                if t.at > self.now || due.is_some_and(|(_, best)| (t.at, t.id) >= best) {
                     continue;
                 }
-                if let Some(d) = due {
-                    let best = &self.s.timers[d];
-                    if (t.at, t.id) >= (best.at, best.id) {
-                        continue;
-                    }
-                }
-                due = Some(i);
+                due = Some((i, (t.at, t.id)));
             }
-            let Some(i) = due else { return };
+            let Some((i, _)) = due else { return };
             let timer = self.s.timers.remove(i);
             match timer.kind {
                 TimerKind::NoReply { flow, step } => {
@@ -261,7 +255,7 @@ impl Ctx<'_> {
                         ("type", jtext("event")),
                         ("payload", obj(vec![("event", obj(vec![("name", jtext(&name)), ("data", data.clone())]))])),
                     ]);
-                    self.s.variables.insert("last_event".into(), raw.clone());
+                    self.put("last_event", raw.clone());
                     self.s.transcript.push(
                         super::transcript::SYSTEM,
                         self.now,
@@ -278,11 +272,10 @@ impl Ctx<'_> {
 
     /// A webhook answer comes back (SPEC §2.3 `webhook`, §4.5 `followupEvent`, §4.6 `timeLimit`).
     pub fn webhook_done(&mut self, id: u64, outcome: WebhookOutcome) {
-        let Some(pending) = self.s.pending_webhook.clone().filter(|w| w.id == id) else {
+        let Some(pending) = self.s.pending_webhook.take_if(|w| w.id == id) else {
             self.debug("webhook", format!("webhook answer {id} is not awaited (the conversation moved on): ignored"));
             return;
         };
-        self.s.pending_webhook = None;
         let p = self.p;
         let Some(Step::Webhook { assign, next, on_error, url, .. }) = p.step(&pending.flow, &pending.step) else {
             return;
@@ -292,12 +285,6 @@ impl Ctx<'_> {
             return;
         };
         self.depth = pending.chain_depth;
-        let resume = |ctx: &mut Ctx, to: Option<String>| {
-            if let Some(frame) = ctx.s.stack.get_mut(level) {
-                frame.step = to;
-                frame.state = FrameState::Ready;
-            }
-        };
         let answer = match outcome {
             WebhookOutcome::Response { status, body } if (200..300).contains(&status) => {
                 if body.trim().is_empty() {
@@ -309,7 +296,7 @@ impl Ctx<'_> {
             WebhookOutcome::Response { status, .. } => Err(format!("the server answered HTTP {status}")),
             WebhookOutcome::Failed(m) => Err(m),
             WebhookOutcome::Timeout => {
-                resume(self, on_error.clone().or_else(|| next.clone()));
+                self.resume(level, on_error.clone().or_else(|| next.clone()));
                 let limit = self.p.agent.settings.turn_time_limit_ms;
                 if !self.raise("timeLimit", obj(vec![("url", jtext(url.source())), ("limit", Value::from(limit))])) {
                     self.say_text("Sorry, that took too long. Please try again.".into(), None);
@@ -330,7 +317,7 @@ impl Ctx<'_> {
                         }
                     }
                 }
-                resume(self, next.clone());
+                self.resume(level, next.clone());
                 let follow = body.get("followupEvent").or_else(|| body.get("followupEventInput"));
                 if let Some(f) = follow {
                     match f.get("name").and_then(Value::as_str) {
@@ -346,10 +333,18 @@ impl Ctx<'_> {
             }
             Err(message) => {
                 self.debug("webhook", format!("webhook failed: {message}"));
-                resume(self, on_error.clone().or_else(|| next.clone()));
+                self.resume(level, on_error.clone().or_else(|| next.clone()));
             }
         }
         self.settle();
+    }
+
+    /// The frame at `level` goes on at `to`, ready to run.
+    fn resume(&mut self, level: usize, to: Option<String>) {
+        if let Some(frame) = self.s.stack.get_mut(level) {
+            frame.step = to;
+            frame.state = FrameState::Ready;
+        }
     }
 
     fn settle(&mut self) {
@@ -368,11 +363,11 @@ fn bytes(n: u64) -> String {
     format!("{}.{} {name}", tenths / 10, tenths % 10)
 }
 
-/// The first button that names `intent` (caseless).
-fn intent_button(buttons: &[&ButtonDef], intent: &str) -> Option<usize> {
-    for (i, b) in buttons.iter().enumerate() {
+/// The first button that names `intent` (caseless), and its index.
+fn intent_button<'a>(buttons: &[&'a ButtonDef], intent: &str) -> Option<(usize, &'a ButtonDef)> {
+    for (i, &b) in buttons.iter().enumerate() {
         if b.intent.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(intent)) {
-            return Some(i);
+            return Some((i, b));
         }
     }
     None

@@ -139,8 +139,8 @@ impl Engine {
                 ctx.set_var(k, v.clone());
             }
         }
-        ctx.s.variables.insert("last_event".into(), envelope.raw.clone());
-        ctx.s.variables.insert("timestamp".into(), Value::from(now_ms / 1000));
+        ctx.put("last_event", envelope.raw.clone());
+        ctx.put("timestamp", Value::from(now_ms / 1000));
         if envelope.request != Request::NoReply {
             ctx.s.keep_timers(|t| !matches!(t.kind, TimerKind::NoReply { .. }));
         }
@@ -201,6 +201,8 @@ fn record_request(ctx: &mut Ctx, envelope: &Envelope) {
         Request::File(info) => (Recipients::All, Body::File(info.clone())),
         Request::Launch | Request::NoReply => return,
     };
-    let entry = ctx.s.transcript.push(&ctx.s.user_id, ctx.now, recipients, body);
-    entry.custom_id = envelope.custom_id.clone();
+    ctx.s.transcript.push(&ctx.s.user_id, ctx.now, recipients, body);
+    if let Some(entry) = ctx.s.transcript.entries.last_mut() {
+        entry.custom_id = envelope.custom_id.clone();
+    }
 }

@@ -147,6 +147,11 @@ fn invalid(message: &str) -> RequestError {
     RequestError::new("invalid_request", message)
 }
 
+/// The string under `key` of an object.
+fn str_at<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
+    v.get(key)?.as_str()
+}
+
 fn parse_config(v: Option<&Value>) -> Result<Config, RequestError> {
     let mut config = Config::default();
     let Some(v) = v else { return Ok(config) };
@@ -177,7 +182,9 @@ fn parse_action(action: &Value) -> Result<(Request, Option<String>), RequestErro
         Some(Value::Number(n)) => Some(n.to_string()),
         Some(_) => return Err(invalid("custom_id must be a string of 1 to 200 bytes")),
     };
-    let kind = a.get("type").and_then(Value::as_str).ok_or_else(|| invalid("the action needs a string 'type'"))?;
+    let Some(kind) = a.get("type").and_then(Value::as_str) else {
+        return Err(invalid("the action needs a string 'type'"));
+    };
     let payload = a.get("payload").unwrap_or(&Value::Null);
     let request = match kind {
         "launch" => Request::Launch,
@@ -191,24 +198,19 @@ fn parse_action(action: &Value) -> Result<(Request, Option<String>), RequestErro
         "no-reply" => Request::NoReply,
         "file" => Request::File(parse_file(payload)?),
         "" => return Err(invalid("the action type is empty")),
-        other => Request::Path {
-            kind: other.to_string(),
-            label: payload.get("label").and_then(Value::as_str).map(str::to_string),
-        },
+        other => Request::Path { kind: other.to_string(), label: str_at(payload, "label").map(str::to_string) },
     };
     Ok((request, custom_id))
 }
 
 fn parse_intent(payload: &Value) -> Result<Request, RequestError> {
-    let name = payload
-        .get("intent")
-        .and_then(|i| i.get("name"))
-        .and_then(Value::as_str)
-        .ok_or_else(|| invalid("an intent action needs payload.intent.name"))?;
+    let Some(name) = payload.get("intent").and_then(|i| str_at(i, "name")) else {
+        return Err(invalid("an intent action needs payload.intent.name"));
+    };
     let mut entities = Map::new();
     if let Some(list) = payload.get("entities").and_then(Value::as_array) {
         for e in list {
-            if let (Some(n), Some(v)) = (e.get("name").and_then(Value::as_str), e.get("value")) {
+            if let (Some(n), Some(v)) = (str_at(e, "name"), e.get("value")) {
                 entities.insert(n.to_string(), v.clone());
             }
         }
@@ -222,9 +224,7 @@ fn parse_event(payload: &Value) -> Result<Request, RequestError> {
     let (name, data) = match ev {
         Value::String(s) => (s.as_str(), Value::Null),
         Value::Object(m) => (
-            m.get("name")
-                .and_then(Value::as_str)
-                .ok_or_else(|| invalid("an event action needs payload.event.name (a string)"))?,
+            str_at(ev, "name").ok_or_else(|| invalid("an event action needs payload.event.name (a string)"))?,
             m.get("data").cloned().unwrap_or(Value::Null),
         ),
         _ => return Err(invalid("an event action needs payload.event.name")),

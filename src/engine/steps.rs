@@ -6,10 +6,10 @@
 
 use serde_json::{Map, Value};
 
-use super::agent::{ButtonDef, CardDef, SetValue, Step};
+use super::agent::{ButtonDef, SetValue, Step};
 use super::json::{obj, text as jtext};
 use super::session::{Frame, FrameState, PendingWebhook, Status, TimerKind};
-use super::template::Scope;
+use super::template::{Scope, Template};
 use super::trace::{
     Button, CardDescription, CardPayload, CarouselPayload, ChoicePayload, Dimensions, TraceKind, VisualPayload,
 };
@@ -82,7 +82,7 @@ impl Ctx<'_> {
         }
         match step {
             Step::Text { text, next, delay } => {
-                self.say(text, *delay);
+                self.say(&text.0, *delay);
                 self.set_next(next.clone());
             }
             Step::Image { url, width, height, next } => {
@@ -96,7 +96,7 @@ impl Ctx<'_> {
             }
             Step::Choice { prompt, .. } | Step::Capture { prompt, .. } => {
                 if let Some(prompt) = prompt {
-                    self.say(prompt, None);
+                    self.say(&prompt.0, None);
                 }
                 self.show_step_again(flow, id);
                 self.listen(flow, id);
@@ -159,16 +159,13 @@ impl Ctx<'_> {
             Step::Emit { event, data, after, at, cancel_on_user_message, next } => {
                 let data = data.as_ref().map_or(Value::Null, |d| d.render(self));
                 self.set_next(next.clone());
-                match (after, at) {
-                    (Some(ms), _) => {
+                // `after` counts from now and wins over an absolute `at`; neither: the event follows at once.
+                match after.map(|ms| self.now.saturating_add(ms)).or(*at) {
+                    Some(due) => {
                         let kind = TimerKind::Event { name: event.clone(), data };
-                        self.add_timer(self.now.saturating_add(*ms), kind, *cancel_on_user_message);
+                        self.add_timer(due, kind, *cancel_on_user_message);
                     }
-                    (None, Some(at)) => {
-                        let kind = TimerKind::Event { name: event.clone(), data };
-                        self.add_timer(*at, kind, *cancel_on_user_message);
-                    }
-                    (None, None) => {
+                    None => {
                         self.dispatch_event(event, data, Origin::FollowUp);
                     }
                 }
@@ -189,15 +186,11 @@ impl Ctx<'_> {
                     top.state = FrameState::Listening;
                 }
             }
-            Step::Webhook { url, method, headers, body, timeout_ms, .. } => {
+            Step::Webhook { url, method, headers, body, timeout_ms, on_error, next, .. } => {
                 let url = url.render_url(self);
                 if !(url.starts_with("https://") || url.starts_with("http://")) {
                     self.debug_named("webhook", "webhook url ", &url, " is not http(s): not called");
-                    let on_error = match step {
-                        Step::Webhook { on_error, next, .. } => on_error.clone().or_else(|| next.clone()),
-                        _ => None,
-                    };
-                    self.set_next(on_error);
+                    self.set_next(on_error.clone().or_else(|| next.clone()));
                     return;
                 }
                 let mut rendered = Vec::new();
@@ -292,20 +285,16 @@ impl Ctx<'_> {
                 self.emit(TraceKind::Choice(ChoicePayload { buttons }));
             }
             Some(Step::Card { title, description, image, buttons, .. }) => {
-                let card = CardDef {
-                    title: title.clone(),
-                    description: description.clone(),
-                    image: image.clone(),
-                    buttons: buttons.clone(),
-                };
-                let payload = self.card(flow, id, &card, 0);
+                let buttons = self.buttons(flow, id, buttons, 0);
+                let payload = self.card(title, description, image, buttons);
                 self.emit(TraceKind::CardV2(payload));
             }
             Some(Step::Carousel { layout, cards, .. }) => {
                 let mut offset = 0;
                 let mut out = Vec::new();
                 for card in cards {
-                    out.push(self.card(flow, id, card, offset));
+                    let buttons = self.buttons(flow, id, &card.buttons, offset);
+                    out.push(self.card(&card.title, &card.description, &card.image, buttons));
                     offset += card.buttons.len();
                 }
                 let layout = layout.clone().unwrap_or_else(|| "Carousel".into());
@@ -315,12 +304,19 @@ impl Ctx<'_> {
         }
     }
 
-    fn card(&mut self, flow: &str, id: &str, card: &CardDef, offset: usize) -> CardPayload {
+    /// A card's wire form, its buttons already rendered.
+    fn card(
+        &self,
+        title: &Template,
+        description: &Template,
+        image: &Option<Template>,
+        buttons: Vec<Button>,
+    ) -> CardPayload {
         CardPayload {
-            title: card.title.render(self),
-            description: CardDescription { text: card.description.render(self) },
-            image_url: card.image.as_ref().map(|i| i.render(self)),
-            buttons: self.buttons(flow, id, &card.buttons, offset),
+            title: title.render(self),
+            description: CardDescription { text: description.render(self) },
+            image_url: image.as_ref().map(|i| i.render(self)),
+            buttons,
         }
     }
 
@@ -334,27 +330,26 @@ impl Ctx<'_> {
                 let payload = obj(vec![("url", jtext(url))]);
                 actions.push(obj(vec![("type", jtext("open_url")), ("payload", payload)]));
             }
-            let actions = Value::Array(actions);
-            let mut payload = Map::new();
-            let kind = if let (Some(event), None) = (&b.event, &b.next) {
+            let (kind, mut payload) = if let (Some(event), None) = (&b.event, &b.next) {
                 let data = b.data.as_ref().map_or(Value::Null, |d| d.render(self));
                 let mut ev = vec![("name", jtext(event))];
                 if !data.is_null() {
                     ev.push(("data", data));
                 }
-                payload.insert("event".into(), obj(ev));
-                jtext("event")
+                (jtext("event"), vec![("event", obj(ev))])
             } else if let (Some(intent), None) = (&b.intent, &b.next) {
-                payload.insert("intent".into(), obj(vec![("name", jtext(intent))]));
-                payload.insert("query".into(), jtext(&label));
-                payload.insert("entities".into(), Value::Array(Vec::new()));
-                jtext("intent")
+                let fields = vec![
+                    ("intent", obj(vec![("name", jtext(intent))])),
+                    ("query", jtext(&label)),
+                    ("entities", Value::Array(Vec::new())),
+                ];
+                (jtext("intent"), fields)
             } else {
-                Value::String(button_path(flow, id, offset + i))
+                (Value::String(button_path(flow, id, offset + i)), Vec::new())
             };
-            payload.insert("label".into(), jtext(&label));
-            payload.insert("actions".into(), actions);
-            let request = obj(vec![("type", kind), ("payload", Value::Object(payload))]);
+            payload.push(("label", jtext(&label)));
+            payload.push(("actions", Value::Array(actions)));
+            let request = obj(vec![("type", kind), ("payload", obj(payload))]);
             out.push(Button { name: label, request });
         }
         out
@@ -364,7 +359,7 @@ impl Ctx<'_> {
     pub fn press(&mut self, index: usize, button: &ButtonDef) {
         self.choice_path(index);
         let label = button.label.render(self);
-        self.s.variables.insert("last_utterance".into(), Value::String(label.clone()));
+        self.put("last_utterance", Value::String(label.clone()));
         if let Some(next) = &button.next {
             self.set_next(Some(next.clone()));
         } else if let Some(event) = &button.event {

@@ -149,8 +149,9 @@ impl Trace {
             _ => return Err("a trace needs a string 'type'".into()),
         };
         let time = map.get("time").and_then(Value::as_u64).unwrap_or(0);
-        let had_payload = map.contains_key("payload");
-        let payload = json::take(&mut map, "payload").unwrap_or(Value::Null);
+        let payload = json::take(&mut map, "payload");
+        let had_payload = payload.is_some();
+        let payload = payload.unwrap_or(Value::Null);
         let paths = match json::take(&mut map, "paths") {
             Some(Value::Array(a)) => a,
             _ => Vec::new(),

@@ -91,7 +91,7 @@ pub const SYSTEM: &str = "system";
 
 impl Transcript {
     /// Append an entry, giving it the next order and id.
-    pub fn push(&mut self, author_id: &str, timestamp: u64, recipients: Recipients, body: Body) -> &mut Entry {
+    pub fn push(&mut self, author_id: &str, timestamp: u64, recipients: Recipients, body: Body) {
         let order = self.entries.last().map_or(1, |e| e.order + 1);
         self.entries.push(Entry {
             id: format!("e{order}"),
@@ -103,8 +103,6 @@ impl Transcript {
             properties: Map::new(),
             body,
         });
-        let last = self.entries.len() - 1;
-        &mut self.entries[last]
     }
 
     pub fn system(&mut self, timestamp: u64, kind: &str, text: &str) {

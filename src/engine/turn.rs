@@ -5,12 +5,11 @@ use super::agent::Named;
 
 use serde_json::Value;
 
-use super::agent::Variants;
 use super::json::{self, Obj, ToJson};
 use super::program::Program;
 use super::request::Config;
 use super::session::{Session, Timer, TimerKind};
-use super::template::{walk, Scope};
+use super::template::{walk, Scope, Template};
 use super::trace::{TextPayload, Trace, TraceKind};
 use super::transcript::{Body, Recipients, AGENT};
 
@@ -113,6 +112,8 @@ pub struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
+    /// Kept out of line: each of the engine's three entry points would otherwise carry a copy.
+    #[inline(never)]
     pub fn new(p: &'a Program, s: &'a mut Session, now: u64, config: &'a Config) -> Ctx<'a> {
         Ctx {
             p,
@@ -193,10 +194,10 @@ impl<'a> Ctx<'a> {
     }
 
     /// Say one of the variants as a text trace.
-    pub fn say(&mut self, variants: &Variants, delay: Option<u64>) {
-        let n = variants.0.len().max(1) as u64;
+    pub fn say(&mut self, variants: &[Template], delay: Option<u64>) {
+        let n = variants.len().max(1) as u64;
         let pick = mix(self.s.turns, self.steps as u64 + self.traces.len() as u64) % n;
-        let Some(template) = variants.0.get(pick as usize) else { return };
+        let Some(template) = variants.get(pick as usize) else { return };
         let message = template.render(self);
         self.say_text(message, delay);
     }
@@ -204,8 +205,14 @@ impl<'a> Ctx<'a> {
     pub fn say_text(&mut self, message: String, delay: Option<u64>) {
         let delay = delay.unwrap_or(self.p.agent.settings.message_delay_ms);
         let id = format!("{:x}", mix(self.s.turns, self.s.transcript.entries.len() as u64) & 0xff_ffff_ffff);
-        self.s.variables.insert("last_response".into(), Value::String(message.clone()));
+        self.put("last_response", Value::String(message.clone()));
         self.emit(TraceKind::Text(TextPayload::new(id, message, delay)));
+    }
+
+    /// Write one of the engine's own variables (`last_utterance`, `intent_confidence`, ...). These writes are
+    /// not checked against the session data limits.
+    pub fn put(&mut self, name: &str, value: Value) {
+        self.s.variables.insert(name.to_string(), value);
     }
 
     /// Write a variable the agent asked for, within the session data limits (SPEC §4.6). Returns false when the
@@ -243,8 +250,14 @@ impl<'a> Ctx<'a> {
     /// The finished turn: a chain summary if events chained, and a wake-up for the next timer.
     pub fn finish(mut self) -> Turn {
         if self.chain.len() > 1 {
-            let seq = self.chain.join(" -> ");
-            self.debug("chain", format!("event chain: {seq}"));
+            let mut m = String::from("event chain: ");
+            for (i, name) in self.chain.iter().enumerate() {
+                if i > 0 {
+                    m.push_str(" -> ");
+                }
+                m.push_str(name);
+            }
+            self.debug("chain", m);
         }
         if let Some(at) = self.s.next_wake() {
             self.effects.push(Effect::Wake { at });
