@@ -12,6 +12,7 @@
 use serde_json::{Number, Value};
 use std::cmp::Ordering;
 
+use super::float::parse_f64;
 use super::fold::fold;
 use super::template::text_of;
 
@@ -185,7 +186,7 @@ fn lex(chars: &[char]) -> Result<Vec<Token>, ExprError> {
                     i += 1;
                 }
             }
-            let n: f64 = slice(chars, start, i).parse().unwrap_or(f64::INFINITY);
+            let n = parse_f64(&slice(chars, start, i)).unwrap_or(f64::INFINITY);
             if !n.is_finite() {
                 return fail("number is too large", start);
             }
@@ -500,7 +501,7 @@ fn numeric_str(s: &str) -> Option<f64> {
     if t.is_empty() || !plausible {
         return None; // also rejects "inf", "NaN", which Rust's parser would accept
     }
-    t.parse::<f64>().ok().filter(|f| f.is_finite())
+    parse_f64(t).filter(|f| f.is_finite())
 }
 
 /// Number conversion for comparisons and `- * / %`: numbers, numeric strings, bools.

@@ -327,7 +327,7 @@ impl Parser<'_> {
                 }
             }
         }
-        let f: f64 = text.parse().map_err(|_| self.fail("invalid number", self.i))?;
+        let f = super::float::parse_f64(text).ok_or_else(|| self.fail("invalid number", self.i))?;
         Number::from_f64(f).map(Value::Number).ok_or_else(|| self.fail("number out of range", self.i))
     }
 

@@ -14,6 +14,7 @@ mod decode;
 mod dispatch;
 mod error;
 pub mod expr;
+pub mod float;
 pub mod fold;
 mod handle;
 pub mod json;

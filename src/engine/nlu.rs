@@ -14,6 +14,7 @@ use std::cmp::Ordering;
 
 use serde_json::Value;
 
+use super::float::parse_f64;
 use super::fold::{fold, fold_char};
 use super::util::{chars, iota, sort_by};
 
@@ -266,7 +267,7 @@ fn parse_num(s: &str) -> Option<Num> {
             return Some(Num::Int(i));
         }
     }
-    s.parse::<f64>().ok().filter(|f| f.is_finite()).map(Num::Float)
+    parse_f64(s).filter(|f| f.is_finite()).map(Num::Float)
 }
 
 fn tok_number(t: &Tok) -> Option<Num> {
