@@ -241,8 +241,11 @@ impl Live {
                 self.refresh_endbar(false);
                 self.widget.play(traces);
                 self.save();
-                let payload = obj(vec![("session", self.summary()), ("action", action.clone())]);
-                self.hub.emit(events::INTERACT, Some(payload));
+                let mut payload = String::new();
+                let mut o = json::Obj::new(&mut payload);
+                self.summary(o.key("session"));
+                o.field("action", &action).end();
+                self.hub.emit(events::INTERACT, Some(&payload));
                 if let Some(d) = done {
                     d.resolve(&JsValue::UNDEFINED);
                 }
@@ -288,14 +291,17 @@ impl Live {
         }
     }
 
-    fn summary(&self) -> Value {
+    /// Write the session summary's JSON text to `out`.
+    fn summary(&self, out: &mut String) {
         let entries = self.transport.entries();
-        super::turns::session(&self.transport.user_id(), self.transport.status(), &entries, super::now_ms())
+        super::turns::session(&self.transport.user_id(), self.transport.status(), &entries, super::now_ms(), out)
     }
 
     fn save(&self) {
         self.store.save(&self.transport.snapshot());
-        self.hub.emit(events::SAVE_SESSION, Some(self.summary()));
+        let mut summary = String::new();
+        self.summary(&mut summary);
+        self.hub.emit(events::SAVE_SESSION, Some(&summary));
     }
 
     /// Take everything out of the page: timers, listeners, DOM. Pending turns are refused.
