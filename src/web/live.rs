@@ -91,10 +91,9 @@ impl Live {
             Call::ProactiveClear => self.widget.proactive_clear(),
             Call::Interact(action, done) => match super::convert::json_from_js(action) {
                 Ok(action) => self.enqueue(Job::Turn { action, origin: Origin::Page, done: Some(done) }),
-                Err((path, message)) => {
-                    let at = if path.is_empty() { String::new() } else { format!(" at {path}") };
-                    let e =
-                        WebError::new("invalid_request", format!("interact() needs an action object{at}: {message}"));
+                // The action is read whole: the error's path is empty.
+                Err((_, message)) => {
+                    let e = WebError::new("invalid_request", format!("interact() needs an action object: {message}"));
                     done.reject(&e.to_js());
                 }
             },
