@@ -104,7 +104,10 @@ fn handle(ev: &web_sys::Event, ty: &str, specs: &[ListenerSpec], fire: &Rc<dyn F
             }
         }
     }
-    for s in specs.iter().filter(|s| s.on == ty) {
+    for s in specs {
+        if s.on != ty {
+            continue;
+        }
         let Ok(Some(el)) = target.closest(&s.selector) else { continue };
         let data = match &s.data {
             Some(d) => Some(d.clone()),
