@@ -77,11 +77,13 @@ fn turns(user_id: &str, entries: &[Entry], out: &mut String) {
             Body::SystemMessage { system_message_type, .. } if system_message_type == "session_ended" => {
                 message.push_str(r#"{"type":"end"}"#)
             }
-            Body::Custom { content } => match Trace::from_value(content.clone()).map(|t| t.kind) {
-                Ok(TraceKind::Choice(c)) => actions = Some(json::to_string(&c.buttons)),
-                Ok(TraceKind::Visual(v)) => Obj::new(&mut message).str("type", "image").field("url", &v.image).end(),
-                Ok(TraceKind::CardV2(c)) => card(&c, &mut message),
-                Ok(TraceKind::Carousel(c)) => {
+            Body::Custom { content } => match Trace::from_value(content.clone()) {
+                Ok(Trace { kind: TraceKind::Choice(c), .. }) => actions = Some(json::to_string(&c.buttons)),
+                Ok(Trace { kind: TraceKind::Visual(v), .. }) => {
+                    Obj::new(&mut message).str("type", "image").field("url", &v.image).end()
+                }
+                Ok(Trace { kind: TraceKind::CardV2(c), .. }) => card(&c, &mut message),
+                Ok(Trace { kind: TraceKind::Carousel(c), .. }) => {
                     let mut o = Obj::new(&mut message);
                     let cards = o.str("type", "carousel").key("cards");
                     cards.push('[');
