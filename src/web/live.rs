@@ -252,9 +252,8 @@ impl Live {
             Err(e) => {
                 let retry = matches!(e.code, "network" | "timeout").then(|| action.clone());
                 self.widget.show_error(&format!("Sorry, this could not be sent ({}): {}", e.code, e.message), retry);
-                if origin == Origin::User {
-                    if let Some(t) = action.get("payload").and_then(Value::as_str).filter(|_| action["type"] == "text")
-                    {
+                if origin == Origin::User && action.get("type").and_then(Value::as_str) == Some("text") {
+                    if let Some(t) = action.get("payload").and_then(Value::as_str) {
                         self.widget.restore_input(t);
                     }
                 }
