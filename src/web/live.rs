@@ -173,8 +173,8 @@ impl Live {
 
     fn enqueue(&self, job: Job) {
         if self.stopped.get() {
-            if let Job::Turn { done: Some(d), .. } = job {
-                refuse_destroyed(d);
+            if let Job::Turn { done, .. } = job {
+                refuse_destroyed(done);
             }
             return;
         }
@@ -212,10 +212,7 @@ impl Live {
 
     async fn turn(&self, action: Value, origin: Origin, done: Option<Resolvers>) {
         if self.stopped.get() {
-            if let Some(d) = done {
-                refuse_destroyed(d);
-            }
-            return;
+            return refuse_destroyed(done);
         }
         let is_launch = action.get("type") == self.settings.launch.get("type");
         self.widget.flush();
@@ -230,10 +227,7 @@ impl Live {
             self.launch_queued.set(false);
         }
         if self.stopped.get() {
-            if let Some(d) = done {
-                refuse_destroyed(d);
-            }
-            return;
+            return refuse_destroyed(done);
         }
         match result {
             Ok(traces) => {
@@ -310,8 +304,8 @@ impl Live {
         self.widget.remove();
         let pending = std::mem::take(&mut *self.lane.borrow_mut());
         for job in pending {
-            if let Job::Turn { done: Some(d), .. } = job {
-                refuse_destroyed(d);
+            if let Job::Turn { done, .. } = job {
+                refuse_destroyed(done);
             }
         }
     }
@@ -403,9 +397,11 @@ impl Loading {
     }
 }
 
-/// Reject a page promise whose turn will not run: the chat was destroyed.
-fn refuse_destroyed(done: Resolvers) {
-    done.reject(&WebError::new("destroyed", "the chat was destroyed").to_js());
+/// Reject the page promise (if any) of a turn that will not run: the chat was destroyed.
+fn refuse_destroyed(done: Option<Resolvers>) {
+    if let Some(d) = done {
+        d.reject(&WebError::new("destroyed", "the chat was destroyed").to_js());
+    }
 }
 
 /// Fetch and load an agent file; each failure names the URL.
