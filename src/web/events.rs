@@ -8,7 +8,6 @@
 use std::cell::RefCell;
 
 use js_sys::Function;
-use serde_json::Value;
 use wasm_bindgen::JsValue;
 
 pub const OPEN: &str = "voiceflow:open";
@@ -44,10 +43,16 @@ impl Hub {
         found.map(|i| hs.remove(i)).is_some()
     }
 
-    /// Post the event to the window and call the handlers (never while a cell is borrowed).
-    pub fn emit(&self, kind: &str, payload: Option<Value>) {
+    /// Post the event to the window and call the handlers (never while a cell is borrowed). `payload` is JSON
+    /// text.
+    pub fn emit(&self, kind: &str, payload: Option<&str>) {
         let mut text = String::new();
-        crate::engine::json::Obj::new(&mut text).str("type", kind).some("payload", &payload).end();
+        let mut o = crate::engine::json::Obj::new(&mut text);
+        o.str("type", kind);
+        if let Some(p) = payload {
+            o.key("payload").push_str(p);
+        }
+        o.end();
         if let Some(window) = web_sys::window() {
             // "/" is postMessage's default target origin (this page's own origin), as the one-argument call uses.
             let _ = window.post_message(&JsValue::from_str(&text), "/");

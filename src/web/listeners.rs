@@ -54,18 +54,16 @@ impl Listeners {
         fire: Rc<dyn Fn(Trigger)>,
     ) -> Result<Listeners, WebError> {
         for (i, s) in specs.iter().enumerate() {
-            if super::widget::query(document, &s.selector).is_err() {
-                return Err(WebError::config(
-                    &format!("listeners[{i}].selector"),
-                    &format!("'{}' is not a valid CSS selector", s.selector),
-                ));
-            }
-            if let Err(e) = crate::engine::names::check_name(&s.event) {
-                return Err(WebError::config(&format!("listeners[{i}].event"), &e.to_string()));
-            }
-            if s.on.is_empty() {
-                return Err(WebError::config(&format!("listeners[{i}].on"), "must name a DOM event type"));
-            }
+            let (field, message) = if super::widget::query(document, &s.selector).is_err() {
+                ("selector", format!("'{}' is not a valid CSS selector", s.selector))
+            } else if let Err(e) = crate::engine::names::check_name(&s.event) {
+                ("event", e.to_string())
+            } else if s.on.is_empty() {
+                ("on", "must name a DOM event type".into())
+            } else {
+                continue;
+            };
+            return Err(WebError::config(&format!("listeners[{i}].{field}"), &message));
         }
         let mut installed = Vec::new();
         let mut types: Vec<String> = vec!["click".into()];
@@ -106,7 +104,10 @@ fn handle(ev: &web_sys::Event, ty: &str, specs: &[ListenerSpec], fire: &Rc<dyn F
             }
         }
     }
-    for s in specs.iter().filter(|s| s.on == ty) {
+    for s in specs {
+        if s.on != ty {
+            continue;
+        }
         let Ok(Some(el)) = target.closest(&s.selector) else { continue };
         let data = match &s.data {
             Some(d) => Some(d.clone()),

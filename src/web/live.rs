@@ -91,10 +91,9 @@ impl Live {
             Call::ProactiveClear => self.widget.proactive_clear(),
             Call::Interact(action, done) => match super::convert::json_from_js(action) {
                 Ok(action) => self.enqueue(Job::Turn { action, origin: Origin::Page, done: Some(done) }),
-                Err((path, message)) => {
-                    let at = if path.is_empty() { String::new() } else { format!(" at {path}") };
-                    let e =
-                        WebError::new("invalid_request", format!("interact() needs an action object{at}: {message}"));
+                // The action is read whole: the error's path is empty.
+                Err((_, message)) => {
+                    let e = WebError::new("invalid_request", format!("interact() needs an action object: {message}"));
                     done.reject(&e.to_js());
                 }
             },
@@ -174,8 +173,8 @@ impl Live {
 
     fn enqueue(&self, job: Job) {
         if self.stopped.get() {
-            if let Job::Turn { done: Some(d), .. } = job {
-                refuse_destroyed(d);
+            if let Job::Turn { done, .. } = job {
+                refuse_destroyed(done);
             }
             return;
         }
@@ -213,10 +212,7 @@ impl Live {
 
     async fn turn(&self, action: Value, origin: Origin, done: Option<Resolvers>) {
         if self.stopped.get() {
-            if let Some(d) = done {
-                refuse_destroyed(d);
-            }
-            return;
+            return refuse_destroyed(done);
         }
         let is_launch = action.get("type") == self.settings.launch.get("type");
         self.widget.flush();
@@ -231,18 +227,18 @@ impl Live {
             self.launch_queued.set(false);
         }
         if self.stopped.get() {
-            if let Some(d) = done {
-                refuse_destroyed(d);
-            }
-            return;
+            return refuse_destroyed(done);
         }
         match result {
             Ok(traces) => {
                 self.refresh_endbar(false);
                 self.widget.play(traces);
                 self.save();
-                let payload = obj(vec![("session", self.summary()), ("action", action.clone())]);
-                self.hub.emit(events::INTERACT, Some(payload));
+                let mut payload = String::new();
+                let mut o = json::Obj::new(&mut payload);
+                self.summary(o.key("session"));
+                o.field("action", &action).end();
+                self.hub.emit(events::INTERACT, Some(&payload));
                 if let Some(d) = done {
                     d.resolve(&JsValue::UNDEFINED);
                 }
@@ -250,9 +246,8 @@ impl Live {
             Err(e) => {
                 let retry = matches!(e.code, "network" | "timeout").then(|| action.clone());
                 self.widget.show_error(&format!("Sorry, this could not be sent ({}): {}", e.code, e.message), retry);
-                if origin == Origin::User {
-                    if let Some(t) = action.get("payload").and_then(Value::as_str).filter(|_| action["type"] == "text")
-                    {
+                if origin == Origin::User && action.get("type").and_then(Value::as_str) == Some("text") {
+                    if let Some(t) = action.get("payload").and_then(Value::as_str) {
                         self.widget.restore_input(t);
                     }
                 }
@@ -288,14 +283,17 @@ impl Live {
         }
     }
 
-    fn summary(&self) -> Value {
+    /// Write the session summary's JSON text to `out`.
+    fn summary(&self, out: &mut String) {
         let entries = self.transport.entries();
-        super::turns::session(&self.transport.user_id(), self.transport.status(), &entries, super::now_ms())
+        super::turns::session(&self.transport.user_id(), self.transport.status(), &entries, super::now_ms(), out)
     }
 
     fn save(&self) {
         self.store.save(&self.transport.snapshot());
-        self.hub.emit(events::SAVE_SESSION, Some(self.summary()));
+        let mut summary = String::new();
+        self.summary(&mut summary);
+        self.hub.emit(events::SAVE_SESSION, Some(&summary));
     }
 
     /// Take everything out of the page: timers, listeners, DOM. Pending turns are refused.
@@ -306,8 +304,8 @@ impl Live {
         self.widget.remove();
         let pending = std::mem::take(&mut *self.lane.borrow_mut());
         for job in pending {
-            if let Job::Turn { done: Some(d), .. } = job {
-                refuse_destroyed(d);
+            if let Job::Turn { done, .. } = job {
+                refuse_destroyed(done);
             }
         }
     }
@@ -399,9 +397,11 @@ impl Loading {
     }
 }
 
-/// Reject a page promise whose turn will not run: the chat was destroyed.
-fn refuse_destroyed(done: Resolvers) {
-    done.reject(&WebError::new("destroyed", "the chat was destroyed").to_js());
+/// Reject the page promise (if any) of a turn that will not run: the chat was destroyed.
+fn refuse_destroyed(done: Option<Resolvers>) {
+    if let Some(d) = done {
+        d.reject(&WebError::new("destroyed", "the chat was destroyed").to_js());
+    }
 }
 
 /// Fetch and load an agent file; each failure names the URL.

@@ -65,18 +65,19 @@ impl LocalTransport {
     /// was not used, for a console warning.
     pub fn new(engine: Engine, saved: Option<String>, user_id: Option<&str>) -> (LocalTransport, Option<String>) {
         let mut note = None;
-        let restored = saved.and_then(|src| match engine.restore(&src) {
-            Ok(s) if user_id.map_or(true, |u| u == s.user_id) => Some(s),
-            Ok(_) => None,
-            Err(e) => {
-                note = Some(format!("the saved conversation could not be restored ({}): {e}", e.code()));
-                None
+        let mut restored = None;
+        if let Some(src) = saved {
+            match engine.restore(&src) {
+                Ok(s) if user_id.map_or(true, |u| u == s.user_id) => restored = Some(s),
+                Ok(_) => {}
+                Err(e) => note = Some(format!("the saved conversation could not be restored ({}): {e}", e.code())),
             }
-        });
-        let session = restored.unwrap_or_else(|| {
-            let id = user_id.map(str::to_string).unwrap_or_else(random_user_id);
-            engine.new_session(&id)
-        });
+        }
+        let session = match (restored, user_id) {
+            (Some(s), _) => s,
+            (None, Some(id)) => engine.new_session(id),
+            (None, None) => engine.new_session(&random_user_id()),
+        };
         let inner = Rc::new_cyclic(|me| Local {
             me: me.clone(),
             engine,

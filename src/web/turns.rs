@@ -1,119 +1,123 @@
 //! The session summary the real widget puts in `voiceflow:interact` and `voiceflow:save_session` payloads:
 //! `{userID, turns, startTime, status}`, with `turns` in react-chat's shape (user turns
 //! `{id, type: 'user', message, timestamp}`, system turns `{id, type: 'system', timestamp, messages, actions?}`),
-//! built from the engine transcript.
+//! built from the engine transcript and written straight as JSON text (no `Value` in between).
 
 use serde_json::Value;
 
-use crate::engine::json::{obj, text};
+use crate::engine::json::{self, Obj};
+use crate::engine::{Body, CardPayload, Entry, Status, Trace, TraceKind};
 
-use crate::engine::{Body, Entry, Status, Trace, TraceKind};
-
-pub fn session(user_id: &str, status: Status, entries: &[Entry], now: u64) -> Value {
+/// Write the summary's JSON text to `out`.
+pub fn session(user_id: &str, status: Status, entries: &[Entry], now: u64, out: &mut String) {
     let start = entries.first().map_or(now, |e| e.timestamp);
     let status = match status {
         Status::Idle => "IDLE",
         Status::Active => "ACTIVE",
         Status::Ended => "ENDED",
     };
-    obj(vec![
-        ("userID", text(user_id)),
-        ("turns", Value::Array(turns(user_id, entries))),
-        ("startTime", Value::from(start)),
-        ("status", text(status)),
-    ])
+    let mut o = Obj::new(out);
+    o.str("userID", user_id);
+    turns(user_id, entries, o.key("turns"));
+    o.field("startTime", &start).str("status", status).end();
 }
 
 /// A system turn being gathered: the entry it starts at, its messages and the latest buttons.
 struct System<'e> {
     first: &'e Entry,
-    messages: Vec<Value>,
-    actions: Option<Value>,
+    /// The messages' JSON texts, comma-separated.
+    messages: String,
+    /// The JSON text of the latest buttons.
+    actions: Option<String>,
 }
 
 impl System<'_> {
-    fn into_turn(self) -> Value {
-        let mut fields = vec![
-            ("id", text(&self.first.id)),
-            ("type", text("system")),
-            ("timestamp", Value::from(self.first.timestamp)),
-            ("messages", Value::Array(self.messages)),
-        ];
+    fn write(self, out: &mut String) {
+        next_item(out);
+        let mut o = Obj::new(out);
+        o.str("id", &self.first.id).str("type", "system").field("timestamp", &self.first.timestamp);
+        let messages = o.key("messages");
+        messages.push('[');
+        messages.push_str(&self.messages);
+        messages.push(']');
         if let Some(a) = self.actions {
-            fields.push(("actions", a));
+            o.key("actions").push_str(&a);
         }
-        obj(fields)
+        o.end();
     }
 }
 
-fn turns(user_id: &str, entries: &[Entry]) -> Vec<Value> {
-    let mut out: Vec<Value> = Vec::new();
+/// A comma before every item of a list but the first (the first follows the list's `[`).
+fn next_item(out: &mut String) {
+    if !out.is_empty() && !out.ends_with('[') {
+        out.push(',');
+    }
+}
+
+fn turns(user_id: &str, entries: &[Entry], out: &mut String) {
+    out.push('[');
     let mut system: Option<System> = None;
     for e in entries {
         if e.author_id == user_id {
             if let Some(message) = user_text(e) {
                 if let Some(s) = system.take() {
-                    out.push(s.into_turn());
+                    s.write(out);
                 }
-                out.push(obj(vec![
-                    ("id", text(&e.id)),
-                    ("type", text("user")),
-                    ("message", Value::String(message)),
-                    ("timestamp", Value::from(e.timestamp)),
-                ]));
+                next_item(out);
+                let mut o = Obj::new(out);
+                o.str("id", &e.id).str("type", "user").str("message", &message).field("timestamp", &e.timestamp);
+                o.end();
             }
             continue;
         }
-        let (message, actions) = match &e.body {
-            Body::Message { text: t } => (Some(obj(vec![("type", text("text")), ("text", text(t))])), None),
+        let mut message = String::new();
+        let mut actions = None;
+        match &e.body {
+            Body::Message { text } => Obj::new(&mut message).str("type", "text").str("text", text).end(),
             Body::SystemMessage { system_message_type, .. } if system_message_type == "session_ended" => {
-                (Some(obj(vec![("type", text("end"))])), None)
+                message.push_str(r#"{"type":"end"}"#)
             }
-            Body::Custom { content } => match Trace::from_value(content.clone()).map(|t| t.kind) {
-                Ok(TraceKind::Choice(c)) => (None, Some(crate::engine::json::to_value(&c.buttons))),
-                Ok(TraceKind::Visual(v)) => {
-                    (Some(obj(vec![("type", text("image")), ("url", opt_text(&v.image))])), None)
+            Body::Custom { content } => match Trace::from_value(content.clone()) {
+                Ok(Trace { kind: TraceKind::Choice(c), .. }) => actions = Some(json::to_string(&c.buttons)),
+                Ok(Trace { kind: TraceKind::Visual(v), .. }) => {
+                    Obj::new(&mut message).str("type", "image").field("url", &v.image).end()
                 }
-                Ok(TraceKind::CardV2(c)) => (Some(card(&c)), None),
-                Ok(TraceKind::Carousel(c)) => {
-                    let mut cards = Vec::new();
+                Ok(Trace { kind: TraceKind::CardV2(c), .. }) => card(&c, &mut message),
+                Ok(Trace { kind: TraceKind::Carousel(c), .. }) => {
+                    let mut o = Obj::new(&mut message);
+                    let cards = o.str("type", "carousel").key("cards");
+                    cards.push('[');
                     for c in &c.cards {
-                        cards.push(card(c));
+                        next_item(cards);
+                        card(c, cards);
                     }
-                    (Some(obj(vec![("type", text("carousel")), ("cards", Value::Array(cards))])), None)
+                    cards.push(']');
+                    o.end();
                 }
-                _ => (Some(obj(vec![("type", text("extension")), ("payload", content.clone())])), None),
+                _ => Obj::new(&mut message).str("type", "extension").field("payload", content).end(),
             },
             _ => continue,
-        };
-        let turn = system.get_or_insert_with(|| System { first: e, messages: Vec::new(), actions: None });
-        turn.messages.extend(message);
+        }
+        let turn = system.get_or_insert_with(|| System { first: e, messages: String::new(), actions: None });
+        if !message.is_empty() {
+            next_item(&mut turn.messages);
+            turn.messages.push_str(&message);
+        }
         if actions.is_some() {
             turn.actions = actions;
         }
     }
     if let Some(s) = system {
-        out.push(s.into_turn());
+        s.write(out);
     }
-    out
+    out.push(']');
 }
 
-fn card(c: &crate::engine::CardPayload) -> Value {
-    let mut actions = Vec::new();
-    for b in &c.buttons {
-        actions.push(obj(vec![("name", text(&b.name)), ("request", b.request.clone())]));
-    }
-    obj(vec![
-        ("type", text("card")),
-        ("title", text(&c.title)),
-        ("description", text(&c.description.text)),
-        ("image", opt_text(&c.image_url)),
-        ("actions", Value::Array(actions)),
-    ])
-}
-
-fn opt_text(s: &Option<String>) -> Value {
-    s.as_deref().map_or(Value::Null, text)
+/// A card as a message; its buttons are its `actions`, `{name, request}` each.
+fn card(c: &CardPayload, out: &mut String) {
+    let mut o = Obj::new(out);
+    o.str("type", "card").str("title", &c.title).str("description", &c.description.text);
+    o.field("image", &c.image_url).field("actions", &c.buttons).end();
 }
 
 /// What the user visibly said in an entry: a message, a labelled button, a file. Page events have none.
