@@ -228,24 +228,14 @@ mod tests {
         want.is_some()
     }
 
-    /// xorshift64*: deterministic, dependency-free.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-        }
-        fn below(&mut self, n: u64) -> u64 {
-            self.next() % n
-        }
-        fn digits(&mut self, out: &mut String, n: u64) {
-            let zeros = self.below(3) == 0; // zero-heavy digit strings
-            for _ in 0..n {
-                let d = if zeros && self.below(4) > 0 { 0 } else { self.below(10) };
-                out.push(char::from(b'0' + d as u8));
-            }
+    use crate::engine::util::TestRng as Rng;
+
+    /// `n` random digits; one string in three is mostly zeros.
+    fn digits(rng: &mut Rng, out: &mut String, n: u64) {
+        let zeros = rng.below(3) == 0;
+        for _ in 0..n {
+            let d = if zeros && rng.below(4) > 0 { 0 } else { rng.below(10) };
+            out.push(char::from(b'0' + d as u8));
         }
     }
 
@@ -345,11 +335,11 @@ mod tests {
                 s.push_str(&"0".repeat(rng.below(30) as usize));
             }
             let n = rng.below(41);
-            rng.digits(&mut s, n);
+            digits(&mut rng, &mut s, n);
             if rng.below(3) > 0 {
                 s.push('.');
                 let n = rng.below(41);
-                rng.digits(&mut s, n);
+                digits(&mut rng, &mut s, n);
             }
             if rng.below(3) > 0 {
                 s.push(if rng.below(2) == 0 { 'e' } else { 'E' });

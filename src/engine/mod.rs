@@ -29,7 +29,7 @@ pub mod template;
 mod trace;
 pub mod transcript;
 mod turn;
-mod util;
+pub(crate) mod util;
 
 pub use agent::{Agent, Mode, Settings, Step};
 pub use error::{AgentError, RequestError, StateError, ValidationError};

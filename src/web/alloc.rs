@@ -331,13 +331,13 @@ mod tests {
         /// One random step: mostly allocations while few blocks are live, then as many frees and reallocs.
         fn step(&mut self, rng: &mut Rng, target: usize) {
             let fill = rng.next() as u8;
-            if self.live.is_empty() || rng.below(2 * target as u64) >= self.live.len() {
-                let (size, align) = (rng.size(), rng.align());
+            if self.live.is_empty() || below(rng, 2 * target as u64) >= self.live.len() {
+                let (size, align) = (size(rng), align(rng));
                 self.alloc(size, align, fill).expect("the buffer is large enough");
             } else {
-                let at = *self.live.keys().nth(rng.below(self.live.len() as u64)).unwrap();
+                let at = *self.live.keys().nth(below(rng, self.live.len() as u64)).unwrap();
                 if rng.below(3) == 0 {
-                    let size = rng.size();
+                    let size = size(rng);
                     self.realloc(at, size, fill).expect("the buffer is large enough");
                 } else {
                     self.free(at);
@@ -352,36 +352,27 @@ mod tests {
         }
     }
 
-    /// A small seeded generator (xorshift64*), so a failing sequence can be replayed.
-    struct Rng(u64);
+    use crate::engine::util::TestRng as Rng;
 
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    /// A number below `n`, as a size or an index.
+    fn below(rng: &mut Rng, n: u64) -> usize {
+        rng.below(n) as usize
+    }
+
+    /// Mostly small sizes, like the widget's strings and vectors, sometimes up to 64 KiB, rarely up to 1 MiB.
+    fn size(rng: &mut Rng) -> usize {
+        match rng.below(100) {
+            0 => below(rng, 1 << 20),
+            1..=9 => below(rng, 1 << 16),
+            _ => below(rng, 300),
         }
+    }
 
-        fn below(&mut self, n: u64) -> usize {
-            (self.next() % n) as usize
-        }
-
-        /// Mostly small sizes, like the widget's strings and vectors, sometimes up to 64 KiB, rarely up to 1 MiB.
-        fn size(&mut self) -> usize {
-            match self.below(100) {
-                0 => self.below(1 << 20),
-                1..=9 => self.below(1 << 16),
-                _ => self.below(300),
-            }
-        }
-
-        fn align(&mut self) -> usize {
-            match self.below(100) {
-                0 => 1 << 16,
-                1..=9 => 1 << self.below(13),
-                _ => 1 << self.below(4),
-            }
+    fn align(rng: &mut Rng) -> usize {
+        match rng.below(100) {
+            0 => 1 << 16,
+            1..=9 => 1 << rng.below(13),
+            _ => 1 << rng.below(4),
         }
     }
 
@@ -415,7 +406,7 @@ mod tests {
             }
             let mut strings = Vec::new();
             for _ in 0..300 {
-                strings.push(heap.alloc(rng.size().min(5_000), 1 << rng.below(4), round as u8).unwrap());
+                strings.push(heap.alloc(size(&mut rng).min(5_000), 1 << rng.below(4), round as u8).unwrap());
             }
             heap.free(file);
             for at in strings {
