@@ -16,6 +16,7 @@ use serde_json::Value;
 
 use super::float::parse_f64;
 use super::fold::{fold, fold_char};
+use super::json;
 use super::util::{chars, iota, sort_by};
 
 /// One slot's accepted values.
@@ -1067,12 +1068,14 @@ const SYNONYMS: &str = "\"synonyms\" must be an array of strings";
 /// strings "@number", "@email", "@any".
 pub fn parse_slot_type(v: &Value) -> Result<SlotType, String> {
     const EXPECTED: &str = "expected \"@number\", \"@email\", \"@any\" or an array of values";
+    // Strings are quoted as JSON literals in these messages: `{:?}` would link core's `Debug` escaping and its
+    // Unicode tables (about 4 KB of the wasm module) for them alone.
     match v {
         Value::String(s) => match s.trim() {
             "@number" => Ok(SlotType::Number),
             "@email" => Ok(SlotType::Email),
             "@any" => Ok(SlotType::Any),
-            other => Err(format!("{EXPECTED}, got the string {other:?}")),
+            other => Err(format!("{EXPECTED}, got the string {}", json::to_string(other))),
         },
         Value::Array(items) if items.is_empty() => Err("a slot needs at least one value".to_string()),
         Value::Array(items) => {
@@ -1091,7 +1094,7 @@ fn parse_slot_value(item: &Value) -> Result<SlotValue, String> {
         Value::String(s) => (s.clone(), Vec::new()),
         Value::Object(o) => {
             if let Some(k) = o.keys().find(|k| *k != "value" && *k != "synonyms") {
-                return Err(format!("unknown key {k:?}, expected \"value\" and \"synonyms\""));
+                return Err(format!("unknown key {}, expected \"value\" and \"synonyms\"", json::to_string(k)));
             }
             let Some(Value::String(value)) = o.get("value") else {
                 return Err("\"value\" must be a string".to_string());
@@ -1113,7 +1116,7 @@ fn parse_slot_value(item: &Value) -> Result<SlotValue, String> {
     };
     for s in std::iter::once(&value).chain(&synonyms) {
         if lex(s).is_empty() {
-            return Err(format!("{s:?} has no letters or digits"));
+            return Err(format!("{} has no letters or digits", json::to_string(s)));
         }
     }
     Ok(SlotValue { value, synonyms })
