@@ -194,7 +194,9 @@ run_web_tests() {
   say "cargo clippy (wasm32)"
   cargo clippy --lib --test web --target wasm32-unknown-unknown -- -D warnings
   say "browser tests: wasm-pack test --headless --chrome"
-  CHROMEDRIVER=${CHROMEDRIVER:-$(command -v chromedriver)} wasm-pack test --headless --chrome -- --test web 2>&1 |
+  # A longer per-test timeout than wasm-bindgen-test's default: on a loaded machine two slow tests hit it.
+  WASM_BINDGEN_TEST_TIMEOUT=${WASM_BINDGEN_TEST_TIMEOUT:-120} CHROMEDRIVER=${CHROMEDRIVER:-$(command -v chromedriver)} \
+    wasm-pack test --headless --chrome -- --test web 2>&1 |
     tee target/web-test.log
   count_tests target/web-test.log
   build_site
