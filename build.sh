@@ -79,8 +79,9 @@ SITE_FILES="eventflow.min.js pkg/eventflow.js pkg/eventflow_bg.wasm agents/shop.
 # --low-memory-unused: nothing lives in the first KB of linear memory (Rust puts its data at 1 MiB, and the stack
 # only reaches address 0 when it overflows), so binaryen may fold constant offsets into loads and stores.
 # --flatten --rereloop then -Oz again: control flow rebuilt from scratch, then shrunk (about 0.9 KB gzip).
-WASM_OPT_FLAGS="-Oz --flatten --rereloop -Oz --low-memory-unused --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals
-  --enable-reference-types --enable-multivalue --strip-debug --strip-producers"
+WASM_OPT_FLAGS="-Oz --flatten --rereloop -Oz --low-memory-unused --enable-bulk-memory
+  --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types
+  --enable-multivalue --strip-debug --strip-producers"
 
 APT_UPDATED=
 apt_install() {
@@ -113,8 +114,8 @@ ensure_web() {
 }
 
 # The release wasm, optimised by wasm-opt, bound by wasm-bindgen into pkg/, then optimised again (the second pass
-# removes what binding left behind: about 2.8 KB gzip); the JS glue minified; copied into www/pkg/ with the demo agent. wasm-bindgen-cli is
-# the pinned version, as `wasm-pack build` would run it.
+# removes what binding left behind: about 2.8 KB gzip), and the JS glue minified; build_site copies pkg/ into
+# www/pkg/. wasm-bindgen-cli is the pinned version, as `wasm-pack build` would run it.
 build_wasm() { # OUT_DIR
   # Panic locations name their source files: map the registry and toolchain prefixes away so the module ships
   # short relative paths instead of this machine's directories (about 1.5 KB gzip).
@@ -195,8 +196,8 @@ run_web_tests() {
   cargo clippy --lib --test web --target wasm32-unknown-unknown -- -D warnings
   say "browser tests: wasm-pack test --headless --chrome"
   # A longer per-test timeout than wasm-bindgen-test's default: on a loaded machine two slow tests hit it.
-  WASM_BINDGEN_TEST_TIMEOUT=${WASM_BINDGEN_TEST_TIMEOUT:-120} CHROMEDRIVER=${CHROMEDRIVER:-$(command -v chromedriver)} \
-    wasm-pack test --headless --chrome -- --test web 2>&1 |
+  WASM_BINDGEN_TEST_TIMEOUT=${WASM_BINDGEN_TEST_TIMEOUT:-120} \
+    CHROMEDRIVER=${CHROMEDRIVER:-$(command -v chromedriver)} wasm-pack test --headless --chrome -- --test web 2>&1 |
     tee target/web-test.log
   count_tests target/web-test.log
   build_site
