@@ -134,22 +134,31 @@ impl Parser<'_> {
         }
         loop {
             items.push(self.value()?);
-            self.ws();
-            match self.peek() {
-                Some(b',') => {
-                    self.i += 1;
-                    self.ws();
-                    if self.peek() == Some(b']') {
-                        return Err(self.fail("trailing comma", self.i + 1));
-                    }
-                }
-                Some(b']') => {
-                    self.i += 1;
-                    return Ok(Value::Array(items));
-                }
-                Some(_) => return Err(self.fail("expected `,` or `]`", self.i + 1)),
-                None => return Err(self.eof(EOF_LIST)),
+            if self.after_item(b']', "expected `,` or `]`", EOF_LIST)? {
+                return Ok(Value::Array(items));
             }
+        }
+    }
+
+    /// After a list item or an object member: a `,` (another must follow) or the closing bracket `close`.
+    /// Whether the container ended.
+    fn after_item(&mut self, close: u8, expected: &'static str, eof: &'static str) -> Result<bool, JsonError> {
+        self.ws();
+        match self.peek() {
+            Some(b',') => {
+                self.i += 1;
+                self.ws();
+                if self.peek() == Some(close) {
+                    return Err(self.fail("trailing comma", self.i + 1));
+                }
+                Ok(false)
+            }
+            Some(c) if c == close => {
+                self.i += 1;
+                Ok(true)
+            }
+            Some(_) => Err(self.fail(expected, self.i + 1)),
+            None => Err(self.eof(eof)),
         }
     }
 
@@ -180,21 +189,8 @@ impl Parser<'_> {
             }
             let v = self.value()?;
             map.insert(key, v);
-            self.ws();
-            match self.peek() {
-                Some(b',') => {
-                    self.i += 1;
-                    self.ws();
-                    if self.peek() == Some(b'}') {
-                        return Err(self.fail("trailing comma", self.i + 1));
-                    }
-                }
-                Some(b'}') => {
-                    self.i += 1;
-                    return Ok(Value::Object(map));
-                }
-                Some(_) => return Err(self.fail("expected `,` or `}`", self.i + 1)),
-                None => return Err(self.eof(EOF_OBJECT)),
+            if self.after_item(b'}', "expected `,` or `}`", EOF_OBJECT)? {
+                return Ok(Value::Object(map));
             }
         }
     }
@@ -651,14 +647,11 @@ mod tests {
     }
 
     /// A small deterministic generator of JSON-ish text: valid documents, and mutations of them.
-    struct Gen(u64);
+    struct Gen(crate::engine::util::TestRng);
 
     impl Gen {
         fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
+            self.0.next()
         }
 
         fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
@@ -765,7 +758,7 @@ mod tests {
 
     #[test]
     fn agrees_with_serde_json_on_generated_inputs() {
-        let mut g = Gen(0x2545_F491_4F6C_DD1D);
+        let mut g = Gen(crate::engine::util::TestRng(0x2545_F491_4F6C_DD1D));
         let (mut ok, mut bad) = (0, 0);
         for _ in 0..50_000 {
             let mut src = String::new();
@@ -799,7 +792,7 @@ mod tests {
 
     #[test]
     fn float_text_round_trips_exactly() {
-        let mut g = Gen(7);
+        let mut g = Gen(crate::engine::util::TestRng(7));
         for _ in 0..20_000 {
             let f = f64::from_bits(g.next());
             let Some(n) = Number::from_f64(f) else { continue };
