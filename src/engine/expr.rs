@@ -788,13 +788,8 @@ mod tests {
 
     #[test]
     fn fmod_is_exact() {
-        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut rng = crate::engine::util::TestRng(0x2545_F491_4F6C_DD1D);
+        let mut next = move || rng.next();
         let special =
             [1.0, -1.0, 3.0, 0.5, 0.1, -7.25, 1e300, -1e-300, 5e-324, 2.2e-308, f64::MAX, f64::MIN_POSITIVE, 0.0];
         for i in 0..200_000 {
@@ -950,13 +945,8 @@ mod tests {
             json!(i64::MIN),
             json!(1e300),
         ];
-        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut rng = crate::engine::util::TestRng(0x9E37_79B9_7F4A_7C15);
+        let mut next = move || rng.next();
         let mut parsed = 0;
         for _ in 0..5000 {
             let len = next() % 24;
