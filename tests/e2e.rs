@@ -22,7 +22,7 @@ const COUNTED: &[&str] = &["/eventflow.min.js", "/pkg/eventflow.js", "/pkg/event
 fn demo_page_in_headless_chromium() {
     let www = Path::new(env!("CARGO_MANIFEST_DIR")).join("www");
     assert!(www.join("pkg/eventflow_bg.wasm").exists(), "www/pkg is missing: run ./build.sh first");
-    let port = serve(www);
+    let port = serve(www.clone());
     let site = format!("http://127.0.0.1:{port}");
     let d = Driver::start();
 
@@ -44,6 +44,19 @@ fn demo_page_in_headless_chromium() {
             "the page downloaded {path} before load() resolved, and ./build.sh size does not count it"
         );
     }
+    // What the browser downloaded for each counted file is the precompressed `.gz` that `./build.sh size` counts.
+    let downloaded = d.exec(
+        "return performance.getEntriesByType('resource').map(e => [new URL(e.name).pathname, e.encodedBodySize])",
+        json!([]),
+    );
+    let mut total = 0;
+    for path in COUNTED {
+        let got = downloaded.as_array().into_iter().flatten().find(|e| e[0] == *path).and_then(|e| e[1].as_u64());
+        let want = std::fs::metadata(www.join(format!("{}.gz", &path[1..]))).map(|m| m.len()).ok();
+        assert_eq!(got, want, "{path}: bytes downloaded against the size of its .gz");
+        total += got.unwrap_or(0);
+    }
+    println!("downloaded until load() resolved: {total} bytes (gzip)");
     // The page hears every event as the real widget sends it: JSON strings through postMessage.
     d.exec("window.__posted = []; window.addEventListener('message', e => window.__posted.push(e.data));", json!([]));
 
@@ -242,22 +255,29 @@ fn answer(mut stream: TcpStream, root: &Path) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut line = String::new();
     reader.read_line(&mut line)?;
+    let mut gzip_ok = false;
     loop {
         let mut h = String::new();
         if reader.read_line(&mut h)? == 0 || h == "\r\n" {
             break;
         }
+        let h = h.to_ascii_lowercase();
+        gzip_ok |= h.starts_with("accept-encoding:") && h.contains("gzip");
     }
     let path = line.split_whitespace().nth(1).unwrap_or("/").split(['?', '#']).next().unwrap_or("/");
     let path = if path.ends_with('/') { format!("{path}index.html") } else { path.to_string() };
     let file = root.join(path.trim_start_matches('/'));
     let safe = !path.contains("..");
-    let (status, body, kind) = match std::fs::read(&file) {
+    // As `./build.sh serve` (and a static host with gzip_static): the precompressed `.gz` beside a file is sent
+    // with `Content-Encoding: gzip` to a browser that accepts it.
+    let gz = std::fs::read(format!("{}.gz", file.display())).ok().filter(|_| gzip_ok && safe);
+    let encoding = if gz.is_some() { "Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n" } else { "" };
+    let (status, body, kind) = match gz.map_or_else(|| std::fs::read(&file), Ok) {
         Ok(b) if safe => ("200 OK", b, content_type(&file)),
         _ => ("404 Not Found", b"not found".to_vec(), "text/plain"),
     };
     let head = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+        "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\n{encoding}Content-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
         body.len()
     );
     stream.write_all(head.as_bytes())?;
