@@ -1,14 +1,43 @@
 //! Small DOM helpers, and the URL policy: every URL that reaches an `href` or `src` goes through [`safe_url`].
 
-use wasm_bindgen::JsValue;
+use js_sys::{Function, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, Node};
 
 pub type R<T> = Result<T, JsValue>;
 
+/// A property of a JS value through `Reflect.get`, a binding the module already has (`undefined` when there is
+/// none). Each web-sys getter or method used once would add a JS function to the glue and an import to the wasm.
+pub fn prop(target: &JsValue, key: &str) -> JsValue {
+    Reflect::get(target, &key.into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// `target[key] = value` through `Reflect.set` (see [`prop`]).
+pub fn set(target: &JsValue, key: &str, value: &JsValue) {
+    let _ = Reflect::set(target, &key.into(), value);
+}
+
+/// `target.method(arg)` through `Reflect.get` and `Function.call`, bindings the module already has (see [`prop`]);
+/// methods that take no argument ignore `arg`.
+pub fn call(target: &JsValue, method: &str, arg: &JsValue) -> R<JsValue> {
+    prop(target, method).unchecked_into::<Function>().call1(target, arg)
+}
+
+/// `target.method()` (see [`call`]); a failure is ignored, as the widget ignores the DOM's in these places.
+pub fn call0(target: &JsValue, method: &str) {
+    let _ = call(target, method, &JsValue::UNDEFINED);
+}
+
+/// Show or hide an element: the `hidden` property reflects the attribute (`true` sets `hidden=""`, `false`
+/// removes it), so no `toggleAttribute` binding.
+pub fn set_hidden(e: &JsValue, hidden: bool) {
+    set(e, "hidden", &JsValue::from_bool(hidden));
+}
+
 /// `document.querySelector(selector)` through the Element binding: the method is ParentNode's, shared by
 /// documents and elements, so the module imports it once for both.
 pub fn query(doc: &Document, selector: &str) -> R<Option<Element>> {
-    wasm_bindgen::JsCast::unchecked_ref::<Element>(doc).query_selector(selector)
+    doc.unchecked_ref::<Element>().query_selector(selector)
 }
 
 const SVG_NS: &str = "http://www.w3.org/2000/svg";
@@ -78,24 +107,25 @@ pub enum UrlUse {
 /// tabs and newlines are removed and control characters and spaces trimmed first, as the URL parser does, so
 /// `java\tscript:` or ` javascript:` cannot slip through.
 pub fn safe_url(raw: &str, usage: UrlUse) -> Option<String> {
-    let mut cleaned = String::new();
-    for c in raw.chars() {
+    // Trimming first and then removing tabs and newlines gives the same string: the trimmed set includes them.
+    let mut url = String::new();
+    for c in raw.trim_matches(|c: char| c <= ' ').chars() {
         if !matches!(c, '\t' | '\n' | '\r') {
-            cleaned.push(c);
+            url.push(c);
         }
     }
-    let url = cleaned.trim_matches(|c: char| c <= ' ').to_string();
     if url.is_empty() {
         return None;
     }
-    let lower = url.to_ascii_lowercase();
-    let allowed = match scheme(&lower) {
+    // Compared in any ASCII case, without a lower-cased copy.
+    let b = url.as_bytes();
+    let allowed = match scheme(b) {
         None => true,
-        Some("http" | "https") => true,
-        Some("mailto") => usage == UrlUse::Link,
-        Some("data") => match usage {
-            UrlUse::Image => lower.starts_with("data:image/"),
-            UrlUse::Stylesheet => lower.starts_with("data:text/css"),
+        Some(s) if s.eq_ignore_ascii_case(b"http") || s.eq_ignore_ascii_case(b"https") => true,
+        Some(s) if s.eq_ignore_ascii_case(b"mailto") => usage == UrlUse::Link,
+        Some(s) if s.eq_ignore_ascii_case(b"data") => match usage {
+            UrlUse::Image => starts_ci(&url, "data:image/"),
+            UrlUse::Stylesheet => starts_ci(&url, "data:text/css"),
             UrlUse::Link => false,
         },
         Some(_) => false,
@@ -104,13 +134,18 @@ pub fn safe_url(raw: &str, usage: UrlUse) -> Option<String> {
 }
 
 /// The scheme of a URL (`https` of `https://...`), or `None` for a relative URL.
-fn scheme(url: &str) -> Option<&str> {
-    let end = url.find([':', '/', '?', '#'])?;
-    let s = &url[..end];
-    let valid = url[end..].starts_with(':')
-        && s.starts_with(|c: char| c.is_ascii_alphabetic())
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+fn scheme(url: &[u8]) -> Option<&[u8]> {
+    let end = url.iter().position(|b| matches!(b, b':' | b'/' | b'?' | b'#'))?;
+    let (s, rest) = url.split_at(end);
+    let valid = rest.first() == Some(&b':')
+        && s.first().is_some_and(u8::is_ascii_alphabetic)
+        && s.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'));
     valid.then_some(s)
+}
+
+/// Whether `s` starts with `prefix` in any ASCII case.
+pub fn starts_ci(s: &str, prefix: &str) -> bool {
+    s.as_bytes().get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix.as_bytes()))
 }
 
 /// One element of a fixed DOM description (the widget's chrome), built by [`Build::node`]. Only constant

@@ -12,7 +12,7 @@
 
 use web_sys::{Document, Element};
 
-use super::dom::{el, safe_url, UrlUse, R};
+use super::dom::{call, el, safe_url, starts_ci, UrlUse, R};
 
 /// Deeper nesting (quotes in quotes, emphasis in emphasis) renders as text.
 const MAX_DEPTH: usize = 8;
@@ -22,7 +22,7 @@ const MAX_LEN: usize = 20_000;
 /// Append the rendering of `src` to `parent`.
 pub fn render(doc: &Document, parent: &Element, src: &str) -> R<()> {
     if src.len() > MAX_LEN {
-        return text(doc, parent, src);
+        return text(parent, src);
     }
     let src = src.replace("\r\n", "\n");
     let mut lines = Vec::new();
@@ -112,7 +112,7 @@ fn blocks(doc: &Document, parent: &Element, lines: &[&str], depth: usize) -> R<(
                 if depth < MAX_DEPTH {
                     blocks(doc, &q, &inner, depth + 1)?;
                 } else {
-                    text(doc, &q, &inner.join("\n"))?;
+                    text(&q, &inner.join("\n"))?;
                 }
             }
             Line::Item { ordered, .. } => {
@@ -170,7 +170,7 @@ fn inline(doc: &Document, parent: &Element, s: &str, depth: usize) -> R<()> {
             }
         }
         if c == '\n' {
-            flush(doc, parent, &mut plain)?;
+            flush(parent, &mut plain)?;
             append(doc, parent, "br")?;
             i += 1;
             continue;
@@ -186,7 +186,7 @@ fn inline(doc: &Document, parent: &Element, s: &str, depth: usize) -> R<()> {
             let run = rest.bytes().take_while(|&b| b == b'`').count();
             let fence = &rest[..run];
             if let Some(end) = rest[run..].find(fence) {
-                flush(doc, parent, &mut plain)?;
+                flush(parent, &mut plain)?;
                 let code = append(doc, parent, "code")?;
                 code.set_text_content(Some(rest[run..run + end].trim()));
                 i += run + end + run;
@@ -204,7 +204,7 @@ fn inline(doc: &Document, parent: &Element, s: &str, depth: usize) -> R<()> {
         }
         if (c == 'h' || c == 'H') && depth < MAX_DEPTH && at_word_start(i) {
             if let Some(len) = bare_url(rest) {
-                flush(doc, parent, &mut plain)?;
+                flush(parent, &mut plain)?;
                 link(doc, parent, &rest[..len], None, &rest[..len], depth)?;
                 i += len;
                 continue;
@@ -213,7 +213,7 @@ fn inline(doc: &Document, parent: &Element, s: &str, depth: usize) -> R<()> {
         plain.push(c);
         i += c.len_utf8();
     }
-    flush(doc, parent, &mut plain)
+    flush(parent, &mut plain)
 }
 
 /// Links, images, autolinks and emphasis starting at `rest`. `Some(bytes used)` when one was rendered.
@@ -229,7 +229,7 @@ fn styled(
     if image || rest.starts_with('[') {
         let open = if image { 2 } else { 1 };
         if let Some((label, dest, title, used)) = link_parts(&rest[open..]) {
-            flush(doc, parent, plain)?;
+            flush(parent, plain)?;
             if image {
                 match allowed(dest, UrlUse::Image) {
                     Some(src) => {
@@ -242,7 +242,7 @@ fn styled(
                             img.set_attribute("title", t)?;
                         }
                     }
-                    None => text(doc, parent, label)?,
+                    None => text(parent, label)?,
                 }
             } else {
                 link(doc, parent, dest, title, label, depth)?;
@@ -256,7 +256,7 @@ fn styled(
             let is_url = starts_ci(inner, "http://") || starts_ci(inner, "https://") || starts_ci(inner, "mailto:");
             let is_email = inner.contains('@') && !inner.contains(':');
             if !inner.contains(char::is_whitespace) && (is_url || is_email) {
-                flush(doc, parent, plain)?;
+                flush(parent, plain)?;
                 let mailto;
                 let dest = if is_email {
                     mailto = format!("mailto:{inner}");
@@ -293,7 +293,7 @@ fn styled(
                 && !(underscore && tail.starts_with(char::is_alphanumeric))
         });
         if let Some(k) = close {
-            flush(doc, parent, plain)?;
+            flush(parent, plain)?;
             let e = append(doc, parent, tag)?;
             inline(doc, &e, &after[..k], depth + 1)?;
             return Ok(Some(marker.len() + k + marker.len()));
@@ -376,11 +376,6 @@ fn bare_url(s: &str) -> Option<usize> {
     (end > scheme).then_some(end)
 }
 
-/// Whether `s` starts with `prefix` in any ASCII case.
-fn starts_ci(s: &str, prefix: &str) -> bool {
-    s.get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix))
-}
-
 /// `dest` with its entities decoded, when the result is allowed for `usage` (an entity left undecoded could
 /// hide a scheme, so it is refused).
 fn allowed(dest: &str, usage: UrlUse) -> Option<String> {
@@ -458,15 +453,16 @@ fn append(doc: &Document, parent: &Element, tag: &str) -> R<Element> {
     Ok(e)
 }
 
-fn flush(doc: &Document, parent: &Element, plain: &mut String) -> R<()> {
+fn flush(parent: &Element, plain: &mut String) -> R<()> {
     if !plain.is_empty() {
-        text(doc, parent, plain)?;
+        text(parent, plain)?;
         plain.clear();
     }
     Ok(())
 }
 
-fn text(doc: &Document, parent: &Element, s: &str) -> R<()> {
-    parent.append_child(&doc.create_text_node(s))?;
+fn text(parent: &Element, s: &str) -> R<()> {
+    // `append` of a string adds a text node: no `createTextNode` binding.
+    call(parent, "append", &s.into())?;
     Ok(())
 }

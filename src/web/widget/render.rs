@@ -3,7 +3,6 @@
 //! comes here all at once from the transcript, so both look the same.
 
 use serde_json::Value;
-use wasm_bindgen::JsCast;
 use web_sys::Element;
 
 use super::dom::{button, el, icon, safe_url, text_el, UrlUse, R};
@@ -136,15 +135,16 @@ impl Widget {
             for i in 0..nodes.length() {
                 // `querySelectorAll` finds elements only: the cast needs no check.
                 if let Some(n) = nodes.get(i) {
-                    n.unchecked_into::<Element>().remove();
+                    super::dom::call0(&n, "remove");
                 }
             }
         }
     }
 
-    /// Append to the log, before the typing row (which stays last).
+    /// Append to the log, before the typing row (which stays last): `typing.before(node)` through
+    /// [`call`](super::dom::call), no `insertBefore` binding.
     pub(super) fn append(&self, node: &Element) -> R<()> {
-        self.log.insert_before(node, Some(&self.typing))?;
+        super::dom::call(&self.typing, "before", node)?;
         Ok(())
     }
 
