@@ -58,20 +58,31 @@ pub fn text_el(doc: &Document, tag: &str, class: &str, text: &str) -> R<Element>
     Ok(e)
 }
 
-/// A `<button type="button">` carrying a `data-ef` command; `label` is its text, `aria` its accessible name.
-pub fn button(doc: &Document, class: &str, command: &str, label: &str, aria: Option<&str>) -> R<Element> {
+/// A `<button type="button">` carrying a `data-ef` command; `label` is its text. (Icon buttons are constant
+/// [`Spec`]s, built by [`build`].)
+pub fn button(doc: &Document, class: &str, command: &str, label: &str) -> R<Element> {
     let b = text_el(doc, "button", class, label)?;
     b.set_attribute("type", "button")?;
     b.set_attribute("data-ef", command)?;
-    if let Some(a) = aria {
-        b.set_attribute("aria-label", a)?;
-        b.set_attribute("title", a)?;
-    }
     Ok(b)
 }
 
+/// The decimal digits of `n`, for an attribute: no `core::fmt` call site.
+pub fn decimal(n: usize) -> String {
+    let mut s = String::new();
+    push_decimal(&mut s, n);
+    s
+}
+
+pub fn push_decimal(out: &mut String, n: usize) {
+    if n >= 10 {
+        push_decimal(out, n / 10);
+    }
+    out.push(char::from(b'0' + (n % 10) as u8));
+}
+
 /// A 24x24 stroke icon from constant path data (never from content).
-pub fn icon(doc: &Document, path: &'static str) -> R<Element> {
+fn icon(doc: &Document, path: &'static str) -> R<Element> {
     let svg = doc.create_element_ns(Some(SVG_NS), "svg")?;
     svg.set_attribute("viewBox", "0 0 24 24")?;
     svg.set_attribute("aria-hidden", "true")?;
@@ -166,6 +177,11 @@ pub struct Spec {
 }
 
 pub const SPEC: Spec = Spec { tag: "div", class: "", attrs: &[], text: "", kids: &[], when: 0, keep: 0 };
+
+/// Build the constant `spec` (no values, no elements) into `parent`.
+pub fn build(doc: &Document, spec: &Spec, parent: &Node) -> R<()> {
+    Build { doc, vals: &[], flags: 0, elements: &[], kept: Vec::new() }.node(spec, parent)
+}
 
 /// Builds [`Spec`]s.
 pub struct Build<'a> {

@@ -12,7 +12,7 @@
 
 use web_sys::{Document, Element};
 
-use super::dom::{call, el, safe_url, starts_ci, UrlUse, R};
+use super::dom::{call, decimal, el, safe_url, starts_ci, UrlUse, R};
 
 /// Deeper nesting (quotes in quotes, emphasis in emphasis) renders as text.
 const MAX_DEPTH: usize = 8;
@@ -118,7 +118,7 @@ fn blocks(doc: &Document, parent: &Element, lines: &[&str], depth: usize) -> R<(
             Line::Item { ordered, .. } => {
                 let list = append(doc, parent, if ordered.is_some() { "ol" } else { "ul" })?;
                 if let Some(start) = ordered.filter(|s| *s != 1) {
-                    list.set_attribute("start", &start.to_string())?;
+                    list.set_attribute("start", &decimal(start as usize))?;
                 }
                 while let Some(Line::Item { ordered: o, rest }) = lines.get(i).map(|l| classify(l)) {
                     if o.is_some() != ordered.is_some() {

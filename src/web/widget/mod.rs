@@ -22,7 +22,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement, HtmlInputElement, ShadowRoot};
 
 use crate::engine::json::{obj, text};
-use dom::{button, call, call0, el, icon, prop, set, set_hidden, text_el, Build, R};
+use dom::{call, call0, el, prop, set, set_hidden, text_el, Build, R};
 pub use dom::{query, safe_url, UrlUse};
 pub use markdown::render as render_markdown;
 
@@ -451,9 +451,7 @@ impl Widget {
             let body = el(&self.doc, "div", "ef-md")?;
             markdown::render(&self.doc, &body, markdown_text)?;
             b.append_child(&body)?;
-            let x = button(&self.doc, "ef-pro-x", "proactive-close", "", Some("Dismiss"))?;
-            x.append_child(icon(&self.doc, dom::ICON_CLOSE)?.as_ref())?;
-            b.append_child(&x)?;
+            dom::build(&self.doc, &chrome::PROACTIVE_CLOSE, &b)?;
             area.append_child(&b)?;
             Ok(())
         })();
@@ -485,8 +483,12 @@ fn avatar_el(doc: &Document, url: Option<&str>, title: &str) -> R<Element> {
         return Ok(img);
     }
     // Upper-cased by CSS (`text-transform`), which keeps Unicode's case tables out of the module.
-    let initial: String = title.chars().find(|c| c.is_alphanumeric()).map(String::from).unwrap_or_default();
-    let a = text_el(doc, "div", "ef-avatar", &initial)?;
+    let mut buf = [0; 4];
+    let initial = match title.chars().find(|c| c.is_alphanumeric()) {
+        Some(c) => &*c.encode_utf8(&mut buf),
+        None => "",
+    };
+    let a = text_el(doc, "div", "ef-avatar", initial)?;
     a.set_attribute("aria-hidden", "true")?;
     Ok(a)
 }

@@ -5,7 +5,7 @@
 use serde_json::Value;
 use web_sys::Element;
 
-use super::dom::{button, el, icon, safe_url, text_el, UrlUse, R};
+use super::dom::{build, button, decimal, el, safe_url, text_el, UrlUse, R};
 use super::{markdown, report, EndBar, Widget};
 use crate::engine::{Body, Button, CardPayload, Entry, Trace, TraceKind};
 use crate::web::extensions::Handled;
@@ -40,8 +40,8 @@ impl Widget {
                     img.set_attribute("src", &src)?;
                     img.set_attribute("alt", "Image")?;
                     if let Some(d) = &v.dimensions {
-                        img.set_attribute("width", &d.width.to_string())?;
-                        img.set_attribute("height", &d.height.to_string())?;
+                        img.set_attribute("width", &decimal(d.width as usize))?;
+                        img.set_attribute("height", &decimal(d.height as usize))?;
                         img.set_attribute("style", "height:auto")?;
                     }
                     Ok(img)
@@ -105,7 +105,7 @@ impl Widget {
             row.set_attribute("role", "alert")?;
             if let Some(action) = retry {
                 let command = self.register("retry", action);
-                row.append_child(button(&self.doc, "", &command, "Retry", None)?.as_ref())?;
+                row.append_child(button(&self.doc, "", &command, "Retry")?.as_ref())?;
             }
             self.append(&row)
         })();
@@ -181,7 +181,7 @@ impl Widget {
         row.set_attribute("aria-label", "Choices")?;
         for b in buttons {
             let command = self.register("act", b.request.clone());
-            row.append_child(button(&self.doc, "ef-chip", &command, &b.name, None)?.as_ref())?;
+            row.append_child(button(&self.doc, "ef-chip", &command, &b.name)?.as_ref())?;
             self.live_choices.borrow_mut().push((b.name.clone(), b.request.clone()));
         }
         self.append(&row)
@@ -214,7 +214,7 @@ impl Widget {
         }
         for b in &c.buttons {
             let command = self.register("act", b.request.clone());
-            card.append_child(button(&self.doc, "ef-card-btn", &command, &b.name, None)?.as_ref())?;
+            card.append_child(button(&self.doc, "ef-card-btn", &command, &b.name)?.as_ref())?;
         }
         Ok(card)
     }
@@ -233,13 +233,8 @@ impl Widget {
         }
         body.append_child(&strip)?;
         if !list && cards.len() > 1 {
-            for (class, command, label, path) in [
-                ("ef-nav ef-nav-prev", "prev", "Previous card", super::dom::ICON_PREV),
-                ("ef-nav ef-nav-next", "next", "Next card", super::dom::ICON_NEXT),
-            ] {
-                let b = button(&self.doc, class, command, "", Some(label))?;
-                b.append_child(icon(&self.doc, path)?.as_ref())?;
-                body.append_child(&b)?;
+            for nav in &super::chrome::NAV {
+                build(&self.doc, nav, &body)?;
             }
         }
         self.append(&row)
@@ -264,6 +259,9 @@ impl Widget {
     fn register(&self, verb: &str, request: Value) -> String {
         let mut a = self.actions.borrow_mut();
         a.push(request);
-        format!("{verb}:{}", a.len() - 1)
+        let mut command = String::from(verb);
+        command.push(':');
+        super::dom::push_decimal(&mut command, a.len() - 1);
+        command
     }
 }
