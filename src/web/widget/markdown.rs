@@ -24,11 +24,14 @@ pub fn render(doc: &Document, parent: &Element, src: &str) -> R<()> {
     if src.len() > MAX_LEN {
         return text(parent, src);
     }
-    let src = src.replace("\r\n", "\n");
+    // Lines end at `\n` or `\r\n`, read borrowed (no copy with `\r\n` replaced); a `\r` not before `\n` stays.
     let mut lines = Vec::new();
-    for line in src.split('\n') {
-        lines.push(line);
+    let mut rest = src;
+    while let Some((line, tail)) = rest.split_once('\n') {
+        lines.push(line.strip_suffix('\r').unwrap_or(line));
+        rest = tail;
     }
+    lines.push(rest);
     blocks(doc, parent, &lines, 0)
 }
 
@@ -157,7 +160,7 @@ fn blocks(doc: &Document, parent: &Element, lines: &[&str], depth: usize) -> R<(
 fn inline(doc: &Document, parent: &Element, s: &str, depth: usize) -> R<()> {
     let mut plain = String::new();
     let mut i = 0;
-    let at_word_start = |i: usize| !s[..i].chars().next_back().is_some_and(char::is_alphanumeric);
+    let at_word_start = |i: usize| !s.get(..i).and_then(|h| h.chars().next_back()).is_some_and(char::is_alphanumeric);
     while i < s.len() {
         let rest = &s[i..];
         let c = rest.chars().next().unwrap_or(' ');
@@ -257,14 +260,12 @@ fn styled(
             let is_email = inner.contains('@') && !inner.contains(':');
             if !inner.contains(char::is_whitespace) && (is_url || is_email) {
                 flush(parent, plain)?;
-                let mailto;
-                let dest = if is_email {
-                    mailto = format!("mailto:{inner}");
-                    &mailto
-                } else {
-                    inner
-                };
-                link(doc, parent, dest, None, inner, depth)?;
+                let mut dest = String::new();
+                if is_email {
+                    dest.push_str("mailto:");
+                }
+                dest.push_str(inner);
+                link(doc, parent, &dest, None, inner, depth)?;
                 return Ok(Some(end + 1));
             }
         }
@@ -363,11 +364,19 @@ fn bare_url(s: &str) -> Option<usize> {
         return None;
     };
     let mut end = s.find(|c: char| c.is_whitespace() || c == '<').unwrap_or(s.len());
-    while end > 0 {
-        let last = s[..end].chars().next_back().unwrap_or(' ');
-        let count = |b: u8| s[..end].bytes().filter(|&x| x == b).count();
-        let unbalanced = last == ')' && count(b'(') < count(b')');
+    // The parentheses of `s[..end]`, counted once: only a trimmed `)` changes them.
+    let (mut open, mut close) = (0, 0);
+    for b in s.bytes().take(end) {
+        match b {
+            b'(' => open += 1,
+            b')' => close += 1,
+            _ => {}
+        }
+    }
+    while let Some(last) = s.get(..end).and_then(|h| h.chars().next_back()) {
+        let unbalanced = last == ')' && open < close;
         if matches!(last, '.' | ',' | ';' | ':' | '!' | '?' | '\'' | '"' | '*' | '_' | '~') || unbalanced {
+            close -= usize::from(last == ')');
             end -= last.len_utf8();
         } else {
             break;

@@ -116,11 +116,12 @@ impl Widget {
     /// The request of a live choice button whose label equals the typed text (trimmed, any case).
     pub(crate) fn button_for_text(&self, text: &str) -> Option<Value> {
         let wanted = text.trim();
-        self.live_choices
-            .borrow()
-            .iter()
-            .find(|(label, _)| label.trim().eq_ignore_ascii_case(wanted))
-            .map(|(_, r)| r.clone())
+        for (label, request) in self.live_choices.borrow().iter() {
+            if label.trim().eq_ignore_ascii_case(wanted) {
+                return Some(request.clone());
+            }
+        }
+        None
     }
 
     /// Remove the choice buttons still waiting for an answer.
