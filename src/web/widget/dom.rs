@@ -51,6 +51,18 @@ pub fn el(doc: &Document, tag: &str, class: &str) -> R<Element> {
     Ok(e)
 }
 
+/// `<img class src alt>`, with `loading="lazy"` when `lazy`; `src` has passed [`safe_url`]. One helper for the
+/// avatar, image trace, card and markdown images.
+pub fn img(doc: &Document, class: &str, src: &str, alt: &str, lazy: bool) -> R<Element> {
+    let e = el(doc, "img", class)?;
+    e.set_attribute("src", src)?;
+    e.set_attribute("alt", alt)?;
+    if lazy {
+        e.set_attribute("loading", "lazy")?;
+    }
+    Ok(e)
+}
+
 /// `<tag class="...">text</tag>`, the text as a text node.
 pub fn text_el(doc: &Document, tag: &str, class: &str, text: &str) -> R<Element> {
     let e = el(doc, tag, class)?;

@@ -12,7 +12,7 @@
 
 use web_sys::{Document, Element};
 
-use super::dom::{call, decimal, el, safe_url, starts_ci, UrlUse, R};
+use super::dom::{call, decimal, safe_url, starts_ci, UrlUse, R};
 
 /// Deeper nesting (quotes in quotes, emphasis in emphasis) renders as text.
 const MAX_DEPTH: usize = 8;
@@ -95,9 +95,8 @@ fn blocks(doc: &Document, parent: &Element, lines: &[&str], depth: usize) -> R<(
                 let end = lines[i + 1..].iter().position(|l| l.trim_start().starts_with(marker));
                 let body_end = end.map_or(lines.len(), |e| i + 1 + e);
                 let pre = append(doc, parent, "pre")?;
-                let code = el(doc, "code", "")?;
+                let code = append(doc, &pre, "code")?;
                 code.set_text_content(Some(&lines[i + 1..body_end].join("\n")));
-                pre.append_child(&code)?;
                 i = body_end + 1;
             }
             Line::Heading(level, content) => {
@@ -236,14 +235,11 @@ fn styled(
             if image {
                 match allowed(dest, UrlUse::Image) {
                     Some(src) => {
-                        let img = append(doc, parent, "img")?;
-                        img.set_attribute("class", "ef-md-img")?;
-                        img.set_attribute("src", &src)?;
-                        img.set_attribute("alt", label)?;
-                        img.set_attribute("loading", "lazy")?;
+                        let img = super::dom::img(doc, "ef-md-img", &src, label, true)?;
                         if let Some(t) = title {
                             img.set_attribute("title", t)?;
                         }
+                        parent.append_child(&img)?;
                     }
                     None => text(parent, label)?,
                 }

@@ -477,10 +477,7 @@ impl Widget {
 /// An avatar: the image when there is a safe URL, else the title's initial on the accent colour.
 fn avatar_el(doc: &Document, url: Option<&str>, title: &str) -> R<Element> {
     if let Some(src) = url.and_then(|u| safe_url(u, UrlUse::Image)) {
-        let img = el(doc, "img", "ef-avatar")?;
-        img.set_attribute("src", &src)?;
-        img.set_attribute("alt", "")?;
-        return Ok(img);
+        return dom::img(doc, "ef-avatar", &src, "", false);
     }
     // Upper-cased by CSS (`text-transform`), which keeps Unicode's case tables out of the module.
     let mut buf = [0; 4];

@@ -5,7 +5,7 @@
 use serde_json::Value;
 use web_sys::Element;
 
-use super::dom::{build, button, decimal, el, safe_url, text_el, UrlUse, R};
+use super::dom::{build, button, decimal, el, img, safe_url, text_el, UrlUse, R};
 use super::{markdown, report, EndBar, Widget};
 use crate::engine::{Body, Button, CardPayload, Entry, Trace, TraceKind};
 use crate::web::extensions::Handled;
@@ -36,9 +36,7 @@ impl Widget {
             TraceKind::Carousel(c) => self.show_carousel(&c.layout, &c.cards),
             TraceKind::Visual(v) => match v.image.as_deref().and_then(|u| safe_url(u, UrlUse::Image)) {
                 Some(src) => self.show_block((|| {
-                    let img = el(&self.doc, "img", "ef-image")?;
-                    img.set_attribute("src", &src)?;
-                    img.set_attribute("alt", "Image")?;
+                    let img = img(&self.doc, "ef-image", &src, "Image", false)?;
                     if let Some(d) = &v.dimensions {
                         img.set_attribute("width", &decimal(d.width as usize))?;
                         img.set_attribute("height", &decimal(d.height as usize))?;
@@ -195,11 +193,7 @@ impl Widget {
             card.set_attribute("aria-label", &c.title)?;
         }
         if let Some(src) = c.image_url.as_deref().and_then(|u| safe_url(u, UrlUse::Image)) {
-            let img = el(&self.doc, "img", "")?;
-            img.set_attribute("src", &src)?;
-            img.set_attribute("alt", &c.title)?;
-            img.set_attribute("loading", "lazy")?;
-            card.append_child(&img)?;
+            card.append_child(img(&self.doc, "", &src, &c.title, true)?.as_ref())?;
         }
         if !c.title.is_empty() || !c.description.text.is_empty() {
             let body = el(&self.doc, "div", "ef-card-body")?;
