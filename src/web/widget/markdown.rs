@@ -46,6 +46,8 @@ enum Line<'a> {
     Text,
 }
 
+static BULLETS: &[&str] = &["- ", "* ", "+ "];
+
 fn classify(line: &str) -> Line<'_> {
     let t = line.trim_start_matches(' ');
     if line.len() - t.len() > 3 {
@@ -70,7 +72,7 @@ fn classify(line: &str) -> Line<'_> {
             return Line::Rule;
         }
     }
-    for bullet in ["- ", "* ", "+ "] {
+    for bullet in BULLETS {
         if let Some(rest) = t.strip_prefix(bullet) {
             return Line::Item { ordered: None, rest };
         }
@@ -266,7 +268,7 @@ fn styled(
             }
         }
     }
-    for (marker, tag) in [("**", "strong"), ("__", "strong"), ("~~", "del"), ("*", "em"), ("_", "em")] {
+    for &(marker, tag) in MARKERS {
         if !rest.starts_with(marker) {
             continue;
         }
@@ -298,6 +300,10 @@ fn styled(
     }
     Ok(None)
 }
+
+/// Emphasis markers and their tags, longest first. A `static`, read in place: an array literal in the loop is
+/// written to the stack on every call.
+static MARKERS: &[(&str, &str)] = &[("**", "strong"), ("__", "strong"), ("~~", "del"), ("*", "em"), ("_", "em")];
 
 /// The byte index of the `close` that ends a run opened just before `s`, skipping nested `open`/`close` pairs.
 fn closing(s: &str, open: char, close: char) -> Option<usize> {

@@ -322,25 +322,32 @@ impl Widget {
         set(input, "value", &"".into());
         let me = self.me.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            let string = |key| Value::String(prop(&file, key).as_string().unwrap_or_default());
+            let string = |key| prop(&file, key).as_string().unwrap_or_default();
             let number = |v: &JsValue, key| prop(v, key).as_f64().unwrap_or(0.0) as u64;
             let content_type = string("type");
-            let image = content_type.as_str().is_some_and(|t| t.starts_with("image/"));
-            let mut meta =
-                vec![("name", string("name")), ("content_type", content_type), ("size", number(&file, "size").into())];
-            if image {
+            // Only the image size is awaited; the rest of the metadata is read after, so less is kept across the
+            // `await` (a `File`'s properties do not change).
+            let mut size = None;
+            if content_type.starts_with("image/") {
                 // `createImageBitmap(file)` and `bitmap.close()` through [`call`]: no binding each.
                 if let Ok(p) = call(&js_sys::global(), "createImageBitmap", &file) {
                     if let Ok(bitmap) = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(p)).await {
-                        meta.push(("width", number(&bitmap, "width").into()));
-                        meta.push(("height", number(&bitmap, "height").into()));
+                        size = Some((number(&bitmap, "width"), number(&bitmap, "height")));
                         call0(&bitmap, "close");
                     }
                 }
             }
-            if let Some(w) = me.upgrade() {
-                w.emit(UiEvent::File(obj(vec![("type", text("file")), ("payload", obj(meta))])));
+            let Some(w) = me.upgrade() else { return };
+            let mut meta = vec![
+                ("name", Value::String(string("name"))),
+                ("content_type", Value::String(content_type)),
+                ("size", number(&file, "size").into()),
+            ];
+            if let Some((width, height)) = size {
+                meta.push(("width", width.into()));
+                meta.push(("height", height.into()));
             }
+            w.emit(UiEvent::File(obj(vec![("type", text("file")), ("payload", obj(meta))])));
         });
     }
 
