@@ -3,7 +3,7 @@
 //! Values: `$0` shell class, `$1` window role, `$2` title, `$3` `hidden` (overlay), `$4` description,
 //! `$5` placeholder, `$6` typing label. Elements: `@0`, `@1` header and intro avatars, `@2` the agent avatar.
 
-use super::dom::{Spec, ICON_ATTACH, ICON_CHAT, ICON_CLOSE, ICON_MINUS, ICON_SEND, SPEC};
+use super::dom::{Spec, ICON_ATTACH, ICON_CHAT, ICON_CLOSE, ICON_MINUS, ICON_NEXT, ICON_PREV, ICON_SEND, SPEC};
 use crate::web::config::Position;
 
 /// The shell's whole class attribute (set in one call: no `classList` binding).
@@ -34,6 +34,30 @@ pub const LAUNCHER: usize = 10;
 
 const BUTTON: Spec = Spec { tag: "button", ..SPEC };
 const ICON: Spec = Spec { tag: "svg", ..SPEC };
+
+/// A carousel's previous and next buttons.
+pub const NAV: [Spec; 2] = [
+    Spec {
+        class: "ef-nav ef-nav-prev",
+        attrs: &[("type", "button"), ("data-ef", "prev"), ("aria-label", "Previous card"), ("title", "Previous card")],
+        kids: &[Spec { text: ICON_PREV, ..ICON }],
+        ..BUTTON
+    },
+    Spec {
+        class: "ef-nav ef-nav-next",
+        attrs: &[("type", "button"), ("data-ef", "next"), ("aria-label", "Next card"), ("title", "Next card")],
+        kids: &[Spec { text: ICON_NEXT, ..ICON }],
+        ..BUTTON
+    },
+];
+
+/// The dismiss button of a proactive message.
+pub const PROACTIVE_CLOSE: Spec = Spec {
+    class: "ef-pro-x",
+    attrs: &[("type", "button"), ("data-ef", "proactive-close"), ("aria-label", "Dismiss"), ("title", "Dismiss")],
+    kids: &[Spec { text: ICON_CLOSE, ..ICON }],
+    ..BUTTON
+};
 
 pub const CHROME: Spec = Spec {
     class: "$0",

@@ -1,14 +1,43 @@
 //! Small DOM helpers, and the URL policy: every URL that reaches an `href` or `src` goes through [`safe_url`].
 
-use wasm_bindgen::JsValue;
+use js_sys::{Function, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, Node};
 
 pub type R<T> = Result<T, JsValue>;
 
+/// A property of a JS value through `Reflect.get`, a binding the module already has (`undefined` when there is
+/// none). Each web-sys getter or method used once would add a JS function to the glue and an import to the wasm.
+pub fn prop(target: &JsValue, key: &str) -> JsValue {
+    Reflect::get(target, &key.into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// `target[key] = value` through `Reflect.set` (see [`prop`]).
+pub fn set(target: &JsValue, key: &str, value: &JsValue) {
+    let _ = Reflect::set(target, &key.into(), value);
+}
+
+/// `target.method(arg)` through `Reflect.get` and `Function.call`, bindings the module already has (see [`prop`]);
+/// methods that take no argument ignore `arg`.
+pub fn call(target: &JsValue, method: &str, arg: &JsValue) -> R<JsValue> {
+    prop(target, method).unchecked_into::<Function>().call1(target, arg)
+}
+
+/// `target.method()` (see [`call`]); a failure is ignored, as the widget ignores the DOM's in these places.
+pub fn call0(target: &JsValue, method: &str) {
+    let _ = call(target, method, &JsValue::UNDEFINED);
+}
+
+/// Show or hide an element: the `hidden` property reflects the attribute (`true` sets `hidden=""`, `false`
+/// removes it), so no `toggleAttribute` binding.
+pub fn set_hidden(e: &JsValue, hidden: bool) {
+    set(e, "hidden", &JsValue::from_bool(hidden));
+}
+
 /// `document.querySelector(selector)` through the Element binding: the method is ParentNode's, shared by
 /// documents and elements, so the module imports it once for both.
 pub fn query(doc: &Document, selector: &str) -> R<Option<Element>> {
-    wasm_bindgen::JsCast::unchecked_ref::<Element>(doc).query_selector(selector)
+    doc.unchecked_ref::<Element>().query_selector(selector)
 }
 
 const SVG_NS: &str = "http://www.w3.org/2000/svg";
@@ -22,6 +51,18 @@ pub fn el(doc: &Document, tag: &str, class: &str) -> R<Element> {
     Ok(e)
 }
 
+/// `<img class src alt>`, with `loading="lazy"` when `lazy`; `src` has passed [`safe_url`]. One helper for the
+/// avatar, image trace, card and markdown images.
+pub fn img(doc: &Document, class: &str, src: &str, alt: &str, lazy: bool) -> R<Element> {
+    let e = el(doc, "img", class)?;
+    e.set_attribute("src", src)?;
+    e.set_attribute("alt", alt)?;
+    if lazy {
+        e.set_attribute("loading", "lazy")?;
+    }
+    Ok(e)
+}
+
 /// `<tag class="...">text</tag>`, the text as a text node.
 pub fn text_el(doc: &Document, tag: &str, class: &str, text: &str) -> R<Element> {
     let e = el(doc, tag, class)?;
@@ -29,20 +70,31 @@ pub fn text_el(doc: &Document, tag: &str, class: &str, text: &str) -> R<Element>
     Ok(e)
 }
 
-/// A `<button type="button">` carrying a `data-ef` command; `label` is its text, `aria` its accessible name.
-pub fn button(doc: &Document, class: &str, command: &str, label: &str, aria: Option<&str>) -> R<Element> {
+/// A `<button type="button">` carrying a `data-ef` command; `label` is its text. (Icon buttons are constant
+/// [`Spec`]s, built by [`build`].)
+pub fn button(doc: &Document, class: &str, command: &str, label: &str) -> R<Element> {
     let b = text_el(doc, "button", class, label)?;
     b.set_attribute("type", "button")?;
     b.set_attribute("data-ef", command)?;
-    if let Some(a) = aria {
-        b.set_attribute("aria-label", a)?;
-        b.set_attribute("title", a)?;
-    }
     Ok(b)
 }
 
+/// The decimal digits of `n`, for an attribute: no `core::fmt` call site.
+pub fn decimal(n: usize) -> String {
+    let mut s = String::new();
+    push_decimal(&mut s, n);
+    s
+}
+
+pub fn push_decimal(out: &mut String, n: usize) {
+    if n >= 10 {
+        push_decimal(out, n / 10);
+    }
+    out.push(char::from(b'0' + (n % 10) as u8));
+}
+
 /// A 24x24 stroke icon from constant path data (never from content).
-pub fn icon(doc: &Document, path: &'static str) -> R<Element> {
+fn icon(doc: &Document, path: &'static str) -> R<Element> {
     let svg = doc.create_element_ns(Some(SVG_NS), "svg")?;
     svg.set_attribute("viewBox", "0 0 24 24")?;
     svg.set_attribute("aria-hidden", "true")?;
@@ -78,24 +130,25 @@ pub enum UrlUse {
 /// tabs and newlines are removed and control characters and spaces trimmed first, as the URL parser does, so
 /// `java\tscript:` or ` javascript:` cannot slip through.
 pub fn safe_url(raw: &str, usage: UrlUse) -> Option<String> {
-    let mut cleaned = String::new();
-    for c in raw.chars() {
+    // Trimming first and then removing tabs and newlines gives the same string: the trimmed set includes them.
+    let mut url = String::new();
+    for c in raw.trim_matches(|c: char| c <= ' ').chars() {
         if !matches!(c, '\t' | '\n' | '\r') {
-            cleaned.push(c);
+            url.push(c);
         }
     }
-    let url = cleaned.trim_matches(|c: char| c <= ' ').to_string();
     if url.is_empty() {
         return None;
     }
-    let lower = url.to_ascii_lowercase();
-    let allowed = match scheme(&lower) {
+    // Compared in any ASCII case, without a lower-cased copy.
+    let b = url.as_bytes();
+    let allowed = match scheme(b) {
         None => true,
-        Some("http" | "https") => true,
-        Some("mailto") => usage == UrlUse::Link,
-        Some("data") => match usage {
-            UrlUse::Image => lower.starts_with("data:image/"),
-            UrlUse::Stylesheet => lower.starts_with("data:text/css"),
+        Some(s) if s.eq_ignore_ascii_case(b"http") || s.eq_ignore_ascii_case(b"https") => true,
+        Some(s) if s.eq_ignore_ascii_case(b"mailto") => usage == UrlUse::Link,
+        Some(s) if s.eq_ignore_ascii_case(b"data") => match usage {
+            UrlUse::Image => starts_ci(&url, "data:image/"),
+            UrlUse::Stylesheet => starts_ci(&url, "data:text/css"),
             UrlUse::Link => false,
         },
         Some(_) => false,
@@ -104,13 +157,18 @@ pub fn safe_url(raw: &str, usage: UrlUse) -> Option<String> {
 }
 
 /// The scheme of a URL (`https` of `https://...`), or `None` for a relative URL.
-fn scheme(url: &str) -> Option<&str> {
-    let end = url.find([':', '/', '?', '#'])?;
-    let s = &url[..end];
-    let valid = url[end..].starts_with(':')
-        && s.starts_with(|c: char| c.is_ascii_alphabetic())
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+fn scheme(url: &[u8]) -> Option<&[u8]> {
+    let end = url.iter().position(|b| matches!(b, b':' | b'/' | b'?' | b'#'))?;
+    let (s, rest) = url.split_at(end);
+    let valid = rest.first() == Some(&b':')
+        && s.first().is_some_and(u8::is_ascii_alphabetic)
+        && s.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'));
     valid.then_some(s)
+}
+
+/// Whether `s` starts with `prefix` in any ASCII case.
+pub fn starts_ci(s: &str, prefix: &str) -> bool {
+    s.as_bytes().get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix.as_bytes()))
 }
 
 /// One element of a fixed DOM description (the widget's chrome), built by [`Build::node`]. Only constant
@@ -131,6 +189,11 @@ pub struct Spec {
 }
 
 pub const SPEC: Spec = Spec { tag: "div", class: "", attrs: &[], text: "", kids: &[], when: 0, keep: 0 };
+
+/// Build the constant `spec` (no values, no elements) into `parent`.
+pub fn build(doc: &Document, spec: &Spec, parent: &Node) -> R<()> {
+    Build { doc, vals: &[], flags: 0, elements: &[], kept: Vec::new() }.node(spec, parent)
+}
 
 /// Builds [`Spec`]s.
 pub struct Build<'a> {

@@ -12,7 +12,7 @@
 
 use web_sys::{Document, Element};
 
-use super::dom::{el, safe_url, UrlUse, R};
+use super::dom::{call, decimal, safe_url, starts_ci, UrlUse, R};
 
 /// Deeper nesting (quotes in quotes, emphasis in emphasis) renders as text.
 const MAX_DEPTH: usize = 8;
@@ -22,13 +22,16 @@ const MAX_LEN: usize = 20_000;
 /// Append the rendering of `src` to `parent`.
 pub fn render(doc: &Document, parent: &Element, src: &str) -> R<()> {
     if src.len() > MAX_LEN {
-        return text(doc, parent, src);
+        return text(parent, src);
     }
-    let src = src.replace("\r\n", "\n");
+    // Lines end at `\n` or `\r\n`, read borrowed (no copy with `\r\n` replaced); a `\r` not before `\n` stays.
     let mut lines = Vec::new();
-    for line in src.split('\n') {
-        lines.push(line);
+    let mut rest = src;
+    while let Some((line, tail)) = rest.split_once('\n') {
+        lines.push(line.strip_suffix('\r').unwrap_or(line));
+        rest = tail;
     }
+    lines.push(rest);
     blocks(doc, parent, &lines, 0)
 }
 
@@ -42,6 +45,8 @@ enum Line<'a> {
     Rule,
     Text,
 }
+
+static BULLETS: &[&str] = &["- ", "* ", "+ "];
 
 fn classify(line: &str) -> Line<'_> {
     let t = line.trim_start_matches(' ');
@@ -67,7 +72,7 @@ fn classify(line: &str) -> Line<'_> {
             return Line::Rule;
         }
     }
-    for bullet in ["- ", "* ", "+ "] {
+    for bullet in BULLETS {
         if let Some(rest) = t.strip_prefix(bullet) {
             return Line::Item { ordered: None, rest };
         }
@@ -92,9 +97,8 @@ fn blocks(doc: &Document, parent: &Element, lines: &[&str], depth: usize) -> R<(
                 let end = lines[i + 1..].iter().position(|l| l.trim_start().starts_with(marker));
                 let body_end = end.map_or(lines.len(), |e| i + 1 + e);
                 let pre = append(doc, parent, "pre")?;
-                let code = el(doc, "code", "")?;
+                let code = append(doc, &pre, "code")?;
                 code.set_text_content(Some(&lines[i + 1..body_end].join("\n")));
-                pre.append_child(&code)?;
                 i = body_end + 1;
             }
             Line::Heading(level, content) => {
@@ -112,13 +116,13 @@ fn blocks(doc: &Document, parent: &Element, lines: &[&str], depth: usize) -> R<(
                 if depth < MAX_DEPTH {
                     blocks(doc, &q, &inner, depth + 1)?;
                 } else {
-                    text(doc, &q, &inner.join("\n"))?;
+                    text(&q, &inner.join("\n"))?;
                 }
             }
             Line::Item { ordered, .. } => {
                 let list = append(doc, parent, if ordered.is_some() { "ol" } else { "ul" })?;
                 if let Some(start) = ordered.filter(|s| *s != 1) {
-                    list.set_attribute("start", &start.to_string())?;
+                    list.set_attribute("start", &decimal(start as usize))?;
                 }
                 while let Some(Line::Item { ordered: o, rest }) = lines.get(i).map(|l| classify(l)) {
                     if o.is_some() != ordered.is_some() {
@@ -157,7 +161,7 @@ fn blocks(doc: &Document, parent: &Element, lines: &[&str], depth: usize) -> R<(
 fn inline(doc: &Document, parent: &Element, s: &str, depth: usize) -> R<()> {
     let mut plain = String::new();
     let mut i = 0;
-    let at_word_start = |i: usize| !s[..i].chars().next_back().is_some_and(char::is_alphanumeric);
+    let at_word_start = |i: usize| !s.get(..i).and_then(|h| h.chars().next_back()).is_some_and(char::is_alphanumeric);
     while i < s.len() {
         let rest = &s[i..];
         let c = rest.chars().next().unwrap_or(' ');
@@ -170,7 +174,7 @@ fn inline(doc: &Document, parent: &Element, s: &str, depth: usize) -> R<()> {
             }
         }
         if c == '\n' {
-            flush(doc, parent, &mut plain)?;
+            flush(parent, &mut plain)?;
             append(doc, parent, "br")?;
             i += 1;
             continue;
@@ -186,7 +190,7 @@ fn inline(doc: &Document, parent: &Element, s: &str, depth: usize) -> R<()> {
             let run = rest.bytes().take_while(|&b| b == b'`').count();
             let fence = &rest[..run];
             if let Some(end) = rest[run..].find(fence) {
-                flush(doc, parent, &mut plain)?;
+                flush(parent, &mut plain)?;
                 let code = append(doc, parent, "code")?;
                 code.set_text_content(Some(rest[run..run + end].trim()));
                 i += run + end + run;
@@ -204,7 +208,7 @@ fn inline(doc: &Document, parent: &Element, s: &str, depth: usize) -> R<()> {
         }
         if (c == 'h' || c == 'H') && depth < MAX_DEPTH && at_word_start(i) {
             if let Some(len) = bare_url(rest) {
-                flush(doc, parent, &mut plain)?;
+                flush(parent, &mut plain)?;
                 link(doc, parent, &rest[..len], None, &rest[..len], depth)?;
                 i += len;
                 continue;
@@ -213,7 +217,7 @@ fn inline(doc: &Document, parent: &Element, s: &str, depth: usize) -> R<()> {
         plain.push(c);
         i += c.len_utf8();
     }
-    flush(doc, parent, &mut plain)
+    flush(parent, &mut plain)
 }
 
 /// Links, images, autolinks and emphasis starting at `rest`. `Some(bytes used)` when one was rendered.
@@ -229,20 +233,17 @@ fn styled(
     if image || rest.starts_with('[') {
         let open = if image { 2 } else { 1 };
         if let Some((label, dest, title, used)) = link_parts(&rest[open..]) {
-            flush(doc, parent, plain)?;
+            flush(parent, plain)?;
             if image {
                 match allowed(dest, UrlUse::Image) {
                     Some(src) => {
-                        let img = append(doc, parent, "img")?;
-                        img.set_attribute("class", "ef-md-img")?;
-                        img.set_attribute("src", &src)?;
-                        img.set_attribute("alt", label)?;
-                        img.set_attribute("loading", "lazy")?;
+                        let img = super::dom::img(doc, "ef-md-img", &src, label, true)?;
                         if let Some(t) = title {
                             img.set_attribute("title", t)?;
                         }
+                        parent.append_child(&img)?;
                     }
-                    None => text(doc, parent, label)?,
+                    None => text(parent, label)?,
                 }
             } else {
                 link(doc, parent, dest, title, label, depth)?;
@@ -256,20 +257,18 @@ fn styled(
             let is_url = starts_ci(inner, "http://") || starts_ci(inner, "https://") || starts_ci(inner, "mailto:");
             let is_email = inner.contains('@') && !inner.contains(':');
             if !inner.contains(char::is_whitespace) && (is_url || is_email) {
-                flush(doc, parent, plain)?;
-                let mailto;
-                let dest = if is_email {
-                    mailto = format!("mailto:{inner}");
-                    &mailto
-                } else {
-                    inner
-                };
-                link(doc, parent, dest, None, inner, depth)?;
+                flush(parent, plain)?;
+                let mut dest = String::new();
+                if is_email {
+                    dest.push_str("mailto:");
+                }
+                dest.push_str(inner);
+                link(doc, parent, &dest, None, inner, depth)?;
                 return Ok(Some(end + 1));
             }
         }
     }
-    for (marker, tag) in [("**", "strong"), ("__", "strong"), ("~~", "del"), ("*", "em"), ("_", "em")] {
+    for &(marker, tag) in MARKERS {
         if !rest.starts_with(marker) {
             continue;
         }
@@ -293,7 +292,7 @@ fn styled(
                 && !(underscore && tail.starts_with(char::is_alphanumeric))
         });
         if let Some(k) = close {
-            flush(doc, parent, plain)?;
+            flush(parent, plain)?;
             let e = append(doc, parent, tag)?;
             inline(doc, &e, &after[..k], depth + 1)?;
             return Ok(Some(marker.len() + k + marker.len()));
@@ -301,6 +300,10 @@ fn styled(
     }
     Ok(None)
 }
+
+/// Emphasis markers and their tags, longest first. A `static`, read in place: an array literal in the loop is
+/// written to the stack on every call.
+static MARKERS: &[(&str, &str)] = &[("**", "strong"), ("__", "strong"), ("~~", "del"), ("*", "em"), ("_", "em")];
 
 /// The byte index of the `close` that ends a run opened just before `s`, skipping nested `open`/`close` pairs.
 fn closing(s: &str, open: char, close: char) -> Option<usize> {
@@ -363,22 +366,25 @@ fn bare_url(s: &str) -> Option<usize> {
         return None;
     };
     let mut end = s.find(|c: char| c.is_whitespace() || c == '<').unwrap_or(s.len());
-    while end > 0 {
-        let last = s[..end].chars().next_back().unwrap_or(' ');
-        let count = |b: u8| s[..end].bytes().filter(|&x| x == b).count();
-        let unbalanced = last == ')' && count(b'(') < count(b')');
+    // The parentheses of `s[..end]`, counted once: only a trimmed `)` changes them.
+    let (mut open, mut close) = (0, 0);
+    for b in s.bytes().take(end) {
+        match b {
+            b'(' => open += 1,
+            b')' => close += 1,
+            _ => {}
+        }
+    }
+    while let Some(last) = s.get(..end).and_then(|h| h.chars().next_back()) {
+        let unbalanced = last == ')' && open < close;
         if matches!(last, '.' | ',' | ';' | ':' | '!' | '?' | '\'' | '"' | '*' | '_' | '~') || unbalanced {
+            close -= usize::from(last == ')');
             end -= last.len_utf8();
         } else {
             break;
         }
     }
     (end > scheme).then_some(end)
-}
-
-/// Whether `s` starts with `prefix` in any ASCII case.
-fn starts_ci(s: &str, prefix: &str) -> bool {
-    s.get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix))
 }
 
 /// `dest` with its entities decoded, when the result is allowed for `usage` (an entity left undecoded could
@@ -458,15 +464,16 @@ fn append(doc: &Document, parent: &Element, tag: &str) -> R<Element> {
     Ok(e)
 }
 
-fn flush(doc: &Document, parent: &Element, plain: &mut String) -> R<()> {
+fn flush(parent: &Element, plain: &mut String) -> R<()> {
     if !plain.is_empty() {
-        text(doc, parent, plain)?;
+        text(parent, plain)?;
         plain.clear();
     }
     Ok(())
 }
 
-fn text(doc: &Document, parent: &Element, s: &str) -> R<()> {
-    parent.append_child(&doc.create_text_node(s))?;
+fn text(parent: &Element, s: &str) -> R<()> {
+    // `append` of a string adds a text node: no `createTextNode` binding.
+    call(parent, "append", &s.into())?;
     Ok(())
 }

@@ -22,7 +22,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement, HtmlInputElement, ShadowRoot};
 
 use crate::engine::json::{obj, text};
-use dom::{button, el, icon, text_el, Build, R};
+use dom::{call, call0, el, prop, set, set_hidden, text_el, Build, R};
 pub use dom::{query, safe_url, UrlUse};
 pub use markdown::render as render_markdown;
 
@@ -105,18 +105,22 @@ impl Widget {
         host.set_attribute("data-eventflow", "")?;
         match (&settings.target, settings.mode) {
             (Some(target), Mode::Embedded) => {
-                host.style().set_property("display", "block")?;
-                host.style().set_property("height", "100%")?;
+                // The host has no inline style yet: one constant attribute instead of two `setProperty` calls.
+                host.set_attribute("style", "display:block;height:100%")?;
                 target.append_child(&host)?;
             }
             _ => {
-                doc.body().ok_or("no <body>")?.append_child(&host)?;
+                let body = prop(&doc, "body");
+                if body.is_falsy() {
+                    return Err("no <body>".into());
+                }
+                body.unchecked_into::<web_sys::Node>().append_child(&host)?;
             }
         }
-        // `{mode: "open"}` through `Reflect.set`: no setter binding and enum table for its one member.
-        let init: web_sys::ShadowRootInit = js_sys::Object::new().unchecked_into();
-        let _ = js_sys::Reflect::set(&init, &"mode".into(), &"open".into());
-        let root = host.attach_shadow(&init)?;
+        // `host.attachShadow({mode: "open"})` through `Reflect` and `call`: no binding, setter or enum table.
+        let init = js_sys::Object::new();
+        set(&init, "mode", &"open".into());
+        let root: ShadowRoot = call(&host, "attachShadow", &init)?.unchecked_into();
         let style = doc.create_element("style")?;
         style.set_text_content(Some(styles::CSS));
         root.append_child(&style)?;
@@ -158,7 +162,7 @@ impl Widget {
         b.node(&chrome::CHROME, &root)?;
         let [shell, win, log, typing, endbar, endbar_button, file, input] = b.required()?;
         let (proactive, launcher) = (b.optional(chrome::PROACTIVE), b.optional(chrome::LAUNCHER));
-        let style = shell.unchecked_ref::<HtmlElement>().style();
+        let style = style_of(&shell);
         if let Some(c) = &settings.color {
             style.set_property("--ef-accent", c)?;
         }
@@ -241,9 +245,7 @@ impl Widget {
             "close" => self.emit(UiEvent::Close),
             "restart" => self.emit(UiEvent::Restart),
             "send" => self.send_input(),
-            "attach" => {
-                self.file.click();
-            }
+            "attach" => call0(&self.file, "click"),
             "act" => {
                 if let Some(a) = action() {
                     self.emit(UiEvent::Press(a));
@@ -252,7 +254,7 @@ impl Widget {
             "retry" => {
                 if let Some(a) = action() {
                     if let Ok(Some(row)) = el.closest(".ef-error") {
-                        row.remove();
+                        call0(&row, "remove");
                     }
                     self.emit(UiEvent::Retry(a));
                 }
@@ -264,14 +266,16 @@ impl Widget {
                     .flatten()
                     .and_then(|w| w.query_selector(".ef-carousel").ok().flatten());
                 if let Some(strip) = strip {
-                    strip.scroll_by_with_x_and_y(if verb == "prev" { -260.0 } else { 260.0 }, 0.0);
+                    // `scrollBy(±260, 0)` as a `scrollLeft` update: no `scrollBy` binding.
+                    let left = prop(&strip, "scrollLeft").as_f64().unwrap_or(0.0);
+                    set(&strip, "scrollLeft", &(left + if verb == "prev" { -260.0 } else { 260.0 }).into());
                 }
             }
             "proactive" => self.emit(UiEvent::Open),
             "proactive-close" => {
-                ev.stop_propagation();
+                call0(ev, "stopPropagation");
                 if let Ok(Some(p)) = el.closest(".ef-pro") {
-                    p.remove();
+                    call0(&p, "remove");
                 }
             }
             _ => {}
@@ -283,14 +287,14 @@ impl Widget {
         let flag = |name| prop(k, name).is_truthy();
         match prop(k, "key").as_string().as_deref() {
             Some("Escape") if self.mode == Mode::Overlay && self.open.get() => {
-                k.prevent_default();
+                call0(k, "preventDefault");
                 self.emit(UiEvent::Close);
             }
             Some("Enter") if !flag("shiftKey") && !flag("isComposing") => {
                 let input: &web_sys::EventTarget = &self.input;
                 let in_input = k.target().is_some_and(|t| &t == input);
                 if in_input {
-                    k.prevent_default();
+                    call0(k, "preventDefault");
                     self.send_input();
                 }
             }
@@ -299,11 +303,11 @@ impl Widget {
     }
 
     fn send_input(&self) {
-        let text = self.input.value();
+        let text = self.value();
         if text.trim().is_empty() {
             return;
         }
-        self.input.set_value("");
+        set(&self.input, "value", &"".into());
         self.emit(UiEvent::Send(text));
     }
 
@@ -315,29 +319,35 @@ impl Widget {
         if file.is_undefined() {
             return;
         }
-        input.set_value("");
+        set(input, "value", &"".into());
         let me = self.me.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            let string = |key| Value::String(prop(&file, key).as_string().unwrap_or_default());
+            let string = |key| prop(&file, key).as_string().unwrap_or_default();
             let number = |v: &JsValue, key| prop(v, key).as_f64().unwrap_or(0.0) as u64;
             let content_type = string("type");
-            let image = content_type.as_str().is_some_and(|t| t.starts_with("image/"));
-            let mut meta =
-                vec![("name", string("name")), ("content_type", content_type), ("size", number(&file, "size").into())];
-            if image {
-                if let Some(window) = web_sys::window() {
-                    if let Ok(p) = window.create_image_bitmap_with_blob(file.unchecked_ref()) {
-                        if let Ok(bitmap) = wasm_bindgen_futures::JsFuture::from(p).await {
-                            meta.push(("width", number(&bitmap, "width").into()));
-                            meta.push(("height", number(&bitmap, "height").into()));
-                            bitmap.unchecked_into::<web_sys::ImageBitmap>().close();
-                        }
+            // Only the image size is awaited; the rest of the metadata is read after, so less is kept across the
+            // `await` (a `File`'s properties do not change).
+            let mut size = None;
+            if content_type.starts_with("image/") {
+                // `createImageBitmap(file)` and `bitmap.close()` through [`call`]: no binding each.
+                if let Ok(p) = call(&js_sys::global(), "createImageBitmap", &file) {
+                    if let Ok(bitmap) = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(p)).await {
+                        size = Some((number(&bitmap, "width"), number(&bitmap, "height")));
+                        call0(&bitmap, "close");
                     }
                 }
             }
-            if let Some(w) = me.upgrade() {
-                w.emit(UiEvent::File(obj(vec![("type", text("file")), ("payload", obj(meta))])));
+            let Some(w) = me.upgrade() else { return };
+            let mut meta = vec![
+                ("name", Value::String(string("name"))),
+                ("content_type", Value::String(content_type)),
+                ("size", number(&file, "size").into()),
+            ];
+            if let Some((width, height)) = size {
+                meta.push(("width", width.into()));
+                meta.push(("height", height.into()));
             }
+            w.emit(UiEvent::File(obj(vec![("type", text("file")), ("payload", obj(meta))])));
         });
     }
 
@@ -351,7 +361,7 @@ impl Widget {
             return;
         }
         self.open.set(open);
-        let _ = self.window.toggle_attribute_with_force("hidden", !open);
+        set_hidden(&self.window, !open);
         let _ = self.shell.set_attribute("class", chrome::shell_class(true, self.position, open));
         if let Some(l) = &self.launcher {
             let _ = l.set_attribute("aria-expanded", if open { "true" } else { "false" });
@@ -362,11 +372,11 @@ impl Widget {
         if open {
             self.proactive_clear();
             self.scroll_to_end();
-            let _ = self.input.focus();
+            call0(&self.input, "focus");
         } else if prop(&self.root, "activeElement").is_truthy() {
             // Focus was inside the chat: give it to the launcher rather than losing it.
-            if let Some(l) = self.launcher.as_ref().map(|l| l.unchecked_ref::<HtmlElement>()) {
-                let _ = l.focus();
+            if let Some(l) = &self.launcher {
+                call0(l, "focus");
             }
         }
     }
@@ -374,11 +384,11 @@ impl Widget {
     /// `hide()` / `show()`: the whole widget, launcher included.
     pub(crate) fn set_hidden(&self, hidden: bool) {
         // An empty value removes the declaration.
-        let _ = self.host.style().set_property("display", if hidden { "none" } else { "" });
+        let _ = style_of(&self.host).set_property("display", if hidden { "none" } else { "" });
     }
 
     pub(crate) fn set_endbar(&self, bar: EndBar) {
-        let _ = self.endbar.toggle_attribute_with_force("hidden", bar == EndBar::Hidden);
+        set_hidden(&self.endbar, bar == EndBar::Hidden);
         let label = if bar == EndBar::Start { "Start a chat" } else { "Start new chat" };
         self.endbar_button.set_text_content(Some(label));
     }
@@ -391,8 +401,8 @@ impl Widget {
 
     /// Put text back in the input (a send that could not happen keeps what the user typed).
     pub(crate) fn restore_input(&self, text: &str) {
-        if self.input.value().is_empty() {
-            self.input.set_value(text);
+        if self.value().is_empty() {
+            set(&self.input, "value", &text.into());
         }
     }
 
@@ -424,7 +434,7 @@ impl Widget {
             let _ = target.remove_event_listener_with_callback_and_bool(ty, cb.as_ref().unchecked_ref(), false);
         }
         super::panic::unregister(&self.shell);
-        self.host.remove();
+        call0(&self.host, "remove");
     }
 
     /// The host element (its `shadowRoot` holds the widget).
@@ -448,9 +458,7 @@ impl Widget {
             let body = el(&self.doc, "div", "ef-md")?;
             markdown::render(&self.doc, &body, markdown_text)?;
             b.append_child(&body)?;
-            let x = button(&self.doc, "ef-pro-x", "proactive-close", "", Some("Dismiss"))?;
-            x.append_child(icon(&self.doc, dom::ICON_CLOSE)?.as_ref())?;
-            b.append_child(&x)?;
+            dom::build(&self.doc, &chrome::PROACTIVE_CLOSE, &b)?;
             area.append_child(&b)?;
             Ok(())
         })();
@@ -463,6 +471,11 @@ impl Widget {
         }
     }
 
+    /// What the user typed (`input.value` read through [`prop`]: no getter binding).
+    fn value(&self) -> String {
+        prop(&self.input, "value").as_string().unwrap_or_default()
+    }
+
     fn scroll_to_end(&self) {
         self.log.set_scroll_top(self.log.scroll_height());
     }
@@ -471,22 +484,22 @@ impl Widget {
 /// An avatar: the image when there is a safe URL, else the title's initial on the accent colour.
 fn avatar_el(doc: &Document, url: Option<&str>, title: &str) -> R<Element> {
     if let Some(src) = url.and_then(|u| safe_url(u, UrlUse::Image)) {
-        let img = el(doc, "img", "ef-avatar")?;
-        img.set_attribute("src", &src)?;
-        img.set_attribute("alt", "")?;
-        return Ok(img);
+        return dom::img(doc, "ef-avatar", &src, "", false);
     }
     // Upper-cased by CSS (`text-transform`), which keeps Unicode's case tables out of the module.
-    let initial: String = title.chars().find(|c| c.is_alphanumeric()).map(String::from).unwrap_or_default();
-    let a = text_el(doc, "div", "ef-avatar", &initial)?;
+    let mut buf = [0; 4];
+    let initial = match title.chars().find(|c| c.is_alphanumeric()) {
+        Some(c) => &*c.encode_utf8(&mut buf),
+        None => "",
+    };
+    let a = text_el(doc, "div", "ef-avatar", initial)?;
     a.set_attribute("aria-hidden", "true")?;
     Ok(a)
 }
 
-/// A property of a JS value through `Reflect.get`, a binding the module already has (`undefined` when there is
-/// none).
-fn prop(target: &JsValue, key: &str) -> JsValue {
-    js_sys::Reflect::get(target, &key.into()).unwrap_or(JsValue::UNDEFINED)
+/// An element's `style` declaration, read through [`prop`] (no getter binding).
+fn style_of(e: &JsValue) -> web_sys::CssStyleDeclaration {
+    prop(e, "style").unchecked_into()
 }
 
 /// Log a DOM failure (they do not happen in practice; when one does, the chat goes on).

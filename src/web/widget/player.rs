@@ -88,7 +88,7 @@ impl Widget {
 
     pub(super) fn update_typing(&self) {
         let on = self.player.typing.get() || self.busy.get();
-        let _ = self.typing.toggle_attribute_with_force("hidden", !on);
+        super::dom::set_hidden(&self.typing, !on);
         if on {
             self.scroll_to_end();
         }

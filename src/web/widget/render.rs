@@ -3,10 +3,9 @@
 //! comes here all at once from the transcript, so both look the same.
 
 use serde_json::Value;
-use wasm_bindgen::JsCast;
 use web_sys::Element;
 
-use super::dom::{button, el, icon, safe_url, text_el, UrlUse, R};
+use super::dom::{build, button, decimal, el, img, safe_url, text_el, UrlUse, R};
 use super::{markdown, report, EndBar, Widget};
 use crate::engine::{Body, Button, CardPayload, Entry, Trace, TraceKind};
 use crate::web::extensions::Handled;
@@ -37,12 +36,10 @@ impl Widget {
             TraceKind::Carousel(c) => self.show_carousel(&c.layout, &c.cards),
             TraceKind::Visual(v) => match v.image.as_deref().and_then(|u| safe_url(u, UrlUse::Image)) {
                 Some(src) => self.show_block((|| {
-                    let img = el(&self.doc, "img", "ef-image")?;
-                    img.set_attribute("src", &src)?;
-                    img.set_attribute("alt", "Image")?;
+                    let img = img(&self.doc, "ef-image", &src, "Image", false)?;
                     if let Some(d) = &v.dimensions {
-                        img.set_attribute("width", &d.width.to_string())?;
-                        img.set_attribute("height", &d.height.to_string())?;
+                        img.set_attribute("width", &decimal(d.width as usize))?;
+                        img.set_attribute("height", &decimal(d.height as usize))?;
                         img.set_attribute("style", "height:auto")?;
                     }
                     Ok(img)
@@ -106,7 +103,7 @@ impl Widget {
             row.set_attribute("role", "alert")?;
             if let Some(action) = retry {
                 let command = self.register("retry", action);
-                row.append_child(button(&self.doc, "", &command, "Retry", None)?.as_ref())?;
+                row.append_child(button(&self.doc, "", &command, "Retry")?.as_ref())?;
             }
             self.append(&row)
         })();
@@ -117,11 +114,12 @@ impl Widget {
     /// The request of a live choice button whose label equals the typed text (trimmed, any case).
     pub(crate) fn button_for_text(&self, text: &str) -> Option<Value> {
         let wanted = text.trim();
-        self.live_choices
-            .borrow()
-            .iter()
-            .find(|(label, _)| label.trim().eq_ignore_ascii_case(wanted))
-            .map(|(_, r)| r.clone())
+        for (label, request) in self.live_choices.borrow().iter() {
+            if label.trim().eq_ignore_ascii_case(wanted) {
+                return Some(request.clone());
+            }
+        }
+        None
     }
 
     /// Remove the choice buttons still waiting for an answer.
@@ -136,15 +134,16 @@ impl Widget {
             for i in 0..nodes.length() {
                 // `querySelectorAll` finds elements only: the cast needs no check.
                 if let Some(n) = nodes.get(i) {
-                    n.unchecked_into::<Element>().remove();
+                    super::dom::call0(&n, "remove");
                 }
             }
         }
     }
 
-    /// Append to the log, before the typing row (which stays last).
+    /// Append to the log, before the typing row (which stays last): `typing.before(node)` through
+    /// [`call`](super::dom::call), no `insertBefore` binding.
     pub(super) fn append(&self, node: &Element) -> R<()> {
-        self.log.insert_before(node, Some(&self.typing))?;
+        super::dom::call(&self.typing, "before", node)?;
         Ok(())
     }
 
@@ -181,7 +180,7 @@ impl Widget {
         row.set_attribute("aria-label", "Choices")?;
         for b in buttons {
             let command = self.register("act", b.request.clone());
-            row.append_child(button(&self.doc, "ef-chip", &command, &b.name, None)?.as_ref())?;
+            row.append_child(button(&self.doc, "ef-chip", &command, &b.name)?.as_ref())?;
             self.live_choices.borrow_mut().push((b.name.clone(), b.request.clone()));
         }
         self.append(&row)
@@ -194,11 +193,7 @@ impl Widget {
             card.set_attribute("aria-label", &c.title)?;
         }
         if let Some(src) = c.image_url.as_deref().and_then(|u| safe_url(u, UrlUse::Image)) {
-            let img = el(&self.doc, "img", "")?;
-            img.set_attribute("src", &src)?;
-            img.set_attribute("alt", &c.title)?;
-            img.set_attribute("loading", "lazy")?;
-            card.append_child(&img)?;
+            card.append_child(img(&self.doc, "", &src, &c.title, true)?.as_ref())?;
         }
         if !c.title.is_empty() || !c.description.text.is_empty() {
             let body = el(&self.doc, "div", "ef-card-body")?;
@@ -214,7 +209,7 @@ impl Widget {
         }
         for b in &c.buttons {
             let command = self.register("act", b.request.clone());
-            card.append_child(button(&self.doc, "ef-card-btn", &command, &b.name, None)?.as_ref())?;
+            card.append_child(button(&self.doc, "ef-card-btn", &command, &b.name)?.as_ref())?;
         }
         Ok(card)
     }
@@ -233,13 +228,8 @@ impl Widget {
         }
         body.append_child(&strip)?;
         if !list && cards.len() > 1 {
-            for (class, command, label, path) in [
-                ("ef-nav ef-nav-prev", "prev", "Previous card", super::dom::ICON_PREV),
-                ("ef-nav ef-nav-next", "next", "Next card", super::dom::ICON_NEXT),
-            ] {
-                let b = button(&self.doc, class, command, "", Some(label))?;
-                b.append_child(icon(&self.doc, path)?.as_ref())?;
-                body.append_child(&b)?;
+            for nav in &super::chrome::NAV {
+                build(&self.doc, nav, &body)?;
             }
         }
         self.append(&row)
@@ -264,6 +254,9 @@ impl Widget {
     fn register(&self, verb: &str, request: Value) -> String {
         let mut a = self.actions.borrow_mut();
         a.push(request);
-        format!("{verb}:{}", a.len() - 1)
+        let mut command = String::from(verb);
+        command.push(':');
+        super::dom::push_decimal(&mut command, a.len() - 1);
+        command
     }
 }
