@@ -167,12 +167,15 @@ impl Map {
         self.0.iter().position(|(k, _)| k == key)
     }
 
+    // One search loop for every lookup.
     pub fn get(&self, key: &str) -> Option<&Value> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+        let i = self.find(key)?;
+        self.0.get(i).map(|(_, v)| v)
     }
 
     pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
-        self.0.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v)
+        let i = self.find(key)?;
+        self.0.get_mut(i).map(|(_, v)| v)
     }
 
     pub fn contains_key(&self, key: &str) -> bool {
