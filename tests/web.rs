@@ -8,12 +8,13 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use eventflow::engine::json::Value;
+use eventflow::json;
 use eventflow::web::convert::to_js;
 use eventflow::web::widget::{render_markdown, safe_url, UrlUse};
 use eventflow::web::Chat;
 use gloo_timers::future::TimeoutFuture;
 use js_sys::{Function, Reflect};
-use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -259,7 +260,7 @@ async fn extensions_render_custom_traces_and_may_take_built_ins() {
     let seen = Rc::new(RefCell::new(Vec::<String>::new()));
     let s = seen.clone();
     let effect = func1(move |arg| {
-        let t: Value = serde_wasm_bindgen::from_value(Reflect::get(&arg, &"trace".into()).unwrap()).unwrap();
+        let t: Value = eventflow::web::convert::json_from_js(Reflect::get(&arg, &"trace".into()).unwrap()).unwrap();
         s.borrow_mut().push(t["payload"]["message"].as_str().unwrap_or_default().to_string());
         JsValue::UNDEFINED
     });
@@ -276,7 +277,7 @@ async fn extensions_render_custom_traces_and_may_take_built_ins() {
     Reflect::set(&response, &"match".into(), &is_pin).unwrap();
     let render = func1(|arg| {
         let el: Element = Reflect::get(&arg, &"element".into()).unwrap().dyn_into().unwrap();
-        let t: Value = serde_wasm_bindgen::from_value(Reflect::get(&arg, &"trace".into()).unwrap()).unwrap();
+        let t: Value = eventflow::web::convert::json_from_js(Reflect::get(&arg, &"trace".into()).unwrap()).unwrap();
         el.set_text_content(Some(&format!("Map of {}", t["payload"]["city"].as_str().unwrap_or("?"))));
         JsValue::UNDEFINED
     });
@@ -287,7 +288,7 @@ async fn extensions_render_custom_traces_and_may_take_built_ins() {
     Reflect::set(&fx, &"name".into(), &"spy".into()).unwrap();
     Reflect::set(&fx, &"type".into(), &"effect".into()).unwrap();
     let is_pinned_text = func1(|arg| {
-        let t: Value = serde_wasm_bindgen::from_value(Reflect::get(&arg, &"trace".into()).unwrap()).unwrap();
+        let t: Value = eventflow::web::convert::json_from_js(Reflect::get(&arg, &"trace".into()).unwrap()).unwrap();
         JsValue::from_bool(t["type"] == "text" && t["payload"]["message"] == "Pinned.")
     });
     Reflect::set(&fx, &"match".into(), &is_pinned_text).unwrap();
@@ -335,7 +336,7 @@ async fn timers_fire_and_a_user_message_cancels_a_reminder() {
     interact(&chat, event("remind")).await.unwrap();
     shows(&chat, "I will remind you.").await;
     let pending = |chat: &Chat| -> usize {
-        let s: Value = serde_json::from_str(&chat.snapshot().unwrap()).unwrap();
+        let s: Value = eventflow::engine::json::parse(&chat.snapshot().unwrap()).unwrap();
         s["timers"].as_array().map_or(0, Vec::len)
     };
     assert_eq!(pending(&chat), 1, "the reminder is scheduled in the session");
@@ -410,7 +411,8 @@ async fn a_conversation_survives_a_new_widget_instance() {
     let key = chat.storage_key().unwrap();
     assert!(key.starts_with("voiceflow-session-test-"), "{key}");
     let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
-    let saved: Value = serde_json::from_str(&storage.get_item(&key).unwrap().expect("saved after each turn")).unwrap();
+    let saved: Value =
+        eventflow::engine::json::parse(&storage.get_item(&key).unwrap().expect("saved after each turn")).unwrap();
     assert_eq!(saved["agent"], "gallery");
     let before = log(&chat);
     let host = chat.host().unwrap();
@@ -541,7 +543,11 @@ async fn load_rejects_a_bad_agent_with_every_error() {
     let got = err(&e);
     assert!(got.starts_with("invalid_agent: agent: the agent object is not a valid agent file (2 errors)"), "{got}");
     assert!(got.contains("flows.main.steps.hi.next"), "{got}");
-    let errors: Vec<Value> = serde_wasm_bindgen::from_value(Reflect::get(&e, &"errors".into()).unwrap()).unwrap();
+    let errors: Vec<Value> = eventflow::web::convert::json_from_js(Reflect::get(&e, &"errors".into()).unwrap())
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone();
     assert_eq!(errors.len(), 2);
     assert!(errors.iter().all(|e| e["path"].is_string() && e["message"].is_string()));
     // A URL that 404s.
@@ -778,7 +784,7 @@ async fn open_close_hide_show_and_page_events() {
     assert!(msgs.iter().any(|m| m == r#"{"type":"voiceflow:open"}"#), "{msgs:?}");
     let interact: Value = msgs
         .iter()
-        .filter_map(|m| serde_json::from_str::<Value>(m).ok())
+        .filter_map(|m| eventflow::engine::json::parse(m).ok())
         .find(|m| m["type"] == "voiceflow:interact")
         .expect("a voiceflow:interact message");
     let session = &interact["payload"]["session"];
@@ -788,7 +794,7 @@ async fn open_close_hide_show_and_page_events() {
     assert_eq!(session["turns"][0]["type"], "system");
     let saved = msgs
         .iter()
-        .filter_map(|m| serde_json::from_str::<Value>(m).ok())
+        .filter_map(|m| eventflow::engine::json::parse(m).ok())
         .find(|m| m["type"] == "voiceflow:save_session");
     assert!(saved.is_some_and(|s| s["payload"]["userID"].is_string()));
     window.remove_event_listener_with_callback("message", on_message.as_ref().unchecked_ref()).unwrap();
@@ -950,7 +956,7 @@ async fn launch_event_and_user_id_from_the_config() {
     settle(&chat).await;
     assert!(q(&chat, "img.ef-image").is_some(), "launch.event replaced the launch");
     assert!(!log(&chat).contains("Hello"), "the start flow did not run");
-    let session: Value = serde_json::from_str(&chat.snapshot().unwrap()).unwrap();
+    let session: Value = eventflow::engine::json::parse(&chat.snapshot().unwrap()).unwrap();
     assert_eq!(session["user_id"], "user one", "a string userID is URL-decoded");
     chat.destroy();
 }

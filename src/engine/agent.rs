@@ -2,9 +2,9 @@
 //!
 //! Plain data, read by [`super::decode`] (shapes: types, unknown keys) and checked by [`super::program`]
 //! (meaning: references, names). Both report every error with its path. There is no serde derive here on purpose:
-//! a hand-written decoder from one `serde_json::Value` is a fraction of the wasm size of derived visitors.
+//! a hand-written decoder from one `json::Value` is a fraction of the wasm size of derived visitors.
 
-use serde_json::Value;
+use crate::engine::json::Value;
 
 use super::decode::Path;
 use super::expr::Expr;

@@ -1,11 +1,11 @@
-//! Reading an agent file into the [`Agent`] model, by hand, from one parsed `serde_json::Value`.
+//! Reading an agent file into the [`Agent`] model, by hand, from one parsed `json::Value`.
 //!
 //! Every shape problem (a wrong type, a missing key, a key that does not belong) is reported with its path, and
 //! decoding goes on so that one run lists them all. Hand-written on purpose: derived serde visitors for this
 //! model were the largest part of the wasm module. For the same reason the code below avoids generic helpers,
 //! iterator adapters with closures and `collect` into maps: each of those is one more copy in the module.
 
-use serde_json::{Map, Value};
+use crate::engine::json::{Map, Value};
 
 use super::agent::*;
 use super::error::ValidationError;

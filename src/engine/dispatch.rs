@@ -6,7 +6,7 @@
 //! one tier the innermost frame wins. So a `*` catch-all only ever sees events nothing more specific handles,
 //! and system events reach exact triggers only.
 
-use serde_json::{Map, Value};
+use crate::engine::json::{Map, Value};
 
 use super::agent::{ButtonDef, Mode, Step};
 use super::names;

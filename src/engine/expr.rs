@@ -9,7 +9,7 @@
 //! a string is involved, bad arithmetic (wrong types, division by zero) gives `null`.
 //! Expressions are parsed once (errors carry a 0-based character position) and evaluated often.
 
-use serde_json::{Number, Value};
+use crate::engine::json::{Number, Value};
 use std::cmp::Ordering;
 
 use super::float::parse_f64;
@@ -628,7 +628,7 @@ fn contains(hay: &Value, needle: &Value) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     fn vars() -> Value {
         json!({

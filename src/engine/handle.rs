@@ -1,6 +1,6 @@
 //! What each request form does once parsed (SPEC §3.1, §4.2-4.7), and how timers and webhook answers re-enter.
 
-use serde_json::{Map, Value};
+use crate::engine::json::{Map, Value};
 
 use super::agent::{ButtonDef, Step};
 use super::json::{obj, text as jtext};

@@ -1,15 +1,15 @@
-//! JSON text in and out, by hand: a strict RFC 8259 parser into `serde_json::Value` and a writer whose output is
+//! JSON text in and out, by hand: a strict RFC 8259 parser into our own [`Value`] and a writer whose output is
 //! byte-identical to `serde_json::to_string`.
 //!
-//! The engine keeps serde_json's `Value` as its data type but not its generic (de)serializer: that machinery,
-//! its visitor errors and the monomorphised `Serialize` impls were a large part of the wasm module. Our own types
-//! write themselves through [`ToJson`]; reading them back is hand-written where it is needed (`restore.rs`,
-//! `trace.rs`).
+//! The engine's data type is [`Value`] (`value.rs`: serde_json's API and meaning, without IndexMap, hashbrown
+//! and serde_json in the wasm module), and no generic (de)serializer: that machinery, its visitor errors and the
+//! monomorphised `Serialize` impls were a large part of the wasm module. Our own types write themselves through
+//! [`ToJson`]; reading them back is hand-written where it is needed (`restore.rs`, `trace.rs`).
 
 use super::agent::Named;
 use std::fmt::{self, Write as _};
 
-use serde_json::{Map, Number, Value};
+pub use super::value::{Entry, Iter, Map, Number, ToValue, Value, ValueIndex};
 
 /// How deep arrays and objects may nest, as serde_json: deeper input is refused instead of overflowing the stack.
 pub const MAX_DEPTH: usize = 128;
@@ -164,12 +164,13 @@ impl Parser<'_> {
 
     /// After `{`.
     fn object(&mut self) -> Result<Value, JsonError> {
-        let mut map = Map::new();
+        // The members as read; duplicate keys are resolved once the object is complete.
+        let mut pairs = Vec::new();
         self.ws();
         match self.peek() {
             Some(b'}') => {
                 self.i += 1;
-                return Ok(Value::Object(map));
+                return Ok(Value::Object(Map::new()));
             }
             None => return Err(self.eof(EOF_OBJECT)),
             Some(_) => {}
@@ -188,9 +189,9 @@ impl Parser<'_> {
                 None => return Err(self.eof(EOF_OBJECT)),
             }
             let v = self.value()?;
-            map.insert(key, v);
+            pairs.push((key, v));
             if self.after_item(b'}', "expected `,` or `}`", EOF_OBJECT)? {
-                return Ok(Value::Object(map));
+                return Ok(Value::Object(Map::from_pairs(pairs)));
             }
         }
     }
@@ -426,8 +427,8 @@ pub fn obj(fields: Vec<(&str, Value)>) -> Value {
     Value::Object(m)
 }
 
-/// Take the value of `key` out of `map`, leaving null in its place: what `remove` gives, without linking
-/// IndexMap's removal code (the map is dropped or only read afterwards).
+/// Take the value of `key` out of `map`, leaving null in its place: what `remove` gives, without moving the
+/// other entries (the map is dropped or only read afterwards).
 pub fn take(map: &mut Map<String, Value>, key: &str) -> Option<Value> {
     map.get_mut(key).map(Value::take)
 }
@@ -639,11 +640,36 @@ mod tests {
         assert_eq!(to_string(&v), r#"{"a":3,"b":2}"#);
     }
 
+    /// The same JSON literal as our `Value` and as serde_json's, to compare texts.
+    macro_rules! both {
+        ($($t:tt)*) => {
+            (crate::json!($($t)*), serde_json::json!($($t)*))
+        };
+    }
+
     #[test]
     fn writes_like_serde_json() {
-        let v = serde_json::json!({ "s": "q\"b\\/\u{8}\u{c}\n\r\t\u{1}\u{1f}\u{7f}é😀", "f": [0.1, -0.0, 1e300, 5e-324, 1.0],
+        let (ours, theirs) = both!({ "s": "q\"b\\/\u{8}\u{c}\n\r\t\u{1}\u{1f}\u{7f}é😀", "f": [0.1, -0.0, 1e300, 5e-324, 1.0],
             "i": [u64::MAX, i64::MIN], "e": {}, "l": [] });
-        assert_eq!(to_string(&v), serde_json::to_string(&v).unwrap());
+        assert_eq!(to_string(&ours), serde_json::to_string(&theirs).unwrap());
+    }
+
+    #[test]
+    fn large_objects_resolve_duplicates_like_serde_json() {
+        // Above `value::SMALL` members, duplicates are found by sorting: same result as inserting one by one.
+        let mut g = crate::engine::util::TestRng(11);
+        for n in [0, 5, 16, 17, 40, 300] {
+            let mut src = String::from("{");
+            for i in 0..n {
+                if i > 0 {
+                    src.push(',');
+                }
+                let _ = write!(src, "\"k{}\":{i}", g.next() % (n as u64 / 2 + 1));
+            }
+            src.push('}');
+            let theirs = serde_json::from_str::<serde_json::Value>(&src).unwrap();
+            assert_eq!(to_string(&parse(&src).unwrap()), serde_json::to_string(&theirs).unwrap(), "{src}");
+        }
     }
 
     /// A small deterministic generator of JSON-ish text: valid documents, and mutations of them.
@@ -771,10 +797,10 @@ mod tests {
                 }
                 src.truncate(cut);
             }
-            let theirs = serde_json::from_str::<Value>(&src);
+            let theirs = serde_json::from_str::<serde_json::Value>(&src);
             match (parse(&src), theirs) {
                 (Ok(a), Ok(b)) => {
-                    assert_eq!(a, b, "{src:?}");
+                    // The texts agree: same values, number kinds, key order and duplicate handling.
                     assert_eq!(to_string(&a), serde_json::to_string(&b).unwrap(), "{src:?}");
                     assert_eq!(parse(&to_string(&a)).unwrap(), a, "round trip of {src:?}");
                     ok += 1;
@@ -798,7 +824,7 @@ mod tests {
             let Some(n) = Number::from_f64(f) else { continue };
             let v = Value::Number(n);
             let text = to_string(&v);
-            assert_eq!(text, serde_json::to_string(&v).unwrap());
+            assert_eq!(text, serde_json::Number::from_f64(f).unwrap().to_string());
             assert_eq!(parse(&text).unwrap(), v, "{text}");
         }
     }

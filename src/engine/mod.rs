@@ -30,6 +30,7 @@ mod trace;
 pub mod transcript;
 mod turn;
 pub(crate) mod util;
+mod value;
 
 pub use agent::{Agent, Mode, Settings, Step};
 pub use error::{AgentError, RequestError, StateError, ValidationError};
@@ -41,7 +42,7 @@ pub use trace::{Button, CardPayload, CarouselPayload, ChoicePayload, TextPayload
 pub use transcript::{Body, Entry, Recipients, Transcript};
 pub use turn::{Effect, Turn, WebhookCall};
 
-use serde_json::Value;
+use crate::engine::json::Value;
 
 use turn::Ctx;
 

@@ -12,7 +12,7 @@
 use super::agent::Named;
 use std::cmp::Ordering;
 
-use serde_json::Value;
+use crate::engine::json::Value;
 
 use super::float::parse_f64;
 use super::fold::{fold, fold_char};
@@ -282,7 +282,7 @@ fn tok_number(t: &Tok) -> Option<Num> {
 fn num_value(n: Num) -> Option<Value> {
     match n {
         Num::Int(i) => Some(Value::from(i)),
-        Num::Float(f) => serde_json::Number::from_f64(f).map(Value::Number),
+        Num::Float(f) => crate::engine::json::Number::from_f64(f).map(Value::Number),
     }
 }
 
@@ -1125,7 +1125,7 @@ fn parse_slot_value(item: &Value) -> Result<SlotValue, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     fn spec(name: &str, utts: &[&str], slots: &[(&str, SlotType)]) -> IntentSpec {
         let mut slots: Vec<(String, SlotType)> = slots.iter().map(|(n, t)| (n.to_string(), t.clone())).collect();

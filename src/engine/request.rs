@@ -3,7 +3,7 @@
 //! Parsing is the only place a request can be refused. Once a [`Request`] exists the turn always runs, and
 //! conversation outcomes (no match, unhandled event) come back as traces, never as errors.
 
-use serde_json::{Map, Value};
+use crate::engine::json::{Map, Value};
 
 use super::error::RequestError;
 use super::json::{self, Obj, ToJson};

@@ -1,4 +1,4 @@
-//! Reading a saved session back, by hand, from one parsed `serde_json::Value`.
+//! Reading a saved session back, by hand, from one parsed `json::Value`.
 //!
 //! Saving is `ToJson` in `session.rs`; reading is written out here because derived deserializers
 //! for the session, its timers and the flattened transcript entries were a large part of the wasm module. The
@@ -6,7 +6,7 @@
 
 use super::agent::Named;
 
-use serde_json::{Map, Value};
+use crate::engine::json::{Map, Value};
 
 use super::decode::Path;
 use super::error::StateError;

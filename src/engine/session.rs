@@ -5,7 +5,7 @@
 
 use super::agent::Named;
 
-use serde_json::Value;
+use crate::engine::json::Value;
 
 use super::error::StateError;
 use super::json::{self, Obj, ToJson};

@@ -4,7 +4,7 @@
 //! empties (the conversation ends). A turn may run at most `maxStepsPerTurn` steps, so a goto loop without a
 //! listening step stops with a `debug` trace instead of hanging.
 
-use serde_json::{Map, Value};
+use crate::engine::json::{Map, Value};
 
 use super::agent::{ButtonDef, SetValue, Step};
 use super::json::{obj, text as jtext};

@@ -4,7 +4,7 @@
 //! Templates are parsed once when the agent loads. Rendering never fails: a missing variable renders as nothing,
 //! and `#name.param` whose event did not happen this turn stays as written (so `#1.5` in prose is left alone).
 
-use serde_json::{Map, Value};
+use crate::engine::json::{Map, Value};
 
 /// A parsed template.
 #[derive(Debug, Clone, PartialEq)]
@@ -277,7 +277,7 @@ impl JsonTemplate {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     struct S(Value, Value);
     impl Scope for S {

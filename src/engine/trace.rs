@@ -3,7 +3,7 @@
 //! A trace serialises as `{"time", "type", "payload"}` exactly as the Voiceflow runtime sends it, so local mode,
 //! remote mode and our server produce the same JSON. Unknown types read from a server are kept as [`TraceKind::Custom`].
 
-use serde_json::{Map, Value};
+use crate::engine::json::{Map, Value};
 
 use super::json::{self, Obj, ToJson};
 
@@ -441,7 +441,7 @@ impl Trace {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     #[test]
     fn text_matches_the_voiceflow_shape() {

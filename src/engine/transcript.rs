@@ -3,7 +3,7 @@
 //! Every turn appends entries: what the user said or clicked, what the page sent, what the agent showed. The
 //! widget renders from it, so a restored session shows the same conversation. Entries are never edited.
 
-use serde_json::{Map, Value};
+use crate::engine::json::{Map, Value};
 
 use super::json::{Obj, ToJson};
 use super::request::FileInfo;

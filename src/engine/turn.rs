@@ -3,7 +3,7 @@
 
 use super::agent::Named;
 
-use serde_json::Value;
+use crate::engine::json::Value;
 
 use super::json::{self, Obj, ToJson};
 use super::program::Program;

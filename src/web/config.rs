@@ -2,12 +2,12 @@
 //!
 //! Voiceflow's fields are accepted as the real widget reads them (unknown fields are ignored, as zod does),
 //! plus `agent` (an agent object or a URL: local mode) and `listeners`. The plain-data part crosses as JSON text
-//! (`JSON.stringify`, one call) and is decoded from a `serde_json::Value`; values only JS can hold (the render
+//! (`JSON.stringify`, one call) and is decoded from a `json::Value`; values only JS can hold (the render
 //! target, extension functions) are read from the original object with `Reflect`. Hand-written on purpose:
 //! derived serde visitors over `serde_wasm_bindgen` were the largest part of the wasm module.
 
+use crate::engine::json::{Map, Value};
 use js_sys::{Function, Object, Reflect};
-use serde_json::{Map, Value};
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::error::WebError;

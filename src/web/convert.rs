@@ -20,7 +20,7 @@ pub fn json_parse(text: &str) -> JsValue {
 
 /// Read a JS value as JSON data, as `JSON.stringify` sees it (functions and `undefined` members are left out).
 /// The error is `(path, message)`; the path is empty as the value is read whole.
-pub fn json_from_js(value: JsValue) -> Result<serde_json::Value, (String, String)> {
+pub fn json_from_js(value: JsValue) -> Result<crate::engine::json::Value, (String, String)> {
     let text = match js_sys::JSON::stringify(&value) {
         Ok(text) => text.as_string(),
         Err(e) => return Err((String::new(), format!("not JSON data ({})", super::error::describe(&e)))),

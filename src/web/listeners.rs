@@ -11,7 +11,7 @@
 
 use std::rc::Rc;
 
-use serde_json::Value;
+use crate::engine::json::Value;
 use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 

@@ -3,7 +3,7 @@
 //! `{id, type: 'user', message, timestamp}`, system turns `{id, type: 'system', timestamp, messages, actions?}`),
 //! built from the engine transcript and written straight as JSON text (no `Value` in between).
 
-use serde_json::Value;
+use crate::engine::json::Value;
 
 use crate::engine::json::{self, Obj};
 use crate::engine::{Body, CardPayload, Entry, Status, Trace, TraceKind};

@@ -9,8 +9,9 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use eventflow::engine::json;
+use eventflow::engine::json::Value;
 use eventflow::engine::{Config, Effect, Engine, Envelope, RequestError, Session, Trace, WebhookCall, WebhookOutcome};
-use serde_json::{json, Value};
+use eventflow::json;
 
 const USAGE: &str = "usage:
   eventflow check AGENT.json

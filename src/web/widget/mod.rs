@@ -15,8 +15,8 @@ mod styles;
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
+use crate::engine::json::Value;
 use js_sys::Function;
-use serde_json::Value;
 use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement, HtmlInputElement, ShadowRoot};

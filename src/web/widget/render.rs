@@ -2,7 +2,7 @@
 //! errors. Live traces come here through the player (after their typing delay); a restored conversation
 //! comes here all at once from the transcript, so both look the same.
 
-use serde_json::Value;
+use crate::engine::json::Value;
 use web_sys::Element;
 
 use super::dom::{build, button, decimal, el, img, safe_url, text_el, UrlUse, R};
