@@ -201,11 +201,18 @@ impl Controller {
 }
 
 fn warn_destroyed(method: &str) {
-    let msg =
-        format!("Method '{method}' has no effect after 'destroy' has been called. Call 'load' to use the chat again.");
-    web_sys::console::warn_1(&msg.into());
+    warn_method(method, "after 'destroy' has been called. Call 'load' to use the chat again.");
 }
 
 pub(super) fn warn_mode(method: &str) {
-    web_sys::console::warn_1(&format!("Method '{method}' has no effect in this mode (embedded).").into());
+    warn_method(method, "in this mode (embedded).");
+}
+
+/// `Method '{method}' has no effect {why}`, as the real widget warns.
+fn warn_method(method: &str, why: &str) {
+    let mut msg = String::from("Method '");
+    msg.push_str(method);
+    msg.push_str("' has no effect ");
+    msg.push_str(why);
+    web_sys::console::warn_1(&msg.into());
 }

@@ -288,8 +288,11 @@ fn failure(controller: &web_sys::AbortController, e: &JsValue) -> WebhookOutcome
 fn random_user_id() -> String {
     let mut id = String::from("u");
     for _ in 0..4 {
-        let n = (js_sys::Math::random() * 4_294_967_296.0) as u64;
-        id.push_str(&format!("{n:08x}"));
+        // 8 hex digits of a random u32, written by hand rather than with `format!("{n:08x}")`.
+        let n = (js_sys::Math::random() * 4_294_967_296.0) as u32;
+        for shift in (0..8).rev() {
+            id.push(char::from(b"0123456789abcdef"[(n >> (shift * 4)) as usize & 15]));
+        }
     }
     id
 }
