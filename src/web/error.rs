@@ -48,10 +48,8 @@ impl WebError {
 
     /// The JS `Error` for this failure: `message`, `code`, and `errors` for an invalid agent.
     pub fn to_js(&self) -> JsValue {
-        let err = js_sys::Error::new(&self.message);
-        err.set_name("EventflowError");
-        let obj: &JsValue = err.as_ref();
-        let _ = js_sys::Reflect::set(obj, &"code".into(), &self.code.into());
+        let err = js_error(self.code, &self.message);
+        let obj = &err;
         if !self.errors.is_empty() {
             let mut list = String::from("[");
             for (i, (path, message)) in self.errors.iter().enumerate() {
@@ -63,8 +61,16 @@ impl WebError {
             list.push(']');
             let _ = js_sys::Reflect::set(obj, &"errors".into(), &crate::web::convert::json_parse(&list));
         }
-        err.into()
+        err
     }
+}
+
+/// The JS `Error` of a failure without a [`WebError`] value: `message` and `code`.
+pub fn js_error(code: &str, message: &str) -> JsValue {
+    let err = js_sys::Error::new(message);
+    err.set_name("EventflowError");
+    let _ = js_sys::Reflect::set(&err, &"code".into(), &code.into());
+    err.into()
 }
 
 impl std::fmt::Display for WebError {

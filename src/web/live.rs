@@ -400,7 +400,7 @@ impl Loading {
 /// Reject the page promise (if any) of a turn that will not run: the chat was destroyed.
 fn refuse_destroyed(done: Option<Resolvers>) {
     if let Some(d) = done {
-        d.reject(&WebError::new("destroyed", "the chat was destroyed").to_js());
+        d.reject(&super::error::js_error("destroyed", "the chat was destroyed"));
     }
 }
 
