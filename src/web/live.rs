@@ -245,7 +245,11 @@ impl Live {
             }
             Err(e) => {
                 let retry = matches!(e.code, "network" | "timeout").then(|| action.clone());
-                self.widget.show_error(&format!("Sorry, this could not be sent ({}): {}", e.code, e.message), retry);
+                let mut text = String::from("Sorry, this could not be sent (");
+                text.push_str(e.code);
+                text.push_str("): ");
+                text.push_str(&e.message);
+                self.widget.show_error(&text, retry);
                 if origin == Origin::User && action.get("type").and_then(Value::as_str) == Some("text") {
                     if let Some(t) = action.get("payload").and_then(Value::as_str) {
                         self.widget.restore_input(t);
@@ -253,7 +257,15 @@ impl Live {
                 }
                 match done {
                     Some(d) => d.reject(&e.to_js()),
-                    None => web_sys::console::warn_1(&format!("eventflow: a request was refused: {e}").into()),
+                    None => {
+                        // `{message} ({code})`, as `WebError`'s `Display` writes it.
+                        let mut text = String::from("eventflow: a request was refused: ");
+                        text.push_str(&e.message);
+                        text.push_str(" (");
+                        text.push_str(e.code);
+                        text.push(')');
+                        web_sys::console::warn_1(&text.into())
+                    }
                 }
             }
         }
