@@ -68,7 +68,8 @@ impl WebError {
 /// The JS `Error` of a failure without a [`WebError`] value: `message` and `code`.
 pub fn js_error(code: &str, message: &str) -> JsValue {
     let err = js_sys::Error::new(message);
-    err.set_name("EventflowError");
+    // `name` through `Reflect.set`, the binding `code` needs anyway.
+    let _ = js_sys::Reflect::set(&err, &"name".into(), &"EventflowError".into());
     let _ = js_sys::Reflect::set(&err, &"code".into(), &code.into());
     err.into()
 }

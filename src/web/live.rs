@@ -425,8 +425,11 @@ async fn fetch_agent(window: &web_sys::Window, url: &str) -> Result<Engine, WebE
         .map_err(|e| failed(describe(&e)))?;
     let response: web_sys::Response =
         wasm_bindgen::JsCast::dyn_into(response).map_err(|_| failed("not a response".into()))?;
-    if !response.ok() {
-        return Err(failed(format!("the server answered {} {}", response.status(), response.status_text())));
+    // `ok` and `statusText` without bindings of their own: `ok` means a 2xx status.
+    let status = response.status();
+    if !(200..300).contains(&status) {
+        let status_text = super::convert::get(&response, "statusText").as_string().unwrap_or_default();
+        return Err(failed(format!("the server answered {status} {status_text}")));
     }
     let text = match response.text() {
         Ok(p) => JsFuture::from(p).await.map_err(|e| failed(describe(&e)))?,

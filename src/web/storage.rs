@@ -6,6 +6,8 @@
 
 use std::cell::{Cell, RefCell};
 
+use wasm_bindgen::JsCast;
+
 /// `assistant.persistence`: `localStorage`, `sessionStorage` or `memory`.
 #[derive(Default, Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Persistence {
@@ -86,14 +88,16 @@ impl Store {
             return None;
         }
         let window = web_sys::window()?;
-        let got = match self.wanted {
-            Persistence::Local => window.local_storage(),
-            Persistence::Session => window.session_storage(),
+        let name = match self.wanted {
+            Persistence::Local => "localStorage",
+            Persistence::Session => "sessionStorage",
             Persistence::Memory => return None,
         };
-        match got {
-            Ok(Some(s)) => Some(s),
-            Ok(None) => {
+        // Read through `Reflect.get` (a binding the module has) rather than a getter binding each; the getter may
+        // throw (storage disabled), which `Reflect.get` reports as `Err`.
+        match js_sys::Reflect::get(&window, &name.into()) {
+            Ok(s) if s.is_object() => Some(s.unchecked_into()),
+            Ok(_) => {
                 self.fail("open", &wasm_bindgen::JsValue::from_str("not available"));
                 None
             }

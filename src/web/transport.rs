@@ -277,7 +277,7 @@ async fn fetch(call: &WebhookCall, controller: &web_sys::AbortController) -> Web
 }
 
 fn failure(controller: &web_sys::AbortController, e: &JsValue) -> WebhookOutcome {
-    if controller.signal().aborted() {
+    if super::convert::get(&controller.signal(), "aborted").is_truthy() {
         WebhookOutcome::Timeout
     } else {
         WebhookOutcome::Failed(super::error::describe(e))
