@@ -9,7 +9,6 @@ use std::rc::{Rc, Weak};
 
 use serde_json::Value;
 use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::JsFuture;
 
 use super::config::{AgentSource, Config, Mode, Settings};
 use super::controller::{warn_mode, Call, Resolvers};
@@ -18,7 +17,7 @@ use super::events::{self, Hub};
 use super::extensions::Extensions;
 use super::listeners::{ListenerSpec, Listeners, Trigger};
 use super::storage::{self, Store};
-use super::transport::{LocalTransport, Transport};
+use super::transport::{fetch_text, LocalTransport, Transport};
 use super::widget::{safe_url, EndBar, UiEvent, UiHandler, UrlUse, Widget};
 use crate::engine::json::{self, obj};
 use crate::engine::{Engine, Status};
@@ -420,22 +419,17 @@ fn refuse_destroyed(done: Option<Resolvers>) {
 async fn fetch_agent(window: &web_sys::Window, url: &str) -> Result<Engine, WebError> {
     let failed = |what: String| WebError::new("agent_fetch", format!("agent: could not fetch '{url}': {what}"));
     // With an (empty) init: one fetch binding for agents and webhooks.
-    let response = JsFuture::from(window.fetch_with_str_and_init(url, &web_sys::RequestInit::new()))
-        .await
-        .map_err(|e| failed(describe(&e)))?;
-    let response: web_sys::Response =
-        wasm_bindgen::JsCast::dyn_into(response).map_err(|_| failed("not a response".into()))?;
-    // `ok` and `statusText` without bindings of their own: `ok` means a 2xx status.
-    let status = response.status();
+    let (status, response, text) = match fetch_text(window, url, &web_sys::RequestInit::new()).await {
+        Ok(fetched) => fetched,
+        Err(Some(e)) => return Err(failed(describe(&e))),
+        Err(None) => return Err(failed("not a response".into())),
+    };
+    // `ok` means a 2xx status; `statusText` through `Reflect.get` rather than a binding of its own.
     if !(200..300).contains(&status) {
         let status_text = super::convert::get(&response, "statusText").as_string().unwrap_or_default();
         return Err(failed(format!("the server answered {status} {status_text}")));
     }
-    let text = match response.text() {
-        Ok(p) => JsFuture::from(p).await.map_err(|e| failed(describe(&e)))?,
-        Err(e) => return Err(failed(describe(&e))),
-    };
-    let text = text.as_string().unwrap_or_default();
+    let text = text.map_err(|e| failed(describe(&e)))?;
     Engine::from_json(&text).map_err(|e| WebError::agent(&format!("'{url}'"), &e))
 }
 
