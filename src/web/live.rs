@@ -195,18 +195,21 @@ impl Live {
         });
     }
 
+    /// Run a job: every job is one turn (a restart is a fresh session, then the launch turn), so the lane's
+    /// future holds one turn future, not one per kind of job.
     async fn run(&self, job: Job) {
-        match job {
-            Job::Turn { action, origin, done } => self.turn(action, origin, done).await,
+        let (action, origin, done) = match job {
+            Job::Turn { action, origin, done } => (action, origin, done),
             Job::Restart => {
                 self.widget.flush();
                 self.transport.restart();
                 self.widget.clear();
                 self.save();
                 self.launch_queued.set(true);
-                self.turn(self.settings.launch.clone(), Origin::Page, None).await;
+                (self.settings.launch.clone(), Origin::Page, None)
             }
-        }
+        };
+        self.turn(action, origin, done).await
     }
 
     async fn turn(&self, action: Value, origin: Origin, done: Option<Resolvers>) {

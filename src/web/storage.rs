@@ -51,8 +51,9 @@ impl Store {
 
     pub fn load(&self) -> Option<String> {
         if let Some(storage) = self.browser() {
-            match storage.get_item(&self.key) {
-                Ok(v) => return v,
+            // `getItem` through `Function.call`, a binding the module already has.
+            match super::convert::call_method(&storage, "getItem", &self.key.as_str().into()) {
+                Ok(v) => return v.as_string(),
                 Err(e) => self.fail("read", &e),
             }
         }
