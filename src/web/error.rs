@@ -94,8 +94,9 @@ impl From<StateError> for WebError {
 
 /// The text of a thrown JS value, for messages.
 pub fn describe(value: &JsValue) -> String {
-    if let Some(e) = value.dyn_ref::<js_sys::Error>() {
-        return String::from(e.message());
+    if value.is_instance_of::<js_sys::Error>() {
+        // `message` through `Reflect.get`, a binding the module already has.
+        return crate::web::convert::get(value, "message").as_string().unwrap_or_default();
     }
     if let Some(s) = value.as_string() {
         return s;
