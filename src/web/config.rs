@@ -366,7 +366,6 @@ fn assistant<'v>(a: &Obj<'v>, js: &JsValue) -> Result<Assistant<'v>, WebError> {
     })
 }
 
-
 fn kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
