@@ -10,7 +10,7 @@ use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 
 use super::controller::{Call, Controller};
-use super::error::WebError;
+use super::error::js_error;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"
@@ -122,7 +122,7 @@ impl Chat {
         #[wasm_bindgen(unchecked_param_type = "(event: ChatEvent) => void")] handler: JsValue,
     ) -> Result<Function, JsValue> {
         let Some(f) = handler.dyn_ref::<Function>() else {
-            return Err(WebError::new("invalid_handler", "on(type, handler): handler must be a function").to_js());
+            return Err(js_error("invalid_handler", "on(type, handler): handler must be a function"));
         };
         self.ctl.hub.on(&kind, f.clone());
         let hub = self.ctl.hub.clone();

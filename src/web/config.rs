@@ -10,6 +10,7 @@ use crate::engine::json::{Map, Value};
 use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
+use super::convert::get;
 use super::error::WebError;
 use super::extensions::{ExtensionSpec, Extensions, Kind};
 use super::listeners::ListenerSpec;
@@ -91,7 +92,8 @@ impl Config {
         let copy = Object::assign(&Object::new(), value.unchecked_ref());
         if js_render.is_object() {
             let r = Object::assign(&Object::new(), js_render.unchecked_ref());
-            let _ = Reflect::delete_property(&r, &"target".into());
+            // `undefined` members are left out of the JSON copy (one binding less than `Reflect.deleteProperty`).
+            let _ = Reflect::set(&r, &"target".into(), &JsValue::UNDEFINED);
             let _ = Reflect::set(&copy, &"render".into(), &r);
         }
         let data = super::convert::json_from_js(copy.into()).map_err(|(_, m)| WebError::config("", &m))?;
@@ -230,7 +232,9 @@ impl<'v> Raw<'v> {
         let user_id = match self.user_id {
             None => None,
             Some(Value::String(s)) if !s.is_empty() => {
-                Some(js_sys::decode_uri_component(s).map(String::from).unwrap_or_else(|_| s.clone()))
+                // `decodeURIComponent` called through the bindings the module has rather than one of its own.
+                let decoded = super::convert::call_method(&js_sys::global(), "decodeURIComponent", &s.into());
+                Some(decoded.ok().and_then(|d| d.as_string()).unwrap_or_else(|| s.clone()))
             }
             Some(Value::Number(n)) => Some(n.to_string()),
             Some(_) => return Err(WebError::config("userID", "must be a non-empty string or a number")),
@@ -321,7 +325,7 @@ fn assistant<'v>(a: &Obj<'v>, js: &JsValue) -> Result<Assistant<'v>, WebError> {
             Some(k) => k,
             None => return Err(WebError::config(&e.path, "missing field `type`")),
         };
-        let js_ext = get(&js_list, &i.to_string());
+        let js_ext = Reflect::get(&js_list, &JsValue::from(i as u32)).unwrap_or(JsValue::UNDEFINED);
         let matcher = get(&js_ext, "match");
         if matcher.is_undefined() {
             return Err(WebError::config(&e.path, "missing field `match`"));
@@ -360,15 +364,6 @@ fn assistant<'v>(a: &Obj<'v>, js: &JsValue) -> Result<Assistant<'v>, WebError> {
         extensions,
         input_placeholder: a.opt_str("inputPlaceholder")?,
     })
-}
-
-/// A property of a JS value (`undefined` when it has none or is not an object).
-fn get(value: &JsValue, key: &str) -> JsValue {
-    if value.is_object() || value.is_function() {
-        Reflect::get(value, &key.into()).unwrap_or(JsValue::UNDEFINED)
-    } else {
-        JsValue::UNDEFINED
-    }
 }
 
 fn kind(v: &Value) -> &'static str {

@@ -12,7 +12,7 @@ use std::rc::{Rc, Weak};
 use js_sys::{Function, Promise};
 use wasm_bindgen::JsValue;
 
-use super::error::WebError;
+use super::error::js_error;
 use super::events::Hub;
 use super::live::Live;
 
@@ -40,10 +40,10 @@ impl Call {
         }
     }
 
-    /// Drop a queued call that will never run; a waiting promise is rejected with `error`.
-    fn abandon(self, error: &WebError) {
+    /// Drop a queued call that will never run; a waiting promise is rejected with this error.
+    fn abandon(self, code: &str, message: &str) {
         if let Call::Interact(_, r) = self {
-            r.reject(&error.to_js());
+            r.reject(&js_error(code, message));
         }
     }
 }
@@ -113,8 +113,7 @@ impl Controller {
             Phase::Destroyed => Vec::new(),
             other => {
                 *self.phase.borrow_mut() = other;
-                let e = WebError::new("already_loaded", "load() was already called: call destroy() first");
-                done.reject(&e.to_js());
+                done.reject(&js_error("already_loaded", "load() was already called: call destroy() first"));
                 return promise;
             }
         };
@@ -136,10 +135,9 @@ impl Controller {
                 }
                 (Phase::Loading(queue), Err(e)) => {
                     *me.phase.borrow_mut() = Phase::Waiting(Vec::new());
-                    let dropped =
-                        WebError::new("not_loaded", format!("load() failed, so this call was dropped: {}", e.message));
+                    let dropped = format!("load() failed, so this call was dropped: {}", e.message);
                     for call in queue {
-                        call.abandon(&dropped);
+                        call.abandon("not_loaded", &dropped);
                     }
                     done.reject(&e.to_js());
                 }
@@ -149,7 +147,7 @@ impl Controller {
                     if let Ok(live) = result {
                         live.teardown();
                     }
-                    done.reject(&WebError::new("destroyed", "destroy() was called before load() finished").to_js());
+                    done.reject(&js_error("destroyed", "destroy() was called before load() finished"));
                 }
             }
         });
@@ -190,9 +188,8 @@ impl Controller {
         match phase {
             Phase::Ready(live) => live.teardown(),
             Phase::Waiting(q) | Phase::Loading(q) => {
-                let e = WebError::new("destroyed", "destroy() was called before this call could run");
                 for call in q {
-                    call.abandon(&e);
+                    call.abandon("destroyed", "destroy() was called before this call could run");
                 }
             }
             Phase::Destroyed => warn_destroyed("destroy"),
@@ -201,11 +198,18 @@ impl Controller {
 }
 
 fn warn_destroyed(method: &str) {
-    let msg =
-        format!("Method '{method}' has no effect after 'destroy' has been called. Call 'load' to use the chat again.");
-    web_sys::console::warn_1(&msg.into());
+    warn_method(method, "after 'destroy' has been called. Call 'load' to use the chat again.");
 }
 
 pub(super) fn warn_mode(method: &str) {
-    web_sys::console::warn_1(&format!("Method '{method}' has no effect in this mode (embedded).").into());
+    warn_method(method, "in this mode (embedded).");
+}
+
+/// `Method '{method}' has no effect {why}`, as the real widget warns.
+fn warn_method(method: &str, why: &str) {
+    let mut msg = String::from("Method '");
+    msg.push_str(method);
+    msg.push_str("' has no effect ");
+    msg.push_str(why);
+    web_sys::console::warn_1(&msg.into());
 }

@@ -4,7 +4,7 @@
 //! objects, integers become numbers, `None` becomes `null`. This keeps one copy of the JSON code in the module
 //! (the engine's own `json` layer) instead of generic code per type.
 
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::engine::json::{self, ToJson};
 
@@ -16,6 +16,19 @@ pub fn to_js<T: ToJson + ?Sized>(value: &T) -> JsValue {
 /// JSON text as a JS value (`null` if it is not JSON, which our own text always is).
 pub fn json_parse(text: &str) -> JsValue {
     js_sys::JSON::parse(text).unwrap_or(JsValue::NULL)
+}
+
+/// A property of a JS value: `undefined` when it has none, is not an object, or its getter throws. Read through
+/// `Reflect.get`, a binding the module already has: a getter binding of its own adds wasm and JS glue.
+pub fn get(target: &JsValue, key: &str) -> JsValue {
+    js_sys::Reflect::get(target, &key.into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// `target[method](arg)`, through `Reflect.get` and `Function.call` (bindings the module already has); `Err` holds
+/// what was thrown (a `TypeError` when there is no such method).
+pub fn call_method(target: &JsValue, method: &str, arg: &JsValue) -> Result<JsValue, JsValue> {
+    let f: js_sys::Function = js_sys::Reflect::get(target, &method.into())?.unchecked_into();
+    f.call1(target, arg)
 }
 
 /// Read a JS value as JSON data, as `JSON.stringify` sees it (functions and `undefined` members are left out).

@@ -48,10 +48,8 @@ impl WebError {
 
     /// The JS `Error` for this failure: `message`, `code`, and `errors` for an invalid agent.
     pub fn to_js(&self) -> JsValue {
-        let err = js_sys::Error::new(&self.message);
-        err.set_name("EventflowError");
-        let obj: &JsValue = err.as_ref();
-        let _ = js_sys::Reflect::set(obj, &"code".into(), &self.code.into());
+        let err = js_error(self.code, &self.message);
+        let obj = &err;
         if !self.errors.is_empty() {
             let mut list = String::from("[");
             for (i, (path, message)) in self.errors.iter().enumerate() {
@@ -63,8 +61,17 @@ impl WebError {
             list.push(']');
             let _ = js_sys::Reflect::set(obj, &"errors".into(), &crate::web::convert::json_parse(&list));
         }
-        err.into()
+        err
     }
+}
+
+/// The JS `Error` of a failure without a [`WebError`] value: `message` and `code`.
+pub fn js_error(code: &str, message: &str) -> JsValue {
+    let err = js_sys::Error::new(message);
+    // `name` through `Reflect.set`, the binding `code` needs anyway.
+    let _ = js_sys::Reflect::set(&err, &"name".into(), &"EventflowError".into());
+    let _ = js_sys::Reflect::set(&err, &"code".into(), &code.into());
+    err.into()
 }
 
 impl std::fmt::Display for WebError {
@@ -87,8 +94,9 @@ impl From<StateError> for WebError {
 
 /// The text of a thrown JS value, for messages.
 pub fn describe(value: &JsValue) -> String {
-    if let Some(e) = value.dyn_ref::<js_sys::Error>() {
-        return String::from(e.message());
+    if value.is_instance_of::<js_sys::Error>() {
+        // `message` through `Reflect.get`, a binding the module already has.
+        return crate::web::convert::get(value, "message").as_string().unwrap_or_default();
     }
     if let Some(s) = value.as_string() {
         return s;

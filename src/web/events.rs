@@ -54,8 +54,9 @@ impl Hub {
         }
         o.end();
         if let Some(window) = web_sys::window() {
-            // "/" is postMessage's default target origin (this page's own origin), as the one-argument call uses.
-            let _ = window.post_message(&JsValue::from_str(&text), "/");
+            // The one-argument call: its target origin is "/" (this page's own origin). Through the bindings the
+            // module has, not a `postMessage` binding of its own.
+            let _ = super::convert::call_method(&window, "postMessage", &JsValue::from_str(&text));
         }
         let mut handlers = Vec::new();
         for (k, h) in self.handlers.borrow().iter() {

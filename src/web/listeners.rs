@@ -13,7 +13,7 @@ use std::rc::Rc;
 
 use crate::engine::json::Value;
 use wasm_bindgen::prelude::Closure;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsCast;
 
 use super::error::WebError;
 use crate::engine::json::{obj, text};
@@ -145,9 +145,11 @@ fn element_data(el: &web_sys::Element) -> Result<Option<Value>, ()> {
 }
 
 fn warn(el: &web_sys::Element, what: &str) {
-    let event = el.get_attribute("data-vf-event").unwrap_or_default();
-    let msg = format!("eventflow: the element below (data-vf-event=\"{event}\") {what}");
-    web_sys::console::warn_2(&msg.into(), &JsValue::from(el));
+    let mut msg = String::from("eventflow: the element below (data-vf-event=\"");
+    msg.push_str(&el.get_attribute("data-vf-event").unwrap_or_default());
+    msg.push_str("\") ");
+    msg.push_str(what);
+    web_sys::console::warn_2(&msg.into(), el);
 }
 
 /// `{type: 'event', payload: {event: {name, data?}}}`.

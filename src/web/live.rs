@@ -9,7 +9,6 @@ use std::rc::{Rc, Weak};
 
 use crate::engine::json::Value;
 use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::JsFuture;
 
 use super::config::{AgentSource, Config, Mode, Settings};
 use super::controller::{warn_mode, Call, Resolvers};
@@ -18,7 +17,7 @@ use super::events::{self, Hub};
 use super::extensions::Extensions;
 use super::listeners::{ListenerSpec, Listeners, Trigger};
 use super::storage::{self, Store};
-use super::transport::{LocalTransport, Transport};
+use super::transport::{fetch_text, LocalTransport, Transport};
 use super::widget::{safe_url, EndBar, UiEvent, UiHandler, UrlUse, Widget};
 use crate::engine::json::{self, obj};
 use crate::engine::{Engine, Status};
@@ -196,18 +195,21 @@ impl Live {
         });
     }
 
+    /// Run a job: every job is one turn (a restart is a fresh session, then the launch turn), so the lane's
+    /// future holds one turn future, not one per kind of job.
     async fn run(&self, job: Job) {
-        match job {
-            Job::Turn { action, origin, done } => self.turn(action, origin, done).await,
+        let (action, origin, done) = match job {
+            Job::Turn { action, origin, done } => (action, origin, done),
             Job::Restart => {
                 self.widget.flush();
                 self.transport.restart();
                 self.widget.clear();
                 self.save();
                 self.launch_queued.set(true);
-                self.turn(self.settings.launch.clone(), Origin::Page, None).await;
+                (self.settings.launch.clone(), Origin::Page, None)
             }
-        }
+        };
+        self.turn(action, origin, done).await
     }
 
     async fn turn(&self, action: Value, origin: Origin, done: Option<Resolvers>) {
@@ -245,7 +247,11 @@ impl Live {
             }
             Err(e) => {
                 let retry = matches!(e.code, "network" | "timeout").then(|| action.clone());
-                self.widget.show_error(&format!("Sorry, this could not be sent ({}): {}", e.code, e.message), retry);
+                let mut text = String::from("Sorry, this could not be sent (");
+                text.push_str(e.code);
+                text.push_str("): ");
+                text.push_str(&e.message);
+                self.widget.show_error(&text, retry);
                 if origin == Origin::User && action.get("type").and_then(Value::as_str) == Some("text") {
                     if let Some(t) = action.get("payload").and_then(Value::as_str) {
                         self.widget.restore_input(t);
@@ -253,7 +259,15 @@ impl Live {
                 }
                 match done {
                     Some(d) => d.reject(&e.to_js()),
-                    None => web_sys::console::warn_1(&format!("eventflow: a request was refused: {e}").into()),
+                    None => {
+                        // `{message} ({code})`, as `WebError`'s `Display` writes it.
+                        let mut text = String::from("eventflow: a request was refused: ");
+                        text.push_str(&e.message);
+                        text.push_str(" (");
+                        text.push_str(e.code);
+                        text.push(')');
+                        web_sys::console::warn_1(&text.into())
+                    }
                 }
             }
         }
@@ -400,7 +414,7 @@ impl Loading {
 /// Reject the page promise (if any) of a turn that will not run: the chat was destroyed.
 fn refuse_destroyed(done: Option<Resolvers>) {
     if let Some(d) = done {
-        d.reject(&WebError::new("destroyed", "the chat was destroyed").to_js());
+        d.reject(&super::error::js_error("destroyed", "the chat was destroyed"));
     }
 }
 
@@ -408,19 +422,17 @@ fn refuse_destroyed(done: Option<Resolvers>) {
 async fn fetch_agent(window: &web_sys::Window, url: &str) -> Result<Engine, WebError> {
     let failed = |what: String| WebError::new("agent_fetch", format!("agent: could not fetch '{url}': {what}"));
     // With an (empty) init: one fetch binding for agents and webhooks.
-    let response = JsFuture::from(window.fetch_with_str_and_init(url, &web_sys::RequestInit::new()))
-        .await
-        .map_err(|e| failed(describe(&e)))?;
-    let response: web_sys::Response =
-        wasm_bindgen::JsCast::dyn_into(response).map_err(|_| failed("not a response".into()))?;
-    if !response.ok() {
-        return Err(failed(format!("the server answered {} {}", response.status(), response.status_text())));
-    }
-    let text = match response.text() {
-        Ok(p) => JsFuture::from(p).await.map_err(|e| failed(describe(&e)))?,
-        Err(e) => return Err(failed(describe(&e))),
+    let (status, response, text) = match fetch_text(window, url, &web_sys::RequestInit::new()).await {
+        Ok(fetched) => fetched,
+        Err(Some(e)) => return Err(failed(describe(&e))),
+        Err(None) => return Err(failed("not a response".into())),
     };
-    let text = text.as_string().unwrap_or_default();
+    // `ok` means a 2xx status; `statusText` through `Reflect.get` rather than a binding of its own.
+    if !(200..300).contains(&status) {
+        let status_text = super::convert::get(&response, "statusText").as_string().unwrap_or_default();
+        return Err(failed(format!("the server answered {status} {status_text}")));
+    }
+    let text = text.map_err(|e| failed(describe(&e)))?;
     Engine::from_json(&text).map_err(|e| WebError::agent(&format!("'{url}'"), &e))
 }
 

@@ -6,6 +6,8 @@
 
 use std::cell::{Cell, RefCell};
 
+use wasm_bindgen::JsCast;
+
 /// `assistant.persistence`: `localStorage`, `sessionStorage` or `memory`.
 #[derive(Default, Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Persistence {
@@ -49,8 +51,9 @@ impl Store {
 
     pub fn load(&self) -> Option<String> {
         if let Some(storage) = self.browser() {
-            match storage.get_item(&self.key) {
-                Ok(v) => return v,
+            // `getItem` through `Function.call`, a binding the module already has.
+            match super::convert::call_method(&storage, "getItem", &self.key.as_str().into()) {
+                Ok(v) => return v.as_string(),
                 Err(e) => self.fail("read", &e),
             }
         }
@@ -86,14 +89,16 @@ impl Store {
             return None;
         }
         let window = web_sys::window()?;
-        let got = match self.wanted {
-            Persistence::Local => window.local_storage(),
-            Persistence::Session => window.session_storage(),
+        let name = match self.wanted {
+            Persistence::Local => "localStorage",
+            Persistence::Session => "sessionStorage",
             Persistence::Memory => return None,
         };
-        match got {
-            Ok(Some(s)) => Some(s),
-            Ok(None) => {
+        // Read through `Reflect.get` (a binding the module has) rather than a getter binding each; the getter may
+        // throw (storage disabled), which `Reflect.get` reports as `Err`.
+        match js_sys::Reflect::get(&window, &name.into()) {
+            Ok(s) if s.is_object() => Some(s.unchecked_into()),
+            Ok(_) => {
                 self.fail("open", &wasm_bindgen::JsValue::from_str("not available"));
                 None
             }

@@ -243,7 +243,8 @@ async fn fetch(call: &WebhookCall, controller: &web_sys::AbortController) -> Web
         let _ = js_sys::Reflect::set(&init, &key.into(), value);
     };
     set("method", &JsValue::from_str(method));
-    set("signal", &controller.signal());
+    let signal = super::convert::get(controller, "signal");
+    set("signal", &signal);
     if let Ok(h) = web_sys::Headers::new() {
         for (k, v) in headers {
             let _ = h.append(k, v);
@@ -258,26 +259,34 @@ async fn fetch(call: &WebhookCall, controller: &web_sys::AbortController) -> Web
     }
     let c = controller.clone();
     let _timer = Timeout::new(timeout_ms.min(i32::MAX as u64) as u32, move || c.abort());
-    let response = match JsFuture::from(window.fetch_with_str_and_init(url, &init)).await {
-        Ok(r) => r,
-        Err(e) => return failure(controller, &e),
-    };
-    let Ok(response) = response.dyn_into::<web_sys::Response>() else {
-        return WebhookOutcome::Failed("fetch did not return a Response".into());
-    };
-    let status = response.status();
-    let text = match response.text() {
-        Ok(p) => JsFuture::from(p).await,
-        Err(e) => Err(e),
-    };
-    match text {
-        Ok(t) => WebhookOutcome::Response { status, body: t.as_string().unwrap_or_default() },
-        Err(e) => failure(controller, &e),
+    match fetch_text(&window, url, &init).await {
+        Ok((status, _, Ok(body))) => WebhookOutcome::Response { status, body },
+        Ok((_, _, Err(e))) | Err(Some(e)) => failure(controller, &e),
+        Err(None) => WebhookOutcome::Failed("fetch did not return a Response".into()),
     }
 }
 
+/// `fetch(url, init)`, then the response's status, the response and its text (read whatever the status: the
+/// caller decides). `Err(Some(thrown))` when fetch failed, `Err(None)` when it did not give a `Response`. One
+/// copy of this future serves agent files and webhooks.
+pub(super) async fn fetch_text(
+    window: &web_sys::Window,
+    url: &str,
+    init: &web_sys::RequestInit,
+) -> Result<(u16, web_sys::Response, Result<String, JsValue>), Option<JsValue>> {
+    let response = JsFuture::from(window.fetch_with_str_and_init(url, init)).await.map_err(Some)?;
+    let response: web_sys::Response = response.dyn_into().map_err(|_| None)?;
+    // `status` and `text()` through `Reflect.get` and `Function.call`, the bindings the module already has.
+    let status = super::convert::get(&response, "status").as_f64().unwrap_or_default() as u16;
+    let text = match super::convert::call_method(&response, "text", &JsValue::UNDEFINED) {
+        Ok(p) => JsFuture::from(js_sys::Promise::unchecked_from_js(p)).await,
+        Err(e) => Err(e),
+    };
+    Ok((status, response, text.map(|t: JsValue| t.as_string().unwrap_or_default())))
+}
+
 fn failure(controller: &web_sys::AbortController, e: &JsValue) -> WebhookOutcome {
-    if controller.signal().aborted() {
+    if super::convert::get(&super::convert::get(controller, "signal"), "aborted").is_truthy() {
         WebhookOutcome::Timeout
     } else {
         WebhookOutcome::Failed(super::error::describe(e))
@@ -288,8 +297,11 @@ fn failure(controller: &web_sys::AbortController, e: &JsValue) -> WebhookOutcome
 fn random_user_id() -> String {
     let mut id = String::from("u");
     for _ in 0..4 {
-        let n = (js_sys::Math::random() * 4_294_967_296.0) as u64;
-        id.push_str(&format!("{n:08x}"));
+        // 8 hex digits of a random u32, written by hand rather than with `format!("{n:08x}")`.
+        let n = (js_sys::Math::random() * 4_294_967_296.0) as u32;
+        for shift in (0..8).rev() {
+            id.push(char::from(b"0123456789abcdef"[(n >> (shift * 4)) as usize & 15]));
+        }
     }
     id
 }
