@@ -240,10 +240,9 @@ fn parse_event(payload: &Value) -> Result<Request, RequestError> {
 }
 
 fn parse_file(payload: &Value) -> Result<FileInfo, RequestError> {
-    let info =
-        super::restore::obj(payload, "payload").and_then(|o| super::restore::file(o, "payload")).map_err(|e| {
-            RequestError::new("invalid_file", format!("a file action needs {{name, content_type, size}}: {e}"))
-        })?;
+    let info = super::restore::file(payload, "payload").map_err(|e| {
+        RequestError::new("invalid_file", format!("a file action needs {{name, content_type, size}}: {e}"))
+    })?;
     if info.name.is_empty() || info.name.len() > 255 {
         return Err(RequestError::new("invalid_file", "the file name must be 1 to 255 bytes"));
     }
