@@ -538,9 +538,7 @@ impl Decoder {
         let triggers = self.triggers(&o);
         let mut steps = Named::new();
         self.each_entry(&o, "steps", &mut |d, k, v, p| {
-            if let Some(s) = d.step(v, p) {
-                steps.insert(k.clone(), s);
-            }
+            d.step(&mut steps, k, v, p);
         });
         Some(Flow { description, triggers, steps, start: start? })
     }
@@ -626,7 +624,9 @@ impl Decoder {
         Some(NoReplyDef { timeout: timeout?, prompts: self.prompts(&n), next: self.opt_string(&n, "next") })
     }
 
-    fn step(&mut self, v: &Value, path: &Path) -> Option<Step> {
+    /// Add the step `v` under `name` to `steps`, if it is good. Added here rather than returned: a step is big, and
+    /// an `Option<Step>` would be one more copy of it.
+    fn step(&mut self, steps: &mut Named<Step>, name: &str, v: &Value, path: &Path) -> Option<()> {
         let Value::Object(m) = v else {
             self.wrong(path, "an object", v);
             return None;
@@ -776,7 +776,8 @@ impl Decoder {
             }
             StepType::End => Step::End {},
         };
-        Some(step)
+        steps.insert(name.to_string(), step);
+        Some(())
     }
 }
 
