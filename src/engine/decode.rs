@@ -154,16 +154,17 @@ const STEPS: &[(&str, StepType, &[&str])] = &[
 ];
 
 impl Decoder {
-    fn err(&mut self, path: &Path, message: &str) {
-        self.errors.push(ValidationError { path: path.render(), message: message.to_string() });
+    /// Report `message` at `path`; the message is taken as built, not copied.
+    fn err(&mut self, path: &Path, message: String) {
+        self.errors.push(ValidationError { path: path.render(), message });
     }
 
     fn wrong(&mut self, path: &Path, expected: &str, found: &Value) {
-        self.err(path, &["expected ", expected, ", found ", kind(found)].concat());
+        self.err(path, ["expected ", expected, ", found ", kind(found)].concat());
     }
 
     fn missing(&mut self, path: &Path, key: &str) {
-        self.err(path, &["missing key '", key, "'"].concat());
+        self.err(path, ["missing key '", key, "'"].concat());
     }
 
     /// Whether `key` is present (null counts as present); reports it missing if not.
@@ -184,7 +185,7 @@ impl Decoder {
         for key in map.keys() {
             if !allowed.contains(&key.as_str()) {
                 let message = ["unknown key '", key, "' (expected one of: ", &allowed.join(", "), ")"].concat();
-                self.err(&path.key(key), &message);
+                self.err(&path.key(key), message);
             }
         }
         Some(Obj { map, path })
@@ -368,7 +369,7 @@ impl Decoder {
         const KEYS: &[&str] =
             &["name", "description", "start", "settings", "variables", "events", "intents", "triggers", "flows"];
         let Value::Object(_) = v else {
-            self.err(&Path::Root, "an agent file is one JSON object: { \"name\": ..., \"flows\": { ... } }");
+            self.err(&Path::Root, "an agent file is one JSON object: { \"name\": ..., \"flows\": { ... } }".into());
             return None;
         };
         let o = self.obj(v, &Path::Root, KEYS)?;
@@ -481,7 +482,7 @@ impl Decoder {
                 }
                 None => d.err(
                     p,
-                    &["unknown data type '", t, "' (expected string, number, boolean, object, array or any)"].concat(),
+                    ["unknown data type '", t, "' (expected string, number, boolean, object, array or any)"].concat(),
                 ),
             }
         });
@@ -507,7 +508,7 @@ impl Decoder {
         let s = self.opt_str(o, key)?;
         let found = words.iter().position(|w| *w == s);
         if found.is_none() {
-            self.err(&o.path.key(key), &["unknown ", key, " '", s, "' (expected ", expected, ")"].concat());
+            self.err(&o.path.key(key), ["unknown ", key, " '", s, "' (expected ", expected, ")"].concat());
         }
         found
     }
@@ -538,9 +539,7 @@ impl Decoder {
         let triggers = self.triggers(&o);
         let mut steps = Named::new();
         self.each_entry(&o, "steps", &mut |d, k, v, p| {
-            if let Some(s) = d.step(v, p) {
-                steps.insert(k.clone(), s);
-            }
+            d.step(&mut steps, k, v, p);
         });
         Some(Flow { description, triggers, steps, start: start? })
     }
@@ -550,7 +549,7 @@ impl Decoder {
         match v {
             Value::String(s) => out.push(Template::parse(s)),
             Value::Array(items) if items.is_empty() => {
-                self.err(path, "the list of variants is empty");
+                self.err(path, "the list of variants is empty".into());
                 return None;
             }
             Value::Array(items) => {
@@ -588,7 +587,7 @@ impl Decoder {
             Err(e) => {
                 // `e`'s Display, spelled out: "{message} (at character {position})".
                 let at = e.position.to_string();
-                self.err(path, &["bad expression '", src, "': ", &e.message, " (at character ", &at, ")"].concat());
+                self.err(path, ["bad expression '", src, "': ", &e.message, " (at character ", &at, ")"].concat());
                 None
             }
         }
@@ -626,7 +625,9 @@ impl Decoder {
         Some(NoReplyDef { timeout: timeout?, prompts: self.prompts(&n), next: self.opt_string(&n, "next") })
     }
 
-    fn step(&mut self, v: &Value, path: &Path) -> Option<Step> {
+    /// Add the step `v` under `name` to `steps`, if it is good. Added here rather than returned: a step is big, and
+    /// an `Option<Step>` would be one more copy of it.
+    fn step(&mut self, steps: &mut Named<Step>, name: &str, v: &Value, path: &Path) -> Option<()> {
         let Value::Object(m) = v else {
             self.wrong(path, "an object", v);
             return None;
@@ -644,7 +645,7 @@ impl Decoder {
                 message.push_str(name);
             }
             message.push(')');
-            self.err(&ty_path, &message);
+            self.err(&ty_path, message);
             return None;
         };
         let o = self.obj(v, path, keys)?;
@@ -776,7 +777,8 @@ impl Decoder {
             }
             StepType::End => Step::End {},
         };
-        Some(step)
+        steps.insert(name.to_string(), step);
+        Some(())
     }
 }
 

@@ -152,7 +152,12 @@ struct Validator {
 
 impl Validator {
     fn err(&mut self, path: &Path, message: &str) {
-        self.errors.push(ValidationError { path: path.render(), message: message.to_string() });
+        self.report(path, message.to_string());
+    }
+
+    /// `err` with a message already built: taken, not copied.
+    fn report(&mut self, path: &Path, message: String) {
+        self.errors.push(ValidationError { path: path.render(), message });
     }
 
     /// An error at `path.key`.
@@ -162,7 +167,7 @@ impl Validator {
 
     /// An error at `path` quoting a name: `before` + `value` + `after`.
     fn quote(&mut self, path: &Path, before: &str, value: &str, after: &str) {
-        self.err(path, &[before, value, after].concat());
+        self.report(path, [before, value, after].concat());
     }
 
     /// `quote` at `path.key`.
@@ -184,7 +189,7 @@ impl Validator {
         match names::check_name(name) {
             Ok(()) => true,
             Err(e) => {
-                self.err(path, &[prefix, &e.to_string()].concat());
+                self.report(path, [prefix, &e.to_string()].concat());
                 false
             }
         }
@@ -490,7 +495,7 @@ impl Validator {
     }
 
     fn unknown_step(&mut self, path: &Path, step: &str, flow: &str) {
-        self.err_at(path, "step", &["unknown step '", step, "' in flow '", flow, "'"].concat());
+        self.report(&path.key("step"), ["unknown step '", step, "' in flow '", flow, "'"].concat());
     }
 
     /// The target of a goto or call: `to_flow` (default: this flow) must exist, and `to_step` in it.

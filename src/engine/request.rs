@@ -118,22 +118,8 @@ impl Envelope {
 
     /// Parse a body. A bare action (`{"type": ...}`) is accepted as well as `{"action": ...}`.
     pub fn from_value(v: Value) -> Result<Envelope, RequestError> {
-        let Value::Object(mut body) = v else {
-            return Err(invalid("the request must be a JSON object"));
-        };
-        let action = match (json::take(&mut body, "action"), json::take(&mut body, "request")) {
-            (Some(a), _) | (None, Some(a)) => a,
-            (None, None) if body.contains_key("type") => Value::Object(std::mem::take(&mut body)),
-            (None, None) => return Err(invalid("the request has no 'action'")),
-        };
-        let config = parse_config(body.get("config"))?;
-        let variables = match body.get("state").and_then(|s| s.get("variables")) {
-            None | Some(Value::Null) => Map::new(),
-            Some(Value::Object(m)) => m.clone(),
-            Some(_) => return Err(invalid("state.variables must be an object")),
-        };
-        let (request, custom_id) = parse_action(&action)?;
-        Ok(Envelope { request, raw: action, config, variables, custom_id })
+        let mut no = RequestError { code: "invalid_request", message: String::new() };
+        envelope(v, &mut no).ok_or(no)
     }
 
     /// A request built in code (the widget's own requests, tests).
@@ -142,9 +128,38 @@ impl Envelope {
     }
 }
 
-/// A request refused as `invalid_request`.
-fn invalid(message: &str) -> RequestError {
-    RequestError::new("invalid_request", message)
+// The parsers below keep a refusal in `no` and return `None`: an `Option` moves less at each `?` than a `Result`
+// carrying the error would.
+
+/// Refuse the request with `code` and `message`; always `None`.
+fn refuse<T>(no: &mut RequestError, code: &'static str, message: String) -> Option<T> {
+    no.code = code;
+    no.message = message;
+    None
+}
+
+/// Refuse the request as `invalid_request`.
+fn invalid<T>(no: &mut RequestError, message: &str) -> Option<T> {
+    refuse(no, "invalid_request", message.to_string())
+}
+
+fn envelope(v: Value, no: &mut RequestError) -> Option<Envelope> {
+    let Value::Object(mut body) = v else {
+        return invalid(no, "the request must be a JSON object");
+    };
+    let action = match (json::take(&mut body, "action"), json::take(&mut body, "request")) {
+        (Some(a), _) | (None, Some(a)) => a,
+        (None, None) if body.contains_key("type") => Value::Object(std::mem::take(&mut body)),
+        (None, None) => return invalid(no, "the request has no 'action'"),
+    };
+    let config = parse_config(body.get("config"), no)?;
+    let variables = match body.get("state").and_then(|s| s.get("variables")) {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(m)) => m.clone(),
+        Some(_) => return invalid(no, "state.variables must be an object"),
+    };
+    let (request, custom_id) = parse_action(&action, no)?;
+    Some(Envelope { request, raw: action, config, variables, custom_id })
 }
 
 /// The string under `key` of an object.
@@ -152,38 +167,43 @@ fn str_at<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
     v.get(key)?.as_str()
 }
 
-fn parse_config(v: Option<&Value>) -> Result<Config, RequestError> {
+fn parse_config(v: Option<&Value>, no: &mut RequestError) -> Option<Config> {
     let mut config = Config::default();
-    let Some(v) = v else { return Ok(config) };
+    let Some(v) = v else { return Some(config) };
     if v.is_null() {
-        return Ok(config);
+        return Some(config);
     }
     let Value::Object(m) = v else {
-        return Err(invalid("config must be an object"));
+        return invalid(no, "config must be an object");
     };
     if let Some(ex) = m.get("excludeTypes") {
-        let list = ex.as_array().ok_or_else(|| invalid("config.excludeTypes must be a list"))?;
+        let Some(list) = ex.as_array() else {
+            return invalid(no, "config.excludeTypes must be a list");
+        };
         let mut types = Vec::with_capacity(list.len());
         for t in list {
-            types.push(t.as_str().ok_or_else(|| invalid("config.excludeTypes must be a list of strings"))?.to_string());
+            let Some(t) = t.as_str() else {
+                return invalid(no, "config.excludeTypes must be a list of strings");
+            };
+            types.push(t.to_string());
         }
         config.exclude_types = types;
     }
-    Ok(config)
+    Some(config)
 }
 
-fn parse_action(action: &Value) -> Result<(Request, Option<String>), RequestError> {
+fn parse_action(action: &Value, no: &mut RequestError) -> Option<(Request, Option<String>)> {
     let Value::Object(a) = action else {
-        return Err(invalid("the action must be an object with a 'type'"));
+        return invalid(no, "the action must be an object with a 'type'");
     };
     let custom_id = match a.get("custom_id") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) if !s.is_empty() && s.len() <= 200 => Some(s.clone()),
         Some(Value::Number(n)) => Some(n.to_string()),
-        Some(_) => return Err(invalid("custom_id must be a string of 1 to 200 bytes")),
+        Some(_) => return invalid(no, "custom_id must be a string of 1 to 200 bytes"),
     };
     let Some(kind) = a.get("type").and_then(Value::as_str) else {
-        return Err(invalid("the action needs a string 'type'"));
+        return invalid(no, "the action needs a string 'type'");
     };
     let payload = a.get("payload").unwrap_or(&Value::Null);
     let request = match kind {
@@ -191,21 +211,21 @@ fn parse_action(action: &Value) -> Result<(Request, Option<String>), RequestErro
         "text" => match payload {
             Value::String(s) => Request::Text(s.clone()),
             Value::Number(_) | Value::Bool(_) => Request::Text(json::to_string(payload)),
-            _ => return Err(invalid("a text action needs a string payload")),
+            _ => return invalid(no, "a text action needs a string payload"),
         },
-        "intent" => parse_intent(payload)?,
-        "event" => parse_event(payload)?,
+        "intent" => parse_intent(payload, no)?,
+        "event" => parse_event(payload, no)?,
         "no-reply" => Request::NoReply,
-        "file" => Request::File(parse_file(payload)?),
-        "" => return Err(invalid("the action type is empty")),
+        "file" => Request::File(parse_file(payload, no)?),
+        "" => return invalid(no, "the action type is empty"),
         other => Request::Path { kind: other.to_string(), label: str_at(payload, "label").map(str::to_string) },
     };
-    Ok((request, custom_id))
+    Some((request, custom_id))
 }
 
-fn parse_intent(payload: &Value) -> Result<Request, RequestError> {
+fn parse_intent(payload: &Value, no: &mut RequestError) -> Option<Request> {
     let Some(name) = payload.get("intent").and_then(|i| str_at(i, "name")) else {
-        return Err(invalid("an intent action needs payload.intent.name"));
+        return invalid(no, "an intent action needs payload.intent.name");
     };
     let mut entities = Map::new();
     if let Some(list) = payload.get("entities").and_then(Value::as_array) {
@@ -215,42 +235,46 @@ fn parse_intent(payload: &Value) -> Result<Request, RequestError> {
             }
         }
     }
-    Ok(Request::Intent { name: name.to_string(), entities })
+    Some(Request::Intent { name: name.to_string(), entities })
 }
 
-fn parse_event(payload: &Value) -> Result<Request, RequestError> {
+fn parse_event(payload: &Value, no: &mut RequestError) -> Option<Request> {
     // `{event: {name, data}}` as Voiceflow; a bare `{name, data}` or a string name are accepted too.
     let ev = payload.get("event").unwrap_or(payload);
+    // The data is borrowed until the name has passed its checks.
     let (name, data) = match ev {
-        Value::String(s) => (s.as_str(), Value::Null),
-        Value::Object(m) => (
-            str_at(ev, "name").ok_or_else(|| invalid("an event action needs payload.event.name (a string)"))?,
-            m.get("data").cloned().unwrap_or(Value::Null),
-        ),
-        _ => return Err(invalid("an event action needs payload.event.name")),
+        Value::String(s) => (s.as_str(), None),
+        Value::Object(m) => match str_at(ev, "name") {
+            Some(name) => (name, m.get("data")),
+            None => return invalid(no, "an event action needs payload.event.name (a string)"),
+        },
+        _ => return invalid(no, "an event action needs payload.event.name"),
     };
-    names::check_name(name).map_err(|e| RequestError::new("invalid_event_name", format!("bad event name: {e}")))?;
+    if let Err(e) = names::check_name(name) {
+        return refuse(no, "invalid_event_name", format!("bad event name: {e}"));
+    }
     if let Some(sys) = names::system_event(name) {
-        return Err(RequestError::new(
+        return refuse(
+            no,
             "system_event",
             format!("'{sys}' is a system event: only the engine raises it, a client cannot send it"),
-        ));
+        );
     }
-    Ok(Request::Event { name: name.to_string(), data })
+    Some(Request::Event { name: name.to_string(), data: data.cloned().unwrap_or(Value::Null) })
 }
 
-fn parse_file(payload: &Value) -> Result<FileInfo, RequestError> {
-    let info =
-        super::restore::obj(payload, "payload").and_then(|o| super::restore::file(o, "payload")).map_err(|e| {
-            RequestError::new("invalid_file", format!("a file action needs {{name, content_type, size}}: {e}"))
-        })?;
+fn parse_file(payload: &Value, no: &mut RequestError) -> Option<FileInfo> {
+    let info = match super::restore::file(payload, "payload") {
+        Ok(info) => info,
+        Err(e) => return refuse(no, "invalid_file", format!("a file action needs {{name, content_type, size}}: {e}")),
+    };
     if info.name.is_empty() || info.name.len() > 255 {
-        return Err(RequestError::new("invalid_file", "the file name must be 1 to 255 bytes"));
+        return refuse(no, "invalid_file", "the file name must be 1 to 255 bytes".into());
     }
     if let Some(url) = &info.url {
         if !(url.starts_with("https://") || url.starts_with("http://") || url.starts_with("blob:")) {
-            return Err(RequestError::new("invalid_file", "a file url must be http, https or blob"));
+            return refuse(no, "invalid_file", "a file url must be http, https or blob".into());
         }
     }
-    Ok(info)
+    Some(info)
 }

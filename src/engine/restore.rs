@@ -14,223 +14,263 @@ use super::request::FileInfo;
 use super::session::{Frame, FrameState, PendingWebhook, Session, Status, Timer, TimerKind, STATE_VERSION};
 use super::transcript::{Body, Entry, Recipients, Transcript};
 
-type R<T> = Result<T, String>;
+/// Reads a saved session, keeping the first problem found. Readers return `None` once `error` is set: an `Option`
+/// moves less at each `?` than a `Result` carrying the message would.
+#[derive(Default)]
+struct Reader {
+    /// `path: message`, or just `message` when the path is empty.
+    error: String,
+}
 
 /// Read a session saved by [`Session::to_json`].
 pub fn session(v: &Value) -> Result<Session, StateError> {
-    let o = object(v, &Path::Root).map_err(StateError::Invalid)?;
+    let mut r = Reader::default();
+    let Some(o) = r.object(v, &Path::Root) else { return Err(StateError::Invalid(r.error)) };
     match o.get("version").and_then(Value::as_u64) {
         Some(n) if n == u64::from(STATE_VERSION) => {}
         Some(n) => return Err(StateError::Version { found: n, expected: STATE_VERSION }),
         None => return Err(StateError::Invalid("missing 'version'".into())),
     }
-    read_session(o).map_err(StateError::Invalid)
+    r.session(o).ok_or(StateError::Invalid(r.error))
 }
 
-fn read_session(o: &Map<String, Value>) -> R<Session> {
-    let top = &Path::Root;
-    Ok(Session {
-        version: STATE_VERSION,
-        agent: string(o, "agent", top)?,
-        user_id: string(o, "user_id", top)?,
-        status: match string(o, "status", top)?.as_str() {
-            "idle" => Status::Idle,
-            "active" => Status::Active,
-            "ended" => Status::Ended,
-            other => return Err(["status: unknown status '", other, "'"].concat()),
-        },
-        stack: list(o, "stack", top, frame)?,
-        variables: match o.get("variables") {
-            Some(Value::Object(m)) => {
-                let mut vars = Named::new();
-                for (k, v) in m {
-                    vars.insert(k.clone(), v.clone());
+/// The file fields of a `file` request's payload `v` (an object), at `path`.
+pub fn file(v: &Value, path: &str) -> Result<FileInfo, String> {
+    let mut r = Reader::default();
+    let path = Path::top(path);
+    let o = r.object(v, &path);
+    o.and_then(|o| r.file(o, &path)).ok_or(r.error)
+}
+
+impl Reader {
+    fn session(&mut self, o: &Map<String, Value>) -> Option<Session> {
+        let top = &Path::Root;
+        Some(Session {
+            version: STATE_VERSION,
+            agent: self.string(o, "agent", top)?,
+            user_id: self.string(o, "user_id", top)?,
+            status: match self.text(o, "status", top)? {
+                "idle" => Status::Idle,
+                "active" => Status::Active,
+                "ended" => Status::Ended,
+                other => return self.fail(top, &["status: unknown status '", other, "'"].concat()),
+            },
+            stack: self.list(o, "stack", top, Reader::frame)?,
+            variables: match o.get("variables") {
+                Some(Value::Object(m)) => {
+                    let mut vars = Named::new();
+                    for (k, v) in m {
+                        vars.insert(k.clone(), v.clone());
+                    }
+                    vars
                 }
-                vars
-            }
-            _ => return Err("variables: expected an object".into()),
-        },
-        timers: list(o, "timers", top, timer)?,
-        transcript: {
-            let path = Path::top("transcript");
-            let t = object(field(o, "transcript", top)?, &path)?;
-            Transcript { entries: list(t, "entries", &path, entry)? }
-        },
-        custom_ids: list(o, "custom_ids", top, str_of)?,
-        turns: number(o, "turns", top)?,
-        next_id: number(o, "next_id", top)?,
-        pending_webhook: match o.get("pending_webhook") {
-            None | Some(Value::Null) => None,
-            Some(v) => {
-                let p = &Path::top("pending_webhook");
-                let w = object(v, p)?;
-                Some(PendingWebhook {
-                    id: number(w, "id", p)?,
-                    flow: string(w, "flow", p)?,
-                    step: string(w, "step", p)?,
-                    chain_depth: usize::try_from(number(w, "chain_depth", p)?).unwrap_or(usize::MAX),
-                })
-            }
-        },
-        soft_limit_raised: o.get("soft_limit_raised").and_then(Value::as_bool).unwrap_or(false),
-    })
-}
+                _ => return self.fail(top, "variables: expected an object"),
+            },
+            timers: self.list(o, "timers", top, Reader::timer)?,
+            transcript: {
+                let path = Path::top("transcript");
+                let t = self.field(o, "transcript", top)?;
+                let t = self.object(t, &path)?;
+                Transcript { entries: self.list(t, "entries", &path, Reader::entry)? }
+            },
+            custom_ids: self.list(o, "custom_ids", top, Reader::str_of)?,
+            turns: self.number(o, "turns", top)?,
+            next_id: self.number(o, "next_id", top)?,
+            pending_webhook: match o.get("pending_webhook") {
+                None | Some(Value::Null) => None,
+                Some(v) => {
+                    let p = &Path::top("pending_webhook");
+                    let w = self.object(v, p)?;
+                    Some(PendingWebhook {
+                        id: self.number(w, "id", p)?,
+                        flow: self.string(w, "flow", p)?,
+                        step: self.string(w, "step", p)?,
+                        chain_depth: usize::try_from(self.number(w, "chain_depth", p)?).unwrap_or(usize::MAX),
+                    })
+                }
+            },
+            soft_limit_raised: o.get("soft_limit_raised").and_then(Value::as_bool).unwrap_or(false),
+        })
+    }
 
-fn frame(v: &Value, path: &Path) -> R<Frame> {
-    let o = object(v, path)?;
-    Ok(Frame {
-        flow: string(o, "flow", path)?,
-        step: opt_string(o, "step", path)?,
-        state: match string(o, "state", path)?.as_str() {
-            "ready" => FrameState::Ready,
-            "listening" => FrameState::Listening,
-            "paused" => FrameState::Paused,
-            "webhook" => FrameState::Webhook,
-            other => return Err(fail(&path.key("state"), &["unknown state '", other, "'"].concat())),
-        },
-        no_matches: u32::try_from(opt_number(o, "no_matches", path)?.unwrap_or(0)).unwrap_or(u32::MAX),
-        no_replies: u32::try_from(opt_number(o, "no_replies", path)?.unwrap_or(0)).unwrap_or(u32::MAX),
-    })
-}
+    fn frame(&mut self, v: &Value, path: &Path) -> Option<Frame> {
+        let o = self.object(v, path)?;
+        Some(Frame {
+            flow: self.string(o, "flow", path)?,
+            step: self.opt_string(o, "step", path)?,
+            state: match self.text(o, "state", path)? {
+                "ready" => FrameState::Ready,
+                "listening" => FrameState::Listening,
+                "paused" => FrameState::Paused,
+                "webhook" => FrameState::Webhook,
+                other => return self.fail(&path.key("state"), &["unknown state '", other, "'"].concat()),
+            },
+            no_matches: u32::try_from(self.opt_number(o, "no_matches", path)?.unwrap_or(0)).unwrap_or(u32::MAX),
+            no_replies: u32::try_from(self.opt_number(o, "no_replies", path)?.unwrap_or(0)).unwrap_or(u32::MAX),
+        })
+    }
 
-fn timer(v: &Value, path: &Path) -> R<Timer> {
-    let o = object(v, path)?;
-    let kp = &path.key("kind");
-    let k = object(field(o, "kind", path)?, kp)?;
-    let kind = match string(k, "type", kp)?.as_str() {
-        "no_reply" => TimerKind::NoReply { flow: string(k, "flow", kp)?, step: string(k, "step", kp)? },
-        "resume" => TimerKind::Resume { flow: string(k, "flow", kp)?, step: opt_string(k, "step", kp)? },
-        "event" => {
-            TimerKind::Event { name: string(k, "name", kp)?, data: k.get("data").cloned().unwrap_or(Value::Null) }
+    fn timer(&mut self, v: &Value, path: &Path) -> Option<Timer> {
+        let o = self.object(v, path)?;
+        let kp = &path.key("kind");
+        let k = self.field(o, "kind", path)?;
+        let k = self.object(k, kp)?;
+        let kind = match self.text(k, "type", kp)? {
+            "no_reply" => TimerKind::NoReply { flow: self.string(k, "flow", kp)?, step: self.string(k, "step", kp)? },
+            "resume" => TimerKind::Resume { flow: self.string(k, "flow", kp)?, step: self.opt_string(k, "step", kp)? },
+            "event" => TimerKind::Event {
+                name: self.string(k, "name", kp)?,
+                data: k.get("data").cloned().unwrap_or(Value::Null),
+            },
+            other => return self.fail(&kp.key("type"), &["unknown timer '", other, "'"].concat()),
+        };
+        Some(Timer {
+            id: self.number(o, "id", path)?,
+            at: self.number(o, "at", path)?,
+            kind,
+            cancel_on_user_message: o.get("cancel_on_user_message").and_then(Value::as_bool).unwrap_or(false),
+        })
+    }
+
+    fn entry(&mut self, v: &Value, path: &Path) -> Option<Entry> {
+        let o = self.object(v, path)?;
+        let body = match self.text(o, "type", path)? {
+            "message" => Body::Message { text: self.string(o, "text", path)? },
+            "annotation" => Body::Annotation {
+                text: self.string(o, "text", path)?,
+                annotation_type: self.string(o, "annotation_type", path)?,
+            },
+            "system_message" => Body::SystemMessage {
+                text: self.string(o, "text", path)?,
+                system_message_type: self.string(o, "system_message_type", path)?,
+            },
+            "file" => Body::File(self.file(o, path)?),
+            "custom" => Body::Custom { content: o.get("content").cloned().unwrap_or(Value::Null) },
+            other => return self.fail(&path.key("type"), &["unknown entry type '", other, "'"].concat()),
+        };
+        Some(Entry {
+            id: self.string(o, "id", path)?,
+            custom_id: self.opt_string(o, "custom_id", path)?,
+            order: self.number(o, "order", path)?,
+            author_id: self.string(o, "author_id", path)?,
+            timestamp: self.number(o, "timestamp", path)?,
+            recipients: match self.text(o, "recipients", path)? {
+                "all" => Recipients::All,
+                "agents" => Recipients::Agents,
+                other => return self.fail(&path.key("recipients"), &["unknown recipients '", other, "'"].concat()),
+            },
+            properties: match o.get("properties") {
+                None | Some(Value::Null) => Map::new(),
+                Some(Value::Object(m)) => m.clone(),
+                Some(_) => return self.fail(&path.key("properties"), "expected an object"),
+            },
+            body,
+        })
+    }
+
+    /// The file fields of a transcript entry or a `file` request's payload.
+    fn file(&mut self, o: &Map<String, Value>, path: &Path) -> Option<FileInfo> {
+        Some(FileInfo {
+            name: self.string(o, "name", path)?,
+            content_type: self.string(o, "content_type", path)?,
+            size: self.number(o, "size", path)?,
+            width: self.dim(o, "width", path)?,
+            height: self.dim(o, "height", path)?,
+            url: self.opt_string(o, "url", path)?,
+        })
+    }
+
+    /// An optional whole number under `key`, at most `u32::MAX`.
+    fn dim(&mut self, o: &Map<String, Value>, key: &str, path: &Path) -> Option<Option<u32>> {
+        Some(self.opt_number(o, key, path)?.map(|n| u32::try_from(n).unwrap_or(u32::MAX)))
+    }
+
+    /// Keep the error `path: message` (just `message` when the path is empty); always `None`.
+    fn fail<T>(&mut self, path: &Path, message: &str) -> Option<T> {
+        self.error = path.render();
+        if !self.error.is_empty() {
+            self.error.push_str(": ");
         }
-        other => return Err(fail(&kp.key("type"), &["unknown timer '", other, "'"].concat())),
-    };
-    Ok(Timer {
-        id: number(o, "id", path)?,
-        at: number(o, "at", path)?,
-        kind,
-        cancel_on_user_message: o.get("cancel_on_user_message").and_then(Value::as_bool).unwrap_or(false),
-    })
-}
+        self.error.push_str(message);
+        None
+    }
 
-fn entry(v: &Value, path: &Path) -> R<Entry> {
-    let o = object(v, path)?;
-    let body = match string(o, "type", path)?.as_str() {
-        "message" => Body::Message { text: string(o, "text", path)? },
-        "annotation" => {
-            Body::Annotation { text: string(o, "text", path)?, annotation_type: string(o, "annotation_type", path)? }
+    fn object<'v>(&mut self, v: &'v Value, path: &Path) -> Option<&'v Map<String, Value>> {
+        match v.as_object() {
+            Some(o) => Some(o),
+            None => self.fail(path, "expected an object"),
         }
-        "system_message" => Body::SystemMessage {
-            text: string(o, "text", path)?,
-            system_message_type: string(o, "system_message_type", path)?,
-        },
-        "file" => Body::File(file_at(o, path)?),
-        "custom" => Body::Custom { content: o.get("content").cloned().unwrap_or(Value::Null) },
-        other => return Err(fail(&path.key("type"), &["unknown entry type '", other, "'"].concat())),
-    };
-    Ok(Entry {
-        id: string(o, "id", path)?,
-        custom_id: opt_string(o, "custom_id", path)?,
-        order: number(o, "order", path)?,
-        author_id: string(o, "author_id", path)?,
-        timestamp: number(o, "timestamp", path)?,
-        recipients: match string(o, "recipients", path)?.as_str() {
-            "all" => Recipients::All,
-            "agents" => Recipients::Agents,
-            other => return Err(fail(&path.key("recipients"), &["unknown recipients '", other, "'"].concat())),
-        },
-        properties: match o.get("properties") {
-            None | Some(Value::Null) => Map::new(),
-            Some(Value::Object(m)) => m.clone(),
-            Some(_) => return Err(fail(&path.key("properties"), "expected an object")),
-        },
-        body,
-    })
-}
-
-/// The file fields of a `file` request's payload, an object at `path`.
-pub fn file(o: &Map<String, Value>, path: &str) -> R<FileInfo> {
-    file_at(o, &Path::top(path))
-}
-
-/// The file fields of a transcript entry or a `file` request's payload.
-fn file_at(o: &Map<String, Value>, path: &Path) -> R<FileInfo> {
-    let dim =
-        |key: &str| -> R<Option<u32>> { Ok(opt_number(o, key, path)?.map(|n| u32::try_from(n).unwrap_or(u32::MAX))) };
-    Ok(FileInfo {
-        name: string(o, "name", path)?,
-        content_type: string(o, "content_type", path)?,
-        size: number(o, "size", path)?,
-        width: dim("width")?,
-        height: dim("height")?,
-        url: opt_string(o, "url", path)?,
-    })
-}
-
-/// The object `v` at `path` (an empty path: the document).
-pub fn obj<'v>(v: &'v Value, path: &str) -> R<&'v Map<String, Value>> {
-    object(v, &Path::top(path))
-}
-
-fn object<'v>(v: &'v Value, path: &Path) -> R<&'v Map<String, Value>> {
-    v.as_object().ok_or_else(|| fail(path, "expected an object"))
-}
-
-/// The error `path: message`, or just `message` when the path is empty.
-fn fail(path: &Path, message: &str) -> String {
-    let mut out = path.render();
-    if !out.is_empty() {
-        out.push_str(": ");
     }
-    out.push_str(message);
-    out
-}
 
-fn field<'v>(o: &'v Map<String, Value>, key: &str, path: &Path) -> R<&'v Value> {
-    o.get(key).ok_or_else(|| fail(&path.key(key), "missing"))
-}
-
-fn str_of(v: &Value, path: &Path) -> R<String> {
-    v.as_str().map(str::to_string).ok_or_else(|| fail(path, "expected a string"))
-}
-
-fn string(o: &Map<String, Value>, key: &str, path: &Path) -> R<String> {
-    str_of(field(o, key, path)?, &path.key(key))
-}
-
-fn opt_string(o: &Map<String, Value>, key: &str, path: &Path) -> R<Option<String>> {
-    match o.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => str_of(v, &path.key(key)).map(Some),
+    fn field<'v>(&mut self, o: &'v Map<String, Value>, key: &str, path: &Path) -> Option<&'v Value> {
+        match o.get(key) {
+            Some(v) => Some(v),
+            None => self.fail(&path.key(key), "missing"),
+        }
     }
-}
 
-fn number(o: &Map<String, Value>, key: &str, path: &Path) -> R<u64> {
-    field(o, key, path)?.as_u64().ok_or_else(|| fail(&path.key(key), "expected a whole number"))
-}
-
-fn opt_number(o: &Map<String, Value>, key: &str, path: &Path) -> R<Option<u64>> {
-    match o.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => v.as_u64().map(Some).ok_or_else(|| fail(&path.key(key), "expected a whole number")),
+    fn str_of(&mut self, v: &Value, path: &Path) -> Option<String> {
+        match v.as_str() {
+            Some(s) => Some(s.to_string()),
+            None => self.fail(path, "expected a string"),
+        }
     }
-}
 
-fn list<T>(o: &Map<String, Value>, key: &str, path: &Path, item: fn(&Value, &Path) -> R<T>) -> R<Vec<T>> {
-    let p = path.key(key);
-    let items = array(field(o, key, path)?, &p)?;
-    let mut out = Vec::with_capacity(items.len());
-    for (i, v) in items.iter().enumerate() {
-        out.push(item(v, &p.index(i))?);
+    /// The string under `key`, borrowed (for the kinds matched on, which are not kept).
+    fn text<'v>(&mut self, o: &'v Map<String, Value>, key: &str, path: &Path) -> Option<&'v str> {
+        match self.field(o, key, path)?.as_str() {
+            Some(s) => Some(s),
+            None => self.fail(&path.key(key), "expected a string"),
+        }
     }
-    Ok(out)
-}
 
-/// The items of the list `v` at `path`.
-fn array<'v>(v: &'v Value, path: &Path) -> R<&'v [Value]> {
-    match v {
-        Value::Array(items) => Ok(items),
-        _ => Err(fail(path, "expected a list")),
+    fn string(&mut self, o: &Map<String, Value>, key: &str, path: &Path) -> Option<String> {
+        let v = self.field(o, key, path)?;
+        self.str_of(v, &path.key(key))
+    }
+
+    fn opt_string(&mut self, o: &Map<String, Value>, key: &str, path: &Path) -> Option<Option<String>> {
+        match o.get(key) {
+            None | Some(Value::Null) => Some(None),
+            Some(v) => self.str_of(v, &path.key(key)).map(Some),
+        }
+    }
+
+    fn number(&mut self, o: &Map<String, Value>, key: &str, path: &Path) -> Option<u64> {
+        let v = self.field(o, key, path)?;
+        self.whole(v, &path.key(key))
+    }
+
+    fn opt_number(&mut self, o: &Map<String, Value>, key: &str, path: &Path) -> Option<Option<u64>> {
+        match o.get(key) {
+            None | Some(Value::Null) => Some(None),
+            Some(v) => self.whole(v, &path.key(key)).map(Some),
+        }
+    }
+
+    fn whole(&mut self, v: &Value, path: &Path) -> Option<u64> {
+        match v.as_u64() {
+            Some(n) => Some(n),
+            None => self.fail(path, "expected a whole number"),
+        }
+    }
+
+    fn list<T>(
+        &mut self,
+        o: &Map<String, Value>,
+        key: &str,
+        path: &Path,
+        item: fn(&mut Reader, &Value, &Path) -> Option<T>,
+    ) -> Option<Vec<T>> {
+        let p = path.key(key);
+        let Value::Array(items) = self.field(o, key, path)? else {
+            return self.fail(&p, "expected a list");
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for (i, v) in items.iter().enumerate() {
+            out.push(item(self, v, &p.index(i))?);
+        }
+        Some(out)
     }
 }
 
