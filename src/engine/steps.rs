@@ -7,6 +7,7 @@
 use serde_json::{Map, Value};
 
 use super::agent::{ButtonDef, SetValue, Step};
+use super::expr::{truthy, Expr};
 use super::json::{obj, text as jtext};
 use super::session::{Frame, FrameState, PendingWebhook, Status, TimerKind};
 use super::template::{Scope, Template};
@@ -118,13 +119,20 @@ impl Ctx<'_> {
                 }
             }
             Step::Condition { branches, otherwise } => {
-                let next = branches.iter().find(|b| b.test.0.test(&|path| self.var(path))).map(|b| b.next.clone());
-                self.set_next(next.or_else(|| otherwise.clone()));
+                // The first branch whose test holds, else `otherwise`.
+                let mut next = otherwise.as_ref();
+                for b in branches {
+                    if truthy(&self.eval(&b.test.0)) {
+                        next = Some(&b.next);
+                        break;
+                    }
+                }
+                self.set_next(next.cloned());
             }
             Step::Set { set, next } => {
                 for (var, value) in set {
                     let v = match value {
-                        SetValue::Expr(e) => e.eval(&|path| self.var(path)),
+                        SetValue::Expr(e) => self.eval(e),
                         SetValue::Json(t) => t.render(self),
                     };
                     self.set_var(var, v);
@@ -215,6 +223,11 @@ impl Ctx<'_> {
                 self.end_conversation(true);
             }
         }
+    }
+
+    /// An expression's value over the session's variables: the one lookup closure both step types share.
+    fn eval(&self, e: &Expr) -> Value {
+        e.eval(&|path| self.var(path))
     }
 
     /// A frame entering `flow` at `step`, or at the flow's start.
