@@ -8,7 +8,7 @@
 
 use serde_json::{Map, Value};
 
-use super::agent::{ButtonDef, Mode, Step};
+use super::agent::{ButtonDef, Mode, NoMatchDef, NoReplyDef, Step};
 use super::names;
 use super::program::{Command, CommandTable};
 use super::session::{Frame, FrameState, Status};
@@ -197,17 +197,7 @@ impl Ctx<'_> {
     pub fn no_match(&mut self, text: &str) {
         let listening = self.listening();
         if let Some((flow, step)) = &listening {
-            let p = self.p;
-            let config = match p.step(flow, step) {
-                Some(
-                    Step::Choice { no_match, .. }
-                    | Step::Card { no_match, .. }
-                    | Step::Carousel { no_match, .. }
-                    | Step::Capture { no_match, .. },
-                ) => no_match.as_ref(),
-                _ => None,
-            };
-            if let Some(cfg) = config {
+            if let (Some(cfg), _) = self.reprompts(flow, step) {
                 let count = self.bump_no_match();
                 if let Some(prompt) = cfg.prompts.get(count as usize - 1) {
                     self.path("reprompt");
@@ -263,16 +253,7 @@ impl Ctx<'_> {
             self.debug("no-reply", "no step is waiting for the user: no-reply ignored".into());
             return;
         };
-        let p = self.p;
-        let config = match p.step(&flow, &step) {
-            Some(
-                Step::Choice { no_reply, .. }
-                | Step::Card { no_reply, .. }
-                | Step::Carousel { no_reply, .. }
-                | Step::Capture { no_reply, .. },
-            ) => no_reply.as_ref(),
-            _ => None,
-        };
+        let (_, config) = self.reprompts(&flow, &step);
         let count = match self.s.stack.last_mut() {
             Some(top) => {
                 top.no_replies += 1;
@@ -321,6 +302,19 @@ impl Ctx<'_> {
 }
 
 impl<'a> Ctx<'a> {
+    /// The no-match and no-reply settings of a step that listens (choice, card, carousel, capture).
+    pub fn reprompts(&self, flow: &str, step: &str) -> (Option<&'a NoMatchDef>, Option<&'a NoReplyDef>) {
+        match self.p.step(flow, step) {
+            Some(
+                Step::Choice { no_match, no_reply, .. }
+                | Step::Card { no_match, no_reply, .. }
+                | Step::Carousel { no_match, no_reply, .. }
+                | Step::Capture { no_match, no_reply, .. },
+            ) => (no_match.as_ref(), no_reply.as_ref()),
+            _ => (None, None),
+        }
+    }
+
     /// The buttons of a listening step, with their indexes as the choice trace numbers them.
     pub fn buttons_of(&self, flow: &str, step: &str) -> Vec<&'a ButtonDef> {
         let mut out = Vec::new();

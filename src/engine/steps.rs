@@ -270,15 +270,7 @@ impl Ctx<'_> {
     }
 
     pub fn arm_no_reply(&mut self, flow: &str, step: &str) {
-        let step_timeout = match self.p.step(flow, step) {
-            Some(
-                Step::Choice { no_reply, .. }
-                | Step::Card { no_reply, .. }
-                | Step::Carousel { no_reply, .. }
-                | Step::Capture { no_reply, .. },
-            ) => no_reply.as_ref().map(|r| r.timeout),
-            _ => None,
-        };
+        let step_timeout = self.reprompts(flow, step).1.map(|r| r.timeout);
         let seconds = step_timeout.unwrap_or(self.p.agent.settings.no_reply_seconds);
         self.s.keep_timers(|t| !matches!(t.kind, TimerKind::NoReply { .. }));
         if seconds == 0 {
