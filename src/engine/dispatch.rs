@@ -315,24 +315,43 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// The buttons of the listening step on top of the stack (none when no step listens), read without copying
+    /// the frame's names as `listening()` does.
+    pub fn listening_buttons(&self) -> Vec<&'a ButtonDef> {
+        self.listening_step().map_or(Vec::new(), step_buttons)
+    }
+
+    /// The listening step on top of the stack, if the top frame waits for the user and its step exists.
+    pub fn listening_step(&self) -> Option<&'a Step> {
+        match self.s.stack.last() {
+            Some(Frame { state: FrameState::Listening, flow, step: Some(step), .. }) => self.p.step(flow, step),
+            _ => None,
+        }
+    }
+
     /// The buttons of a listening step, with their indexes as the choice trace numbers them.
     pub fn buttons_of(&self, flow: &str, step: &str) -> Vec<&'a ButtonDef> {
-        let mut out = Vec::new();
-        match self.p.step(flow, step) {
-            Some(Step::Choice { buttons, .. }) | Some(Step::Card { buttons, .. }) => {
-                for b in buttons {
+        self.p.step(flow, step).map_or(Vec::new(), step_buttons)
+    }
+}
+
+/// The buttons of a step, with their indexes as the choice trace numbers them.
+pub fn step_buttons(step: &Step) -> Vec<&ButtonDef> {
+    let mut out = Vec::new();
+    match step {
+        Step::Choice { buttons, .. } | Step::Card { buttons, .. } => {
+            for b in buttons {
+                out.push(b);
+            }
+        }
+        Step::Carousel { cards, .. } => {
+            for c in cards {
+                for b in &c.buttons {
                     out.push(b);
                 }
             }
-            Some(Step::Carousel { cards, .. }) => {
-                for c in cards {
-                    for b in &c.buttons {
-                        out.push(b);
-                    }
-                }
-            }
-            _ => {}
         }
-        out
+        _ => {}
     }
+    out
 }
