@@ -8,7 +8,7 @@
 
 use crate::engine::json::{Map, Value};
 
-use super::agent::{ButtonDef, Mode, Step};
+use super::agent::{ButtonDef, Mode, NoMatchDef, NoReplyDef, Step};
 use super::names;
 use super::program::{Command, CommandTable};
 use super::session::{Frame, FrameState, Status};
@@ -197,17 +197,7 @@ impl Ctx<'_> {
     pub fn no_match(&mut self, text: &str) {
         let listening = self.listening();
         if let Some((flow, step)) = &listening {
-            let p = self.p;
-            let config = match p.step(flow, step) {
-                Some(
-                    Step::Choice { no_match, .. }
-                    | Step::Card { no_match, .. }
-                    | Step::Carousel { no_match, .. }
-                    | Step::Capture { no_match, .. },
-                ) => no_match.as_ref(),
-                _ => None,
-            };
-            if let Some(cfg) = config {
+            if let (Some(cfg), _) = self.reprompts(flow, step) {
                 let count = self.bump_no_match();
                 if let Some(prompt) = cfg.prompts.get(count as usize - 1) {
                     self.path("reprompt");
@@ -263,16 +253,7 @@ impl Ctx<'_> {
             self.debug("no-reply", "no step is waiting for the user: no-reply ignored".into());
             return;
         };
-        let p = self.p;
-        let config = match p.step(&flow, &step) {
-            Some(
-                Step::Choice { no_reply, .. }
-                | Step::Card { no_reply, .. }
-                | Step::Carousel { no_reply, .. }
-                | Step::Capture { no_reply, .. },
-            ) => no_reply.as_ref(),
-            _ => None,
-        };
+        let (_, config) = self.reprompts(&flow, &step);
         let count = match self.s.stack.last_mut() {
             Some(top) => {
                 top.no_replies += 1;
@@ -321,24 +302,56 @@ impl Ctx<'_> {
 }
 
 impl<'a> Ctx<'a> {
+    /// The no-match and no-reply settings of a step that listens (choice, card, carousel, capture).
+    pub fn reprompts(&self, flow: &str, step: &str) -> (Option<&'a NoMatchDef>, Option<&'a NoReplyDef>) {
+        match self.p.step(flow, step) {
+            Some(
+                Step::Choice { no_match, no_reply, .. }
+                | Step::Card { no_match, no_reply, .. }
+                | Step::Carousel { no_match, no_reply, .. }
+                | Step::Capture { no_match, no_reply, .. },
+            ) => (no_match.as_ref(), no_reply.as_ref()),
+            _ => (None, None),
+        }
+    }
+
+    /// The buttons of the listening step on top of the stack (none when no step listens), read without copying
+    /// the frame's names as `listening()` does.
+    pub fn listening_buttons(&self) -> Vec<&'a ButtonDef> {
+        self.listening_step().map_or(Vec::new(), step_buttons)
+    }
+
+    /// The listening step on top of the stack, if the top frame waits for the user and its step exists.
+    pub fn listening_step(&self) -> Option<&'a Step> {
+        match self.s.stack.last() {
+            Some(Frame { state: FrameState::Listening, flow, step: Some(step), .. }) => self.p.step(flow, step),
+            _ => None,
+        }
+    }
+
     /// The buttons of a listening step, with their indexes as the choice trace numbers them.
     pub fn buttons_of(&self, flow: &str, step: &str) -> Vec<&'a ButtonDef> {
-        let mut out = Vec::new();
-        match self.p.step(flow, step) {
-            Some(Step::Choice { buttons, .. }) | Some(Step::Card { buttons, .. }) => {
-                for b in buttons {
+        self.p.step(flow, step).map_or(Vec::new(), step_buttons)
+    }
+}
+
+/// The buttons of a step, with their indexes as the choice trace numbers them.
+pub fn step_buttons(step: &Step) -> Vec<&ButtonDef> {
+    let mut out = Vec::new();
+    match step {
+        Step::Choice { buttons, .. } | Step::Card { buttons, .. } => {
+            for b in buttons {
+                out.push(b);
+            }
+        }
+        Step::Carousel { cards, .. } => {
+            for c in cards {
+                for b in &c.buttons {
                     out.push(b);
                 }
             }
-            Some(Step::Carousel { cards, .. }) => {
-                for c in cards {
-                    for b in &c.buttons {
-                        out.push(b);
-                    }
-                }
-            }
-            _ => {}
         }
-        out
+        _ => {}
     }
+    out
 }

@@ -3,6 +3,7 @@
 use crate::engine::json::{Map, Value};
 
 use super::agent::{ButtonDef, Step};
+use super::dispatch::step_buttons;
 use super::json::{obj, text as jtext};
 use super::names;
 use super::nlu::extract_slot;
@@ -77,10 +78,8 @@ impl Ctx<'_> {
             }
             return;
         }
-        if let Some((flow, step)) = self.listening() {
-            if self.text_at_step(&flow, &step, text) {
-                return;
-            }
+        if self.text_at_step(text) {
+            return;
         }
         let p = self.p;
         if let Some(m) = p.matcher.classify(text) {
@@ -101,11 +100,13 @@ impl Ctx<'_> {
         self.no_match(text);
     }
 
-    /// Typed text at a listening step: a button label, a button's intent, or a capture. True when consumed.
-    fn text_at_step(&mut self, flow: &str, step: &str, text: &str) -> bool {
+    /// Typed text at the listening step, if one listens: a button label, a button's intent, or a capture. True
+    /// when consumed.
+    fn text_at_step(&mut self, text: &str) -> bool {
         let p = self.p;
+        let Some(at) = self.listening_step() else { return false };
         let wanted = text.trim();
-        let buttons = self.buttons_of(flow, step);
+        let buttons = step_buttons(at);
         for (i, b) in buttons.iter().enumerate() {
             if b.label.render(self).trim().eq_ignore_ascii_case(wanted) {
                 self.press(i, b);
@@ -130,7 +131,7 @@ impl Ctx<'_> {
                 }
             }
         }
-        if let Some(Step::Capture { variable, slot, next, .. }) = p.step(flow, step) {
+        if let Step::Capture { variable, slot, next, .. } = at {
             let value = match slot {
                 None => Some(Value::String(text.to_string())),
                 Some(s) => p.slot_types.get(s).and_then(|t| extract_slot(t, text)),
@@ -146,15 +147,13 @@ impl Ctx<'_> {
     }
 
     fn intent(&mut self, name: &str, entities: &Map<String, Value>) {
-        if let Some((flow, step)) = self.listening() {
-            let buttons = self.buttons_of(&flow, &step);
-            if let Some((i, b)) = intent_button(&buttons, name) {
-                if b.next.is_some() {
-                    self.press(i, b);
-                    return;
-                }
-                self.choice_path(i);
+        let buttons = self.listening_buttons();
+        if let Some((i, b)) = intent_button(&buttons, name) {
+            if b.next.is_some() {
+                self.press(i, b);
+                return;
             }
+            self.choice_path(i);
         }
         if !self.dispatch_intent(name, entities, 1.0) {
             self.no_match(name);
@@ -163,8 +162,8 @@ impl Ctx<'_> {
 
     fn event(&mut self, name: &str, data: &Value) {
         // The waiting step's own choices come first: a button that sends this event is pressed.
-        if let Some((flow, step)) = self.listening() {
-            let buttons = self.buttons_of(&flow, &step);
+        let buttons = self.listening_buttons();
+        if !buttons.is_empty() {
             let key = names::key(name);
             if let Some(i) = buttons.iter().position(|b| b.event.as_deref().is_some_and(|e| names::key(e) == key)) {
                 self.choice_path(i);

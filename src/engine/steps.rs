@@ -7,6 +7,7 @@
 use crate::engine::json::{Map, Value};
 
 use super::agent::{ButtonDef, SetValue, Step};
+use super::expr::{truthy, Expr};
 use super::json::{obj, text as jtext};
 use super::session::{Frame, FrameState, PendingWebhook, Status, TimerKind};
 use super::template::{Scope, Template};
@@ -118,13 +119,20 @@ impl Ctx<'_> {
                 }
             }
             Step::Condition { branches, otherwise } => {
-                let next = branches.iter().find(|b| b.test.0.test(&|path| self.var(path))).map(|b| b.next.clone());
-                self.set_next(next.or_else(|| otherwise.clone()));
+                // The first branch whose test holds, else `otherwise`.
+                let mut next = otherwise.as_ref();
+                for b in branches {
+                    if truthy(&self.eval(&b.test.0)) {
+                        next = Some(&b.next);
+                        break;
+                    }
+                }
+                self.set_next(next.cloned());
             }
             Step::Set { set, next } => {
                 for (var, value) in set {
                     let v = match value {
-                        SetValue::Expr(e) => e.eval(&|path| self.var(path)),
+                        SetValue::Expr(e) => self.eval(e),
                         SetValue::Json(t) => t.render(self),
                     };
                     self.set_var(var, v);
@@ -217,6 +225,11 @@ impl Ctx<'_> {
         }
     }
 
+    /// An expression's value over the session's variables: the one lookup closure both step types share.
+    fn eval(&self, e: &Expr) -> Value {
+        e.eval(&|path| self.var(path))
+    }
+
     /// A frame entering `flow` at `step`, or at the flow's start.
     fn entry(&self, flow: &str, step: &Option<String>) -> Frame {
         let step = match step {
@@ -257,15 +270,7 @@ impl Ctx<'_> {
     }
 
     pub fn arm_no_reply(&mut self, flow: &str, step: &str) {
-        let step_timeout = match self.p.step(flow, step) {
-            Some(
-                Step::Choice { no_reply, .. }
-                | Step::Card { no_reply, .. }
-                | Step::Carousel { no_reply, .. }
-                | Step::Capture { no_reply, .. },
-            ) => no_reply.as_ref().map(|r| r.timeout),
-            _ => None,
-        };
+        let step_timeout = self.reprompts(flow, step).1.map(|r| r.timeout);
         let seconds = step_timeout.unwrap_or(self.p.agent.settings.no_reply_seconds);
         self.s.keep_timers(|t| !matches!(t.kind, TimerKind::NoReply { .. }));
         if seconds == 0 {

@@ -93,34 +93,43 @@ impl Template {
     }
 
     pub fn render(&self, scope: &dyn Scope) -> String {
-        self.render_escaped(scope, &|s: &str| s.to_string())
+        self.render_with(scope, None, false)
     }
 
     /// Render, passing every substituted value through `escape` (used to percent-encode URL parts).
     pub fn render_escaped(&self, scope: &dyn Scope, escape: &dyn Fn(&str) -> String) -> String {
-        self.render_with(scope, escape, false)
+        self.render_with(scope, Some(escape), false)
     }
 
     /// Render a URL: every substituted value is percent-encoded, except a placeholder that starts the template
     /// (a base URL such as `{api}/orders/{id}`).
     pub fn render_url(&self, scope: &dyn Scope) -> String {
-        self.render_with(scope, &percent_encode, true)
+        self.render_with(scope, Some(&percent_encode), true)
     }
 
-    /// Render, escaping every substituted value except a leading variable when `keep_first`.
-    fn render_with(&self, scope: &dyn Scope, escape: &dyn Fn(&str) -> String, keep_first: bool) -> String {
+    /// Render, escaping every substituted value (if `escape`) except a leading variable when `keep_first`.
+    fn render_with(&self, scope: &dyn Scope, escape: Option<&dyn Fn(&str) -> String>, keep_first: bool) -> String {
         let mut out = String::with_capacity(self.source.len());
         for (i, part) in self.parts.iter().enumerate() {
-            match part {
-                Part::Lit(s) => out.push_str(s),
-                Part::Var(path) => {
-                    let v = display(&scope.var(path).unwrap_or(Value::Null));
-                    out.push_str(&if keep_first && i == 0 { v } else { escape(&v) });
+            // Only a leading variable is kept as it is (a base URL); a leading `#event.path` is escaped.
+            let keep = keep_first && i == 0 && matches!(part, Part::Var(_));
+            let v = match part {
+                Part::Lit(s) => {
+                    out.push_str(s);
+                    continue;
                 }
+                Part::Var(path) => display(&scope.var(path).unwrap_or(Value::Null)),
                 Part::Ctx { event, path, raw } => match scope.context(event, path) {
-                    Some(v) => out.push_str(&escape(&display(&v))),
-                    None => out.push_str(raw),
+                    Some(v) => display(&v),
+                    None => {
+                        out.push_str(raw);
+                        continue;
+                    }
                 },
+            };
+            match escape {
+                Some(escape) if !keep => out.push_str(&escape(&v)),
+                _ => out.push_str(&v),
             }
         }
         out

@@ -144,41 +144,40 @@ impl Trace {
     /// answer is never dropped. Only a non-object or a missing `type` is an error.
     pub fn from_value(v: Value) -> Result<Trace, String> {
         let Value::Object(mut map) = v else { return Err("a trace must be a JSON object".into()) };
-        let kind = match json::take(&mut map, "type") {
-            Some(Value::String(s)) => s,
-            _ => return Err("a trace needs a string 'type'".into()),
-        };
+        let Some(Value::String(name)) = map.get("type") else { return Err("a trace needs a string 'type'".into()) };
         let time = map.get("time").and_then(Value::as_u64).unwrap_or(0);
-        let payload = json::take(&mut map, "payload");
-        let had_payload = payload.is_some();
-        let payload = payload.unwrap_or(Value::Null);
+        // Read borrowed; only a custom trace takes its parts out of the map.
+        let payload = map.get("payload");
+        if let Some(kind) = typed(name, payload.unwrap_or(&Value::Null), payload.is_some()) {
+            return Ok(Trace { time, kind });
+        }
+        let kind = name.clone();
+        let default_path = map.get("defaultPath").and_then(Value::as_u64);
+        let payload = json::take(&mut map, "payload").unwrap_or(Value::Null);
         let paths = match json::take(&mut map, "paths") {
             Some(Value::Array(a)) => a,
             _ => Vec::new(),
         };
-        let default_path = map.get("defaultPath").and_then(Value::as_u64);
-        let typed = |p: &Value| -> Option<TraceKind> {
-            Some(match kind.as_str() {
-                "text" => TraceKind::Text(text_from(p)?),
-                "choice" => TraceKind::Choice(ChoicePayload { buttons: buttons(p.as_object()?, "buttons")? }),
-                "cardV2" => TraceKind::CardV2(card(p)?),
-                "carousel" => TraceKind::Carousel(carousel(p.as_object()?)?),
-                "visual" => TraceKind::Visual(visual(p.as_object()?)?),
-                "no-reply" => TraceKind::NoReply { timeout: p.get("timeout")?.as_f64()?.max(0.0) as u64 },
-                "end" => TraceKind::End { explicit: had_payload },
-                "path" => TraceKind::Path { path: str_at(p, "path")? },
-                "debug" => TraceKind::Debug { message: str_at(p, "message")?, kind: str_at(p, "type") },
-                "flow" => TraceKind::Flow { diagram_id: str_at(p, "diagramID")?, name: str_at(p, "name") },
-                "block" => TraceKind::Block { block_id: str_at(p, "blockID")? },
-                _ => return None,
-            })
-        };
-        let kind = match typed(&payload) {
-            Some(k) => k,
-            None => TraceKind::Custom { kind, payload, paths, default_path },
-        };
-        Ok(Trace { time, kind })
+        Ok(Trace { time, kind: TraceKind::Custom { kind, payload, paths, default_path } })
     }
+}
+
+/// A known trace type read from its payload `p`; `None` for an unknown type or a payload that does not fit.
+fn typed(kind: &str, p: &Value, had_payload: bool) -> Option<TraceKind> {
+    Some(match kind {
+        "text" => TraceKind::Text(text_from(p)?),
+        "choice" => TraceKind::Choice(ChoicePayload { buttons: buttons(p.as_object()?, "buttons")? }),
+        "cardV2" => TraceKind::CardV2(card(p)?),
+        "carousel" => TraceKind::Carousel(carousel(p.as_object()?)?),
+        "visual" => TraceKind::Visual(visual(p.as_object()?)?),
+        "no-reply" => TraceKind::NoReply { timeout: p.get("timeout")?.as_f64()?.max(0.0) as u64 },
+        "end" => TraceKind::End { explicit: had_payload },
+        "path" => TraceKind::Path { path: str_at(p, "path")? },
+        "debug" => TraceKind::Debug { message: str_at(p, "message")?, kind: str_at(p, "type") },
+        "flow" => TraceKind::Flow { diagram_id: str_at(p, "diagramID")?, name: str_at(p, "name") },
+        "block" => TraceKind::Block { block_id: str_at(p, "blockID")? },
+        _ => return None,
+    })
 }
 
 /// A text payload from a server: `message` may be missing when only the Slate content is sent.
