@@ -442,7 +442,7 @@ fn user_echo(action: &Value) -> Option<String> {
     match action.get("type").and_then(Value::as_str)? {
         "text" => match payload? {
             Value::String(s) => Some(s.clone()),
-            // Not `Value::to_string`: that brings serde_json's serializer; the text is the same.
+            // A number or a boolean shows as its JSON text.
             Value::Number(n) => Some(n.to_string()),
             Value::Bool(b) => Some(b.to_string()),
             _ => None,
