@@ -242,7 +242,7 @@ fn is_email(s: &str) -> bool {
         return false;
     };
     !local.is_empty()
-        && local.chars().all(|c| c.is_alphanumeric() || "._%+-'".contains(c))
+        && local.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-' | '\''))
         && domain.split('.').all(|l| !l.is_empty() && l.chars().all(|c| c.is_alphanumeric() || c == '-'))
         && tld.chars().count() >= 2
         && tld.chars().all(char::is_alphabetic)

@@ -479,9 +479,20 @@ impl Value {
         }
         let mut target = self;
         for raw in pointer.strip_prefix('/')?.split('/') {
-            let unescaped;
+            let mut unescaped = String::new();
             let token = if raw.contains('~') {
-                unescaped = raw.replace("~1", "/").replace("~0", "~");
+                // `~1` is `/`, then `~0` is `~` (RFC 6901), in one pass: a plain loop instead of two
+                // `str::replace` calls, which link core's substring searcher. A `~` before anything else stays.
+                let mut chars = raw.chars().peekable();
+                while let Some(c) = chars.next() {
+                    let next = chars.peek().copied();
+                    if c == '~' && matches!(next, Some('0' | '1')) {
+                        unescaped.push(if next == Some('1') { '/' } else { '~' });
+                        chars.next();
+                    } else {
+                        unescaped.push(c);
+                    }
+                }
                 unescaped.as_str()
             } else {
                 raw

@@ -189,7 +189,7 @@ fn inline(doc: &Document, parent: &Element, s: &str, depth: usize) -> R<()> {
         if c == '`' {
             let run = rest.bytes().take_while(|&b| b == b'`').count();
             let fence = &rest[..run];
-            if let Some(end) = rest[run..].find(fence) {
+            if let Some(end) = crate::engine::util::find(&rest[run..], fence) {
                 flush(parent, &mut plain)?;
                 let code = append(doc, parent, "code")?;
                 code.set_text_content(Some(rest[run..run + end].trim()));
@@ -327,7 +327,7 @@ fn link_parts(s: &str) -> Option<(&str, &str, Option<&str>, usize)> {
     let after = s[close + 1..].strip_prefix('(')?;
     let end = closing(after, '(', ')')?;
     let inside = after[..end].trim();
-    let (dest, title) = match inside.find(" \"") {
+    let (dest, title) = match crate::engine::util::find(inside, " \"") {
         Some(q) if inside.ends_with('"') && inside.len() > q + 2 => {
             (inside[..q].trim(), Some(&inside[q + 2..inside.len() - 1]))
         }
