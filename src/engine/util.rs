@@ -45,6 +45,14 @@ pub fn chars(s: &str) -> Vec<char> {
     out
 }
 
+/// `s[a..b]` without the panic: `""` when `a..b` is out of range or not on char boundaries. Every caller passes
+/// offsets it found in `s` itself (from `char_indices`, ASCII bytes, or the length of a prefix it matched), so
+/// the fallback is never taken; what it saves is core's `slice_error_fail` with its char `Debug` printing and
+/// Unicode tables (about 4 KB of wasm), which every `&s[a..b]` the optimiser cannot prove links.
+pub fn slice(s: &str, a: usize, b: usize) -> &str {
+    s.get(a..b).unwrap_or_default()
+}
+
 /// The byte offset of the first `needle` in `hay`, like `hay.find(needle)` but without core's `StrSearcher`
 /// (about 2 KB of wasm). Knuth-Morris-Pratt over bytes: O(hay + needle) in the worst case, so the expression
 /// language's `contains` stays linear on long strings. A byte match of UTF-8 in UTF-8 text always starts on a char
@@ -103,6 +111,22 @@ impl TestRng {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slice_is_get_or_empty() {
+        let s = "aé✓b";
+        assert_eq!(slice(s, 0, s.len()), s);
+        assert_eq!(slice(s, 1, 3), "é");
+        assert_eq!(slice(s, 3, 6), "✓");
+        assert_eq!(slice(s, 6, 7), "b");
+        assert_eq!(slice(s, 2, 2), "");
+        // Inside a char, reversed or past the end: empty, no panic.
+        assert_eq!(slice(s, 2, 6), "");
+        assert_eq!(slice(s, 1, 4), "");
+        assert_eq!(slice(s, 3, 1), "");
+        assert_eq!(slice(s, 0, 99), "");
+        assert_eq!(slice("", 0, 0), "");
+    }
 
     #[test]
     fn find_like_std() {
