@@ -943,7 +943,7 @@ impl Matcher {
             SpanVal::Num(n) => num_value(n),
             SpanVal::Text => {
                 let (s, e) = (inp.toks[sp.start].start, inp.toks[sp.end - 1].end);
-                Some(Value::String(slice(&inp.text, s, e).to_string()))
+                Some(Value::String(slice(inp.text, s, e).to_string()))
             }
         }
     }
