@@ -891,6 +891,8 @@ fn markdown_subset() {
         ("**b** *i* _u_ ~~d~~ `c`", "<p><strong>b</strong> <em>i</em> <em>u</em> <del>d</del> <code>c</code></p>"),
         ("where_is_my_order and 2 * 3 * 4", "<p>where_is_my_order and 2 * 3 * 4</p>"),
         ("*a **b** c*", "<p><em>a <strong>b</strong> c</em></p>"),
+        // Multi-byte text next to markers and code spans (a 3-byte char right after the opener once panicked).
+        ("*a✓* **é✓** `✓`", "<p><em>a✓</em> <strong>é✓</strong> <code>✓</code></p>"),
         ("# Title\n\npara one\nline two", "<h3>Title</h3><p>para one<br>line two</p>"),
         ("- a\n- b\n\n3. x\n4. y", "<ul><li>a</li><li>b</li></ul><ol start=\"3\"><li>x</li><li>y</li></ol>"),
         ("> quoted *text*", "<blockquote><p>quoted <em>text</em></p></blockquote>"),

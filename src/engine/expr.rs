@@ -618,7 +618,7 @@ fn ordering(a: &Value, b: &Value) -> Option<Ordering> {
 fn contains(hay: &Value, needle: &Value) -> bool {
     match (hay, needle) {
         (Value::String(s), Value::String(_) | Value::Number(_) | Value::Bool(_)) => {
-            fold(s).contains(&fold(&to_text(needle)))
+            super::util::find(&fold(s), &fold(&to_text(needle))).is_some()
         }
         (Value::Array(items), _) => items.iter().any(|x| loose_eq(x, needle, 0)),
         _ => false,

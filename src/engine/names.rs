@@ -1,5 +1,6 @@
 //! Event names (SPEC §4.1) and the patterns triggers use to match them.
 
+use super::util::slice;
 use std::fmt;
 
 /// The longest name allowed.
@@ -55,7 +56,7 @@ pub fn check_name(name: &str) -> Result<(), NameError> {
 fn shorten(name: &str) -> String {
     match name.char_indices().nth(57) {
         Some((cut, _)) if name.chars().count() > 60 => {
-            let mut s = name[..cut].to_string();
+            let mut s = slice(name, 0, cut).to_string();
             s.push_str("...");
             s
         }
@@ -111,7 +112,7 @@ impl fmt::Display for EventPattern {
 
 /// The namespaces of a key, longest first: `user:location:change` gives `user:location`, then `user`.
 pub fn namespaces(key: &str) -> impl Iterator<Item = &str> {
-    key.char_indices().rev().filter(|&(_, c)| c == ':').map(move |(i, _)| &key[..i])
+    key.char_indices().rev().filter(|&(_, c)| c == ':').map(move |(i, _)| slice(key, 0, i))
 }
 
 #[cfg(test)]

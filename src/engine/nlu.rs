@@ -17,7 +17,7 @@ use crate::engine::json::Value;
 use super::float::parse_f64;
 use super::fold::{fold, fold_char};
 use super::json;
-use super::util::{chars, iota, sort_by};
+use super::util::{chars, iota, slice, sort_by};
 
 /// One slot's accepted values.
 #[derive(Debug, Clone, PartialEq)]
@@ -96,7 +96,7 @@ pub fn tokens(text: &str) -> Vec<String> {
 }
 
 fn truncate(text: &str) -> &str {
-    text.char_indices().nth(MAX_INPUT_CHARS).map_or(text, |(i, _)| &text[..i])
+    text.char_indices().nth(MAX_INPUT_CHARS).map_or(text, |(i, _)| slice(text, 0, i))
 }
 
 fn is_stop(w: &str) -> bool {
@@ -213,7 +213,7 @@ fn lex(text: &str) -> Vec<Tok> {
 }
 
 fn lex_chunk(text: &str, s: usize, e: usize, out: &mut Vec<Tok>) {
-    let chunk = &text[s..e];
+    let chunk = slice(text, s, e);
     let first = chunk.char_indices().find(|&(i, c)| {
         c.is_alphanumeric() || (c == '-' && chunk.as_bytes().get(i + 1).is_some_and(u8::is_ascii_digit))
     });
@@ -221,7 +221,7 @@ fn lex_chunk(text: &str, s: usize, e: usize, out: &mut Vec<Tok>) {
     if let (Some((cs, _)), Some((l, lc))) = (first, last) {
         let ce = l + lc.len_utf8();
         if ce > cs {
-            let core = &chunk[cs..ce];
+            let core = slice(chunk, cs, ce);
             let kind = if is_email(core) { Some(Kind::Email) } else { parse_num(core).map(Kind::Num) };
             if let Some(kind) = kind {
                 let norm = fold(core);
@@ -242,7 +242,7 @@ fn is_email(s: &str) -> bool {
         return false;
     };
     !local.is_empty()
-        && local.chars().all(|c| c.is_alphanumeric() || "._%+-'".contains(c))
+        && local.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-' | '\''))
         && domain.split('.').all(|l| !l.is_empty() && l.chars().all(|c| c.is_alphanumeric() || c == '-'))
         && tld.chars().count() >= 2
         && tld.chars().all(char::is_alphabetic)
@@ -334,8 +334,8 @@ fn deletions(w: &str) -> Vec<String> {
     let mut out = Vec::new();
     for (i, c) in w.char_indices() {
         let mut d = String::with_capacity(w.len());
-        d.push_str(&w[..i]);
-        d.push_str(&w[i + c.len_utf8()..]);
+        d.push_str(slice(w, 0, i));
+        d.push_str(slice(w, i + c.len_utf8(), w.len()));
         out.push(d);
     }
     out
@@ -943,7 +943,7 @@ impl Matcher {
             SpanVal::Num(n) => num_value(n),
             SpanVal::Text => {
                 let (s, e) = (inp.toks[sp.start].start, inp.toks[sp.end - 1].end);
-                Some(Value::String(inp.text[s..e].to_string()))
+                Some(Value::String(slice(inp.text, s, e).to_string()))
             }
         }
     }
@@ -1031,7 +1031,7 @@ pub fn extract_slot(slot: &SlotType, text: &str) -> Option<Value> {
         SlotType::Email => toks()
             .iter()
             .find(|t| matches!(t.kind, Kind::Email))
-            .map(|t| Value::String(truncate(text)[t.start..t.end].to_string())),
+            .map(|t| Value::String(slice(truncate(text), t.start, t.end).to_string())),
         SlotType::Values(vs) => {
             let input = toks();
             let mut best: Option<((usize, bool), &str)> = None;

@@ -5,6 +5,7 @@
 //! and `#name.param` whose event did not happen this turn stays as written (so `#1.5` in prose is left alone).
 
 use crate::engine::json::{Map, Value};
+use crate::engine::util::slice;
 
 /// A parsed template.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,7 +42,7 @@ impl Template {
         let mut prev: Option<char> = None; // the character before `rest`
         let mut rest = src; // what is left to read
         while let Some(c) = rest.chars().next() {
-            let after = &rest[c.len_utf8()..];
+            let after = slice(rest, c.len_utf8(), rest.len());
             if c == '{' {
                 if let Some((inner, tail)) = after.split_once('}') {
                     let inner = inner.trim();
@@ -56,7 +57,8 @@ impl Template {
             } else if c == '#' && !prev.is_some_and(char::is_alphanumeric) {
                 if let Some((len, event, path)) = context_ref(after) {
                     flush(&mut lit, &mut parts);
-                    let (raw, tail) = rest.split_at(1 + len);
+                    // `1 + len` ends the reference `context_ref` read: a char boundary, so `split_at` never falls back.
+                    let (raw, tail) = rest.split_at_checked(1 + len).unwrap_or_default();
                     prev = raw.chars().next_back();
                     parts.push(Part::Ctx {
                         event: event.to_ascii_lowercase(),
@@ -188,14 +190,14 @@ fn context_ref(s: &str) -> Option<(usize, &str, &str)> {
     if name_len == 0 || !s.as_bytes()[0].is_ascii_alphanumeric() || s.as_bytes().get(name_len) != Some(&b'.') {
         return None;
     }
-    let rest = &s[name_len + 1..];
+    let rest = slice(s, name_len + 1, s.len());
     let path_end = rest.find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '.'))).unwrap_or(rest.len());
     // A sentence-ending dot is not part of the path.
-    let path = rest[..path_end].trim_end_matches('.');
+    let path = slice(rest, 0, path_end).trim_end_matches('.');
     if path.is_empty() {
         return None;
     }
-    Some((name_len + 1 + path.len(), &s[..name_len], path))
+    Some((name_len + 1 + path.len(), slice(s, 0, name_len), path))
 }
 
 /// How a value reads inside text: strings as they are, whole numbers below 9e15 without `.0`, null as nothing.

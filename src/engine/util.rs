@@ -45,6 +45,50 @@ pub fn chars(s: &str) -> Vec<char> {
     out
 }
 
+/// `s[a..b]` without the panic: `""` when `a..b` is out of range or not on char boundaries. Every caller passes
+/// offsets it found in `s` itself (from `char_indices`, ASCII bytes, or the length of a prefix it matched), so
+/// the fallback is never taken; what it saves is core's `slice_error_fail` with its char `Debug` printing and
+/// Unicode tables (about 4 KB of wasm), which every `&s[a..b]` the optimiser cannot prove links.
+pub fn slice(s: &str, a: usize, b: usize) -> &str {
+    s.get(a..b).unwrap_or_default()
+}
+
+/// The byte offset of the first `needle` in `hay`, like `hay.find(needle)` but without core's `StrSearcher`
+/// (about 2 KB of wasm). Knuth-Morris-Pratt over bytes: O(hay + needle) in the worst case, so the expression
+/// language's `contains` stays linear on long strings. A byte match of UTF-8 in UTF-8 text always starts on a char
+/// boundary, so the offsets are `str::find`'s; an empty needle is found at 0.
+pub fn find(hay: &str, needle: &str) -> Option<usize> {
+    let n = needle.as_bytes();
+    if n.is_empty() {
+        return Some(0);
+    }
+    // border[i]: the length of the longest proper prefix of `n[..=i]` that is also its suffix.
+    let mut border = vec![0usize; n.len()];
+    let mut k = 0;
+    for i in 1..n.len() {
+        while k > 0 && n[i] != n[k] {
+            k = border[k - 1];
+        }
+        if n[i] == n[k] {
+            k += 1;
+        }
+        border[i] = k;
+    }
+    k = 0;
+    for (i, &b) in hay.as_bytes().iter().enumerate() {
+        while k > 0 && b != n[k] {
+            k = border[k - 1];
+        }
+        if b == n[k] {
+            k += 1;
+        }
+        if k == n.len() {
+            return Some(i + 1 - k);
+        }
+    }
+    None
+}
+
 /// A seeded xorshift64* generator for the crate's randomised tests: deterministic, so a failing case replays.
 #[cfg(test)]
 pub(crate) struct TestRng(pub u64);
@@ -67,6 +111,41 @@ impl TestRng {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slice_is_get_or_empty() {
+        let s = "aé✓b";
+        assert_eq!(slice(s, 0, s.len()), s);
+        assert_eq!(slice(s, 1, 3), "é");
+        assert_eq!(slice(s, 3, 6), "✓");
+        assert_eq!(slice(s, 6, 7), "b");
+        assert_eq!(slice(s, 2, 2), "");
+        // Inside a char, reversed or past the end: empty, no panic.
+        assert_eq!(slice(s, 2, 6), "");
+        assert_eq!(slice(s, 1, 4), "");
+        assert_eq!(slice(s, 3, 1), "");
+        assert_eq!(slice(s, 0, 99), "");
+        assert_eq!(slice("", 0, 0), "");
+    }
+
+    #[test]
+    fn find_like_std() {
+        let hays = ["", "a", "aaab", "abababc", "héllo wörld ✓ ok", "✓✓✓x✓", "`` code `` x", "a \"b\" c"];
+        let needles = ["", "a", "ab", "aab", "abc", "ö", "wörld", "✓x", "✓✓x", "``", " \"", "zz", "héllo wörld ✓ ok!"];
+        for h in hays {
+            for n in needles {
+                assert_eq!(find(h, n), h.find(n), "{h:?} {n:?}");
+            }
+        }
+        let mut rng = TestRng(0x1234_5678_9ABC_DEF1);
+        for _ in 0..2000 {
+            let word = |rng: &mut TestRng, len: u64| -> String {
+                (0..rng.below(len)).map(|_| ['a', 'b', 'é', '✓'][rng.below(4) as usize]).collect()
+            };
+            let (h, n) = (word(&mut rng, 12), word(&mut rng, 4));
+            assert_eq!(find(&h, &n), h.find(n.as_str()), "{h:?} {n:?}");
+        }
+    }
 
     #[test]
     fn sorts_like_std() {

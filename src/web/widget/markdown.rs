@@ -13,6 +13,7 @@
 use web_sys::{Document, Element};
 
 use super::dom::{call, decimal, safe_url, starts_ci, UrlUse, R};
+use crate::engine::util::{find, slice};
 
 /// Deeper nesting (quotes in quotes, emphasis in emphasis) renders as text.
 const MAX_DEPTH: usize = 8;
@@ -60,8 +61,8 @@ fn classify(line: &str) -> Line<'_> {
         return Line::Fence;
     }
     let hashes = t.bytes().take_while(|&b| b == b'#').count();
-    if (1..=6).contains(&hashes) && (t.len() == hashes || t[hashes..].starts_with(' ')) {
-        return Line::Heading(hashes, t[hashes..].trim().trim_end_matches('#').trim_end());
+    if (1..=6).contains(&hashes) && (t.len() == hashes || slice(t, hashes, t.len()).starts_with(' ')) {
+        return Line::Heading(hashes, slice(t, hashes, t.len()).trim().trim_end_matches('#').trim_end());
     }
     if let Some(rest) = t.strip_prefix('>') {
         return Line::Quote(rest.strip_prefix(' ').unwrap_or(rest));
@@ -79,9 +80,9 @@ fn classify(line: &str) -> Line<'_> {
     }
     let digits = t.bytes().take_while(u8::is_ascii_digit).count();
     if (1..=9).contains(&digits) {
-        let after = &t[digits..];
+        let after = slice(t, digits, t.len());
         if after.starts_with(". ") || after.starts_with(") ") {
-            return Line::Item { ordered: t[..digits].parse().ok(), rest: &after[2..] };
+            return Line::Item { ordered: slice(t, 0, digits).parse().ok(), rest: slice(after, 2, after.len()) };
         }
     }
     Line::Text
@@ -163,11 +164,11 @@ fn inline(doc: &Document, parent: &Element, s: &str, depth: usize) -> R<()> {
     let mut i = 0;
     let at_word_start = |i: usize| !s.get(..i).and_then(|h| h.chars().next_back()).is_some_and(char::is_alphanumeric);
     while i < s.len() {
-        let rest = &s[i..];
+        let rest = slice(s, i, s.len());
         let c = rest.chars().next().unwrap_or(' ');
         // Backslash escapes of ASCII punctuation.
         if c == '\\' {
-            if let Some(n) = rest[1..].chars().next().filter(char::is_ascii_punctuation) {
+            if let Some(n) = slice(rest, 1, rest.len()).chars().next().filter(char::is_ascii_punctuation) {
                 plain.push(n);
                 i += 2;
                 continue;
@@ -188,11 +189,11 @@ fn inline(doc: &Document, parent: &Element, s: &str, depth: usize) -> R<()> {
         }
         if c == '`' {
             let run = rest.bytes().take_while(|&b| b == b'`').count();
-            let fence = &rest[..run];
-            if let Some(end) = rest[run..].find(fence) {
+            let fence = slice(rest, 0, run);
+            if let Some(end) = find(slice(rest, run, rest.len()), fence) {
                 flush(parent, &mut plain)?;
                 let code = append(doc, parent, "code")?;
-                code.set_text_content(Some(rest[run..run + end].trim()));
+                code.set_text_content(Some(slice(rest, run, run + end).trim()));
                 i += run + end + run;
                 continue;
             }
@@ -209,7 +210,8 @@ fn inline(doc: &Document, parent: &Element, s: &str, depth: usize) -> R<()> {
         if (c == 'h' || c == 'H') && depth < MAX_DEPTH && at_word_start(i) {
             if let Some(len) = bare_url(rest) {
                 flush(parent, &mut plain)?;
-                link(doc, parent, &rest[..len], None, &rest[..len], depth)?;
+                let url = slice(rest, 0, len);
+                link(doc, parent, url, None, url, depth)?;
                 i += len;
                 continue;
             }
@@ -232,7 +234,7 @@ fn styled(
     let image = rest.starts_with("![");
     if image || rest.starts_with('[') {
         let open = if image { 2 } else { 1 };
-        if let Some((label, dest, title, used)) = link_parts(&rest[open..]) {
+        if let Some((label, dest, title, used)) = link_parts(slice(rest, open, rest.len())) {
             flush(parent, plain)?;
             if image {
                 match allowed(dest, UrlUse::Image) {
@@ -253,7 +255,7 @@ fn styled(
     }
     if rest.starts_with('<') {
         if let Some(end) = rest.find('>') {
-            let inner = &rest[1..end];
+            let inner = slice(rest, 1, end);
             let is_url = starts_ci(inner, "http://") || starts_ci(inner, "https://") || starts_ci(inner, "mailto:");
             let is_email = inner.contains('@') && !inner.contains(':');
             if !inner.contains(char::is_whitespace) && (is_url || is_email) {
@@ -269,12 +271,11 @@ fn styled(
         }
     }
     for &(marker, tag) in MARKERS {
-        if !rest.starts_with(marker) {
+        let Some(after) = rest.strip_prefix(marker) else {
             continue;
-        }
+        };
         let underscore = marker.starts_with('_');
         let single = marker.len() == 1;
-        let after = &rest[marker.len()..];
         // An opener is followed by a non-space; `_` only opens at a word start (`snake_case` stays as it is); a
         // single `*` or `_` never opens or closes inside a run of two.
         if after.starts_with(char::is_whitespace)
@@ -285,16 +286,16 @@ fn styled(
             continue;
         }
         let close = (1..after.len()).filter(|&k| after.is_char_boundary(k)).find(|&k| {
-            let tail = &after[k + marker.len().min(after.len() - k)..];
-            after[k..].starts_with(marker)
-                && !after[..k].ends_with(char::is_whitespace)
-                && !(single && (after[..k].ends_with(marker) || tail.starts_with(marker)))
+            let (head, tail) = (slice(after, 0, k), slice(after, k + marker.len(), after.len()));
+            slice(after, k, after.len()).starts_with(marker)
+                && !head.ends_with(char::is_whitespace)
+                && !(single && (head.ends_with(marker) || tail.starts_with(marker)))
                 && !(underscore && tail.starts_with(char::is_alphanumeric))
         });
         if let Some(k) = close {
             flush(parent, plain)?;
             let e = append(doc, parent, tag)?;
-            inline(doc, &e, &after[..k], depth + 1)?;
+            inline(doc, &e, slice(after, 0, k), depth + 1)?;
             return Ok(Some(marker.len() + k + marker.len()));
         }
     }
@@ -324,17 +325,17 @@ fn closing(s: &str, open: char, close: char) -> Option<usize> {
 /// `label](dest "title")` after the opening bracket: label, destination, title and bytes used.
 fn link_parts(s: &str) -> Option<(&str, &str, Option<&str>, usize)> {
     let close = closing(s, '[', ']')?;
-    let after = s[close + 1..].strip_prefix('(')?;
+    let after = slice(s, close + 1, s.len()).strip_prefix('(')?;
     let end = closing(after, '(', ')')?;
-    let inside = after[..end].trim();
-    let (dest, title) = match inside.find(" \"") {
+    let inside = slice(after, 0, end).trim();
+    let (dest, title) = match find(inside, " \"") {
         Some(q) if inside.ends_with('"') && inside.len() > q + 2 => {
-            (inside[..q].trim(), Some(&inside[q + 2..inside.len() - 1]))
+            (slice(inside, 0, q).trim(), Some(slice(inside, q + 2, inside.len() - 1)))
         }
         _ => (inside, None),
     };
     let dest = dest.strip_prefix('<').and_then(|d| d.strip_suffix('>')).unwrap_or(dest);
-    Some((&s[..close], dest, title, close + 2 + end + 1))
+    Some((slice(s, 0, close), dest, title, close + 2 + end + 1))
 }
 
 /// A link when `dest` is allowed, else the label as plain text.
@@ -425,9 +426,9 @@ fn entity(s: &str) -> Option<(char, usize)> {
 /// Whether `s` still holds an entity-like `&name;` this module does not decode (it could hide a scheme).
 fn undecoded_entity(s: &str) -> bool {
     s.match_indices('&').any(|(i, _)| {
-        let rest = &s[i + 1..];
+        let rest = slice(s, i + 1, s.len());
         let name = rest.bytes().take_while(u8::is_ascii_alphanumeric).count();
-        name > 0 && rest[name..].starts_with(';')
+        name > 0 && slice(rest, name, rest.len()).starts_with(';')
     })
 }
 
@@ -436,11 +437,12 @@ fn decode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut i = 0;
     while i < s.len() {
-        if let Some((c, len)) = s[i..].starts_with('&').then(|| entity(&s[i..])).flatten() {
+        let rest = slice(s, i, s.len());
+        if let Some((c, len)) = rest.starts_with('&').then(|| entity(rest)).flatten() {
             out.push(c);
             i += len;
         } else {
-            let c = s[i..].chars().next().unwrap_or(' ');
+            let c = rest.chars().next().unwrap_or(' ');
             out.push(c);
             i += c.len_utf8();
         }
