@@ -108,9 +108,36 @@ impl TestRng {
     }
 }
 
+/// `parts.concat()` for string slices, without std's generic `join_generic_copy` (about 1 KB of wasm).
+pub fn cat(parts: &[&str]) -> String {
+    join(parts, "")
+}
+
+/// `parts.join(sep)` for string slices, without std's generic `join_generic_copy`.
+pub fn join(parts: &[&str], sep: &str) -> String {
+    let mut out = String::new();
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push_str(sep);
+        }
+        out.push_str(p);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cat_and_join_match_std() {
+        for parts in [&[][..], &[""], &["a"], &["a", "", "é✓"], &["", ""]] {
+            assert_eq!(cat(parts), parts.concat());
+            for sep in ["", ", ", "\n"] {
+                assert_eq!(join(parts, sep), parts.join(sep));
+            }
+        }
+    }
 
     #[test]
     fn slice_is_get_or_empty() {
