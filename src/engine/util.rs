@@ -125,9 +125,88 @@ pub fn join(parts: &[&str], sep: &str) -> String {
     out
 }
 
+/// `u32::from_str_radix(s, radix).ok()` (radix 2 to 36) without core's generic integer parser: an optional `+`,
+/// then at least one digit, `None` on overflow. One shared copy for every integer width the code parses.
+pub fn parse_u32(s: &str, radix: u32) -> Option<u32> {
+    uint(s, radix, u32::MAX as u64).map(|n| n as u32)
+}
+
+/// `s.parse::<usize>().ok()`, see [`parse_u32`].
+pub fn parse_usize(s: &str) -> Option<usize> {
+    uint(s, 10, usize::MAX as u64).map(|n| n as usize)
+}
+
+fn uint(s: &str, radix: u32, max: u64) -> Option<u64> {
+    let b = s.as_bytes();
+    let b = match b {
+        [b'+', rest @ ..] => rest,
+        _ => b,
+    };
+    if b.is_empty() {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &c in b {
+        let d = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'z' => c - b'a' + 10,
+            b'A'..=b'Z' => c - b'A' + 10,
+            _ => return None,
+        } as u32;
+        if d >= radix {
+            return None;
+        }
+        n = n.checked_mul(radix as u64)?.checked_add(d as u64)?;
+        if n > max {
+            return None;
+        }
+    }
+    Some(n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn integer_parsing_matches_std() {
+        let cases = [
+            "",
+            "+",
+            "-",
+            "-0",
+            "+0",
+            "0",
+            "00",
+            "7",
+            "+12",
+            "++1",
+            "1+",
+            " 1",
+            "1 ",
+            "12a",
+            "ff",
+            "FF",
+            "fG",
+            "z",
+            "é",
+            "4294967295",
+            "4294967296",
+            "+4294967295",
+            "18446744073709551615",
+            "18446744073709551616",
+            "99999999999999999999999",
+            "ffffffff",
+            "100000000",
+            "0000000000000000000000042",
+        ];
+        for s in cases {
+            assert_eq!(parse_usize(s), s.parse::<usize>().ok(), "{s}");
+            for radix in [2, 10, 16, 36] {
+                assert_eq!(parse_u32(s, radix), u32::from_str_radix(s, radix).ok(), "{s} {radix}");
+            }
+        }
+    }
 
     #[test]
     fn cat_and_join_match_std() {

@@ -13,7 +13,7 @@
 use web_sys::{Document, Element};
 
 use super::dom::{call, decimal, safe_url, starts_ci, UrlUse, R};
-use crate::engine::util::{find, join, slice};
+use crate::engine::util::{find, join, parse_u32, slice};
 
 /// Deeper nesting (quotes in quotes, emphasis in emphasis) renders as text.
 const MAX_DEPTH: usize = 8;
@@ -82,7 +82,7 @@ fn classify(line: &str) -> Line<'_> {
     if (1..=9).contains(&digits) {
         let after = slice(t, digits, t.len());
         if after.starts_with(". ") || after.starts_with(") ") {
-            return Line::Item { ordered: slice(t, 0, digits).parse().ok(), rest: slice(after, 2, after.len()) };
+            return Line::Item { ordered: parse_u32(slice(t, 0, digits), 10), rest: slice(after, 2, after.len()) };
         }
     }
     Line::Text
@@ -414,8 +414,8 @@ fn entity(s: &str) -> Option<(char, usize)> {
         _ => {
             let n = name.strip_prefix('#')?;
             let code = match n.strip_prefix(['x', 'X']) {
-                Some(hex) => u32::from_str_radix(hex, 16).ok()?,
-                None => n.parse().ok()?,
+                Some(hex) => parse_u32(hex, 16)?,
+                None => parse_u32(n, 10)?,
             };
             char::from_u32(code).filter(|c| *c != '\0')?
         }

@@ -22,6 +22,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement, HtmlInputElement, ShadowRoot};
 
 use crate::engine::json::{obj, text};
+use crate::engine::util::parse_usize;
 use dom::{call, call0, el, prop, set, set_hidden, text_el, Build, R};
 pub use dom::{query, safe_url, UrlUse};
 pub use markdown::render as render_markdown;
@@ -239,7 +240,7 @@ impl Widget {
         let Ok(Some(el)) = target.closest("[data-ef]") else { return };
         let command = el.get_attribute("data-ef").unwrap_or_default();
         let (verb, arg) = command.split_once(':').unwrap_or((&command, ""));
-        let action = || arg.parse::<usize>().ok().and_then(|i| self.actions.borrow().get(i).cloned());
+        let action = || parse_usize(arg).and_then(|i| self.actions.borrow().get(i).cloned());
         match verb {
             "launcher" => self.emit(UiEvent::Toggle),
             "close" => self.emit(UiEvent::Close),
