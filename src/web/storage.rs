@@ -57,7 +57,8 @@ impl Store {
                 Err(e) => self.fail("read", &e),
             }
         }
-        MEMORY.with(|m| m.borrow().iter().find(|(k, _)| *k == self.key).map(|(_, v)| v.clone()))
+        // `try_with`, not `with`: the same on wasm (no thread ever ends) without `with`'s panic path.
+        MEMORY.try_with(|m| m.borrow().iter().find(|(k, _)| *k == self.key).map(|(_, v)| v.clone())).ok().flatten()
     }
 
     pub fn save(&self, value: &str) {
@@ -67,7 +68,7 @@ impl Store {
                 Err(e) => self.fail("write", &e),
             }
         }
-        MEMORY.with(|m| {
+        let _ = MEMORY.try_with(|m| {
             let mut m = m.borrow_mut();
             match m.iter_mut().find(|(k, _)| *k == self.key) {
                 Some((_, v)) => *v = value.to_string(),
@@ -80,7 +81,7 @@ impl Store {
         if let Some(storage) = self.browser() {
             let _ = storage.remove_item(&self.key);
         }
-        MEMORY.with(|m| m.borrow_mut().retain(|(k, _)| *k != self.key));
+        let _ = MEMORY.try_with(|m| m.borrow_mut().retain(|(k, _)| *k != self.key));
     }
 
     /// The browser storage to use, or `None` for memory.
