@@ -4,6 +4,7 @@
 //! Storage is best effort and never breaks the chat: when the browser refuses it (disabled, private mode,
 //! quota full), the store falls back to memory for the rest of the page's life and says so once in the console.
 
+use crate::web::{bm, br};
 use std::cell::{Cell, RefCell};
 
 use wasm_bindgen::JsCast;
@@ -58,7 +59,7 @@ impl Store {
             }
         }
         // `try_with`, not `with`: the same on wasm (no thread ever ends) without `with`'s panic path.
-        MEMORY.try_with(|m| m.borrow().iter().find(|(k, _)| *k == self.key).map(|(_, v)| v.clone())).ok().flatten()
+        MEMORY.try_with(|m| br(m).iter().find(|(k, _)| *k == self.key).map(|(_, v)| v.clone())).ok().flatten()
     }
 
     pub fn save(&self, value: &str) {
@@ -69,7 +70,7 @@ impl Store {
             }
         }
         let _ = MEMORY.try_with(|m| {
-            let mut m = m.borrow_mut();
+            let mut m = bm(m);
             match m.iter_mut().find(|(k, _)| *k == self.key) {
                 Some((_, v)) => *v = value.to_string(),
                 None => m.push((self.key.clone(), value.to_string())),
@@ -81,7 +82,7 @@ impl Store {
         if let Some(storage) = self.browser() {
             let _ = storage.remove_item(&self.key);
         }
-        let _ = MEMORY.try_with(|m| m.borrow_mut().retain(|(k, _)| *k != self.key));
+        let _ = MEMORY.try_with(|m| bm(m).retain(|(k, _)| *k != self.key));
     }
 
     /// The browser storage to use, or `None` for memory.
