@@ -127,6 +127,8 @@ pub fn join(parts: &[&str], sep: &str) -> String {
 
 /// `u32::from_str_radix(s, radix).ok()` (radix 2 to 36) without core's generic integer parser: an optional `+`,
 /// then at least one digit, `None` on overflow. One shared copy for every integer width the code parses.
+// Only the web host (markdown) parses `u32`s, so native builds leave it unused.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 pub fn parse_u32(s: &str, radix: u32) -> Option<u32> {
     uint(s, radix, u32::MAX as u64).map(|n| n as u32)
 }
