@@ -12,6 +12,7 @@ use super::error::ValidationError;
 use super::expr::Expr;
 use super::json::ToJson;
 use super::template::{JsonTemplate, Template};
+use super::util::{cat, join};
 
 /// Decode an agent; `Err` holds every shape error found.
 pub fn agent(v: &Value) -> Result<Agent, Vec<ValidationError>> {
@@ -160,11 +161,11 @@ impl Decoder {
     }
 
     fn wrong(&mut self, path: &Path, expected: &str, found: &Value) {
-        self.err(path, ["expected ", expected, ", found ", kind(found)].concat());
+        self.err(path, cat(&["expected ", expected, ", found ", kind(found)]));
     }
 
     fn missing(&mut self, path: &Path, key: &str) {
-        self.err(path, ["missing key '", key, "'"].concat());
+        self.err(path, cat(&["missing key '", key, "'"]));
     }
 
     /// Whether `key` is present (null counts as present); reports it missing if not.
@@ -184,7 +185,7 @@ impl Decoder {
         };
         for key in map.keys() {
             if !allowed.contains(&key.as_str()) {
-                let message = ["unknown key '", key, "' (expected one of: ", &allowed.join(", "), ")"].concat();
+                let message = cat(&["unknown key '", key, "' (expected one of: ", &join(allowed, ", "), ")"]);
                 self.err(&path.key(key), message);
             }
         }
@@ -482,7 +483,7 @@ impl Decoder {
                 }
                 None => d.err(
                     p,
-                    ["unknown data type '", t, "' (expected string, number, boolean, object, array or any)"].concat(),
+                    cat(&["unknown data type '", t, "' (expected string, number, boolean, object, array or any)"]),
                 ),
             }
         });
@@ -508,7 +509,7 @@ impl Decoder {
         let s = self.opt_str(o, key)?;
         let found = words.iter().position(|w| *w == s);
         if found.is_none() {
-            self.err(&o.path.key(key), ["unknown ", key, " '", s, "' (expected ", expected, ")"].concat());
+            self.err(&o.path.key(key), cat(&["unknown ", key, " '", s, "' (expected ", expected, ")"]));
         }
         found
     }
@@ -587,7 +588,7 @@ impl Decoder {
             Err(e) => {
                 // `e`'s Display, spelled out: "{message} (at character {position})".
                 let at = e.position.to_string();
-                self.err(path, ["bad expression '", src, "': ", &e.message, " (at character ", &at, ")"].concat());
+                self.err(path, cat(&["bad expression '", src, "': ", &e.message, " (at character ", &at, ")"]));
                 None
             }
         }
@@ -639,7 +640,7 @@ impl Decoder {
         let ty_path = path.key("type");
         let ty = self.str(ty, &ty_path)?;
         let Some(&(_, ty, keys)) = STEPS.iter().find(|(name, _, _)| *name == ty) else {
-            let mut message = ["unknown step type '", ty, "' (expected one of: "].concat();
+            let mut message = cat(&["unknown step type '", ty, "' (expected one of: "]);
             for (i, (name, _, _)) in STEPS.iter().enumerate() {
                 message.push_str(if i == 0 { "" } else { ", " });
                 message.push_str(name);

@@ -17,7 +17,7 @@ use crate::engine::json::Value;
 use super::float::parse_f64;
 use super::fold::{fold, fold_char};
 use super::json;
-use super::util::{chars, iota, slice, sort_by};
+use super::util::{chars, iota, rsplit_once_byte, slice, sort_by};
 
 /// One slot's accepted values.
 #[derive(Debug, Clone, PartialEq)]
@@ -238,7 +238,7 @@ fn is_email(s: &str) -> bool {
         return false;
     };
     // At least two labels; the last is the TLD.
-    let Some((_, tld)) = domain.rsplit_once('.') else {
+    let Some((_, tld)) = rsplit_once_byte(domain, b'.') else {
         return false;
     };
     !local.is_empty()
@@ -510,7 +510,7 @@ impl Matcher {
                 let mut rest = text.as_str();
                 while let Some((head, tail)) = rest.split_once('}') {
                     rest = tail;
-                    let Some((before, name)) = head.rsplit_once('{') else {
+                    let Some((before, name)) = rsplit_once_byte(head, b'{') else {
                         m.push_lits(head);
                         continue;
                     };

@@ -13,6 +13,7 @@ use super::error::{AgentError, ValidationError};
 use super::names::{self, EventPattern};
 use super::nlu::{self, IntentSpec, Matcher, SlotType};
 use super::template::is_identifier;
+use super::util::cat;
 
 /// A trigger after validation.
 #[derive(Debug, Clone)]
@@ -167,7 +168,7 @@ impl Validator {
 
     /// An error at `path` quoting a name: `before` + `value` + `after`.
     fn quote(&mut self, path: &Path, before: &str, value: &str, after: &str) {
-        self.report(path, [before, value, after].concat());
+        self.report(path, cat(&[before, value, after]));
     }
 
     /// `quote` at `path.key`.
@@ -177,7 +178,7 @@ impl Validator {
 
     /// `name`, at `path`, was declared before at `first`.
     fn declared_twice(&mut self, path: &Path, name: &str, first: &Path) {
-        self.quote(path, "'", name, &["' is already declared at ", &first.render()].concat());
+        self.quote(path, "'", name, &cat(&["' is already declared at ", &first.render()]));
     }
 
     fn name(&mut self, path: &Path, name: &str) -> bool {
@@ -189,7 +190,7 @@ impl Validator {
         match names::check_name(name) {
             Ok(()) => true,
             Err(e) => {
-                self.report(path, [prefix, &e.to_string()].concat());
+                self.report(path, cat(&[prefix, &e.to_string()]));
                 false
             }
         }
@@ -247,7 +248,7 @@ impl Validator {
                 }
                 match nlu::parse_slot_type(spec) {
                     Ok(t) => {
-                        self.slot_types.insert([&intent.name, ".", s].concat(), t);
+                        self.slot_types.insert(cat(&[&intent.name, ".", s]), t);
                     }
                     Err(m) => self.err_at(&slots, s, &m),
                 }
@@ -495,7 +496,7 @@ impl Validator {
     }
 
     fn unknown_step(&mut self, path: &Path, step: &str, flow: &str) {
-        self.report(&path.key("step"), ["unknown step '", step, "' in flow '", flow, "'"].concat());
+        self.report(&path.key("step"), cat(&["unknown step '", step, "' in flow '", flow, "'"]));
     }
 
     /// The target of a goto or call: `to_flow` (default: this flow) must exist, and `to_step` in it.
@@ -572,7 +573,7 @@ pub fn check_event_data(types: &Named<DataType>, data: &Value) -> Result<(), Str
     for (field, ty) in types {
         if let Some(v) = obj.get(field) {
             if !ty.accepts(v) {
-                return Err(["data.", field, " must be of type ", ty.name()].concat());
+                return Err(cat(&["data.", field, " must be of type ", ty.name()]));
             }
         }
     }

@@ -13,6 +13,7 @@ use super::error::StateError;
 use super::request::FileInfo;
 use super::session::{Frame, FrameState, PendingWebhook, Session, Status, Timer, TimerKind, STATE_VERSION};
 use super::transcript::{Body, Entry, Recipients, Transcript};
+use super::util::cat;
 
 /// Reads a saved session, keeping the first problem found. Readers return `None` once `error` is set: an `Option`
 /// moves less at each `?` than a `Result` carrying the message would.
@@ -53,7 +54,7 @@ impl Reader {
                 "idle" => Status::Idle,
                 "active" => Status::Active,
                 "ended" => Status::Ended,
-                other => return self.fail(top, &["status: unknown status '", other, "'"].concat()),
+                other => return self.fail(top, &cat(&["status: unknown status '", other, "'"])),
             },
             stack: self.list(o, "stack", top, Reader::frame)?,
             variables: match o.get("variables") {
@@ -103,7 +104,7 @@ impl Reader {
                 "listening" => FrameState::Listening,
                 "paused" => FrameState::Paused,
                 "webhook" => FrameState::Webhook,
-                other => return self.fail(&path.key("state"), &["unknown state '", other, "'"].concat()),
+                other => return self.fail(&path.key("state"), &cat(&["unknown state '", other, "'"])),
             },
             no_matches: u32::try_from(self.opt_number(o, "no_matches", path)?.unwrap_or(0)).unwrap_or(u32::MAX),
             no_replies: u32::try_from(self.opt_number(o, "no_replies", path)?.unwrap_or(0)).unwrap_or(u32::MAX),
@@ -122,7 +123,7 @@ impl Reader {
                 name: self.string(k, "name", kp)?,
                 data: k.get("data").cloned().unwrap_or(Value::Null),
             },
-            other => return self.fail(&kp.key("type"), &["unknown timer '", other, "'"].concat()),
+            other => return self.fail(&kp.key("type"), &cat(&["unknown timer '", other, "'"])),
         };
         Some(Timer {
             id: self.number(o, "id", path)?,
@@ -146,7 +147,7 @@ impl Reader {
             },
             "file" => Body::File(self.file(o, path)?),
             "custom" => Body::Custom { content: o.get("content").cloned().unwrap_or(Value::Null) },
-            other => return self.fail(&path.key("type"), &["unknown entry type '", other, "'"].concat()),
+            other => return self.fail(&path.key("type"), &cat(&["unknown entry type '", other, "'"])),
         };
         Some(Entry {
             id: self.string(o, "id", path)?,
@@ -157,7 +158,7 @@ impl Reader {
             recipients: match self.text(o, "recipients", path)? {
                 "all" => Recipients::All,
                 "agents" => Recipients::Agents,
-                other => return self.fail(&path.key("recipients"), &["unknown recipients '", other, "'"].concat()),
+                other => return self.fail(&path.key("recipients"), &cat(&["unknown recipients '", other, "'"])),
             },
             properties: match o.get("properties") {
                 None | Some(Value::Null) => Map::new(),

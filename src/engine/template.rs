@@ -5,7 +5,7 @@
 //! and `#name.param` whose event did not happen this turn stays as written (so `#1.5` in prose is left alone).
 
 use crate::engine::json::{Map, Value};
-use crate::engine::util::slice;
+use crate::engine::util::{parse_usize, slice};
 
 /// A parsed template.
 #[derive(Debug, Clone, PartialEq)]
@@ -224,7 +224,7 @@ pub fn walk<'a>(mut v: &'a Value, path: &str) -> Option<&'a Value> {
     for seg in path.split('.').filter(|s| !s.is_empty()) {
         v = match v {
             Value::Object(m) => m.get(seg)?,
-            Value::Array(a) => a.get(seg.parse::<usize>().ok()?)?,
+            Value::Array(a) => a.get(parse_usize(seg)?)?,
             _ => return None,
         };
     }

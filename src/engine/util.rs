@@ -108,9 +108,131 @@ impl TestRng {
     }
 }
 
+/// `parts.concat()` for string slices, without std's generic `join_generic_copy` (about 1 KB of wasm).
+pub fn cat(parts: &[&str]) -> String {
+    join(parts, "")
+}
+
+/// `parts.join(sep)` for string slices, without std's generic `join_generic_copy`.
+pub fn join(parts: &[&str], sep: &str) -> String {
+    let mut out = String::new();
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push_str(sep);
+        }
+        out.push_str(p);
+    }
+    out
+}
+
+/// `u32::from_str_radix(s, radix).ok()` (radix 2 to 36) without core's generic integer parser: an optional `+`,
+/// then at least one digit, `None` on overflow. One shared copy for every integer width the code parses.
+// Only the web host (markdown) parses `u32`s, so native builds leave it unused.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub fn parse_u32(s: &str, radix: u32) -> Option<u32> {
+    uint(s, radix, u32::MAX as u64).map(|n| n as u32)
+}
+
+/// `s.parse::<usize>().ok()`, see [`parse_u32`].
+pub fn parse_usize(s: &str) -> Option<usize> {
+    uint(s, 10, usize::MAX as u64).map(|n| n as usize)
+}
+
+fn uint(s: &str, radix: u32, max: u64) -> Option<u64> {
+    let b = s.as_bytes();
+    let b = match b {
+        [b'+', rest @ ..] => rest,
+        _ => b,
+    };
+    if b.is_empty() {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &c in b {
+        let d = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'z' => c - b'a' + 10,
+            b'A'..=b'Z' => c - b'A' + 10,
+            _ => return None,
+        } as u32;
+        if d >= radix {
+            return None;
+        }
+        n = n.checked_mul(radix as u64)?.checked_add(d as u64)?;
+        if n > max {
+            return None;
+        }
+    }
+    Some(n)
+}
+
+/// `s.rsplit_once(b as char)` for an ASCII `b`, without core's `rsplit_once` (about 0.6 KB of wasm). An ASCII
+/// byte in UTF-8 is always a whole char, so the split is std's.
+pub fn rsplit_once_byte(s: &str, b: u8) -> Option<(&str, &str)> {
+    let i = s.bytes().rposition(|c| c == b)?;
+    Some((slice(s, 0, i), slice(s, i + 1, s.len())))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rsplit_once_byte_matches_std() {
+        for s in ["", ".", "a.b", "a.b.c", "..", "é.✓.", ".é", "abc"] {
+            assert_eq!(rsplit_once_byte(s, b'.'), s.rsplit_once('.'), "{s}");
+        }
+    }
+
+    #[test]
+    fn integer_parsing_matches_std() {
+        let cases = [
+            "",
+            "+",
+            "-",
+            "-0",
+            "+0",
+            "0",
+            "00",
+            "7",
+            "+12",
+            "++1",
+            "1+",
+            " 1",
+            "1 ",
+            "12a",
+            "ff",
+            "FF",
+            "fG",
+            "z",
+            "é",
+            "4294967295",
+            "4294967296",
+            "+4294967295",
+            "18446744073709551615",
+            "18446744073709551616",
+            "99999999999999999999999",
+            "ffffffff",
+            "100000000",
+            "0000000000000000000000042",
+        ];
+        for s in cases {
+            assert_eq!(parse_usize(s), s.parse::<usize>().ok(), "{s}");
+            for radix in [2, 10, 16, 36] {
+                assert_eq!(parse_u32(s, radix), u32::from_str_radix(s, radix).ok(), "{s} {radix}");
+            }
+        }
+    }
+
+    #[test]
+    fn cat_and_join_match_std() {
+        for parts in [&[][..], &[""], &["a"], &["a", "", "é✓"], &["", ""]] {
+            assert_eq!(cat(parts), parts.concat());
+            for sep in ["", ", ", "\n"] {
+                assert_eq!(join(parts, sep), parts.join(sep));
+            }
+        }
+    }
 
     #[test]
     fn slice_is_get_or_empty() {

@@ -6,6 +6,7 @@
 //!
 //! Once loaded, calls go to the [`Live`] widget (`live.rs`).
 
+use crate::web::{bm, br};
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
@@ -99,7 +100,7 @@ impl Controller {
 
     /// The loaded widget, if any.
     pub fn live(&self) -> Option<Rc<Live>> {
-        match &*self.phase.borrow() {
+        match &*br(&self.phase) {
             Phase::Ready(l) => Some(l.clone()),
             _ => None,
         }
@@ -107,26 +108,26 @@ impl Controller {
 
     pub fn load(&self, config: JsValue) -> Promise {
         let (promise, done) = Resolvers::promise();
-        let previous = std::mem::replace(&mut *self.phase.borrow_mut(), Phase::Destroyed);
+        let previous = std::mem::replace(&mut *bm(&self.phase), Phase::Destroyed);
         let queued = match previous {
             Phase::Waiting(q) => q,
             Phase::Destroyed => Vec::new(),
             other => {
-                *self.phase.borrow_mut() = other;
+                *bm(&self.phase) = other;
                 done.reject(&js_error("already_loaded", "load() was already called: call destroy() first"));
                 return promise;
             }
         };
-        *self.phase.borrow_mut() = Phase::Loading(queued);
+        *bm(&self.phase) = Phase::Loading(queued);
         let me = self.me.clone();
         let hub = self.hub.clone();
         wasm_bindgen_futures::spawn_local(async move {
             let result = Live::start(config, hub).await;
             let Some(me) = me.upgrade() else { return };
-            let phase = std::mem::replace(&mut *me.phase.borrow_mut(), Phase::Destroyed);
+            let phase = std::mem::replace(&mut *bm(&me.phase), Phase::Destroyed);
             match (phase, result) {
                 (Phase::Loading(queue), Ok(live)) => {
-                    *me.phase.borrow_mut() = Phase::Ready(live.clone());
+                    *bm(&me.phase) = Phase::Ready(live.clone());
                     live.mounted();
                     for call in queue {
                         me.call(call);
@@ -134,7 +135,7 @@ impl Controller {
                     done.resolve(&JsValue::UNDEFINED);
                 }
                 (Phase::Loading(queue), Err(e)) => {
-                    *me.phase.borrow_mut() = Phase::Waiting(Vec::new());
+                    *bm(&me.phase) = Phase::Waiting(Vec::new());
                     let dropped = format!("load() failed, so this call was dropped: {}", e.message);
                     for call in queue {
                         call.abandon("not_loaded", &dropped);
@@ -143,7 +144,7 @@ impl Controller {
                 }
                 (other, result) => {
                     // destroy() was called while loading.
-                    *me.phase.borrow_mut() = other;
+                    *bm(&me.phase) = other;
                     if let Ok(live) = result {
                         live.teardown();
                     }
@@ -157,7 +158,7 @@ impl Controller {
     /// Run a call now, queue it until loaded, or warn after `destroy()`.
     pub fn call(&self, call: Call) {
         let live = {
-            let mut phase = self.phase.borrow_mut();
+            let mut phase = bm(&self.phase);
             match &mut *phase {
                 Phase::Waiting(q) | Phase::Loading(q) => {
                     q.push(call);
@@ -184,7 +185,7 @@ impl Controller {
     }
 
     pub fn destroy(&self) {
-        let phase = std::mem::replace(&mut *self.phase.borrow_mut(), Phase::Destroyed);
+        let phase = std::mem::replace(&mut *bm(&self.phase), Phase::Destroyed);
         match phase {
             Phase::Ready(live) => live.teardown(),
             Phase::Waiting(q) | Phase::Loading(q) => {

@@ -5,6 +5,7 @@
 //! `payload` key for open and close, as `JSON.stringify` drops `undefined`), and also handed as an object to the
 //! handlers registered with `on(type, handler)`. `on('*', handler)` receives every event.
 
+use crate::web::{bm, br};
 use std::cell::RefCell;
 
 use js_sys::Function;
@@ -32,13 +33,13 @@ pub fn normalise(kind: &str) -> String {
 
 impl Hub {
     pub fn on(&self, kind: &str, handler: Function) {
-        self.handlers.borrow_mut().push((normalise(kind), handler));
+        bm(&self.handlers).push((normalise(kind), handler));
     }
 
     /// Remove one registration of this handler for this type. True when one was found.
     pub fn off(&self, kind: &str, handler: &Function) -> bool {
         let kind = normalise(kind);
-        let mut hs = self.handlers.borrow_mut();
+        let mut hs = bm(&self.handlers);
         let found = hs.iter().position(|(k, h)| *k == kind && h == handler);
         found.map(|i| hs.remove(i)).is_some()
     }
@@ -59,7 +60,7 @@ impl Hub {
             let _ = super::convert::call_method(&window, "postMessage", &JsValue::from_str(&text));
         }
         let mut handlers = Vec::new();
-        for (k, h) in self.handlers.borrow().iter() {
+        for (k, h) in br(&self.handlers).iter() {
             if k == kind || k == "*" {
                 handlers.push(h.clone());
             }

@@ -4,6 +4,7 @@
 //! turn (remote mode) never reorders the conversation. UI calls (`open`, `close`, `hide`, `show`) act at once.
 //! After each turn the session is saved and the page hears `voiceflow:interact` and `voiceflow:save_session`.
 
+use crate::web::bm;
 use std::cell::{Cell, OnceCell, RefCell};
 use std::rc::{Rc, Weak};
 
@@ -177,7 +178,7 @@ impl Live {
             }
             return;
         }
-        self.lane.borrow_mut().push(job);
+        bm(&self.lane).push(job);
         if self.lane_busy.replace(true) {
             return;
         }
@@ -185,7 +186,7 @@ impl Live {
         wasm_bindgen_futures::spawn_local(async move {
             loop {
                 let Some(live) = me.upgrade() else { return };
-                let next = super::pop_front(&mut live.lane.borrow_mut());
+                let next = super::pop_front(&mut bm(&live.lane));
                 let Some(job) = next else {
                     live.lane_busy.set(false);
                     return;
@@ -314,9 +315,9 @@ impl Live {
     pub(super) fn teardown(&self) {
         self.stopped.set(true);
         self.transport.shutdown();
-        self.listeners.borrow_mut().take();
+        bm(&self.listeners).take();
         self.widget.remove();
-        let pending = std::mem::take(&mut *self.lane.borrow_mut());
+        let pending = std::mem::take(&mut *bm(&self.lane));
         for job in pending {
             if let Job::Turn { done, .. } = job {
                 refuse_destroyed(done);
@@ -397,7 +398,7 @@ impl Loading {
             }
         });
         match Listeners::install(&document, specs, fire) {
-            Ok(l) => *live.listeners.borrow_mut() = Some(l),
+            Ok(l) => *bm(&live.listeners) = Some(l),
             Err(e) => {
                 live.teardown();
                 return Err(e);

@@ -44,3 +44,16 @@ fn pop_front<T>(queue: &mut Vec<T>) -> Option<T> {
         Some(queue.remove(0))
     }
 }
+
+/// `c.borrow()` without `#[track_caller]`: the web host's ~60 borrows share one panic location (and one copy per
+/// type) instead of bringing one each (wasm size). A conflicting borrow still panics, as before.
+#[inline(never)]
+pub(crate) fn br<T>(c: &std::cell::RefCell<T>) -> std::cell::Ref<'_, T> {
+    c.borrow()
+}
+
+/// `c.borrow_mut()`, see [`br`].
+#[inline(never)]
+pub(crate) fn bm<T>(c: &std::cell::RefCell<T>) -> std::cell::RefMut<'_, T> {
+    c.borrow_mut()
+}

@@ -28,7 +28,8 @@ pub fn install() {
 }
 
 pub(crate) fn register(window: &Element) {
-    WINDOWS.with(|w| {
+    // `try_with`, not `with`: the same on wasm (no thread ever ends) without `with`'s panic path.
+    let _ = WINDOWS.try_with(|w| {
         if let Ok(mut w) = w.try_borrow_mut() {
             w.push(window.clone());
         }
@@ -36,7 +37,7 @@ pub(crate) fn register(window: &Element) {
 }
 
 pub(crate) fn unregister(window: &Element) {
-    WINDOWS.with(|w| {
+    let _ = WINDOWS.try_with(|w| {
         if let Ok(mut w) = w.try_borrow_mut() {
             w.retain(|e| e != window);
         }
@@ -46,7 +47,8 @@ pub(crate) fn unregister(window: &Element) {
 /// Show "Chat unavailable" in every live widget and disable its composer. Safe to call from the panic hook:
 /// it borrows nothing that may be borrowed and never panics.
 pub fn show_unavailable() {
-    let windows: Vec<Element> = WINDOWS.with(|w| w.try_borrow().map(|w| w.clone()).unwrap_or_default());
+    let windows: Vec<Element> =
+        WINDOWS.try_with(|w| w.try_borrow().map(|w| w.clone()).unwrap_or_default()).unwrap_or_default();
     let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
     for win in windows {
         if let Ok(Some(_)) = win.query_selector(".ef-fatal") {

@@ -4,6 +4,7 @@
 //! Storage is best effort and never breaks the chat: when the browser refuses it (disabled, private mode,
 //! quota full), the store falls back to memory for the rest of the page's life and says so once in the console.
 
+use crate::web::{bm, br};
 use std::cell::{Cell, RefCell};
 
 use wasm_bindgen::JsCast;
@@ -57,7 +58,8 @@ impl Store {
                 Err(e) => self.fail("read", &e),
             }
         }
-        MEMORY.with(|m| m.borrow().iter().find(|(k, _)| *k == self.key).map(|(_, v)| v.clone()))
+        // `try_with`, not `with`: the same on wasm (no thread ever ends) without `with`'s panic path.
+        MEMORY.try_with(|m| br(m).iter().find(|(k, _)| *k == self.key).map(|(_, v)| v.clone())).ok().flatten()
     }
 
     pub fn save(&self, value: &str) {
@@ -67,8 +69,8 @@ impl Store {
                 Err(e) => self.fail("write", &e),
             }
         }
-        MEMORY.with(|m| {
-            let mut m = m.borrow_mut();
+        let _ = MEMORY.try_with(|m| {
+            let mut m = bm(m);
             match m.iter_mut().find(|(k, _)| *k == self.key) {
                 Some((_, v)) => *v = value.to_string(),
                 None => m.push((self.key.clone(), value.to_string())),
@@ -80,7 +82,7 @@ impl Store {
         if let Some(storage) = self.browser() {
             let _ = storage.remove_item(&self.key);
         }
-        MEMORY.with(|m| m.borrow_mut().retain(|(k, _)| *k != self.key));
+        let _ = MEMORY.try_with(|m| bm(m).retain(|(k, _)| *k != self.key));
     }
 
     /// The browser storage to use, or `None` for memory.

@@ -6,6 +6,7 @@
 //! [`TraceSink`]. Remote mode (SPEC §7) will implement the same trait over HTTP, with server-pushed traces going
 //! to the same sink, without touching the UI.
 
+use crate::web::{bm, br};
 use std::cell::{Ref, RefCell};
 use std::future::Future;
 use std::pin::Pin;
@@ -93,7 +94,7 @@ impl LocalTransport {
 
     /// When the next engine timer fires, if one is armed (tests and diagnostics).
     pub fn armed_at(&self) -> Option<u64> {
-        self.inner.wake.borrow().as_ref().map(|(at, _)| *at)
+        br(&self.inner.wake).as_ref().map(|(at, _)| *at)
     }
 }
 
@@ -104,42 +105,42 @@ impl Transport for LocalTransport {
     }
 
     fn entries(&self) -> Ref<'_, [Entry]> {
-        Ref::map(self.inner.session.borrow(), |s| &s.transcript.entries[..])
+        Ref::map(br(&self.inner.session), |s| &s.transcript.entries[..])
     }
 
     fn user_id(&self) -> String {
-        self.inner.session.borrow().user_id.clone()
+        br(&self.inner.session).user_id.clone()
     }
 
     fn status(&self) -> Status {
-        self.inner.session.borrow().status
+        br(&self.inner.session).status
     }
 
     fn turns(&self) -> u64 {
-        self.inner.session.borrow().turns
+        br(&self.inner.session).turns
     }
 
     fn restart(&self) {
         let fresh = {
-            let s = self.inner.session.borrow();
+            let s = br(&self.inner.session);
             self.inner.engine.new_session(&s.user_id)
         };
-        *self.inner.session.borrow_mut() = fresh;
+        *bm(&self.inner.session) = fresh;
         self.inner.arm();
     }
 
     fn snapshot(&self) -> String {
-        self.inner.session.borrow().to_json()
+        br(&self.inner.session).to_json()
     }
 
     fn set_sink(&self, sink: TraceSink) {
-        *self.inner.sink.borrow_mut() = Some(sink);
+        *bm(&self.inner.sink) = Some(sink);
     }
 
     fn shutdown(&self) {
         self.inner.stopped.set(true);
-        self.inner.wake.borrow_mut().take();
-        let inflight = std::mem::take(&mut *self.inner.inflight.borrow_mut());
+        bm(&self.inner.wake).take();
+        let inflight = std::mem::take(&mut *bm(&self.inner.inflight));
         for c in inflight {
             c.abort();
         }
@@ -150,7 +151,7 @@ impl Local {
     fn turn(&self, action: Value) -> Result<Vec<Trace>, WebError> {
         let envelope = Envelope::from_value(action)?;
         let turn = {
-            let mut s = self.session.borrow_mut();
+            let mut s = bm(&self.session);
             self.engine.interact(&mut s, &envelope, now_ms())?
         };
         self.effects(turn.effects);
@@ -172,8 +173,8 @@ impl Local {
         if self.stopped.get() {
             return;
         }
-        let next = self.session.borrow().next_wake();
-        let mut wake = self.wake.borrow_mut();
+        let next = br(&self.session).next_wake();
+        let mut wake = bm(&self.wake);
         match next {
             None => *wake = None,
             Some(at) if wake.as_ref().is_some_and(|(a, _)| *a == at) => {}
@@ -192,9 +193,9 @@ impl Local {
     }
 
     fn fire(&self) {
-        self.wake.borrow_mut().take();
+        bm(&self.wake).take();
         let turn = {
-            let mut s = self.session.borrow_mut();
+            let mut s = bm(&self.session);
             self.engine.advance(&mut s, now_ms(), &Config::default())
         };
         self.effects(turn.effects);
@@ -205,7 +206,7 @@ impl Local {
         if self.stopped.get() {
             return;
         }
-        let sink = self.sink.borrow().clone();
+        let sink = br(&self.sink).clone();
         if let Some(sink) = sink {
             sink(traces);
         }
@@ -213,17 +214,17 @@ impl Local {
 
     fn webhook(&self, call: WebhookCall) {
         let Ok(controller) = web_sys::AbortController::new() else { return };
-        self.inflight.borrow_mut().push(controller.clone());
+        bm(&self.inflight).push(controller.clone());
         let me = self.me.clone();
         wasm_bindgen_futures::spawn_local(async move {
             let outcome = fetch(&call, &controller).await;
             let Some(me) = me.upgrade() else { return };
-            me.inflight.borrow_mut().retain(|c| c != &controller);
+            bm(&me.inflight).retain(|c| c != &controller);
             if me.stopped.get() {
                 return;
             }
             let turn = {
-                let mut s = me.session.borrow_mut();
+                let mut s = bm(&me.session);
                 me.engine.webhook_result(&mut s, call.id, outcome, now_ms(), &Config::default())
             };
             me.effects(turn.effects);

@@ -4,6 +4,8 @@ use js_sys::{Function, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, Node};
 
+use crate::engine::util::parse_usize;
+
 pub type R<T> = Result<T, JsValue>;
 
 /// A property of a JS value through `Reflect.get`, a binding the module already has (`undefined` when there is
@@ -207,7 +209,7 @@ pub struct Build<'a> {
 impl Build<'_> {
     fn val<'s>(&'s self, s: &'s str) -> Option<&'s str> {
         match s.strip_prefix('$') {
-            Some(i) => self.vals.get(i.parse::<usize>().ok()?).copied().flatten(),
+            Some(i) => self.vals.get(parse_usize(i)?).copied().flatten(),
             None => Some(s),
         }
     }
@@ -218,7 +220,7 @@ impl Build<'_> {
             return Ok(());
         }
         if let Some(i) = n.tag.strip_prefix('@') {
-            let e = i.parse::<usize>().ok().and_then(|i| self.elements.get(i)).ok_or("chrome")?;
+            let e = parse_usize(i).and_then(|i| self.elements.get(i)).ok_or("chrome")?;
             parent.append_child(e)?;
             return Ok(());
         }

@@ -13,7 +13,7 @@
 use web_sys::{Document, Element};
 
 use super::dom::{call, decimal, safe_url, starts_ci, UrlUse, R};
-use crate::engine::util::{find, slice};
+use crate::engine::util::{find, join, parse_u32, slice};
 
 /// Deeper nesting (quotes in quotes, emphasis in emphasis) renders as text.
 const MAX_DEPTH: usize = 8;
@@ -82,7 +82,7 @@ fn classify(line: &str) -> Line<'_> {
     if (1..=9).contains(&digits) {
         let after = slice(t, digits, t.len());
         if after.starts_with(". ") || after.starts_with(") ") {
-            return Line::Item { ordered: slice(t, 0, digits).parse().ok(), rest: slice(after, 2, after.len()) };
+            return Line::Item { ordered: parse_u32(slice(t, 0, digits), 10), rest: slice(after, 2, after.len()) };
         }
     }
     Line::Text
@@ -99,7 +99,7 @@ fn blocks(doc: &Document, parent: &Element, lines: &[&str], depth: usize) -> R<(
                 let body_end = end.map_or(lines.len(), |e| i + 1 + e);
                 let pre = append(doc, parent, "pre")?;
                 let code = append(doc, &pre, "code")?;
-                code.set_text_content(Some(&lines[i + 1..body_end].join("\n")));
+                code.set_text_content(Some(&join(&lines[i + 1..body_end], "\n")));
                 i = body_end + 1;
             }
             Line::Heading(level, content) => {
@@ -117,7 +117,7 @@ fn blocks(doc: &Document, parent: &Element, lines: &[&str], depth: usize) -> R<(
                 if depth < MAX_DEPTH {
                     blocks(doc, &q, &inner, depth + 1)?;
                 } else {
-                    text(&q, &inner.join("\n"))?;
+                    text(&q, &join(&inner, "\n"))?;
                 }
             }
             Line::Item { ordered, .. } => {
@@ -151,7 +151,7 @@ fn blocks(doc: &Document, parent: &Element, lines: &[&str], depth: usize) -> R<(
                     i += 1;
                 }
                 let p = append(doc, parent, "p")?;
-                inline(doc, &p, &lines[start..i].join("\n"), depth)?;
+                inline(doc, &p, &join(&lines[start..i], "\n"), depth)?;
             }
         }
     }
@@ -414,8 +414,8 @@ fn entity(s: &str) -> Option<(char, usize)> {
         _ => {
             let n = name.strip_prefix('#')?;
             let code = match n.strip_prefix(['x', 'X']) {
-                Some(hex) => u32::from_str_radix(hex, 16).ok()?,
-                None => n.parse().ok()?,
+                Some(hex) => parse_u32(hex, 16)?,
+                None => parse_u32(n, 10)?,
             };
             char::from_u32(code).filter(|c| *c != '\0')?
         }

@@ -12,6 +12,7 @@ mod player;
 mod render;
 mod styles;
 
+use crate::web::{bm, br};
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
@@ -22,6 +23,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement, HtmlInputElement, ShadowRoot};
 
 use crate::engine::json::{obj, text};
+use crate::engine::util::parse_usize;
 use dom::{call, call0, el, prop, set, set_hidden, text_el, Build, R};
 pub use dom::{query, safe_url, UrlUse};
 pub use markdown::render as render_markdown;
@@ -226,7 +228,7 @@ impl Widget {
         });
         // `_and_bool(.., false)` is the default phase; one binding with the page listeners' capture phase.
         target.add_event_listener_with_callback_and_bool(ty, cb.as_ref().unchecked_ref(), false)?;
-        self.closures.borrow_mut().push((target.clone(), ty, cb));
+        bm(&self.closures).push((target.clone(), ty, cb));
         Ok(())
     }
 
@@ -239,7 +241,7 @@ impl Widget {
         let Ok(Some(el)) = target.closest("[data-ef]") else { return };
         let command = el.get_attribute("data-ef").unwrap_or_default();
         let (verb, arg) = command.split_once(':').unwrap_or((&command, ""));
-        let action = || arg.parse::<usize>().ok().and_then(|i| self.actions.borrow().get(i).cloned());
+        let action = || parse_usize(arg).and_then(|i| br(&self.actions).get(i).cloned());
         match verb {
             "launcher" => self.emit(UiEvent::Toggle),
             "close" => self.emit(UiEvent::Close),
@@ -411,13 +413,13 @@ impl Widget {
         self.player.clear();
         self.run_cleanups();
         self.remove_all(".ef-row:not(.ef-typing),.ef-divider,.ef-error,.ef-fatal");
-        self.actions.borrow_mut().clear();
-        self.live_choices.borrow_mut().clear();
+        bm(&self.actions).clear();
+        bm(&self.live_choices).clear();
         self.set_endbar(EndBar::Hidden);
     }
 
     fn run_cleanups(&self) {
-        let cleanups = std::mem::take(&mut *self.cleanups.borrow_mut());
+        let cleanups = std::mem::take(&mut *bm(&self.cleanups));
         for f in cleanups {
             if let Err(e) = f.call1(&JsValue::UNDEFINED, &JsValue::UNDEFINED) {
                 web_sys::console::error_2(&"eventflow: an extension cleanup threw:".into(), &e);
@@ -429,7 +431,7 @@ impl Widget {
     pub(crate) fn remove(&self) {
         self.player.clear();
         self.run_cleanups();
-        let closures = std::mem::take(&mut *self.closures.borrow_mut());
+        let closures = std::mem::take(&mut *bm(&self.closures));
         for (target, ty, cb) in closures {
             let _ = target.remove_event_listener_with_callback_and_bool(ty, cb.as_ref().unchecked_ref(), false);
         }

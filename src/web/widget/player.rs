@@ -2,6 +2,7 @@
 //! with the typing indicator up meanwhile. One gloo timer at a time; when the user acts, what is still waiting
 //! is shown at once ([`Widget::flush`]) so their message lands after everything the agent already said.
 
+use crate::web::{bm, br};
 use std::cell::{Cell, RefCell};
 
 use gloo_timers::callback::Timeout;
@@ -23,28 +24,28 @@ const MAX_DELAY_MS: u64 = 10_000;
 
 impl Player {
     pub fn clear(&self) {
-        self.timer.borrow_mut().take();
-        self.queue.borrow_mut().clear();
+        bm(&self.timer).take();
+        bm(&self.queue).clear();
         self.typing.set(false);
     }
 
     pub fn is_idle(&self) -> bool {
-        self.queue.borrow().is_empty() && self.timer.borrow().is_none()
+        br(&self.queue).is_empty() && br(&self.timer).is_none()
     }
 }
 
 impl Widget {
     /// Queue a turn's traces for display.
     pub(crate) fn play(&self, traces: Vec<Trace>) {
-        self.player.queue.borrow_mut().extend(traces);
+        bm(&self.player.queue).extend(traces);
         self.pump();
     }
 
     /// Show everything still waiting, now.
     pub(crate) fn flush(&self) {
-        self.player.timer.borrow_mut().take();
+        bm(&self.player.timer).take();
         loop {
-            let next = super::super::pop_front(&mut self.player.queue.borrow_mut());
+            let next = super::super::pop_front(&mut bm(&self.player.queue));
             let Some(trace) = next else { break };
             self.show_trace(&trace, false);
         }
@@ -54,10 +55,10 @@ impl Widget {
 
     fn pump(&self) {
         loop {
-            if self.player.timer.borrow().is_some() {
+            if br(&self.player.timer).is_some() {
                 return;
             }
-            let delay = match self.player.queue.borrow().first() {
+            let delay = match br(&self.player.queue).first() {
                 None => break,
                 // This trace's delay has just run.
                 Some(_) if self.player.typing.get() => 0,
@@ -69,15 +70,15 @@ impl Widget {
                 let me = self.me.clone();
                 let timeout = Timeout::new(delay.min(MAX_DELAY_MS) as u32, move || {
                     if let Some(w) = me.upgrade() {
-                        w.player.timer.borrow_mut().take();
+                        bm(&w.player.timer).take();
                         w.pump();
                     }
                 });
-                *self.player.timer.borrow_mut() = Some(timeout);
+                *bm(&self.player.timer) = Some(timeout);
                 return;
             }
             self.player.typing.set(false);
-            let next = super::super::pop_front(&mut self.player.queue.borrow_mut());
+            let next = super::super::pop_front(&mut bm(&self.player.queue));
             if let Some(trace) = next {
                 self.show_trace(&trace, false);
             }

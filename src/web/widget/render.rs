@@ -3,6 +3,7 @@
 //! comes here all at once from the transcript, so both look the same.
 
 use crate::engine::json::Value;
+use crate::web::{bm, br};
 use web_sys::Element;
 
 use super::dom::{build, button, decimal, el, img, safe_url, text_el, UrlUse, R};
@@ -19,7 +20,7 @@ impl Widget {
                 let r = (|| -> R<()> {
                     let (row, body) = self.agent_row("ef-ext")?;
                     if let Some(cleanup) = self.extensions.render(i, trace, &body) {
-                        self.cleanups.borrow_mut().push(cleanup);
+                        bm(&self.cleanups).push(cleanup);
                     }
                     self.append(&row)
                 })();
@@ -114,7 +115,7 @@ impl Widget {
     /// The request of a live choice button whose label equals the typed text (trimmed, any case).
     pub(crate) fn button_for_text(&self, text: &str) -> Option<Value> {
         let wanted = text.trim();
-        for (label, request) in self.live_choices.borrow().iter() {
+        for (label, request) in br(&self.live_choices).iter() {
             if label.trim().eq_ignore_ascii_case(wanted) {
                 return Some(request.clone());
             }
@@ -124,7 +125,7 @@ impl Widget {
 
     /// Remove the choice buttons still waiting for an answer.
     pub(crate) fn retire_choices(&self) {
-        self.live_choices.borrow_mut().clear();
+        bm(&self.live_choices).clear();
         self.remove_all(".ef-choices");
     }
 
@@ -181,7 +182,7 @@ impl Widget {
         for b in buttons {
             let command = self.register("act", b.request.clone());
             row.append_child(button(&self.doc, "ef-chip", &command, &b.name)?.as_ref())?;
-            self.live_choices.borrow_mut().push((b.name.clone(), b.request.clone()));
+            bm(&self.live_choices).push((b.name.clone(), b.request.clone()));
         }
         self.append(&row)
     }
@@ -252,7 +253,7 @@ impl Widget {
 
     /// Keep a button's request: the `data-ef` command that carries its index (`verb:N`).
     fn register(&self, verb: &str, request: Value) -> String {
-        let mut a = self.actions.borrow_mut();
+        let mut a = bm(&self.actions);
         a.push(request);
         let mut command = String::from(verb);
         command.push(':');
