@@ -547,7 +547,7 @@ impl ValueIndex for usize {
                     .get_mut(*self)
                     .unwrap_or_else(|| panic!("cannot access index {self} of JSON array of length {len}"))
             }
-            _ => panic!("cannot access index {self} of JSON {}", kind(v)),
+            _ => panic!("cannot access index {self} of JSON {}", v.kind()),
         }
     }
 }
@@ -567,7 +567,7 @@ impl ValueIndex for str {
         }
         match v {
             Value::Object(m) => m.entry(self).or_insert(Value::Null),
-            _ => panic!("cannot access key {self:?} in JSON {}", kind(v)),
+            _ => panic!("cannot access key {self:?} in JSON {}", v.kind()),
         }
     }
 }
@@ -600,14 +600,17 @@ impl<T: ValueIndex + ?Sized> ValueIndex for &T {
     }
 }
 
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
+impl Value {
+    /// The JSON type's name, for error messages ("invalid type: string, expected ...").
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "boolean",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::Array(_) => "array",
+            Value::Object(_) => "object",
+        }
     }
 }
 

@@ -366,19 +366,8 @@ fn assistant<'v>(a: &Obj<'v>, js: &JsValue) -> Result<Assistant<'v>, WebError> {
     })
 }
 
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
-}
-
 fn invalid(path: &str, v: &Value, expected: &str) -> WebError {
-    WebError::config(path, &format!("invalid type: {}, expected {expected}", kind(v)))
+    WebError::config(path, &format!("invalid type: {}, expected {expected}", v.kind()))
 }
 
 /// One JSON object of the config being read. A missing key takes its default; `null` counts as missing only
@@ -518,7 +507,7 @@ impl<'v> Obj<'v> {
             &self.at(key),
             &match v {
                 Value::String(s) => format!("unknown variant `{s}`, expected {expected}"),
-                _ => format!("invalid type: {}, expected {expected}", kind(v)),
+                _ => format!("invalid type: {}, expected {expected}", v.kind()),
             },
         ))
     }
