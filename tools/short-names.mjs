@@ -122,7 +122,7 @@ while (pos < wasm.length) {
 }
 
 // ---- the glue ----
-const escape = (s) => s.replace(/[$]/g, "\\$&");
+const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 // `expectOne`: the name must occur exactly once (an import's key); otherwise any number of times (an export the
 // glue never calls, such as the module's abort handler, occurs zero times).
 const replaceAll = (pattern, to, what, expectOne) => {
