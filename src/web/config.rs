@@ -93,8 +93,8 @@ impl Config {
         if js_render.is_object() {
             let r = Object::assign(&Object::new(), js_render.unchecked_ref());
             // `undefined` members are left out of the JSON copy (one binding less than `Reflect.deleteProperty`).
-            let _ = Reflect::set(&r, &"target".into(), &JsValue::UNDEFINED);
-            let _ = Reflect::set(&copy, &"render".into(), &r);
+            crate::web::convert::set(&r, "target", &JsValue::UNDEFINED);
+            crate::web::convert::set(&copy, "render", &r);
         }
         let data = super::convert::json_from_js(copy.into()).map_err(|(_, m)| WebError::config("", &m))?;
         let mut raw = Raw::read(&data, &value, &js_render)?;

@@ -19,16 +19,26 @@ pub fn json_parse(text: &str) -> JsValue {
 }
 
 /// A property of a JS value: `undefined` when it has none, is not an object, or its getter throws. Read through
-/// `Reflect.get`, a binding the module already has: a getter binding of its own adds wasm and JS glue.
+/// `Reflect.get`, a binding the module already has: each web-sys getter or method used once would add a JS
+/// function to the glue and an import to the wasm.
 pub fn get(target: &JsValue, key: &str) -> JsValue {
     js_sys::Reflect::get(target, &key.into()).unwrap_or(JsValue::UNDEFINED)
 }
 
-/// `target[method](arg)`, through `Reflect.get` and `Function.call` (bindings the module already has); `Err` holds
-/// what was thrown (a `TypeError` when there is no such method).
+/// `target[key] = value` through `Reflect.set` (see [`get`]).
+pub fn set(target: &JsValue, key: &str, value: &JsValue) {
+    let _ = js_sys::Reflect::set(target, &key.into(), value);
+}
+
+/// `target[method](arg)` through `Reflect.get` and `Function.call` (see [`get`]); `Err` holds what was thrown (a
+/// `TypeError` when there is no such method). Methods that take no argument ignore `arg`.
 pub fn call_method(target: &JsValue, method: &str, arg: &JsValue) -> Result<JsValue, JsValue> {
-    let f: js_sys::Function = js_sys::Reflect::get(target, &method.into())?.unchecked_into();
-    f.call1(target, arg)
+    get(target, method).unchecked_into::<js_sys::Function>().call1(target, arg)
+}
+
+/// `target[method]()` (see [`call_method`]), where a failure is ignored (the widget ignores the DOM's there).
+pub fn call0(target: &JsValue, method: &str) {
+    let _ = call_method(target, method, &JsValue::UNDEFINED);
 }
 
 /// Read a JS value as JSON data, as `JSON.stringify` sees it (functions and `undefined` members are left out).

@@ -59,7 +59,7 @@ impl WebError {
                 json::Obj::new(&mut list).str("path", path).str("message", message).end();
             }
             list.push(']');
-            let _ = js_sys::Reflect::set(obj, &"errors".into(), &crate::web::convert::json_parse(&list));
+            crate::web::convert::set(obj, "errors", &crate::web::convert::json_parse(&list));
         }
         err
     }
@@ -69,8 +69,8 @@ impl WebError {
 pub fn js_error(code: &str, message: &str) -> JsValue {
     let err = js_sys::Error::new(message);
     // `name` through `Reflect.set`, the binding `code` needs anyway.
-    let _ = js_sys::Reflect::set(&err, &"name".into(), &"EventflowError".into());
-    let _ = js_sys::Reflect::set(&err, &"code".into(), &code.into());
+    crate::web::convert::set(&err, "name", &"EventflowError".into());
+    crate::web::convert::set(&err, "code", &code.into());
     err.into()
 }
 

@@ -5,7 +5,7 @@
 //! extension may match **any** trace, built-in types included: the first match in config order handles the trace
 //! and the built-in rendering is skipped. A throwing `match` counts as no match; every error is logged, never fatal.
 
-use js_sys::{Function, Object, Reflect};
+use js_sys::{Function, Object};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::engine::Trace;
@@ -91,7 +91,7 @@ impl Extensions {
         let ext = self.list.get(index)?;
         let f: &Function = ext.render.dyn_ref()?;
         let arg = trace_arg(trace);
-        let _ = Reflect::set(&arg, &"element".into(), element);
+        crate::web::convert::set(&arg, "element", element);
         match f.call1(&JsValue::UNDEFINED, &arg) {
             Ok(v) => v.dyn_into::<Function>().ok(),
             Err(e) => {
@@ -123,7 +123,7 @@ impl Extensions {
 /// `{trace}` as extensions receive it.
 fn trace_arg(trace: &Trace) -> JsValue {
     let arg = Object::new();
-    let _ = Reflect::set(&arg, &"trace".into(), &super::convert::to_js(trace));
+    crate::web::convert::set(&arg, "trace", &super::convert::to_js(trace));
     arg.into()
 }
 

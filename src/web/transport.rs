@@ -240,9 +240,7 @@ async fn fetch(call: &WebhookCall, controller: &web_sys::AbortController) -> Web
     // The init's members are set with `Reflect.set`, a binding the module already has, rather than a setter
     // binding each.
     let init = web_sys::RequestInit::new();
-    let set = |key: &str, value: &JsValue| {
-        let _ = js_sys::Reflect::set(&init, &key.into(), value);
-    };
+    let set = |key: &str, value: &JsValue| super::convert::set(&init, key, value);
     set("method", &JsValue::from_str(method));
     let signal = super::convert::get(controller, "signal");
     set("signal", &signal);

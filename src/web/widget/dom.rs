@@ -1,6 +1,5 @@
 //! Small DOM helpers, and the URL policy: every URL that reaches an `href` or `src` goes through [`safe_url`].
 
-use js_sys::{Function, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, Node};
 
@@ -8,32 +7,10 @@ use crate::engine::util::parse_usize;
 
 pub type R<T> = Result<T, JsValue>;
 
-/// A property of a JS value through `Reflect.get`, a binding the module already has (`undefined` when there is
-/// none). Each web-sys getter or method used once would add a JS function to the glue and an import to the wasm.
-pub fn prop(target: &JsValue, key: &str) -> JsValue {
-    Reflect::get(target, &key.into()).unwrap_or(JsValue::UNDEFINED)
-}
-
-/// `target[key] = value` through `Reflect.set` (see [`prop`]).
-pub fn set(target: &JsValue, key: &str, value: &JsValue) {
-    let _ = Reflect::set(target, &key.into(), value);
-}
-
-/// `target.method(arg)` through `Reflect.get` and `Function.call`, bindings the module already has (see [`prop`]);
-/// methods that take no argument ignore `arg`.
-pub fn call(target: &JsValue, method: &str, arg: &JsValue) -> R<JsValue> {
-    prop(target, method).unchecked_into::<Function>().call1(target, arg)
-}
-
-/// `target.method()` (see [`call`]); a failure is ignored, as the widget ignores the DOM's in these places.
-pub fn call0(target: &JsValue, method: &str) {
-    let _ = call(target, method, &JsValue::UNDEFINED);
-}
-
 /// Show or hide an element: the `hidden` property reflects the attribute (`true` sets `hidden=""`, `false`
 /// removes it), so no `toggleAttribute` binding.
 pub fn set_hidden(e: &JsValue, hidden: bool) {
-    set(e, "hidden", &JsValue::from_bool(hidden));
+    crate::web::convert::set(e, "hidden", &JsValue::from_bool(hidden));
 }
 
 /// `document.querySelector(selector)` through the Element binding: the method is ParentNode's, shared by

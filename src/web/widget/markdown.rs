@@ -12,8 +12,9 @@
 
 use web_sys::{Document, Element};
 
-use super::dom::{call, decimal, safe_url, starts_ci, UrlUse, R};
+use super::dom::{decimal, safe_url, starts_ci, UrlUse, R};
 use crate::engine::util::{find, join, parse_u32, slice};
+use crate::web::convert::call_method;
 
 /// Deeper nesting (quotes in quotes, emphasis in emphasis) renders as text.
 const MAX_DEPTH: usize = 8;
@@ -476,6 +477,6 @@ fn flush(parent: &Element, plain: &mut String) -> R<()> {
 
 fn text(parent: &Element, s: &str) -> R<()> {
     // `append` of a string adds a text node: no `createTextNode` binding.
-    call(parent, "append", &s.into())?;
+    call_method(parent, "append", &s.into())?;
     Ok(())
 }

@@ -24,7 +24,8 @@ use web_sys::{Document, Element, HtmlElement, HtmlInputElement, ShadowRoot};
 
 use crate::engine::json::{obj, text};
 use crate::engine::util::parse_usize;
-use dom::{call, call0, el, prop, set, set_hidden, text_el, Build, R};
+use crate::web::convert::{call0, call_method, get, set};
+use dom::{el, set_hidden, text_el, Build, R};
 pub use dom::{query, safe_url, UrlUse};
 pub use markdown::render as render_markdown;
 
@@ -112,7 +113,7 @@ impl Widget {
                 target.append_child(&host)?;
             }
             _ => {
-                let body = prop(&doc, "body");
+                let body = get(&doc, "body");
                 if body.is_falsy() {
                     return Err("no <body>".into());
                 }
@@ -122,7 +123,7 @@ impl Widget {
         // `host.attachShadow({mode: "open"})` through `Reflect` and `call`: no binding, setter or enum table.
         let init = js_sys::Object::new();
         set(&init, "mode", &"open".into());
-        let root: ShadowRoot = call(&host, "attachShadow", &init)?.unchecked_into();
+        let root: ShadowRoot = call_method(&host, "attachShadow", &init)?.unchecked_into();
         let style = doc.create_element("style")?;
         style.set_text_content(Some(styles::CSS));
         root.append_child(&style)?;
@@ -269,7 +270,7 @@ impl Widget {
                     .and_then(|w| w.query_selector(".ef-carousel").ok().flatten());
                 if let Some(strip) = strip {
                     // `scrollBy(±260, 0)` as a `scrollLeft` update: no `scrollBy` binding.
-                    let left = prop(&strip, "scrollLeft").as_f64().unwrap_or(0.0);
+                    let left = get(&strip, "scrollLeft").as_f64().unwrap_or(0.0);
                     set(&strip, "scrollLeft", &(left + if verb == "prev" { -260.0 } else { 260.0 }).into());
                 }
             }
@@ -286,8 +287,8 @@ impl Widget {
 
     /// A keydown. `key`, `shiftKey` and `isComposing` are read with [`prop`] rather than a binding each.
     fn on_key(&self, k: &web_sys::Event) {
-        let flag = |name| prop(k, name).is_truthy();
-        match prop(k, "key").as_string().as_deref() {
+        let flag = |name| get(k, name).is_truthy();
+        match get(k, "key").as_string().as_deref() {
             Some("Escape") if self.mode == Mode::Overlay && self.open.get() => {
                 call0(k, "preventDefault");
                 self.emit(UiEvent::Close);
@@ -317,22 +318,22 @@ impl Widget {
     /// read with [`prop`] rather than a binding each for `files[0]`, `name`, `type`, `size`, `width` and `height`.
     fn on_file(&self) {
         let input = &self.file;
-        let file = prop(&prop(input, "files"), "0");
+        let file = get(&get(input, "files"), "0");
         if file.is_undefined() {
             return;
         }
         set(input, "value", &"".into());
         let me = self.me.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            let string = |key| prop(&file, key).as_string().unwrap_or_default();
-            let number = |v: &JsValue, key| prop(v, key).as_f64().unwrap_or(0.0) as u64;
+            let string = |key| get(&file, key).as_string().unwrap_or_default();
+            let number = |v: &JsValue, key| get(v, key).as_f64().unwrap_or(0.0) as u64;
             let content_type = string("type");
             // Only the image size is awaited; the rest of the metadata is read after, so less is kept across the
             // `await` (a `File`'s properties do not change).
             let mut size = None;
             if content_type.starts_with("image/") {
                 // `createImageBitmap(file)` and `bitmap.close()` through [`call`]: no binding each.
-                if let Ok(p) = call(&js_sys::global(), "createImageBitmap", &file) {
+                if let Ok(p) = call_method(&js_sys::global(), "createImageBitmap", &file) {
                     if let Ok(bitmap) = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(p)).await {
                         size = Some((number(&bitmap, "width"), number(&bitmap, "height")));
                         call0(&bitmap, "close");
@@ -375,7 +376,7 @@ impl Widget {
             self.proactive_clear();
             self.scroll_to_end();
             call0(&self.input, "focus");
-        } else if prop(&self.root, "activeElement").is_truthy() {
+        } else if get(&self.root, "activeElement").is_truthy() {
             // Focus was inside the chat: give it to the launcher rather than losing it.
             if let Some(l) = &self.launcher {
                 call0(l, "focus");
@@ -475,7 +476,7 @@ impl Widget {
 
     /// What the user typed (`input.value` read through [`prop`]: no getter binding).
     fn value(&self) -> String {
-        prop(&self.input, "value").as_string().unwrap_or_default()
+        get(&self.input, "value").as_string().unwrap_or_default()
     }
 
     fn scroll_to_end(&self) {
@@ -501,7 +502,7 @@ fn avatar_el(doc: &Document, url: Option<&str>, title: &str) -> R<Element> {
 
 /// An element's `style` declaration, read through [`prop`] (no getter binding).
 fn style_of(e: &JsValue) -> web_sys::CssStyleDeclaration {
-    prop(e, "style").unchecked_into()
+    get(e, "style").unchecked_into()
 }
 
 /// Log a DOM failure (they do not happen in practice; when one does, the chat goes on).

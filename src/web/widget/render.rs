@@ -135,7 +135,7 @@ impl Widget {
             for i in 0..nodes.length() {
                 // `querySelectorAll` finds elements only: the cast needs no check.
                 if let Some(n) = nodes.get(i) {
-                    super::dom::call0(&n, "remove");
+                    crate::web::convert::call0(&n, "remove");
                 }
             }
         }
@@ -144,7 +144,7 @@ impl Widget {
     /// Append to the log, before the typing row (which stays last): `typing.before(node)` through
     /// [`call`](super::dom::call), no `insertBefore` binding.
     pub(super) fn append(&self, node: &Element) -> R<()> {
-        super::dom::call(&self.typing, "before", node)?;
+        crate::web::convert::call_method(&self.typing, "before", node)?;
         Ok(())
     }
 
