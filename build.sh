@@ -125,7 +125,11 @@ build_wasm() { # OUT_DIR
   for d in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/ "$(rustc --print sysroot)/lib/rustlib/src/rust/"; do
     remap+=" --remap-path-prefix=$d="
   done
-  RUSTFLAGS="${RUSTFLAGS:-}$remap" cargo build --release --lib --target wasm32-unknown-unknown
+  # The stack comes first in linear memory (an overflow traps instead of overwriting data), then the static data.
+  # Rust's default 1 MiB stack puts the data at 1 MiB, where each of the ~2,300 addresses the code holds as a
+  # constant takes 4 bytes (signed LEB128); a 960 KiB stack ends the data below 1 MiB: 3 bytes each.
+  local stack=" -C link-arg=-zstack-size=983040"
+  RUSTFLAGS="${RUSTFLAGS:-}$remap$stack" cargo build --release --lib --target wasm32-unknown-unknown
   mkdir -p "$1"
   # shellcheck disable=SC2086
   node "$WASM_OPT" $WASM_OPT_FLAGS target/wasm32-unknown-unknown/release/eventflow.wasm -o "$1/eventflow.opt.wasm"
