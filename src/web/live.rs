@@ -18,7 +18,7 @@ use super::events::{self, Hub};
 use super::extensions::Extensions;
 use super::listeners::{ListenerSpec, Listeners, Trigger};
 use super::storage::{self, Store};
-use super::transport::{fetch_text, LocalTransport, Transport};
+use super::transport::{fetch_text, Fetched, LocalTransport, Transport};
 use super::widget::{safe_url, EndBar, UiEvent, UiHandler, UrlUse, Widget};
 use crate::engine::json::{self, obj};
 use crate::engine::{Engine, Status};
@@ -60,11 +60,15 @@ pub struct Live {
 
 impl Live {
     /// Read the config, get the agent, restore the conversation and render it. Only the agent fetch waits: the
-    /// steps before and after it are plain functions ([`Loading`]).
+    /// steps before and after it are plain functions ([`Loading`], [`agent_from`]).
     pub(super) async fn start(config: JsValue, hub: Rc<Hub>) -> Result<Rc<Live>, WebError> {
         let loading = Loading::read(config)?;
         let engine = match &loading.settings.agent {
-            AgentSource::Url(url) => fetch_agent(&loading.window, url).await?,
+            AgentSource::Url(url) => {
+                // With an (empty) init: one fetch binding for agents and webhooks.
+                let fetched = fetch_text(&loading.window, url, &web_sys::RequestInit::new()).await;
+                agent_from(url, fetched)?
+            }
             AgentSource::Inline(v) => Engine::from_value(v).map_err(|e| WebError::agent("the agent object", &e))?,
         };
         loading.finish(engine, hub)
@@ -419,11 +423,10 @@ fn refuse_destroyed(done: Option<Resolvers>) {
     }
 }
 
-/// Fetch and load an agent file; each failure names the URL.
-async fn fetch_agent(window: &web_sys::Window, url: &str) -> Result<Engine, WebError> {
+/// Load a fetched agent file; each failure names the URL.
+fn agent_from(url: &str, fetched: Fetched) -> Result<Engine, WebError> {
     let failed = |what: String| WebError::new("agent_fetch", format!("agent: could not fetch '{url}': {what}"));
-    // With an (empty) init: one fetch binding for agents and webhooks.
-    let (status, response, text) = match fetch_text(window, url, &web_sys::RequestInit::new()).await {
+    let (status, response, text) = match fetched {
         Ok(fetched) => fetched,
         Err(Some(e)) => return Err(failed(describe(&e))),
         Err(None) => return Err(failed("not a response".into())),

@@ -265,14 +265,12 @@ async fn fetch(call: &WebhookCall, controller: &web_sys::AbortController) -> Web
     }
 }
 
-/// `fetch(url, init)`, then the response's status, the response and its text (read whatever the status: the
-/// caller decides). `Err(Some(thrown))` when fetch failed, `Err(None)` when it did not give a `Response`. One
-/// copy of this future serves agent files and webhooks.
-pub(super) async fn fetch_text(
-    window: &web_sys::Window,
-    url: &str,
-    init: &web_sys::RequestInit,
-) -> Result<(u16, web_sys::Response, Result<String, JsValue>), Option<JsValue>> {
+/// What [`fetch_text`] got: the response's status, the response and its text (read whatever the status: the
+/// caller decides); `Err(Some(thrown))` when fetch failed, `Err(None)` when it did not give a `Response`.
+pub(super) type Fetched = Result<(u16, web_sys::Response, Result<String, JsValue>), Option<JsValue>>;
+
+/// `fetch(url, init)` and the response's text. One copy of this future serves agent files and webhooks.
+pub(super) async fn fetch_text(window: &web_sys::Window, url: &str, init: &web_sys::RequestInit) -> Fetched {
     let response = JsFuture::from(window.fetch_with_str_and_init(url, init)).await.map_err(Some)?;
     let response: web_sys::Response = response.dyn_into().map_err(|_| None)?;
     // `status` and `text()` through `Reflect.get` and `Function.call`, the bindings the module already has.
