@@ -229,6 +229,20 @@ impl Live {
         open_urls(&action);
         self.widget.set_busy(true);
         let result = self.transport.send(action.clone()).await;
+        self.answered(result, action, origin, done, is_launch)
+    }
+
+    /// The rest of a turn once the transport answered: show the answer (or the error), save, tell the page. A
+    /// plain function, so the turn's future keeps only what the send needs.
+    #[inline(never)]
+    fn answered(
+        &self,
+        result: Result<Vec<crate::engine::Trace>, WebError>,
+        action: Value,
+        origin: Origin,
+        done: Option<Resolvers>,
+        is_launch: bool,
+    ) {
         self.widget.set_busy(false);
         if is_launch {
             self.launch_queued.set(false);
