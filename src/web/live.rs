@@ -195,15 +195,16 @@ impl Live {
                     live.lane_busy.set(false);
                     return;
                 };
-                live.run(job).await;
+                let (action, origin, done) = live.prepare(job);
+                live.turn(action, origin, done).await;
             }
         });
     }
 
-    /// Run a job: every job is one turn (a restart is a fresh session, then the launch turn), so the lane's
-    /// future holds one turn future, not one per kind of job.
-    async fn run(&self, job: Job) {
-        let (action, origin, done) = match job {
+    /// The turn a job runs: every job is one turn (a restart is a fresh session, then the launch turn), so the
+    /// lane's future holds one turn future, not one per kind of job.
+    fn prepare(&self, job: Job) -> (Value, Origin, Option<Resolvers>) {
+        match job {
             Job::Turn { action, origin, done } => (action, origin, done),
             Job::Restart => {
                 self.widget.flush();
@@ -213,8 +214,7 @@ impl Live {
                 self.launch_queued.set(true);
                 (self.settings.launch.clone(), Origin::Page, None)
             }
-        };
-        self.turn(action, origin, done).await
+        }
     }
 
     async fn turn(&self, action: Value, origin: Origin, done: Option<Resolvers>) {
