@@ -18,10 +18,10 @@ use super::events::{self, Hub};
 use super::extensions::Extensions;
 use super::listeners::{ListenerSpec, Listeners, Trigger};
 use super::storage::{self, Store};
-use super::transport::{fetch_text, Fetched, LocalTransport, Transport};
+use super::transport::{fetch_text, Fetched, LocalFuture, LocalTransport, Transport};
 use super::widget::{safe_url, EndBar, UiEvent, UiHandler, UrlUse, Widget};
 use crate::engine::json::{self, obj};
-use crate::engine::{Engine, Status};
+use crate::engine::{Engine, Status, Trace};
 
 /// Where a turn came from: it decides how a failure is reported.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -40,6 +40,15 @@ enum Job {
     },
     /// "Start new chat": a fresh session, then the launch.
     Restart,
+}
+
+/// A turn waiting for its answer.
+struct Turn {
+    action: Value,
+    origin: Origin,
+    done: Option<Resolvers>,
+    /// The action is the launch's kind: its answer ends the queued launch.
+    is_launch: bool,
 }
 
 /// A loaded widget: settings, UI, transport, storage, listeners.
@@ -195,16 +204,18 @@ impl Live {
                     live.lane_busy.set(false);
                     return;
                 };
-                let (action, origin, done) = live.prepare(job);
-                live.turn(action, origin, done).await;
+                let Some((turn, answer)) = live.send(job) else { continue };
+                let result = answer.await;
+                live.answered(result, turn);
             }
         });
     }
 
-    /// The turn a job runs: every job is one turn (a restart is a fresh session, then the launch turn), so the
-    /// lane's future holds one turn future, not one per kind of job.
-    fn prepare(&self, job: Job) -> (Value, Origin, Option<Resolvers>) {
-        match job {
+    /// Start the turn a job runs: every job is one turn (a restart is a fresh session, then the launch turn).
+    /// `None` when the chat was destroyed (the turn is refused). This and [`Live::answered`] are plain functions
+    /// around the one wait, so the lane's future holds only the [`Turn`] and the transport's answer.
+    fn send(&self, job: Job) -> Option<(Turn, LocalFuture<Result<Vec<Trace>, WebError>>)> {
+        let (action, origin, done) = match job {
             Job::Turn { action, origin, done } => (action, origin, done),
             Job::Restart => {
                 self.widget.flush();
@@ -214,12 +225,10 @@ impl Live {
                 self.launch_queued.set(true);
                 (self.settings.launch.clone(), Origin::Page, None)
             }
-        }
-    }
-
-    async fn turn(&self, action: Value, origin: Origin, done: Option<Resolvers>) {
+        };
         if self.stopped.get() {
-            return refuse_destroyed(done);
+            refuse_destroyed(done);
+            return None;
         }
         let is_launch = action.get("type") == self.settings.launch.get("type");
         self.widget.flush();
@@ -228,21 +237,14 @@ impl Live {
         }
         open_urls(&action);
         self.widget.set_busy(true);
-        let result = self.transport.send(action.clone()).await;
-        self.answered(result, action, origin, done, is_launch)
+        let answer = self.transport.send(action.clone());
+        Some((Turn { action, origin, done, is_launch }, answer))
     }
 
-    /// The rest of a turn once the transport answered: show the answer (or the error), save, tell the page. A
-    /// plain function, so the turn's future keeps only what the send needs.
+    /// The rest of a turn once the transport answered: show the answer (or the error), save, tell the page.
     #[inline(never)]
-    fn answered(
-        &self,
-        result: Result<Vec<crate::engine::Trace>, WebError>,
-        action: Value,
-        origin: Origin,
-        done: Option<Resolvers>,
-        is_launch: bool,
-    ) {
+    fn answered(&self, result: Result<Vec<Trace>, WebError>, turn: Turn) {
+        let Turn { action, origin, done, is_launch } = turn;
         self.widget.set_busy(false);
         if is_launch {
             self.launch_queued.set(false);
@@ -293,7 +295,7 @@ impl Live {
     }
 
     /// Traces that arrived outside a turn (a timer fired, a webhook answered).
-    fn on_async(&self, traces: Vec<crate::engine::Trace>) {
+    fn on_async(&self, traces: Vec<Trace>) {
         if self.stopped.get() {
             return;
         }
