@@ -68,19 +68,31 @@ pub struct Live {
 }
 
 impl Live {
-    /// Read the config, get the agent, restore the conversation and render it. Only the agent fetch waits: the
-    /// steps before and after it are plain functions ([`Loading`], [`agent_from`]).
-    pub(super) async fn start(config: JsValue, hub: Rc<Hub>) -> Result<Rc<Live>, WebError> {
-        let loading = Loading::read(config)?;
-        let engine = match &loading.settings.agent {
-            AgentSource::Url(url) => {
-                // With an (empty) init: one fetch binding for agents and webhooks.
-                let fetched = fetch_text(&loading.window, url, &web_sys::RequestInit::new()).await;
-                agent_from(url, fetched)?
-            }
-            AgentSource::Inline(v) => Engine::from_value(v).map_err(|e| WebError::agent("the agent object", &e))?,
-        };
-        loading.finish(engine, hub)
+    /// Read the config, get the agent, restore the conversation and render it, then call `loaded` with the
+    /// widget or the error. Only the agent fetch waits: the steps before and after it are plain functions
+    /// ([`Loading`], [`agent_from`]), and the one future spawned here awaits the fetch itself.
+    pub(super) fn start(config: JsValue, hub: Rc<Hub>, loaded: impl FnOnce(Result<Rc<Live>, WebError>) + 'static) {
+        wasm_bindgen_futures::spawn_local(async move {
+            let result = match Loading::read(config) {
+                Ok(loading) => {
+                    let engine = match &loading.settings.agent {
+                        AgentSource::Url(url) => {
+                            // With an (empty) init: one fetch binding for agents and webhooks.
+                            agent_from(url, fetch_text(&loading.window, url, &web_sys::RequestInit::new()).await)
+                        }
+                        AgentSource::Inline(v) => {
+                            Engine::from_value(v).map_err(|e| WebError::agent("the agent object", &e))
+                        }
+                    };
+                    match engine {
+                        Ok(engine) => loading.finish(engine, hub),
+                        Err(e) => Err(e),
+                    }
+                }
+                Err(e) => Err(e),
+            };
+            loaded(result);
+        });
     }
 
     /// Loaded and in the page: an embedded widget with `autostart` launches now.
