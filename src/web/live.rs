@@ -18,7 +18,7 @@ use super::events::{self, Hub};
 use super::extensions::Extensions;
 use super::listeners::{ListenerSpec, Listeners, Trigger};
 use super::storage::{self, Store};
-use super::transport::{fetch_text, Fetched, LocalFuture, LocalTransport, Transport};
+use super::transport::{fetch_text, Answer, Fetched, LocalTransport, Transport};
 use super::widget::{safe_url, EndBar, UiEvent, UiHandler, UrlUse, Widget};
 use crate::engine::json::{self, obj};
 use crate::engine::{Engine, Status, Trace};
@@ -226,7 +226,7 @@ impl Live {
     /// Start the turn a job runs: every job is one turn (a restart is a fresh session, then the launch turn).
     /// `None` when the chat was destroyed (the turn is refused). This and [`Live::answered`] are plain functions
     /// around the one wait, so the lane's future holds only the [`Turn`] and the transport's answer.
-    fn send(&self, job: Job) -> Option<(Turn, LocalFuture<Result<Vec<Trace>, WebError>>)> {
+    fn send(&self, job: Job) -> Option<(Turn, Answer)> {
         let (action, origin, done) = match job {
             Job::Turn { action, origin, done } => (action, origin, done),
             Job::Restart => {

@@ -23,12 +23,15 @@ use crate::engine::{Config, Effect, Engine, Entry, Envelope, Session, Status, Tr
 
 pub type LocalFuture<T> = Pin<Box<dyn Future<Output = T>>>;
 
+/// A turn's answer on its way: the traces, in order, or why the turn failed.
+pub type Answer = LocalFuture<Result<Vec<Trace>, WebError>>;
+
 /// Where traces produced outside a turn go (timers, webhook answers, server pushes).
 pub type TraceSink = Rc<dyn Fn(Vec<Trace>)>;
 
 pub trait Transport {
     /// Run one action (a Voiceflow request, as JSON). The answer's traces, in order.
-    fn send(&self, action: Value) -> LocalFuture<Result<Vec<Trace>, WebError>>;
+    fn send(&self, action: Value) -> Answer;
     /// The conversation so far, lent: drop it before page code runs or a turn is sent.
     fn entries(&self) -> Ref<'_, [Entry]>;
     fn user_id(&self) -> String;
@@ -99,7 +102,7 @@ impl LocalTransport {
 }
 
 impl Transport for LocalTransport {
-    fn send(&self, action: Value) -> LocalFuture<Result<Vec<Trace>, WebError>> {
+    fn send(&self, action: Value) -> Answer {
         let result = self.inner.turn(action);
         Box::pin(std::future::ready(result))
     }
