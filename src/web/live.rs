@@ -254,7 +254,6 @@ impl Live {
     }
 
     /// The rest of a turn once the transport answered: show the answer (or the error), save, tell the page.
-    #[inline(never)]
     fn answered(&self, result: Result<Vec<Trace>, WebError>, turn: Turn) {
         let Turn { action, origin, done, is_launch } = turn;
         self.widget.set_busy(false);

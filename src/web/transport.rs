@@ -234,7 +234,6 @@ impl Local {
     }
 
     /// A webhook call's outcome arrived.
-    #[inline(never)]
     fn answered(&self, controller: &web_sys::AbortController, id: u64, outcome: WebhookOutcome) {
         bm(&self.inflight).retain(|c| c != controller);
         if self.stopped.get() {
@@ -258,7 +257,6 @@ struct Request {
 }
 
 /// Build a webhook call's request and start its time limit.
-#[inline(never)]
 fn request(call: WebhookCall, controller: &web_sys::AbortController) -> Request {
     let WebhookCall { id, method, url, headers, body, timeout_ms } = call;
     let Some(window) = web_sys::window() else { return Request { id, url, ready: None } };
