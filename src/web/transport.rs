@@ -104,7 +104,8 @@ impl LocalTransport {
 impl Transport for LocalTransport {
     fn send(&self, action: Value) -> Answer {
         let result = self.inner.turn(action);
-        Box::pin(std::future::ready(result))
+        // An async block rather than `std::future::ready`: `Ready` brings a panic message of its own.
+        Box::pin(async move { result })
     }
 
     fn entries(&self) -> Ref<'_, [Entry]> {
