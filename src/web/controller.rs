@@ -120,9 +120,7 @@ impl Controller {
         };
         *bm(&self.phase) = Phase::Loading(queued);
         let me = self.me.clone();
-        let hub = self.hub.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            let result = Live::start(config, hub).await;
+        Live::start(config, self.hub.clone(), move |result| {
             let Some(me) = me.upgrade() else { return };
             let phase = std::mem::replace(&mut *bm(&me.phase), Phase::Destroyed);
             match (phase, result) {

@@ -18,10 +18,10 @@ use super::events::{self, Hub};
 use super::extensions::Extensions;
 use super::listeners::{ListenerSpec, Listeners, Trigger};
 use super::storage::{self, Store};
-use super::transport::{fetch_text, LocalTransport, Transport};
+use super::transport::{fetch_text, Answer, Fetched, LocalTransport, Transport};
 use super::widget::{safe_url, EndBar, UiEvent, UiHandler, UrlUse, Widget};
 use crate::engine::json::{self, obj};
-use crate::engine::{Engine, Status};
+use crate::engine::{Engine, Status, Trace};
 
 /// Where a turn came from: it decides how a failure is reported.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -42,6 +42,15 @@ enum Job {
     Restart,
 }
 
+/// A turn waiting for its answer.
+struct Turn {
+    action: Value,
+    origin: Origin,
+    done: Option<Resolvers>,
+    /// The action is the launch's kind: its answer ends the queued launch.
+    is_launch: bool,
+}
+
 /// A loaded widget: settings, UI, transport, storage, listeners.
 pub struct Live {
     me: Weak<Live>,
@@ -59,15 +68,31 @@ pub struct Live {
 }
 
 impl Live {
-    /// Read the config, get the agent, restore the conversation and render it. Only the agent fetch waits: the
-    /// steps before and after it are plain functions ([`Loading`]).
-    pub(super) async fn start(config: JsValue, hub: Rc<Hub>) -> Result<Rc<Live>, WebError> {
-        let loading = Loading::read(config)?;
-        let engine = match &loading.settings.agent {
-            AgentSource::Url(url) => fetch_agent(&loading.window, url).await?,
-            AgentSource::Inline(v) => Engine::from_value(v).map_err(|e| WebError::agent("the agent object", &e))?,
-        };
-        loading.finish(engine, hub)
+    /// Read the config, get the agent, restore the conversation and render it, then call `loaded` with the
+    /// widget or the error. Only the agent fetch waits: the steps before and after it are plain functions
+    /// ([`Loading`], [`agent_from`]), and the one future spawned here awaits the fetch itself.
+    pub(super) fn start(config: JsValue, hub: Rc<Hub>, loaded: impl FnOnce(Result<Rc<Live>, WebError>) + 'static) {
+        wasm_bindgen_futures::spawn_local(async move {
+            let result = match Loading::read(config) {
+                Ok(loading) => {
+                    let engine = match &loading.settings.agent {
+                        AgentSource::Url(url) => {
+                            // With an (empty) init: one fetch binding for agents and webhooks.
+                            agent_from(url, fetch_text(&loading.window, url, &web_sys::RequestInit::new()).await)
+                        }
+                        AgentSource::Inline(v) => {
+                            Engine::from_value(v).map_err(|e| WebError::agent("the agent object", &e))
+                        }
+                    };
+                    match engine {
+                        Ok(engine) => loading.finish(engine, hub),
+                        Err(e) => Err(e),
+                    }
+                }
+                Err(e) => Err(e),
+            };
+            loaded(result);
+        });
     }
 
     /// Loaded and in the page: an embedded widget with `autostart` launches now.
@@ -191,14 +216,17 @@ impl Live {
                     live.lane_busy.set(false);
                     return;
                 };
-                live.run(job).await;
+                let Some((turn, answer)) = live.send(job) else { continue };
+                let result = answer.await;
+                live.answered(result, turn);
             }
         });
     }
 
-    /// Run a job: every job is one turn (a restart is a fresh session, then the launch turn), so the lane's
-    /// future holds one turn future, not one per kind of job.
-    async fn run(&self, job: Job) {
+    /// Start the turn a job runs: every job is one turn (a restart is a fresh session, then the launch turn).
+    /// `None` when the chat was destroyed (the turn is refused). This and [`Live::answered`] are plain functions
+    /// around the one wait, so the lane's future holds only the [`Turn`] and the transport's answer.
+    fn send(&self, job: Job) -> Option<(Turn, Answer)> {
         let (action, origin, done) = match job {
             Job::Turn { action, origin, done } => (action, origin, done),
             Job::Restart => {
@@ -210,12 +238,9 @@ impl Live {
                 (self.settings.launch.clone(), Origin::Page, None)
             }
         };
-        self.turn(action, origin, done).await
-    }
-
-    async fn turn(&self, action: Value, origin: Origin, done: Option<Resolvers>) {
         if self.stopped.get() {
-            return refuse_destroyed(done);
+            refuse_destroyed(done);
+            return None;
         }
         let is_launch = action.get("type") == self.settings.launch.get("type");
         self.widget.flush();
@@ -224,7 +249,13 @@ impl Live {
         }
         open_urls(&action);
         self.widget.set_busy(true);
-        let result = self.transport.send(action.clone()).await;
+        let answer = self.transport.send(action.clone());
+        Some((Turn { action, origin, done, is_launch }, answer))
+    }
+
+    /// The rest of a turn once the transport answered: show the answer (or the error), save, tell the page.
+    fn answered(&self, result: Result<Vec<Trace>, WebError>, turn: Turn) {
+        let Turn { action, origin, done, is_launch } = turn;
         self.widget.set_busy(false);
         if is_launch {
             self.launch_queued.set(false);
@@ -275,7 +306,7 @@ impl Live {
     }
 
     /// Traces that arrived outside a turn (a timer fired, a webhook answered).
-    fn on_async(&self, traces: Vec<crate::engine::Trace>) {
+    fn on_async(&self, traces: Vec<Trace>) {
         if self.stopped.get() {
             return;
         }
@@ -419,11 +450,10 @@ fn refuse_destroyed(done: Option<Resolvers>) {
     }
 }
 
-/// Fetch and load an agent file; each failure names the URL.
-async fn fetch_agent(window: &web_sys::Window, url: &str) -> Result<Engine, WebError> {
+/// Load a fetched agent file; each failure names the URL.
+fn agent_from(url: &str, fetched: Fetched) -> Result<Engine, WebError> {
     let failed = |what: String| WebError::new("agent_fetch", format!("agent: could not fetch '{url}': {what}"));
-    // With an (empty) init: one fetch binding for agents and webhooks.
-    let (status, response, text) = match fetch_text(window, url, &web_sys::RequestInit::new()).await {
+    let (status, response, text) = match fetched {
         Ok(fetched) => fetched,
         Err(Some(e)) => return Err(failed(describe(&e))),
         Err(None) => return Err(failed("not a response".into())),

@@ -23,12 +23,15 @@ use crate::engine::{Config, Effect, Engine, Entry, Envelope, Session, Status, Tr
 
 pub type LocalFuture<T> = Pin<Box<dyn Future<Output = T>>>;
 
+/// A turn's answer on its way: the traces, in order, or why the turn failed.
+pub type Answer = LocalFuture<Result<Vec<Trace>, WebError>>;
+
 /// Where traces produced outside a turn go (timers, webhook answers, server pushes).
 pub type TraceSink = Rc<dyn Fn(Vec<Trace>)>;
 
 pub trait Transport {
     /// Run one action (a Voiceflow request, as JSON). The answer's traces, in order.
-    fn send(&self, action: Value) -> LocalFuture<Result<Vec<Trace>, WebError>>;
+    fn send(&self, action: Value) -> Answer;
     /// The conversation so far, lent: drop it before page code runs or a turn is sent.
     fn entries(&self) -> Ref<'_, [Entry]>;
     fn user_id(&self) -> String;
@@ -99,9 +102,10 @@ impl LocalTransport {
 }
 
 impl Transport for LocalTransport {
-    fn send(&self, action: Value) -> LocalFuture<Result<Vec<Trace>, WebError>> {
+    fn send(&self, action: Value) -> Answer {
         let result = self.inner.turn(action);
-        Box::pin(std::future::ready(result))
+        // An async block rather than `std::future::ready`: `Ready` brings a panic message of its own.
+        Box::pin(async move { result })
     }
 
     fn entries(&self) -> Ref<'_, [Entry]> {
@@ -212,43 +216,63 @@ impl Local {
         }
     }
 
+    /// Send a webhook call; its outcome goes back to the engine. The request is built and the outcome handled
+    /// by plain functions, so the future keeps only what the fetch needs across its wait.
     fn webhook(&self, call: WebhookCall) {
         let Ok(controller) = web_sys::AbortController::new() else { return };
         bm(&self.inflight).push(controller.clone());
         let me = self.me.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            let outcome = fetch(&call, &controller).await;
-            let Some(me) = me.upgrade() else { return };
-            bm(&me.inflight).retain(|c| c != &controller);
-            if me.stopped.get() {
-                return;
-            }
-            let turn = {
-                let mut s = bm(&me.session);
-                me.engine.webhook_result(&mut s, call.id, outcome, now_ms(), &Config::default())
+            let Request { id, url, ready } = request(call, &controller);
+            let outcome = match ready {
+                Some((window, init, _timer)) => outcome(fetch_text(&window, &url, &init).await, &controller),
+                None => WebhookOutcome::Failed("no window".into()),
             };
-            me.effects(turn.effects);
-            me.deliver(turn.traces);
+            if let Some(me) = me.upgrade() {
+                me.answered(&controller, id, outcome);
+            }
         });
+    }
+
+    /// A webhook call's outcome arrived.
+    fn answered(&self, controller: &web_sys::AbortController, id: u64, outcome: WebhookOutcome) {
+        bm(&self.inflight).retain(|c| c != controller);
+        if self.stopped.get() {
+            return;
+        }
+        let turn = {
+            let mut s = bm(&self.session);
+            self.engine.webhook_result(&mut s, id, outcome, now_ms(), &Config::default())
+        };
+        self.effects(turn.effects);
+        self.deliver(turn.traces);
     }
 }
 
-async fn fetch(call: &WebhookCall, controller: &web_sys::AbortController) -> WebhookOutcome {
-    let WebhookCall { method, url, headers, body, timeout_ms, .. } = call;
-    let (body, timeout_ms) = (body.as_ref(), *timeout_ms);
-    let Some(window) = web_sys::window() else { return WebhookOutcome::Failed("no window".into()) };
+/// A webhook call, ready to fetch.
+struct Request {
+    id: u64,
+    url: String,
+    /// The window, the request's init and its time limit (dropping the timer cancels it); `None` without a window.
+    ready: Option<(web_sys::Window, web_sys::RequestInit, Timeout)>,
+}
+
+/// Build a webhook call's request and start its time limit.
+fn request(call: WebhookCall, controller: &web_sys::AbortController) -> Request {
+    let WebhookCall { id, method, url, headers, body, timeout_ms } = call;
+    let Some(window) = web_sys::window() else { return Request { id, url, ready: None } };
     // The init's members are set with `Reflect.set`, a binding the module already has, rather than a setter
     // binding each.
     let init = web_sys::RequestInit::new();
     let set = |key: &str, value: &JsValue| super::convert::set(&init, key, value);
-    set("method", &JsValue::from_str(method));
+    set("method", &JsValue::from_str(&method));
     let signal = super::convert::get(controller, "signal");
     set("signal", &signal);
     if let Ok(h) = web_sys::Headers::new() {
-        for (k, v) in headers {
+        for (k, v) in &headers {
             let _ = h.append(k, v);
         }
-        if let Some(b) = body {
+        if let Some(b) = &body {
             if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
                 let _ = h.append("content-type", "application/json");
             }
@@ -257,22 +281,25 @@ async fn fetch(call: &WebhookCall, controller: &web_sys::AbortController) -> Web
         set("headers", &h);
     }
     let c = controller.clone();
-    let _timer = Timeout::new(timeout_ms.min(i32::MAX as u64) as u32, move || c.abort());
-    match fetch_text(&window, url, &init).await {
+    let timer = Timeout::new(timeout_ms.min(i32::MAX as u64) as u32, move || c.abort());
+    Request { id, url, ready: Some((window, init, timer)) }
+}
+
+/// What a webhook fetch gives the engine.
+fn outcome(fetched: Fetched, controller: &web_sys::AbortController) -> WebhookOutcome {
+    match fetched {
         Ok((status, _, Ok(body))) => WebhookOutcome::Response { status, body },
         Ok((_, _, Err(e))) | Err(Some(e)) => failure(controller, &e),
         Err(None) => WebhookOutcome::Failed("fetch did not return a Response".into()),
     }
 }
 
-/// `fetch(url, init)`, then the response's status, the response and its text (read whatever the status: the
-/// caller decides). `Err(Some(thrown))` when fetch failed, `Err(None)` when it did not give a `Response`. One
-/// copy of this future serves agent files and webhooks.
-pub(super) async fn fetch_text(
-    window: &web_sys::Window,
-    url: &str,
-    init: &web_sys::RequestInit,
-) -> Result<(u16, web_sys::Response, Result<String, JsValue>), Option<JsValue>> {
+/// What [`fetch_text`] got: the response's status, the response and its text (read whatever the status: the
+/// caller decides); `Err(Some(thrown))` when fetch failed, `Err(None)` when it did not give a `Response`.
+pub(super) type Fetched = Result<(u16, web_sys::Response, Result<String, JsValue>), Option<JsValue>>;
+
+/// `fetch(url, init)` and the response's text. One copy of this future serves agent files and webhooks.
+pub(super) async fn fetch_text(window: &web_sys::Window, url: &str, init: &web_sys::RequestInit) -> Fetched {
     let response = JsFuture::from(window.fetch_with_str_and_init(url, init)).await.map_err(Some)?;
     let response: web_sys::Response = response.dyn_into().map_err(|_| None)?;
     // `status` and `text()` through `Reflect.get` and `Function.call`, the bindings the module already has.
