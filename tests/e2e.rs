@@ -184,7 +184,20 @@ fn demo_page_in_headless_chromium() {
     assert!(verdict["links"].as_u64().unwrap_or(0) >= 3, "safe links still render: {verdict}");
     println!("XSS: {} vectors through 6 channels, no script ran, no javascript: URL in the shadow DOM", VECTORS.len());
 
-    // 7. Time from navigation to load() resolved, median of 10 fresh loads.
+    // 7. Webhooks over real HTTP: the agent's webhook step fetches from this server; a 404 takes `onError`.
+    d.goto(&format!("{site}/test/webhook.html"));
+    d.wait_until("the webhook page loads", "return window.__loaded === true || window.__loadError || false");
+    assert_eq!(d.exec("return window.__loadError || null", json!([])), Value::Null);
+    d.exec("window.voiceflow.chat.open()", json!([]));
+    d.wait_text("the webhook agent's greeting", &["Ready for webhooks."]);
+    let lookup = "window.voiceflow.chat.interact({type: 'event', payload: {event: {name: 'lookup', data: {url: location.origin + arguments[0]}}}})";
+    d.exec(lookup, json!(["/test/webhook-answer.json"]));
+    d.wait_text("the webhook's answer in the chat", &["Order status: shipped."]);
+    d.exec(lookup, json!(["/test/no-such-answer.json"]));
+    d.wait_text("the failed webhook's onError path", &["The order service failed."]);
+    println!("webhooks: an answer over HTTP assigned a variable, a 404 took onError");
+
+    // 8. Time from navigation to load() resolved, median of 10 fresh loads.
     let mut times = Vec::new();
     for _ in 0..10 {
         d.exec("localStorage.clear()", json!([]));
