@@ -67,7 +67,8 @@ impl<T> Named<T> {
     }
 
     pub fn get(&self, key: &str) -> Option<&T> {
-        self.find(key).ok().map(|i| &self.0[i].1)
+        let i = self.find(key).ok()?;
+        self.0.get(i).map(|(_, v)| v)
     }
 
     /// Take `key` out; returns its value.

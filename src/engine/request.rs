@@ -134,9 +134,15 @@ impl Envelope {
 
 /// Refuse the request with `code` and `message`; always `None`.
 fn refuse<T>(no: &mut RequestError, code: &'static str, message: String) -> Option<T> {
+    keep(no, code, message);
+    None
+}
+
+/// The body of `refuse`, once for every result type.
+#[inline(never)]
+fn keep(no: &mut RequestError, code: &'static str, message: String) {
     no.code = code;
     no.message = message;
-    None
 }
 
 /// Refuse the request as `invalid_request`.
