@@ -342,7 +342,7 @@ impl Decoder {
         let mut out = Named::new();
         self.each_entry(o, key, &mut |d, k, v, p| {
             if let Some(s) = d.string(v, p) {
-                out.insert(k.clone(), s);
+                out.set(k.clone(), s);
             }
         });
         out
@@ -383,7 +383,7 @@ impl Decoder {
         let mut flows = Named::new();
         self.each_entry(&o, "flows", &mut |d, k, v, p| {
             if let Some(f) = d.flow(v, p) {
-                flows.insert(k.clone(), f);
+                flows.set(k.clone(), f);
             }
         });
         let description = self.string_or_empty(&o, "description");
@@ -478,9 +478,7 @@ impl Decoder {
         self.each_entry(&o, "data", &mut |d, k, v, p| {
             let Some(t) = d.str(v, p) else { return };
             match TYPES.iter().find(|ty| ty.name() == t) {
-                Some(ty) => {
-                    data.insert(k.clone(), *ty);
-                }
+                Some(ty) => data.set(k.clone(), *ty),
                 None => d.err(
                     p,
                     cat(&["unknown data type '", t, "' (expected string, number, boolean, object, array or any)"]),
@@ -732,7 +730,7 @@ impl Decoder {
                         None => Some(SetValue::Json(JsonTemplate::new(v))),
                     };
                     if let Some(value) = value {
-                        set.insert(k.clone(), value);
+                        set.set(k.clone(), value);
                     }
                 });
                 Step::Set { set, next }
@@ -762,7 +760,7 @@ impl Decoder {
                 let mut headers = Named::new();
                 self.each_entry(&o, "headers", &mut |d, k, v, p| {
                     if let Some(s) = d.str(v, p) {
-                        headers.insert(k.clone(), Template::parse(s));
+                        headers.set(k.clone(), Template::parse(s));
                     }
                 });
                 Step::Webhook {
@@ -778,7 +776,7 @@ impl Decoder {
             }
             StepType::End => Step::End {},
         };
-        steps.insert(name.to_string(), step);
+        steps.set(name.to_string(), step);
         Some(())
     }
 }

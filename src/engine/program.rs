@@ -101,9 +101,9 @@ impl Program {
         v.check_agent(&agent);
         let matcher = v.build_matcher(&agent);
         let mut slot_types = std::mem::take(&mut v.slot_types);
-        slot_types.insert("@number".into(), SlotType::Number);
-        slot_types.insert("@email".into(), SlotType::Email);
-        slot_types.insert("@any".into(), SlotType::Any);
+        slot_types.set("@number".into(), SlotType::Number);
+        slot_types.set("@email".into(), SlotType::Email);
+        slot_types.set("@any".into(), SlotType::Any);
         if !v.errors.is_empty() {
             return Err(AgentError { errors: v.errors });
         }
@@ -128,7 +128,7 @@ impl Program {
         }
         let mut event_types = Named::new();
         for e in &agent.events {
-            event_types.insert(names::key(&e.name), e.data.clone());
+            event_types.set(names::key(&e.name), e.data.clone());
         }
         Ok(Program { commands: v.commands, global, local, intent_events, event_types, matcher, slot_types, agent })
     }
@@ -248,7 +248,7 @@ impl Validator {
                 }
                 match nlu::parse_slot_type(spec) {
                     Ok(t) => {
-                        self.slot_types.insert(cat(&[&intent.name, ".", s]), t);
+                        self.slot_types.set(cat(&[&intent.name, ".", s]), t);
                     }
                     Err(m) => self.err_at(&slots, s, &m),
                 }

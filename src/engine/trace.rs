@@ -64,11 +64,15 @@ pub struct TextPayload {
 impl TextPayload {
     /// A text payload with its Slate form, as the Voiceflow runtime writes it.
     pub fn new(id: String, message: String, delay: u64) -> TextPayload {
-        let child = json::obj(vec![("text", json::text(&message))]);
-        let content = Value::Array(vec![json::obj(vec![("children", Value::Array(vec![child]))])]);
+        let content = list_of_one("children", list_of_one("text", json::text(&message)));
         let slate = Slate { id, content, message_delay_ms: delay };
         TextPayload { slate, message, delay, ai: None }
     }
+}
+
+/// `[{key: value}]`, the shape of each level of a Slate content.
+fn list_of_one(key: &str, value: Value) -> Value {
+    Value::Array(vec![json::obj(vec![(key, value)])])
 }
 
 #[derive(Debug, Clone, PartialEq)]
