@@ -176,9 +176,14 @@ impl Validator {
         self.quote(&path.key(key), before, value, after);
     }
 
-    /// `name`, at `path`, was declared before at `first`.
-    fn declared_twice(&mut self, path: &Path, name: &str, first: &Path) {
-        self.quote(path, "'", name, &cat(&["' is already declared at ", &first.render()]));
+    /// Record `name`, item `i` of `list` (its path: `path`), in `seen`; a name declared before is reported with
+    /// the path of its last declaration.
+    fn declare(&mut self, seen: &mut Named<usize>, list: &Path, i: usize, path: &Path, name: &str) {
+        let key = names::key(name);
+        if let Some(&j) = seen.get(&key) {
+            self.quote(path, "'", name, &cat(&["' is already declared at ", &list.index(j).render()]));
+        }
+        seen.set(key, i);
     }
 
     fn name(&mut self, path: &Path, name: &str) -> bool {
@@ -226,9 +231,7 @@ impl Validator {
                         "' is a system event; handle it with a trigger instead of declaring it",
                     );
                 }
-                if let Some(j) = seen.insert(names::key(&e.name), i) {
-                    self.declared_twice(&path, &e.name, &events.index(j));
-                }
+                self.declare(&mut seen, &events, i, &path, &e.name);
             }
         }
         let mut seen = Named::new();
@@ -237,9 +240,7 @@ impl Validator {
             let path = intents.index(i);
             let name_path = path.key("name");
             if self.name(&name_path, &intent.name) {
-                if let Some(j) = seen.insert(names::key(&intent.name), i) {
-                    self.declared_twice(&name_path, &intent.name, &intents.index(j));
-                }
+                self.declare(&mut seen, &intents, i, &name_path, &intent.name);
             }
             let slots = path.key("slots");
             for (s, spec) in &intent.slots {
