@@ -585,7 +585,8 @@ impl Decoder {
             Ok(e) => Some(e),
             Err(e) => {
                 // `e`'s Display, spelled out: "{message} (at character {position})".
-                let at = e.position.to_string();
+                let mut at = String::new();
+                e.position.write_json(&mut at); // the digits, as in JSON
                 self.err(path, cat(&["bad expression '", src, "': ", &e.message, " (at character ", &at, ")"]));
                 None
             }

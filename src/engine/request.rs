@@ -210,7 +210,7 @@ fn parse_action(action: &Value, no: &mut RequestError) -> Option<(Request, Optio
     let custom_id = match a.get("custom_id") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) if !s.is_empty() && s.len() <= 200 => Some(s.clone()),
-        Some(Value::Number(n)) => Some(n.to_string()),
+        Some(n @ Value::Number(_)) => Some(json::to_string(n)), // the number as written in JSON
         Some(_) => return invalid(no, "custom_id must be a string of 1 to 200 bytes"),
     };
     let Some(kind) = a.get("type").and_then(Value::as_str) else {
