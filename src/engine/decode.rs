@@ -625,6 +625,11 @@ impl Decoder {
         Some(NoReplyDef { timeout: timeout?, prompts: self.prompts(&n), next: self.opt_string(&n, "next") })
     }
 
+    /// The `noMatch` and `noReply` of a step that waits for the user, read in that order.
+    fn listen(&mut self, o: &Obj) -> (Option<NoMatchDef>, Option<NoReplyDef>) {
+        (self.no_match(o), self.no_reply(o))
+    }
+
     /// Add the step `v` under `name` to `steps`, if it is good. Added here rather than returned: a step is big, and
     /// an `Option<Step>` would be one more copy of it.
     fn step(&mut self, steps: &mut Named<Step>, name: &str, v: &Value, path: &Path) -> Option<()> {
@@ -661,21 +666,23 @@ impl Decoder {
                 };
                 Step::Text { text: text?, next, delay: self.opt_u64(&o, "delay") }
             }
-            StepType::Choice => Step::Choice {
-                prompt: self.opt_variants(&o, "prompt"),
-                buttons: if self.has(&o, "buttons") { self.buttons(&o) } else { return None },
-                no_match: self.no_match(&o),
-                no_reply: self.no_reply(&o),
-            },
-            StepType::Card => Step::Card {
-                title: self.text(&o, "title"),
-                description: self.text(&o, "description"),
-                image: self.template(&o, "image"),
-                buttons: self.buttons(&o),
-                next,
-                no_match: self.no_match(&o),
-                no_reply: self.no_reply(&o),
-            },
+            StepType::Choice => {
+                let prompt = self.opt_variants(&o, "prompt");
+                if !self.has(&o, "buttons") {
+                    return None;
+                }
+                let buttons = self.buttons(&o);
+                let (no_match, no_reply) = self.listen(&o);
+                Step::Choice { prompt, buttons, no_match, no_reply }
+            }
+            StepType::Card => {
+                let title = self.text(&o, "title");
+                let description = self.text(&o, "description");
+                let image = self.template(&o, "image");
+                let buttons = self.buttons(&o);
+                let (no_match, no_reply) = self.listen(&o);
+                Step::Card { title, description, image, buttons, next, no_match, no_reply }
+            }
             StepType::Carousel => {
                 let layout = self.opt_string(&o, "layout");
                 if !self.has(&o, "cards") {
@@ -691,7 +698,8 @@ impl Decoder {
                         buttons: d.buttons(&c),
                     });
                 });
-                Step::Carousel { layout, cards, next, no_match: self.no_match(&o), no_reply: self.no_reply(&o) }
+                let (no_match, no_reply) = self.listen(&o);
+                Step::Carousel { layout, cards, next, no_match, no_reply }
             }
             StepType::Image => Step::Image {
                 url: self.req_template(&o, "url")?,
@@ -699,14 +707,13 @@ impl Decoder {
                 height: self.opt_u64(&o, "height").map(dim),
                 next,
             },
-            StepType::Capture => Step::Capture {
-                variable: self.req_string(&o, "variable")?,
-                slot: self.opt_string(&o, "slot"),
-                prompt: self.opt_variants(&o, "prompt"),
-                next,
-                no_match: self.no_match(&o),
-                no_reply: self.no_reply(&o),
-            },
+            StepType::Capture => {
+                let variable = self.req_string(&o, "variable")?;
+                let slot = self.opt_string(&o, "slot");
+                let prompt = self.opt_variants(&o, "prompt");
+                let (no_match, no_reply) = self.listen(&o);
+                Step::Capture { variable, slot, prompt, next, no_match, no_reply }
+            }
             StepType::Condition => {
                 if !self.has(&o, "branches") {
                     return None;

@@ -152,17 +152,20 @@ impl Trace {
         let time = map.get("time").and_then(Value::as_u64).unwrap_or(0);
         // Read borrowed; only a custom trace takes its parts out of the map.
         let payload = map.get("payload");
-        if let Some(kind) = typed(name, payload.unwrap_or(&Value::Null), payload.is_some()) {
-            return Ok(Trace { time, kind });
-        }
-        let kind = name.clone();
-        let default_path = map.get("defaultPath").and_then(Value::as_u64);
-        let payload = json::take(&mut map, "payload").unwrap_or(Value::Null);
-        let paths = match json::take(&mut map, "paths") {
-            Some(Value::Array(a)) => a,
-            _ => Vec::new(),
+        let kind = match typed(name, payload.unwrap_or(&Value::Null), payload.is_some()) {
+            Some(kind) => kind,
+            None => {
+                let kind = name.clone();
+                let default_path = map.get("defaultPath").and_then(Value::as_u64);
+                let payload = json::take(&mut map, "payload").unwrap_or(Value::Null);
+                let paths = match json::take(&mut map, "paths") {
+                    Some(Value::Array(a)) => a,
+                    _ => Vec::new(),
+                };
+                TraceKind::Custom { kind, payload, paths, default_path }
+            }
         };
-        Ok(Trace { time, kind: TraceKind::Custom { kind, payload, paths, default_path } })
+        Ok(Trace { time, kind })
     }
 }
 
