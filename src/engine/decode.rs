@@ -375,11 +375,12 @@ impl Decoder {
         };
         let o = self.obj(v, &Path::Root, KEYS)?;
         let name = self.req_string(&o, "name");
-        let settings = match o.get("settings") {
-            None => Some(Settings::default()),
-            Some(s) => self.settings(s),
-        };
-        let has_flows = self.has(&o, "flows");
+        let mut settings = Settings::default();
+        if let Some(s) = o.get("settings") {
+            self.settings(s, &mut settings);
+        }
+        // Missing flows are reported here; the agent built below is then dropped with the errors.
+        self.has(&o, "flows");
         let mut flows = Named::new();
         self.each_entry(&o, "flows", &mut |d, k, v, p| {
             if let Some(f) = d.flow(v, p) {
@@ -402,14 +403,11 @@ impl Decoder {
             }
         });
         let triggers = self.triggers(&o);
-        if !has_flows {
-            return None;
-        }
         Some(Agent {
             name: name.unwrap_or_default(),
             description,
             start,
-            settings: settings.unwrap_or_default(),
+            settings,
             variables,
             events,
             intents,
@@ -418,7 +416,8 @@ impl Decoder {
         })
     }
 
-    fn settings(&mut self, v: &Value) -> Option<Settings> {
+    /// Read the settings object `v` into `s` (the defaults).
+    fn settings(&mut self, v: &Value, s: &mut Settings) {
         // Whole-number settings, in the order of the `Settings` fields they set (see `set_number`).
         const NUMBERS: &[&str] = &[
             "maxInputLength",
@@ -448,8 +447,7 @@ impl Decoder {
             "messageDelayMs",
         ];
         let path = Path::top("settings");
-        let o = self.obj(v, &path, KEYS)?;
-        let mut s = Settings::default();
+        let Some(o) = self.obj(v, &path, KEYS) else { return };
         for (i, key) in NUMBERS.iter().enumerate() {
             if i == 8 {
                 // intentConfidence is read between sessionDataHardLimit and noReplySeconds, as listed in KEYS.
@@ -458,7 +456,7 @@ impl Decoder {
                 }
             }
             if let Some(n) = self.opt_u64(&o, key) {
-                set_number(&mut s, i, n);
+                set_number(s, i, n);
             }
         }
         if o.map.contains_key("noMatchPrompts") {
@@ -467,7 +465,6 @@ impl Decoder {
         if o.map.contains_key("noReplyPrompts") {
             s.no_reply_prompts = self.templates(&o, "noReplyPrompts");
         }
-        Some(s)
     }
 
     fn event(&mut self, v: &Value, path: &Path) -> Option<EventDef> {
@@ -540,7 +537,8 @@ impl Decoder {
         self.each_entry(&o, "steps", &mut |d, k, v, p| {
             d.step(&mut steps, k, v, p);
         });
-        Some(Flow { description, triggers, steps, start: start? })
+        // A missing start is reported above; the flow is then dropped with the errors.
+        Some(Flow { description, triggers, steps, start: start.unwrap_or_default() })
     }
 
     fn variants(&mut self, v: &Value, path: &Path) -> Option<Variants> {
