@@ -745,7 +745,8 @@ impl Decoder {
             StepType::Call => {
                 Step::Call { flow: self.req_string(&o, "flow")?, step: self.opt_string(&o, "step"), next }
             }
-            StepType::Delay => Step::Delay { ms: self.req_u64(&o, "ms")?, next },
+            // Read last: when it is missing the error is reported, and the step is dropped with the errors.
+            StepType::Delay => Step::Delay { ms: self.req_u64(&o, "ms").unwrap_or_default(), next },
             StepType::Emit => Step::Emit {
                 event: self.req_string(&o, "event")?,
                 data: self.json(&o, "data"),

@@ -342,9 +342,9 @@ impl Validator {
         let Some(target) = a.flows.get(flow) else {
             return self.quote_at(path, "flow", "unknown flow '", flow, "'");
         };
-        let step = t.step.clone().unwrap_or_else(|| target.start.clone());
-        if !target.steps.contains_key(&step) {
-            return self.unknown_step(path, &step, flow);
+        let step = t.step.as_deref().unwrap_or(&target.start);
+        if !target.steps.contains_key(step) {
+            return self.unknown_step(path, step, flow);
         }
         let mappings_path = path.key("mappings");
         for (k, var) in &t.mappings {
@@ -359,7 +359,7 @@ impl Validator {
         for (k, v) in &t.mappings {
             mappings.push((k.clone(), v.clone()));
         }
-        let cmd = Command { on, flow: flow.to_string(), step, mode: t.mode, mappings };
+        let cmd = Command { on, flow: flow.to_string(), step: step.to_string(), mode: t.mode, mappings };
         self.commands.push(cmd);
         self.owners.push(owner);
     }
