@@ -720,10 +720,10 @@ impl Decoder {
                 self.each_item(&o, "branches", &mut |d, v, p| {
                     let Some(b) = d.obj(v, p, &["if", "next"]) else { return };
                     let test = d.req_str(&b, "if");
-                    let next = d.req_string(&b, "next");
+                    let next = d.req_str(&b, "next");
                     let Some(test) = test.and_then(|t| d.expr(t, &p.key("if"))) else { return };
                     let Some(next) = next else { return };
-                    branches.push(Branch { test: ExprSrc(test), next });
+                    branches.push(Branch { test: ExprSrc(test), next: next.to_string() });
                 });
                 Step::Condition { branches, otherwise: self.opt_string(&o, "else") }
             }

@@ -99,19 +99,21 @@ impl Program {
     pub fn compile(agent: Agent) -> Result<Program, AgentError> {
         let mut v = Validator::default();
         v.check_agent(&agent);
-        let matcher = v.build_matcher(&agent);
+        // One way out for both refusals: what is alive here is dropped in one place.
+        let matcher = match v.build_matcher(&agent) {
+            Some(m) if v.errors.is_empty() => m,
+            _ => {
+                let mut errors = v.errors;
+                if errors.is_empty() {
+                    errors.push(ValidationError { path: "intents".into(), message: "invalid".into() });
+                }
+                return Err(AgentError { errors });
+            }
+        };
         let mut slot_types = std::mem::take(&mut v.slot_types);
         slot_types.set("@number".into(), SlotType::Number);
         slot_types.set("@email".into(), SlotType::Email);
         slot_types.set("@any".into(), SlotType::Any);
-        if !v.errors.is_empty() {
-            return Err(AgentError { errors: v.errors });
-        }
-        let Some(matcher) = matcher else {
-            return Err(AgentError {
-                errors: vec![ValidationError { path: "intents".into(), message: "invalid".into() }],
-            });
-        };
         let mut global = CommandTable::default();
         let mut local: Named<CommandTable> = Named::new();
         for (i, (cmd, owner)) in v.commands.iter().zip(&v.owners).enumerate() {
