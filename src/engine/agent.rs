@@ -44,7 +44,7 @@ impl<T> Named<T> {
         }
     }
 
-    /// `insert` without the value replaced: less code where it is not wanted.
+    /// `insert` without returning the value replaced: less code where that value is not wanted.
     pub fn set(&mut self, key: String, value: T) {
         match self.find(&key) {
             Ok(i) => {
