@@ -44,6 +44,18 @@ impl<T> Named<T> {
         }
     }
 
+    /// `insert` without returning the value replaced: less code where that value is not wanted.
+    pub fn set(&mut self, key: String, value: T) {
+        match self.find(&key) {
+            Ok(i) => {
+                if let Some(entry) = self.0.get_mut(i) {
+                    entry.1 = value;
+                }
+            }
+            Err(i) => self.0.insert(i, (key, value)),
+        }
+    }
+
     /// The value of `key`, added as `T::default()` if missing.
     pub fn get_or_default(&mut self, key: &str) -> &mut T
     where
@@ -67,7 +79,8 @@ impl<T> Named<T> {
     }
 
     pub fn get(&self, key: &str) -> Option<&T> {
-        self.find(key).ok().map(|i| &self.0[i].1)
+        let i = self.find(key).ok()?;
+        self.0.get(i).map(|(_, v)| v)
     }
 
     /// Take `key` out; returns its value.

@@ -342,7 +342,7 @@ impl Decoder {
         let mut out = Named::new();
         self.each_entry(o, key, &mut |d, k, v, p| {
             if let Some(s) = d.string(v, p) {
-                out.insert(k.clone(), s);
+                out.set(k.clone(), s);
             }
         });
         out
@@ -375,15 +375,16 @@ impl Decoder {
         };
         let o = self.obj(v, &Path::Root, KEYS)?;
         let name = self.req_string(&o, "name");
-        let settings = match o.get("settings") {
-            None => Some(Settings::default()),
-            Some(s) => self.settings(s),
-        };
-        let has_flows = self.has(&o, "flows");
+        let mut settings = Settings::default();
+        if let Some(s) = o.get("settings") {
+            self.settings(s, &mut settings);
+        }
+        // Missing flows are reported here; the agent built below is then dropped with the errors.
+        self.has(&o, "flows");
         let mut flows = Named::new();
         self.each_entry(&o, "flows", &mut |d, k, v, p| {
             if let Some(f) = d.flow(v, p) {
-                flows.insert(k.clone(), f);
+                flows.set(k.clone(), f);
             }
         });
         let description = self.string_or_empty(&o, "description");
@@ -402,14 +403,11 @@ impl Decoder {
             }
         });
         let triggers = self.triggers(&o);
-        if !has_flows {
-            return None;
-        }
         Some(Agent {
             name: name.unwrap_or_default(),
             description,
             start,
-            settings: settings.unwrap_or_default(),
+            settings,
             variables,
             events,
             intents,
@@ -418,7 +416,8 @@ impl Decoder {
         })
     }
 
-    fn settings(&mut self, v: &Value) -> Option<Settings> {
+    /// Read the settings object `v` into `s` (the defaults).
+    fn settings(&mut self, v: &Value, s: &mut Settings) {
         // Whole-number settings, in the order of the `Settings` fields they set (see `set_number`).
         const NUMBERS: &[&str] = &[
             "maxInputLength",
@@ -448,8 +447,7 @@ impl Decoder {
             "messageDelayMs",
         ];
         let path = Path::top("settings");
-        let o = self.obj(v, &path, KEYS)?;
-        let mut s = Settings::default();
+        let Some(o) = self.obj(v, &path, KEYS) else { return };
         for (i, key) in NUMBERS.iter().enumerate() {
             if i == 8 {
                 // intentConfidence is read between sessionDataHardLimit and noReplySeconds, as listed in KEYS.
@@ -458,7 +456,7 @@ impl Decoder {
                 }
             }
             if let Some(n) = self.opt_u64(&o, key) {
-                set_number(&mut s, i, n);
+                set_number(s, i, n);
             }
         }
         if o.map.contains_key("noMatchPrompts") {
@@ -467,7 +465,6 @@ impl Decoder {
         if o.map.contains_key("noReplyPrompts") {
             s.no_reply_prompts = self.templates(&o, "noReplyPrompts");
         }
-        Some(s)
     }
 
     fn event(&mut self, v: &Value, path: &Path) -> Option<EventDef> {
@@ -478,9 +475,7 @@ impl Decoder {
         self.each_entry(&o, "data", &mut |d, k, v, p| {
             let Some(t) = d.str(v, p) else { return };
             match TYPES.iter().find(|ty| ty.name() == t) {
-                Some(ty) => {
-                    data.insert(k.clone(), *ty);
-                }
+                Some(ty) => data.set(k.clone(), *ty),
                 None => d.err(
                     p,
                     cat(&["unknown data type '", t, "' (expected string, number, boolean, object, array or any)"]),
@@ -542,7 +537,8 @@ impl Decoder {
         self.each_entry(&o, "steps", &mut |d, k, v, p| {
             d.step(&mut steps, k, v, p);
         });
-        Some(Flow { description, triggers, steps, start: start? })
+        // A missing start is reported above; the flow is then dropped with the errors.
+        Some(Flow { description, triggers, steps, start: start.unwrap_or_default() })
     }
 
     fn variants(&mut self, v: &Value, path: &Path) -> Option<Variants> {
@@ -587,7 +583,8 @@ impl Decoder {
             Ok(e) => Some(e),
             Err(e) => {
                 // `e`'s Display, spelled out: "{message} (at character {position})".
-                let at = e.position.to_string();
+                let mut at = String::new();
+                e.position.write_json(&mut at); // the digits, as in JSON
                 self.err(path, cat(&["bad expression '", src, "': ", &e.message, " (at character ", &at, ")"]));
                 None
             }
@@ -626,6 +623,11 @@ impl Decoder {
         Some(NoReplyDef { timeout: timeout?, prompts: self.prompts(&n), next: self.opt_string(&n, "next") })
     }
 
+    /// The `noMatch` and `noReply` of a step that waits for the user, read in that order.
+    fn listen(&mut self, o: &Obj) -> (Option<NoMatchDef>, Option<NoReplyDef>) {
+        (self.no_match(o), self.no_reply(o))
+    }
+
     /// Add the step `v` under `name` to `steps`, if it is good. Added here rather than returned: a step is big, and
     /// an `Option<Step>` would be one more copy of it.
     fn step(&mut self, steps: &mut Named<Step>, name: &str, v: &Value, path: &Path) -> Option<()> {
@@ -662,21 +664,23 @@ impl Decoder {
                 };
                 Step::Text { text: text?, next, delay: self.opt_u64(&o, "delay") }
             }
-            StepType::Choice => Step::Choice {
-                prompt: self.opt_variants(&o, "prompt"),
-                buttons: if self.has(&o, "buttons") { self.buttons(&o) } else { return None },
-                no_match: self.no_match(&o),
-                no_reply: self.no_reply(&o),
-            },
-            StepType::Card => Step::Card {
-                title: self.text(&o, "title"),
-                description: self.text(&o, "description"),
-                image: self.template(&o, "image"),
-                buttons: self.buttons(&o),
-                next,
-                no_match: self.no_match(&o),
-                no_reply: self.no_reply(&o),
-            },
+            StepType::Choice => {
+                let prompt = self.opt_variants(&o, "prompt");
+                if !self.has(&o, "buttons") {
+                    return None;
+                }
+                let buttons = self.buttons(&o);
+                let (no_match, no_reply) = self.listen(&o);
+                Step::Choice { prompt, buttons, no_match, no_reply }
+            }
+            StepType::Card => {
+                let title = self.text(&o, "title");
+                let description = self.text(&o, "description");
+                let image = self.template(&o, "image");
+                let buttons = self.buttons(&o);
+                let (no_match, no_reply) = self.listen(&o);
+                Step::Card { title, description, image, buttons, next, no_match, no_reply }
+            }
             StepType::Carousel => {
                 let layout = self.opt_string(&o, "layout");
                 if !self.has(&o, "cards") {
@@ -692,7 +696,8 @@ impl Decoder {
                         buttons: d.buttons(&c),
                     });
                 });
-                Step::Carousel { layout, cards, next, no_match: self.no_match(&o), no_reply: self.no_reply(&o) }
+                let (no_match, no_reply) = self.listen(&o);
+                Step::Carousel { layout, cards, next, no_match, no_reply }
             }
             StepType::Image => Step::Image {
                 url: self.req_template(&o, "url")?,
@@ -700,14 +705,13 @@ impl Decoder {
                 height: self.opt_u64(&o, "height").map(dim),
                 next,
             },
-            StepType::Capture => Step::Capture {
-                variable: self.req_string(&o, "variable")?,
-                slot: self.opt_string(&o, "slot"),
-                prompt: self.opt_variants(&o, "prompt"),
-                next,
-                no_match: self.no_match(&o),
-                no_reply: self.no_reply(&o),
-            },
+            StepType::Capture => {
+                let variable = self.req_string(&o, "variable")?;
+                let slot = self.opt_string(&o, "slot");
+                let prompt = self.opt_variants(&o, "prompt");
+                let (no_match, no_reply) = self.listen(&o);
+                Step::Capture { variable, slot, prompt, next, no_match, no_reply }
+            }
             StepType::Condition => {
                 if !self.has(&o, "branches") {
                     return None;
@@ -716,10 +720,10 @@ impl Decoder {
                 self.each_item(&o, "branches", &mut |d, v, p| {
                     let Some(b) = d.obj(v, p, &["if", "next"]) else { return };
                     let test = d.req_str(&b, "if");
-                    let next = d.req_string(&b, "next");
+                    let next = d.req_str(&b, "next");
                     let Some(test) = test.and_then(|t| d.expr(t, &p.key("if"))) else { return };
                     let Some(next) = next else { return };
-                    branches.push(Branch { test: ExprSrc(test), next });
+                    branches.push(Branch { test: ExprSrc(test), next: next.to_string() });
                 });
                 Step::Condition { branches, otherwise: self.opt_string(&o, "else") }
             }
@@ -732,7 +736,7 @@ impl Decoder {
                         None => Some(SetValue::Json(JsonTemplate::new(v))),
                     };
                     if let Some(value) = value {
-                        set.insert(k.clone(), value);
+                        set.set(k.clone(), value);
                     }
                 });
                 Step::Set { set, next }
@@ -741,7 +745,8 @@ impl Decoder {
             StepType::Call => {
                 Step::Call { flow: self.req_string(&o, "flow")?, step: self.opt_string(&o, "step"), next }
             }
-            StepType::Delay => Step::Delay { ms: self.req_u64(&o, "ms")?, next },
+            // Read last: when it is missing the error is reported, and the step is dropped with the errors.
+            StepType::Delay => Step::Delay { ms: self.req_u64(&o, "ms").unwrap_or_default(), next },
             StepType::Emit => Step::Emit {
                 event: self.req_string(&o, "event")?,
                 data: self.json(&o, "data"),
@@ -762,7 +767,7 @@ impl Decoder {
                 let mut headers = Named::new();
                 self.each_entry(&o, "headers", &mut |d, k, v, p| {
                     if let Some(s) = d.str(v, p) {
-                        headers.insert(k.clone(), Template::parse(s));
+                        headers.set(k.clone(), Template::parse(s));
                     }
                 });
                 Step::Webhook {
@@ -778,7 +783,7 @@ impl Decoder {
             }
             StepType::End => Step::End {},
         };
-        steps.insert(name.to_string(), step);
+        steps.set(name.to_string(), step);
         Some(())
     }
 }

@@ -99,19 +99,21 @@ impl Program {
     pub fn compile(agent: Agent) -> Result<Program, AgentError> {
         let mut v = Validator::default();
         v.check_agent(&agent);
-        let matcher = v.build_matcher(&agent);
-        let mut slot_types = std::mem::take(&mut v.slot_types);
-        slot_types.insert("@number".into(), SlotType::Number);
-        slot_types.insert("@email".into(), SlotType::Email);
-        slot_types.insert("@any".into(), SlotType::Any);
-        if !v.errors.is_empty() {
-            return Err(AgentError { errors: v.errors });
-        }
-        let Some(matcher) = matcher else {
-            return Err(AgentError {
-                errors: vec![ValidationError { path: "intents".into(), message: "invalid".into() }],
-            });
+        // One way out for both refusals: what is alive here is dropped in one place.
+        let matcher = match v.build_matcher(&agent) {
+            Some(m) if v.errors.is_empty() => m,
+            _ => {
+                let mut errors = v.errors;
+                if errors.is_empty() {
+                    errors.push(ValidationError { path: "intents".into(), message: "invalid".into() });
+                }
+                return Err(AgentError { errors });
+            }
         };
+        let mut slot_types = std::mem::take(&mut v.slot_types);
+        slot_types.set("@number".into(), SlotType::Number);
+        slot_types.set("@email".into(), SlotType::Email);
+        slot_types.set("@any".into(), SlotType::Any);
         let mut global = CommandTable::default();
         let mut local: Named<CommandTable> = Named::new();
         for (i, (cmd, owner)) in v.commands.iter().zip(&v.owners).enumerate() {
@@ -128,7 +130,7 @@ impl Program {
         }
         let mut event_types = Named::new();
         for e in &agent.events {
-            event_types.insert(names::key(&e.name), e.data.clone());
+            event_types.set(names::key(&e.name), e.data.clone());
         }
         Ok(Program { commands: v.commands, global, local, intent_events, event_types, matcher, slot_types, agent })
     }
@@ -176,9 +178,14 @@ impl Validator {
         self.quote(&path.key(key), before, value, after);
     }
 
-    /// `name`, at `path`, was declared before at `first`.
-    fn declared_twice(&mut self, path: &Path, name: &str, first: &Path) {
-        self.quote(path, "'", name, &cat(&["' is already declared at ", &first.render()]));
+    /// Record `name`, item `i` of `list` (its path: `path`), in `seen`; a name declared before is reported with
+    /// the path of its last declaration.
+    fn declare(&mut self, seen: &mut Named<usize>, list: &Path, i: usize, path: &Path, name: &str) {
+        let key = names::key(name);
+        if let Some(&j) = seen.get(&key) {
+            self.quote(path, "'", name, &cat(&["' is already declared at ", &list.index(j).render()]));
+        }
+        seen.set(key, i);
     }
 
     fn name(&mut self, path: &Path, name: &str) -> bool {
@@ -226,9 +233,7 @@ impl Validator {
                         "' is a system event; handle it with a trigger instead of declaring it",
                     );
                 }
-                if let Some(j) = seen.insert(names::key(&e.name), i) {
-                    self.declared_twice(&path, &e.name, &events.index(j));
-                }
+                self.declare(&mut seen, &events, i, &path, &e.name);
             }
         }
         let mut seen = Named::new();
@@ -237,9 +242,7 @@ impl Validator {
             let path = intents.index(i);
             let name_path = path.key("name");
             if self.name(&name_path, &intent.name) {
-                if let Some(j) = seen.insert(names::key(&intent.name), i) {
-                    self.declared_twice(&name_path, &intent.name, &intents.index(j));
-                }
+                self.declare(&mut seen, &intents, i, &name_path, &intent.name);
             }
             let slots = path.key("slots");
             for (s, spec) in &intent.slots {
@@ -248,7 +251,7 @@ impl Validator {
                 }
                 match nlu::parse_slot_type(spec) {
                     Ok(t) => {
-                        self.slot_types.insert(cat(&[&intent.name, ".", s]), t);
+                        self.slot_types.set(cat(&[&intent.name, ".", s]), t);
                     }
                     Err(m) => self.err_at(&slots, s, &m),
                 }
@@ -341,9 +344,9 @@ impl Validator {
         let Some(target) = a.flows.get(flow) else {
             return self.quote_at(path, "flow", "unknown flow '", flow, "'");
         };
-        let step = t.step.clone().unwrap_or_else(|| target.start.clone());
-        if !target.steps.contains_key(&step) {
-            return self.unknown_step(path, &step, flow);
+        let step = t.step.as_deref().unwrap_or(&target.start);
+        if !target.steps.contains_key(step) {
+            return self.unknown_step(path, step, flow);
         }
         let mappings_path = path.key("mappings");
         for (k, var) in &t.mappings {
@@ -358,7 +361,7 @@ impl Validator {
         for (k, v) in &t.mappings {
             mappings.push((k.clone(), v.clone()));
         }
-        let cmd = Command { on, flow: flow.to_string(), step, mode: t.mode, mappings };
+        let cmd = Command { on, flow: flow.to_string(), step: step.to_string(), mode: t.mode, mappings };
         self.commands.push(cmd);
         self.owners.push(owner);
     }

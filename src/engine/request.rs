@@ -8,6 +8,7 @@ use crate::engine::json::{Map, Value};
 use super::error::RequestError;
 use super::json::{self, Obj, ToJson};
 use super::names;
+use super::util::cat;
 
 /// The largest request body accepted, in bytes of JSON.
 pub const MAX_REQUEST_BYTES: usize = 1024 * 1024;
@@ -133,9 +134,15 @@ impl Envelope {
 
 /// Refuse the request with `code` and `message`; always `None`.
 fn refuse<T>(no: &mut RequestError, code: &'static str, message: String) -> Option<T> {
+    keep(no, code, message);
+    None
+}
+
+/// The body of `refuse`, once for every result type.
+#[inline(never)]
+fn keep(no: &mut RequestError, code: &'static str, message: String) {
     no.code = code;
     no.message = message;
-    None
 }
 
 /// Refuse the request as `invalid_request`.
@@ -152,13 +159,23 @@ fn envelope(v: Value, no: &mut RequestError) -> Option<Envelope> {
         (None, None) if body.contains_key("type") => Value::Object(std::mem::take(&mut body)),
         (None, None) => return invalid(no, "the request has no 'action'"),
     };
-    let config = parse_config(body.get("config"), no)?;
+    // Config and variables are checked borrowed and copied once the action has passed too.
+    let exclude_types = check_config(body.get("config"), no)?;
     let variables = match body.get("state").and_then(|s| s.get("variables")) {
-        None | Some(Value::Null) => Map::new(),
-        Some(Value::Object(m)) => m.clone(),
+        None | Some(Value::Null) => None,
+        Some(Value::Object(m)) => Some(m),
         Some(_) => return invalid(no, "state.variables must be an object"),
     };
     let (request, custom_id) = parse_action(&action, no)?;
+    let mut config = Config::default();
+    if let Some(list) = exclude_types {
+        let mut types = Vec::with_capacity(list.len());
+        for t in list {
+            types.push(t.as_str().unwrap_or_default().to_string());
+        }
+        config.exclude_types = types;
+    }
+    let variables = variables.cloned().unwrap_or_default();
     Some(Envelope { request, raw: action, config, variables, custom_id })
 }
 
@@ -167,29 +184,23 @@ fn str_at<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
     v.get(key)?.as_str()
 }
 
-fn parse_config(v: Option<&Value>, no: &mut RequestError) -> Option<Config> {
-    let mut config = Config::default();
-    let Some(v) = v else { return Some(config) };
-    if v.is_null() {
-        return Some(config);
-    }
-    let Value::Object(m) = v else {
-        return invalid(no, "config must be an object");
+/// Check the turn options: `Some(Some(list))` when they set `excludeTypes` (a list of strings, checked).
+fn check_config<'v>(v: Option<&'v Value>, no: &mut RequestError) -> Option<Option<&'v Vec<Value>>> {
+    let m = match v {
+        None | Some(Value::Null) => return Some(None),
+        Some(Value::Object(m)) => m,
+        Some(_) => return invalid(no, "config must be an object"),
     };
-    if let Some(ex) = m.get("excludeTypes") {
-        let Some(list) = ex.as_array() else {
-            return invalid(no, "config.excludeTypes must be a list");
-        };
-        let mut types = Vec::with_capacity(list.len());
-        for t in list {
-            let Some(t) = t.as_str() else {
-                return invalid(no, "config.excludeTypes must be a list of strings");
-            };
-            types.push(t.to_string());
+    let Some(ex) = m.get("excludeTypes") else { return Some(None) };
+    let Some(list) = ex.as_array() else {
+        return invalid(no, "config.excludeTypes must be a list");
+    };
+    for t in list {
+        if !t.is_string() {
+            return invalid(no, "config.excludeTypes must be a list of strings");
         }
-        config.exclude_types = types;
     }
-    Some(config)
+    Some(Some(list))
 }
 
 fn parse_action(action: &Value, no: &mut RequestError) -> Option<(Request, Option<String>)> {
@@ -199,7 +210,7 @@ fn parse_action(action: &Value, no: &mut RequestError) -> Option<(Request, Optio
     let custom_id = match a.get("custom_id") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) if !s.is_empty() && s.len() <= 200 => Some(s.clone()),
-        Some(Value::Number(n)) => Some(n.to_string()),
+        Some(n @ Value::Number(_)) => Some(json::to_string(n)), // the number as written in JSON
         Some(_) => return invalid(no, "custom_id must be a string of 1 to 200 bytes"),
     };
     let Some(kind) = a.get("type").and_then(Value::as_str) else {
@@ -257,7 +268,7 @@ fn parse_event(payload: &Value, no: &mut RequestError) -> Option<Request> {
         return refuse(
             no,
             "system_event",
-            format!("'{sys}' is a system event: only the engine raises it, a client cannot send it"),
+            cat(&["'", sys, "' is a system event: only the engine raises it, a client cannot send it"]),
         );
     }
     Some(Request::Event { name: name.to_string(), data: data.cloned().unwrap_or(Value::Null) })
@@ -266,7 +277,7 @@ fn parse_event(payload: &Value, no: &mut RequestError) -> Option<Request> {
 fn parse_file(payload: &Value, no: &mut RequestError) -> Option<FileInfo> {
     let info = match super::restore::file(payload, "payload") {
         Ok(info) => info,
-        Err(e) => return refuse(no, "invalid_file", format!("a file action needs {{name, content_type, size}}: {e}")),
+        Err(e) => return refuse(no, "invalid_file", cat(&["a file action needs {name, content_type, size}: ", &e])),
     };
     if info.name.is_empty() || info.name.len() > 255 {
         return refuse(no, "invalid_file", "the file name must be 1 to 255 bytes".into());

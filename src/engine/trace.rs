@@ -64,11 +64,15 @@ pub struct TextPayload {
 impl TextPayload {
     /// A text payload with its Slate form, as the Voiceflow runtime writes it.
     pub fn new(id: String, message: String, delay: u64) -> TextPayload {
-        let child = json::obj(vec![("text", json::text(&message))]);
-        let content = Value::Array(vec![json::obj(vec![("children", Value::Array(vec![child]))])]);
+        let content = list_of_one("children", list_of_one("text", json::text(&message)));
         let slate = Slate { id, content, message_delay_ms: delay };
         TextPayload { slate, message, delay, ai: None }
     }
+}
+
+/// `[{key: value}]`, the shape of each level of a Slate content.
+fn list_of_one(key: &str, value: Value) -> Value {
+    Value::Array(vec![json::obj(vec![(key, value)])])
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -148,17 +152,20 @@ impl Trace {
         let time = map.get("time").and_then(Value::as_u64).unwrap_or(0);
         // Read borrowed; only a custom trace takes its parts out of the map.
         let payload = map.get("payload");
-        if let Some(kind) = typed(name, payload.unwrap_or(&Value::Null), payload.is_some()) {
-            return Ok(Trace { time, kind });
-        }
-        let kind = name.clone();
-        let default_path = map.get("defaultPath").and_then(Value::as_u64);
-        let payload = json::take(&mut map, "payload").unwrap_or(Value::Null);
-        let paths = match json::take(&mut map, "paths") {
-            Some(Value::Array(a)) => a,
-            _ => Vec::new(),
+        let kind = match typed(name, payload.unwrap_or(&Value::Null), payload.is_some()) {
+            Some(kind) => kind,
+            None => {
+                let kind = name.clone();
+                let default_path = map.get("defaultPath").and_then(Value::as_u64);
+                let payload = json::take(&mut map, "payload").unwrap_or(Value::Null);
+                let paths = match json::take(&mut map, "paths") {
+                    Some(Value::Array(a)) => a,
+                    _ => Vec::new(),
+                };
+                TraceKind::Custom { kind, payload, paths, default_path }
+            }
         };
-        Ok(Trace { time, kind: TraceKind::Custom { kind, payload, paths, default_path } })
+        Ok(Trace { time, kind })
     }
 }
 
@@ -222,24 +229,27 @@ fn str_at(p: &Value, key: &str) -> Option<String> {
     Some(p.get(key)?.as_str()?.to_string())
 }
 
+// The readers below check every field borrowed and build the owned payload last, so a field that does not fit
+// drops nothing.
+
 /// A required string field.
-fn string(o: &O, key: &str) -> Option<String> {
-    Some(o.get(key)?.as_str()?.to_string())
+fn string<'v>(o: &'v O, key: &str) -> Option<&'v str> {
+    o.get(key)?.as_str()
 }
 
 /// A string field with a default when missing.
-fn string_or(o: &O, key: &str, default: &str) -> Option<String> {
+fn string_or<'v>(o: &'v O, key: &str, default: &'v str) -> Option<&'v str> {
     match o.get(key) {
-        None => Some(default.to_string()),
-        Some(v) => Some(v.as_str()?.to_string()),
+        None => Some(default),
+        Some(v) => v.as_str(),
     }
 }
 
 /// An optional string field: missing or `null` is `None`.
-fn string_opt(o: &O, key: &str) -> Option<Option<String>> {
+fn string_opt<'v>(o: &'v O, key: &str) -> Option<Option<&'v str>> {
     match o.get(key) {
         None | Some(Value::Null) => Some(None),
-        Some(v) => Some(Some(v.as_str()?.to_string())),
+        Some(v) => Some(Some(v.as_str()?)),
     }
 }
 
@@ -255,11 +265,16 @@ fn u32_of(o: &O, key: &str) -> Option<u32> {
     u32::try_from(o.get(key)?.as_u64()?).ok()
 }
 
+fn owned(s: Option<&str>) -> Option<String> {
+    s.map(str::to_string)
+}
+
 fn buttons(o: &O, key: &str) -> Option<Vec<Button>> {
     let mut out = Vec::new();
     for v in o.get(key)?.as_array()? {
         let b = v.as_object()?;
-        out.push(Button { name: string(b, "name")?, request: b.get("request")?.clone() });
+        let (name, request) = (string(b, "name")?, b.get("request")?);
+        out.push(Button { name: name.to_string(), request: request.clone() });
     }
     Some(out)
 }
@@ -267,41 +282,45 @@ fn buttons(o: &O, key: &str) -> Option<Vec<Button>> {
 fn strict_text(p: &Value) -> Option<TextPayload> {
     let o = p.as_object()?;
     let s = o.get("slate")?.as_object()?;
-    let slate = Slate {
-        id: string(s, "id")?,
-        content: s.get("content")?.clone(),
-        message_delay_ms: u64_or0(s, "messageDelayMilliseconds")?,
-    };
+    let id = string(s, "id")?;
+    let content = s.get("content")?;
+    let message_delay_ms = u64_or0(s, "messageDelayMilliseconds")?;
     let ai = match o.get("ai") {
         None | Some(Value::Null) => None,
         Some(v) => Some(v.as_bool()?),
     };
-    Some(TextPayload { slate, message: string(o, "message")?, delay: u64_or0(o, "delay")?, ai })
+    let message = string(o, "message")?;
+    let delay = u64_or0(o, "delay")?;
+    let slate = Slate { id: id.to_string(), content: content.clone(), message_delay_ms };
+    Some(TextPayload { slate, message: message.to_string(), delay, ai })
 }
 
 fn card(v: &Value) -> Option<CardPayload> {
     let o = v.as_object()?;
     let description = match o.get("description") {
-        None => String::new(),
+        None => "",
         Some(d) => string(d.as_object()?, "text")?,
     };
+    let title = string_or(o, "title", "")?;
+    let image_url = string_opt(o, "imageUrl")?;
     Some(CardPayload {
-        title: string_or(o, "title", "")?,
-        description: CardDescription { text: description },
-        image_url: string_opt(o, "imageUrl")?,
         buttons: match o.get("buttons") {
             None => Vec::new(),
             Some(_) => buttons(o, "buttons")?,
         },
+        title: title.to_string(),
+        description: CardDescription { text: description.to_string() },
+        image_url: owned(image_url),
     })
 }
 
 fn carousel(o: &O) -> Option<CarouselPayload> {
+    let layout = string_or(o, "layout", "Carousel")?;
     let mut cards = Vec::new();
     for c in o.get("cards")?.as_array()? {
         cards.push(card(c)?);
     }
-    Some(CarouselPayload { layout: string_or(o, "layout", "Carousel")?, cards })
+    Some(CarouselPayload { layout: layout.to_string(), cards })
 }
 
 fn visual(o: &O) -> Option<VisualPayload> {
@@ -312,11 +331,9 @@ fn visual(o: &O) -> Option<VisualPayload> {
             Some(Dimensions { width: u32_of(d, "width")?, height: u32_of(d, "height")? })
         }
     };
-    Some(VisualPayload {
-        visual_type: string_or(o, "visualType", "image")?,
-        image: string_opt(o, "image")?,
-        dimensions,
-    })
+    let visual_type = string_or(o, "visualType", "image")?;
+    let image = string_opt(o, "image")?;
+    Some(VisualPayload { visual_type: visual_type.to_string(), image: owned(image), dimensions })
 }
 
 impl ToJson for TextPayload {
