@@ -207,7 +207,7 @@ impl Ctx<'_> {
                 }
                 if let Some(next) = &cfg.next {
                     self.path("choice:else");
-                    self.goto_step(next.clone());
+                    self.set_next(Some(next));
                     return;
                 }
             }
@@ -235,18 +235,6 @@ impl Ctx<'_> {
         }
     }
 
-    /// Move the top frame to another step of its flow.
-    pub fn goto_step(&mut self, next: String) {
-        if let Some(top) = self.s.stack.last_mut() {
-            if top.step.as_deref() != Some(next.as_str()) {
-                top.no_matches = 0;
-                top.no_replies = 0;
-            }
-            top.step = Some(next);
-            top.state = FrameState::Ready;
-        }
-    }
-
     /// What happens when the user does not answer at a listening step (SPEC §6.3).
     pub fn no_reply(&mut self) {
         let Some((flow, step)) = self.listening() else {
@@ -269,7 +257,7 @@ impl Ctx<'_> {
                 return;
             }
             if let Some(next) = &cfg.next {
-                self.goto_step(next.clone());
+                self.set_next(Some(next));
                 return;
             }
         }

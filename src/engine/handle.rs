@@ -139,7 +139,7 @@ impl Ctx<'_> {
             if let Some(value) = value {
                 self.path("capture");
                 self.set_var(variable, value);
-                self.set_next(next.clone());
+                self.set_next(next.as_ref());
                 return true;
             }
         }
@@ -185,7 +185,7 @@ impl Ctx<'_> {
             if let Some(next) = paths.get(kind) {
                 let i = paths.keys().position(|k| k == kind).unwrap_or(0);
                 self.choice_path(i);
-                self.set_next(Some(next.clone()));
+                self.set_next(Some(next));
                 return;
             }
         }
@@ -295,7 +295,7 @@ impl Ctx<'_> {
             WebhookOutcome::Response { status, .. } => Err(format!("the server answered HTTP {status}")),
             WebhookOutcome::Failed(m) => Err(m),
             WebhookOutcome::Timeout => {
-                self.resume(level, on_error.clone().or_else(|| next.clone()));
+                self.resume(level, on_error.as_ref().or(next.as_ref()));
                 let limit = self.p.agent.settings.turn_time_limit_ms;
                 if !self.raise("timeLimit", obj(vec![("url", jtext(url.source())), ("limit", Value::from(limit))])) {
                     self.say_text("Sorry, that took too long. Please try again.".into(), None);
@@ -316,7 +316,7 @@ impl Ctx<'_> {
                         }
                     }
                 }
-                self.resume(level, next.clone());
+                self.resume(level, next.as_ref());
                 let follow = body.get("followupEvent").or_else(|| body.get("followupEventInput"));
                 if let Some(f) = follow {
                     match f.get("name").and_then(Value::as_str) {
@@ -332,16 +332,16 @@ impl Ctx<'_> {
             }
             Err(message) => {
                 self.debug("webhook", format!("webhook failed: {message}"));
-                self.resume(level, on_error.clone().or_else(|| next.clone()));
+                self.resume(level, on_error.as_ref().or(next.as_ref()));
             }
         }
         self.settle();
     }
 
     /// The frame at `level` goes on at `to`, ready to run.
-    fn resume(&mut self, level: usize, to: Option<String>) {
+    fn resume(&mut self, level: usize, to: Option<&String>) {
         if let Some(frame) = self.s.stack.get_mut(level) {
-            frame.step = to;
+            frame.step = to.cloned();
             frame.state = FrameState::Ready;
         }
     }

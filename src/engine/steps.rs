@@ -84,7 +84,7 @@ impl Ctx<'_> {
         match step {
             Step::Text { text, next, delay } => {
                 self.say(&text.0, *delay);
-                self.set_next(next.clone());
+                self.set_next(next.as_ref());
             }
             Step::Image { url, width, height, next } => {
                 let dimensions = match (width, height) {
@@ -93,7 +93,7 @@ impl Ctx<'_> {
                 };
                 let image = Some(url.render(self));
                 self.emit(TraceKind::Visual(VisualPayload { visual_type: "image".into(), image, dimensions }));
-                self.set_next(next.clone());
+                self.set_next(next.as_ref());
             }
             Step::Choice { prompt, .. } | Step::Capture { prompt, .. } => {
                 if let Some(prompt) = prompt {
@@ -105,7 +105,7 @@ impl Ctx<'_> {
             Step::Card { buttons, next, .. } => {
                 self.show_step_again(flow, id);
                 if buttons.is_empty() {
-                    self.set_next(next.clone());
+                    self.set_next(next.as_ref());
                 } else {
                     self.listen(flow, id);
                 }
@@ -113,7 +113,7 @@ impl Ctx<'_> {
             Step::Carousel { cards, next, .. } => {
                 self.show_step_again(flow, id);
                 if cards.iter().all(|c| c.buttons.is_empty()) {
-                    self.set_next(next.clone());
+                    self.set_next(next.as_ref());
                 } else {
                     self.listen(flow, id);
                 }
@@ -127,7 +127,7 @@ impl Ctx<'_> {
                         break;
                     }
                 }
-                self.set_next(next.cloned());
+                self.set_next(next);
             }
             Step::Set { set, next } => {
                 for (var, value) in set {
@@ -137,7 +137,7 @@ impl Ctx<'_> {
                     };
                     self.set_var(var, v);
                 }
-                self.set_next(next.clone());
+                self.set_next(next.as_ref());
             }
             Step::Goto { flow: to_flow, step: to_step } => {
                 let target = to_flow.as_deref().unwrap_or(flow);
@@ -151,13 +151,13 @@ impl Ctx<'_> {
                 }
             }
             Step::Call { flow: to_flow, step: to_step, next } => {
-                self.set_next(next.clone());
+                self.set_next(next.as_ref());
                 let frame = self.entry(to_flow, to_step);
                 self.s.stack.push(frame);
                 self.flow_trace(to_flow);
             }
             Step::Delay { ms, next } => {
-                self.set_next(next.clone());
+                self.set_next(next.as_ref());
                 if let Some(top) = self.s.stack.last_mut() {
                     top.state = FrameState::Paused;
                 }
@@ -166,7 +166,7 @@ impl Ctx<'_> {
             }
             Step::Emit { event, data, after, at, cancel_on_user_message, next } => {
                 let data = data.as_ref().map_or(Value::Null, |d| d.render(self));
-                self.set_next(next.clone());
+                self.set_next(next.as_ref());
                 // `after` counts from now and wins over an absolute `at`; neither: the event follows at once.
                 match after.map(|ms| self.now.saturating_add(ms)).or(*at) {
                     Some(due) => {
@@ -198,7 +198,7 @@ impl Ctx<'_> {
                 let url = url.render_url(self);
                 if !(url.starts_with("https://") || url.starts_with("http://")) {
                     self.debug_named("webhook", "webhook url ", &url, " is not http(s): not called");
-                    self.set_next(on_error.clone().or_else(|| next.clone()));
+                    self.set_next(on_error.as_ref().or(next.as_ref()));
                     return;
                 }
                 let mut rendered = Vec::new();
@@ -239,14 +239,17 @@ impl Ctx<'_> {
         Frame::ready(flow, step)
     }
 
-    /// Point the top frame at its next step (or finish its flow), ready to run.
-    pub fn set_next(&mut self, next: Option<String>) {
+    /// Point the top frame at its next step (or finish its flow), ready to run; the counters start again when
+    /// the step changes. Kept out of line and given a borrow: the one copy of the name is made here, not at each of
+    /// the many callers.
+    #[inline(never)]
+    pub fn set_next(&mut self, next: Option<&String>) {
         if let Some(top) = self.s.stack.last_mut() {
-            if top.step != next {
+            if top.step.as_ref() != next {
                 top.no_matches = 0;
                 top.no_replies = 0;
             }
-            top.step = next;
+            top.step = next.cloned();
             top.state = FrameState::Ready;
         }
     }
@@ -366,7 +369,7 @@ impl Ctx<'_> {
         let label = button.label.render(self);
         self.put("last_utterance", Value::String(label.clone()));
         if let Some(next) = &button.next {
-            self.set_next(Some(next.clone()));
+            self.set_next(Some(next));
         } else if let Some(event) = &button.event {
             let data = button.data.as_ref().map_or(Value::Null, |d| d.render(self));
             if !self.dispatch_event(event, data, Origin::Client) {
