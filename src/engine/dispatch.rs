@@ -14,6 +14,7 @@ use super::program::{Command, CommandTable};
 use super::session::{Frame, FrameState, Status};
 use super::template::walk;
 use super::turn::{Ctx, Origin};
+use super::util::cat;
 
 /// A command found for a request, and the stack level it was found on (`None`: the base, i.e. global).
 #[derive(Debug, Clone, Copy)]
@@ -97,7 +98,7 @@ impl Ctx<'_> {
         match self.find_event(&key, origin) {
             Some((found, via_intent)) => {
                 if let Some(intent) = via_intent {
-                    self.debug("event", format!("event '{name}' triggers intent '{intent}'"));
+                    self.debug("event", cat(&["event '", name, "' triggers intent '", &intent, "'"]));
                     let no_slots = Map::new();
                     self.fill_slots(found, data.as_object().unwrap_or(&no_slots), 1.0);
                 }

@@ -9,8 +9,10 @@ use super::names;
 use super::nlu::extract_slot;
 use super::request::{FileInfo, Request};
 use super::session::{Frame, FrameState, Status, TimerKind};
+use super::steps::obj1;
 use super::transcript::{Body, Recipients};
 use super::turn::{Ctx, Origin};
+use super::util::cat;
 
 /// How a webhook call ended, as the host reports it.
 #[derive(Debug, Clone, PartialEq)]
@@ -215,7 +217,7 @@ impl Ctx<'_> {
                 );
             }
         } else if !self.raise("fileEvent", data) {
-            self.say_text(format!("Thanks, I received “{}”.", info.name), None);
+            self.say_text(cat(&["Thanks, I received “", &info.name, "”."]), None);
         }
     }
 
@@ -252,7 +254,7 @@ impl Ctx<'_> {
                 TimerKind::Event { name, data } => {
                     let raw = obj(vec![
                         ("type", jtext("event")),
-                        ("payload", obj(vec![("event", obj(vec![("name", jtext(&name)), ("data", data.clone())]))])),
+                        ("payload", obj1("event", obj(vec![("name", jtext(&name)), ("data", data.clone())]))),
                     ]);
                     self.put("last_event", raw.clone());
                     self.s.transcript.push(
@@ -331,7 +333,7 @@ impl Ctx<'_> {
                 }
             }
             Err(message) => {
-                self.debug("webhook", format!("webhook failed: {message}"));
+                self.debug("webhook", cat(&["webhook failed: ", &message]));
                 self.resume(level, on_error.as_ref().or(next.as_ref()));
             }
         }

@@ -15,6 +15,7 @@ use super::trace::{
     Button, CardDescription, CardPayload, CarouselPayload, ChoicePayload, Dimensions, TraceKind, VisualPayload,
 };
 use super::turn::{Ctx, Effect, Origin, WebhookCall};
+use super::util::cat;
 
 impl Ctx<'_> {
     /// Run until the flow waits or the conversation ends.
@@ -74,7 +75,7 @@ impl Ctx<'_> {
         let p = self.p;
         let Some(step) = p.step(flow, id) else {
             // Only a restored session from another agent version can point at a missing step.
-            self.debug("error", format!("step '{id}' of flow '{flow}' does not exist; the flow stops here"));
+            self.debug("error", cat(&["step '", id, "' of flow '", flow, "' does not exist; the flow stops here"]));
             self.set_next(None);
             return;
         };
@@ -186,7 +187,7 @@ impl Ctx<'_> {
                     if default_path.as_ref() == Some(n) {
                         default_index = Some(i as u64);
                     }
-                    out.push(obj(vec![("event", obj(vec![("type", jtext(n))]))]));
+                    out.push(obj1("event", obj1("type", jtext(n))));
                 }
                 let (paths, default_path) = (out, default_index);
                 self.emit(TraceKind::Custom { kind: name.clone(), payload, paths, default_path });
@@ -335,7 +336,7 @@ impl Ctx<'_> {
             let label = b.label.render(self);
             let mut actions = Vec::new();
             if let Some(url) = &b.url {
-                let payload = obj(vec![("url", jtext(url))]);
+                let payload = obj1("url", jtext(url));
                 actions.push(obj(vec![("type", jtext("open_url")), ("payload", payload)]));
             }
             let (kind, mut payload) = if let (Some(event), None) = (&b.event, &b.next) {
@@ -347,7 +348,7 @@ impl Ctx<'_> {
                 (jtext("event"), vec![("event", obj(ev))])
             } else if let (Some(intent), None) = (&b.intent, &b.next) {
                 let fields = vec![
-                    ("intent", obj(vec![("name", jtext(intent))])),
+                    ("intent", obj1("name", jtext(intent))),
                     ("query", jtext(&label)),
                     ("entities", Value::Array(Vec::new())),
                 ];
@@ -388,6 +389,12 @@ impl Ctx<'_> {
             self.show_step_again(&flow, &step);
         }
     }
+}
+
+/// `{key: value}`: the one-field objects of button requests and custom action paths, built by one out-of-line copy.
+#[inline(never)]
+pub fn obj1(key: &str, value: Value) -> Value {
+    obj(vec![(key, value)])
 }
 
 /// The request type of a button that goes to a step: unique per flow, step and index, so a stale button from an
