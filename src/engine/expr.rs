@@ -20,6 +20,8 @@ use super::template::text_of;
 const MAX_LEN: usize = 4096;
 /// Deepest accepted nesting of parentheses and prefix operators.
 const MAX_DEPTH: usize = 64;
+/// The error past [`MAX_DEPTH`] (its number spelled out: a constant string needs no formatting).
+const TOO_DEEP: &str = "expression is nested too deeply (more than 64 levels of parentheses or prefix operators)";
 const EXPECTED_EXPR: &str = "expected an expression but found ";
 /// 2^53: every integer up to this magnitude is exact in an f64.
 const MAX_SAFE: f64 = 9_007_199_254_740_992.0;
@@ -328,13 +330,7 @@ impl Parser {
     fn enter(&mut self, pos: usize) -> Result<(), ExprError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return fail(
-                format!(
-                    "expression is nested too deeply (more than {MAX_DEPTH} levels of \
-                     parentheses or prefix operators)"
-                ),
-                pos,
-            );
+            return fail(TOO_DEEP, pos);
         }
         Ok(())
     }
@@ -865,6 +861,7 @@ mod tests {
         assert_eq!(e.position, 64);
         assert!(perr(&"!".repeat(4000)).message.contains("nested too deeply"));
         assert!(perr(&format!("{}1", "-".repeat(4000))).message.contains("too deeply"));
+        assert!(TOO_DEEP.contains(&format!("more than {MAX_DEPTH} levels")));
         let ok = format!("{}1{}", "(".repeat(64), ")".repeat(64));
         assert_eq!(ev(&ok), json!(1));
         assert!(Expr::parse(&format!("{}1{}", "(".repeat(65), ")".repeat(65))).is_err());
