@@ -236,7 +236,11 @@ impl Ctx<'_> {
             let timer = self.s.timers.remove(i);
             match timer.kind {
                 TimerKind::NoReply { flow, step } => {
-                    if self.listening() == Some((flow, step)) {
+                    // Still waiting at the step that armed it (compared in place, without copying the names).
+                    let waiting = self.s.stack.last().is_some_and(|top| {
+                        top.state == FrameState::Listening && top.flow == flow && top.step.as_ref() == Some(&step)
+                    });
+                    if waiting {
                         self.no_reply();
                     }
                 }
