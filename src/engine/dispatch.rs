@@ -213,7 +213,7 @@ impl Ctx<'_> {
                 }
             }
         }
-        if self.raise("noMatch", super::json::obj(vec![("text", super::json::text(text))])) {
+        if self.raise("noMatch", super::steps::obj1("text", super::json::text(text))) {
             return;
         }
         self.path("reprompt");

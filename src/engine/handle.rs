@@ -4,12 +4,12 @@ use crate::engine::json::{Map, Value};
 
 use super::agent::{ButtonDef, Step};
 use super::dispatch::step_buttons;
-use super::json::{obj, text as jtext};
+use super::json::text as jtext;
 use super::names;
 use super::nlu::extract_slot;
 use super::request::{FileInfo, Request};
 use super::session::{Frame, FrameState, Status, TimerKind};
-use super::steps::obj1;
+use super::steps::{obj1, obj2};
 use super::transcript::{Body, Recipients};
 use super::turn::{Ctx, Origin};
 use super::util::cat;
@@ -72,7 +72,7 @@ impl Ctx<'_> {
         let limit = self.p.agent.settings.max_input_length;
         let length = text.chars().count();
         if length > limit {
-            if !self.raise("lengthLimit", obj(vec![("length", Value::from(length)), ("limit", Value::from(limit))])) {
+            if !self.raise("lengthLimit", obj2("length", Value::from(length), "limit", Value::from(limit))) {
                 self.say_text(
                     format!("Your message is too long ({length} characters; the limit is {limit}). Please shorten it."),
                     None,
@@ -256,10 +256,8 @@ impl Ctx<'_> {
                     }
                 }
                 TimerKind::Event { name, data } => {
-                    let raw = obj(vec![
-                        ("type", jtext("event")),
-                        ("payload", obj1("event", obj(vec![("name", jtext(&name)), ("data", data.clone())]))),
-                    ]);
+                    let event = obj2("name", jtext(&name), "data", data.clone());
+                    let raw = obj2("type", jtext("event"), "payload", obj1("event", event));
                     self.put("last_event", raw.clone());
                     self.s.transcript.push(
                         super::transcript::SYSTEM,
@@ -303,7 +301,7 @@ impl Ctx<'_> {
             WebhookOutcome::Timeout => {
                 self.resume(level, on_error.as_ref().or(next.as_ref()));
                 let limit = self.p.agent.settings.turn_time_limit_ms;
-                if !self.raise("timeLimit", obj(vec![("url", jtext(url.source())), ("limit", Value::from(limit))])) {
+                if !self.raise("timeLimit", obj2("url", jtext(url.source()), "limit", Value::from(limit))) {
                     self.say_text("Sorry, that took too long. Please try again.".into(), None);
                 }
                 return self.settle();

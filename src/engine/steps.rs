@@ -337,7 +337,7 @@ impl Ctx<'_> {
             let mut actions = Vec::new();
             if let Some(url) = &b.url {
                 let payload = obj1("url", jtext(url));
-                actions.push(obj(vec![("type", jtext("open_url")), ("payload", payload)]));
+                actions.push(obj2("type", jtext("open_url"), "payload", payload));
             }
             let (kind, mut payload) = if let (Some(event), None) = (&b.event, &b.next) {
                 let data = b.data.as_ref().map_or(Value::Null, |d| d.render(self));
@@ -358,7 +358,7 @@ impl Ctx<'_> {
             };
             payload.push(("label", jtext(&label)));
             payload.push(("actions", Value::Array(actions)));
-            let request = obj(vec![("type", kind), ("payload", obj(payload))]);
+            let request = obj2("type", kind, "payload", obj(payload));
             out.push(Button { name: label, request });
         }
         out
@@ -391,10 +391,17 @@ impl Ctx<'_> {
     }
 }
 
-/// `{key: value}`: the one-field objects of button requests and custom action paths, built by one out-of-line copy.
+/// `{key: value}`: the one-field objects of button requests, custom action paths and system event data, built
+/// by one out-of-line copy.
 #[inline(never)]
 pub fn obj1(key: &str, value: Value) -> Value {
     obj(vec![(key, value)])
+}
+
+/// `{a: x, b: y}`, as [`obj1`].
+#[inline(never)]
+pub fn obj2(a: &str, x: Value, b: &str, y: Value) -> Value {
+    obj(vec![(a, x), (b, y)])
 }
 
 /// The request type of a button that goes to a step: unique per flow, step and index, so a stale button from an
