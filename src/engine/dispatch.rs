@@ -85,11 +85,8 @@ impl Ctx<'_> {
             if self.depth > self.p.agent.settings.max_chain_depth {
                 let limit = self.p.agent.settings.max_chain_depth;
                 self.debug("chain", format!("event '{name}' would exceed maxChainDepth {limit}; raising chainLimit"));
-                let data = super::json::obj(vec![
-                    ("event", super::json::text(name)),
-                    ("depth", Value::from(self.depth)),
-                    ("limit", Value::from(limit)),
-                ]);
+                let (event, depth) = (super::json::text(name), Value::from(self.depth));
+                let data = super::steps::obj3("event", event, "depth", depth, "limit", Value::from(limit));
                 return self.raise("chainLimit", data);
             }
         }
@@ -262,14 +259,8 @@ impl Ctx<'_> {
                 return;
             }
         }
-        if self.raise(
-            "noReply",
-            super::json::obj(vec![
-                ("flow", super::json::text(&flow)),
-                ("step", super::json::text(&step)),
-                ("count", Value::from(count)),
-            ]),
-        ) {
+        let (flow, step) = (super::json::text(&flow), super::json::text(&step));
+        if self.raise("noReply", super::steps::obj3("flow", flow, "step", step, "count", Value::from(count))) {
             return;
         }
         if count == 1 {

@@ -404,6 +404,12 @@ pub fn obj2(a: &str, x: Value, b: &str, y: Value) -> Value {
     obj(vec![(a, x), (b, y)])
 }
 
+/// `{a: x, b: y, c: z}`, as [`obj1`].
+#[inline(never)]
+pub fn obj3(a: &str, x: Value, b: &str, y: Value, c: &str, z: Value) -> Value {
+    obj(vec![(a, x), (b, y), (c, z)])
+}
+
 /// The request type of a button that goes to a step: unique per flow, step and index, so a stale button from an
 /// earlier step never presses a button of the current one.
 pub fn button_path(flow: &str, step: &str, index: usize) -> String {

@@ -279,7 +279,7 @@ impl Scope for Ctx<'_> {
 
 /// The data of a session data limit event.
 fn limit_data(name: &str, size: usize, limit: usize) -> Value {
-    json::obj(vec![("variable", json::text(name)), ("size", Value::from(size)), ("limit", Value::from(limit))])
+    super::steps::obj3("variable", json::text(name), "size", Value::from(size), "limit", Value::from(limit))
 }
 
 /// A small deterministic mix of two counters (variant choice, slate ids). Not random: the engine has no randomness.
