@@ -296,7 +296,8 @@ impl Ctx<'_> {
                     super::json::parse(&body).map_err(|e| format!("the answer is not JSON: {e}"))
                 }
             }
-            WebhookOutcome::Response { status, .. } => Err(format!("the server answered HTTP {status}")),
+            // Printed as a u32, whose printer the module has anyway: u16's is linked only for status messages.
+            WebhookOutcome::Response { status, .. } => Err(format!("the server answered HTTP {}", u32::from(status))),
             WebhookOutcome::Failed(m) => Err(m),
             WebhookOutcome::Timeout => {
                 self.resume(level, on_error.as_ref().or(next.as_ref()));
