@@ -14,6 +14,7 @@ use super::program::{Command, CommandTable};
 use super::session::{Frame, FrameState, Status};
 use super::template::walk;
 use super::turn::{Ctx, Origin};
+use super::util::cat;
 
 /// A command found for a request, and the stack level it was found on (`None`: the base, i.e. global).
 #[derive(Debug, Clone, Copy)]
@@ -84,11 +85,8 @@ impl Ctx<'_> {
             if self.depth > self.p.agent.settings.max_chain_depth {
                 let limit = self.p.agent.settings.max_chain_depth;
                 self.debug("chain", format!("event '{name}' would exceed maxChainDepth {limit}; raising chainLimit"));
-                let data = super::json::obj(vec![
-                    ("event", super::json::text(name)),
-                    ("depth", Value::from(self.depth)),
-                    ("limit", Value::from(limit)),
-                ]);
+                let (event, depth) = (super::json::text(name), Value::from(self.depth));
+                let data = super::steps::obj3("event", event, "depth", depth, "limit", Value::from(limit));
                 return self.raise("chainLimit", data);
             }
         }
@@ -97,7 +95,7 @@ impl Ctx<'_> {
         match self.find_event(&key, origin) {
             Some((found, via_intent)) => {
                 if let Some(intent) = via_intent {
-                    self.debug("event", format!("event '{name}' triggers intent '{intent}'"));
+                    self.debug("event", cat(&["event '", name, "' triggers intent '", &intent, "'"]));
                     let no_slots = Map::new();
                     self.fill_slots(found, data.as_object().unwrap_or(&no_slots), 1.0);
                 }
@@ -207,12 +205,12 @@ impl Ctx<'_> {
                 }
                 if let Some(next) = &cfg.next {
                     self.path("choice:else");
-                    self.goto_step(next.clone());
+                    self.set_next(Some(next));
                     return;
                 }
             }
         }
-        if self.raise("noMatch", super::json::obj(vec![("text", super::json::text(text))])) {
+        if self.raise("noMatch", super::steps::obj1("text", super::json::text(text))) {
             return;
         }
         self.path("reprompt");
@@ -232,18 +230,6 @@ impl Ctx<'_> {
                 top.no_matches
             }
             None => 1,
-        }
-    }
-
-    /// Move the top frame to another step of its flow.
-    pub fn goto_step(&mut self, next: String) {
-        if let Some(top) = self.s.stack.last_mut() {
-            if top.step.as_deref() != Some(next.as_str()) {
-                top.no_matches = 0;
-                top.no_replies = 0;
-            }
-            top.step = Some(next);
-            top.state = FrameState::Ready;
         }
     }
 
@@ -269,18 +255,12 @@ impl Ctx<'_> {
                 return;
             }
             if let Some(next) = &cfg.next {
-                self.goto_step(next.clone());
+                self.set_next(Some(next));
                 return;
             }
         }
-        if self.raise(
-            "noReply",
-            super::json::obj(vec![
-                ("flow", super::json::text(&flow)),
-                ("step", super::json::text(&step)),
-                ("count", Value::from(count)),
-            ]),
-        ) {
+        let (flow, step) = (super::json::text(&flow), super::json::text(&step));
+        if self.raise("noReply", super::steps::obj3("flow", flow, "step", step, "count", Value::from(count))) {
             return;
         }
         if count == 1 {

@@ -20,6 +20,8 @@ use super::template::text_of;
 const MAX_LEN: usize = 4096;
 /// Deepest accepted nesting of parentheses and prefix operators.
 const MAX_DEPTH: usize = 64;
+/// The error past [`MAX_DEPTH`] (its number spelled out: a constant string needs no formatting).
+const TOO_DEEP: &str = "expression is nested too deeply (more than 64 levels of parentheses or prefix operators)";
 const EXPECTED_EXPR: &str = "expected an expression but found ";
 /// 2^53: every integer up to this magnitude is exact in an f64.
 const MAX_SAFE: f64 = 9_007_199_254_740_992.0;
@@ -243,7 +245,7 @@ fn lex(chars: &[char]) -> Result<Vec<Token>, ExprError> {
                 ('=', _) => return fail("unexpected '=': use '==' to compare", start),
                 ('&', _) => return fail("unexpected '&': use '&&' or 'and'", start),
                 ('|', _) => return fail("unexpected '|': use '||' or 'or'", start),
-                _ => return fail(format!("unexpected character '{c}'"), start),
+                _ => return fail(around("unexpected character '", c, "'"), start),
             };
             i += n;
             tok
@@ -255,7 +257,7 @@ fn lex(chars: &[char]) -> Result<Vec<Token>, ExprError> {
 
 /// Lex a string literal opened by `quote` at `start`; returns its value and the index after it.
 fn lex_string(chars: &[char], start: usize, quote: char) -> Result<(String, usize), ExprError> {
-    let unterminated = || fail(format!("unterminated string: missing closing {quote}"), start);
+    let unterminated = || fail(around("unterminated string: missing closing ", quote, ""), start);
     let mut s = String::new();
     let mut i = start + 1;
     loop {
@@ -271,8 +273,7 @@ fn lex_string(chars: &[char], start: usize, quote: char) -> Result<(String, usiz
                     Some('t') => '\t',
                     None => return unterminated(),
                     Some(o) => {
-                        let allowed = "\\\" \\' \\\\ \\n \\t";
-                        return fail(format!("invalid escape '\\{o}' (allowed: {allowed})"), i);
+                        return fail(around("invalid escape '\\", *o, "' (allowed: \\\" \\' \\\\ \\n \\t)"), i);
                     }
                 });
                 i += 2;
@@ -283,6 +284,14 @@ fn lex_string(chars: &[char], start: usize, quote: char) -> Result<(String, usiz
             }
         }
     }
+}
+
+/// `{before}{c}{after}`: the lexer's messages that name a character, without a `format!` each.
+fn around(before: &str, c: char, after: &str) -> String {
+    let mut m = String::from(before);
+    m.push(c);
+    m.push_str(after);
+    m
 }
 
 // ---------------------------------------------------------------- parser
@@ -328,13 +337,7 @@ impl Parser {
     fn enter(&mut self, pos: usize) -> Result<(), ExprError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return fail(
-                format!(
-                    "expression is nested too deeply (more than {MAX_DEPTH} levels of \
-                     parentheses or prefix operators)"
-                ),
-                pos,
-            );
+            return fail(TOO_DEEP, pos);
         }
         Ok(())
     }
@@ -836,9 +839,10 @@ mod tests {
         assert_eq!(perr("   ").position, 3);
         let e = perr(r#""ab\q""#);
         assert_eq!(e.position, 3);
-        assert!(e.message.contains("invalid escape '\\q'"), "{}", e.message);
+        assert_eq!(e.message, r#"invalid escape '\q' (allowed: \" \' \\ \n \t)"#);
         let e = perr("x == 'abc");
-        assert_eq!((e.position, e.message.contains("unterminated")), (5, true));
+        assert_eq!((e.position, e.message.as_str()), (5, "unterminated string: missing closing '"));
+        assert_eq!(perr("a # b").message, "unexpected character '#'");
         let e = perr("a < b < c");
         assert_eq!(e.position, 6);
         assert!(e.message.contains("cannot be chained"), "{}", e.message);
@@ -865,6 +869,7 @@ mod tests {
         assert_eq!(e.position, 64);
         assert!(perr(&"!".repeat(4000)).message.contains("nested too deeply"));
         assert!(perr(&format!("{}1", "-".repeat(4000))).message.contains("too deeply"));
+        assert!(TOO_DEEP.contains(&format!("more than {MAX_DEPTH} levels")));
         let ok = format!("{}1{}", "(".repeat(64), ")".repeat(64));
         assert_eq!(ev(&ok), json!(1));
         assert!(Expr::parse(&format!("{}1{}", "(".repeat(65), ")".repeat(65))).is_err());

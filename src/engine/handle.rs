@@ -4,13 +4,15 @@ use crate::engine::json::{Map, Value};
 
 use super::agent::{ButtonDef, Step};
 use super::dispatch::step_buttons;
-use super::json::{obj, text as jtext};
+use super::json::text as jtext;
 use super::names;
 use super::nlu::extract_slot;
 use super::request::{FileInfo, Request};
 use super::session::{Frame, FrameState, Status, TimerKind};
+use super::steps::{obj1, obj2};
 use super::transcript::{Body, Recipients};
 use super::turn::{Ctx, Origin};
+use super::util::cat;
 
 /// How a webhook call ended, as the host reports it.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,7 +72,7 @@ impl Ctx<'_> {
         let limit = self.p.agent.settings.max_input_length;
         let length = text.chars().count();
         if length > limit {
-            if !self.raise("lengthLimit", obj(vec![("length", Value::from(length)), ("limit", Value::from(limit))])) {
+            if !self.raise("lengthLimit", obj2("length", Value::from(length), "limit", Value::from(limit))) {
                 self.say_text(
                     format!("Your message is too long ({length} characters; the limit is {limit}). Please shorten it."),
                     None,
@@ -139,7 +141,7 @@ impl Ctx<'_> {
             if let Some(value) = value {
                 self.path("capture");
                 self.set_var(variable, value);
-                self.set_next(next.clone());
+                self.set_next(next.as_ref());
                 return true;
             }
         }
@@ -185,7 +187,7 @@ impl Ctx<'_> {
             if let Some(next) = paths.get(kind) {
                 let i = paths.keys().position(|k| k == kind).unwrap_or(0);
                 self.choice_path(i);
-                self.set_next(Some(next.clone()));
+                self.set_next(Some(next));
                 return;
             }
         }
@@ -215,7 +217,7 @@ impl Ctx<'_> {
                 );
             }
         } else if !self.raise("fileEvent", data) {
-            self.say_text(format!("Thanks, I received “{}”.", info.name), None);
+            self.say_text(cat(&["Thanks, I received “", &info.name, "”."]), None);
         }
     }
 
@@ -234,7 +236,11 @@ impl Ctx<'_> {
             let timer = self.s.timers.remove(i);
             match timer.kind {
                 TimerKind::NoReply { flow, step } => {
-                    if self.listening() == Some((flow, step)) {
+                    // Still waiting at the step that armed it (compared in place, without copying the names).
+                    let waiting = self.s.stack.last().is_some_and(|top| {
+                        top.state == FrameState::Listening && top.flow == flow && top.step.as_ref() == Some(&step)
+                    });
+                    if waiting {
                         self.no_reply();
                     }
                 }
@@ -250,10 +256,8 @@ impl Ctx<'_> {
                     }
                 }
                 TimerKind::Event { name, data } => {
-                    let raw = obj(vec![
-                        ("type", jtext("event")),
-                        ("payload", obj(vec![("event", obj(vec![("name", jtext(&name)), ("data", data.clone())]))])),
-                    ]);
+                    let event = obj2("name", jtext(&name), "data", data.clone());
+                    let raw = obj2("type", jtext("event"), "payload", obj1("event", event));
                     self.put("last_event", raw.clone());
                     self.s.transcript.push(
                         super::transcript::SYSTEM,
@@ -292,12 +296,13 @@ impl Ctx<'_> {
                     super::json::parse(&body).map_err(|e| format!("the answer is not JSON: {e}"))
                 }
             }
-            WebhookOutcome::Response { status, .. } => Err(format!("the server answered HTTP {status}")),
+            // Printed as a u32, whose printer the module has anyway: u16's is linked only for status messages.
+            WebhookOutcome::Response { status, .. } => Err(format!("the server answered HTTP {}", u32::from(status))),
             WebhookOutcome::Failed(m) => Err(m),
             WebhookOutcome::Timeout => {
-                self.resume(level, on_error.clone().or_else(|| next.clone()));
+                self.resume(level, on_error.as_ref().or(next.as_ref()));
                 let limit = self.p.agent.settings.turn_time_limit_ms;
-                if !self.raise("timeLimit", obj(vec![("url", jtext(url.source())), ("limit", Value::from(limit))])) {
+                if !self.raise("timeLimit", obj2("url", jtext(url.source()), "limit", Value::from(limit))) {
                     self.say_text("Sorry, that took too long. Please try again.".into(), None);
                 }
                 return self.settle();
@@ -316,7 +321,7 @@ impl Ctx<'_> {
                         }
                     }
                 }
-                self.resume(level, next.clone());
+                self.resume(level, next.as_ref());
                 let follow = body.get("followupEvent").or_else(|| body.get("followupEventInput"));
                 if let Some(f) = follow {
                     match f.get("name").and_then(Value::as_str) {
@@ -331,17 +336,17 @@ impl Ctx<'_> {
                 }
             }
             Err(message) => {
-                self.debug("webhook", format!("webhook failed: {message}"));
-                self.resume(level, on_error.clone().or_else(|| next.clone()));
+                self.debug("webhook", cat(&["webhook failed: ", &message]));
+                self.resume(level, on_error.as_ref().or(next.as_ref()));
             }
         }
         self.settle();
     }
 
     /// The frame at `level` goes on at `to`, ready to run.
-    fn resume(&mut self, level: usize, to: Option<String>) {
+    fn resume(&mut self, level: usize, to: Option<&String>) {
         if let Some(frame) = self.s.stack.get_mut(level) {
-            frame.step = to;
+            frame.step = to.cloned();
             frame.state = FrameState::Ready;
         }
     }

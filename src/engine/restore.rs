@@ -44,71 +44,80 @@ pub fn file(v: &Value, path: &str) -> Result<FileInfo, String> {
 }
 
 impl Reader {
+    // The readers below read names borrowed and copy them once every check has passed: an owned value alive at a
+    // `?` would bring its drop code to that early return.
+
     fn session(&mut self, o: &Map<String, Value>) -> Option<Session> {
         let top = &Path::Root;
+        let agent = self.text(o, "agent", top)?;
+        let user_id = self.text(o, "user_id", top)?;
+        let status = match self.text(o, "status", top)? {
+            "idle" => Status::Idle,
+            "active" => Status::Active,
+            "ended" => Status::Ended,
+            other => return self.fail(top, &cat(&["status: unknown status '", other, "'"])),
+        };
+        let stack = self.list(o, "stack", top, Reader::frame)?;
+        let Some(Value::Object(variables)) = o.get("variables") else {
+            return self.fail(top, "variables: expected an object");
+        };
+        let timers = self.list(o, "timers", top, Reader::timer)?;
+        let entries = {
+            let path = Path::top("transcript");
+            let t = self.field(o, "transcript", top)?;
+            let t = self.object(t, &path)?;
+            self.list(t, "entries", &path, Reader::entry)?
+        };
+        let custom_ids = self.list(o, "custom_ids", top, Reader::str_of)?;
+        let turns = self.number(o, "turns", top)?;
+        let next_id = self.number(o, "next_id", top)?;
+        let pending_webhook = match o.get("pending_webhook") {
+            None | Some(Value::Null) => None,
+            Some(v) => {
+                let p = &Path::top("pending_webhook");
+                let w = self.object(v, p)?;
+                let id = self.number(w, "id", p)?;
+                let flow = self.text(w, "flow", p)?;
+                let step = self.text(w, "step", p)?;
+                let chain_depth = usize::try_from(self.number(w, "chain_depth", p)?).unwrap_or(usize::MAX);
+                Some(PendingWebhook { id, flow: flow.to_string(), step: step.to_string(), chain_depth })
+            }
+        };
+        let mut vars = Named::new();
+        for (k, v) in variables {
+            vars.insert(k.clone(), v.clone());
+        }
         Some(Session {
             version: STATE_VERSION,
-            agent: self.string(o, "agent", top)?,
-            user_id: self.string(o, "user_id", top)?,
-            status: match self.text(o, "status", top)? {
-                "idle" => Status::Idle,
-                "active" => Status::Active,
-                "ended" => Status::Ended,
-                other => return self.fail(top, &cat(&["status: unknown status '", other, "'"])),
-            },
-            stack: self.list(o, "stack", top, Reader::frame)?,
-            variables: match o.get("variables") {
-                Some(Value::Object(m)) => {
-                    let mut vars = Named::new();
-                    for (k, v) in m {
-                        vars.insert(k.clone(), v.clone());
-                    }
-                    vars
-                }
-                _ => return self.fail(top, "variables: expected an object"),
-            },
-            timers: self.list(o, "timers", top, Reader::timer)?,
-            transcript: {
-                let path = Path::top("transcript");
-                let t = self.field(o, "transcript", top)?;
-                let t = self.object(t, &path)?;
-                Transcript { entries: self.list(t, "entries", &path, Reader::entry)? }
-            },
-            custom_ids: self.list(o, "custom_ids", top, Reader::str_of)?,
-            turns: self.number(o, "turns", top)?,
-            next_id: self.number(o, "next_id", top)?,
-            pending_webhook: match o.get("pending_webhook") {
-                None | Some(Value::Null) => None,
-                Some(v) => {
-                    let p = &Path::top("pending_webhook");
-                    let w = self.object(v, p)?;
-                    Some(PendingWebhook {
-                        id: self.number(w, "id", p)?,
-                        flow: self.string(w, "flow", p)?,
-                        step: self.string(w, "step", p)?,
-                        chain_depth: usize::try_from(self.number(w, "chain_depth", p)?).unwrap_or(usize::MAX),
-                    })
-                }
-            },
+            agent: agent.to_string(),
+            user_id: user_id.to_string(),
+            status,
+            stack,
+            variables: vars,
+            timers,
+            transcript: Transcript { entries },
+            custom_ids,
+            turns,
+            next_id,
+            pending_webhook,
             soft_limit_raised: o.get("soft_limit_raised").and_then(Value::as_bool).unwrap_or(false),
         })
     }
 
     fn frame(&mut self, v: &Value, path: &Path) -> Option<Frame> {
         let o = self.object(v, path)?;
-        Some(Frame {
-            flow: self.string(o, "flow", path)?,
-            step: self.opt_string(o, "step", path)?,
-            state: match self.text(o, "state", path)? {
-                "ready" => FrameState::Ready,
-                "listening" => FrameState::Listening,
-                "paused" => FrameState::Paused,
-                "webhook" => FrameState::Webhook,
-                other => return self.fail(&path.key("state"), &cat(&["unknown state '", other, "'"])),
-            },
-            no_matches: u32::try_from(self.opt_number(o, "no_matches", path)?.unwrap_or(0)).unwrap_or(u32::MAX),
-            no_replies: u32::try_from(self.opt_number(o, "no_replies", path)?.unwrap_or(0)).unwrap_or(u32::MAX),
-        })
+        let flow = self.text(o, "flow", path)?;
+        let step = self.opt_text(o, "step", path)?;
+        let state = match self.text(o, "state", path)? {
+            "ready" => FrameState::Ready,
+            "listening" => FrameState::Listening,
+            "paused" => FrameState::Paused,
+            "webhook" => FrameState::Webhook,
+            other => return self.fail(&path.key("state"), &cat(&["unknown state '", other, "'"])),
+        };
+        let no_matches = u32::try_from(self.opt_number(o, "no_matches", path)?.unwrap_or(0)).unwrap_or(u32::MAX);
+        let no_replies = u32::try_from(self.opt_number(o, "no_replies", path)?.unwrap_or(0)).unwrap_or(u32::MAX);
+        Some(Frame { flow: flow.to_string(), step: step.map(str::to_string), state, no_matches, no_replies })
     }
 
     fn timer(&mut self, v: &Value, path: &Path) -> Option<Timer> {
@@ -116,21 +125,23 @@ impl Reader {
         let kp = &path.key("kind");
         let k = self.field(o, "kind", path)?;
         let k = self.object(k, kp)?;
-        let kind = match self.text(k, "type", kp)? {
-            "no_reply" => TimerKind::NoReply { flow: self.string(k, "flow", kp)?, step: self.string(k, "step", kp)? },
-            "resume" => TimerKind::Resume { flow: self.string(k, "flow", kp)?, step: self.opt_string(k, "step", kp)? },
-            "event" => TimerKind::Event {
-                name: self.string(k, "name", kp)?,
-                data: k.get("data").cloned().unwrap_or(Value::Null),
-            },
+        let kind = self.text(k, "type", kp)?;
+        // The kind's names, borrowed: (`flow` or `name`, `step`).
+        let (first, step) = match kind {
+            "no_reply" => (self.text(k, "flow", kp)?, Some(self.text(k, "step", kp)?)),
+            "resume" => (self.text(k, "flow", kp)?, self.opt_text(k, "step", kp)?),
+            "event" => (self.text(k, "name", kp)?, None),
             other => return self.fail(&kp.key("type"), &cat(&["unknown timer '", other, "'"])),
         };
-        Some(Timer {
-            id: self.number(o, "id", path)?,
-            at: self.number(o, "at", path)?,
-            kind,
-            cancel_on_user_message: o.get("cancel_on_user_message").and_then(Value::as_bool).unwrap_or(false),
-        })
+        let id = self.number(o, "id", path)?;
+        let at = self.number(o, "at", path)?;
+        let kind = match kind {
+            "no_reply" => TimerKind::NoReply { flow: first.to_string(), step: step.unwrap_or_default().to_string() },
+            "resume" => TimerKind::Resume { flow: first.to_string(), step: step.map(str::to_string) },
+            _ => TimerKind::Event { name: first.to_string(), data: k.get("data").cloned().unwrap_or(Value::Null) },
+        };
+        let cancel_on_user_message = o.get("cancel_on_user_message").and_then(Value::as_bool).unwrap_or(false);
+        Some(Timer { id, at, kind, cancel_on_user_message })
     }
 
     fn entry(&mut self, v: &Value, path: &Path) -> Option<Entry> {
@@ -149,35 +160,48 @@ impl Reader {
             "custom" => Body::Custom { content: o.get("content").cloned().unwrap_or(Value::Null) },
             other => return self.fail(&path.key("type"), &cat(&["unknown entry type '", other, "'"])),
         };
+        let id = self.text(o, "id", path)?;
+        let custom_id = self.opt_text(o, "custom_id", path)?;
+        let order = self.number(o, "order", path)?;
+        let author_id = self.text(o, "author_id", path)?;
+        let timestamp = self.number(o, "timestamp", path)?;
+        let recipients = match self.text(o, "recipients", path)? {
+            "all" => Recipients::All,
+            "agents" => Recipients::Agents,
+            other => return self.fail(&path.key("recipients"), &cat(&["unknown recipients '", other, "'"])),
+        };
+        let properties = match o.get("properties") {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(m)) => Some(m),
+            Some(_) => return self.fail(&path.key("properties"), "expected an object"),
+        };
         Some(Entry {
-            id: self.string(o, "id", path)?,
-            custom_id: self.opt_string(o, "custom_id", path)?,
-            order: self.number(o, "order", path)?,
-            author_id: self.string(o, "author_id", path)?,
-            timestamp: self.number(o, "timestamp", path)?,
-            recipients: match self.text(o, "recipients", path)? {
-                "all" => Recipients::All,
-                "agents" => Recipients::Agents,
-                other => return self.fail(&path.key("recipients"), &cat(&["unknown recipients '", other, "'"])),
-            },
-            properties: match o.get("properties") {
-                None | Some(Value::Null) => Map::new(),
-                Some(Value::Object(m)) => m.clone(),
-                Some(_) => return self.fail(&path.key("properties"), "expected an object"),
-            },
+            id: id.to_string(),
+            custom_id: custom_id.map(str::to_string),
+            order,
+            author_id: author_id.to_string(),
+            timestamp,
+            recipients,
+            properties: properties.cloned().unwrap_or_default(),
             body,
         })
     }
 
     /// The file fields of a transcript entry or a `file` request's payload.
     fn file(&mut self, o: &Map<String, Value>, path: &Path) -> Option<FileInfo> {
+        let name = self.text(o, "name", path)?;
+        let content_type = self.text(o, "content_type", path)?;
+        let size = self.number(o, "size", path)?;
+        let width = self.dim(o, "width", path)?;
+        let height = self.dim(o, "height", path)?;
+        let url = self.opt_text(o, "url", path)?;
         Some(FileInfo {
-            name: self.string(o, "name", path)?,
-            content_type: self.string(o, "content_type", path)?,
-            size: self.number(o, "size", path)?,
-            width: self.dim(o, "width", path)?,
-            height: self.dim(o, "height", path)?,
-            url: self.opt_string(o, "url", path)?,
+            name: name.to_string(),
+            content_type: content_type.to_string(),
+            size,
+            width,
+            height,
+            url: url.map(str::to_string),
         })
     }
 
@@ -217,7 +241,7 @@ impl Reader {
         }
     }
 
-    /// The string under `key`, borrowed (for the kinds matched on, which are not kept).
+    /// The string under `key`, borrowed.
     fn text<'v>(&mut self, o: &'v Map<String, Value>, key: &str, path: &Path) -> Option<&'v str> {
         match self.field(o, key, path)?.as_str() {
             Some(s) => Some(s),
@@ -226,14 +250,17 @@ impl Reader {
     }
 
     fn string(&mut self, o: &Map<String, Value>, key: &str, path: &Path) -> Option<String> {
-        let v = self.field(o, key, path)?;
-        self.str_of(v, &path.key(key))
+        self.text(o, key, path).map(str::to_string)
     }
 
-    fn opt_string(&mut self, o: &Map<String, Value>, key: &str, path: &Path) -> Option<Option<String>> {
+    /// The string under `key`, borrowed; `None` (inside) when it is missing or null.
+    fn opt_text<'v>(&mut self, o: &'v Map<String, Value>, key: &str, path: &Path) -> Option<Option<&'v str>> {
         match o.get(key) {
             None | Some(Value::Null) => Some(None),
-            Some(v) => self.str_of(v, &path.key(key)).map(Some),
+            Some(v) => match v.as_str() {
+                Some(s) => Some(Some(s)),
+                None => self.fail(&path.key(key), "expected a string"),
+            },
         }
     }
 

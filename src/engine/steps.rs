@@ -15,6 +15,7 @@ use super::trace::{
     Button, CardDescription, CardPayload, CarouselPayload, ChoicePayload, Dimensions, TraceKind, VisualPayload,
 };
 use super::turn::{Ctx, Effect, Origin, WebhookCall};
+use super::util::cat;
 
 impl Ctx<'_> {
     /// Run until the flow waits or the conversation ends.
@@ -74,7 +75,7 @@ impl Ctx<'_> {
         let p = self.p;
         let Some(step) = p.step(flow, id) else {
             // Only a restored session from another agent version can point at a missing step.
-            self.debug("error", format!("step '{id}' of flow '{flow}' does not exist; the flow stops here"));
+            self.debug("error", cat(&["step '", id, "' of flow '", flow, "' does not exist; the flow stops here"]));
             self.set_next(None);
             return;
         };
@@ -84,7 +85,7 @@ impl Ctx<'_> {
         match step {
             Step::Text { text, next, delay } => {
                 self.say(&text.0, *delay);
-                self.set_next(next.clone());
+                self.set_next(next.as_ref());
             }
             Step::Image { url, width, height, next } => {
                 let dimensions = match (width, height) {
@@ -93,7 +94,7 @@ impl Ctx<'_> {
                 };
                 let image = Some(url.render(self));
                 self.emit(TraceKind::Visual(VisualPayload { visual_type: "image".into(), image, dimensions }));
-                self.set_next(next.clone());
+                self.set_next(next.as_ref());
             }
             Step::Choice { prompt, .. } | Step::Capture { prompt, .. } => {
                 if let Some(prompt) = prompt {
@@ -105,7 +106,7 @@ impl Ctx<'_> {
             Step::Card { buttons, next, .. } => {
                 self.show_step_again(flow, id);
                 if buttons.is_empty() {
-                    self.set_next(next.clone());
+                    self.set_next(next.as_ref());
                 } else {
                     self.listen(flow, id);
                 }
@@ -113,7 +114,7 @@ impl Ctx<'_> {
             Step::Carousel { cards, next, .. } => {
                 self.show_step_again(flow, id);
                 if cards.iter().all(|c| c.buttons.is_empty()) {
-                    self.set_next(next.clone());
+                    self.set_next(next.as_ref());
                 } else {
                     self.listen(flow, id);
                 }
@@ -127,7 +128,7 @@ impl Ctx<'_> {
                         break;
                     }
                 }
-                self.set_next(next.cloned());
+                self.set_next(next);
             }
             Step::Set { set, next } => {
                 for (var, value) in set {
@@ -137,7 +138,7 @@ impl Ctx<'_> {
                     };
                     self.set_var(var, v);
                 }
-                self.set_next(next.clone());
+                self.set_next(next.as_ref());
             }
             Step::Goto { flow: to_flow, step: to_step } => {
                 let target = to_flow.as_deref().unwrap_or(flow);
@@ -151,13 +152,13 @@ impl Ctx<'_> {
                 }
             }
             Step::Call { flow: to_flow, step: to_step, next } => {
-                self.set_next(next.clone());
+                self.set_next(next.as_ref());
                 let frame = self.entry(to_flow, to_step);
                 self.s.stack.push(frame);
                 self.flow_trace(to_flow);
             }
             Step::Delay { ms, next } => {
-                self.set_next(next.clone());
+                self.set_next(next.as_ref());
                 if let Some(top) = self.s.stack.last_mut() {
                     top.state = FrameState::Paused;
                 }
@@ -166,7 +167,7 @@ impl Ctx<'_> {
             }
             Step::Emit { event, data, after, at, cancel_on_user_message, next } => {
                 let data = data.as_ref().map_or(Value::Null, |d| d.render(self));
-                self.set_next(next.clone());
+                self.set_next(next.as_ref());
                 // `after` counts from now and wins over an absolute `at`; neither: the event follows at once.
                 match after.map(|ms| self.now.saturating_add(ms)).or(*at) {
                     Some(due) => {
@@ -186,7 +187,7 @@ impl Ctx<'_> {
                     if default_path.as_ref() == Some(n) {
                         default_index = Some(i as u64);
                     }
-                    out.push(obj(vec![("event", obj(vec![("type", jtext(n))]))]));
+                    out.push(obj1("event", obj1("type", jtext(n))));
                 }
                 let (paths, default_path) = (out, default_index);
                 self.emit(TraceKind::Custom { kind: name.clone(), payload, paths, default_path });
@@ -198,7 +199,7 @@ impl Ctx<'_> {
                 let url = url.render_url(self);
                 if !(url.starts_with("https://") || url.starts_with("http://")) {
                     self.debug_named("webhook", "webhook url ", &url, " is not http(s): not called");
-                    self.set_next(on_error.clone().or_else(|| next.clone()));
+                    self.set_next(on_error.as_ref().or(next.as_ref()));
                     return;
                 }
                 let mut rendered = Vec::new();
@@ -239,14 +240,17 @@ impl Ctx<'_> {
         Frame::ready(flow, step)
     }
 
-    /// Point the top frame at its next step (or finish its flow), ready to run.
-    pub fn set_next(&mut self, next: Option<String>) {
+    /// Point the top frame at its next step (or finish its flow), ready to run; the counters start again when
+    /// the step changes. Kept out of line and given a borrow: the one copy of the name is made here, not at each of
+    /// the many callers.
+    #[inline(never)]
+    pub fn set_next(&mut self, next: Option<&String>) {
         if let Some(top) = self.s.stack.last_mut() {
-            if top.step != next {
+            if top.step.as_ref() != next {
                 top.no_matches = 0;
                 top.no_replies = 0;
             }
-            top.step = next;
+            top.step = next.cloned();
             top.state = FrameState::Ready;
         }
     }
@@ -332,8 +336,8 @@ impl Ctx<'_> {
             let label = b.label.render(self);
             let mut actions = Vec::new();
             if let Some(url) = &b.url {
-                let payload = obj(vec![("url", jtext(url))]);
-                actions.push(obj(vec![("type", jtext("open_url")), ("payload", payload)]));
+                let payload = obj1("url", jtext(url));
+                actions.push(obj2("type", jtext("open_url"), "payload", payload));
             }
             let (kind, mut payload) = if let (Some(event), None) = (&b.event, &b.next) {
                 let data = b.data.as_ref().map_or(Value::Null, |d| d.render(self));
@@ -344,7 +348,7 @@ impl Ctx<'_> {
                 (jtext("event"), vec![("event", obj(ev))])
             } else if let (Some(intent), None) = (&b.intent, &b.next) {
                 let fields = vec![
-                    ("intent", obj(vec![("name", jtext(intent))])),
+                    ("intent", obj1("name", jtext(intent))),
                     ("query", jtext(&label)),
                     ("entities", Value::Array(Vec::new())),
                 ];
@@ -354,7 +358,7 @@ impl Ctx<'_> {
             };
             payload.push(("label", jtext(&label)));
             payload.push(("actions", Value::Array(actions)));
-            let request = obj(vec![("type", kind), ("payload", obj(payload))]);
+            let request = obj2("type", kind, "payload", obj(payload));
             out.push(Button { name: label, request });
         }
         out
@@ -366,7 +370,7 @@ impl Ctx<'_> {
         let label = button.label.render(self);
         self.put("last_utterance", Value::String(label.clone()));
         if let Some(next) = &button.next {
-            self.set_next(Some(next.clone()));
+            self.set_next(Some(next));
         } else if let Some(event) = &button.event {
             let data = button.data.as_ref().map_or(Value::Null, |d| d.render(self));
             if !self.dispatch_event(event, data, Origin::Client) {
@@ -385,6 +389,25 @@ impl Ctx<'_> {
             self.show_step_again(&flow, &step);
         }
     }
+}
+
+/// `{key: value}`: the one-field objects of button requests, custom action paths and system event data, built
+/// by one out-of-line copy.
+#[inline(never)]
+pub fn obj1(key: &str, value: Value) -> Value {
+    obj(vec![(key, value)])
+}
+
+/// `{a: x, b: y}`, as [`obj1`].
+#[inline(never)]
+pub fn obj2(a: &str, x: Value, b: &str, y: Value) -> Value {
+    obj(vec![(a, x), (b, y)])
+}
+
+/// `{a: x, b: y, c: z}`, as [`obj1`].
+#[inline(never)]
+pub fn obj3(a: &str, x: Value, b: &str, y: Value, c: &str, z: Value) -> Value {
+    obj(vec![(a, x), (b, y), (c, z)])
 }
 
 /// The request type of a button that goes to a step: unique per flow, step and index, so a stale button from an

@@ -204,7 +204,7 @@ impl<'a> Ctx<'a> {
 
     pub fn say_text(&mut self, message: String, delay: Option<u64>) {
         let delay = delay.unwrap_or(self.p.agent.settings.message_delay_ms);
-        let id = format!("{:x}", mix(self.s.turns, self.s.transcript.entries.len() as u64) & 0xff_ffff_ffff);
+        let id = hex(mix(self.s.turns, self.s.transcript.entries.len() as u64) & 0xff_ffff_ffff);
         self.put("last_response", Value::String(message.clone()));
         self.emit(TraceKind::Text(TextPayload::new(id, message, delay)));
     }
@@ -279,7 +279,24 @@ impl Scope for Ctx<'_> {
 
 /// The data of a session data limit event.
 fn limit_data(name: &str, size: usize, limit: usize) -> Value {
-    json::obj(vec![("variable", json::text(name)), ("size", Value::from(size)), ("limit", Value::from(limit))])
+    super::steps::obj3("variable", json::text(name), "size", Value::from(size), "limit", Value::from(limit))
+}
+
+/// `n` in lowercase hexadecimal without leading zeros, as `format!("{n:x}")` writes it; written out because this
+/// is the module's only hex number, and core's hex formatter costs more than this loop.
+fn hex(n: u64) -> String {
+    let mut shift = 60;
+    while shift > 0 && n >> shift == 0 {
+        shift -= 4;
+    }
+    let mut out = String::with_capacity(shift / 4 + 1);
+    loop {
+        out.push(char::from(b"0123456789abcdef"[(n >> shift & 15) as usize]));
+        if shift == 0 {
+            return out;
+        }
+        shift -= 4;
+    }
 }
 
 /// A small deterministic mix of two counters (variant choice, slate ids). Not random: the engine has no randomness.
@@ -289,4 +306,16 @@ pub fn mix(a: u64, b: u64) -> u64 {
     x = x.wrapping_mul(0xBF58_476D_1CE4_E5B9);
     x ^= x >> 27;
     x
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hex;
+
+    #[test]
+    fn hex_matches_format() {
+        for n in [0, 1, 9, 10, 15, 16, 255, 256, 0xff_ffff_ffff, 0x1234_5678_9abc, u64::MAX] {
+            assert_eq!(hex(n), format!("{n:x}"));
+        }
+    }
 }
