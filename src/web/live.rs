@@ -461,7 +461,8 @@ fn agent_from(url: &str, fetched: Fetched) -> Result<Engine, WebError> {
     // `ok` means a 2xx status; `statusText` through `Reflect.get` rather than a binding of its own.
     if !(200..300).contains(&status) {
         let status_text = super::convert::get(&response, "statusText").as_string().unwrap_or_default();
-        return Err(failed(format!("the server answered {status} {status_text}")));
+        // The status as a `u32`: the module prints no `u16` anywhere else.
+        return Err(failed(format!("the server answered {} {status_text}", u32::from(status))));
     }
     let text = text.map_err(|e| failed(describe(&e)))?;
     Engine::from_json(&text).map_err(|e| WebError::agent(&format!("'{url}'"), &e))
