@@ -166,7 +166,7 @@ impl<'v> Raw<'v> {
         let mode = match c.obj("render")? {
             None => Mode::default(),
             Some(r) => {
-                r.variant("mode", &["overlay", "embedded"], &[Mode::Overlay, Mode::Embedded])?.unwrap_or_default()
+                r.variant("mode", "`overlay` or `embedded`", &[Mode::Overlay, Mode::Embedded])?.unwrap_or_default()
             }
         };
         let assistant = match c.obj("assistant")? {
@@ -330,7 +330,7 @@ fn assistant<'v>(a: &Obj<'v>, js: &JsValue, extensions: &mut Vec<ExtensionSpec>)
     for (i, v) in a.list("extensions")?.iter().enumerate() {
         let e = Obj::new(v, format!("{}.extensions[{i}]", a.path), "an extension object")?;
         let name = e.string("name")?;
-        let kind = match e.variant("type", &["response", "effect"], &[Kind::Response, Kind::Effect])? {
+        let kind = match e.variant("type", "`response` or `effect`", &[Kind::Response, Kind::Effect])? {
             Some(k) => k,
             None => return Err(WebError::config(&e.path, "missing field `type`")),
         };
@@ -360,13 +360,13 @@ fn assistant<'v>(a: &Obj<'v>, js: &JsValue, extensions: &mut Vec<ExtensionSpec>)
         image: a.opt_str("image")?,
         avatar: a.opt_str("avatar")?,
         color: a.opt_str("color")?,
-        position: a.variant("position", &["left", "right"], &[Position::Left, Position::Right])?.unwrap_or_default(),
+        position: a.variant("position", "`left` or `right`", &[Position::Left, Position::Right])?.unwrap_or_default(),
         spacing,
         stylesheets,
         persistence: a
             .variant(
                 "persistence",
-                &["localStorage", "sessionStorage", "memory"],
+                "one of `localStorage`, `sessionStorage`, `memory`",
                 &[Persistence::Local, Persistence::Session, Persistence::Memory],
             )?
             .unwrap_or_default(),
@@ -487,30 +487,22 @@ impl<'v> Obj<'v> {
         }
     }
 
-    /// One of a fixed set of strings (`names`, meaning `values`); absent is `None`.
-    fn variant<T: Copy>(&self, key: &str, names: &[&str], values: &[T]) -> Result<Option<T>, WebError> {
-        Ok(self.pick(key, names)?.and_then(|i| values.get(i).copied()))
+    /// One of a fixed set of strings, named between backticks in `expected` as the error lists them (``"`left` or
+    /// `right`"``) and meaning `values` in that order; absent is `None`.
+    fn variant<T: Copy>(&self, key: &str, expected: &str, values: &[T]) -> Result<Option<T>, WebError> {
+        Ok(self.pick(key, expected)?.and_then(|i| values.get(i).copied()))
     }
 
-    /// The index in `names` of this field's string; absent is `None`.
+    /// The index of this field's string among the names in `expected` (see [`Obj::variant`]); absent is `None`.
     #[inline(never)]
-    fn pick(&self, key: &str, names: &[&str]) -> Result<Option<usize>, WebError> {
+    fn pick(&self, key: &str, expected: &str) -> Result<Option<usize>, WebError> {
         let Some(v) = self.map.get(key) else { return Ok(None) };
-        if let Some(i) = names.iter().position(|name| v.as_str() == Some(*name)) {
-            return Ok(Some(i));
-        }
-        let expected = match names {
-            [a, b] => format!("`{a}` or `{b}`"),
-            _ => {
-                let mut list = String::from("one of ");
-                for (i, name) in names.iter().enumerate() {
-                    list += if i == 0 { "`" } else { ", `" };
-                    list += name;
-                    list += "`";
-                }
-                list
+        // The names are the odd pieces between backticks.
+        for (i, name) in expected.split('`').enumerate() {
+            if i % 2 == 1 && v.as_str() == Some(name) {
+                return Ok(Some(i / 2));
             }
-        };
+        }
         Err(WebError::config(
             &self.at(key),
             &match v {
