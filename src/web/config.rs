@@ -474,7 +474,7 @@ impl<'v> Obj<'v> {
     fn opt_obj(&self, key: &str) -> Result<Option<Obj<'v>>, WebError> {
         match self.opt(key) {
             None => Ok(None),
-            Some(v) => Obj::new(v, self.at(key), "an object").map(Some),
+            Some(_) => self.obj(key),
         }
     }
 
