@@ -84,29 +84,41 @@ impl Config {
     /// the extension functions, then what the shape alone cannot tell (the render target, URLs, the launch
     /// action). Listener selectors and event names are checked when the listeners are installed.
     pub fn read(value: JsValue, document: &web_sys::Document) -> Result<Config, WebError> {
-        if !value.is_object() {
-            return Err(WebError::config("", "load() needs a config object"));
-        }
-        let js_render = get(&value, "render");
-        // The render target may be an element (not JSON data, possibly circular): leave it out of the copy.
-        let copy = Object::assign(&Object::new(), value.unchecked_ref());
-        if js_render.is_object() {
-            let r = Object::assign(&Object::new(), js_render.unchecked_ref());
-            // `undefined` members are left out of the JSON copy (one binding less than `Reflect.deleteProperty`).
-            crate::web::convert::set(&r, "target", &JsValue::UNDEFINED);
-            crate::web::convert::set(&copy, "render", &r);
-        }
-        let data = super::convert::json_from_js(copy.into()).map_err(|(_, m)| WebError::config("", &m))?;
-        let mut raw = Raw::read(&data, &value, &js_render)?;
-        if raw.allow_dangerous_html == Some(true) {
-            web_sys::console::warn_1(
-                &"eventflow: allowDangerousHTML is ignored: agent HTML is always shown as text".into(),
-            );
-        }
-        let extensions = Extensions::new(std::mem::take(&mut raw.assistant.extensions))?;
-        let listeners = std::mem::take(&mut raw.listeners);
-        Ok(Config { settings: raw.settings(document)?, extensions, listeners })
+        // The lists that hold JS functions are filled in place: an error drops them here, not at every check.
+        let (mut extensions, mut listeners) = (Vec::new(), Vec::new());
+        let settings = read(&value, document, &mut extensions, &mut listeners)?;
+        Ok(Config { settings, extensions: Extensions::new(extensions), listeners })
     }
+}
+
+/// [`Config::read`], with the extensions and listeners pushed to the lists given.
+fn read(
+    value: &JsValue,
+    document: &web_sys::Document,
+    extensions: &mut Vec<ExtensionSpec>,
+    listeners: &mut Vec<ListenerSpec>,
+) -> Result<Settings, WebError> {
+    if !value.is_object() {
+        return Err(WebError::config("", "load() needs a config object"));
+    }
+    let js_render = get(value, "render");
+    // The render target may be an element (not JSON data, possibly circular): leave it out of the copy.
+    let copy = Object::assign(&Object::new(), value.unchecked_ref());
+    if js_render.is_object() {
+        let r = Object::assign(&Object::new(), js_render.unchecked_ref());
+        // `undefined` members are left out of the JSON copy (one binding less than `Reflect.deleteProperty`).
+        crate::web::convert::set(&r, "target", &JsValue::UNDEFINED);
+        crate::web::convert::set(&copy, "render", &r);
+    }
+    let data = super::convert::json_from_js(copy.into()).map_err(|(_, m)| WebError::config("", &m))?;
+    let raw = Raw::read(&data, value, extensions, listeners)?;
+    if raw.allow_dangerous_html == Some(true) {
+        web_sys::console::warn_1(
+            &"eventflow: allowDangerousHTML is ignored: agent HTML is always shown as text".into(),
+        );
+    }
+    Extensions::check(extensions)?;
+    raw.settings(document, &js_render)
 }
 
 /// The config as read, its text borrowed from the JSON copy: nothing is copied until every check has passed.
@@ -117,14 +129,11 @@ struct Raw<'v> {
     user_id: Option<&'v Value>,
     autostart: Option<bool>,
     mode: Mode,
-    /// `render.target`: an element, or a CSS selector of one.
-    target: JsValue,
     /// `launch.event`.
     launch: Option<&'v Value>,
     assistant: Assistant<'v>,
     /// An agent object, or the URL of an agent file: local mode.
     agent: Option<&'v Value>,
-    listeners: Vec<ListenerSpec>,
     /// Accepted for compatibility; agent HTML is never rendered as HTML here.
     allow_dangerous_html: Option<bool>,
 }
@@ -141,27 +150,29 @@ struct Assistant<'v> {
     /// The stylesheet URLs (strings): one URL or a list.
     stylesheets: &'v [Value],
     persistence: Persistence,
-    extensions: Vec<ExtensionSpec>,
     input_placeholder: Option<&'v str>,
 }
 
 impl<'v> Raw<'v> {
-    /// Read the JSON copy `data`; `js` is the original object and `js_render` its `render`, for what only JS
-    /// holds (the render target, the extension functions).
-    fn read(data: &'v Value, js: &JsValue, js_render: &JsValue) -> Result<Raw<'v>, WebError> {
+    /// Read the JSON copy `data`; `js` is the original object, for the extension functions. The extensions and
+    /// listeners are pushed to the lists given.
+    fn read(
+        data: &'v Value,
+        js: &JsValue,
+        extensions: &mut Vec<ExtensionSpec>,
+        listeners: &mut Vec<ListenerSpec>,
+    ) -> Result<Raw<'v>, WebError> {
         let c = Obj::new(data, String::new(), "a config object")?;
-        let (mode, target) = match c.obj("render")? {
-            None => (Mode::default(), JsValue::UNDEFINED),
-            Some(r) => (
-                r.variant("mode", &["overlay", "embedded"], &[Mode::Overlay, Mode::Embedded])?.unwrap_or_default(),
-                get(js_render, "target"),
-            ),
+        let mode = match c.obj("render")? {
+            None => Mode::default(),
+            Some(r) => {
+                r.variant("mode", "`overlay` or `embedded`", &[Mode::Overlay, Mode::Embedded])?.unwrap_or_default()
+            }
         };
         let assistant = match c.obj("assistant")? {
             None => Assistant::default(),
-            Some(a) => assistant(&a, &get(js, "assistant"))?,
+            Some(a) => assistant(&a, &get(js, "assistant"), extensions)?,
         };
-        let mut listeners = Vec::new();
         for (i, v) in c.list("listeners")?.iter().enumerate() {
             let l = Obj::new(v, format!("listeners[{i}]"), "a listener object")?;
             let (selector, on, event) = (l.string("selector")?, l.string_or("on", "click")?, l.string("event")?);
@@ -185,21 +196,19 @@ impl<'v> Raw<'v> {
             user_id: c.opt("userID"),
             autostart: c.opt_bool("autostart")?,
             mode,
-            target,
             launch: match c.opt_obj("launch")? {
                 None => None,
                 Some(l) => l.opt("event"),
             },
             assistant,
             agent: c.opt("agent"),
-            listeners,
             allow_dangerous_html: c.opt_bool("allowDangerousHtml")?,
         })
     }
 
-    /// Check what the shape alone cannot: the render target, URLs, the launch action. Extensions and listeners are
-    /// taken out before (they hold JS functions).
-    fn settings(self, document: &web_sys::Document) -> Result<Settings, WebError> {
+    /// Check what the shape alone cannot: the render target (read from `js_render`, the original `render`), URLs,
+    /// the launch action.
+    fn settings(self, document: &web_sys::Document, js_render: &JsValue) -> Result<Settings, WebError> {
         let agent = match self.agent {
             Some(Value::String(url)) if !url.trim().is_empty() => AgentSource::Url(url.clone()),
             Some(v @ Value::Object(_)) => AgentSource::Inline(v.clone()),
@@ -218,7 +227,7 @@ impl<'v> Raw<'v> {
         let mode = self.mode;
         let target = match mode {
             Mode::Overlay => None,
-            Mode::Embedded => Some(render_target(&self.target, document)?),
+            Mode::Embedded => Some(render_target(&get(js_render, "target"), document)?),
         };
         let launch = match self.launch {
             None => crate::engine::json::obj(vec![("type", crate::engine::json::text("launch"))]),
@@ -304,8 +313,9 @@ fn render_target(target: &JsValue, document: &web_sys::Document) -> Result<web_s
     }
 }
 
-/// `assistant`: `a` is its JSON copy, `js` the original object (for the extension functions).
-fn assistant<'v>(a: &Obj<'v>, js: &JsValue) -> Result<Assistant<'v>, WebError> {
+/// `assistant`: `a` is its JSON copy, `js` the original object (for the extension functions, pushed to
+/// `extensions`).
+fn assistant<'v>(a: &Obj<'v>, js: &JsValue, extensions: &mut Vec<ExtensionSpec>) -> Result<Assistant<'v>, WebError> {
     let spacing = match a.obj("spacing")? {
         None => Spacing::default(),
         Some(s) => Spacing { side: s.pixels("side")?, bottom: s.pixels("bottom")? },
@@ -317,11 +327,10 @@ fn assistant<'v>(a: &Obj<'v>, js: &JsValue) -> Result<Assistant<'v>, WebError> {
         Some(v) => return Err(a.wrong("stylesheet", v, "a URL or a list of URLs")),
     };
     let js_list = get(js, "extensions");
-    let mut extensions = Vec::new();
     for (i, v) in a.list("extensions")?.iter().enumerate() {
         let e = Obj::new(v, format!("{}.extensions[{i}]", a.path), "an extension object")?;
         let name = e.string("name")?;
-        let kind = match e.variant("type", &["response", "effect"], &[Kind::Response, Kind::Effect])? {
+        let kind = match e.variant("type", "`response` or `effect`", &[Kind::Response, Kind::Effect])? {
             Some(k) => k,
             None => return Err(WebError::config(&e.path, "missing field `type`")),
         };
@@ -351,17 +360,16 @@ fn assistant<'v>(a: &Obj<'v>, js: &JsValue) -> Result<Assistant<'v>, WebError> {
         image: a.opt_str("image")?,
         avatar: a.opt_str("avatar")?,
         color: a.opt_str("color")?,
-        position: a.variant("position", &["left", "right"], &[Position::Left, Position::Right])?.unwrap_or_default(),
+        position: a.variant("position", "`left` or `right`", &[Position::Left, Position::Right])?.unwrap_or_default(),
         spacing,
         stylesheets,
         persistence: a
             .variant(
                 "persistence",
-                &["localStorage", "sessionStorage", "memory"],
+                "one of `localStorage`, `sessionStorage`, `memory`",
                 &[Persistence::Local, Persistence::Session, Persistence::Memory],
             )?
             .unwrap_or_default(),
-        extensions,
         input_placeholder: a.opt_str("inputPlaceholder")?,
     })
 }
@@ -466,7 +474,7 @@ impl<'v> Obj<'v> {
     fn opt_obj(&self, key: &str) -> Result<Option<Obj<'v>>, WebError> {
         match self.opt(key) {
             None => Ok(None),
-            Some(v) => Obj::new(v, self.at(key), "an object").map(Some),
+            Some(_) => self.obj(key),
         }
     }
 
@@ -479,30 +487,22 @@ impl<'v> Obj<'v> {
         }
     }
 
-    /// One of a fixed set of strings (`names`, meaning `values`); absent is `None`.
-    fn variant<T: Copy>(&self, key: &str, names: &[&str], values: &[T]) -> Result<Option<T>, WebError> {
-        Ok(self.pick(key, names)?.and_then(|i| values.get(i).copied()))
+    /// One of a fixed set of strings, named between backticks in `expected` as the error lists them (``"`left` or
+    /// `right`"``) and meaning `values` in that order; absent is `None`.
+    fn variant<T: Copy>(&self, key: &str, expected: &str, values: &[T]) -> Result<Option<T>, WebError> {
+        Ok(self.pick(key, expected)?.and_then(|i| values.get(i).copied()))
     }
 
-    /// The index in `names` of this field's string; absent is `None`.
+    /// The index of this field's string among the names in `expected` (see [`Obj::variant`]); absent is `None`.
     #[inline(never)]
-    fn pick(&self, key: &str, names: &[&str]) -> Result<Option<usize>, WebError> {
+    fn pick(&self, key: &str, expected: &str) -> Result<Option<usize>, WebError> {
         let Some(v) = self.map.get(key) else { return Ok(None) };
-        if let Some(i) = names.iter().position(|name| v.as_str() == Some(*name)) {
-            return Ok(Some(i));
-        }
-        let expected = match names {
-            [a, b] => format!("`{a}` or `{b}`"),
-            _ => {
-                let mut list = String::from("one of ");
-                for (i, name) in names.iter().enumerate() {
-                    list += if i == 0 { "`" } else { ", `" };
-                    list += name;
-                    list += "`";
-                }
-                list
+        // The names are the odd pieces between backticks.
+        for (i, name) in expected.split('`').enumerate() {
+            if i % 2 == 1 && v.as_str() == Some(name) {
+                return Ok(Some(i / 2));
             }
-        };
+        }
         Err(WebError::config(
             &self.at(key),
             &match v {

@@ -42,7 +42,13 @@ pub enum Handled {
 }
 
 impl Extensions {
-    pub fn new(list: Vec<ExtensionSpec>) -> Result<Extensions, super::error::WebError> {
+    /// The extensions of a config, checked with [`Extensions::check`].
+    pub fn new(list: Vec<ExtensionSpec>) -> Extensions {
+        Extensions { list }
+    }
+
+    /// Check the functions `config` does not: `render` of a response extension, `effect` of an effect one.
+    pub fn check(list: &[ExtensionSpec]) -> Result<(), super::error::WebError> {
         for (i, e) in list.iter().enumerate() {
             let (field, f) = match e.kind {
                 Kind::Response => ("render", &e.render),
@@ -55,7 +61,7 @@ impl Extensions {
                 ));
             }
         }
-        Ok(Extensions { list })
+        Ok(())
     }
 
     /// Find the extension for this trace. Effect extensions run here (not on replay).
