@@ -21,11 +21,23 @@ pub fn query(doc: &Document, selector: &str) -> R<Option<Element>> {
 
 const SVG_NS: &str = "http://www.w3.org/2000/svg";
 
+/// `e.setAttribute(name, value)`, with no error path: it throws only for an invalid attribute name, and every
+/// name the widget sets is a constant.
+pub fn attr(e: &Element, name: &str, value: &str) {
+    let _ = e.set_attribute(name, value);
+}
+
+/// `parent.appendChild(child)`, with no error path: it throws only for a hierarchy error (a node into its own
+/// subtree, or into a node that cannot hold it), and the widget only appends nodes into elements it made.
+pub fn add(parent: &Node, child: &Node) {
+    let _ = parent.append_child(child);
+}
+
 /// `<tag class="...">`.
 pub fn el(doc: &Document, tag: &str, class: &str) -> R<Element> {
     let e = doc.create_element(tag)?;
     if !class.is_empty() {
-        e.set_attribute("class", class)?;
+        attr(&e, "class", class);
     }
     Ok(e)
 }
@@ -34,10 +46,10 @@ pub fn el(doc: &Document, tag: &str, class: &str) -> R<Element> {
 /// avatar, image trace, card and markdown images.
 pub fn img(doc: &Document, class: &str, src: &str, alt: &str, lazy: bool) -> R<Element> {
     let e = el(doc, "img", class)?;
-    e.set_attribute("src", src)?;
-    e.set_attribute("alt", alt)?;
+    attr(&e, "src", src);
+    attr(&e, "alt", alt);
     if lazy {
-        e.set_attribute("loading", "lazy")?;
+        attr(&e, "loading", "lazy");
     }
     Ok(e)
 }
@@ -53,8 +65,8 @@ pub fn text_el(doc: &Document, tag: &str, class: &str, text: &str) -> R<Element>
 /// [`Spec`]s, built by [`build`].)
 pub fn button(doc: &Document, class: &str, command: &str, label: &str) -> R<Element> {
     let b = text_el(doc, "button", class, label)?;
-    b.set_attribute("type", "button")?;
-    b.set_attribute("data-ef", command)?;
+    attr(&b, "type", "button");
+    attr(&b, "data-ef", command);
     Ok(b)
 }
 
@@ -75,12 +87,12 @@ pub fn push_decimal(out: &mut String, n: usize) {
 /// A 24x24 stroke icon from constant path data (never from content).
 fn icon(doc: &Document, path: &'static str) -> R<Element> {
     let svg = doc.create_element_ns(Some(SVG_NS), "svg")?;
-    svg.set_attribute("viewBox", "0 0 24 24")?;
-    svg.set_attribute("aria-hidden", "true")?;
-    svg.set_attribute("focusable", "false")?;
+    attr(&svg, "viewBox", "0 0 24 24");
+    attr(&svg, "aria-hidden", "true");
+    attr(&svg, "focusable", "false");
     let p = doc.create_element_ns(Some(SVG_NS), "path")?;
-    p.set_attribute("d", path)?;
-    svg.append_child(&p)?;
+    attr(&p, "d", path);
+    add(&svg, &p);
     Ok(svg)
 }
 
@@ -198,16 +210,16 @@ impl Build<'_> {
         }
         if let Some(i) = n.tag.strip_prefix('@') {
             let e = parse_usize(i).and_then(|i| self.elements.get(i)).ok_or("chrome")?;
-            parent.append_child(e)?;
+            add(parent, e);
             return Ok(());
         }
         let e = if n.tag == "svg" { icon(self.doc, n.text)? } else { self.doc.create_element(n.tag)? };
         if let Some(c) = self.val(n.class).filter(|c| !c.is_empty()) {
-            e.set_attribute("class", c)?;
+            attr(&e, "class", c);
         }
         for (k, v) in n.attrs {
             if let Some(v) = self.val(v) {
-                e.set_attribute(k, v)?;
+                attr(&e, k, v);
             }
         }
         if n.tag != "svg" {
@@ -218,7 +230,7 @@ impl Build<'_> {
         for k in n.kids {
             self.node(k, &e)?;
         }
-        parent.append_child(&e)?;
+        add(parent, &e);
         if n.keep != 0 {
             let i = n.keep as usize;
             if self.kept.len() <= i {

@@ -12,7 +12,7 @@
 
 use web_sys::{Document, Element};
 
-use super::dom::{decimal, safe_url, starts_ci, UrlUse, R};
+use super::dom::{add, attr, decimal, safe_url, starts_ci, UrlUse, R};
 use crate::engine::util::{find, join, parse_u32, slice};
 use crate::web::convert::call_method;
 
@@ -24,7 +24,8 @@ const MAX_LEN: usize = 20_000;
 /// Append the rendering of `src` to `parent`.
 pub fn render(doc: &Document, parent: &Element, src: &str) -> R<()> {
     if src.len() > MAX_LEN {
-        return text(parent, src);
+        text(parent, src);
+        return Ok(());
     }
     // Lines end at `\n` or `\r\n`, read borrowed (no copy with `\r\n` replaced); a `\r` not before `\n` stays.
     let mut lines = Vec::new();
@@ -118,13 +119,13 @@ fn blocks(doc: &Document, parent: &Element, lines: &[&str], depth: usize) -> R<(
                 if depth < MAX_DEPTH {
                     blocks(doc, &q, &inner, depth + 1)?;
                 } else {
-                    text(&q, &join(&inner, "\n"))?;
+                    text(&q, &join(&inner, "\n"));
                 }
             }
             Line::Item { ordered, .. } => {
                 let list = append(doc, parent, if ordered.is_some() { "ol" } else { "ul" })?;
                 if let Some(start) = ordered.filter(|s| *s != 1) {
-                    list.set_attribute("start", &decimal(start as usize))?;
+                    attr(&list, "start", &decimal(start as usize));
                 }
                 while let Some(Line::Item { ordered: o, rest }) = lines.get(i).map(|l| classify(l)) {
                     if o.is_some() != ordered.is_some() {
@@ -176,7 +177,7 @@ fn inline(doc: &Document, parent: &Element, s: &str, depth: usize) -> R<()> {
             }
         }
         if c == '\n' {
-            flush(parent, &mut plain)?;
+            flush(parent, &mut plain);
             append(doc, parent, "br")?;
             i += 1;
             continue;
@@ -192,7 +193,7 @@ fn inline(doc: &Document, parent: &Element, s: &str, depth: usize) -> R<()> {
             let run = rest.bytes().take_while(|&b| b == b'`').count();
             let fence = slice(rest, 0, run);
             if let Some(end) = find(slice(rest, run, rest.len()), fence) {
-                flush(parent, &mut plain)?;
+                flush(parent, &mut plain);
                 let code = append(doc, parent, "code")?;
                 code.set_text_content(Some(slice(rest, run, run + end).trim()));
                 i += run + end + run;
@@ -210,7 +211,7 @@ fn inline(doc: &Document, parent: &Element, s: &str, depth: usize) -> R<()> {
         }
         if (c == 'h' || c == 'H') && depth < MAX_DEPTH && at_word_start(i) {
             if let Some(len) = bare_url(rest) {
-                flush(parent, &mut plain)?;
+                flush(parent, &mut plain);
                 let url = slice(rest, 0, len);
                 link(doc, parent, url, None, url, depth)?;
                 i += len;
@@ -220,7 +221,8 @@ fn inline(doc: &Document, parent: &Element, s: &str, depth: usize) -> R<()> {
         plain.push(c);
         i += c.len_utf8();
     }
-    flush(parent, &mut plain)
+    flush(parent, &mut plain);
+    Ok(())
 }
 
 /// Links, images, autolinks and emphasis starting at `rest`. `Some(bytes used)` when one was rendered.
@@ -236,17 +238,17 @@ fn styled(
     if image || rest.starts_with('[') {
         let open = if image { 2 } else { 1 };
         if let Some((label, dest, title, used)) = link_parts(slice(rest, open, rest.len())) {
-            flush(parent, plain)?;
+            flush(parent, plain);
             if image {
                 match allowed(dest, UrlUse::Image) {
                     Some(src) => {
                         let img = super::dom::img(doc, "ef-md-img", &src, label, true)?;
                         if let Some(t) = title {
-                            img.set_attribute("title", t)?;
+                            attr(&img, "title", t);
                         }
-                        parent.append_child(&img)?;
+                        add(parent, &img);
                     }
-                    None => text(parent, label)?,
+                    None => text(parent, label),
                 }
             } else {
                 link(doc, parent, dest, title, label, depth)?;
@@ -260,7 +262,7 @@ fn styled(
             let is_url = starts_ci(inner, "http://") || starts_ci(inner, "https://") || starts_ci(inner, "mailto:");
             let is_email = inner.contains('@') && !inner.contains(':');
             if !inner.contains(char::is_whitespace) && (is_url || is_email) {
-                flush(parent, plain)?;
+                flush(parent, plain);
                 let mut dest = String::new();
                 if is_email {
                     dest.push_str("mailto:");
@@ -294,7 +296,7 @@ fn styled(
                 && !(underscore && tail.starts_with(char::is_alphanumeric))
         });
         if let Some(k) = close {
-            flush(parent, plain)?;
+            flush(parent, plain);
             let e = append(doc, parent, tag)?;
             inline(doc, &e, slice(after, 0, k), depth + 1)?;
             return Ok(Some(marker.len() + k + marker.len()));
@@ -346,11 +348,11 @@ fn link(doc: &Document, parent: &Element, dest: &str, title: Option<&str>, label
         return inline(doc, &span, label, MAX_DEPTH.max(depth));
     };
     let a = append(doc, parent, "a")?;
-    a.set_attribute("href", &href)?;
-    a.set_attribute("target", "_blank")?;
-    a.set_attribute("rel", "noopener noreferrer")?;
+    attr(&a, "href", &href);
+    attr(&a, "target", "_blank");
+    attr(&a, "rel", "noopener noreferrer");
     if let Some(t) = title {
-        a.set_attribute("title", t)?;
+        attr(&a, "title", t);
     }
     // No links inside a link: the label is text (escapes, entities and code spans only).
     inline(doc, &a, label, MAX_DEPTH.max(depth))
@@ -463,20 +465,19 @@ fn heading_tag(level: usize) -> &'static str {
 
 fn append(doc: &Document, parent: &Element, tag: &str) -> R<Element> {
     let e = doc.create_element(tag)?;
-    parent.append_child(&e)?;
+    add(parent, &e);
     Ok(e)
 }
 
-fn flush(parent: &Element, plain: &mut String) -> R<()> {
+fn flush(parent: &Element, plain: &mut String) {
     if !plain.is_empty() {
-        text(parent, plain)?;
+        text(parent, plain);
         plain.clear();
     }
-    Ok(())
 }
 
-fn text(parent: &Element, s: &str) -> R<()> {
-    // `append` of a string adds a text node: no `createTextNode` binding.
-    call_method(parent, "append", &s.into())?;
-    Ok(())
+/// Append `s` as a text node: `append` of a string, no `createTextNode` binding. Into an element it cannot throw,
+/// so there is no error path (as [`add`]).
+fn text(parent: &Element, s: &str) {
+    let _ = call_method(parent, "append", &s.into());
 }

@@ -6,7 +6,7 @@ use crate::engine::json::Value;
 use crate::web::{bm, br};
 use web_sys::Element;
 
-use super::dom::{build, button, decimal, el, img, safe_url, text_el, UrlUse, R};
+use super::dom::{add, attr, build, button, decimal, el, img, safe_url, text_el, UrlUse, R};
 use super::{markdown, report, EndBar, Widget};
 use crate::engine::{Body, Button, CardPayload, Entry, Trace, TraceKind};
 use crate::web::extensions::Handled;
@@ -22,7 +22,8 @@ impl Widget {
                     if let Some(cleanup) = self.extensions.render(i, trace, &body) {
                         bm(&self.cleanups).push(cleanup);
                     }
-                    self.append(&row)
+                    self.append(&row);
+                    Ok(())
                 })();
                 report(r);
                 self.scroll_to_end();
@@ -39,9 +40,9 @@ impl Widget {
                 Some(src) => self.show_block((|| {
                     let img = img(&self.doc, "ef-image", &src, "Image", false)?;
                     if let Some(d) = &v.dimensions {
-                        img.set_attribute("width", &decimal(d.width as usize))?;
-                        img.set_attribute("height", &decimal(d.height as usize))?;
-                        img.set_attribute("style", "height:auto")?;
+                        attr(&img, "width", &decimal(d.width as usize));
+                        attr(&img, "height", &decimal(d.height as usize));
+                        attr(&img, "style", "height:auto");
                     }
                     Ok(img)
                 })()),
@@ -90,8 +91,9 @@ impl Widget {
         self.retire_choices();
         let r = (|| -> R<()> {
             let row = el(&self.doc, "div", "ef-row ef-user")?;
-            row.append_child(text_el(&self.doc, "div", "ef-bubble", text)?.as_ref())?;
-            self.append(&row)
+            add(&row, text_el(&self.doc, "div", "ef-bubble", text)?.as_ref());
+            self.append(&row);
+            Ok(())
         })();
         report(r);
         self.scroll_to_end();
@@ -101,12 +103,13 @@ impl Widget {
     pub(crate) fn show_error(&self, message: &str, retry: Option<Value>) {
         let r = (|| -> R<()> {
             let row = text_el(&self.doc, "div", "ef-error", message)?;
-            row.set_attribute("role", "alert")?;
+            attr(&row, "role", "alert");
             if let Some(action) = retry {
                 let command = self.register("retry", action);
-                row.append_child(button(&self.doc, "", &command, "Retry")?.as_ref())?;
+                add(&row, button(&self.doc, "", &command, "Retry")?.as_ref());
             }
-            self.append(&row)
+            self.append(&row);
+            Ok(())
         })();
         report(r);
         self.scroll_to_end();
@@ -142,33 +145,35 @@ impl Widget {
     }
 
     /// Append to the log, before the typing row (which stays last): `typing.before(node)` through
-    /// [`call`](super::dom::call), no `insertBefore` binding.
-    pub(super) fn append(&self, node: &Element) -> R<()> {
-        crate::web::convert::call_method(&self.typing, "before", node)?;
-        Ok(())
+    /// [`call_method`](crate::web::convert::call_method), no `insertBefore` binding. Like [`add`], it cannot
+    /// throw here (a new element into the log), so there is no error path.
+    pub(super) fn append(&self, node: &Element) {
+        let _ = crate::web::convert::call_method(&self.typing, "before", node);
     }
 
     /// A row with the agent's avatar and an empty body of the given class.
     fn agent_row(&self, class: &str) -> R<(Element, Element)> {
         let row = el(&self.doc, "div", "ef-row ef-agent")?;
-        row.append_child(super::avatar_el(&self.doc, self.avatar.as_deref(), &self.title)?.as_ref())?;
+        add(&row, super::avatar_el(&self.doc, self.avatar.as_deref(), &self.title)?.as_ref());
         let body = el(&self.doc, "div", class)?;
-        row.append_child(&body)?;
+        add(&row, &body);
         Ok((row, body))
     }
 
     fn show_text(&self, markdown_text: &str) -> R<()> {
         let (row, bubble) = self.agent_row("ef-bubble ef-md")?;
         markdown::render(&self.doc, &bubble, markdown_text)?;
-        self.append(&row)
+        self.append(&row);
+        Ok(())
     }
 
     /// A built block (a card, an image) in an agent row; a failed build shows nothing.
     fn show_block(&self, node: R<Element>) -> R<()> {
         let node = node?;
         let (row, body) = self.agent_row("ef-ext")?;
-        body.append_child(&node)?;
-        self.append(&row)
+        add(&body, &node);
+        self.append(&row);
+        Ok(())
     }
 
     fn show_choices(&self, buttons: &[Button]) -> R<()> {
@@ -177,40 +182,41 @@ impl Widget {
             return Ok(());
         }
         let row = el(&self.doc, "div", "ef-row ef-choices")?;
-        row.set_attribute("role", "group")?;
-        row.set_attribute("aria-label", "Choices")?;
+        attr(&row, "role", "group");
+        attr(&row, "aria-label", "Choices");
         for b in buttons {
             let command = self.register("act", b.request.clone());
-            row.append_child(button(&self.doc, "ef-chip", &command, &b.name)?.as_ref())?;
+            add(&row, button(&self.doc, "ef-chip", &command, &b.name)?.as_ref());
             bm(&self.live_choices).push((b.name.clone(), b.request.clone()));
         }
-        self.append(&row)
+        self.append(&row);
+        Ok(())
     }
 
     fn card(&self, c: &CardPayload) -> R<Element> {
         let card = el(&self.doc, "div", "ef-card")?;
-        card.set_attribute("role", "group")?;
+        attr(&card, "role", "group");
         if !c.title.is_empty() {
-            card.set_attribute("aria-label", &c.title)?;
+            attr(&card, "aria-label", &c.title);
         }
         if let Some(src) = c.image_url.as_deref().and_then(|u| safe_url(u, UrlUse::Image)) {
-            card.append_child(img(&self.doc, "", &src, &c.title, true)?.as_ref())?;
+            add(&card, img(&self.doc, "", &src, &c.title, true)?.as_ref());
         }
         if !c.title.is_empty() || !c.description.text.is_empty() {
             let body = el(&self.doc, "div", "ef-card-body")?;
             if !c.title.is_empty() {
-                body.append_child(text_el(&self.doc, "h4", "ef-card-title", &c.title)?.as_ref())?;
+                add(&body, text_el(&self.doc, "h4", "ef-card-title", &c.title)?.as_ref());
             }
             if !c.description.text.is_empty() {
                 let d = el(&self.doc, "div", "ef-md")?;
                 markdown::render(&self.doc, &d, &c.description.text)?;
-                body.append_child(&d)?;
+                add(&body, &d);
             }
-            card.append_child(&body)?;
+            add(&card, &body);
         }
         for b in &c.buttons {
             let command = self.register("act", b.request.clone());
-            card.append_child(button(&self.doc, "ef-card-btn", &command, &b.name)?.as_ref())?;
+            add(&card, button(&self.doc, "ef-card-btn", &command, &b.name)?.as_ref());
         }
         Ok(card)
     }
@@ -222,18 +228,19 @@ impl Widget {
         let (row, body) = self.agent_row("ef-carousel-wrap")?;
         let list = layout.eq_ignore_ascii_case("list");
         let strip = el(&self.doc, "div", if list { "ef-list" } else { "ef-carousel" })?;
-        strip.set_attribute("role", "group")?;
-        strip.set_attribute("aria-roledescription", if list { "list" } else { "carousel" })?;
+        attr(&strip, "role", "group");
+        attr(&strip, "aria-roledescription", if list { "list" } else { "carousel" });
         for c in cards {
-            strip.append_child(self.card(c)?.as_ref())?;
+            add(&strip, self.card(c)?.as_ref());
         }
-        body.append_child(&strip)?;
+        add(&body, &strip);
         if !list && cards.len() > 1 {
             for nav in &super::chrome::NAV {
                 build(&self.doc, nav, &body)?;
             }
         }
-        self.append(&row)
+        self.append(&row);
+        Ok(())
     }
 
     /// The end of a conversation: a divider and, live, the "Start new chat" bar.
@@ -248,7 +255,8 @@ impl Widget {
 
     fn divider(&self, text: &str) -> R<()> {
         let d = text_el(&self.doc, "div", "ef-divider", text)?;
-        self.append(&d)
+        self.append(&d);
+        Ok(())
     }
 
     /// Keep a button's request: the `data-ef` command that carries its index (`verb:N`).
