@@ -9,6 +9,8 @@ use std::sync::Once;
 use wasm_bindgen::JsCast;
 use web_sys::Element;
 
+use super::widget::{add, attr};
+
 thread_local! {
     /// The outer element (the `.ef` shell) of every live widget.
     static WINDOWS: RefCell<Vec<Element>> = const { RefCell::new(Vec::new()) };
@@ -55,22 +57,23 @@ pub fn show_unavailable() {
             continue;
         }
         if let Ok(note) = doc.create_element("div") {
-            let _ = note.set_attribute("class", "ef-fatal");
-            let _ = note.set_attribute("role", "alert");
+            attr(&note, "class", "ef-fatal");
+            attr(&note, "role", "alert");
             note.set_text_content(Some(MESSAGE));
             if let Ok(Some(log)) = win.query_selector(".ef-log") {
-                let _ = log.append_child(&note);
+                add(&log, &note);
                 log.set_scroll_top(log.scroll_height());
             }
         }
         if let Ok(Some(launcher)) = win.query_selector(".ef-launcher") {
-            let _ = launcher.set_attribute("title", "Chat unavailable");
-            let _ = launcher.set_attribute("aria-label", "Chat unavailable");
+            attr(&launcher, "title", "Chat unavailable");
+            attr(&launcher, "aria-label", "Chat unavailable");
         }
         if let Ok(controls) = win.query_selector_all("input,button") {
             for i in 0..controls.length() {
-                if let Some(c) = controls.get(i).and_then(|n| n.dyn_into::<Element>().ok()) {
-                    let _ = c.set_attribute("disabled", "");
+                // `querySelectorAll` finds elements only: the cast needs no check.
+                if let Some(c) = controls.get(i) {
+                    attr(c.unchecked_ref(), "disabled", "");
                 }
             }
         }

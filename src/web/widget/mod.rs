@@ -25,6 +25,7 @@ use web_sys::{Document, Element, HtmlElement, HtmlInputElement, ShadowRoot};
 use crate::engine::json::{obj, text};
 use crate::engine::util::parse_usize;
 use crate::web::convert::{call0, call_method, get, set};
+pub(crate) use dom::{add, attr};
 use dom::{el, set_hidden, text_el, Build, R};
 pub use dom::{query, safe_url, UrlUse};
 pub use markdown::render as render_markdown;
@@ -103,21 +104,21 @@ impl Widget {
         let doc = window.document().ok_or("no document")?;
         let host: HtmlElement = doc.create_element("div")?.unchecked_into();
         if let Ok(None) = dom::query(&doc, "#voiceflow-chat") {
-            host.set_attribute("id", "voiceflow-chat")?;
+            attr(&host, "id", "voiceflow-chat");
         }
-        host.set_attribute("data-eventflow", "")?;
+        attr(&host, "data-eventflow", "");
         match (&settings.target, settings.mode) {
             (Some(target), Mode::Embedded) => {
                 // The host has no inline style yet: one constant attribute instead of two `setProperty` calls.
-                host.set_attribute("style", "display:block;height:100%")?;
-                target.append_child(&host)?;
+                attr(&host, "style", "display:block;height:100%");
+                add(target, &host);
             }
             _ => {
                 let body = get(&doc, "body");
                 if body.is_falsy() {
                     return Err("no <body>".into());
                 }
-                body.unchecked_into::<web_sys::Node>().append_child(&host)?;
+                add(body.unchecked_ref(), &host);
             }
         }
         // `host.attachShadow({mode: "open"})` through `Reflect` and `call`: no binding, setter or enum table.
@@ -126,13 +127,13 @@ impl Widget {
         let root: ShadowRoot = call_method(&host, "attachShadow", &init)?.unchecked_into();
         let style = doc.create_element("style")?;
         style.set_text_content(Some(styles::CSS));
-        root.append_child(&style)?;
+        add(&root, &style);
         for href in &settings.stylesheets {
             if let Some(href) = safe_url(href, UrlUse::Stylesheet) {
                 let link = doc.create_element("link")?;
-                link.set_attribute("rel", "stylesheet")?;
-                link.set_attribute("href", &href)?;
-                root.append_child(&link)?;
+                attr(&link, "rel", "stylesheet");
+                attr(&link, "href", &href);
+                add(&root, &link);
             }
         }
         let overlay = settings.mode == Mode::Overlay;
@@ -365,12 +366,12 @@ impl Widget {
         }
         self.open.set(open);
         set_hidden(&self.window, !open);
-        let _ = self.shell.set_attribute("class", chrome::shell_class(true, self.position, open));
+        attr(&self.shell, "class", chrome::shell_class(true, self.position, open));
         if let Some(l) = &self.launcher {
-            let _ = l.set_attribute("aria-expanded", if open { "true" } else { "false" });
+            attr(l, "aria-expanded", if open { "true" } else { "false" });
             let label = if open { "Close chat" } else { "Open chat" };
-            let _ = l.set_attribute("aria-label", label);
-            let _ = l.set_attribute("title", label);
+            attr(l, "aria-label", label);
+            attr(l, "title", label);
         }
         if open {
             self.proactive_clear();
@@ -457,12 +458,12 @@ impl Widget {
         }
         let r = (|| -> R<()> {
             let b = el(&self.doc, "div", "ef-pro")?;
-            b.set_attribute("data-ef", "proactive")?;
+            attr(&b, "data-ef", "proactive");
             let body = el(&self.doc, "div", "ef-md")?;
             markdown::render(&self.doc, &body, markdown_text)?;
-            b.append_child(&body)?;
+            add(&b, &body);
             dom::build(&self.doc, &chrome::PROACTIVE_CLOSE, &b)?;
-            area.append_child(&b)?;
+            add(area, &b);
             Ok(())
         })();
         report(r);
@@ -496,7 +497,7 @@ fn avatar_el(doc: &Document, url: Option<&str>, title: &str) -> R<Element> {
         None => "",
     };
     let a = text_el(doc, "div", "ef-avatar", initial)?;
-    a.set_attribute("aria-hidden", "true")?;
+    attr(&a, "aria-hidden", "true");
     Ok(a)
 }
 
