@@ -33,41 +33,48 @@ pub fn add(parent: &Node, child: &Node) {
     let _ = parent.append_child(child);
 }
 
+/// `document.createElement(tag)`, with no error path: it throws only for an invalid tag name, and every tag the
+/// widget creates is a constant. (Were it to throw, the exception would stand in for the element: each call on it
+/// would fail in turn, without effect.)
+pub fn create(doc: &Document, tag: &str) -> Element {
+    doc.create_element(tag).unwrap_or_else(JsCast::unchecked_into)
+}
+
 /// `<tag class="...">`.
-pub fn el(doc: &Document, tag: &str, class: &str) -> R<Element> {
-    let e = doc.create_element(tag)?;
+pub fn el(doc: &Document, tag: &str, class: &str) -> Element {
+    let e = create(doc, tag);
     if !class.is_empty() {
         attr(&e, "class", class);
     }
-    Ok(e)
+    e
 }
 
 /// `<img class src alt>`, with `loading="lazy"` when `lazy`; `src` has passed [`safe_url`]. One helper for the
 /// avatar, image trace, card and markdown images.
-pub fn img(doc: &Document, class: &str, src: &str, alt: &str, lazy: bool) -> R<Element> {
-    let e = el(doc, "img", class)?;
+pub fn img(doc: &Document, class: &str, src: &str, alt: &str, lazy: bool) -> Element {
+    let e = el(doc, "img", class);
     attr(&e, "src", src);
     attr(&e, "alt", alt);
     if lazy {
         attr(&e, "loading", "lazy");
     }
-    Ok(e)
+    e
 }
 
 /// `<tag class="...">text</tag>`, the text as a text node.
-pub fn text_el(doc: &Document, tag: &str, class: &str, text: &str) -> R<Element> {
-    let e = el(doc, tag, class)?;
+pub fn text_el(doc: &Document, tag: &str, class: &str, text: &str) -> Element {
+    let e = el(doc, tag, class);
     e.set_text_content(Some(text));
-    Ok(e)
+    e
 }
 
 /// A `<button type="button">` carrying a `data-ef` command; `label` is its text. (Icon buttons are constant
 /// [`Spec`]s, built by [`build`].)
-pub fn button(doc: &Document, class: &str, command: &str, label: &str) -> R<Element> {
-    let b = text_el(doc, "button", class, label)?;
+pub fn button(doc: &Document, class: &str, command: &str, label: &str) -> Element {
+    let b = text_el(doc, "button", class, label);
     attr(&b, "type", "button");
     attr(&b, "data-ef", command);
-    Ok(b)
+    b
 }
 
 /// The decimal digits of `n`, for an attribute: no `core::fmt` call site.
@@ -84,16 +91,21 @@ pub fn push_decimal(out: &mut String, n: usize) {
     out.push(char::from(b'0' + (n % 10) as u8));
 }
 
+/// An SVG element; like [`create`], it has no error path (the names are constants).
+fn create_svg(doc: &Document, tag: &str) -> Element {
+    doc.create_element_ns(Some(SVG_NS), tag).unwrap_or_else(JsCast::unchecked_into)
+}
+
 /// A 24x24 stroke icon from constant path data (never from content).
-fn icon(doc: &Document, path: &'static str) -> R<Element> {
-    let svg = doc.create_element_ns(Some(SVG_NS), "svg")?;
+fn icon(doc: &Document, path: &'static str) -> Element {
+    let svg = create_svg(doc, "svg");
     attr(&svg, "viewBox", "0 0 24 24");
     attr(&svg, "aria-hidden", "true");
     attr(&svg, "focusable", "false");
-    let p = doc.create_element_ns(Some(SVG_NS), "path")?;
+    let p = create_svg(doc, "path");
     attr(&p, "d", path);
     add(&svg, &p);
-    Ok(svg)
+    svg
 }
 
 pub const ICON_CHAT: &str = "M4 5.5A2.5 2.5 0 0 1 6.5 3h11A2.5 2.5 0 0 1 20 5.5v8a2.5 2.5 0 0 1-2.5 2.5H10l-4.2 3.6c-.5.4-1.3.1-1.3-.6V16A2.5 2.5 0 0 1 4 13.5z";
@@ -181,9 +193,9 @@ pub struct Spec {
 
 pub const SPEC: Spec = Spec { tag: "div", class: "", attrs: &[], text: "", kids: &[], when: 0, keep: 0 };
 
-/// Build the constant `spec` (no values, no elements) into `parent`.
-pub fn build(doc: &Document, spec: &Spec, parent: &Node) -> R<()> {
-    Build { doc, vals: &[], flags: 0, elements: &[], kept: Vec::new() }.node(spec, parent)
+/// Build the constant `spec` (no values, no elements) into `parent`. With no `@i` element to miss, it cannot fail.
+pub fn build(doc: &Document, spec: &Spec, parent: &Node) {
+    let _ = Build { doc, vals: &[], flags: 0, elements: &[], kept: Vec::new() }.node(spec, parent);
 }
 
 /// Builds [`Spec`]s.
@@ -213,7 +225,7 @@ impl Build<'_> {
             add(parent, e);
             return Ok(());
         }
-        let e = if n.tag == "svg" { icon(self.doc, n.text)? } else { self.doc.create_element(n.tag)? };
+        let e = if n.tag == "svg" { icon(self.doc, n.text) } else { create(self.doc, n.tag) };
         if let Some(c) = self.val(n.class).filter(|c| !c.is_empty()) {
             attr(&e, "class", c);
         }

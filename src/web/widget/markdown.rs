@@ -12,7 +12,7 @@
 
 use web_sys::{Document, Element};
 
-use super::dom::{add, attr, decimal, safe_url, starts_ci, UrlUse, R};
+use super::dom::{add, attr, create, decimal, safe_url, starts_ci, UrlUse};
 use crate::engine::util::{find, join, parse_u32, slice};
 use crate::web::convert::call_method;
 
@@ -22,10 +22,9 @@ const MAX_DEPTH: usize = 8;
 const MAX_LEN: usize = 20_000;
 
 /// Append the rendering of `src` to `parent`.
-pub fn render(doc: &Document, parent: &Element, src: &str) -> R<()> {
+pub fn render(doc: &Document, parent: &Element, src: &str) {
     if src.len() > MAX_LEN {
-        text(parent, src);
-        return Ok(());
+        return text(parent, src);
     }
     // Lines end at `\n` or `\r\n`, read borrowed (no copy with `\r\n` replaced); a `\r` not before `\n` stays.
     let mut lines = Vec::new();
@@ -90,7 +89,7 @@ fn classify(line: &str) -> Line<'_> {
     Line::Text
 }
 
-fn blocks(doc: &Document, parent: &Element, lines: &[&str], depth: usize) -> R<()> {
+fn blocks(doc: &Document, parent: &Element, lines: &[&str], depth: usize) {
     let mut i = 0;
     while i < lines.len() {
         match classify(lines[i]) {
@@ -99,14 +98,14 @@ fn blocks(doc: &Document, parent: &Element, lines: &[&str], depth: usize) -> R<(
                 let marker = if lines[i].trim_start().starts_with('~') { "~~~" } else { "```" };
                 let end = lines[i + 1..].iter().position(|l| l.trim_start().starts_with(marker));
                 let body_end = end.map_or(lines.len(), |e| i + 1 + e);
-                let pre = append(doc, parent, "pre")?;
-                let code = append(doc, &pre, "code")?;
+                let pre = append(doc, parent, "pre");
+                let code = append(doc, &pre, "code");
                 code.set_text_content(Some(&join(&lines[i + 1..body_end], "\n")));
                 i = body_end + 1;
             }
             Line::Heading(level, content) => {
-                let h = append(doc, parent, heading_tag(level))?;
-                inline(doc, &h, content, depth)?;
+                let h = append(doc, parent, heading_tag(level));
+                inline(doc, &h, content, depth);
                 i += 1;
             }
             Line::Quote(_) => {
@@ -115,15 +114,15 @@ fn blocks(doc: &Document, parent: &Element, lines: &[&str], depth: usize) -> R<(
                     inner.push(rest);
                     i += 1;
                 }
-                let q = append(doc, parent, "blockquote")?;
+                let q = append(doc, parent, "blockquote");
                 if depth < MAX_DEPTH {
-                    blocks(doc, &q, &inner, depth + 1)?;
+                    blocks(doc, &q, &inner, depth + 1);
                 } else {
                     text(&q, &join(&inner, "\n"));
                 }
             }
             Line::Item { ordered, .. } => {
-                let list = append(doc, parent, if ordered.is_some() { "ol" } else { "ul" })?;
+                let list = append(doc, parent, if ordered.is_some() { "ol" } else { "ul" });
                 if let Some(start) = ordered.filter(|s| *s != 1) {
                     attr(&list, "start", &decimal(start as usize));
                 }
@@ -139,12 +138,12 @@ fn blocks(doc: &Document, parent: &Element, lines: &[&str], depth: usize) -> R<(
                         item.push_str(next.trim_start());
                         i += 1;
                     }
-                    let li = append(doc, &list, "li")?;
-                    inline(doc, &li, &item, depth)?;
+                    let li = append(doc, &list, "li");
+                    inline(doc, &li, &item, depth);
                 }
             }
             Line::Rule => {
-                append(doc, parent, "hr")?;
+                append(doc, parent, "hr");
                 i += 1;
             }
             Line::Text => {
@@ -152,16 +151,15 @@ fn blocks(doc: &Document, parent: &Element, lines: &[&str], depth: usize) -> R<(
                 while i < lines.len() && (i == start || matches!(classify(lines[i]), Line::Text)) {
                     i += 1;
                 }
-                let p = append(doc, parent, "p")?;
-                inline(doc, &p, &join(&lines[start..i], "\n"), depth)?;
+                let p = append(doc, parent, "p");
+                inline(doc, &p, &join(&lines[start..i], "\n"), depth);
             }
         }
     }
-    Ok(())
 }
 
 /// Inline markup of `s` into `parent`.
-fn inline(doc: &Document, parent: &Element, s: &str, depth: usize) -> R<()> {
+fn inline(doc: &Document, parent: &Element, s: &str, depth: usize) {
     let mut plain = String::new();
     let mut i = 0;
     let at_word_start = |i: usize| !s.get(..i).and_then(|h| h.chars().next_back()).is_some_and(char::is_alphanumeric);
@@ -178,7 +176,7 @@ fn inline(doc: &Document, parent: &Element, s: &str, depth: usize) -> R<()> {
         }
         if c == '\n' {
             flush(parent, &mut plain);
-            append(doc, parent, "br")?;
+            append(doc, parent, "br");
             i += 1;
             continue;
         }
@@ -194,7 +192,7 @@ fn inline(doc: &Document, parent: &Element, s: &str, depth: usize) -> R<()> {
             let fence = slice(rest, 0, run);
             if let Some(end) = find(slice(rest, run, rest.len()), fence) {
                 flush(parent, &mut plain);
-                let code = append(doc, parent, "code")?;
+                let code = append(doc, parent, "code");
                 code.set_text_content(Some(slice(rest, run, run + end).trim()));
                 i += run + end + run;
                 continue;
@@ -204,7 +202,7 @@ fn inline(doc: &Document, parent: &Element, s: &str, depth: usize) -> R<()> {
             continue;
         }
         if depth < MAX_DEPTH {
-            if let Some(used) = styled(doc, parent, &mut plain, rest, depth, at_word_start(i))? {
+            if let Some(used) = styled(doc, parent, &mut plain, rest, depth, at_word_start(i)) {
                 i += used;
                 continue;
             }
@@ -213,7 +211,7 @@ fn inline(doc: &Document, parent: &Element, s: &str, depth: usize) -> R<()> {
             if let Some(len) = bare_url(rest) {
                 flush(parent, &mut plain);
                 let url = slice(rest, 0, len);
-                link(doc, parent, url, None, url, depth)?;
+                link(doc, parent, url, None, url, depth);
                 i += len;
                 continue;
             }
@@ -221,8 +219,7 @@ fn inline(doc: &Document, parent: &Element, s: &str, depth: usize) -> R<()> {
         plain.push(c);
         i += c.len_utf8();
     }
-    flush(parent, &mut plain);
-    Ok(())
+    flush(parent, &mut plain)
 }
 
 /// Links, images, autolinks and emphasis starting at `rest`. `Some(bytes used)` when one was rendered.
@@ -233,7 +230,7 @@ fn styled(
     rest: &str,
     depth: usize,
     word_start: bool,
-) -> R<Option<usize>> {
+) -> Option<usize> {
     let image = rest.starts_with("![");
     if image || rest.starts_with('[') {
         let open = if image { 2 } else { 1 };
@@ -242,7 +239,7 @@ fn styled(
             if image {
                 match allowed(dest, UrlUse::Image) {
                     Some(src) => {
-                        let img = super::dom::img(doc, "ef-md-img", &src, label, true)?;
+                        let img = super::dom::img(doc, "ef-md-img", &src, label, true);
                         if let Some(t) = title {
                             attr(&img, "title", t);
                         }
@@ -251,9 +248,9 @@ fn styled(
                     None => text(parent, label),
                 }
             } else {
-                link(doc, parent, dest, title, label, depth)?;
+                link(doc, parent, dest, title, label, depth);
             }
-            return Ok(Some(open + used));
+            return Some(open + used);
         }
     }
     if rest.starts_with('<') {
@@ -268,8 +265,8 @@ fn styled(
                     dest.push_str("mailto:");
                 }
                 dest.push_str(inner);
-                link(doc, parent, &dest, None, inner, depth)?;
-                return Ok(Some(end + 1));
+                link(doc, parent, &dest, None, inner, depth);
+                return Some(end + 1);
             }
         }
     }
@@ -297,12 +294,12 @@ fn styled(
         });
         if let Some(k) = close {
             flush(parent, plain);
-            let e = append(doc, parent, tag)?;
-            inline(doc, &e, slice(after, 0, k), depth + 1)?;
-            return Ok(Some(marker.len() + k + marker.len()));
+            let e = append(doc, parent, tag);
+            inline(doc, &e, slice(after, 0, k), depth + 1);
+            return Some(marker.len() + k + marker.len());
         }
     }
-    Ok(None)
+    None
 }
 
 /// Emphasis markers and their tags, longest first. A `static`, read in place: an array literal in the loop is
@@ -342,12 +339,12 @@ fn link_parts(s: &str) -> Option<(&str, &str, Option<&str>, usize)> {
 }
 
 /// A link when `dest` is allowed, else the label as plain text.
-fn link(doc: &Document, parent: &Element, dest: &str, title: Option<&str>, label: &str, depth: usize) -> R<()> {
+fn link(doc: &Document, parent: &Element, dest: &str, title: Option<&str>, label: &str, depth: usize) {
     let Some(href) = allowed(dest, UrlUse::Link) else {
-        let span = append(doc, parent, "span")?;
+        let span = append(doc, parent, "span");
         return inline(doc, &span, label, MAX_DEPTH.max(depth));
     };
-    let a = append(doc, parent, "a")?;
+    let a = append(doc, parent, "a");
     attr(&a, "href", &href);
     attr(&a, "target", "_blank");
     attr(&a, "rel", "noopener noreferrer");
@@ -463,10 +460,10 @@ fn heading_tag(level: usize) -> &'static str {
     }
 }
 
-fn append(doc: &Document, parent: &Element, tag: &str) -> R<Element> {
-    let e = doc.create_element(tag)?;
+fn append(doc: &Document, parent: &Element, tag: &str) -> Element {
+    let e = create(doc, tag);
     add(parent, &e);
-    Ok(e)
+    e
 }
 
 fn flush(parent: &Element, plain: &mut String) {

@@ -143,9 +143,9 @@ impl Widget {
         typing_label.push_str(&title);
         typing_label.push_str(" is typing");
         let elements = [
-            avatar_el(&doc, settings.image.as_deref(), &title)?,
-            avatar_el(&doc, settings.image.as_deref(), &title)?,
-            avatar_el(&doc, avatar.as_deref(), &title)?,
+            avatar_el(&doc, settings.image.as_deref(), &title),
+            avatar_el(&doc, settings.image.as_deref(), &title),
+            avatar_el(&doc, avatar.as_deref(), &title),
         ];
         let mut b = Build {
             doc: &doc,
@@ -456,17 +456,13 @@ impl Widget {
         if self.open.get() {
             return;
         }
-        let r = (|| -> R<()> {
-            let b = el(&self.doc, "div", "ef-pro")?;
-            attr(&b, "data-ef", "proactive");
-            let body = el(&self.doc, "div", "ef-md")?;
-            markdown::render(&self.doc, &body, markdown_text)?;
-            add(&b, &body);
-            dom::build(&self.doc, &chrome::PROACTIVE_CLOSE, &b)?;
-            add(area, &b);
-            Ok(())
-        })();
-        report(r);
+        let b = el(&self.doc, "div", "ef-pro");
+        attr(&b, "data-ef", "proactive");
+        let body = el(&self.doc, "div", "ef-md");
+        markdown::render(&self.doc, &body, markdown_text);
+        add(&b, &body);
+        dom::build(&self.doc, &chrome::PROACTIVE_CLOSE, &b);
+        add(area, &b);
     }
 
     pub(crate) fn proactive_clear(&self) {
@@ -486,7 +482,7 @@ impl Widget {
 }
 
 /// An avatar: the image when there is a safe URL, else the title's initial on the accent colour.
-fn avatar_el(doc: &Document, url: Option<&str>, title: &str) -> R<Element> {
+fn avatar_el(doc: &Document, url: Option<&str>, title: &str) -> Element {
     if let Some(src) = url.and_then(|u| safe_url(u, UrlUse::Image)) {
         return dom::img(doc, "ef-avatar", &src, "", false);
     }
@@ -496,21 +492,14 @@ fn avatar_el(doc: &Document, url: Option<&str>, title: &str) -> R<Element> {
         Some(c) => &*c.encode_utf8(&mut buf),
         None => "",
     };
-    let a = text_el(doc, "div", "ef-avatar", initial)?;
+    let a = text_el(doc, "div", "ef-avatar", initial);
     attr(&a, "aria-hidden", "true");
-    Ok(a)
+    a
 }
 
 /// An element's `style` declaration, read through [`prop`] (no getter binding).
 fn style_of(e: &JsValue) -> web_sys::CssStyleDeclaration {
     get(e, "style").unchecked_into()
-}
-
-/// Log a DOM failure (they do not happen in practice; when one does, the chat goes on).
-pub(crate) fn report(r: R<()>) {
-    if let Err(e) = r {
-        web_sys::console::error_2(&"eventflow: could not update the chat:".into(), &e);
-    }
 }
 
 /// A CSS length in pixels. The number is written by our JSON writer ("30.0px"): `format!("{}", f64)` would link
