@@ -193,10 +193,13 @@ pub struct Spec {
 
 pub const SPEC: Spec = Spec { tag: "div", class: "", attrs: &[], text: "", kids: &[], when: 0, keep: 0 };
 
-/// Build the constant `spec` (no values, no elements) into `parent`. With no `@i` element to miss, it cannot fail.
+/// Build the constant `spec` (no values, no elements) into `parent`.
 pub fn build(doc: &Document, spec: &Spec, parent: &Node) {
-    let _ = Build { doc, vals: &[], flags: 0, elements: &[], kept: Vec::new() }.node(spec, parent);
+    Build { doc, vals: &[], flags: 0, elements: &[], kept: Default::default() }.node(spec, parent);
 }
+
+/// How many [`Spec::keep`] slots a [`Build`] has: the chrome's, after slot 0 ("not kept").
+pub const KEPT: usize = super::chrome::LAUNCHER + 1;
 
 /// Builds [`Spec`]s.
 pub struct Build<'a> {
@@ -204,7 +207,8 @@ pub struct Build<'a> {
     pub vals: &'a [Option<&'a str>],
     pub flags: u8,
     pub elements: &'a [Element],
-    pub kept: Vec<Option<Element>>,
+    /// The elements built with a non-zero `keep`, at that index.
+    pub kept: [Option<Element>; KEPT],
 }
 
 impl Build<'_> {
@@ -215,15 +219,17 @@ impl Build<'_> {
         }
     }
 
-    /// Build `n` (unless its `when` rules it out) and append it to `parent`.
-    pub fn node(&mut self, n: &Spec, parent: &Node) -> R<()> {
+    /// Build `n` (unless its `when` rules it out) and append it to `parent`. An `@i` past the builder's elements
+    /// appends nothing.
+    pub fn node(&mut self, n: &Spec, parent: &Node) {
         if self.flags & n.when != n.when {
-            return Ok(());
+            return;
         }
         if let Some(i) = n.tag.strip_prefix('@') {
-            let e = parse_usize(i).and_then(|i| self.elements.get(i)).ok_or("chrome")?;
-            add(parent, e);
-            return Ok(());
+            if let Some(e) = parse_usize(i).and_then(|i| self.elements.get(i)) {
+                add(parent, e);
+            }
+            return;
         }
         let e = if n.tag == "svg" { icon(self.doc, n.text) } else { create(self.doc, n.tag) };
         if let Some(c) = self.val(n.class).filter(|c| !c.is_empty()) {
@@ -240,27 +246,11 @@ impl Build<'_> {
             }
         }
         for k in n.kids {
-            self.node(k, &e)?;
+            self.node(k, &e);
         }
         add(parent, &e);
-        if n.keep != 0 {
-            let i = n.keep as usize;
-            if self.kept.len() <= i {
-                self.kept.resize(i + 1, None);
-            }
-            self.kept[i] = Some(e);
+        if let Some(slot) = self.kept.get_mut(n.keep as usize).filter(|_| n.keep != 0) {
+            *slot = Some(e);
         }
-        Ok(())
-    }
-
-    /// The elements kept at `1..=N`, all of which must have been built.
-    pub fn required<const N: usize>(&mut self) -> R<[Element; N]> {
-        let list: Vec<Element> = (1..=N).filter_map(|i| self.optional(i)).collect();
-        Ok(list.try_into().map_err(|_| "chrome")?)
-    }
-
-    /// The element kept at `i`, if it was built.
-    pub fn optional(&mut self, i: usize) -> Option<Element> {
-        self.kept.get_mut(i).and_then(Option::take)
     }
 }

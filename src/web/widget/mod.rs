@@ -102,7 +102,7 @@ impl Widget {
     pub(crate) fn new(settings: &Settings, extensions: Extensions, on_ui: UiHandler) -> R<Rc<Widget>> {
         let window = web_sys::window().ok_or("no window")?;
         let doc = window.document().ok_or("no document")?;
-        let host: HtmlElement = doc.create_element("div")?.unchecked_into();
+        let host: HtmlElement = dom::create(&doc, "div").unchecked_into();
         if let Ok(None) = dom::query(&doc, "#voiceflow-chat") {
             attr(&host, "id", "voiceflow-chat");
         }
@@ -125,12 +125,12 @@ impl Widget {
         let init = js_sys::Object::new();
         set(&init, "mode", &"open".into());
         let root: ShadowRoot = call_method(&host, "attachShadow", &init)?.unchecked_into();
-        let style = doc.create_element("style")?;
+        let style = dom::create(&doc, "style");
         style.set_text_content(Some(styles::CSS));
         add(&root, &style);
         for href in &settings.stylesheets {
             if let Some(href) = safe_url(href, UrlUse::Stylesheet) {
-                let link = doc.create_element("link")?;
+                let link = dom::create(&doc, "link");
                 attr(&link, "rel", "stylesheet");
                 attr(&link, "href", &href);
                 add(&root, &link);
@@ -161,11 +161,15 @@ impl Widget {
             flags: if overlay { chrome::OVERLAY } else { 0 }
                 | if settings.description.is_empty() { 0 } else { chrome::DESCRIPTION },
             elements: &elements,
-            kept: Vec::new(),
+            kept: Default::default(),
         };
-        b.node(&chrome::CHROME, &root)?;
-        let [shell, win, log, typing, endbar, endbar_button, file, input] = b.required()?;
-        let (proactive, launcher) = (b.optional(chrome::PROACTIVE), b.optional(chrome::LAUNCHER));
+        b.node(&chrome::CHROME, &root);
+        // The slots of `chrome`, the required elements first.
+        let [_, Some(shell), Some(win), Some(log), Some(typing), Some(endbar), Some(endbar_button), Some(file), Some(input), proactive, launcher] =
+            b.kept
+        else {
+            return Err("chrome".into());
+        };
         let style = style_of(&shell);
         if let Some(c) = &settings.color {
             style.set_property("--ef-accent", c)?;
