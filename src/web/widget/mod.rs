@@ -170,12 +170,11 @@ impl Widget {
         else {
             return Err("chrome".into());
         };
-        let style = style_of(&shell);
         if let Some(c) = &settings.color {
-            style.set_property("--ef-accent", c)?;
+            set_style(&shell, "--ef-accent", c);
         }
-        style.set_property("--ef-side", &px(settings.spacing.side))?;
-        style.set_property("--ef-bottom", &px(settings.spacing.bottom))?;
+        set_style(&shell, "--ef-side", &px(settings.spacing.side));
+        set_style(&shell, "--ef-bottom", &px(settings.spacing.bottom));
         // Elements this code created: casts need no check (each checked cast is a JS binding).
         let file: HtmlInputElement = file.unchecked_into();
         let input: HtmlInputElement = input.unchecked_into();
@@ -209,20 +208,22 @@ impl Widget {
             closures: RefCell::new(Vec::new()),
             busy: Cell::new(false),
         });
-        widget.listen()?;
+        widget.listen();
         super::panic::register(&widget.shell);
         Ok(widget)
     }
 
     /// The delegated listeners of the shadow root and the file input: one closure type for all three, so the
     /// module holds one copy of its glue.
-    fn listen(&self) -> R<()> {
-        self.add(self.root.as_ref(), "click")?;
-        self.add(self.root.as_ref(), "keydown")?;
-        self.add(self.file.as_ref(), "change")
+    fn listen(&self) {
+        self.add(self.root.as_ref(), "click");
+        self.add(self.root.as_ref(), "keydown");
+        self.add(self.file.as_ref(), "change");
     }
 
-    fn add(&self, target: &web_sys::EventTarget, ty: &'static str) -> R<()> {
+    /// Listen to `ty` events on `target`. `addEventListener` throws only for a callback that is not callable, so
+    /// there is no error path.
+    fn add(&self, target: &web_sys::EventTarget, ty: &'static str) {
         let me = self.me.clone();
         let cb: DomListener = Closure::new(move |ev: web_sys::Event| {
             let Some(w) = me.upgrade() else { return };
@@ -233,9 +234,8 @@ impl Widget {
             }
         });
         // `_and_bool(.., false)` is the default phase; one binding with the page listeners' capture phase.
-        target.add_event_listener_with_callback_and_bool(ty, cb.as_ref().unchecked_ref(), false)?;
+        let _ = target.add_event_listener_with_callback_and_bool(ty, cb.as_ref().unchecked_ref(), false);
         bm(&self.closures).push((target.clone(), ty, cb));
-        Ok(())
     }
 
     fn emit(&self, ev: UiEvent) {
@@ -290,7 +290,7 @@ impl Widget {
         }
     }
 
-    /// A keydown. `key`, `shiftKey` and `isComposing` are read with [`prop`] rather than a binding each.
+    /// A keydown. `key`, `shiftKey` and `isComposing` are read with [`get`] rather than a binding each.
     fn on_key(&self, k: &web_sys::Event) {
         let flag = |name| get(k, name).is_truthy();
         match get(k, "key").as_string().as_deref() {
@@ -320,7 +320,7 @@ impl Widget {
     }
 
     /// Read the chosen file's metadata (and an image's size) and report it. Nothing is uploaded. Properties are
-    /// read with [`prop`] rather than a binding each for `files[0]`, `name`, `type`, `size`, `width` and `height`.
+    /// read with [`get`] rather than a binding each for `files[0]`, `name`, `type`, `size`, `width` and `height`.
     fn on_file(&self) {
         let input = &self.file;
         let file = get(&get(input, "files"), "0");
@@ -392,7 +392,7 @@ impl Widget {
     /// `hide()` / `show()`: the whole widget, launcher included.
     pub(crate) fn set_hidden(&self, hidden: bool) {
         // An empty value removes the declaration.
-        let _ = style_of(&self.host).set_property("display", if hidden { "none" } else { "" });
+        set_style(&self.host, "display", if hidden { "none" } else { "" });
     }
 
     pub(crate) fn set_endbar(&self, bar: EndBar) {
@@ -475,7 +475,7 @@ impl Widget {
         }
     }
 
-    /// What the user typed (`input.value` read through [`prop`]: no getter binding).
+    /// What the user typed (`input.value` read through [`get`]: no getter binding).
     fn value(&self) -> String {
         get(&self.input, "value").as_string().unwrap_or_default()
     }
@@ -501,9 +501,10 @@ fn avatar_el(doc: &Document, url: Option<&str>, title: &str) -> Element {
     a
 }
 
-/// An element's `style` declaration, read through [`prop`] (no getter binding).
-fn style_of(e: &JsValue) -> web_sys::CssStyleDeclaration {
-    get(e, "style").unchecked_into()
+/// `e.style.setProperty(name, value)`, the declaration read through [`get`] (no getter binding). It throws only
+/// for a read-only declaration, which an element's own style is not, so there is no error path.
+fn set_style(e: &JsValue, name: &str, value: &str) {
+    let _ = get(e, "style").unchecked_into::<web_sys::CssStyleDeclaration>().set_property(name, value);
 }
 
 /// A CSS length in pixels. The number is written by our JSON writer ("30.0px"): `format!("{}", f64)` would link
