@@ -9,7 +9,7 @@ use std::sync::Once;
 use wasm_bindgen::JsCast;
 use web_sys::Element;
 
-use super::widget::{add, attr};
+use super::widget::{add, attr, text_el};
 
 thread_local! {
     /// The outer element (the `.ef` shell) of every live widget.
@@ -49,33 +49,31 @@ pub(crate) fn unregister(window: &Element) {
 /// Show "Chat unavailable" in every live widget and disable its composer. Safe to call from the panic hook:
 /// it borrows nothing that may be borrowed and never panics.
 pub fn show_unavailable() {
-    let windows: Vec<Element> =
-        WINDOWS.try_with(|w| w.try_borrow().map(|w| w.clone()).unwrap_or_default()).unwrap_or_default();
     let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
-    for win in windows {
-        if let Ok(Some(_)) = win.query_selector(".ef-fatal") {
-            continue;
-        }
-        if let Ok(note) = doc.create_element("div") {
-            attr(&note, "class", "ef-fatal");
+    let _ = WINDOWS.try_with(|w| {
+        let Ok(windows) = w.try_borrow() else { return };
+        for win in windows.iter() {
+            if let Ok(Some(_)) = win.query_selector(".ef-fatal") {
+                continue;
+            }
+            let note = text_el(&doc, "div", "ef-fatal", MESSAGE);
             attr(&note, "role", "alert");
-            note.set_text_content(Some(MESSAGE));
             if let Ok(Some(log)) = win.query_selector(".ef-log") {
                 add(&log, &note);
                 log.set_scroll_top(log.scroll_height());
             }
-        }
-        if let Ok(Some(launcher)) = win.query_selector(".ef-launcher") {
-            attr(&launcher, "title", "Chat unavailable");
-            attr(&launcher, "aria-label", "Chat unavailable");
-        }
-        if let Ok(controls) = win.query_selector_all("input,button") {
-            for i in 0..controls.length() {
-                // `querySelectorAll` finds elements only: the cast needs no check.
-                if let Some(c) = controls.get(i) {
-                    attr(c.unchecked_ref(), "disabled", "");
+            if let Ok(Some(launcher)) = win.query_selector(".ef-launcher") {
+                attr(&launcher, "title", "Chat unavailable");
+                attr(&launcher, "aria-label", "Chat unavailable");
+            }
+            if let Ok(controls) = win.query_selector_all("input,button") {
+                for i in 0..controls.length() {
+                    // `querySelectorAll` finds elements only: the cast needs no check.
+                    if let Some(c) = controls.get(i) {
+                        attr(c.unchecked_ref(), "disabled", "");
+                    }
                 }
             }
         }
-    }
+    });
 }

@@ -25,8 +25,8 @@ use web_sys::{Document, Element, HtmlElement, HtmlInputElement, ShadowRoot};
 use crate::engine::json::{obj, text};
 use crate::engine::util::parse_usize;
 use crate::web::convert::{call0, call_method, get, set};
-pub(crate) use dom::{add, attr};
-use dom::{el, set_hidden, text_el, Build, R};
+pub(crate) use dom::{add, attr, text_el};
+use dom::{el, set_hidden, Build, R};
 pub use dom::{query, safe_url, UrlUse};
 pub use markdown::render as render_markdown;
 
