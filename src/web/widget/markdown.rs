@@ -91,17 +91,19 @@ fn classify(line: &str) -> Line<'_> {
 
 fn blocks(doc: &Document, parent: &Element, lines: &[&str], depth: usize) {
     let mut i = 0;
-    while i < lines.len() {
-        match classify(lines[i]) {
+    // Lines are read with `get`, which cannot fail here, rather than indexed: no panic paths.
+    while let Some(&line) = lines.get(i) {
+        match classify(line) {
             Line::Blank => i += 1,
             Line::Fence => {
-                let marker = if lines[i].trim_start().starts_with('~') { "~~~" } else { "```" };
-                let end = lines[i + 1..].iter().position(|l| l.trim_start().starts_with(marker));
-                let body_end = end.map_or(lines.len(), |e| i + 1 + e);
+                let marker = if line.trim_start().starts_with('~') { "~~~" } else { "```" };
+                let after = lines.get(i + 1..).unwrap_or_default();
+                let len = after.iter().position(|l| l.trim_start().starts_with(marker)).unwrap_or(after.len());
                 let pre = append(doc, parent, "pre");
                 let code = append(doc, &pre, "code");
-                code.set_text_content(Some(&join(&lines[i + 1..body_end], "\n")));
-                i = body_end + 1;
+                code.set_text_content(Some(&join(after.get(..len).unwrap_or_default(), "\n")));
+                // Past the closing fence (or the end).
+                i += len + 2;
             }
             Line::Heading(level, content) => {
                 let h = append(doc, parent, heading_tag(level));
@@ -148,11 +150,11 @@ fn blocks(doc: &Document, parent: &Element, lines: &[&str], depth: usize) {
             }
             Line::Text => {
                 let start = i;
-                while i < lines.len() && (i == start || matches!(classify(lines[i]), Line::Text)) {
+                while lines.get(i).is_some_and(|l| i == start || matches!(classify(l), Line::Text)) {
                     i += 1;
                 }
                 let p = append(doc, parent, "p");
-                inline(doc, &p, &join(&lines[start..i], "\n"), depth);
+                inline(doc, &p, &join(lines.get(start..i).unwrap_or_default(), "\n"), depth);
             }
         }
     }
