@@ -162,8 +162,8 @@ pub fn safe_url(raw: &str, usage: UrlUse) -> Option<String> {
 /// The scheme of a URL (`https` of `https://...`), or `None` for a relative URL.
 fn scheme(url: &[u8]) -> Option<&[u8]> {
     let end = url.iter().position(|b| matches!(b, b':' | b'/' | b'?' | b'#'))?;
-    let (s, rest) = url.split_at(end);
-    let valid = rest.first() == Some(&b':')
+    let s = url.get(..end)?;
+    let valid = url.get(end) == Some(&b':')
         && s.first().is_some_and(u8::is_ascii_alphabetic)
         && s.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'));
     valid.then_some(s)
