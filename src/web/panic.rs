@@ -4,7 +4,7 @@
 //! After a panic the wasm instance is unusable (release builds abort), so nothing else is attempted.
 
 use std::cell::RefCell;
-use std::sync::Once;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use wasm_bindgen::JsCast;
 use web_sys::Element;
@@ -20,13 +20,14 @@ pub const MESSAGE: &str = "Chat unavailable: something went wrong. Please reload
 
 /// Install the hook once per page.
 pub fn install() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
+    // A flag rather than `Once`: the same here (one thread), without `Once`'s poisoning and recursion panics.
+    static INSTALLED: AtomicBool = AtomicBool::new(false);
+    if !INSTALLED.swap(true, Ordering::Relaxed) {
         std::panic::set_hook(Box::new(|info| {
             console_error_panic_hook::hook(info);
             show_unavailable();
         }));
-    });
+    }
 }
 
 pub(crate) fn register(window: &Element) {
