@@ -28,7 +28,8 @@ pub fn attr(e: &Element, name: &str, value: &str) {
 }
 
 /// `parent.appendChild(child)`, with no error path: it throws only for a hierarchy error (a node into its own
-/// subtree, or into a node that cannot hold it), and the widget only appends nodes into elements it made.
+/// subtree, or into a node that cannot hold one), and the widget only appends nodes it made, into elements or its
+/// shadow root.
 pub fn add(parent: &Node, child: &Node) {
     let _ = parent.append_child(child);
 }
