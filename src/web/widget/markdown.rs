@@ -260,7 +260,7 @@ fn styled(
             let inner = slice(rest, 1, end);
             let is_url = starts_ci(inner, "http://") || starts_ci(inner, "https://") || starts_ci(inner, "mailto:");
             let is_email = inner.contains('@') && !inner.contains(':');
-            if !inner.contains(char::is_whitespace) && (is_url || is_email) {
+            if !inner.chars().any(char::is_whitespace) && (is_url || is_email) {
                 flush(parent, plain);
                 let mut dest = String::new();
                 if is_email {
@@ -279,8 +279,10 @@ fn styled(
         let underscore = marker.starts_with('_');
         let single = marker.len() == 1;
         // An opener is followed by a non-space; `_` only opens at a word start (`snake_case` stays as it is); a
-        // single `*` or `_` never opens or closes inside a run of two.
-        if after.starts_with(char::is_whitespace)
+        // single `*` or `_` never opens or closes inside a run of two. Characters are tested through `chars()`,
+        // not with a predicate as a pattern (`starts_with(char::is_whitespace)`): each of those is its own copy of
+        // core's pattern searcher.
+        if after.chars().next().is_some_and(char::is_whitespace)
             || after.is_empty()
             || (underscore && !word_start)
             || (single && after.starts_with(marker))
@@ -290,9 +292,9 @@ fn styled(
         let close = (1..after.len()).filter(|&k| after.is_char_boundary(k)).find(|&k| {
             let (head, tail) = (slice(after, 0, k), slice(after, k + marker.len(), after.len()));
             slice(after, k, after.len()).starts_with(marker)
-                && !head.ends_with(char::is_whitespace)
+                && !head.chars().next_back().is_some_and(char::is_whitespace)
                 && !(single && (head.ends_with(marker) || tail.starts_with(marker)))
-                && !(underscore && tail.starts_with(char::is_alphanumeric))
+                && !(underscore && tail.chars().next().is_some_and(char::is_alphanumeric))
         });
         if let Some(k) = close {
             flush(parent, plain);
