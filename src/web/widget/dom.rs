@@ -3,7 +3,7 @@
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, Node};
 
-use crate::engine::util::parse_usize;
+use crate::engine::util::{parse_usize, slice};
 
 pub type R<T> = Result<T, JsValue>;
 
@@ -135,8 +135,12 @@ pub enum UrlUse {
 /// `java\tscript:` or ` javascript:` cannot slip through.
 pub fn safe_url(raw: &str, usage: UrlUse) -> Option<String> {
     // Trimming first and then removing tabs and newlines gives the same string: the trimmed set includes them.
+    // The trimmed characters are all ASCII, so bytes tell where they end: no `char` searcher in both directions.
+    let b = raw.as_bytes();
+    let start = b.iter().position(|&c| c > b' ').unwrap_or(b.len());
+    let end = b.iter().rposition(|&c| c > b' ').map_or(start, |i| i + 1);
     let mut url = String::new();
-    for c in raw.trim_matches(|c: char| c <= ' ').chars() {
+    for c in slice(raw, start, end).chars() {
         if !matches!(c, '\t' | '\n' | '\r') {
             url.push(c);
         }
