@@ -4,10 +4,12 @@
 //! After a panic the wasm instance is unusable (release builds abort), so nothing else is attempted.
 
 use std::cell::RefCell;
-use std::sync::Once;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use wasm_bindgen::JsCast;
 use web_sys::Element;
+
+use super::widget::{add, attr, text_el};
 
 thread_local! {
     /// The outer element (the `.ef` shell) of every live widget.
@@ -18,13 +20,14 @@ pub const MESSAGE: &str = "Chat unavailable: something went wrong. Please reload
 
 /// Install the hook once per page.
 pub fn install() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
+    // A flag rather than `Once`: the same here (one thread), without `Once`'s poisoning and recursion panics.
+    static INSTALLED: AtomicBool = AtomicBool::new(false);
+    if !INSTALLED.swap(true, Ordering::Relaxed) {
         std::panic::set_hook(Box::new(|info| {
             console_error_panic_hook::hook(info);
             show_unavailable();
         }));
-    });
+    }
 }
 
 pub(crate) fn register(window: &Element) {
@@ -47,32 +50,31 @@ pub(crate) fn unregister(window: &Element) {
 /// Show "Chat unavailable" in every live widget and disable its composer. Safe to call from the panic hook:
 /// it borrows nothing that may be borrowed and never panics.
 pub fn show_unavailable() {
-    let windows: Vec<Element> =
-        WINDOWS.try_with(|w| w.try_borrow().map(|w| w.clone()).unwrap_or_default()).unwrap_or_default();
     let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
-    for win in windows {
-        if let Ok(Some(_)) = win.query_selector(".ef-fatal") {
-            continue;
-        }
-        if let Ok(note) = doc.create_element("div") {
-            let _ = note.set_attribute("class", "ef-fatal");
-            let _ = note.set_attribute("role", "alert");
-            note.set_text_content(Some(MESSAGE));
+    let _ = WINDOWS.try_with(|w| {
+        let Ok(windows) = w.try_borrow() else { return };
+        for win in windows.iter() {
+            if let Ok(Some(_)) = win.query_selector(".ef-fatal") {
+                continue;
+            }
+            let note = text_el(&doc, "div", "ef-fatal", MESSAGE);
+            attr(&note, "role", "alert");
             if let Ok(Some(log)) = win.query_selector(".ef-log") {
-                let _ = log.append_child(&note);
+                add(&log, &note);
                 log.set_scroll_top(log.scroll_height());
             }
-        }
-        if let Ok(Some(launcher)) = win.query_selector(".ef-launcher") {
-            let _ = launcher.set_attribute("title", "Chat unavailable");
-            let _ = launcher.set_attribute("aria-label", "Chat unavailable");
-        }
-        if let Ok(controls) = win.query_selector_all("input,button") {
-            for i in 0..controls.length() {
-                if let Some(c) = controls.get(i).and_then(|n| n.dyn_into::<Element>().ok()) {
-                    let _ = c.set_attribute("disabled", "");
+            if let Ok(Some(launcher)) = win.query_selector(".ef-launcher") {
+                attr(&launcher, "title", "Chat unavailable");
+                attr(&launcher, "aria-label", "Chat unavailable");
+            }
+            if let Ok(controls) = win.query_selector_all("input,button") {
+                for i in 0..controls.length() {
+                    // `querySelectorAll` finds elements only: the cast needs no check.
+                    if let Some(c) = controls.get(i) {
+                        attr(c.unchecked_ref(), "disabled", "");
+                    }
                 }
             }
         }
-    }
+    });
 }

@@ -20,7 +20,7 @@ pub fn shell_class(overlay: bool, position: Position, open: bool) -> &'static st
 pub const OVERLAY: u8 = 1;
 pub const DESCRIPTION: u8 = 2;
 
-/// Slots of the kept elements: the required ones first, in the order `Build::required` returns them.
+/// Slots of the kept elements, in the order `Widget::new` takes them: the required ones first, then the overlay's.
 pub const SHELL: usize = 1;
 pub const WINDOW: usize = 2;
 pub const LOG: usize = 3;

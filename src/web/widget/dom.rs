@@ -3,7 +3,7 @@
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, Node};
 
-use crate::engine::util::parse_usize;
+use crate::engine::util::{parse_usize, slice};
 
 pub type R<T> = Result<T, JsValue>;
 
@@ -21,41 +21,61 @@ pub fn query(doc: &Document, selector: &str) -> R<Option<Element>> {
 
 const SVG_NS: &str = "http://www.w3.org/2000/svg";
 
+/// `e.setAttribute(name, value)`, with no error path: it throws only for an invalid attribute name, and every
+/// name the widget sets is a constant.
+pub fn attr(e: &Element, name: &str, value: &str) {
+    let _ = e.set_attribute(name, value);
+}
+
+/// `parent.appendChild(child)`, with no error path: it throws only for a hierarchy error (a node into its own
+/// subtree, or into a node that cannot hold one), and the widget only appends nodes it made, into elements or its
+/// shadow root.
+pub fn add(parent: &Node, child: &Node) {
+    let _ = parent.append_child(child);
+}
+
+/// `document.createElement(tag)`, with no error path: it throws only for an invalid tag name, and every tag the
+/// widget creates is a constant. (Were it to throw, the exception would stand in for the element: each call on it
+/// would fail in turn, without effect.)
+pub fn create(doc: &Document, tag: &str) -> Element {
+    doc.create_element(tag).unwrap_or_else(JsCast::unchecked_into)
+}
+
 /// `<tag class="...">`.
-pub fn el(doc: &Document, tag: &str, class: &str) -> R<Element> {
-    let e = doc.create_element(tag)?;
+pub fn el(doc: &Document, tag: &str, class: &str) -> Element {
+    let e = create(doc, tag);
     if !class.is_empty() {
-        e.set_attribute("class", class)?;
+        attr(&e, "class", class);
     }
-    Ok(e)
+    e
 }
 
 /// `<img class src alt>`, with `loading="lazy"` when `lazy`; `src` has passed [`safe_url`]. One helper for the
 /// avatar, image trace, card and markdown images.
-pub fn img(doc: &Document, class: &str, src: &str, alt: &str, lazy: bool) -> R<Element> {
-    let e = el(doc, "img", class)?;
-    e.set_attribute("src", src)?;
-    e.set_attribute("alt", alt)?;
+pub fn img(doc: &Document, class: &str, src: &str, alt: &str, lazy: bool) -> Element {
+    let e = el(doc, "img", class);
+    attr(&e, "src", src);
+    attr(&e, "alt", alt);
     if lazy {
-        e.set_attribute("loading", "lazy")?;
+        attr(&e, "loading", "lazy");
     }
-    Ok(e)
+    e
 }
 
 /// `<tag class="...">text</tag>`, the text as a text node.
-pub fn text_el(doc: &Document, tag: &str, class: &str, text: &str) -> R<Element> {
-    let e = el(doc, tag, class)?;
+pub fn text_el(doc: &Document, tag: &str, class: &str, text: &str) -> Element {
+    let e = el(doc, tag, class);
     e.set_text_content(Some(text));
-    Ok(e)
+    e
 }
 
 /// A `<button type="button">` carrying a `data-ef` command; `label` is its text. (Icon buttons are constant
 /// [`Spec`]s, built by [`build`].)
-pub fn button(doc: &Document, class: &str, command: &str, label: &str) -> R<Element> {
-    let b = text_el(doc, "button", class, label)?;
-    b.set_attribute("type", "button")?;
-    b.set_attribute("data-ef", command)?;
-    Ok(b)
+pub fn button(doc: &Document, class: &str, command: &str, label: &str) -> Element {
+    let b = text_el(doc, "button", class, label);
+    attr(&b, "type", "button");
+    attr(&b, "data-ef", command);
+    b
 }
 
 /// The decimal digits of `n`, for an attribute: no `core::fmt` call site.
@@ -72,16 +92,21 @@ pub fn push_decimal(out: &mut String, n: usize) {
     out.push(char::from(b'0' + (n % 10) as u8));
 }
 
+/// An SVG element; like [`create`], it has no error path (the names are constants).
+fn create_svg(doc: &Document, tag: &str) -> Element {
+    doc.create_element_ns(Some(SVG_NS), tag).unwrap_or_else(JsCast::unchecked_into)
+}
+
 /// A 24x24 stroke icon from constant path data (never from content).
-fn icon(doc: &Document, path: &'static str) -> R<Element> {
-    let svg = doc.create_element_ns(Some(SVG_NS), "svg")?;
-    svg.set_attribute("viewBox", "0 0 24 24")?;
-    svg.set_attribute("aria-hidden", "true")?;
-    svg.set_attribute("focusable", "false")?;
-    let p = doc.create_element_ns(Some(SVG_NS), "path")?;
-    p.set_attribute("d", path)?;
-    svg.append_child(&p)?;
-    Ok(svg)
+fn icon(doc: &Document, path: &'static str) -> Element {
+    let svg = create_svg(doc, "svg");
+    attr(&svg, "viewBox", "0 0 24 24");
+    attr(&svg, "aria-hidden", "true");
+    attr(&svg, "focusable", "false");
+    let p = create_svg(doc, "path");
+    attr(&p, "d", path);
+    add(&svg, &p);
+    svg
 }
 
 pub const ICON_CHAT: &str = "M4 5.5A2.5 2.5 0 0 1 6.5 3h11A2.5 2.5 0 0 1 20 5.5v8a2.5 2.5 0 0 1-2.5 2.5H10l-4.2 3.6c-.5.4-1.3.1-1.3-.6V16A2.5 2.5 0 0 1 4 13.5z";
@@ -110,8 +135,12 @@ pub enum UrlUse {
 /// `java\tscript:` or ` javascript:` cannot slip through.
 pub fn safe_url(raw: &str, usage: UrlUse) -> Option<String> {
     // Trimming first and then removing tabs and newlines gives the same string: the trimmed set includes them.
+    // The trimmed characters are all ASCII, so bytes tell where they end: no `char` searcher in both directions.
+    let b = raw.as_bytes();
+    let start = b.iter().position(|&c| c > b' ').unwrap_or(b.len());
+    let end = b.iter().rposition(|&c| c > b' ').map_or(start, |i| i + 1);
     let mut url = String::new();
-    for c in raw.trim_matches(|c: char| c <= ' ').chars() {
+    for c in slice(raw, start, end).chars() {
         if !matches!(c, '\t' | '\n' | '\r') {
             url.push(c);
         }
@@ -138,8 +167,8 @@ pub fn safe_url(raw: &str, usage: UrlUse) -> Option<String> {
 /// The scheme of a URL (`https` of `https://...`), or `None` for a relative URL.
 fn scheme(url: &[u8]) -> Option<&[u8]> {
     let end = url.iter().position(|b| matches!(b, b':' | b'/' | b'?' | b'#'))?;
-    let (s, rest) = url.split_at(end);
-    let valid = rest.first() == Some(&b':')
+    let s = url.get(..end)?;
+    let valid = url.get(end) == Some(&b':')
         && s.first().is_some_and(u8::is_ascii_alphabetic)
         && s.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'));
     valid.then_some(s)
@@ -170,9 +199,12 @@ pub struct Spec {
 pub const SPEC: Spec = Spec { tag: "div", class: "", attrs: &[], text: "", kids: &[], when: 0, keep: 0 };
 
 /// Build the constant `spec` (no values, no elements) into `parent`.
-pub fn build(doc: &Document, spec: &Spec, parent: &Node) -> R<()> {
-    Build { doc, vals: &[], flags: 0, elements: &[], kept: Vec::new() }.node(spec, parent)
+pub fn build(doc: &Document, spec: &Spec, parent: &Node) {
+    Build { doc, vals: &[], flags: 0, elements: &[], kept: Default::default() }.node(spec, parent);
 }
+
+/// How many [`Spec::keep`] slots a [`Build`] has: the chrome's, after slot 0 ("not kept").
+pub const KEPT: usize = super::chrome::LAUNCHER + 1;
 
 /// Builds [`Spec`]s.
 pub struct Build<'a> {
@@ -180,7 +212,8 @@ pub struct Build<'a> {
     pub vals: &'a [Option<&'a str>],
     pub flags: u8,
     pub elements: &'a [Element],
-    pub kept: Vec<Option<Element>>,
+    /// The elements built with a non-zero `keep`, at that index.
+    pub kept: [Option<Element>; KEPT],
 }
 
 impl Build<'_> {
@@ -191,23 +224,25 @@ impl Build<'_> {
         }
     }
 
-    /// Build `n` (unless its `when` rules it out) and append it to `parent`.
-    pub fn node(&mut self, n: &Spec, parent: &Node) -> R<()> {
+    /// Build `n` (unless its `when` rules it out) and append it to `parent`. An `@i` past the builder's elements
+    /// appends nothing.
+    pub fn node(&mut self, n: &Spec, parent: &Node) {
         if self.flags & n.when != n.when {
-            return Ok(());
+            return;
         }
         if let Some(i) = n.tag.strip_prefix('@') {
-            let e = parse_usize(i).and_then(|i| self.elements.get(i)).ok_or("chrome")?;
-            parent.append_child(e)?;
-            return Ok(());
+            if let Some(e) = parse_usize(i).and_then(|i| self.elements.get(i)) {
+                add(parent, e);
+            }
+            return;
         }
-        let e = if n.tag == "svg" { icon(self.doc, n.text)? } else { self.doc.create_element(n.tag)? };
+        let e = if n.tag == "svg" { icon(self.doc, n.text) } else { create(self.doc, n.tag) };
         if let Some(c) = self.val(n.class).filter(|c| !c.is_empty()) {
-            e.set_attribute("class", c)?;
+            attr(&e, "class", c);
         }
         for (k, v) in n.attrs {
             if let Some(v) = self.val(v) {
-                e.set_attribute(k, v)?;
+                attr(&e, k, v);
             }
         }
         if n.tag != "svg" {
@@ -216,27 +251,11 @@ impl Build<'_> {
             }
         }
         for k in n.kids {
-            self.node(k, &e)?;
+            self.node(k, &e);
         }
-        parent.append_child(&e)?;
-        if n.keep != 0 {
-            let i = n.keep as usize;
-            if self.kept.len() <= i {
-                self.kept.resize(i + 1, None);
-            }
-            self.kept[i] = Some(e);
+        add(parent, &e);
+        if let Some(slot) = self.kept.get_mut(n.keep as usize).filter(|_| n.keep != 0) {
+            *slot = Some(e);
         }
-        Ok(())
-    }
-
-    /// The elements kept at `1..=N`, all of which must have been built.
-    pub fn required<const N: usize>(&mut self) -> R<[Element; N]> {
-        let list: Vec<Element> = (1..=N).filter_map(|i| self.optional(i)).collect();
-        Ok(list.try_into().map_err(|_| "chrome")?)
-    }
-
-    /// The element kept at `i`, if it was built.
-    pub fn optional(&mut self, i: usize) -> Option<Element> {
-        self.kept.get_mut(i).and_then(Option::take)
     }
 }

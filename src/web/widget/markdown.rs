@@ -12,7 +12,7 @@
 
 use web_sys::{Document, Element};
 
-use super::dom::{decimal, safe_url, starts_ci, UrlUse, R};
+use super::dom::{add, attr, create, decimal, safe_url, starts_ci, UrlUse};
 use crate::engine::util::{find, join, parse_u32, slice};
 use crate::web::convert::call_method;
 
@@ -22,7 +22,7 @@ const MAX_DEPTH: usize = 8;
 const MAX_LEN: usize = 20_000;
 
 /// Append the rendering of `src` to `parent`.
-pub fn render(doc: &Document, parent: &Element, src: &str) -> R<()> {
+pub fn render(doc: &Document, parent: &Element, src: &str) {
     if src.len() > MAX_LEN {
         return text(parent, src);
     }
@@ -89,23 +89,25 @@ fn classify(line: &str) -> Line<'_> {
     Line::Text
 }
 
-fn blocks(doc: &Document, parent: &Element, lines: &[&str], depth: usize) -> R<()> {
+fn blocks(doc: &Document, parent: &Element, lines: &[&str], depth: usize) {
     let mut i = 0;
-    while i < lines.len() {
-        match classify(lines[i]) {
+    // Lines are read with `get`, which cannot fail here, rather than indexed: no panic paths.
+    while let Some(&line) = lines.get(i) {
+        match classify(line) {
             Line::Blank => i += 1,
             Line::Fence => {
-                let marker = if lines[i].trim_start().starts_with('~') { "~~~" } else { "```" };
-                let end = lines[i + 1..].iter().position(|l| l.trim_start().starts_with(marker));
-                let body_end = end.map_or(lines.len(), |e| i + 1 + e);
-                let pre = append(doc, parent, "pre")?;
-                let code = append(doc, &pre, "code")?;
-                code.set_text_content(Some(&join(&lines[i + 1..body_end], "\n")));
-                i = body_end + 1;
+                let marker = if line.trim_start().starts_with('~') { "~~~" } else { "```" };
+                let after = lines.get(i + 1..).unwrap_or_default();
+                let len = after.iter().position(|l| l.trim_start().starts_with(marker)).unwrap_or(after.len());
+                let pre = append(doc, parent, "pre");
+                let code = append(doc, &pre, "code");
+                code.set_text_content(Some(&join(after.get(..len).unwrap_or_default(), "\n")));
+                // Past the closing fence (or the end).
+                i += len + 2;
             }
             Line::Heading(level, content) => {
-                let h = append(doc, parent, heading_tag(level))?;
-                inline(doc, &h, content, depth)?;
+                let h = append(doc, parent, heading_tag(level));
+                inline(doc, &h, content, depth);
                 i += 1;
             }
             Line::Quote(_) => {
@@ -114,17 +116,17 @@ fn blocks(doc: &Document, parent: &Element, lines: &[&str], depth: usize) -> R<(
                     inner.push(rest);
                     i += 1;
                 }
-                let q = append(doc, parent, "blockquote")?;
+                let q = append(doc, parent, "blockquote");
                 if depth < MAX_DEPTH {
-                    blocks(doc, &q, &inner, depth + 1)?;
+                    blocks(doc, &q, &inner, depth + 1);
                 } else {
-                    text(&q, &join(&inner, "\n"))?;
+                    text(&q, &join(&inner, "\n"));
                 }
             }
             Line::Item { ordered, .. } => {
-                let list = append(doc, parent, if ordered.is_some() { "ol" } else { "ul" })?;
+                let list = append(doc, parent, if ordered.is_some() { "ol" } else { "ul" });
                 if let Some(start) = ordered.filter(|s| *s != 1) {
-                    list.set_attribute("start", &decimal(start as usize))?;
+                    attr(&list, "start", &decimal(start as usize));
                 }
                 while let Some(Line::Item { ordered: o, rest }) = lines.get(i).map(|l| classify(l)) {
                     if o.is_some() != ordered.is_some() {
@@ -138,29 +140,28 @@ fn blocks(doc: &Document, parent: &Element, lines: &[&str], depth: usize) -> R<(
                         item.push_str(next.trim_start());
                         i += 1;
                     }
-                    let li = append(doc, &list, "li")?;
-                    inline(doc, &li, &item, depth)?;
+                    let li = append(doc, &list, "li");
+                    inline(doc, &li, &item, depth);
                 }
             }
             Line::Rule => {
-                append(doc, parent, "hr")?;
+                append(doc, parent, "hr");
                 i += 1;
             }
             Line::Text => {
                 let start = i;
-                while i < lines.len() && (i == start || matches!(classify(lines[i]), Line::Text)) {
+                while lines.get(i).is_some_and(|l| i == start || matches!(classify(l), Line::Text)) {
                     i += 1;
                 }
-                let p = append(doc, parent, "p")?;
-                inline(doc, &p, &join(&lines[start..i], "\n"), depth)?;
+                let p = append(doc, parent, "p");
+                inline(doc, &p, &join(lines.get(start..i).unwrap_or_default(), "\n"), depth);
             }
         }
     }
-    Ok(())
 }
 
 /// Inline markup of `s` into `parent`.
-fn inline(doc: &Document, parent: &Element, s: &str, depth: usize) -> R<()> {
+fn inline(doc: &Document, parent: &Element, s: &str, depth: usize) {
     let mut plain = String::new();
     let mut i = 0;
     let at_word_start = |i: usize| !s.get(..i).and_then(|h| h.chars().next_back()).is_some_and(char::is_alphanumeric);
@@ -176,8 +177,8 @@ fn inline(doc: &Document, parent: &Element, s: &str, depth: usize) -> R<()> {
             }
         }
         if c == '\n' {
-            flush(parent, &mut plain)?;
-            append(doc, parent, "br")?;
+            flush(parent, &mut plain);
+            append(doc, parent, "br");
             i += 1;
             continue;
         }
@@ -192,8 +193,8 @@ fn inline(doc: &Document, parent: &Element, s: &str, depth: usize) -> R<()> {
             let run = rest.bytes().take_while(|&b| b == b'`').count();
             let fence = slice(rest, 0, run);
             if let Some(end) = find(slice(rest, run, rest.len()), fence) {
-                flush(parent, &mut plain)?;
-                let code = append(doc, parent, "code")?;
+                flush(parent, &mut plain);
+                let code = append(doc, parent, "code");
                 code.set_text_content(Some(slice(rest, run, run + end).trim()));
                 i += run + end + run;
                 continue;
@@ -203,16 +204,16 @@ fn inline(doc: &Document, parent: &Element, s: &str, depth: usize) -> R<()> {
             continue;
         }
         if depth < MAX_DEPTH {
-            if let Some(used) = styled(doc, parent, &mut plain, rest, depth, at_word_start(i))? {
+            if let Some(used) = styled(doc, parent, &mut plain, rest, depth, at_word_start(i)) {
                 i += used;
                 continue;
             }
         }
         if (c == 'h' || c == 'H') && depth < MAX_DEPTH && at_word_start(i) {
             if let Some(len) = bare_url(rest) {
-                flush(parent, &mut plain)?;
+                flush(parent, &mut plain);
                 let url = slice(rest, 0, len);
-                link(doc, parent, url, None, url, depth)?;
+                link(doc, parent, url, None, url, depth);
                 i += len;
                 continue;
             }
@@ -231,27 +232,27 @@ fn styled(
     rest: &str,
     depth: usize,
     word_start: bool,
-) -> R<Option<usize>> {
+) -> Option<usize> {
     let image = rest.starts_with("![");
     if image || rest.starts_with('[') {
         let open = if image { 2 } else { 1 };
         if let Some((label, dest, title, used)) = link_parts(slice(rest, open, rest.len())) {
-            flush(parent, plain)?;
+            flush(parent, plain);
             if image {
                 match allowed(dest, UrlUse::Image) {
                     Some(src) => {
-                        let img = super::dom::img(doc, "ef-md-img", &src, label, true)?;
+                        let img = super::dom::img(doc, "ef-md-img", &src, label, true);
                         if let Some(t) = title {
-                            img.set_attribute("title", t)?;
+                            attr(&img, "title", t);
                         }
-                        parent.append_child(&img)?;
+                        add(parent, &img);
                     }
-                    None => text(parent, label)?,
+                    None => text(parent, label),
                 }
             } else {
-                link(doc, parent, dest, title, label, depth)?;
+                link(doc, parent, dest, title, label, depth);
             }
-            return Ok(Some(open + used));
+            return Some(open + used);
         }
     }
     if rest.starts_with('<') {
@@ -259,15 +260,15 @@ fn styled(
             let inner = slice(rest, 1, end);
             let is_url = starts_ci(inner, "http://") || starts_ci(inner, "https://") || starts_ci(inner, "mailto:");
             let is_email = inner.contains('@') && !inner.contains(':');
-            if !inner.contains(char::is_whitespace) && (is_url || is_email) {
-                flush(parent, plain)?;
+            if !inner.chars().any(char::is_whitespace) && (is_url || is_email) {
+                flush(parent, plain);
                 let mut dest = String::new();
                 if is_email {
                     dest.push_str("mailto:");
                 }
                 dest.push_str(inner);
-                link(doc, parent, &dest, None, inner, depth)?;
-                return Ok(Some(end + 1));
+                link(doc, parent, &dest, None, inner, depth);
+                return Some(end + 1);
             }
         }
     }
@@ -278,8 +279,10 @@ fn styled(
         let underscore = marker.starts_with('_');
         let single = marker.len() == 1;
         // An opener is followed by a non-space; `_` only opens at a word start (`snake_case` stays as it is); a
-        // single `*` or `_` never opens or closes inside a run of two.
-        if after.starts_with(char::is_whitespace)
+        // single `*` or `_` never opens or closes inside a run of two. Characters are tested through `chars()`,
+        // not with a predicate as a pattern (`starts_with(char::is_whitespace)`): each of those is its own copy of
+        // core's pattern searcher.
+        if after.chars().next().is_some_and(char::is_whitespace)
             || after.is_empty()
             || (underscore && !word_start)
             || (single && after.starts_with(marker))
@@ -289,18 +292,18 @@ fn styled(
         let close = (1..after.len()).filter(|&k| after.is_char_boundary(k)).find(|&k| {
             let (head, tail) = (slice(after, 0, k), slice(after, k + marker.len(), after.len()));
             slice(after, k, after.len()).starts_with(marker)
-                && !head.ends_with(char::is_whitespace)
+                && !head.chars().next_back().is_some_and(char::is_whitespace)
                 && !(single && (head.ends_with(marker) || tail.starts_with(marker)))
-                && !(underscore && tail.starts_with(char::is_alphanumeric))
+                && !(underscore && tail.chars().next().is_some_and(char::is_alphanumeric))
         });
         if let Some(k) = close {
-            flush(parent, plain)?;
-            let e = append(doc, parent, tag)?;
-            inline(doc, &e, slice(after, 0, k), depth + 1)?;
-            return Ok(Some(marker.len() + k + marker.len()));
+            flush(parent, plain);
+            let e = append(doc, parent, tag);
+            inline(doc, &e, slice(after, 0, k), depth + 1);
+            return Some(marker.len() + k + marker.len());
         }
     }
-    Ok(None)
+    None
 }
 
 /// Emphasis markers and their tags, longest first. A `static`, read in place: an array literal in the loop is
@@ -340,17 +343,17 @@ fn link_parts(s: &str) -> Option<(&str, &str, Option<&str>, usize)> {
 }
 
 /// A link when `dest` is allowed, else the label as plain text.
-fn link(doc: &Document, parent: &Element, dest: &str, title: Option<&str>, label: &str, depth: usize) -> R<()> {
+fn link(doc: &Document, parent: &Element, dest: &str, title: Option<&str>, label: &str, depth: usize) {
     let Some(href) = allowed(dest, UrlUse::Link) else {
-        let span = append(doc, parent, "span")?;
+        let span = append(doc, parent, "span");
         return inline(doc, &span, label, MAX_DEPTH.max(depth));
     };
-    let a = append(doc, parent, "a")?;
-    a.set_attribute("href", &href)?;
-    a.set_attribute("target", "_blank")?;
-    a.set_attribute("rel", "noopener noreferrer")?;
+    let a = append(doc, parent, "a");
+    attr(&a, "href", &href);
+    attr(&a, "target", "_blank");
+    attr(&a, "rel", "noopener noreferrer");
     if let Some(t) = title {
-        a.set_attribute("title", t)?;
+        attr(&a, "title", t);
     }
     // No links inside a link: the label is text (escapes, entities and code spans only).
     inline(doc, &a, label, MAX_DEPTH.max(depth))
@@ -461,22 +464,21 @@ fn heading_tag(level: usize) -> &'static str {
     }
 }
 
-fn append(doc: &Document, parent: &Element, tag: &str) -> R<Element> {
-    let e = doc.create_element(tag)?;
-    parent.append_child(&e)?;
-    Ok(e)
+fn append(doc: &Document, parent: &Element, tag: &str) -> Element {
+    let e = create(doc, tag);
+    add(parent, &e);
+    e
 }
 
-fn flush(parent: &Element, plain: &mut String) -> R<()> {
+fn flush(parent: &Element, plain: &mut String) {
     if !plain.is_empty() {
-        text(parent, plain)?;
+        text(parent, plain);
         plain.clear();
     }
-    Ok(())
 }
 
-fn text(parent: &Element, s: &str) -> R<()> {
-    // `append` of a string adds a text node: no `createTextNode` binding.
-    call_method(parent, "append", &s.into())?;
-    Ok(())
+/// Append `s` as a text node: `append` of a string, no `createTextNode` binding. Into an element it cannot throw,
+/// so there is no error path (as [`add`]).
+fn text(parent: &Element, s: &str) {
+    let _ = call_method(parent, "append", &s.into());
 }

@@ -25,7 +25,8 @@ use web_sys::{Document, Element, HtmlElement, HtmlInputElement, ShadowRoot};
 use crate::engine::json::{obj, text};
 use crate::engine::util::parse_usize;
 use crate::web::convert::{call0, call_method, get, set};
-use dom::{el, set_hidden, text_el, Build, R};
+pub(crate) use dom::{add, attr, text_el};
+use dom::{el, set_hidden, Build, R};
 pub use dom::{query, safe_url, UrlUse};
 pub use markdown::render as render_markdown;
 
@@ -101,38 +102,38 @@ impl Widget {
     pub(crate) fn new(settings: &Settings, extensions: Extensions, on_ui: UiHandler) -> R<Rc<Widget>> {
         let window = web_sys::window().ok_or("no window")?;
         let doc = window.document().ok_or("no document")?;
-        let host: HtmlElement = doc.create_element("div")?.unchecked_into();
+        let host: HtmlElement = dom::create(&doc, "div").unchecked_into();
         if let Ok(None) = dom::query(&doc, "#voiceflow-chat") {
-            host.set_attribute("id", "voiceflow-chat")?;
+            attr(&host, "id", "voiceflow-chat");
         }
-        host.set_attribute("data-eventflow", "")?;
+        attr(&host, "data-eventflow", "");
         match (&settings.target, settings.mode) {
             (Some(target), Mode::Embedded) => {
                 // The host has no inline style yet: one constant attribute instead of two `setProperty` calls.
-                host.set_attribute("style", "display:block;height:100%")?;
-                target.append_child(&host)?;
+                attr(&host, "style", "display:block;height:100%");
+                add(target, &host);
             }
             _ => {
                 let body = get(&doc, "body");
                 if body.is_falsy() {
                     return Err("no <body>".into());
                 }
-                body.unchecked_into::<web_sys::Node>().append_child(&host)?;
+                add(body.unchecked_ref(), &host);
             }
         }
         // `host.attachShadow({mode: "open"})` through `Reflect` and `call`: no binding, setter or enum table.
         let init = js_sys::Object::new();
         set(&init, "mode", &"open".into());
         let root: ShadowRoot = call_method(&host, "attachShadow", &init)?.unchecked_into();
-        let style = doc.create_element("style")?;
+        let style = dom::create(&doc, "style");
         style.set_text_content(Some(styles::CSS));
-        root.append_child(&style)?;
+        add(&root, &style);
         for href in &settings.stylesheets {
             if let Some(href) = safe_url(href, UrlUse::Stylesheet) {
-                let link = doc.create_element("link")?;
-                link.set_attribute("rel", "stylesheet")?;
-                link.set_attribute("href", &href)?;
-                root.append_child(&link)?;
+                let link = dom::create(&doc, "link");
+                attr(&link, "rel", "stylesheet");
+                attr(&link, "href", &href);
+                add(&root, &link);
             }
         }
         let overlay = settings.mode == Mode::Overlay;
@@ -142,9 +143,9 @@ impl Widget {
         typing_label.push_str(&title);
         typing_label.push_str(" is typing");
         let elements = [
-            avatar_el(&doc, settings.image.as_deref(), &title)?,
-            avatar_el(&doc, settings.image.as_deref(), &title)?,
-            avatar_el(&doc, avatar.as_deref(), &title)?,
+            avatar_el(&doc, settings.image.as_deref(), &title),
+            avatar_el(&doc, settings.image.as_deref(), &title),
+            avatar_el(&doc, avatar.as_deref(), &title),
         ];
         let mut b = Build {
             doc: &doc,
@@ -160,17 +161,20 @@ impl Widget {
             flags: if overlay { chrome::OVERLAY } else { 0 }
                 | if settings.description.is_empty() { 0 } else { chrome::DESCRIPTION },
             elements: &elements,
-            kept: Vec::new(),
+            kept: Default::default(),
         };
-        b.node(&chrome::CHROME, &root)?;
-        let [shell, win, log, typing, endbar, endbar_button, file, input] = b.required()?;
-        let (proactive, launcher) = (b.optional(chrome::PROACTIVE), b.optional(chrome::LAUNCHER));
-        let style = style_of(&shell);
+        b.node(&chrome::CHROME, &root);
+        // The slots of `chrome`, the required elements first.
+        let [_, Some(shell), Some(win), Some(log), Some(typing), Some(endbar), Some(endbar_button), Some(file), Some(input), proactive, launcher] =
+            b.kept
+        else {
+            return Err("chrome".into());
+        };
         if let Some(c) = &settings.color {
-            style.set_property("--ef-accent", c)?;
+            set_style(&shell, "--ef-accent", c);
         }
-        style.set_property("--ef-side", &px(settings.spacing.side))?;
-        style.set_property("--ef-bottom", &px(settings.spacing.bottom))?;
+        set_style(&shell, "--ef-side", &px(settings.spacing.side));
+        set_style(&shell, "--ef-bottom", &px(settings.spacing.bottom));
         // Elements this code created: casts need no check (each checked cast is a JS binding).
         let file: HtmlInputElement = file.unchecked_into();
         let input: HtmlInputElement = input.unchecked_into();
@@ -204,20 +208,22 @@ impl Widget {
             closures: RefCell::new(Vec::new()),
             busy: Cell::new(false),
         });
-        widget.listen()?;
+        widget.listen();
         super::panic::register(&widget.shell);
         Ok(widget)
     }
 
     /// The delegated listeners of the shadow root and the file input: one closure type for all three, so the
     /// module holds one copy of its glue.
-    fn listen(&self) -> R<()> {
-        self.add(self.root.as_ref(), "click")?;
-        self.add(self.root.as_ref(), "keydown")?;
-        self.add(self.file.as_ref(), "change")
+    fn listen(&self) {
+        self.add(self.root.as_ref(), "click");
+        self.add(self.root.as_ref(), "keydown");
+        self.add(self.file.as_ref(), "change");
     }
 
-    fn add(&self, target: &web_sys::EventTarget, ty: &'static str) -> R<()> {
+    /// Listen to `ty` events on `target`. `addEventListener` throws only for a callback that is not callable, so
+    /// there is no error path.
+    fn add(&self, target: &web_sys::EventTarget, ty: &'static str) {
         let me = self.me.clone();
         let cb: DomListener = Closure::new(move |ev: web_sys::Event| {
             let Some(w) = me.upgrade() else { return };
@@ -228,9 +234,8 @@ impl Widget {
             }
         });
         // `_and_bool(.., false)` is the default phase; one binding with the page listeners' capture phase.
-        target.add_event_listener_with_callback_and_bool(ty, cb.as_ref().unchecked_ref(), false)?;
+        let _ = target.add_event_listener_with_callback_and_bool(ty, cb.as_ref().unchecked_ref(), false);
         bm(&self.closures).push((target.clone(), ty, cb));
-        Ok(())
     }
 
     fn emit(&self, ev: UiEvent) {
@@ -285,7 +290,7 @@ impl Widget {
         }
     }
 
-    /// A keydown. `key`, `shiftKey` and `isComposing` are read with [`prop`] rather than a binding each.
+    /// A keydown. `key`, `shiftKey` and `isComposing` are read with [`get`] rather than a binding each.
     fn on_key(&self, k: &web_sys::Event) {
         let flag = |name| get(k, name).is_truthy();
         match get(k, "key").as_string().as_deref() {
@@ -315,7 +320,7 @@ impl Widget {
     }
 
     /// Read the chosen file's metadata (and an image's size) and report it. Nothing is uploaded. Properties are
-    /// read with [`prop`] rather than a binding each for `files[0]`, `name`, `type`, `size`, `width` and `height`.
+    /// read with [`get`] rather than a binding each for `files[0]`, `name`, `type`, `size`, `width` and `height`.
     fn on_file(&self) {
         let input = &self.file;
         let file = get(&get(input, "files"), "0");
@@ -365,12 +370,12 @@ impl Widget {
         }
         self.open.set(open);
         set_hidden(&self.window, !open);
-        let _ = self.shell.set_attribute("class", chrome::shell_class(true, self.position, open));
+        attr(&self.shell, "class", chrome::shell_class(true, self.position, open));
         if let Some(l) = &self.launcher {
-            let _ = l.set_attribute("aria-expanded", if open { "true" } else { "false" });
+            attr(l, "aria-expanded", if open { "true" } else { "false" });
             let label = if open { "Close chat" } else { "Open chat" };
-            let _ = l.set_attribute("aria-label", label);
-            let _ = l.set_attribute("title", label);
+            attr(l, "aria-label", label);
+            attr(l, "title", label);
         }
         if open {
             self.proactive_clear();
@@ -387,7 +392,7 @@ impl Widget {
     /// `hide()` / `show()`: the whole widget, launcher included.
     pub(crate) fn set_hidden(&self, hidden: bool) {
         // An empty value removes the declaration.
-        let _ = style_of(&self.host).set_property("display", if hidden { "none" } else { "" });
+        set_style(&self.host, "display", if hidden { "none" } else { "" });
     }
 
     pub(crate) fn set_endbar(&self, bar: EndBar) {
@@ -455,17 +460,13 @@ impl Widget {
         if self.open.get() {
             return;
         }
-        let r = (|| -> R<()> {
-            let b = el(&self.doc, "div", "ef-pro")?;
-            b.set_attribute("data-ef", "proactive")?;
-            let body = el(&self.doc, "div", "ef-md")?;
-            markdown::render(&self.doc, &body, markdown_text)?;
-            b.append_child(&body)?;
-            dom::build(&self.doc, &chrome::PROACTIVE_CLOSE, &b)?;
-            area.append_child(&b)?;
-            Ok(())
-        })();
-        report(r);
+        let b = el(&self.doc, "div", "ef-pro");
+        attr(&b, "data-ef", "proactive");
+        let body = el(&self.doc, "div", "ef-md");
+        markdown::render(&self.doc, &body, markdown_text);
+        add(&b, &body);
+        dom::build(&self.doc, &chrome::PROACTIVE_CLOSE, &b);
+        add(area, &b);
     }
 
     pub(crate) fn proactive_clear(&self) {
@@ -474,7 +475,7 @@ impl Widget {
         }
     }
 
-    /// What the user typed (`input.value` read through [`prop`]: no getter binding).
+    /// What the user typed (`input.value` read through [`get`]: no getter binding).
     fn value(&self) -> String {
         get(&self.input, "value").as_string().unwrap_or_default()
     }
@@ -485,7 +486,7 @@ impl Widget {
 }
 
 /// An avatar: the image when there is a safe URL, else the title's initial on the accent colour.
-fn avatar_el(doc: &Document, url: Option<&str>, title: &str) -> R<Element> {
+fn avatar_el(doc: &Document, url: Option<&str>, title: &str) -> Element {
     if let Some(src) = url.and_then(|u| safe_url(u, UrlUse::Image)) {
         return dom::img(doc, "ef-avatar", &src, "", false);
     }
@@ -495,21 +496,15 @@ fn avatar_el(doc: &Document, url: Option<&str>, title: &str) -> R<Element> {
         Some(c) => &*c.encode_utf8(&mut buf),
         None => "",
     };
-    let a = text_el(doc, "div", "ef-avatar", initial)?;
-    a.set_attribute("aria-hidden", "true")?;
-    Ok(a)
+    let a = text_el(doc, "div", "ef-avatar", initial);
+    attr(&a, "aria-hidden", "true");
+    a
 }
 
-/// An element's `style` declaration, read through [`prop`] (no getter binding).
-fn style_of(e: &JsValue) -> web_sys::CssStyleDeclaration {
-    get(e, "style").unchecked_into()
-}
-
-/// Log a DOM failure (they do not happen in practice; when one does, the chat goes on).
-pub(crate) fn report(r: R<()>) {
-    if let Err(e) = r {
-        web_sys::console::error_2(&"eventflow: could not update the chat:".into(), &e);
-    }
+/// `e.style.setProperty(name, value)`, the declaration read through [`get`] (no getter binding). It throws only
+/// for a read-only declaration, which an element's own style is not, so there is no error path.
+fn set_style(e: &JsValue, name: &str, value: &str) {
+    let _ = get(e, "style").unchecked_into::<web_sys::CssStyleDeclaration>().set_property(name, value);
 }
 
 /// A CSS length in pixels. The number is written by our JSON writer ("30.0px"): `format!("{}", f64)` would link

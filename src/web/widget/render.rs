@@ -6,8 +6,8 @@ use crate::engine::json::Value;
 use crate::web::{bm, br};
 use web_sys::Element;
 
-use super::dom::{build, button, decimal, el, img, safe_url, text_el, UrlUse, R};
-use super::{markdown, report, EndBar, Widget};
+use super::dom::{add, attr, build, button, decimal, el, img, safe_url, text_el, UrlUse};
+use super::{markdown, EndBar, Widget};
 use crate::engine::{Body, Button, CardPayload, Entry, Trace, TraceKind};
 use crate::web::extensions::Handled;
 
@@ -17,42 +17,37 @@ impl Widget {
         match self.extensions.handle(trace, replay) {
             Handled::Effect => return,
             Handled::Render(i) => {
-                let r = (|| -> R<()> {
-                    let (row, body) = self.agent_row("ef-ext")?;
-                    if let Some(cleanup) = self.extensions.render(i, trace, &body) {
-                        bm(&self.cleanups).push(cleanup);
-                    }
-                    self.append(&row)
-                })();
-                report(r);
+                let (row, body) = self.agent_row("ef-ext");
+                if let Some(cleanup) = self.extensions.render(i, trace, &body) {
+                    bm(&self.cleanups).push(cleanup);
+                }
+                self.append(&row);
                 self.scroll_to_end();
                 return;
             }
             Handled::No => {}
         }
-        let r = match &trace.kind {
+        match &trace.kind {
             TraceKind::Text(t) => self.show_text(&t.message),
             TraceKind::Choice(c) => self.show_choices(&c.buttons),
-            TraceKind::CardV2(c) => self.show_block(self.card(c)),
+            TraceKind::CardV2(c) => self.show_block(&self.card(c)),
             TraceKind::Carousel(c) => self.show_carousel(&c.layout, &c.cards),
-            TraceKind::Visual(v) => match v.image.as_deref().and_then(|u| safe_url(u, UrlUse::Image)) {
-                Some(src) => self.show_block((|| {
-                    let img = img(&self.doc, "ef-image", &src, "Image", false)?;
+            TraceKind::Visual(v) => {
+                if let Some(src) = v.image.as_deref().and_then(|u| safe_url(u, UrlUse::Image)) {
+                    let img = img(&self.doc, "ef-image", &src, "Image", false);
                     if let Some(d) = &v.dimensions {
-                        img.set_attribute("width", &decimal(d.width as usize))?;
-                        img.set_attribute("height", &decimal(d.height as usize))?;
-                        img.set_attribute("style", "height:auto")?;
+                        attr(&img, "width", &decimal(d.width as usize));
+                        attr(&img, "height", &decimal(d.height as usize));
+                        attr(&img, "style", "height:auto");
                     }
-                    Ok(img)
-                })()),
-                None => Ok(()),
-            },
+                    self.show_block(&img);
+                }
+            }
             TraceKind::End { .. } => self.show_end(true),
             // no-reply timers live in the engine session (local mode); path, debug, flow, block and custom types
             // without an extension are not shown, as in the real widget.
-            _ => Ok(()),
-        };
-        report(r);
+            _ => {}
+        }
         self.scroll_to_end();
     }
 
@@ -67,15 +62,15 @@ impl Widget {
                 continue;
             }
             match &e.body {
-                Body::Message { text } => report(self.show_text(text)),
+                Body::Message { text } => self.show_text(text),
                 Body::Custom { content } => {
                     if let Ok(t) = Trace::from_value(content.clone()) {
                         self.show_trace(&t, true);
                     }
                 }
                 Body::SystemMessage { system_message_type, .. } => match system_message_type.as_str() {
-                    "session_ended" => report(self.show_end(false)),
-                    "session_started" if started => report(self.divider("New conversation")),
+                    "session_ended" => self.show_end(false),
+                    "session_started" if started => self.divider("New conversation"),
                     "session_started" => started = true,
                     _ => {}
                 },
@@ -88,27 +83,21 @@ impl Widget {
     /// A user bubble. It answers whatever buttons were waiting, so those go away.
     pub(crate) fn user_said(&self, text: &str) {
         self.retire_choices();
-        let r = (|| -> R<()> {
-            let row = el(&self.doc, "div", "ef-row ef-user")?;
-            row.append_child(text_el(&self.doc, "div", "ef-bubble", text)?.as_ref())?;
-            self.append(&row)
-        })();
-        report(r);
+        let row = el(&self.doc, "div", "ef-row ef-user");
+        add(&row, &text_el(&self.doc, "div", "ef-bubble", text));
+        self.append(&row);
         self.scroll_to_end();
     }
 
     /// An error in the chat, with a retry button when the failed request can be sent again.
     pub(crate) fn show_error(&self, message: &str, retry: Option<Value>) {
-        let r = (|| -> R<()> {
-            let row = text_el(&self.doc, "div", "ef-error", message)?;
-            row.set_attribute("role", "alert")?;
-            if let Some(action) = retry {
-                let command = self.register("retry", action);
-                row.append_child(button(&self.doc, "", &command, "Retry")?.as_ref())?;
-            }
-            self.append(&row)
-        })();
-        report(r);
+        let row = text_el(&self.doc, "div", "ef-error", message);
+        attr(&row, "role", "alert");
+        if let Some(action) = retry {
+            let command = self.register("retry", action);
+            add(&row, &button(&self.doc, "", &command, "Retry"));
+        }
+        self.append(&row);
         self.scroll_to_end();
     }
 
@@ -142,113 +131,110 @@ impl Widget {
     }
 
     /// Append to the log, before the typing row (which stays last): `typing.before(node)` through
-    /// [`call`](super::dom::call), no `insertBefore` binding.
-    pub(super) fn append(&self, node: &Element) -> R<()> {
-        crate::web::convert::call_method(&self.typing, "before", node)?;
-        Ok(())
+    /// [`call_method`](crate::web::convert::call_method), no `insertBefore` binding. Like [`add`], it cannot
+    /// throw here (a new element into the log), so there is no error path.
+    pub(super) fn append(&self, node: &Element) {
+        let _ = crate::web::convert::call_method(&self.typing, "before", node);
     }
 
     /// A row with the agent's avatar and an empty body of the given class.
-    fn agent_row(&self, class: &str) -> R<(Element, Element)> {
-        let row = el(&self.doc, "div", "ef-row ef-agent")?;
-        row.append_child(super::avatar_el(&self.doc, self.avatar.as_deref(), &self.title)?.as_ref())?;
-        let body = el(&self.doc, "div", class)?;
-        row.append_child(&body)?;
-        Ok((row, body))
+    fn agent_row(&self, class: &str) -> (Element, Element) {
+        let row = el(&self.doc, "div", "ef-row ef-agent");
+        add(&row, &super::avatar_el(&self.doc, self.avatar.as_deref(), &self.title));
+        let body = el(&self.doc, "div", class);
+        add(&row, &body);
+        (row, body)
     }
 
-    fn show_text(&self, markdown_text: &str) -> R<()> {
-        let (row, bubble) = self.agent_row("ef-bubble ef-md")?;
-        markdown::render(&self.doc, &bubble, markdown_text)?;
-        self.append(&row)
+    fn show_text(&self, markdown_text: &str) {
+        let (row, bubble) = self.agent_row("ef-bubble ef-md");
+        markdown::render(&self.doc, &bubble, markdown_text);
+        self.append(&row);
     }
 
-    /// A built block (a card, an image) in an agent row; a failed build shows nothing.
-    fn show_block(&self, node: R<Element>) -> R<()> {
-        let node = node?;
-        let (row, body) = self.agent_row("ef-ext")?;
-        body.append_child(&node)?;
-        self.append(&row)
+    /// A built block (a card, an image) in an agent row.
+    fn show_block(&self, node: &Element) {
+        let (row, body) = self.agent_row("ef-ext");
+        add(&body, node);
+        self.append(&row);
     }
 
-    fn show_choices(&self, buttons: &[Button]) -> R<()> {
+    fn show_choices(&self, buttons: &[Button]) {
         self.retire_choices();
         if buttons.is_empty() {
-            return Ok(());
+            return;
         }
-        let row = el(&self.doc, "div", "ef-row ef-choices")?;
-        row.set_attribute("role", "group")?;
-        row.set_attribute("aria-label", "Choices")?;
+        let row = el(&self.doc, "div", "ef-row ef-choices");
+        attr(&row, "role", "group");
+        attr(&row, "aria-label", "Choices");
         for b in buttons {
             let command = self.register("act", b.request.clone());
-            row.append_child(button(&self.doc, "ef-chip", &command, &b.name)?.as_ref())?;
+            add(&row, &button(&self.doc, "ef-chip", &command, &b.name));
             bm(&self.live_choices).push((b.name.clone(), b.request.clone()));
         }
-        self.append(&row)
+        self.append(&row);
     }
 
-    fn card(&self, c: &CardPayload) -> R<Element> {
-        let card = el(&self.doc, "div", "ef-card")?;
-        card.set_attribute("role", "group")?;
+    fn card(&self, c: &CardPayload) -> Element {
+        let card = el(&self.doc, "div", "ef-card");
+        attr(&card, "role", "group");
         if !c.title.is_empty() {
-            card.set_attribute("aria-label", &c.title)?;
+            attr(&card, "aria-label", &c.title);
         }
         if let Some(src) = c.image_url.as_deref().and_then(|u| safe_url(u, UrlUse::Image)) {
-            card.append_child(img(&self.doc, "", &src, &c.title, true)?.as_ref())?;
+            add(&card, &img(&self.doc, "", &src, &c.title, true));
         }
         if !c.title.is_empty() || !c.description.text.is_empty() {
-            let body = el(&self.doc, "div", "ef-card-body")?;
+            let body = el(&self.doc, "div", "ef-card-body");
             if !c.title.is_empty() {
-                body.append_child(text_el(&self.doc, "h4", "ef-card-title", &c.title)?.as_ref())?;
+                add(&body, &text_el(&self.doc, "h4", "ef-card-title", &c.title));
             }
             if !c.description.text.is_empty() {
-                let d = el(&self.doc, "div", "ef-md")?;
-                markdown::render(&self.doc, &d, &c.description.text)?;
-                body.append_child(&d)?;
+                let d = el(&self.doc, "div", "ef-md");
+                markdown::render(&self.doc, &d, &c.description.text);
+                add(&body, &d);
             }
-            card.append_child(&body)?;
+            add(&card, &body);
         }
         for b in &c.buttons {
             let command = self.register("act", b.request.clone());
-            card.append_child(button(&self.doc, "ef-card-btn", &command, &b.name)?.as_ref())?;
+            add(&card, &button(&self.doc, "ef-card-btn", &command, &b.name));
         }
-        Ok(card)
+        card
     }
 
-    fn show_carousel(&self, layout: &str, cards: &[CardPayload]) -> R<()> {
+    fn show_carousel(&self, layout: &str, cards: &[CardPayload]) {
         if cards.is_empty() {
-            return Ok(());
+            return;
         }
-        let (row, body) = self.agent_row("ef-carousel-wrap")?;
+        let (row, body) = self.agent_row("ef-carousel-wrap");
         let list = layout.eq_ignore_ascii_case("list");
-        let strip = el(&self.doc, "div", if list { "ef-list" } else { "ef-carousel" })?;
-        strip.set_attribute("role", "group")?;
-        strip.set_attribute("aria-roledescription", if list { "list" } else { "carousel" })?;
+        let strip = el(&self.doc, "div", if list { "ef-list" } else { "ef-carousel" });
+        attr(&strip, "role", "group");
+        attr(&strip, "aria-roledescription", if list { "list" } else { "carousel" });
         for c in cards {
-            strip.append_child(self.card(c)?.as_ref())?;
+            add(&strip, &self.card(c));
         }
-        body.append_child(&strip)?;
+        add(&body, &strip);
         if !list && cards.len() > 1 {
             for nav in &super::chrome::NAV {
-                build(&self.doc, nav, &body)?;
+                build(&self.doc, nav, &body);
             }
         }
-        self.append(&row)
+        self.append(&row);
     }
 
     /// The end of a conversation: a divider and, live, the "Start new chat" bar.
-    fn show_end(&self, live: bool) -> R<()> {
+    fn show_end(&self, live: bool) {
         self.retire_choices();
-        self.divider("Chat ended")?;
+        self.divider("Chat ended");
         if live {
             self.set_endbar(EndBar::Restart);
         }
-        Ok(())
     }
 
-    fn divider(&self, text: &str) -> R<()> {
-        let d = text_el(&self.doc, "div", "ef-divider", text)?;
-        self.append(&d)
+    fn divider(&self, text: &str) {
+        self.append(&text_el(&self.doc, "div", "ef-divider", text));
     }
 
     /// Keep a button's request: the `data-ef` command that carries its index (`verb:N`).
