@@ -114,11 +114,11 @@ impl Extensions {
                 // A returned promise runs on its own; only its failure is reported.
                 if let Ok(p) = v.dyn_into::<js_sys::Promise>() {
                     let name = ext.name.clone();
-                    wasm_bindgen_futures::spawn_local(async move {
+                    crate::web::spawn(Box::pin(async move {
                         if let Err(e) = wasm_bindgen_futures::JsFuture::from(p).await {
                             log(&name, "effect", &e);
                         }
-                    });
+                    }));
                 }
             }
             Err(e) => log(&ext.name, "effect", &e),

@@ -4,7 +4,7 @@
 //! turn (remote mode) never reorders the conversation. UI calls (`open`, `close`, `hide`, `show`) act at once.
 //! After each turn the session is saved and the page hears `voiceflow:interact` and `voiceflow:save_session`.
 
-use crate::web::bm;
+use crate::web::{bm, spawn};
 use std::cell::{Cell, OnceCell, RefCell};
 use std::rc::{Rc, Weak};
 
@@ -72,7 +72,7 @@ impl Live {
     /// widget or the error. Only the agent fetch waits: the steps before and after it are plain functions
     /// ([`Loading`], [`agent_from`]), and the one future spawned here awaits the fetch itself.
     pub(super) fn start(config: JsValue, hub: Rc<Hub>, loaded: impl FnOnce(Result<Rc<Live>, WebError>) + 'static) {
-        wasm_bindgen_futures::spawn_local(async move {
+        spawn(Box::pin(async move {
             let result = match Loading::read(config) {
                 Ok(loading) => {
                     let engine = match &loading.settings.agent {
@@ -92,7 +92,7 @@ impl Live {
                 Err(e) => Err(e),
             };
             loaded(result);
-        });
+        }));
     }
 
     /// Loaded and in the page: an embedded widget with `autostart` launches now.
@@ -208,7 +208,7 @@ impl Live {
             return;
         }
         let me = self.me.clone();
-        wasm_bindgen_futures::spawn_local(async move {
+        spawn(Box::pin(async move {
             loop {
                 let Some(live) = me.upgrade() else { return };
                 let next = super::pop_front(&mut bm(&live.lane));
@@ -220,7 +220,7 @@ impl Live {
                 let result = answer.await;
                 live.answered(result, turn);
             }
-        });
+        }));
     }
 
     /// Start the turn a job runs: every job is one turn (a restart is a fresh session, then the launch turn).

@@ -57,3 +57,9 @@ pub(crate) fn br<T>(c: &std::cell::RefCell<T>) -> std::cell::Ref<'_, T> {
 pub(crate) fn bm<T>(c: &std::cell::RefCell<T>) -> std::cell::RefMut<'_, T> {
     c.borrow_mut()
 }
+
+/// `wasm_bindgen_futures::spawn_local` for a boxed future: the task code is generic over the future's type, so
+/// the host's spawns share one copy of it instead of bringing one each (wasm size).
+pub(crate) fn spawn(f: std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>) {
+    wasm_bindgen_futures::spawn_local(f)
+}

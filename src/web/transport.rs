@@ -6,7 +6,7 @@
 //! [`TraceSink`]. Remote mode (SPEC §7) will implement the same trait over HTTP, with server-pushed traces going
 //! to the same sink, without touching the UI.
 
-use crate::web::{bm, br};
+use crate::web::{bm, br, spawn};
 use std::cell::{Ref, RefCell};
 use std::future::Future;
 use std::pin::Pin;
@@ -222,7 +222,7 @@ impl Local {
         let Ok(controller) = web_sys::AbortController::new() else { return };
         bm(&self.inflight).push(controller.clone());
         let me = self.me.clone();
-        wasm_bindgen_futures::spawn_local(async move {
+        spawn(Box::pin(async move {
             let Request { id, url, ready } = request(call, &controller);
             let outcome = match ready {
                 Some((window, init, _timer)) => outcome(fetch_text(&window, &url, &init).await, &controller),
@@ -231,7 +231,7 @@ impl Local {
             if let Some(me) = me.upgrade() {
                 me.answered(&controller, id, outcome);
             }
-        });
+        }));
     }
 
     /// A webhook call's outcome arrived.

@@ -12,7 +12,7 @@ mod player;
 mod render;
 mod styles;
 
-use crate::web::{bm, br};
+use crate::web::{bm, br, spawn};
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
@@ -329,7 +329,7 @@ impl Widget {
         }
         set(input, "value", &"".into());
         let me = self.me.clone();
-        wasm_bindgen_futures::spawn_local(async move {
+        spawn(Box::pin(async move {
             let string = |key| get(&file, key).as_string().unwrap_or_default();
             let number = |v: &JsValue, key| get(v, key).as_f64().unwrap_or(0.0) as u64;
             let content_type = string("type");
@@ -356,7 +356,7 @@ impl Widget {
                 meta.push(("height", height.into()));
             }
             w.emit(UiEvent::File(obj(vec![("type", text("file")), ("payload", obj(meta))])));
-        });
+        }));
     }
 
     pub(crate) fn is_open(&self) -> bool {
