@@ -63,3 +63,9 @@ pub(crate) fn bm<T>(c: &std::cell::RefCell<T>) -> std::cell::RefMut<'_, T> {
 pub(crate) fn spawn(f: std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>) {
     wasm_bindgen_futures::spawn_local(f)
 }
+
+/// `gloo_timers::callback::Timeout::new` for a boxed callback: as [`spawn`], one copy of the timer's closure
+/// code for every timer of the host. Dropping the `Timeout` cancels it.
+pub(crate) fn timeout(ms: u32, f: Box<dyn FnOnce()>) -> gloo_timers::callback::Timeout {
+    gloo_timers::callback::Timeout::new(ms, f)
+}

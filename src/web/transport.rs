@@ -6,7 +6,7 @@
 //! [`TraceSink`]. Remote mode (SPEC §7) will implement the same trait over HTTP, with server-pushed traces going
 //! to the same sink, without touching the UI.
 
-use crate::web::{bm, br, spawn};
+use crate::web::{bm, br, spawn, timeout};
 use std::cell::{Ref, RefCell};
 use std::future::Future;
 use std::pin::Pin;
@@ -186,11 +186,14 @@ impl Local {
                 // setTimeout holds at most 2^31-1 ms; a far timer re-arms when this one fires.
                 let delay = at.saturating_sub(now_ms()).min(i32::MAX as u64) as u32;
                 let me = self.me.clone();
-                let t = Timeout::new(delay, move || {
-                    if let Some(me) = me.upgrade() {
-                        me.fire();
-                    }
-                });
+                let t = timeout(
+                    delay,
+                    Box::new(move || {
+                        if let Some(me) = me.upgrade() {
+                            me.fire();
+                        }
+                    }),
+                );
                 *wake = Some((at, t));
             }
         }
@@ -281,7 +284,7 @@ fn request(call: WebhookCall, controller: &web_sys::AbortController) -> Request 
         set("headers", &h);
     }
     let c = controller.clone();
-    let timer = Timeout::new(timeout_ms.min(i32::MAX as u64) as u32, move || c.abort());
+    let timer = timeout(timeout_ms.min(i32::MAX as u64) as u32, Box::new(move || c.abort()));
     Request { id, url, ready: Some((window, init, timer)) }
 }
 

@@ -2,7 +2,7 @@
 //! with the typing indicator up meanwhile. One gloo timer at a time; when the user acts, what is still waiting
 //! is shown at once ([`Widget::flush`]) so their message lands after everything the agent already said.
 
-use crate::web::{bm, br};
+use crate::web::{bm, br, timeout};
 use std::cell::{Cell, RefCell};
 
 use gloo_timers::callback::Timeout;
@@ -68,12 +68,15 @@ impl Widget {
                 self.player.typing.set(true);
                 self.update_typing();
                 let me = self.me.clone();
-                let timeout = Timeout::new(delay.min(MAX_DELAY_MS) as u32, move || {
-                    if let Some(w) = me.upgrade() {
-                        bm(&w.player.timer).take();
-                        w.pump();
-                    }
-                });
+                let timeout = timeout(
+                    delay.min(MAX_DELAY_MS) as u32,
+                    Box::new(move || {
+                        if let Some(w) = me.upgrade() {
+                            bm(&w.player.timer).take();
+                            w.pump();
+                        }
+                    }),
+                );
                 *bm(&self.player.timer) = Some(timeout);
                 return;
             }
