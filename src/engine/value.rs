@@ -123,17 +123,27 @@ macro_rules! number_from {
     (unsigned $($t:ty)*) => {$(
         impl From<$t> for Number {
             fn from(n: $t) -> Number {
-                Number(N::PosInt(n as u64))
+                Number::unsigned(n as u64)
             }
         }
     )*};
     (signed $($t:ty)*) => {$(
         impl From<$t> for Number {
             fn from(n: $t) -> Number {
-                Number(if n < 0 { N::NegInt(n as i64) } else { N::PosInt(n as u64) })
+                Number::signed(n as i64)
             }
         }
     )*};
+}
+
+impl Number {
+    fn unsigned(n: u64) -> Number {
+        Number(N::PosInt(n))
+    }
+
+    fn signed(n: i64) -> Number {
+        Number(if n < 0 { N::NegInt(n) } else { N::PosInt(n as u64) })
+    }
 }
 
 number_from!(unsigned u8 u16 u32 u64 usize);
@@ -680,16 +690,30 @@ impl From<f32> for Value {
 }
 
 macro_rules! value_from_int {
-    ($($t:ty)*) => {$(
+    ($via:ident as $wide:ty: $($t:ty)*) => {$(
         impl From<$t> for Value {
             fn from(n: $t) -> Value {
-                Value::Number(Number::from(n))
+                Value::$via(n as $wide)
             }
         }
     )*};
 }
 
-value_from_int!(u8 u16 u32 u64 usize i8 i16 i32 i64 isize);
+value_from_int!(unsigned as u64: u8 u16 u32 u64 usize);
+value_from_int!(signed as i64: i8 i16 i32 i64 isize);
+
+// Out of line: one copy of each, not one at every conversion.
+impl Value {
+    #[inline(never)]
+    fn unsigned(n: u64) -> Value {
+        Value::Number(Number::unsigned(n))
+    }
+
+    #[inline(never)]
+    fn signed(n: i64) -> Value {
+        Value::Number(Number::signed(n))
+    }
+}
 
 // Comparisons with plain Rust values, both ways round, as serde_json has them (mostly for tests).
 macro_rules! value_eq {
