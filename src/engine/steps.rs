@@ -368,7 +368,7 @@ impl Ctx<'_> {
     pub fn press(&mut self, index: usize, button: &ButtonDef) {
         self.choice_path(index);
         let label = button.label.render(self);
-        self.put("last_utterance", Value::String(label.clone()));
+        self.put("last_utterance", jtext(&label));
         if let Some(next) = &button.next {
             self.set_next(Some(next));
         } else if let Some(event) = &button.event {
