@@ -169,6 +169,8 @@ pub type Iter<'a> =
 const SMALL: usize = 16;
 
 impl Map {
+    /// Not inlined, as `Named::new`: a call is less code than building the empty list in place.
+    #[inline(never)]
     pub fn new() -> Map {
         Map(Vec::new())
     }
