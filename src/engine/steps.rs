@@ -51,10 +51,11 @@ impl Ctx<'_> {
             let budget = self.p.agent.settings.max_steps_per_turn;
             if self.steps >= budget {
                 self.halted = true;
-                let flow = top.flow.clone();
+                let flow = &top.flow;
+                let message = format!("stopped flow '{flow}' after {budget} steps in one turn (maxStepsPerTurn): is there a loop without a listening step?");
                 // Drop the looping flow so the next turn does not walk into the same loop.
                 self.s.stack.pop();
-                self.debug("budget", format!("stopped flow '{flow}' after {budget} steps in one turn (maxStepsPerTurn): is there a loop without a listening step?"));
+                self.debug("budget", message);
                 return;
             }
             self.steps += 1;
