@@ -342,11 +342,9 @@ impl Ctx<'_> {
             }
             let (kind, mut payload) = if let (Some(event), None) = (&b.event, &b.next) {
                 let data = b.data.as_ref().map_or(Value::Null, |d| d.render(self));
-                let mut ev = vec![("name", jtext(event))];
-                if !data.is_null() {
-                    ev.push(("data", data));
-                }
-                (jtext("event"), vec![("event", obj(ev))])
+                let ev =
+                    if data.is_null() { obj1("name", jtext(event)) } else { obj2("name", jtext(event), "data", data) };
+                (jtext("event"), vec![("event", ev)])
             } else if let (Some(intent), None) = (&b.intent, &b.next) {
                 let fields = vec![
                     ("intent", obj1("name", jtext(intent))),
