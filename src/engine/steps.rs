@@ -160,9 +160,7 @@ impl Ctx<'_> {
             }
             Step::Delay { ms, next } => {
                 self.set_next(next.as_ref());
-                if let Some(top) = self.s.stack.last_mut() {
-                    top.state = FrameState::Paused;
-                }
+                self.set_state(FrameState::Paused);
                 let kind = TimerKind::Resume { flow: flow.to_string(), step: next.clone() };
                 self.add_timer(self.now.saturating_add(*ms), kind, false);
             }
@@ -192,9 +190,7 @@ impl Ctx<'_> {
                 }
                 let (paths, default_path) = (out, default_index);
                 self.emit(TraceKind::Custom { kind: name.clone(), payload, paths, default_path });
-                if let Some(top) = self.s.stack.last_mut() {
-                    top.state = FrameState::Listening;
-                }
+                self.set_state(FrameState::Listening);
             }
             Step::Webhook { url, method, headers, body, timeout_ms, on_error, next, .. } => {
                 let url = url.render_url(self);
@@ -213,9 +209,7 @@ impl Ctx<'_> {
                 let pending =
                     PendingWebhook { id: hook, flow: flow.to_string(), step: id.to_string(), chain_depth: self.depth };
                 self.s.pending_webhook = Some(pending);
-                if let Some(top) = self.s.stack.last_mut() {
-                    top.state = FrameState::Webhook;
-                }
+                self.set_state(FrameState::Webhook);
                 let timeout_ms = timeout_ms.unwrap_or(self.p.agent.settings.turn_time_limit_ms);
                 let method = method.to_ascii_uppercase();
                 self.effects.push(Effect::Webhook(WebhookCall { id: hook, method, url, headers, body, timeout_ms }));
@@ -256,11 +250,17 @@ impl Ctx<'_> {
         }
     }
 
+    /// Set the state of the top frame. Out of line: one copy for the steps that wait.
+    #[inline(never)]
+    fn set_state(&mut self, state: FrameState) {
+        if let Some(top) = self.s.stack.last_mut() {
+            top.state = state;
+        }
+    }
+
     /// Wait for the user at this step, arming its no-reply timer.
     fn listen(&mut self, flow: &str, step: &str) {
-        if let Some(top) = self.s.stack.last_mut() {
-            top.state = FrameState::Listening;
-        }
+        self.set_state(FrameState::Listening);
         self.arm_no_reply(flow, step);
     }
 
