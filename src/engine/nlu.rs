@@ -937,13 +937,13 @@ impl Matcher {
     fn span_value(&self, inp: &Input, ty: u32, sp: &Span) -> Option<Value> {
         match sp.val {
             SpanVal::Canon(c) => match &self.types[ty as usize] {
-                SlotType::Values(vs) => vs.get(c as usize).map(|v| Value::String(v.value.clone())),
+                SlotType::Values(vs) => vs.get(c as usize).map(|v| json::text(&v.value)),
                 _ => None,
             },
             SpanVal::Num(n) => num_value(n),
             SpanVal::Text => {
                 let (s, e) = (inp.toks[sp.start].start, inp.toks[sp.end - 1].end);
-                Some(Value::String(slice(inp.text, s, e).to_string()))
+                Some(json::text(slice(inp.text, s, e)))
             }
         }
     }
@@ -1026,12 +1026,12 @@ fn slot_code(k: usize) -> u32 {
 pub fn extract_slot(slot: &SlotType, text: &str) -> Option<Value> {
     let toks = || lex(truncate(text));
     match slot {
-        SlotType::Any => Some(text.trim()).filter(|t| !t.is_empty()).map(|t| Value::String(t.to_string())),
+        SlotType::Any => Some(text.trim()).filter(|t| !t.is_empty()).map(json::text),
         SlotType::Number => toks().iter().find_map(tok_number).and_then(num_value),
         SlotType::Email => toks()
             .iter()
             .find(|t| matches!(t.kind, Kind::Email))
-            .map(|t| Value::String(slice(truncate(text), t.start, t.end).to_string())),
+            .map(|t| json::text(slice(truncate(text), t.start, t.end))),
         SlotType::Values(vs) => {
             let input = toks();
             let mut best: Option<((usize, bool), &str)> = None;
@@ -1057,7 +1057,7 @@ pub fn extract_slot(slot: &SlotType, text: &str) -> Option<Value> {
                     }
                 }
             }
-            best.map(|(_, v)| Value::String(v.to_string()))
+            best.map(|(_, v)| json::text(v))
         }
     }
 }

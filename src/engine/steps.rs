@@ -51,10 +51,11 @@ impl Ctx<'_> {
             let budget = self.p.agent.settings.max_steps_per_turn;
             if self.steps >= budget {
                 self.halted = true;
-                let flow = top.flow.clone();
+                let flow = &top.flow;
+                let message = format!("stopped flow '{flow}' after {budget} steps in one turn (maxStepsPerTurn): is there a loop without a listening step?");
                 // Drop the looping flow so the next turn does not walk into the same loop.
                 self.s.stack.pop();
-                self.debug("budget", format!("stopped flow '{flow}' after {budget} steps in one turn (maxStepsPerTurn): is there a loop without a listening step?"));
+                self.debug("budget", message);
                 return;
             }
             self.steps += 1;
@@ -159,9 +160,7 @@ impl Ctx<'_> {
             }
             Step::Delay { ms, next } => {
                 self.set_next(next.as_ref());
-                if let Some(top) = self.s.stack.last_mut() {
-                    top.state = FrameState::Paused;
-                }
+                self.set_state(FrameState::Paused);
                 let kind = TimerKind::Resume { flow: flow.to_string(), step: next.clone() };
                 self.add_timer(self.now.saturating_add(*ms), kind, false);
             }
@@ -191,9 +190,7 @@ impl Ctx<'_> {
                 }
                 let (paths, default_path) = (out, default_index);
                 self.emit(TraceKind::Custom { kind: name.clone(), payload, paths, default_path });
-                if let Some(top) = self.s.stack.last_mut() {
-                    top.state = FrameState::Listening;
-                }
+                self.set_state(FrameState::Listening);
             }
             Step::Webhook { url, method, headers, body, timeout_ms, on_error, next, .. } => {
                 let url = url.render_url(self);
@@ -212,9 +209,7 @@ impl Ctx<'_> {
                 let pending =
                     PendingWebhook { id: hook, flow: flow.to_string(), step: id.to_string(), chain_depth: self.depth };
                 self.s.pending_webhook = Some(pending);
-                if let Some(top) = self.s.stack.last_mut() {
-                    top.state = FrameState::Webhook;
-                }
+                self.set_state(FrameState::Webhook);
                 let timeout_ms = timeout_ms.unwrap_or(self.p.agent.settings.turn_time_limit_ms);
                 let method = method.to_ascii_uppercase();
                 self.effects.push(Effect::Webhook(WebhookCall { id: hook, method, url, headers, body, timeout_ms }));
@@ -255,11 +250,17 @@ impl Ctx<'_> {
         }
     }
 
+    /// Set the state of the top frame. Out of line: one copy for the steps that wait.
+    #[inline(never)]
+    fn set_state(&mut self, state: FrameState) {
+        if let Some(top) = self.s.stack.last_mut() {
+            top.state = state;
+        }
+    }
+
     /// Wait for the user at this step, arming its no-reply timer.
     fn listen(&mut self, flow: &str, step: &str) {
-        if let Some(top) = self.s.stack.last_mut() {
-            top.state = FrameState::Listening;
-        }
+        self.set_state(FrameState::Listening);
         self.arm_no_reply(flow, step);
     }
 
@@ -341,11 +342,9 @@ impl Ctx<'_> {
             }
             let (kind, mut payload) = if let (Some(event), None) = (&b.event, &b.next) {
                 let data = b.data.as_ref().map_or(Value::Null, |d| d.render(self));
-                let mut ev = vec![("name", jtext(event))];
-                if !data.is_null() {
-                    ev.push(("data", data));
-                }
-                (jtext("event"), vec![("event", obj(ev))])
+                let ev =
+                    if data.is_null() { obj1("name", jtext(event)) } else { obj2("name", jtext(event), "data", data) };
+                (jtext("event"), vec![("event", ev)])
             } else if let (Some(intent), None) = (&b.intent, &b.next) {
                 let fields = vec![
                     ("intent", obj1("name", jtext(intent))),
@@ -368,7 +367,7 @@ impl Ctx<'_> {
     pub fn press(&mut self, index: usize, button: &ButtonDef) {
         self.choice_path(index);
         let label = button.label.render(self);
-        self.put("last_utterance", Value::String(label.clone()));
+        self.put("last_utterance", jtext(&label));
         if let Some(next) = &button.next {
             self.set_next(Some(next));
         } else if let Some(event) = &button.event {

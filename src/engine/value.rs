@@ -123,17 +123,27 @@ macro_rules! number_from {
     (unsigned $($t:ty)*) => {$(
         impl From<$t> for Number {
             fn from(n: $t) -> Number {
-                Number(N::PosInt(n as u64))
+                Number::unsigned(n as u64)
             }
         }
     )*};
     (signed $($t:ty)*) => {$(
         impl From<$t> for Number {
             fn from(n: $t) -> Number {
-                Number(if n < 0 { N::NegInt(n as i64) } else { N::PosInt(n as u64) })
+                Number::signed(n as i64)
             }
         }
     )*};
+}
+
+impl Number {
+    fn unsigned(n: u64) -> Number {
+        Number(N::PosInt(n))
+    }
+
+    fn signed(n: i64) -> Number {
+        Number(if n < 0 { N::NegInt(n) } else { N::PosInt(n as u64) })
+    }
 }
 
 number_from!(unsigned u8 u16 u32 u64 usize);
@@ -154,11 +164,9 @@ impl Default for Map {
 pub type Iter<'a> =
     std::iter::Map<std::slice::Iter<'a, (String, Value)>, fn(&'a (String, Value)) -> (&'a String, &'a Value)>;
 
-/// Objects up to this size are built by `insert` (a linear search per key) when parsed; larger ones are checked
-/// for duplicate keys by sorting, so a big object stays O(n log n).
-const SMALL: usize = 16;
-
 impl Map {
+    /// Not inlined, as `Named::new`: a call is less code than building the empty list in place.
+    #[inline(never)]
     pub fn new() -> Map {
         Map(Vec::new())
     }
@@ -239,15 +247,9 @@ impl Map {
     }
 
     /// An object from pairs as read from JSON text: a duplicate key keeps its first place and its last value
-    /// (what inserting them one by one gives). Large objects find duplicates by sorting, not by a search per key.
+    /// (what inserting them one by one gives). Duplicates are found by sorting, not by a search per key, so a big
+    /// object stays O(n log n); small objects take the same path (one loop less in the wasm module).
     pub(crate) fn from_pairs(mut pairs: Vec<(String, Value)>) -> Map {
-        if pairs.len() <= SMALL {
-            let mut m = Map(Vec::with_capacity(pairs.len()));
-            for (k, v) in pairs {
-                m.insert(k, v);
-            }
-            return m;
-        }
         // Positions by (key, position): equal keys end up next to each other, earliest first.
         let mut order = super::util::iota(pairs.len());
         super::util::sort_by(&mut order, &|a, b| {
@@ -680,16 +682,30 @@ impl From<f32> for Value {
 }
 
 macro_rules! value_from_int {
-    ($($t:ty)*) => {$(
+    ($via:ident as $wide:ty: $($t:ty)*) => {$(
         impl From<$t> for Value {
             fn from(n: $t) -> Value {
-                Value::Number(Number::from(n))
+                Value::$via(n as $wide)
             }
         }
     )*};
 }
 
-value_from_int!(u8 u16 u32 u64 usize i8 i16 i32 i64 isize);
+value_from_int!(unsigned as u64: u8 u16 u32 u64 usize);
+value_from_int!(signed as i64: i8 i16 i32 i64 isize);
+
+// Out of line: one copy of each, not one at every conversion.
+impl Value {
+    #[inline(never)]
+    fn unsigned(n: u64) -> Value {
+        Value::Number(Number::unsigned(n))
+    }
+
+    #[inline(never)]
+    fn signed(n: i64) -> Value {
+        Value::Number(Number::signed(n))
+    }
+}
 
 // Comparisons with plain Rust values, both ways round, as serde_json has them (mostly for tests).
 macro_rules! value_eq {
@@ -944,7 +960,7 @@ mod tests {
     #[test]
     fn duplicate_keys_keep_first_place_and_last_value() {
         assert_eq!(to_string(&parse(r#"{"a":1,"b":2,"a":3,"a":4}"#).unwrap()), r#"{"a":4,"b":2}"#);
-        // The sorting path: more members than `SMALL`.
+        // A larger object, with many duplicates.
         let mut src = String::from("{");
         for i in 0..40 {
             src.push_str(&format!("\"k{}\":{i},", i % 7));
