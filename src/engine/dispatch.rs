@@ -7,6 +7,7 @@
 //! and system events reach exact triggers only.
 
 use crate::engine::json::{Map, Value};
+use crate::engine::util::Put;
 
 use super::agent::{ButtonDef, Mode, NoMatchDef, NoReplyDef, Step};
 use super::names;
@@ -90,7 +91,7 @@ impl Ctx<'_> {
                 return self.raise("chainLimit", data);
             }
         }
-        self.chain.push(name.to_string());
+        self.chain.put(name.to_string());
         self.contexts.insert(key.clone(), data.clone());
         match self.find_event(&key, origin) {
             Some((found, via_intent)) => {
@@ -160,7 +161,7 @@ impl Ctx<'_> {
             if announce {
                 self.path("push");
             }
-            self.s.stack.push(frame);
+            self.s.stack.put(frame);
             self.flow_trace(flow);
         } else {
             if announce {
@@ -173,7 +174,7 @@ impl Ctx<'_> {
             match self.s.stack.last_mut() {
                 Some(top) if top.flow == *flow => *top = frame,
                 _ => {
-                    self.s.stack.push(frame);
+                    self.s.stack.put(frame);
                     self.flow_trace(flow);
                 }
             }
@@ -321,13 +322,13 @@ pub fn step_buttons(step: &Step) -> Vec<&ButtonDef> {
     match step {
         Step::Choice { buttons, .. } | Step::Card { buttons, .. } => {
             for b in buttons {
-                out.push(b);
+                out.put(b);
             }
         }
         Step::Carousel { cards, .. } => {
             for c in cards {
                 for b in &c.buttons {
-                    out.push(b);
+                    out.put(b);
                 }
             }
         }

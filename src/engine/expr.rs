@@ -10,6 +10,7 @@
 //! Expressions are parsed once (errors carry a 0-based character position) and evaluated often.
 
 use crate::engine::json::{Number, Value};
+use crate::engine::util::Put;
 use std::cmp::Ordering;
 
 use super::float::parse_f64;
@@ -250,7 +251,7 @@ fn lex(chars: &[char]) -> Result<Vec<Token>, ExprError> {
             i += n;
             tok
         };
-        out.push(Token { tok, pos: start, end: i });
+        out.put(Token { tok, pos: start, end: i });
     }
     Ok(out)
 }
@@ -348,7 +349,7 @@ impl Parser {
         let mut items = vec![operand(self)?];
         while matches!((or, &self.peek().tok), (true, Tok::Or) | (false, Tok::And)) {
             self.bump();
-            items.push(operand(self)?);
+            items.put(operand(self)?);
         }
         if items.len() == 1 {
             return Ok(items.pop().unwrap_or(Node::Lit(Value::Null)));
@@ -404,7 +405,7 @@ impl Parser {
                 break;
             }
             self.bump();
-            rest.push((op, operand(self)?));
+            rest.put((op, operand(self)?));
         }
         if rest.is_empty() {
             Ok(first)
@@ -481,7 +482,7 @@ fn collect_vars(n: &Node, out: &mut Vec<String>) {
         Node::Lit(_) => {}
         Node::Var(p) => {
             if !out.contains(p) {
-                out.push(p.clone());
+                out.put(p.clone());
             }
         }
         Node::Not(x) | Node::Neg(x) => collect_vars(x, out),

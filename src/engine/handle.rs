@@ -1,6 +1,7 @@
 //! What each request form does once parsed (SPEC §3.1, §4.2-4.7), and how timers and webhook answers re-enter.
 
 use crate::engine::json::{Map, Value};
+use crate::engine::util::Put;
 
 use super::agent::{ButtonDef, Step};
 use super::dispatch::step_buttons;
@@ -62,7 +63,7 @@ impl Ctx<'_> {
         let flow = self.p.agent.start.clone();
         let step = self.p.flow(&flow).map(|f| f.start.clone());
         self.s.stack.clear();
-        self.s.stack.push(Frame::ready(&flow, step));
+        self.s.stack.put(Frame::ready(&flow, step));
         self.s.status = Status::Active;
         self.flow_trace(&flow);
     }
@@ -118,7 +119,7 @@ impl Ctx<'_> {
         let mut intents: Vec<&str> = Vec::new();
         for b in &buttons {
             if let Some(n) = &b.intent {
-                intents.push(n);
+                intents.put(n);
             }
         }
         if !intents.is_empty() {

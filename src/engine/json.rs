@@ -7,6 +7,7 @@
 //! [`ToJson`]; reading them back is hand-written where it is needed (`restore.rs`, `trace.rs`).
 
 use super::agent::Named;
+use crate::engine::util::Put;
 use std::fmt::{self, Write as _};
 
 pub use super::value::{Entry, Iter, Map, Number, ToValue, Value, ValueIndex};
@@ -133,7 +134,7 @@ impl Parser<'_> {
             Some(_) => {}
         }
         loop {
-            items.push(self.value()?);
+            items.put(self.value()?);
             if self.after_item(b']', "expected `,` or `]`", EOF_LIST)? {
                 return Ok(Value::Array(items));
             }
@@ -189,7 +190,7 @@ impl Parser<'_> {
                 None => return Err(self.eof(EOF_OBJECT)),
             }
             let v = self.value()?;
-            pairs.push((key, v));
+            pairs.put((key, v));
             if self.after_item(b'}', "expected `,` or `}`", EOF_OBJECT)? {
                 return Ok(Value::Object(Map::from_pairs(pairs)));
             }

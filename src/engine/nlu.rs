@@ -10,6 +10,7 @@
 //! input), so an exact, slot-filled match scores 1.0. Only the first 2,000 chars of a text are used.
 
 use super::agent::Named;
+use crate::engine::util::Put;
 use std::cmp::Ordering;
 
 use crate::engine::json::Value;
@@ -159,7 +160,7 @@ fn push_word(out: &mut Vec<Tok>, cur: &mut String, start: usize, end: usize) {
         stem(&mut norm);
         Kind::Word
     };
-    out.push(Tok { norm, start, end, kind });
+    out.put(Tok { norm, start, end, kind });
 }
 
 fn stem(w: &mut String) {
@@ -225,7 +226,7 @@ fn lex_chunk(text: &str, s: usize, e: usize, out: &mut Vec<Tok>) {
             let kind = if is_email(core) { Some(Kind::Email) } else { parse_num(core).map(Kind::Num) };
             if let Some(kind) = kind {
                 let norm = fold(core);
-                out.push(Tok { norm, start: s + cs, end: s + ce, kind });
+                out.put(Tok { norm, start: s + cs, end: s + ce, kind });
                 return;
             }
         }
@@ -336,7 +337,7 @@ fn deletions(w: &str) -> Vec<String> {
         let mut d = String::with_capacity(w.len());
         d.push_str(slice(w, 0, i));
         d.push_str(slice(w, i + c.len_utf8(), w.len()));
-        out.push(d);
+        out.put(d);
     }
     out
 }
@@ -502,7 +503,7 @@ impl Matcher {
         for spec in intents {
             let mut slots = Vec::with_capacity(spec.slots.len());
             for (n, t) in &spec.slots {
-                slots.push((n.clone(), m.add_type(t)));
+                slots.put((n.clone(), m.add_type(t)));
             }
             let first = m.utts.len() as u32;
             for (ui, text) in spec.utterances.iter().enumerate() {
@@ -522,7 +523,7 @@ impl Matcher {
                             spec.name
                         ));
                     };
-                    m.items.push(Item::Slot(idx as u32));
+                    m.items.put(Item::Slot(idx as u32));
                 }
                 m.push_lits(rest);
                 let (mut markers, mut any) = (false, false);
@@ -537,10 +538,10 @@ impl Matcher {
                 }
                 // `lits` and `weight` are set below.
                 let items = (start as u32, m.items.len() as u32);
-                m.utts.push(Utt { lits: (0, 0), items, weight: 0, markers, any });
+                m.utts.put(Utt { lits: (0, 0), items, weight: 0, markers, any });
             }
             let utts = (first, m.utts.len() as u32);
-            m.intents.push(Intent { name: spec.name.clone(), lower: fold(spec.name.trim()), utts, slots });
+            m.intents.put(Intent { name: spec.name.clone(), lower: fold(spec.name.trim()), utts, slots });
         }
         for u in &mut m.utts {
             let lit_start = m.lits.len();
@@ -548,7 +549,7 @@ impl Matcher {
             for it in part(&m.items, u.items) {
                 weight += match *it {
                     Item::Lit(id) => {
-                        m.lits.push(id);
+                        m.lits.put(id);
                         m.weights[id as usize]
                     }
                     Item::Slot(_) => W_SLOT,
@@ -560,7 +561,7 @@ impl Matcher {
         }
         let mut firsts = Vec::new();
         for p in &m.phrases {
-            firsts.push(p.toks[0]);
+            firsts.put(p.toks[0]);
         }
         m.phrase_off = offsets(&firsts, m.words.len());
         m.phrase_order = iota(m.phrases.len());
@@ -571,21 +572,21 @@ impl Matcher {
         for (id, w) in m.words.iter().enumerate() {
             if fuzzy_candidate(w) {
                 for d in deletions(w) {
-                    dels.push((d, id as u32));
+                    dels.put((d, id as u32));
                 }
             }
         }
         let mut order = iota(dels.len());
         sort_by(&mut order, &|a, b| dels[a as usize] < dels[b as usize]);
         for i in order {
-            m.deletes.push(std::mem::take(&mut dels[i as usize]));
+            m.deletes.put(std::mem::take(&mut dels[i as usize]));
         }
         // Runs of equal literals: (token id, utterance, count).
         let (mut ids, mut runs) = (Vec::new(), Vec::new());
         for (ui, u) in m.utts.iter().enumerate() {
             for run in part(&m.lits, u.lits).chunk_by(|a, b| a == b) {
-                ids.push(run[0]);
-                runs.push((ui as u32, run.len() as u32));
+                ids.put(run[0]);
+                runs.put((ui as u32, run.len() as u32));
             }
         }
         m.post_off = offsets(&ids, m.words.len());
@@ -605,8 +606,8 @@ impl Matcher {
             return id;
         }
         let id = self.words.len() as u32;
-        self.weights.push(if is_stop(&w) { W_STOP } else { W_WORD });
-        self.words.push(w);
+        self.weights.put(if is_stop(&w) { W_STOP } else { W_WORD });
+        self.words.put(w);
         self.vocab.insert(i, id);
         id
     }
@@ -624,7 +625,7 @@ impl Matcher {
     fn push_lits(&mut self, s: &str) {
         for t in lex(s) {
             let id = self.intern(t.norm);
-            self.items.push(Item::Lit(id));
+            self.items.put(Item::Lit(id));
         }
     }
 
@@ -639,10 +640,10 @@ impl Matcher {
                     for phrase in std::iter::once(&v.value).chain(&v.synonyms) {
                         let mut toks = Vec::new();
                         for t in lex(phrase) {
-                            toks.push(self.intern(t.norm));
+                            toks.put(self.intern(t.norm));
                         }
                         if !toks.is_empty() {
-                            self.phrases.push(Phrase { toks, ty: ty as u32, canon: ci as u32 });
+                            self.phrases.put(Phrase { toks, ty: ty as u32, canon: ci as u32 });
                         }
                     }
                 }
@@ -651,7 +652,7 @@ impl Matcher {
             SlotType::Email => self.email_ty = Some(ty),
             SlotType::Any => {}
         }
-        self.types.push(t.clone());
+        self.types.put(t.clone());
         ty as u32
     }
 
@@ -664,11 +665,11 @@ impl Matcher {
     pub fn classify_among(&self, text: &str, intents: &[&str]) -> Option<IntentMatch> {
         let mut wanted = Vec::new();
         for n in intents {
-            wanted.push(fold(n.trim()));
+            wanted.put(fold(n.trim()));
         }
         let mut mask = Vec::new();
         for i in &self.intents {
-            mask.push(wanted.contains(&i.lower));
+            mask.put(wanted.contains(&i.lower));
         }
         self.run(text, Some(&mask))
     }
@@ -686,7 +687,7 @@ impl Matcher {
         };
         // Vocabulary words with a deletion equal to `w`, to a deletion of `w`, or equal to a deletion of `w`.
         let mut keys = deletions(w);
-        keys.push(w.to_string());
+        keys.put(w.to_string());
         for k in &keys {
             let mut i = lower_bound(self.deletes.len(), k, &|i| &self.deletes[i].0);
             while let Some((_, id)) = self.deletes.get(i).filter(|(d, _)| d == k) {
@@ -713,9 +714,9 @@ impl Matcher {
                 None if matches!(t.kind, Kind::Word) => self.fuzzy_id(&t.norm).map_or((NONE, false), |id| (id, true)),
                 None => (NONE, false),
             };
-            ids.push(id);
-            fuzzy.push(fz);
-            w.push(match id {
+            ids.put(id);
+            fuzzy.put(fz);
+            w.put(match id {
                 NONE if is_stop(&t.norm) => W_STOP,
                 NONE => W_WORD,
                 _ => self.weights[id as usize],
@@ -724,14 +725,14 @@ impl Matcher {
         let mut known = Vec::new();
         for (p, &id) in ids.iter().enumerate() {
             if id != NONE {
-                known.push(p as u32);
+                known.put(p as u32);
             }
         }
         let key = |p: u32| (ids[p as usize], fuzzy[p as usize], p);
         sort_by(&mut known, &|a, b| key(a) < key(b));
         let mut sorted = Vec::with_capacity(known.len());
         for p in known {
-            sorted.push((ids[p as usize], p));
+            sorted.put((ids[p as usize], p));
         }
         let mut spans: Vec<Vec<Span>> = Vec::new();
         spans.resize_with(self.types.len(), Vec::new);
@@ -750,7 +751,7 @@ impl Matcher {
                     if fuzzy[p..end].contains(&true) {
                         sp.credit = W_SLOT * 3 / 4;
                     }
-                    list.push(sp);
+                    list.put(sp);
                 }
             }
             // A token is a number or an e-mail address, never both.
@@ -760,7 +761,7 @@ impl Matcher {
                 _ => None,
             };
             if let Some((ty, val)) = single {
-                spans[ty].push(span(p, p + 1, &w, val));
+                spans[ty].put(span(p, p + 1, &w, val));
             }
         }
         let total = w.iter().sum();
@@ -991,13 +992,13 @@ fn order_factor(inp: &Input, sc: &mut Scratch, items: &[Item], markers: bool) ->
     while p < inp.ids.len() {
         if markers {
             if let Some(k) = sc.assigned.iter().position(|s| s.is_some_and(|sp| sp.start == p)) {
-                sc.seq.push(slot_code(k));
+                sc.seq.put(slot_code(k));
                 p = sc.assigned[k].map_or(p + 1, |sp| sp.end);
                 continue;
             }
         }
         if sc.consumed[p] != sc.stamp {
-            sc.seq.push(inp.ids[p]);
+            sc.seq.put(inp.ids[p]);
         }
         p += 1;
     }
@@ -1081,7 +1082,7 @@ pub fn parse_slot_type(v: &Value) -> Result<SlotType, String> {
         Value::Array(items) => {
             let mut out = Vec::new();
             for (i, item) in items.iter().enumerate() {
-                out.push(parse_slot_value(item).map_err(|e| format!("value {i}: {e}"))?);
+                out.put(parse_slot_value(item).map_err(|e| format!("value {i}: {e}"))?);
             }
             Ok(SlotType::Values(out))
         }
@@ -1105,7 +1106,7 @@ fn parse_slot_value(item: &Value) -> Result<SlotValue, String> {
                 Some(Value::Array(a)) => {
                     for s in a {
                         let Value::String(s) = s else { return Err(SYNONYMS.to_string()) };
-                        synonyms.push(s.clone());
+                        synonyms.put(s.clone());
                     }
                 }
                 Some(_) => return Err(SYNONYMS.to_string()),

@@ -6,6 +6,7 @@
 //! those programs can target it without touching the dispatcher.
 
 use crate::engine::json::Value;
+use crate::engine::util::Put;
 
 use super::agent::{Agent, ButtonDef, DataType, Flow, Mode, Named, NoReplyDef, Scope, Step, TriggerDef};
 use super::decode::Path;
@@ -105,7 +106,7 @@ impl Program {
             _ => {
                 let mut errors = v.errors;
                 if errors.is_empty() {
-                    errors.push(ValidationError { path: "intents".into(), message: "invalid".into() });
+                    errors.put(ValidationError { path: "intents".into(), message: "invalid".into() });
                 }
                 return Err(AgentError { errors });
             }
@@ -160,7 +161,7 @@ impl Validator {
 
     /// `err` with a message already built: taken, not copied.
     fn report(&mut self, path: &Path, message: String) {
-        self.errors.push(ValidationError { path: path.render(), message });
+        self.errors.put(ValidationError { path: path.render(), message });
     }
 
     /// An error at `path.key`.
@@ -305,10 +306,10 @@ impl Validator {
             let mut slots = Vec::new();
             for (k, v) in &i.slots {
                 if let Ok(t) = nlu::parse_slot_type(v) {
-                    slots.push((k.clone(), t));
+                    slots.put((k.clone(), t));
                 }
             }
-            specs.push(IntentSpec { name: i.name.clone(), utterances: i.utterances.clone(), slots });
+            specs.put(IntentSpec { name: i.name.clone(), utterances: i.utterances.clone(), slots });
         }
         match Matcher::new(&specs, a.settings.intent_confidence) {
             Ok(m) => Some(m),
@@ -359,11 +360,11 @@ impl Validator {
         };
         let mut mappings = Vec::new();
         for (k, v) in &t.mappings {
-            mappings.push((k.clone(), v.clone()));
+            mappings.put((k.clone(), v.clone()));
         }
         let cmd = Command { on, flow: flow.to_string(), step: step.to_string(), mode: t.mode, mappings };
-        self.commands.push(cmd);
-        self.owners.push(owner);
+        self.commands.put(cmd);
+        self.owners.put(owner);
     }
 
     fn check_flow(&mut self, a: &Agent, fname: &str, flow: &Flow) {

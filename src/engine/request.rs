@@ -4,6 +4,7 @@
 //! conversation outcomes (no match, unhandled event) come back as traces, never as errors.
 
 use crate::engine::json::{Map, Value};
+use crate::engine::util::Put;
 
 use super::error::RequestError;
 use super::json::{self, Obj, ToJson};
@@ -171,7 +172,7 @@ fn envelope(v: Value, no: &mut RequestError) -> Option<Envelope> {
     if let Some(list) = exclude_types {
         let mut types = Vec::with_capacity(list.len());
         for t in list {
-            types.push(t.as_str().unwrap_or_default().to_string());
+            types.put(t.as_str().unwrap_or_default().to_string());
         }
         config.exclude_types = types;
     }

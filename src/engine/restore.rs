@@ -5,6 +5,7 @@
 //! first problem found is reported with its path (`stack[0].state: ...`).
 
 use super::agent::Named;
+use crate::engine::util::Put;
 
 use crate::engine::json::{Map, Value};
 
@@ -296,7 +297,7 @@ impl Reader {
         };
         let mut out = Vec::with_capacity(items.len());
         for (i, v) in items.iter().enumerate() {
-            out.push(item(self, v, &p.index(i))?);
+            out.put(item(self, v, &p.index(i))?);
         }
         Some(out)
     }

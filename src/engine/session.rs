@@ -4,6 +4,7 @@
 //! variables, pending timers, the transcript. It round-trips through JSON exactly.
 
 use super::agent::Named;
+use crate::engine::util::Put;
 
 use crate::engine::json::Value;
 
@@ -243,7 +244,7 @@ impl Session {
         if self.custom_ids.len() >= CUSTOM_ID_MEMORY {
             self.custom_ids.remove(0);
         }
-        self.custom_ids.push(id.to_string());
+        self.custom_ids.put(id.to_string());
         true
     }
 }

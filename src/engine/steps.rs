@@ -5,6 +5,7 @@
 //! listening step stops with a `debug` trace instead of hanging.
 
 use crate::engine::json::{Map, Value};
+use crate::engine::util::Put;
 
 use super::agent::{ButtonDef, SetValue, Step};
 use super::expr::{truthy, Expr};
@@ -155,7 +156,7 @@ impl Ctx<'_> {
             Step::Call { flow: to_flow, step: to_step, next } => {
                 self.set_next(next.as_ref());
                 let frame = self.entry(to_flow, to_step);
-                self.s.stack.push(frame);
+                self.s.stack.put(frame);
                 self.flow_trace(to_flow);
             }
             Step::Delay { ms, next } => {
@@ -186,7 +187,7 @@ impl Ctx<'_> {
                     if default_path.as_ref() == Some(n) {
                         default_index = Some(i as u64);
                     }
-                    out.push(obj1("event", obj1("type", jtext(n))));
+                    out.put(obj1("event", obj1("type", jtext(n))));
                 }
                 let (paths, default_path) = (out, default_index);
                 self.emit(TraceKind::Custom { kind: name.clone(), payload, paths, default_path });
@@ -201,7 +202,7 @@ impl Ctx<'_> {
                 }
                 let mut rendered = Vec::new();
                 for (k, v) in headers {
-                    rendered.push((k.clone(), v.render(self)));
+                    rendered.put((k.clone(), v.render(self)));
                 }
                 let headers = rendered;
                 let body = body.as_ref().map(|b| b.render(self));
@@ -212,7 +213,7 @@ impl Ctx<'_> {
                 self.set_state(FrameState::Webhook);
                 let timeout_ms = timeout_ms.unwrap_or(self.p.agent.settings.turn_time_limit_ms);
                 let method = method.to_ascii_uppercase();
-                self.effects.push(Effect::Webhook(WebhookCall { id: hook, method, url, headers, body, timeout_ms }));
+                self.effects.put(Effect::Webhook(WebhookCall { id: hook, method, url, headers, body, timeout_ms }));
             }
             Step::End {} => {
                 self.s.stack.clear();
@@ -304,7 +305,7 @@ impl Ctx<'_> {
                 let mut out = Vec::new();
                 for card in cards {
                     let buttons = self.buttons(flow, id, &card.buttons, offset);
-                    out.push(self.card(&card.title, &card.description, &card.image, buttons));
+                    out.put(self.card(&card.title, &card.description, &card.image, buttons));
                     offset += card.buttons.len();
                 }
                 let layout = layout.clone().unwrap_or_else(|| "Carousel".into());
@@ -338,7 +339,7 @@ impl Ctx<'_> {
             let mut actions = Vec::new();
             if let Some(url) = &b.url {
                 let payload = obj1("url", jtext(url));
-                actions.push(obj2("type", jtext("open_url"), "payload", payload));
+                actions.put(obj2("type", jtext("open_url"), "payload", payload));
             }
             let (kind, mut payload) = if let (Some(event), None) = (&b.event, &b.next) {
                 let data = b.data.as_ref().map_or(Value::Null, |d| d.render(self));
@@ -355,10 +356,10 @@ impl Ctx<'_> {
             } else {
                 (Value::String(button_path(flow, id, offset + i)), Vec::new())
             };
-            payload.push(("label", jtext(&label)));
-            payload.push(("actions", Value::Array(actions)));
+            payload.put(("label", jtext(&label)));
+            payload.put(("actions", Value::Array(actions)));
             let request = obj2("type", kind, "payload", obj(payload));
-            out.push(Button { name: label, request });
+            out.put(Button { name: label, request });
         }
         out
     }

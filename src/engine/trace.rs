@@ -4,6 +4,7 @@
 //! remote mode and our server produce the same JSON. Unknown types read from a server are kept as [`TraceKind::Custom`].
 
 use crate::engine::json::{Map, Value};
+use crate::engine::util::Put;
 
 use super::json::{self, Obj, ToJson};
 
@@ -274,7 +275,7 @@ fn buttons(o: &O, key: &str) -> Option<Vec<Button>> {
     for v in o.get(key)?.as_array()? {
         let b = v.as_object()?;
         let (name, request) = (string(b, "name")?, b.get("request")?);
-        out.push(Button { name: name.to_string(), request: request.clone() });
+        out.put(Button { name: name.to_string(), request: request.clone() });
     }
     Some(out)
 }
@@ -318,7 +319,7 @@ fn carousel(o: &O) -> Option<CarouselPayload> {
     let layout = string_or(o, "layout", "Carousel")?;
     let mut cards = Vec::new();
     for c in o.get("cards")?.as_array()? {
-        cards.push(card(c)?);
+        cards.put(card(c)?);
     }
     Some(CarouselPayload { layout: layout.to_string(), cards })
 }

@@ -4,6 +4,7 @@
 //! widget renders from it, so a restored session shows the same conversation. Entries are never edited.
 
 use crate::engine::json::{Map, Value};
+use crate::engine::util::Put;
 
 use super::json::{Obj, ToJson};
 use super::request::FileInfo;
@@ -93,7 +94,7 @@ impl Transcript {
     /// Append an entry, giving it the next order and id.
     pub fn push(&mut self, author_id: &str, timestamp: u64, recipients: Recipients, body: Body) {
         let order = self.entries.last().map_or(1, |e| e.order + 1);
-        self.entries.push(Entry {
+        self.entries.put(Entry {
             id: format!("e{order}"),
             custom_id: None,
             order,

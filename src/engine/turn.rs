@@ -2,6 +2,7 @@
 //! produced so far (traces, effects, the follow-up chain, this turn's event contexts).
 
 use super::agent::Named;
+use crate::engine::util::Put;
 
 use crate::engine::json::Value;
 
@@ -136,13 +137,13 @@ impl<'a> Ctx<'a> {
         let trace = Trace { time: self.now, kind };
         self.record(&trace);
         if self.config.wants(trace.type_name()) {
-            self.traces.push(trace);
+            self.traces.put(trace);
         }
     }
 
     pub fn debug(&mut self, kind: &str, message: String) {
         if self.config.wants("debug") {
-            self.traces.push(Trace::debug(self.now, kind, message));
+            self.traces.put(Trace::debug(self.now, kind, message));
         }
     }
 
@@ -155,13 +156,13 @@ impl<'a> Ctx<'a> {
             m.push_str(name);
             m.push('\'');
             m.push_str(after);
-            self.traces.push(Trace::debug(self.now, kind, m));
+            self.traces.put(Trace::debug(self.now, kind, m));
         }
     }
 
     pub fn path(&mut self, path: &str) {
         if self.config.wants("path") {
-            self.traces.push(Trace::path(self.now, path));
+            self.traces.put(Trace::path(self.now, path));
         }
     }
 
@@ -173,7 +174,7 @@ impl<'a> Ctx<'a> {
     pub fn flow_trace(&mut self, flow: &str) {
         if self.config.wants("flow") {
             let kind = TraceKind::Flow { diagram_id: flow.to_string(), name: Some(flow.to_string()) };
-            self.traces.push(Trace { time: self.now, kind });
+            self.traces.put(Trace { time: self.now, kind });
         }
     }
 
@@ -227,14 +228,14 @@ impl<'a> Ctx<'a> {
                 None => self.s.variables.remove(name),
             };
             let data = limit_data(name, size, settings.session_data_hard_limit);
-            self.raised.push(("sessionDataHardLimitExceeded", data));
+            self.raised.put(("sessionDataHardLimitExceeded", data));
             return false;
         }
         if size > settings.session_data_soft_limit {
             if !self.s.soft_limit_raised {
                 self.s.soft_limit_raised = true;
                 let data = limit_data(name, size, settings.session_data_soft_limit);
-                self.raised.push(("sessionDataSoftLimitExceeded", data));
+                self.raised.put(("sessionDataSoftLimitExceeded", data));
             }
         } else {
             self.s.soft_limit_raised = false;
@@ -244,7 +245,7 @@ impl<'a> Ctx<'a> {
 
     pub fn add_timer(&mut self, at: u64, kind: TimerKind, cancel_on_user_message: bool) {
         let id = self.s.fresh_id();
-        self.s.timers.push(Timer { id, at, kind, cancel_on_user_message });
+        self.s.timers.put(Timer { id, at, kind, cancel_on_user_message });
     }
 
     /// The finished turn: a chain summary if events chained, and a wake-up for the next timer.
@@ -260,7 +261,7 @@ impl<'a> Ctx<'a> {
             self.debug("chain", m);
         }
         if let Some(at) = self.s.next_wake() {
-            self.effects.push(Effect::Wake { at });
+            self.effects.put(Effect::Wake { at });
         }
         Turn { traces: self.traces, effects: self.effects }
     }

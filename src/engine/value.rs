@@ -10,6 +10,7 @@
 //! apart (`1` is not `1.0`); objects keep insertion order, `insert` replaces in place, `remove` is IndexMap's
 //! `swap_remove` (the last entry takes the removed one's place), and object equality ignores order.
 
+use crate::engine::util::Put;
 use std::fmt;
 use std::ops;
 
@@ -195,7 +196,7 @@ impl Map {
         match self.get_mut(&key) {
             Some(old) => Some(std::mem::replace(old, value)),
             None => {
-                self.0.push((key, value));
+                self.0.put((key, value));
                 None
             }
         }
@@ -293,7 +294,7 @@ impl<'a> Entry<'a> {
         let i = match self.map.find(&self.key) {
             Some(i) => i,
             None => {
-                self.map.0.push((self.key, default));
+                self.map.0.put((self.key, default));
                 self.map.0.len() - 1
             }
         };

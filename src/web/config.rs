@@ -7,6 +7,7 @@
 //! derived serde visitors over `serde_wasm_bindgen` were the largest part of the wasm module.
 
 use crate::engine::json::{Map, Value};
+use crate::engine::util::Put;
 use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -178,7 +179,7 @@ impl<'v> Raw<'v> {
             let (selector, on, event) = (l.string("selector")?, l.string_or("on", "click")?, l.string("event")?);
             let data = l.opt("data");
             let open = l.bool_or("open", false)?;
-            listeners.push(ListenerSpec {
+            listeners.put(ListenerSpec {
                 selector: selector.into(),
                 on: on.into(),
                 event: event.into(),
@@ -265,7 +266,7 @@ impl<'v> Raw<'v> {
                     "must be an http(s) URL, a relative URL or a data:text/css URL",
                 ));
             }
-            stylesheets.push(s.to_string());
+            stylesheets.put(s.to_string());
         }
         if !(a.spacing.side.is_finite() && a.spacing.bottom.is_finite()) {
             return Err(WebError::config("assistant.spacing", "side and bottom must be numbers of pixels"));
@@ -346,7 +347,7 @@ fn assistant<'v>(a: &Obj<'v>, js: &JsValue, extensions: &mut Vec<ExtensionSpec>)
                 return Err(WebError::config(&e.at("match"), &format!("invalid type: {found}, expected a function")));
             }
         };
-        extensions.push(ExtensionSpec {
+        extensions.put(ExtensionSpec {
             name: name.into(),
             kind,
             matcher,

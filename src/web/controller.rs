@@ -6,6 +6,7 @@
 //!
 //! Once loaded, calls go to the [`Live`] widget (`live.rs`).
 
+use crate::engine::util::Put;
 use crate::web::{bm, br};
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
@@ -159,7 +160,7 @@ impl Controller {
             let mut phase = bm(&self.phase);
             match &mut *phase {
                 Phase::Waiting(q) | Phase::Loading(q) => {
-                    q.push(call);
+                    q.put(call);
                     return;
                 }
                 Phase::Ready(live) => live.clone(),

@@ -8,6 +8,7 @@
 //! (`invalid_request`, `invalid_event_name`, `system_event`, `invalid_event_data`, `invalid_file`,
 //! `payload_too_large`, ...). The loader adds `load_failed` when the module itself cannot be fetched.
 
+use crate::engine::util::Put;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::engine::{json, AgentError, RequestError, StateError};
@@ -41,7 +42,7 @@ impl WebError {
         let mut errors = Vec::new();
         for v in &e.errors {
             message.push_str(&format!("\n  {v}"));
-            errors.push((v.path.clone(), v.message.clone()));
+            errors.put((v.path.clone(), v.message.clone()));
         }
         WebError { code: e.code(), message, errors }
     }

@@ -9,6 +9,7 @@
 //! Malformed `data-vf-data` is refused: a console warning names the element and **the event is not sent**
 //! (sending it without the data would run the flow on wrong data).
 
+use crate::engine::util::Put;
 use std::rc::Rc;
 
 use crate::engine::json::Value;
@@ -69,7 +70,7 @@ impl Listeners {
         let mut types: Vec<String> = vec!["click".into()];
         for s in &specs {
             if !types.contains(&s.on) {
-                types.push(s.on.clone());
+                types.put(s.on.clone());
             }
         }
         let specs = Rc::new(specs);
@@ -81,7 +82,7 @@ impl Listeners {
             document
                 .add_event_listener_with_callback_and_bool(&ty, cb.as_ref().unchecked_ref(), true)
                 .map_err(|e| WebError::new("listeners", super::error::describe(&e)))?;
-            installed.push((ty, cb));
+            installed.put((ty, cb));
         }
         Ok(Listeners { installed, document: document.clone() })
     }
@@ -156,7 +157,7 @@ fn warn(el: &web_sys::Element, what: &str) {
 pub fn event_action(name: &str, data: Option<Value>) -> Value {
     let mut event = vec![("name", text(name))];
     if let Some(d) = data {
-        event.push(("data", d));
+        event.put(("data", d));
     }
     obj(vec![("type", text("event")), ("payload", obj(vec![("event", obj(event))]))])
 }

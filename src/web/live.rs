@@ -4,6 +4,7 @@
 //! turn (remote mode) never reorders the conversation. UI calls (`open`, `close`, `hide`, `show`) act at once.
 //! After each turn the session is saved and the page hears `voiceflow:interact` and `voiceflow:save_session`.
 
+use crate::engine::util::Put;
 use crate::web::{bm, spawn};
 use std::cell::{Cell, OnceCell, RefCell};
 use std::rc::{Rc, Weak};
@@ -203,7 +204,7 @@ impl Live {
             }
             return;
         }
-        bm(&self.lane).push(job);
+        bm(&self.lane).put(job);
         if self.lane_busy.replace(true) {
             return;
         }

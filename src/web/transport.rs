@@ -6,6 +6,7 @@
 //! [`TraceSink`]. Remote mode (SPEC §7) will implement the same trait over HTTP, with server-pushed traces going
 //! to the same sink, without touching the UI.
 
+use crate::engine::util::Put;
 use crate::web::{bm, br, spawn, timeout};
 use std::cell::{Ref, RefCell};
 use std::future::Future;
@@ -223,7 +224,7 @@ impl Local {
     /// by plain functions, so the future keeps only what the fetch needs across its wait.
     fn webhook(&self, call: WebhookCall) {
         let Ok(controller) = web_sys::AbortController::new() else { return };
-        bm(&self.inflight).push(controller.clone());
+        bm(&self.inflight).put(controller.clone());
         let me = self.me.clone();
         spawn(Box::pin(async move {
             let Request { id, url, ready } = request(call, &controller);

@@ -3,6 +3,7 @@
 //! comes here all at once from the transcript, so both look the same.
 
 use crate::engine::json::Value;
+use crate::engine::util::Put;
 use crate::web::{bm, br};
 use web_sys::Element;
 
@@ -19,7 +20,7 @@ impl Widget {
             Handled::Render(i) => {
                 let (row, body) = self.agent_row("ef-ext");
                 if let Some(cleanup) = self.extensions.render(i, trace, &body) {
-                    bm(&self.cleanups).push(cleanup);
+                    bm(&self.cleanups).put(cleanup);
                 }
                 self.append(&row);
                 self.scroll_to_end();
@@ -170,7 +171,7 @@ impl Widget {
         for b in buttons {
             let command = self.register("act", b.request.clone());
             add(&row, &button(&self.doc, "ef-chip", &command, &b.name));
-            bm(&self.live_choices).push((b.name.clone(), b.request.clone()));
+            bm(&self.live_choices).put((b.name.clone(), b.request.clone()));
         }
         self.append(&row);
     }
@@ -240,7 +241,7 @@ impl Widget {
     /// Keep a button's request: the `data-ef` command that carries its index (`verb:N`).
     fn register(&self, verb: &str, request: Value) -> String {
         let mut a = bm(&self.actions);
-        a.push(request);
+        a.put(request);
         let mut command = String::from(verb);
         command.push(':');
         super::dom::push_decimal(&mut command, a.len() - 1);
