@@ -73,7 +73,7 @@ count_tests() {
 # SIZE_BAR is the product's goal (issue 3: 120,000 bytes), NOT MET YET: the report says so loudly.
 # SIZE_BUDGET is a ratchet just above today's size, so the page can only get lighter; lower it as it shrinks.
 SIZE_BAR=120000
-SIZE_BUDGET=${EVENTFLOW_SIZE_BUDGET:-133000}
+SIZE_BUDGET=${EVENTFLOW_SIZE_BUDGET:-124000}
 SITE_FILES="eventflow.min.js pkg/eventflow.js pkg/eventflow_bg.wasm agents/shop.json"
 # Rust's wasm32 target emits these post-MVP features; binaryen must be told it may keep them.
 # --low-memory-unused: nothing lives in the first KB of linear memory (Rust puts its data at 1 MiB, and the stack

@@ -97,7 +97,8 @@ pub trait Put<T> {
 }
 
 impl<T> Put<T> for Vec<T> {
-    #[inline(never)]
+    // Out of line in the wasm module only: natively the engine keeps std's inlined push (its benchmarks).
+    #[cfg_attr(target_arch = "wasm32", inline(never))]
     fn put(&mut self, v: T) {
         self.push(v)
     }

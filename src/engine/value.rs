@@ -165,6 +165,10 @@ impl Default for Map {
 pub type Iter<'a> =
     std::iter::Map<std::slice::Iter<'a, (String, Value)>, fn(&'a (String, Value)) -> (&'a String, &'a Value)>;
 
+/// Objects up to this size are built by `insert` (a linear search per key) when parsed; larger ones are checked
+/// for duplicate keys by sorting, so a big object stays O(n log n).
+const SMALL: usize = 16;
+
 impl Map {
     /// Not inlined, as `Named::new`: a call is less code than building the empty list in place.
     #[inline(never)]
@@ -248,9 +252,15 @@ impl Map {
     }
 
     /// An object from pairs as read from JSON text: a duplicate key keeps its first place and its last value
-    /// (what inserting them one by one gives). Duplicates are found by sorting, not by a search per key, so a big
-    /// object stays O(n log n); small objects take the same path (one loop less in the wasm module).
+    /// (what inserting them one by one gives). Large objects find duplicates by sorting, not by a search per key.
     pub(crate) fn from_pairs(mut pairs: Vec<(String, Value)>) -> Map {
+        if pairs.len() <= SMALL {
+            let mut m = Map(Vec::with_capacity(pairs.len()));
+            for (k, v) in pairs {
+                m.insert(k, v);
+            }
+            return m;
+        }
         // Positions by (key, position): equal keys end up next to each other, earliest first.
         let mut order = super::util::iota(pairs.len());
         super::util::sort_by(&mut order, &|a, b| {
@@ -961,7 +971,7 @@ mod tests {
     #[test]
     fn duplicate_keys_keep_first_place_and_last_value() {
         assert_eq!(to_string(&parse(r#"{"a":1,"b":2,"a":3,"a":4}"#).unwrap()), r#"{"a":4,"b":2}"#);
-        // A larger object, with many duplicates.
+        // The sorting path: more members than `SMALL`.
         let mut src = String::from("{");
         for i in 0..40 {
             src.push_str(&format!("\"k{}\":{i},", i % 7));
