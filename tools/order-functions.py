@@ -16,7 +16,7 @@ then reorders the module (renumbering every call and table entry) and `--strip-d
 
 usage: order-functions.py IN.wasm OUT.wasm [--cache DIR]
 With --cache, the result is kept in DIR under the SHA-256 of the input, so rebuilding an unchanged module is
-instant (the search takes about half a minute).
+instant (the search takes about half a minute); the 8 most recent results are kept.
 """
 
 import hashlib
@@ -29,6 +29,8 @@ WINDOW = 4096
 SMALL = 32
 # Fast settings for the search (measured: the order they choose compresses about as well as level 9's).
 LEVEL, WBITS, MEM_LEVEL = 6, -13, 5
+# Results kept in the --cache directory (each about 300 KB).
+KEEP_CACHED = 8
 
 
 class BadModule(Exception):
@@ -189,7 +191,16 @@ def main(argv):
     if cached:
         shutil.copyfile(dst, cached + ".tmp")
         os.replace(cached + ".tmp", cached)
+        prune(argv[3], keep=KEEP_CACHED)
     return 0
+
+
+def prune(directory, keep):
+    """Keeps the `keep` most recent results in the cache directory (one per module built)."""
+    entries = [os.path.join(directory, n) for n in os.listdir(directory) if n.endswith(".wasm")]
+    entries.sort(key=os.path.getmtime, reverse=True)
+    for old in entries[keep:]:
+        os.remove(old)
 
 
 if __name__ == "__main__":
