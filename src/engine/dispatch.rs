@@ -87,7 +87,7 @@ impl Ctx<'_> {
                 let limit = self.p.agent.settings.max_chain_depth;
                 self.debug("chain", format!("event '{name}' would exceed maxChainDepth {limit}; raising chainLimit"));
                 let (event, depth) = (super::json::text(name), Value::from(self.depth));
-                let data = super::steps::obj3("event", event, "depth", depth, "limit", Value::from(limit));
+                let data = super::json::obj3("event", event, "depth", depth, "limit", Value::from(limit));
                 return self.raise("chainLimit", data);
             }
         }
@@ -211,7 +211,7 @@ impl Ctx<'_> {
                 }
             }
         }
-        if self.raise("noMatch", super::steps::obj1("text", super::json::text(text))) {
+        if self.raise("noMatch", super::json::obj1("text", super::json::text(text))) {
             return;
         }
         self.path("reprompt");
@@ -261,7 +261,7 @@ impl Ctx<'_> {
             }
         }
         let (flow, step) = (super::json::text(&flow), super::json::text(&step));
-        if self.raise("noReply", super::steps::obj3("flow", flow, "step", step, "count", Value::from(count))) {
+        if self.raise("noReply", super::json::obj3("flow", flow, "step", step, "count", Value::from(count))) {
             return;
         }
         if count == 1 {

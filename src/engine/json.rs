@@ -428,6 +428,25 @@ pub fn obj(fields: Vec<(&str, Value)>) -> Value {
     Value::Object(m)
 }
 
+/// `{key: value}`: the one-field objects of button requests, custom action paths and system event data, built
+/// by one out-of-line copy.
+#[inline(never)]
+pub fn obj1(key: &str, value: Value) -> Value {
+    obj(vec![(key, value)])
+}
+
+/// `{a: x, b: y}`, as [`obj1`].
+#[inline(never)]
+pub fn obj2(a: &str, x: Value, b: &str, y: Value) -> Value {
+    obj(vec![(a, x), (b, y)])
+}
+
+/// `{a: x, b: y, c: z}`, as [`obj1`].
+#[inline(never)]
+pub fn obj3(a: &str, x: Value, b: &str, y: Value, c: &str, z: Value) -> Value {
+    obj(vec![(a, x), (b, y), (c, z)])
+}
+
 /// Take the value of `key` out of `map`, leaving null in its place: what `remove` gives, without moving the
 /// other entries (the map is dropped or only read afterwards).
 pub fn take(map: &mut Map<String, Value>, key: &str) -> Option<Value> {

@@ -9,7 +9,7 @@ use crate::engine::util::Put;
 
 use super::agent::{ButtonDef, SetValue, Step};
 use super::expr::{truthy, Expr};
-use super::json::{obj, text as jtext};
+use super::json::{obj, obj1, obj2, text as jtext};
 use super::session::{Frame, FrameState, PendingWebhook, Status, TimerKind};
 use super::template::{Scope, Template};
 use super::trace::{
@@ -389,25 +389,6 @@ impl Ctx<'_> {
             self.show_step_again(&flow, &step);
         }
     }
-}
-
-/// `{key: value}`: the one-field objects of button requests, custom action paths and system event data, built
-/// by one out-of-line copy.
-#[inline(never)]
-pub fn obj1(key: &str, value: Value) -> Value {
-    obj(vec![(key, value)])
-}
-
-/// `{a: x, b: y}`, as [`obj1`].
-#[inline(never)]
-pub fn obj2(a: &str, x: Value, b: &str, y: Value) -> Value {
-    obj(vec![(a, x), (b, y)])
-}
-
-/// `{a: x, b: y, c: z}`, as [`obj1`].
-#[inline(never)]
-pub fn obj3(a: &str, x: Value, b: &str, y: Value, c: &str, z: Value) -> Value {
-    obj(vec![(a, x), (b, y), (c, z)])
 }
 
 /// The request type of a button that goes to a step: unique per flow, step and index, so a stale button from an

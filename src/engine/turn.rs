@@ -280,7 +280,7 @@ impl Scope for Ctx<'_> {
 
 /// The data of a session data limit event.
 fn limit_data(name: &str, size: usize, limit: usize) -> Value {
-    super::steps::obj3("variable", json::text(name), "size", Value::from(size), "limit", Value::from(limit))
+    super::json::obj3("variable", json::text(name), "size", Value::from(size), "limit", Value::from(limit))
 }
 
 /// `n` in lowercase hexadecimal without leading zeros, as `format!("{n:x}")` writes it; written out because this
