@@ -1,7 +1,11 @@
 /*! eventflow loader: defines window.voiceflow.chat, queues every call until the widget is ready, and loads the
  * wasm module from pkg/ next to this file. It holds no conversation or rendering logic: every call is handed,
  * in order, to the Chat object of the wasm module (src/web/api.rs), which does the work. */
-(function () {
+// Pages do not download this file as it is: `./build.sh` puts wasm-bindgen's JS glue (pkg/eventflow.js) in the
+// same script, ahead of it, and minifies both into eventflow.min.js (tools/bundle.mjs), one classic script that
+// works where seed 000 inserts the Voiceflow bundle. The bundle passes in `glue`: the wasm module's `Chat` class
+// and `init(response)`, which instantiates the module from the fetch of its `.wasm`.
+(function (glue) {
   'use strict';
 
   // The URL of this script (it works from any path or CDN): pkg/ sits next to it.
@@ -82,14 +86,9 @@
   };
   vf.chat = api;
 
-  // Fetch the wasm while the JS glue loads; both come from pkg/ next to this script.
-  var wasm = fetch(base + 'pkg/eventflow_bg.wasm');
-  import(base + 'pkg/eventflow.js')
-    .then(function (module) {
-      return module.default({ module_or_path: wasm }).then(function () { return module; });
-    })
-    .then(function (module) {
-      chat = new module.Chat();
+  glue.init(fetch(base + 'pkg/eventflow_bg.wasm'))
+    .then(function () {
+      chat = new glue.Chat();
       var pending = queue;
       queue = [];
       pending.forEach(function (q) {
@@ -104,4 +103,4 @@
       queue = [];
       pending.forEach(function (q) { if (q[3]) q[3](failure); });
     });
-})();
+})(glue);
