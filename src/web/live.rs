@@ -117,8 +117,7 @@ impl Live {
             Call::ProactiveClear => self.widget.proactive_clear(),
             Call::Interact(action, done) => match super::convert::json_from_js(action) {
                 Ok(action) => self.enqueue(Job::Turn { action, origin: Origin::Page, done: Some(done) }),
-                // The action is read whole: the error's path is empty.
-                Err((_, message)) => {
+                Err(message) => {
                     let e = WebError::new("invalid_request", format!("interact() needs an action object: {message}"));
                     done.reject(&e.to_js());
                 }
@@ -163,7 +162,7 @@ impl Live {
                     }
                 }
                 Ok(_) => {}
-                Err((_, m)) => {
+                Err(m) => {
                     web_sys::console::warn_1(&format!("eventflow: proactive.push() needs trace objects: {m}").into())
                 }
             }
@@ -451,22 +450,23 @@ fn refuse_destroyed(done: Option<Resolvers>) {
     }
 }
 
-/// Load a fetched agent file; each failure names the URL.
+/// Load a fetched agent file; each failure names the URL (one message for every way the fetch failed).
 fn agent_from(url: &str, fetched: Fetched) -> Result<Engine, WebError> {
-    let failed = |what: String| WebError::new("agent_fetch", format!("agent: could not fetch '{url}': {what}"));
-    let (status, response, text) = match fetched {
-        Ok(fetched) => fetched,
-        Err(Some(e)) => return Err(failed(describe(&e))),
-        Err(None) => return Err(failed("not a response".into())),
+    let what = match fetched {
+        // `ok` means a 2xx status.
+        Ok((200..=299, _, Ok(text))) => {
+            return Engine::from_json(&text).map_err(|e| WebError::agent(&format!("'{url}'"), &e))
+        }
+        Ok((200..=299, _, Err(e))) | Err(Some(e)) => describe(&e),
+        Ok((status, response, _)) => {
+            // `statusText` through `Reflect.get` rather than a binding of its own.
+            let status_text = super::convert::get(&response, "statusText").as_string().unwrap_or_default();
+            // The status as a `u32`: the module prints no `u16` anywhere else.
+            format!("the server answered {} {status_text}", u32::from(status))
+        }
+        Err(None) => "not a response".into(),
     };
-    // `ok` means a 2xx status; `statusText` through `Reflect.get` rather than a binding of its own.
-    if !(200..300).contains(&status) {
-        let status_text = super::convert::get(&response, "statusText").as_string().unwrap_or_default();
-        // The status as a `u32`: the module prints no `u16` anywhere else.
-        return Err(failed(format!("the server answered {} {status_text}", u32::from(status))));
-    }
-    let text = text.map_err(|e| failed(describe(&e)))?;
-    Engine::from_json(&text).map_err(|e| WebError::agent(&format!("'{url}'"), &e))
+    Err(WebError::new("agent_fetch", format!("agent: could not fetch '{url}': {what}")))
 }
 
 /// What the user visibly said with an action (matches what the transcript keeps, so a reload shows the same).

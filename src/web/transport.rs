@@ -220,14 +220,15 @@ impl Local {
         }
     }
 
-    /// Send a webhook call; its outcome goes back to the engine. The request is built and the outcome handled
-    /// by plain functions, so the future keeps only what the fetch needs across its wait.
+    /// Send a webhook call; its outcome goes back to the engine. The request is built (and its time limit started)
+    /// before the future and the outcome handled by plain functions, so the future keeps only what the fetch needs
+    /// across its wait.
     fn webhook(&self, call: WebhookCall) {
         let Ok(controller) = web_sys::AbortController::new() else { return };
         bm(&self.inflight).put(controller.clone());
+        let Request { id, url, ready } = request(call, &controller);
         let me = self.me.clone();
         spawn(Box::pin(async move {
-            let Request { id, url, ready } = request(call, &controller);
             let outcome = match ready {
                 Some((window, init, _timer)) => outcome(fetch_text(&window, &url, &init).await, &controller),
                 None => WebhookOutcome::Failed("no window".into()),
