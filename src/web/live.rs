@@ -377,7 +377,7 @@ struct Loading {
 impl Loading {
     /// Read and check the config: everything that can be refused before the agent is fetched.
     fn read(config: JsValue) -> Result<Loading, WebError> {
-        super::panic::install();
+        // The panic hook is in: `Chat::new` installed it.
         let window = web_sys::window().ok_or_else(|| WebError::new("no_window", "eventflow needs a browser window"))?;
         let document = window.document().ok_or_else(|| WebError::new("no_window", "eventflow needs a document"))?;
         let Config { settings, extensions, listeners: specs } = Config::read(config, &document)?;
@@ -437,7 +437,8 @@ impl Loading {
         }
         // A copy: replay can run extension code, and no borrow is held while page code runs.
         let entries = live.transport.entries().to_vec();
-        live.widget.replay(&entries, &live.transport.user_id());
+        let user_id = live.transport.user_id().to_string();
+        live.widget.replay(&entries, &user_id);
         live.refresh_endbar(true);
         Ok(live)
     }

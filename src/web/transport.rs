@@ -35,7 +35,8 @@ pub trait Transport {
     fn send(&self, action: Value) -> Answer;
     /// The conversation so far, lent: drop it before page code runs or a turn is sent.
     fn entries(&self) -> Ref<'_, [Entry]>;
-    fn user_id(&self) -> String;
+    /// Lent, as [`Transport::entries`].
+    fn user_id(&self) -> Ref<'_, str>;
     fn status(&self) -> Status;
     /// Turns run so far.
     fn turns(&self) -> u64;
@@ -113,8 +114,8 @@ impl Transport for LocalTransport {
         Ref::map(br(&self.inner.session), |s| &s.transcript.entries[..])
     }
 
-    fn user_id(&self) -> String {
-        br(&self.inner.session).user_id.clone()
+    fn user_id(&self) -> Ref<'_, str> {
+        Ref::map(br(&self.inner.session), |s| s.user_id.as_str())
     }
 
     fn status(&self) -> Status {
