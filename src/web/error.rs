@@ -9,6 +9,7 @@
 //! `payload_too_large`, ...). The loader adds `load_failed` when the module itself cannot be fetched.
 
 use crate::engine::util::Put;
+use std::fmt::Write;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::engine::{json, AgentError, RequestError, StateError};
@@ -41,7 +42,7 @@ impl WebError {
             format!("agent: {source} is not a valid agent file ({n} error{}):", if n == 1 { "" } else { "s" });
         let mut errors = Vec::new();
         for v in &e.errors {
-            message.push_str(&format!("\n  {v}"));
+            let _ = write!(message, "\n  {v}");
             errors.put((v.path.clone(), v.message.clone()));
         }
         WebError { code: e.code(), message, errors }

@@ -38,8 +38,6 @@ pub trait Transport {
     /// Lent, as [`Transport::entries`].
     fn user_id(&self) -> Ref<'_, str>;
     fn status(&self) -> Status;
-    /// Turns run so far.
-    fn turns(&self) -> u64;
     /// Forget the conversation and start a fresh one for the same user ("Start new chat").
     fn restart(&self);
     /// What persistence keeps (the whole engine session in local mode).
@@ -120,10 +118,6 @@ impl Transport for LocalTransport {
 
     fn status(&self) -> Status {
         br(&self.inner.session).status
-    }
-
-    fn turns(&self) -> u64 {
-        br(&self.inner.session).turns
     }
 
     fn restart(&self) {
