@@ -17,7 +17,7 @@ use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::JsCast;
 
 use super::error::WebError;
-use crate::engine::json::{obj, text};
+use crate::engine::json::{obj1, obj2, text};
 
 /// One `listeners` entry, read by `config`.
 #[derive(Clone, Debug)]
@@ -156,9 +156,9 @@ fn warn(el: &web_sys::Element, what: &str) {
 
 /// `{type: 'event', payload: {event: {name, data?}}}`.
 pub fn event_action(name: &str, data: Option<Value>) -> Value {
-    let mut event = vec![("name", text(name))];
-    if let Some(d) = data {
-        event.put(("data", d));
-    }
-    obj(vec![("type", text("event")), ("payload", obj(vec![("event", obj(event))]))])
+    let event = match data {
+        Some(d) => obj2("name", text(name), "data", d),
+        None => obj1("name", text(name)),
+    };
+    obj2("type", text("event"), "payload", obj1("event", event))
 }

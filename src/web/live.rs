@@ -14,14 +14,14 @@ use wasm_bindgen::JsValue;
 
 use super::config::{AgentSource, Config, Mode, Settings};
 use super::controller::{warn_mode, Call, Resolvers};
-use super::error::{describe, WebError};
+use super::error::{describe, js_error, WebError};
 use super::events::{self, Hub};
 use super::extensions::Extensions;
 use super::listeners::{ListenerSpec, Listeners, Trigger};
 use super::storage::{self, Store};
 use super::transport::{fetch_text, Answer, Fetched, LocalTransport, Transport};
 use super::widget::{safe_url, EndBar, UiEvent, UiHandler, UrlUse, Widget};
-use crate::engine::json::{self, obj};
+use crate::engine::json::{self, obj2};
 use crate::engine::{Engine, Status, Trace};
 
 /// Where a turn came from: it decides how a failure is reported.
@@ -118,8 +118,7 @@ impl Live {
             Call::Interact(action, done) => match super::convert::json_from_js(action) {
                 Ok(action) => self.enqueue(Job::Turn { action, origin: Origin::Page, done: Some(done) }),
                 Err(message) => {
-                    let e = WebError::new("invalid_request", format!("interact() needs an action object: {message}"));
-                    done.reject(&e.to_js());
+                    done.reject(&js_error("invalid_request", &format!("interact() needs an action object: {message}")))
                 }
             },
         }
@@ -175,7 +174,7 @@ impl Live {
                 let action = self
                     .widget
                     .button_for_text(&text)
-                    .unwrap_or_else(|| obj(vec![("type", json::text("text")), ("payload", Value::String(text))]));
+                    .unwrap_or_else(|| obj2("type", json::text("text"), "payload", Value::String(text)));
                 self.enqueue(Job::Turn { action, origin: Origin::User, done: None });
             }
             UiEvent::Press(action) | UiEvent::Retry(action) | UiEvent::File(action) => {
@@ -447,7 +446,7 @@ impl Loading {
 /// Reject the page promise (if any) of a turn that will not run: the chat was destroyed.
 fn refuse_destroyed(done: Option<Resolvers>) {
     if let Some(d) = done {
-        d.reject(&super::error::js_error("destroyed", "the chat was destroyed"));
+        d.reject(&js_error("destroyed", "the chat was destroyed"));
     }
 }
 
