@@ -434,10 +434,11 @@ impl Loading {
                 return Err(e);
             }
         }
-        // A copy: replay can run extension code, and no borrow is held while page code runs.
-        let entries = live.transport.entries().to_vec();
-        let user_id = live.transport.user_id().to_string();
-        live.widget.replay(&entries, &user_id);
+        // Lent, not copied, although replay can run extension code: the one exception to "no borrow while page
+        // code runs", and a shared one. Whatever page code can reach meanwhile (clicks in the widget or on mapped
+        // page elements; chat methods queue until `load()` resolves) at most reads the session: it is changed only
+        // by turns on the lane, timers and webhook answers, which all run later.
+        live.widget.replay(&live.transport.entries(), &live.transport.user_id());
         live.refresh_endbar(true);
         Ok(live)
     }

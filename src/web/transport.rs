@@ -33,7 +33,8 @@ pub type TraceSink = Rc<dyn Fn(Vec<Trace>)>;
 pub trait Transport {
     /// Run one action (a Voiceflow request, as JSON). The answer's traces, in order.
     fn send(&self, action: Value) -> Answer;
-    /// The conversation so far, lent: drop it before page code runs or a turn is sent.
+    /// The conversation so far, lent: drop it before a turn is sent, and before page code runs unless that code
+    /// can only read the session (see `Loading::finish`).
     fn entries(&self) -> Ref<'_, [Entry]>;
     /// Lent, as [`Transport::entries`].
     fn user_id(&self) -> Ref<'_, str>;
