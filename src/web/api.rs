@@ -127,9 +127,7 @@ impl Chat {
         self.ctl.hub.on(&kind, f.clone());
         let hub = self.ctl.hub.clone();
         let f = f.clone();
-        let off = Closure::<dyn FnMut()>::new(move || {
-            hub.off(&kind, &f);
-        });
+        let off = Closure::<dyn FnMut()>::new(move || hub.off(&kind, &f));
         Ok(off.into_js_value().unchecked_into())
     }
 

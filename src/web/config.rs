@@ -111,7 +111,7 @@ fn read(
         crate::web::convert::set(&r, "target", &JsValue::UNDEFINED);
         crate::web::convert::set(&copy, "render", &r);
     }
-    let data = super::convert::json_from_js(copy.into()).map_err(|(_, m)| WebError::config("", &m))?;
+    let data = super::convert::json_from_js(copy.into()).map_err(|m| WebError::config("", &m))?;
     let raw = Raw::read(&data, value, extensions, listeners)?;
     if raw.allow_dangerous_html == Some(true) {
         web_sys::console::warn_1(

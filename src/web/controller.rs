@@ -52,28 +52,26 @@ impl Call {
 
 /// The settle functions of a promise handed to the page.
 pub struct Resolvers {
-    resolve: Option<Function>,
-    reject: Option<Function>,
+    resolve: Function,
+    reject: Function,
 }
 
 impl Resolvers {
     /// A new promise and its settle functions.
     pub fn promise() -> (Promise, Resolvers) {
-        let mut slot = (None, None);
-        let promise = Promise::new(&mut |resolve, reject| slot = (Some(resolve), Some(reject)));
+        // The executor runs before `Promise::new` returns, so both slots are always replaced: no `Option` to check
+        // when the promise is settled.
+        let mut slot = (Function::from(JsValue::UNDEFINED), Function::from(JsValue::UNDEFINED));
+        let promise = Promise::new(&mut |resolve, reject| slot = (resolve, reject));
         (promise, Resolvers { resolve: slot.0, reject: slot.1 })
     }
 
     pub fn resolve(self, value: &JsValue) {
-        if let Some(f) = self.resolve {
-            let _ = f.call1(&JsValue::UNDEFINED, value);
-        }
+        let _ = self.resolve.call1(&JsValue::UNDEFINED, value);
     }
 
     pub fn reject(self, error: &JsValue) {
-        if let Some(f) = self.reject {
-            let _ = f.call1(&JsValue::UNDEFINED, error);
-        }
+        let _ = self.reject.call1(&JsValue::UNDEFINED, error);
     }
 }
 

@@ -42,12 +42,12 @@ pub fn call0(target: &JsValue, method: &str) {
 }
 
 /// Read a JS value as JSON data, as `JSON.stringify` sees it (functions and `undefined` members are left out).
-/// The error is `(path, message)`; the path is empty as the value is read whole.
-pub fn json_from_js(value: JsValue) -> Result<crate::engine::json::Value, (String, String)> {
+/// The error is a message without a path: the value is read whole.
+pub fn json_from_js(value: JsValue) -> Result<crate::engine::json::Value, String> {
     let text = match js_sys::JSON::stringify(&value) {
         Ok(text) => text.as_string(),
-        Err(e) => return Err((String::new(), format!("not JSON data ({})", super::error::describe(&e)))),
+        Err(e) => return Err(format!("not JSON data ({})", super::error::describe(&e))),
     };
-    let Some(text) = text else { return Err((String::new(), "not JSON data".into())) };
-    json::parse(&text).map_err(|e| (String::new(), e.to_string()))
+    let Some(text) = text else { return Err("not JSON data".into()) };
+    json::parse(&text).map_err(|e| e.to_string())
 }

@@ -8,7 +8,7 @@
 //! (`invalid_request`, `invalid_event_name`, `system_event`, `invalid_event_data`, `invalid_file`,
 //! `payload_too_large`, ...). The loader adds `load_failed` when the module itself cannot be fetched.
 
-use crate::engine::util::Put;
+use std::fmt::Write;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::engine::{json, AgentError, RequestError, StateError};
@@ -17,13 +17,13 @@ use crate::engine::{json, AgentError, RequestError, StateError};
 pub struct WebError {
     pub code: &'static str,
     pub message: String,
-    /// Validation errors of an agent file, as `(path, message)`.
-    pub errors: Vec<(String, String)>,
+    /// Validation errors of an agent file, as the JSON text of `[{path, message}, ...]`; empty for other failures.
+    pub errors: String,
 }
 
 impl WebError {
     pub fn new(code: &'static str, message: impl Into<String>) -> WebError {
-        WebError { code, message: message.into(), errors: Vec::new() }
+        WebError { code, message: message.into(), errors: String::new() }
     }
 
     /// A refused `load()` config field: the message names the field first.
@@ -39,10 +39,14 @@ impl WebError {
         let n = e.errors.len();
         let mut message =
             format!("agent: {source} is not a valid agent file ({n} error{}):", if n == 1 { "" } else { "s" });
-        let mut errors = Vec::new();
+        let mut errors = String::new();
         for v in &e.errors {
-            message.push_str(&format!("\n  {v}"));
-            errors.put((v.path.clone(), v.message.clone()));
+            let _ = write!(message, "\n  {v}");
+            errors.push(if errors.is_empty() { '[' } else { ',' });
+            json::Obj::new(&mut errors).str("path", &v.path).str("message", &v.message).end();
+        }
+        if !errors.is_empty() {
+            errors.push(']');
         }
         WebError { code: e.code(), message, errors }
     }
@@ -50,17 +54,8 @@ impl WebError {
     /// The JS `Error` for this failure: `message`, `code`, and `errors` for an invalid agent.
     pub fn to_js(&self) -> JsValue {
         let err = js_error(self.code, &self.message);
-        let obj = &err;
         if !self.errors.is_empty() {
-            let mut list = String::from("[");
-            for (i, (path, message)) in self.errors.iter().enumerate() {
-                if i > 0 {
-                    list.push(',');
-                }
-                json::Obj::new(&mut list).str("path", path).str("message", message).end();
-            }
-            list.push(']');
-            crate::web::convert::set(obj, "errors", &crate::web::convert::json_parse(&list));
+            crate::web::convert::set(&err, "errors", &crate::web::convert::json_parse(&self.errors));
         }
         err
     }

@@ -37,12 +37,13 @@ impl Hub {
         bm(&self.handlers).put((normalise(kind), handler));
     }
 
-    /// Remove one registration of this handler for this type. True when one was found.
-    pub fn off(&self, kind: &str, handler: &Function) -> bool {
+    /// Remove one registration of this handler for this type, if there is one.
+    pub fn off(&self, kind: &str, handler: &Function) {
         let kind = normalise(kind);
         let mut hs = bm(&self.handlers);
-        let found = hs.iter().position(|(k, h)| *k == kind && h == handler);
-        found.map(|i| hs.remove(i)).is_some()
+        if let Some(i) = hs.iter().position(|(k, h)| *k == kind && h == handler) {
+            hs.remove(i);
+        }
     }
 
     /// Post the event to the window and call the handlers (never while a cell is borrowed). `payload` is JSON

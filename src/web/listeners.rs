@@ -17,7 +17,7 @@ use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::JsCast;
 
 use super::error::WebError;
-use crate::engine::json::{obj, text};
+use crate::engine::json::{obj1, obj2, text};
 
 /// One `listeners` entry, read by `config`.
 #[derive(Clone, Debug)]
@@ -48,7 +48,8 @@ pub struct Listeners {
 }
 
 impl Listeners {
-    /// Check the specs and install the listeners. `fire` runs for every matched event.
+    /// Check the specs and install the listeners. `fire` runs for every matched event. Only a spec can be refused:
+    /// nothing is installed then.
     pub fn install(
         document: &web_sys::Document,
         specs: Vec<ListenerSpec>,
@@ -79,9 +80,9 @@ impl Listeners {
             let cb = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
                 handle(&ev, &ty2, &specs, &fire);
             });
-            document
-                .add_event_listener_with_callback_and_bool(&ty, cb.as_ref().unchecked_ref(), true)
-                .map_err(|e| WebError::new("listeners", super::error::describe(&e)))?;
+            // No error path: `addEventListener` throws only when the callback is not an object, and this one is a
+            // function.
+            let _ = document.add_event_listener_with_callback_and_bool(&ty, cb.as_ref().unchecked_ref(), true);
             installed.put((ty, cb));
         }
         Ok(Listeners { installed, document: document.clone() })
@@ -155,9 +156,9 @@ fn warn(el: &web_sys::Element, what: &str) {
 
 /// `{type: 'event', payload: {event: {name, data?}}}`.
 pub fn event_action(name: &str, data: Option<Value>) -> Value {
-    let mut event = vec![("name", text(name))];
-    if let Some(d) = data {
-        event.put(("data", d));
-    }
-    obj(vec![("type", text("event")), ("payload", obj(vec![("event", obj(event))]))])
+    let event = match data {
+        Some(d) => obj2("name", text(name), "data", d),
+        None => obj1("name", text(name)),
+    };
+    obj2("type", text("event"), "payload", obj1("event", event))
 }

@@ -14,14 +14,14 @@ use wasm_bindgen::JsValue;
 
 use super::config::{AgentSource, Config, Mode, Settings};
 use super::controller::{warn_mode, Call, Resolvers};
-use super::error::{describe, WebError};
+use super::error::{describe, js_error, WebError};
 use super::events::{self, Hub};
 use super::extensions::Extensions;
 use super::listeners::{ListenerSpec, Listeners, Trigger};
 use super::storage::{self, Store};
 use super::transport::{fetch_text, Answer, Fetched, LocalTransport, Transport};
 use super::widget::{safe_url, EndBar, UiEvent, UiHandler, UrlUse, Widget};
-use crate::engine::json::{self, obj};
+use crate::engine::json::{self, obj2};
 use crate::engine::{Engine, Status, Trace};
 
 /// Where a turn came from: it decides how a failure is reported.
@@ -117,10 +117,8 @@ impl Live {
             Call::ProactiveClear => self.widget.proactive_clear(),
             Call::Interact(action, done) => match super::convert::json_from_js(action) {
                 Ok(action) => self.enqueue(Job::Turn { action, origin: Origin::Page, done: Some(done) }),
-                // The action is read whole: the error's path is empty.
-                Err((_, message)) => {
-                    let e = WebError::new("invalid_request", format!("interact() needs an action object: {message}"));
-                    done.reject(&e.to_js());
+                Err(message) => {
+                    done.reject(&js_error("invalid_request", &format!("interact() needs an action object: {message}")))
                 }
             },
         }
@@ -163,7 +161,7 @@ impl Live {
                     }
                 }
                 Ok(_) => {}
-                Err((_, m)) => {
+                Err(m) => {
                     web_sys::console::warn_1(&format!("eventflow: proactive.push() needs trace objects: {m}").into())
                 }
             }
@@ -176,7 +174,7 @@ impl Live {
                 let action = self
                     .widget
                     .button_for_text(&text)
-                    .unwrap_or_else(|| obj(vec![("type", json::text("text")), ("payload", Value::String(text))]));
+                    .unwrap_or_else(|| obj2("type", json::text("text"), "payload", Value::String(text)));
                 self.enqueue(Job::Turn { action, origin: Origin::User, done: None });
             }
             UiEvent::Press(action) | UiEvent::Retry(action) | UiEvent::File(action) => {
@@ -378,7 +376,7 @@ struct Loading {
 impl Loading {
     /// Read and check the config: everything that can be refused before the agent is fetched.
     fn read(config: JsValue) -> Result<Loading, WebError> {
-        super::panic::install();
+        // The panic hook is in: `Chat::new` installed it.
         let window = web_sys::window().ok_or_else(|| WebError::new("no_window", "eventflow needs a browser window"))?;
         let document = window.document().ok_or_else(|| WebError::new("no_window", "eventflow needs a document"))?;
         let Config { settings, extensions, listeners: specs } = Config::read(config, &document)?;
@@ -436,9 +434,11 @@ impl Loading {
                 return Err(e);
             }
         }
-        // A copy: replay can run extension code, and no borrow is held while page code runs.
-        let entries = live.transport.entries().to_vec();
-        live.widget.replay(&entries, &live.transport.user_id());
+        // Lent, not copied, although replay can run extension code: the one exception to "no borrow while page
+        // code runs", and a shared one. Whatever page code can reach meanwhile (clicks in the widget or on mapped
+        // page elements; chat methods queue until `load()` resolves) at most reads the session: it is changed only
+        // by turns on the lane, timers and webhook answers, which all run later.
+        live.widget.replay(&live.transport.entries(), &live.transport.user_id());
         live.refresh_endbar(true);
         Ok(live)
     }
@@ -447,26 +447,27 @@ impl Loading {
 /// Reject the page promise (if any) of a turn that will not run: the chat was destroyed.
 fn refuse_destroyed(done: Option<Resolvers>) {
     if let Some(d) = done {
-        d.reject(&super::error::js_error("destroyed", "the chat was destroyed"));
+        d.reject(&js_error("destroyed", "the chat was destroyed"));
     }
 }
 
-/// Load a fetched agent file; each failure names the URL.
+/// Load a fetched agent file; each failure names the URL (one message for every way the fetch failed).
 fn agent_from(url: &str, fetched: Fetched) -> Result<Engine, WebError> {
-    let failed = |what: String| WebError::new("agent_fetch", format!("agent: could not fetch '{url}': {what}"));
-    let (status, response, text) = match fetched {
-        Ok(fetched) => fetched,
-        Err(Some(e)) => return Err(failed(describe(&e))),
-        Err(None) => return Err(failed("not a response".into())),
+    let what = match fetched {
+        // `ok` means a 2xx status.
+        Ok((200..=299, _, Ok(text))) => {
+            return Engine::from_json(&text).map_err(|e| WebError::agent(&format!("'{url}'"), &e))
+        }
+        Ok((200..=299, _, Err(e))) | Err(Some(e)) => describe(&e),
+        Ok((status, response, _)) => {
+            // `statusText` through `Reflect.get` rather than a binding of its own.
+            let status_text = super::convert::get(&response, "statusText").as_string().unwrap_or_default();
+            // The status as a `u32`: the module prints no `u16` anywhere else.
+            format!("the server answered {} {status_text}", u32::from(status))
+        }
+        Err(None) => "not a response".into(),
     };
-    // `ok` means a 2xx status; `statusText` through `Reflect.get` rather than a binding of its own.
-    if !(200..300).contains(&status) {
-        let status_text = super::convert::get(&response, "statusText").as_string().unwrap_or_default();
-        // The status as a `u32`: the module prints no `u16` anywhere else.
-        return Err(failed(format!("the server answered {} {status_text}", u32::from(status))));
-    }
-    let text = text.map_err(|e| failed(describe(&e)))?;
-    Engine::from_json(&text).map_err(|e| WebError::agent(&format!("'{url}'"), &e))
+    Err(WebError::new("agent_fetch", format!("agent: could not fetch '{url}': {what}")))
 }
 
 /// What the user visibly said with an action (matches what the transcript keeps, so a reload shows the same).

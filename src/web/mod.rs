@@ -3,7 +3,8 @@
 //! The key decision: JavaScript holds one opaque [`Chat`] handle and every call is coarse (one per page or user
 //! action). All state is single-threaded behind `Rc`, and **no `RefCell` borrow is ever held while page code
 //! runs** (an `on()` handler, an extension, a `postMessage` listener): page code may call back into the chat at any
-//! moment, so work is taken out of a cell, the borrow dropped, and only then is page code called.
+//! moment, so work is taken out of a cell, the borrow dropped, and only then is page code called. The one exception
+//! is a shared borrow of the session while a restored conversation is replayed (see `live.rs`, `Loading::finish`).
 //!
 //! Layout, one concern per file: [`api`] (the exported class and its TypeScript types), `controller` (the
 //! lifecycle: the early-call queue, load, destroy), `live` (a loaded widget and its turn lane), `config` (the

@@ -33,12 +33,12 @@ pub type TraceSink = Rc<dyn Fn(Vec<Trace>)>;
 pub trait Transport {
     /// Run one action (a Voiceflow request, as JSON). The answer's traces, in order.
     fn send(&self, action: Value) -> Answer;
-    /// The conversation so far, lent: drop it before page code runs or a turn is sent.
+    /// The conversation so far, lent: drop it before a turn is sent, and before page code runs unless that code
+    /// can only read the session (see `Loading::finish`).
     fn entries(&self) -> Ref<'_, [Entry]>;
-    fn user_id(&self) -> String;
+    /// Lent, as [`Transport::entries`].
+    fn user_id(&self) -> Ref<'_, str>;
     fn status(&self) -> Status;
-    /// Turns run so far.
-    fn turns(&self) -> u64;
     /// Forget the conversation and start a fresh one for the same user ("Start new chat").
     fn restart(&self);
     /// What persistence keeps (the whole engine session in local mode).
@@ -113,16 +113,12 @@ impl Transport for LocalTransport {
         Ref::map(br(&self.inner.session), |s| &s.transcript.entries[..])
     }
 
-    fn user_id(&self) -> String {
-        br(&self.inner.session).user_id.clone()
+    fn user_id(&self) -> Ref<'_, str> {
+        Ref::map(br(&self.inner.session), |s| s.user_id.as_str())
     }
 
     fn status(&self) -> Status {
         br(&self.inner.session).status
-    }
-
-    fn turns(&self) -> u64 {
-        br(&self.inner.session).turns
     }
 
     fn restart(&self) {
@@ -220,14 +216,15 @@ impl Local {
         }
     }
 
-    /// Send a webhook call; its outcome goes back to the engine. The request is built and the outcome handled
-    /// by plain functions, so the future keeps only what the fetch needs across its wait.
+    /// Send a webhook call; its outcome goes back to the engine. The request is built (and its time limit started)
+    /// before the future and the outcome handled by plain functions, so the future keeps only what the fetch needs
+    /// across its wait.
     fn webhook(&self, call: WebhookCall) {
         let Ok(controller) = web_sys::AbortController::new() else { return };
         bm(&self.inflight).put(controller.clone());
+        let Request { id, url, ready } = request(call, &controller);
         let me = self.me.clone();
         spawn(Box::pin(async move {
-            let Request { id, url, ready } = request(call, &controller);
             let outcome = match ready {
                 Some((window, init, _timer)) => outcome(fetch_text(&window, &url, &init).await, &controller),
                 None => WebhookOutcome::Failed("no window".into()),
