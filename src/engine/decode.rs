@@ -29,7 +29,7 @@ pub fn agent(v: &Value) -> Result<Agent, Vec<ValidationError>> {
 /// indexes kept on the stack and spelled out only when an error is reported, so reading a good document builds
 /// no path strings.
 #[derive(Clone, Copy)]
-pub(super) enum Path<'a> {
+pub(crate) enum Path<'a> {
     /// The document itself (spelled as nothing).
     Root,
     /// `parent.key`, or `key` when the parent is spelled as nothing.
@@ -43,22 +43,22 @@ pub(super) enum Path<'a> {
 impl<'a> Path<'a> {
     /// A key at the top of the document.
     #[inline(never)]
-    pub(super) fn top(key: &'a str) -> Path<'a> {
+    pub(crate) fn top(key: &'a str) -> Path<'a> {
         Path::Key(&Path::Root, key)
     }
 
     #[inline(never)]
-    pub(super) fn key(&'a self, key: &'a str) -> Path<'a> {
+    pub(crate) fn key(&'a self, key: &'a str) -> Path<'a> {
         Path::Key(self, key)
     }
 
     #[inline(never)]
-    pub(super) fn index(&'a self, i: usize) -> Path<'a> {
+    pub(crate) fn index(&'a self, i: usize) -> Path<'a> {
         Path::Index(self, i)
     }
 
     /// The path as error messages show it.
-    pub(super) fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         let mut out = String::new();
         self.write(&mut out);
         out

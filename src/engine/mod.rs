@@ -33,6 +33,7 @@ pub(crate) mod util;
 mod value;
 
 pub use agent::{Agent, Mode, Settings, Step};
+pub(crate) use decode::Path;
 pub use error::{AgentError, RequestError, StateError, ValidationError};
 pub use handle::WebhookOutcome;
 pub use program::Program;
