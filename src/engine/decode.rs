@@ -27,7 +27,7 @@ pub fn agent(v: &Value) -> Result<Agent, Vec<ValidationError>> {
 
 /// Where a value sits in a JSON document, such as `flows.main.steps.ask.buttons[0]`: a chain of keys and
 /// indexes kept on the stack and spelled out only when an error is reported, so reading a good document builds
-/// no path strings.
+/// no path strings. Agent files, saved sessions and the host's `load()` config are read with it.
 #[derive(Clone, Copy)]
 pub(crate) enum Path<'a> {
     /// The document itself (spelled as nothing).

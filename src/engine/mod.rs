@@ -10,7 +10,7 @@
 //! what went wrong in the conversation (nothing matched, an unhandled event, a loop) comes back as traces.
 
 mod agent;
-mod decode;
+pub(crate) mod decode;
 mod dispatch;
 mod error;
 pub mod expr;
@@ -33,7 +33,6 @@ pub(crate) mod util;
 mod value;
 
 pub use agent::{Agent, Mode, Settings, Step};
-pub(crate) use decode::Path;
 pub use error::{AgentError, RequestError, StateError, ValidationError};
 pub use handle::WebhookOutcome;
 pub use program::Program;

@@ -11,7 +11,7 @@ use crate::engine::util::Put;
 use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::engine::Path;
+use crate::engine::decode::Path;
 
 use super::convert::get;
 use super::error::WebError;
