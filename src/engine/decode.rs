@@ -208,11 +208,11 @@ impl Decoder {
     }
 
     fn req_str<'v>(&mut self, o: &Obj<'v, '_>, key: &str) -> Option<&'v str> {
-        let v = o.map.get(key);
-        if !self.has(o, key) {
+        let Some(v) = o.map.get(key) else {
+            self.missing(o.path, key);
             return None;
-        }
-        self.str(v?, &o.path.key(key))
+        };
+        self.str(v, &o.path.key(key))
     }
 
     fn req_string(&mut self, o: &Obj, key: &str) -> Option<String> {
