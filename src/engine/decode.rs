@@ -27,9 +27,9 @@ pub fn agent(v: &Value) -> Result<Agent, Vec<ValidationError>> {
 
 /// Where a value sits in a JSON document, such as `flows.main.steps.ask.buttons[0]`: a chain of keys and
 /// indexes kept on the stack and spelled out only when an error is reported, so reading a good document builds
-/// no path strings.
+/// no path strings. Agent files, saved sessions and the host's `load()` config are read with it.
 #[derive(Clone, Copy)]
-pub(super) enum Path<'a> {
+pub(crate) enum Path<'a> {
     /// The document itself (spelled as nothing).
     Root,
     /// `parent.key`, or `key` when the parent is spelled as nothing.
@@ -43,22 +43,22 @@ pub(super) enum Path<'a> {
 impl<'a> Path<'a> {
     /// A key at the top of the document.
     #[inline(never)]
-    pub(super) fn top(key: &'a str) -> Path<'a> {
+    pub(crate) fn top(key: &'a str) -> Path<'a> {
         Path::Key(&Path::Root, key)
     }
 
     #[inline(never)]
-    pub(super) fn key(&'a self, key: &'a str) -> Path<'a> {
+    pub(crate) fn key(&'a self, key: &'a str) -> Path<'a> {
         Path::Key(self, key)
     }
 
     #[inline(never)]
-    pub(super) fn index(&'a self, i: usize) -> Path<'a> {
+    pub(crate) fn index(&'a self, i: usize) -> Path<'a> {
         Path::Index(self, i)
     }
 
     /// The path as error messages show it.
-    pub(super) fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         let mut out = String::new();
         self.write(&mut out);
         out
@@ -208,11 +208,11 @@ impl Decoder {
     }
 
     fn req_str<'v>(&mut self, o: &Obj<'v, '_>, key: &str) -> Option<&'v str> {
-        let v = o.map.get(key);
-        if !self.has(o, key) {
+        let Some(v) = o.map.get(key) else {
+            self.missing(o.path, key);
             return None;
-        }
-        self.str(v?, &o.path.key(key))
+        };
+        self.str(v, &o.path.key(key))
     }
 
     fn req_string(&mut self, o: &Obj, key: &str) -> Option<String> {

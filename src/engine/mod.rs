@@ -10,7 +10,7 @@
 //! what went wrong in the conversation (nothing matched, an unhandled event, a loop) comes back as traces.
 
 mod agent;
-mod decode;
+pub(crate) mod decode;
 mod dispatch;
 mod error;
 pub mod expr;

@@ -115,14 +115,6 @@ impl Program {
         slot_types.set("@number".into(), SlotType::Number);
         slot_types.set("@email".into(), SlotType::Email);
         slot_types.set("@any".into(), SlotType::Any);
-        let mut global = CommandTable::default();
-        let mut local: Named<CommandTable> = Named::new();
-        for (i, (cmd, owner)) in v.commands.iter().zip(&v.owners).enumerate() {
-            match owner {
-                None => global.add(&cmd.on, i),
-                Some(flow) => local.get_or_default(flow).add(&cmd.on, i),
-            }
-        }
         let mut intent_events = Named::new();
         for intent in &agent.intents {
             for e in &intent.events {
@@ -133,7 +125,8 @@ impl Program {
         for e in &agent.events {
             event_types.set(names::key(&e.name), e.data.clone());
         }
-        Ok(Program { commands: v.commands, global, local, intent_events, event_types, matcher, slot_types, agent })
+        let Validator { commands, global, local, .. } = v;
+        Ok(Program { commands, global, local, intent_events, event_types, matcher, slot_types, agent })
     }
 
     pub fn flow(&self, name: &str) -> Option<&Flow> {
@@ -149,8 +142,9 @@ impl Program {
 struct Validator {
     errors: Vec<ValidationError>,
     commands: Vec<Command>,
-    /// The flow whose table each command goes in (`None`: the global table).
-    owners: Vec<Option<String>>,
+    /// The lookup tables of the commands, filled as they are added: the global one, and each flow's.
+    global: CommandTable,
+    local: Named<CommandTable>,
     slot_types: Named<SlotType>,
 }
 
@@ -354,17 +348,17 @@ impl Validator {
             self.variable(&mappings_path, k, var);
         }
         let scope = t.scope.unwrap_or(if owner.is_some() { Scope::Local } else { Scope::Global });
-        let owner = match scope {
-            Scope::Global => None,
-            Scope::Local => Some(owner.unwrap_or(flow).to_string()),
+        let table = match scope {
+            Scope::Global => &mut self.global,
+            Scope::Local => self.local.get_or_default(owner.unwrap_or(flow)),
         };
+        table.add(&on, self.commands.len());
         let mut mappings = Vec::new();
         for (k, v) in &t.mappings {
             mappings.put((k.clone(), v.clone()));
         }
         let cmd = Command { on, flow: flow.to_string(), step: step.to_string(), mode: t.mode, mappings };
         self.commands.put(cmd);
-        self.owners.put(owner);
     }
 
     fn check_flow(&mut self, a: &Agent, fname: &str, flow: &Flow) {

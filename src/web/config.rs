@@ -11,6 +11,8 @@ use crate::engine::util::Put;
 use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
+use crate::engine::decode::Path;
+
 use super::convert::get;
 use super::error::WebError;
 use super::extensions::{ExtensionSpec, Extensions, Kind};
@@ -163,7 +165,7 @@ impl<'v> Raw<'v> {
         extensions: &mut Vec<ExtensionSpec>,
         listeners: &mut Vec<ListenerSpec>,
     ) -> Result<Raw<'v>, WebError> {
-        let c = Obj::new(data, String::new(), "a config object")?;
+        let c = Obj::new(data, Path::Root, "a config object")?;
         let mode = match c.obj("render")? {
             None => Mode::default(),
             Some(r) => {
@@ -174,8 +176,9 @@ impl<'v> Raw<'v> {
             None => Assistant::default(),
             Some(a) => assistant(&a, &get(js, "assistant"), extensions)?,
         };
+        let listeners_path = Path::top("listeners");
         for (i, v) in c.list("listeners")?.iter().enumerate() {
-            let l = Obj::new(v, format!("listeners[{i}]"), "a listener object")?;
+            let l = Obj::new(v, listeners_path.index(i), "a listener object")?;
             let (selector, on, event) = (l.string("selector")?, l.string_or("on", "click")?, l.string("event")?);
             let data = l.opt("data");
             let open = l.bool_or("open", false)?;
@@ -316,7 +319,11 @@ fn render_target(target: &JsValue, document: &web_sys::Document) -> Result<web_s
 
 /// `assistant`: `a` is its JSON copy, `js` the original object (for the extension functions, pushed to
 /// `extensions`).
-fn assistant<'v>(a: &Obj<'v>, js: &JsValue, extensions: &mut Vec<ExtensionSpec>) -> Result<Assistant<'v>, WebError> {
+fn assistant<'v>(
+    a: &Obj<'v, '_>,
+    js: &JsValue,
+    extensions: &mut Vec<ExtensionSpec>,
+) -> Result<Assistant<'v>, WebError> {
     let spacing = match a.obj("spacing")? {
         None => Spacing::default(),
         Some(s) => Spacing { side: s.pixels("side")?, bottom: s.pixels("bottom")? },
@@ -328,23 +335,24 @@ fn assistant<'v>(a: &Obj<'v>, js: &JsValue, extensions: &mut Vec<ExtensionSpec>)
         Some(v) => return Err(a.wrong("stylesheet", v, "a URL or a list of URLs")),
     };
     let js_list = get(js, "extensions");
+    let extensions_path = a.path.key("extensions");
     for (i, v) in a.list("extensions")?.iter().enumerate() {
-        let e = Obj::new(v, format!("{}.extensions[{i}]", a.path), "an extension object")?;
+        let e = Obj::new(v, extensions_path.index(i), "an extension object")?;
         let name = e.string("name")?;
         let kind = match e.variant("type", "`response` or `effect`", &[Kind::Response, Kind::Effect])? {
             Some(k) => k,
-            None => return Err(WebError::config(&e.path, "missing field `type`")),
+            None => return Err(config_at(&e.path, "missing field `type`")),
         };
         let js_ext = Reflect::get(&js_list, &JsValue::from(i as u32)).unwrap_or(JsValue::UNDEFINED);
         let matcher = get(&js_ext, "match");
         if matcher.is_undefined() {
-            return Err(WebError::config(&e.path, "missing field `match`"));
+            return Err(config_at(&e.path, "missing field `match`"));
         }
         let matcher = match matcher.dyn_into::<Function>() {
             Ok(f) => f,
             Err(v) => {
                 let found = v.js_typeof().as_string().unwrap_or_default();
-                return Err(WebError::config(&e.at("match"), &format!("invalid type: {found}, expected a function")));
+                return Err(config_at(&e.path.key("match"), &format!("invalid type: {found}, expected a function")));
             }
         };
         extensions.put(ExtensionSpec {
@@ -375,19 +383,25 @@ fn assistant<'v>(a: &Obj<'v>, js: &JsValue, extensions: &mut Vec<ExtensionSpec>)
     })
 }
 
-fn invalid(path: &str, v: &Value, expected: &str) -> WebError {
-    WebError::config(path, &format!("invalid type: {}, expected {expected}", v.kind()))
+/// The error for a bad field at `path` (spelled out here, only when there is an error).
+fn config_at(path: &Path, message: &str) -> WebError {
+    WebError::config(&path.render(), message)
+}
+
+fn invalid(path: &Path, v: &Value, expected: &str) -> WebError {
+    config_at(path, &format!("invalid type: {}, expected {expected}", v.kind()))
 }
 
 /// One JSON object of the config being read. A missing key takes its default; `null` counts as missing only
-/// where the field is optional.
-struct Obj<'v> {
+/// where the field is optional. Its path is a chain on the stack (`assistant.extensions[0]`), spelled out only
+/// in an error.
+struct Obj<'v, 'p> {
     map: &'v Map<String, Value>,
-    path: String,
+    path: Path<'p>,
 }
 
-impl<'v> Obj<'v> {
-    fn new(v: &'v Value, path: String, what: &str) -> Result<Obj<'v>, WebError> {
+impl<'v, 'p> Obj<'v, 'p> {
+    fn new(v: &'v Value, path: Path<'p>, what: &str) -> Result<Obj<'v, 'p>, WebError> {
         match v {
             Value::Object(map) => Ok(Obj { map, path }),
             _ => Err(invalid(&path, v, what)),
@@ -396,15 +410,7 @@ impl<'v> Obj<'v> {
 
     /// The error for a field of the wrong type.
     fn wrong(&self, key: &str, v: &Value, expected: &str) -> WebError {
-        invalid(&self.at(key), v, expected)
-    }
-
-    fn at(&self, key: &str) -> String {
-        if self.path.is_empty() {
-            key.to_string()
-        } else {
-            format!("{}.{key}", self.path)
-        }
+        invalid(&self.path.key(key), v, expected)
     }
 
     /// An optional field: absent or `null` is `None`.
@@ -431,7 +437,7 @@ impl<'v> Obj<'v> {
     /// A required string.
     fn string(&self, key: &str) -> Result<&'v str, WebError> {
         match self.map.get(key) {
-            None => Err(WebError::config(&self.path, &format!("missing field `{key}`"))),
+            None => Err(config_at(&self.path, &format!("missing field `{key}`"))),
             Some(Value::String(s)) => Ok(s),
             Some(v) => Err(self.wrong(key, v, "a string")),
         }
@@ -464,15 +470,15 @@ impl<'v> Obj<'v> {
     }
 
     /// A nested object with defaults: absent is `None`, anything but an object is refused.
-    fn obj(&self, key: &str) -> Result<Option<Obj<'v>>, WebError> {
+    fn obj<'s>(&'s self, key: &'s str) -> Result<Option<Obj<'v, 's>>, WebError> {
         match self.map.get(key) {
             None => Ok(None),
-            Some(v) => Obj::new(v, self.at(key), "an object").map(Some),
+            Some(v) => Obj::new(v, self.path.key(key), "an object").map(Some),
         }
     }
 
     /// An optional nested object: absent or `null` is `None`.
-    fn opt_obj(&self, key: &str) -> Result<Option<Obj<'v>>, WebError> {
+    fn opt_obj<'s>(&'s self, key: &'s str) -> Result<Option<Obj<'v, 's>>, WebError> {
         match self.opt(key) {
             None => Ok(None),
             Some(_) => self.obj(key),
@@ -504,8 +510,8 @@ impl<'v> Obj<'v> {
                 return Ok(Some(i / 2));
             }
         }
-        Err(WebError::config(
-            &self.at(key),
+        Err(config_at(
+            &self.path.key(key),
             &match v {
                 Value::String(s) => format!("unknown variant `{s}`, expected {expected}"),
                 _ => format!("invalid type: {}, expected {expected}", v.kind()),
