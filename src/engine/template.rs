@@ -184,7 +184,8 @@ pub fn is_identifier(s: &str) -> bool {
 /// read in bytes, the name and the path.
 fn context_ref(s: &str) -> Option<(usize, &str, &str)> {
     let name_len = s.bytes().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b':')).count();
-    if name_len == 0 || !s.as_bytes()[0].is_ascii_alphanumeric() || s.as_bytes().get(name_len) != Some(&b'.') {
+    // The name starts with a letter or digit (so it is not empty) and ends at a dot.
+    if !s.as_bytes().first().is_some_and(u8::is_ascii_alphanumeric) || s.as_bytes().get(name_len) != Some(&b'.') {
         return None;
     }
     let rest = slice(s, name_len + 1, s.len());
