@@ -42,8 +42,10 @@ impl Template {
         let mut lit = String::new();
         let mut prev: Option<char> = None; // the character before `rest`
         let mut rest = src; // what is left to read
-        while let Some(c) = rest.chars().next() {
-            let after = slice(rest, c.len_utf8(), rest.len());
+        loop {
+            let mut cs = rest.chars();
+            let Some(c) = cs.next() else { break };
+            let after = cs.as_str();
             if c == '{' {
                 if let Some((inner, tail)) = after.split_once('}') {
                     let inner = inner.trim();
