@@ -36,8 +36,15 @@ pub enum SlotType {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SlotValue {
-    pub value: String,
-    pub synonyms: Vec<String>,
+    /// The canonical value, then its synonyms: every phrase that matches the value (never empty).
+    pub phrases: Vec<String>,
+}
+
+impl SlotValue {
+    /// The canonical value: the first phrase.
+    pub fn value(&self) -> &str {
+        self.phrases.first().map_or("", |v| v)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -688,7 +695,7 @@ impl Matcher {
         match t {
             SlotType::Values(vs) => {
                 for (ci, v) in vs.iter().enumerate() {
-                    for phrase in std::iter::once(&v.value).chain(&v.synonyms) {
+                    for phrase in &v.phrases {
                         let mut toks = Vec::new();
                         for t in lex(phrase) {
                             toks.put(self.intern(t.norm));
@@ -987,7 +994,7 @@ impl Matcher {
     fn span_value(&self, inp: &Input, ty: u32, sp: &Span) -> Option<Value> {
         match sp.val {
             SpanVal::Canon(c) => match self.types.get(ty as usize) {
-                Some(SlotType::Values(vs)) => vs.get(c as usize).map(|v| json::text(&v.value)),
+                Some(SlotType::Values(vs)) => vs.get(c as usize).map(|v| json::text(v.value())),
                 _ => None,
             },
             SpanVal::Num(n) => num_value(n),
@@ -1092,7 +1099,7 @@ pub fn extract_slot(slot: &SlotType, text: &str) -> Option<Value> {
             let input = toks();
             let mut best: Option<((usize, bool), &str)> = None;
             for v in vs {
-                for phrase in std::iter::once(&v.value).chain(&v.synonyms) {
+                for phrase in &v.phrases {
                     let pt = lex(phrase);
                     if pt.is_empty() || pt.len() > input.len() {
                         continue;
@@ -1108,7 +1115,7 @@ pub fn extract_slot(slot: &SlotType, text: &str) -> Option<Value> {
                             });
                         let key = (pt.len(), exact);
                         if near && best.map_or(true, |(k, _)| key > k) {
-                            best = Some((key, &v.value));
+                            best = Some((key, v.value()));
                         }
                     }
                 }
@@ -1146,8 +1153,9 @@ pub fn parse_slot_type(v: &Value) -> Result<SlotType, String> {
 }
 
 fn parse_slot_value(item: &Value) -> Result<SlotValue, String> {
-    let (value, synonyms) = match item {
-        Value::String(s) => (s.clone(), Vec::new()),
+    let mut phrases = Vec::new();
+    match item {
+        Value::String(s) => phrases.put(s.clone()),
         Value::Object(o) => {
             if let Some(k) = o.keys().find(|k| *k != "value" && *k != "synonyms") {
                 return Err(format!("unknown key {}, expected \"value\" and \"synonyms\"", json::to_string(k)));
@@ -1155,27 +1163,26 @@ fn parse_slot_value(item: &Value) -> Result<SlotValue, String> {
             let Some(Value::String(value)) = o.get("value") else {
                 return Err("\"value\" must be a string".to_string());
             };
-            let mut synonyms = Vec::new();
+            phrases.put(value.clone());
             match o.get("synonyms") {
                 None => {}
                 Some(Value::Array(a)) => {
                     for s in a {
                         let Value::String(s) = s else { return Err(SYNONYMS.to_string()) };
-                        synonyms.put(s.clone());
+                        phrases.put(s.clone());
                     }
                 }
                 Some(_) => return Err(SYNONYMS.to_string()),
             }
-            (value.clone(), synonyms)
         }
         _ => return Err("expected a string or {\"value\": ..., \"synonyms\": [...]}".to_string()),
-    };
-    for s in std::iter::once(&value).chain(&synonyms) {
+    }
+    for s in &phrases {
         if lex(s).is_empty() {
             return Err(format!("{} has no letters or digits", json::to_string(s)));
         }
     }
-    Ok(SlotValue { value, synonyms })
+    Ok(SlotValue { phrases })
 }
 
 #[cfg(test)]
@@ -1322,7 +1329,7 @@ mod tests {
         assert_eq!(parse_slot_type(&json!("@number")), Ok(SlotType::Number));
         assert_eq!(parse_slot_type(&json!("@email")), Ok(SlotType::Email));
         assert_eq!(parse_slot_type(&json!("@any")), Ok(SlotType::Any));
-        let v = SlotValue { value: "large".into(), synonyms: vec!["big".into()] };
+        let v = SlotValue { phrases: vec!["large".into(), "big".into()] };
         assert_eq!(parse_slot_type(&json!([{"value": "large", "synonyms": ["big"]}])), Ok(SlotType::Values(vec![v])));
         let bad = json!(["@date", 3, [], [1], [{"synonyms": ["x"]}], ["!!"], [{"value": "a", "synonyms": "b"}],
             [{"value": "a", "synonym": []}], null]);
