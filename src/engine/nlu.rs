@@ -792,8 +792,10 @@ impl Matcher {
         for p in known {
             sorted.put((at(&ids, p as usize), p));
         }
-        let mut spans: Vec<Vec<Span>> = Vec::new();
-        spans.resize_with(self.types.len(), Vec::new);
+        let mut spans: Vec<Vec<Span>> = Vec::with_capacity(self.types.len());
+        for _ in &self.types {
+            spans.put(Vec::new());
+        }
         for (p, (tok, &id)) in toks.iter().zip(&ids).enumerate() {
             let phrases = if id == NONE { &[][..] } else { group(&self.phrase_order, &self.phrase_off, id as usize) };
             for &pi in phrases {
@@ -908,7 +910,9 @@ impl Matcher {
         sc.stamp += 1;
         let stamp = sc.stamp;
         sc.assigned.clear();
-        sc.assigned.resize(items.len(), None);
+        for _ in items {
+            sc.assigned.put(None);
+        }
         let (mut matched, mut in_w) = (0u32, inp.total);
         if u.markers {
             let mut last_end = 0;
