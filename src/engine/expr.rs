@@ -347,7 +347,8 @@ impl Parser {
     /// `or` selects the `or` level, otherwise the `and` level.
     fn parse_logic(&mut self, or: bool) -> Result<Node, ExprError> {
         let operand = |p: &mut Self| if or { p.parse_logic(false) } else { p.parse_prefix(true) };
-        let mut items = vec![operand(self)?];
+        let mut items = Vec::new();
+        items.put(operand(self)?);
         while matches!((or, &self.peek().tok), (true, Tok::Or) | (false, Tok::And)) {
             self.bump();
             items.put(operand(self)?);
