@@ -12,6 +12,7 @@
 use crate::engine::json::{Number, Value};
 use crate::engine::util::Put;
 use std::cmp::Ordering;
+use std::num::NonZeroU64;
 
 use super::float::parse_f64;
 use super::fold::fold;
@@ -346,7 +347,8 @@ impl Parser {
     /// `or` selects the `or` level, otherwise the `and` level.
     fn parse_logic(&mut self, or: bool) -> Result<Node, ExprError> {
         let operand = |p: &mut Self| if or { p.parse_logic(false) } else { p.parse_prefix(true) };
-        let mut items = vec![operand(self)?];
+        let mut items = Vec::new();
+        items.put(operand(self)?);
         while matches!((or, &self.peek().tok), (true, Tok::Or) | (false, Tok::And)) {
             self.bump();
             items.put(operand(self)?);
@@ -580,6 +582,9 @@ fn fmod(x: f64, y: f64) -> f64 {
     if x.abs() < y.abs() {
         return x;
     }
+    // Only a zero `y` has a zero mantissa (NaN, as IEEE, though callers never pass it); dividing by a `NonZeroU64`
+    // has no division-by-zero panic path.
+    let Some(my) = NonZeroU64::new(my) else { return f64::NAN };
     // |x| = mx * 2^ex with ex >= ey; reduce mx * 2^(ex - ey) modulo my one doubling at a time.
     let mut r = mx % my;
     for _ in 0..ex - ey {

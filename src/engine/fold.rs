@@ -206,7 +206,7 @@ pub fn fold_char(c: char) -> char {
     }
     let x = c as u32;
     let i = RUNS.partition_point(|&(a, _)| a >> 8 <= x);
-    let Some(&(a, b)) = i.checked_sub(1).map(|i| &RUNS[i]) else { return c };
+    let Some(&(a, b)) = i.checked_sub(1).and_then(|i| RUNS.get(i)) else { return c };
     let (off, step) = (x - (a >> 8), 1 + (b & 1) as u32);
     if off % step == 0 && off / step <= a & 0xff {
         char::from_u32(x.wrapping_add_signed(b >> 1)).unwrap_or(c)

@@ -36,8 +36,15 @@ pub enum SlotType {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SlotValue {
-    pub value: String,
-    pub synonyms: Vec<String>,
+    /// The canonical value, then its synonyms: every phrase that matches the value (never empty).
+    pub phrases: Vec<String>,
+}
+
+impl SlotValue {
+    /// The canonical value: the first phrase.
+    pub fn value(&self) -> &str {
+        self.phrases.first().map_or("", |v| v)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -169,18 +176,26 @@ fn stem(w: &mut String) {
         return;
     }
     if w.ends_with("ies") {
-        w.truncate(n - 3);
+        chop(w, 3);
         w.push('y');
     } else if ["sses", "zzes", "xes", "ches", "shes"].iter().any(|s| w.ends_with(s)) {
-        w.truncate(n - 2);
+        chop(w, 2);
     } else if w.ends_with("ing") && n >= 6 {
-        w.truncate(n - 3);
+        chop(w, 3);
         undouble(w);
     } else if w.ends_with("ed") && !w.ends_with("eed") {
-        w.truncate(n - 2);
+        chop(w, 2);
         undouble(w);
     } else if w.ends_with('s') && !["ss", "us", "is"].iter().any(|s| w.ends_with(s)) {
-        w.truncate(n - 1);
+        chop(w, 1);
+    }
+}
+
+/// Removes the last `k` chars of `w`: its last `k` bytes for the ASCII words `stem` changes. Unlike `truncate`,
+/// which checks that the new length is a char boundary, this has no panic path.
+fn chop(w: &mut String, k: usize) {
+    for _ in 0..k {
+        w.pop();
     }
 }
 
@@ -189,7 +204,7 @@ fn undouble(w: &mut String) {
     let b = w.as_bytes();
     let n = b.len();
     if n >= 4 && b[n - 1] == b[n - 2] && !b"aeiouylsz".contains(&b[n - 1]) {
-        w.truncate(n - 1);
+        chop(w, 1);
     }
 }
 
@@ -309,10 +324,14 @@ fn within_one_edit(a: &str, b: &str) -> bool {
 fn offsets(keys: &[u32], n: usize) -> Vec<u32> {
     let mut off = vec![0u32; n + 1];
     for &k in keys {
-        off[k as usize + 1] += 1;
+        if let Some(c) = off.get_mut(k as usize + 1) {
+            *c += 1;
+        }
     }
-    for i in 0..n {
-        off[i + 1] += off[i];
+    let mut sum = 0;
+    for o in &mut off {
+        sum += *o;
+        *o = sum;
     }
     off
 }
@@ -320,6 +339,13 @@ fn offsets(keys: &[u32], n: usize) -> Vec<u32> {
 /// `v[r.0..r.1]`, or nothing if out of range: the one non-panicking slice of the `(start, end)` ranges kept below.
 fn part<T>(v: &[T], r: (u32, u32)) -> &[T] {
     v.get(r.0 as usize..r.1 as usize).unwrap_or_default()
+}
+
+/// `v[i]`, or the default value if `i` is out of range. For the indices that are in range by construction (word
+/// ids into `words`/`weights`, token positions into an input's vectors): the fallback is never taken, and there
+/// is no bounds-check panic to generate.
+fn at<T: Copy + Default>(v: &[T], i: usize) -> T {
+    v.get(i).copied().unwrap_or_default()
 }
 
 /// The items of key `k` of a grouping by `offsets`.
@@ -434,12 +460,14 @@ struct Scratch {
 impl Scratch {
     /// True when none of the span's tokens is taken by the current attempt.
     fn is_free(&self, sp: &Span) -> bool {
-        self.consumed[sp.start..sp.end].iter().all(|&s| s != self.stamp)
+        self.consumed.get(sp.start..sp.end).unwrap_or_default().iter().all(|&s| s != self.stamp)
     }
 
     /// Marks the span's tokens as taken by the current attempt.
     fn consume(&mut self, sp: &Span) {
-        self.consumed[sp.start..sp.end].fill(self.stamp);
+        if let Some(toks) = self.consumed.get_mut(sp.start..sp.end) {
+            toks.fill(self.stamp);
+        }
     }
 }
 
@@ -470,9 +498,16 @@ pub struct Matcher {
 }
 
 impl Intent {
-    /// The index into `Matcher::types` of slot `s`.
+    /// The index into `Matcher::types` of slot `s` (an index of `slots` by construction; else one past any type).
     fn slot_ty(&self, s: u32) -> usize {
-        self.slots[s as usize].1 as usize
+        self.slots.get(s as usize).map_or(usize::MAX, |t| t.1 as usize)
+    }
+}
+
+impl Input<'_> {
+    /// The candidate spans of slot type `ty` (none for an index that is not a type).
+    fn spans(&self, ty: usize) -> &[Span] {
+        self.spans.get(ty).map_or(&[], |l| l)
     }
 }
 
@@ -508,6 +543,7 @@ impl Matcher {
             let first = m.utts.len() as u32;
             for (ui, text) in spec.utterances.iter().enumerate() {
                 let start = m.items.len();
+                let (mut markers, mut any) = (false, false);
                 let mut rest = text.as_str();
                 while let Some((head, tail)) = rest.split_once('}') {
                     rest = tail;
@@ -517,22 +553,17 @@ impl Matcher {
                     };
                     m.push_lits(before);
                     let name = name.trim();
-                    let Some(idx) = slots.iter().position(|(n, _)| n == name) else {
+                    let Some((idx, (_, ty))) = slots.iter().enumerate().find(|(_, (n, _))| n == name) else {
                         return Err(format!(
                             "intent '{}': utterances[{ui}] uses undeclared slot {{{name}}}",
                             spec.name
                         ));
                     };
                     m.items.put(Item::Slot(idx as u32));
+                    markers = true;
+                    any |= m.is_any(*ty as usize);
                 }
                 m.push_lits(rest);
-                let (mut markers, mut any) = (false, false);
-                for it in &m.items[start..] {
-                    if let Item::Slot(s) = *it {
-                        markers = true;
-                        any |= matches!(m.types[slots[s as usize].1 as usize], SlotType::Any);
-                    }
-                }
                 if m.items.len() == start {
                     continue;
                 }
@@ -550,23 +581,27 @@ impl Matcher {
                 weight += match *it {
                     Item::Lit(id) => {
                         m.lits.put(id);
-                        m.weights[id as usize]
+                        at(&m.weights, id as usize)
                     }
                     Item::Slot(_) => W_SLOT,
                 };
             }
-            sort_by(&mut m.lits[lit_start..], &|a, b| a < b);
+            sort_by(m.lits.get_mut(lit_start..).unwrap_or_default(), &|a, b| a < b);
             u.lits = (lit_start as u32, m.lits.len() as u32);
             u.weight = weight;
         }
         let mut firsts = Vec::new();
         for p in &m.phrases {
-            firsts.put(p.toks[0]);
+            // Never empty: `add_type` keeps only phrases with tokens.
+            firsts.put(p.toks.first().copied().unwrap_or_default());
         }
         m.phrase_off = offsets(&firsts, m.words.len());
         m.phrase_order = iota(m.phrases.len());
         // By first token, then longest first, then declaration order.
-        let key = |pi: u32| (firsts[pi as usize], usize::MAX - m.phrases[pi as usize].toks.len(), pi);
+        let key = |pi: u32| {
+            let len = m.phrases.get(pi as usize).map_or(0, |p| p.toks.len());
+            (at(&firsts, pi as usize), usize::MAX - len, pi)
+        };
         sort_by(&mut m.phrase_order, &|a, b| key(a) < key(b));
         let mut dels = Vec::new();
         for (id, w) in m.words.iter().enumerate() {
@@ -577,24 +612,32 @@ impl Matcher {
             }
         }
         let mut order = iota(dels.len());
-        sort_by(&mut order, &|a, b| dels[a as usize] < dels[b as usize]);
+        sort_by(&mut order, &|a, b| dels.get(a as usize) < dels.get(b as usize));
         for i in order {
-            m.deletes.put(std::mem::take(&mut dels[i as usize]));
+            if let Some(d) = dels.get_mut(i as usize) {
+                m.deletes.put(std::mem::take(d));
+            }
         }
         // Runs of equal literals: (token id, utterance, count).
         let (mut ids, mut runs) = (Vec::new(), Vec::new());
         for (ui, u) in m.utts.iter().enumerate() {
             for run in part(&m.lits, u.lits).chunk_by(|a, b| a == b) {
-                ids.put(run[0]);
-                runs.put((ui as u32, run.len() as u32));
+                if let Some(&id) = run.first() {
+                    ids.put(id);
+                    runs.put((ui as u32, run.len() as u32));
+                }
             }
         }
         m.post_off = offsets(&ids, m.words.len());
         let mut next = m.post_off.clone();
         m.post = vec![(0, 0); runs.len()];
         for (&id, &r) in ids.iter().zip(&runs) {
-            m.post[next[id as usize] as usize] = r;
-            next[id as usize] += 1;
+            if let Some(n) = next.get_mut(id as usize) {
+                if let Some(p) = m.post.get_mut(*n as usize) {
+                    *p = r;
+                }
+                *n += 1;
+            }
         }
         Ok(m)
     }
@@ -608,8 +651,23 @@ impl Matcher {
         let id = self.words.len() as u32;
         self.weights.put(if is_stop(&w) { W_STOP } else { W_WORD });
         self.words.put(w);
-        self.vocab.insert(i, id);
+        // `self.vocab.insert(i, id)`, without its panic path (`i <= len` by `find`).
+        let mut carry = id;
+        for v in self.vocab.iter_mut().skip(i) {
+            carry = std::mem::replace(v, carry);
+        }
+        self.vocab.put(carry);
         id
+    }
+
+    /// Word `id` (every id is an index of `words`; "" otherwise).
+    fn word(&self, id: u32) -> &str {
+        self.words.get(id as usize).map_or("", |w| w)
+    }
+
+    /// Whether slot type `ty` is "@any".
+    fn is_any(&self, ty: usize) -> bool {
+        matches!(self.types.get(ty), Some(SlotType::Any))
     }
 
     fn word_id(&self, w: &str) -> Option<u32> {
@@ -618,8 +676,8 @@ impl Matcher {
 
     /// Where `w` is or would be inserted in `vocab`, and its id if known.
     fn find(&self, w: &str) -> (usize, Option<u32>) {
-        let i = lower_bound(self.vocab.len(), w, &|i| &self.words[self.vocab[i] as usize]);
-        (i, self.vocab.get(i).copied().filter(|&id| self.words[id as usize] == w))
+        let i = lower_bound(self.vocab.len(), w, &|i| self.word(at(&self.vocab, i)));
+        (i, self.vocab.get(i).copied().filter(|&id| self.word(id) == w))
     }
 
     fn push_lits(&mut self, s: &str) {
@@ -637,7 +695,7 @@ impl Matcher {
         match t {
             SlotType::Values(vs) => {
                 for (ci, v) in vs.iter().enumerate() {
-                    for phrase in std::iter::once(&v.value).chain(&v.synonyms) {
+                    for phrase in &v.phrases {
                         let mut toks = Vec::new();
                         for t in lex(phrase) {
                             toks.put(self.intern(t.norm));
@@ -680,7 +738,7 @@ impl Matcher {
         }
         let mut best = NONE;
         let mut consider = |id: u32| {
-            let word = &self.words[id as usize];
+            let word = self.word(id);
             if id < best && fuzzy_candidate(word) && within_one_edit(w, word) {
                 best = id;
             }
@@ -689,7 +747,7 @@ impl Matcher {
         let mut keys = deletions(w);
         keys.put(w.to_string());
         for k in &keys {
-            let mut i = lower_bound(self.deletes.len(), k, &|i| &self.deletes[i].0);
+            let mut i = lower_bound(self.deletes.len(), k, &|i| self.deletes.get(i).map_or("", |d| &d.0));
             while let Some((_, id)) = self.deletes.get(i).filter(|(d, _)| d == k) {
                 consider(*id);
                 i += 1;
@@ -719,7 +777,7 @@ impl Matcher {
             w.put(match id {
                 NONE if is_stop(&t.norm) => W_STOP,
                 NONE => W_WORD,
-                _ => self.weights[id as usize],
+                _ => at(&self.weights, id as usize),
             });
         }
         let mut known = Vec::new();
@@ -728,40 +786,41 @@ impl Matcher {
                 known.put(p as u32);
             }
         }
-        let key = |p: u32| (ids[p as usize], fuzzy[p as usize], p);
+        let key = |p: u32| (at(&ids, p as usize), at(&fuzzy, p as usize), p);
         sort_by(&mut known, &|a, b| key(a) < key(b));
         let mut sorted = Vec::with_capacity(known.len());
         for p in known {
-            sorted.put((ids[p as usize], p));
+            sorted.put((at(&ids, p as usize), p));
         }
-        let mut spans: Vec<Vec<Span>> = Vec::new();
-        spans.resize_with(self.types.len(), Vec::new);
-        for p in 0..n {
-            let phrases =
-                if ids[p] == NONE { &[][..] } else { group(&self.phrase_order, &self.phrase_off, ids[p] as usize) };
+        let mut spans: Vec<Vec<Span>> = Vec::with_capacity(self.types.len());
+        for _ in &self.types {
+            spans.put(Vec::new());
+        }
+        for (p, (tok, &id)) in toks.iter().zip(&ids).enumerate() {
+            let phrases = if id == NONE { &[][..] } else { group(&self.phrase_order, &self.phrase_off, id as usize) };
             for &pi in phrases {
-                let ph = &self.phrases[pi as usize];
+                let Some(ph) = self.phrases.get(pi as usize) else { continue };
                 let end = p + ph.toks.len();
                 if ids.get(p..end) != Some(&ph.toks[..]) {
                     continue;
                 }
-                let list = &mut spans[ph.ty as usize];
+                let Some(list) = spans.get_mut(ph.ty as usize) else { continue };
                 if list.last().map_or(true, |l| l.end <= p) {
                     let mut sp = span(p, end, &w, SpanVal::Canon(ph.canon));
-                    if fuzzy[p..end].contains(&true) {
+                    if fuzzy.get(p..end).unwrap_or_default().contains(&true) {
                         sp.credit = W_SLOT * 3 / 4;
                     }
                     list.put(sp);
                 }
             }
             // A token is a number or an e-mail address, never both.
-            let single = match (tok_number(&toks[p]), toks[p].kind) {
+            let single = match (tok_number(tok), tok.kind) {
                 (Some(num), _) => self.number_ty.map(|ty| (ty, SpanVal::Num(num))),
                 (None, Kind::Email) => self.email_ty.map(|ty| (ty, SpanVal::Text)),
                 _ => None,
             };
-            if let Some((ty, val)) = single {
-                spans[ty].put(span(p, p + 1, &w, val));
+            if let Some((list, val)) = single.and_then(|(ty, val)| Some((spans.get_mut(ty)?, val))) {
+                list.put(span(p, p + 1, &w, val));
             }
         }
         let total = w.iter().sum();
@@ -783,7 +842,7 @@ impl Matcher {
                 g += 1;
             }
             let id = id as usize;
-            let wt = self.weights[id];
+            let wt = at(&self.weights, id);
             for &(u, cu) in group(&self.post, &self.post_off, id) {
                 if let Some(a) = acc.get_mut(u as usize) {
                     *a += wt * c.min(cu);
@@ -798,7 +857,7 @@ impl Matcher {
         }
         let i_min = inp.total.saturating_sub(reduce).max(1);
         let mut sc = Scratch { stamp: 0, consumed: vec![0; inp.toks.len()], assigned: Vec::new(), seq: Vec::new() };
-        let mut best: Option<(f64, usize, usize)> = None;
+        let mut best: Option<(f64, &Intent, &Utt)> = None;
         let mut best_score = 0.0;
         for (ii, intent) in self.intents.iter().enumerate() {
             if mask.is_some_and(|m| m.get(ii) == Some(&false)) {
@@ -812,7 +871,7 @@ impl Matcher {
                     for it in part(&self.items, u.items) {
                         if let Item::Slot(s) = *it {
                             let ty = intent.slot_ty(s);
-                            if !inp.spans[ty].is_empty() || matches!(self.types[ty], SlotType::Any) {
+                            if !inp.spans(ty).is_empty() || self.is_any(ty) {
                                 m_ub += W_SLOT;
                             }
                         }
@@ -826,14 +885,13 @@ impl Matcher {
                 let s = self.score(&inp, &mut sc, intent, u, best_score, None);
                 if s > best_score && s >= self.threshold {
                     best_score = s;
-                    best = Some((s, ii, ui));
+                    best = Some((s, intent, u));
                 }
             }
         }
-        let (confidence, ii, ui) = best?;
-        let intent = &self.intents[ii];
+        let (confidence, intent, u) = best?;
         let mut slots = Named::new();
-        self.score(&inp, &mut sc, intent, &self.utts[ui], 0.0, Some(&mut slots));
+        self.score(&inp, &mut sc, intent, u, 0.0, Some(&mut slots));
         Some(IntentMatch { intent: intent.name.clone(), confidence, slots })
     }
 
@@ -852,14 +910,16 @@ impl Matcher {
         sc.stamp += 1;
         let stamp = sc.stamp;
         sc.assigned.clear();
-        sc.assigned.resize(items.len(), None);
+        for _ in items {
+            sc.assigned.put(None);
+        }
         let (mut matched, mut in_w) = (0u32, inp.total);
         if u.markers {
             let mut last_end = 0;
             for (k, &it) in items.iter().enumerate() {
                 let Item::Slot(s) = it else { continue };
                 // The first free span after the previous slot's, else the first free one.
-                let list = &inp.spans[intent.slot_ty(s)];
+                let list = inp.spans(intent.slot_ty(s));
                 let pick = list.iter().find(|sp| sp.start >= last_end && sc.is_free(sp));
                 if let Some(&sp) = pick.or_else(|| list.iter().find(|sp| sc.is_free(sp))) {
                     last_end = sp.end;
@@ -868,7 +928,7 @@ impl Matcher {
             }
             for (k, &it) in items.iter().enumerate() {
                 let Item::Slot(s) = it else { continue };
-                if u.any && matches!(self.types[intent.slot_ty(s)], SlotType::Any) {
+                if u.any && self.is_any(intent.slot_ty(s)) {
                     if let Some(sp) = any_span(inp, sc, items, k) {
                         take(sc, k, sp, &mut matched, &mut in_w);
                     }
@@ -879,7 +939,7 @@ impl Matcher {
         let (mut a, mut b) = (0, 0);
         while let (Some(&lit), Some(&(id, pos))) = (lits.get(a), inp.sorted.get(b)) {
             let pos = pos as usize;
-            if sc.consumed[pos] == stamp {
+            if at(&sc.consumed, pos) == stamp {
                 b += 1;
                 continue;
             }
@@ -887,8 +947,8 @@ impl Matcher {
                 Ordering::Less => a += 1,
                 Ordering::Greater => b += 1,
                 Ordering::Equal => {
-                    let wt = self.weights[id as usize];
-                    matched += if inp.fuzzy[pos] { wt * 3 / 4 } else { wt };
+                    let wt = at(&self.weights, id as usize);
+                    matched += if at(&inp.fuzzy, pos) { wt * 3 / 4 } else { wt };
                     a += 1;
                     b += 1;
                 }
@@ -912,7 +972,7 @@ impl Matcher {
     fn fill(&self, inp: &Input, sc: &mut Scratch, intent: &Intent, items: &[Item], out: &mut Named<Value>) {
         for (it, sp) in items.iter().zip(&sc.assigned) {
             if let (Item::Slot(s), Some(sp)) = (*it, sp) {
-                let (name, ty) = &intent.slots[s as usize];
+                let Some((name, ty)) = intent.slots.get(s as usize) else { continue };
                 if let Some(v) = self.span_value(inp, *ty, sp) {
                     out.insert_first(name, v);
                 }
@@ -923,7 +983,7 @@ impl Matcher {
             if out.contains_key(name) {
                 continue;
             }
-            for sp in &inp.spans[*ty as usize] {
+            for sp in inp.spans(*ty as usize) {
                 if sc.is_free(sp) {
                     sc.consume(sp);
                     if let Some(v) = self.span_value(inp, *ty, sp) {
@@ -937,13 +997,13 @@ impl Matcher {
 
     fn span_value(&self, inp: &Input, ty: u32, sp: &Span) -> Option<Value> {
         match sp.val {
-            SpanVal::Canon(c) => match &self.types[ty as usize] {
-                SlotType::Values(vs) => vs.get(c as usize).map(|v| json::text(&v.value)),
+            SpanVal::Canon(c) => match self.types.get(ty as usize) {
+                Some(SlotType::Values(vs)) => vs.get(c as usize).map(|v| json::text(v.value())),
                 _ => None,
             },
             SpanVal::Num(n) => num_value(n),
             SpanVal::Text => {
-                let (s, e) = (inp.toks[sp.start].start, inp.toks[sp.end - 1].end);
+                let (s, e) = (inp.toks.get(sp.start)?.start, inp.toks.get(sp.end - 1)?.end);
                 Some(json::text(slice(inp.text, s, e)))
             }
         }
@@ -951,14 +1011,16 @@ impl Matcher {
 }
 
 fn span(start: usize, end: usize, w: &[u32], val: SpanVal) -> Span {
-    let w = w[start..end].iter().sum();
+    let w = w.get(start..end).unwrap_or_default().iter().sum();
     let credit = W_SLOT;
     Span { start, end, w, credit, val }
 }
 
 fn take(sc: &mut Scratch, k: usize, sp: Span, matched: &mut u32, in_w: &mut u32) {
     sc.consume(&sp);
-    sc.assigned[k] = Some(sp);
+    if let Some(a) = sc.assigned.get_mut(k) {
+        *a = Some(sp);
+    }
     *matched += sp.credit;
     *in_w = in_w.saturating_sub(sp.w) + W_SLOT;
 }
@@ -966,17 +1028,20 @@ fn take(sc: &mut Scratch, k: usize, sp: Span, matched: &mut u32, in_w: &mut u32)
 /// The span of an "@any" marker: the free tokens between its neighbours' matches.
 fn any_span(inp: &Input, sc: &Scratch, items: &[Item], k: usize) -> Option<Span> {
     let n = inp.ids.len();
-    let free = |p: usize| sc.consumed[p] != sc.stamp;
-    let find = |id: u32, from: usize| (from..n).find(|&p| inp.ids[p] == id && free(p));
-    let start = match k.checked_sub(1).map(|j| items[j]) {
+    let free = |p: usize| at(&sc.consumed, p) != sc.stamp;
+    let find = |id: u32, from: usize| (from..n).find(|&p| at(&inp.ids, p) == id && free(p));
+    let assigned = |k: usize| sc.assigned.get(k).copied().flatten();
+    let start = match k.checked_sub(1) {
         None => 0,
-        Some(Item::Lit(id)) => find(id, 0)? + 1,
-        Some(Item::Slot(_)) => sc.assigned[k - 1]?.end,
+        Some(j) => match *items.get(j)? {
+            Item::Lit(id) => find(id, 0)? + 1,
+            Item::Slot(_) => assigned(j)?.end,
+        },
     };
     let end = match items.get(k + 1) {
         None => n,
         Some(&Item::Lit(id)) => find(id, start)?,
-        Some(Item::Slot(_)) => sc.assigned[k + 1].filter(|sp| sp.start >= start)?.start,
+        Some(Item::Slot(_)) => assigned(k + 1).filter(|sp| sp.start >= start)?.start,
     };
     let end = (start..end).find(|&p| !free(p)).unwrap_or(end);
     (end > start).then(|| span(start, end, &inp.w, SpanVal::Text))
@@ -989,27 +1054,28 @@ fn order_factor(inp: &Input, sc: &mut Scratch, items: &[Item], markers: bool) ->
     }
     sc.seq.clear();
     let mut p = 0;
-    while p < inp.ids.len() {
+    while let Some(&id) = inp.ids.get(p) {
         if markers {
-            if let Some(k) = sc.assigned.iter().position(|s| s.is_some_and(|sp| sp.start == p)) {
+            let at_p = |(k, s): (usize, &Option<Span>)| Some((k, s.filter(|sp| sp.start == p)?));
+            if let Some((k, sp)) = sc.assigned.iter().enumerate().find_map(at_p) {
                 sc.seq.put(slot_code(k));
-                p = sc.assigned[k].map_or(p + 1, |sp| sp.end);
+                p = sp.end;
                 continue;
             }
         }
-        if sc.consumed[p] != sc.stamp {
-            sc.seq.put(inp.ids[p]);
+        if at(&sc.consumed, p) != sc.stamp {
+            sc.seq.put(id);
         }
         p += 1;
     }
-    let code = |k: usize| match items[k] {
+    let code = |k: usize, it: &Item| match *it {
         Item::Lit(id) => id,
         Item::Slot(_) => slot_code(k),
     };
     let total = items.len() - 1;
     let mut found = 0;
-    for k in 0..total {
-        let pair = [code(k), code(k + 1)];
+    for (k, (a, b)) in items.iter().zip(items.iter().skip(1)).enumerate() {
+        let pair = [code(k, a), code(k + 1, b)];
         found += usize::from(sc.seq.windows(2).any(|w| w == pair));
     }
     1.0 - 0.1 * (total - found) as f64 / total as f64
@@ -1037,7 +1103,7 @@ pub fn extract_slot(slot: &SlotType, text: &str) -> Option<Value> {
             let input = toks();
             let mut best: Option<((usize, bool), &str)> = None;
             for v in vs {
-                for phrase in std::iter::once(&v.value).chain(&v.synonyms) {
+                for phrase in &v.phrases {
                     let pt = lex(phrase);
                     if pt.is_empty() || pt.len() > input.len() {
                         continue;
@@ -1053,7 +1119,7 @@ pub fn extract_slot(slot: &SlotType, text: &str) -> Option<Value> {
                             });
                         let key = (pt.len(), exact);
                         if near && best.map_or(true, |(k, _)| key > k) {
-                            best = Some((key, &v.value));
+                            best = Some((key, v.value()));
                         }
                     }
                 }
@@ -1091,8 +1157,9 @@ pub fn parse_slot_type(v: &Value) -> Result<SlotType, String> {
 }
 
 fn parse_slot_value(item: &Value) -> Result<SlotValue, String> {
-    let (value, synonyms) = match item {
-        Value::String(s) => (s.clone(), Vec::new()),
+    let mut phrases = Vec::new();
+    match item {
+        Value::String(s) => phrases.put(s.clone()),
         Value::Object(o) => {
             if let Some(k) = o.keys().find(|k| *k != "value" && *k != "synonyms") {
                 return Err(format!("unknown key {}, expected \"value\" and \"synonyms\"", json::to_string(k)));
@@ -1100,27 +1167,26 @@ fn parse_slot_value(item: &Value) -> Result<SlotValue, String> {
             let Some(Value::String(value)) = o.get("value") else {
                 return Err("\"value\" must be a string".to_string());
             };
-            let mut synonyms = Vec::new();
+            phrases.put(value.clone());
             match o.get("synonyms") {
                 None => {}
                 Some(Value::Array(a)) => {
                     for s in a {
                         let Value::String(s) = s else { return Err(SYNONYMS.to_string()) };
-                        synonyms.put(s.clone());
+                        phrases.put(s.clone());
                     }
                 }
                 Some(_) => return Err(SYNONYMS.to_string()),
             }
-            (value.clone(), synonyms)
         }
         _ => return Err("expected a string or {\"value\": ..., \"synonyms\": [...]}".to_string()),
-    };
-    for s in std::iter::once(&value).chain(&synonyms) {
+    }
+    for s in &phrases {
         if lex(s).is_empty() {
             return Err(format!("{} has no letters or digits", json::to_string(s)));
         }
     }
-    Ok(SlotValue { value, synonyms })
+    Ok(SlotValue { phrases })
 }
 
 #[cfg(test)]
@@ -1267,7 +1333,7 @@ mod tests {
         assert_eq!(parse_slot_type(&json!("@number")), Ok(SlotType::Number));
         assert_eq!(parse_slot_type(&json!("@email")), Ok(SlotType::Email));
         assert_eq!(parse_slot_type(&json!("@any")), Ok(SlotType::Any));
-        let v = SlotValue { value: "large".into(), synonyms: vec!["big".into()] };
+        let v = SlotValue { phrases: vec!["large".into(), "big".into()] };
         assert_eq!(parse_slot_type(&json!([{"value": "large", "synonyms": ["big"]}])), Ok(SlotType::Values(vec![v])));
         let bad = json!(["@date", 3, [], [1], [{"synonyms": ["x"]}], ["!!"], [{"value": "a", "synonyms": "b"}],
             [{"value": "a", "synonym": []}], null]);

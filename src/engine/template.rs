@@ -42,8 +42,10 @@ impl Template {
         let mut lit = String::new();
         let mut prev: Option<char> = None; // the character before `rest`
         let mut rest = src; // what is left to read
-        while let Some(c) = rest.chars().next() {
-            let after = slice(rest, c.len_utf8(), rest.len());
+        loop {
+            let mut cs = rest.chars();
+            let Some(c) = cs.next() else { break };
+            let after = cs.as_str();
             if c == '{' {
                 if let Some((inner, tail)) = after.split_once('}') {
                     let inner = inner.trim();
@@ -184,7 +186,8 @@ pub fn is_identifier(s: &str) -> bool {
 /// read in bytes, the name and the path.
 fn context_ref(s: &str) -> Option<(usize, &str, &str)> {
     let name_len = s.bytes().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b':')).count();
-    if name_len == 0 || !s.as_bytes()[0].is_ascii_alphanumeric() || s.as_bytes().get(name_len) != Some(&b'.') {
+    // The name starts with a letter or digit (so it is not empty) and ends at a dot.
+    if !s.as_bytes().first().is_some_and(u8::is_ascii_alphanumeric) || s.as_bytes().get(name_len) != Some(&b'.') {
         return None;
     }
     let rest = slice(s, name_len + 1, s.len());
