@@ -73,7 +73,7 @@ impl TextPayload {
 
 /// `[{key: value}]`, the shape of each level of a Slate content.
 fn list_of_one(key: &str, value: Value) -> Value {
-    Value::Array(vec![json::obj(vec![(key, value)])])
+    Value::Array(vec![json::obj1(key, value)])
 }
 
 #[derive(Debug, Clone, PartialEq)]
