@@ -447,10 +447,10 @@ pub fn obj3(a: &str, x: Value, b: &str, y: Value, c: &str, z: Value) -> Value {
     Value::Object(with(with(with(Map::new(), a, x), b, y), c, z))
 }
 
-/// `map` with `key` set to `value`: the one step of [`obj1`], [`obj2`] and [`obj3`], without the `Vec` of
-/// fields that [`obj`] takes.
+/// `map` with `key` set to `value`: the one step of [`obj1`], [`obj2`], [`obj3`] and of objects built field by
+/// field, without the `Vec` of fields that [`obj`] takes.
 #[inline(never)]
-fn with(mut map: Map, key: &str, value: Value) -> Map {
+pub fn with(mut map: Map, key: &str, value: Value) -> Map {
     map.insert(key.to_string(), value);
     map
 }
