@@ -132,14 +132,6 @@ impl Trace {
         Trace { time, kind: TraceKind::Text(TextPayload::new(id, message, delay)) }
     }
 
-    pub fn debug(time: u64, kind: &str, message: impl Into<String>) -> Trace {
-        Trace { time, kind: TraceKind::Debug { message: message.into(), kind: Some(kind.to_string()) } }
-    }
-
-    pub fn path(time: u64, path: impl Into<String>) -> Trace {
-        Trace { time, kind: TraceKind::Path { path: path.into() } }
-    }
-
     /// The wire name of the trace type (`text`, `choice`, `cardV2`, ... or the custom type).
     pub fn type_name(&self) -> &str {
         self.kind.type_name()
