@@ -158,7 +158,7 @@ impl<'a> Ctx<'a> {
             m.push_str(name);
             m.push('\'');
             m.push_str(after);
-            self.emit(TraceKind::Debug { message: m, kind: Some(kind.to_string()) });
+            self.debug(kind, m);
         }
     }
 
