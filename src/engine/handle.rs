@@ -233,7 +233,8 @@ impl Ctx<'_> {
                 }
                 due = Some((i, (t.at, t.id)));
             }
-            let Some((i, _)) = due else { return };
+            // `i` indexes `timers` by construction; the check spares `remove` its panic path.
+            let Some((i, _)) = due.filter(|&(i, _)| i < self.s.timers.len()) else { return };
             let timer = self.s.timers.remove(i);
             match timer.kind {
                 TimerKind::NoReply { flow, step } => {

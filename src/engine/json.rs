@@ -432,19 +432,27 @@ pub fn obj(fields: Vec<(&str, Value)>) -> Value {
 /// by one out-of-line copy.
 #[inline(never)]
 pub fn obj1(key: &str, value: Value) -> Value {
-    obj(vec![(key, value)])
+    Value::Object(with(Map::new(), key, value))
 }
 
 /// `{a: x, b: y}`, as [`obj1`].
 #[inline(never)]
 pub fn obj2(a: &str, x: Value, b: &str, y: Value) -> Value {
-    obj(vec![(a, x), (b, y)])
+    Value::Object(with(with(Map::new(), a, x), b, y))
 }
 
 /// `{a: x, b: y, c: z}`, as [`obj1`].
 #[inline(never)]
 pub fn obj3(a: &str, x: Value, b: &str, y: Value, c: &str, z: Value) -> Value {
-    obj(vec![(a, x), (b, y), (c, z)])
+    Value::Object(with(with(with(Map::new(), a, x), b, y), c, z))
+}
+
+/// `map` with `key` set to `value`: the one step of [`obj1`], [`obj2`], [`obj3`] and of objects built field by
+/// field, without the `Vec` of fields that [`obj`] takes.
+#[inline(never)]
+pub fn with(mut map: Map, key: &str, value: Value) -> Map {
+    map.insert(key.to_string(), value);
+    map
 }
 
 /// Take the value of `key` out of `map`, leaving null in its place: what `remove` gives, without moving the

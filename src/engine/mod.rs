@@ -92,7 +92,9 @@ impl Engine {
     pub fn restore(&self, src: &str) -> Result<Session, StateError> {
         let mut s = Session::from_json(src)?;
         if s.agent != self.program.agent.name {
-            return Err(StateError::OtherAgent { found: s.agent, expected: self.program.agent.name.clone() });
+            // Taken rather than moved out: the rest of `s` is then dropped by one call, not field by field.
+            let found = std::mem::take(&mut s.agent);
+            return Err(StateError::OtherAgent { found, expected: self.program.agent.name.clone() });
         }
         let valid = s.stack.iter().all(|f| match &f.step {
             Some(step) => self.program.step(&f.flow, step).is_some(),

@@ -14,7 +14,6 @@ use super::error::StateError;
 use super::request::FileInfo;
 use super::session::{Frame, FrameState, PendingWebhook, Session, Status, Timer, TimerKind, STATE_VERSION};
 use super::transcript::{Body, Entry, Recipients, Transcript};
-use super::util::cat;
 
 /// Reads a saved session, keeping the first problem found. Readers return `None` once `error` is set: an `Option`
 /// moves less at each `?` than a `Result` carrying the message would.
@@ -56,7 +55,7 @@ impl Reader {
             "idle" => Status::Idle,
             "active" => Status::Active,
             "ended" => Status::Ended,
-            other => return self.fail(top, &cat(&["status: unknown status '", other, "'"])),
+            other => return self.unknown(&top.key("status"), "status", other),
         };
         let stack = self.list(o, "stack", top, Reader::frame)?;
         let Some(Value::Object(variables)) = o.get("variables") else {
@@ -114,7 +113,7 @@ impl Reader {
             "listening" => FrameState::Listening,
             "paused" => FrameState::Paused,
             "webhook" => FrameState::Webhook,
-            other => return self.fail(&path.key("state"), &cat(&["unknown state '", other, "'"])),
+            other => return self.unknown(&path.key("state"), "state", other),
         };
         let no_matches = u32::try_from(self.opt_number(o, "no_matches", path)?.unwrap_or(0)).unwrap_or(u32::MAX);
         let no_replies = u32::try_from(self.opt_number(o, "no_replies", path)?.unwrap_or(0)).unwrap_or(u32::MAX);
@@ -132,7 +131,7 @@ impl Reader {
             "no_reply" => (self.text(k, "flow", kp)?, Some(self.text(k, "step", kp)?)),
             "resume" => (self.text(k, "flow", kp)?, self.opt_text(k, "step", kp)?),
             "event" => (self.text(k, "name", kp)?, None),
-            other => return self.fail(&kp.key("type"), &cat(&["unknown timer '", other, "'"])),
+            other => return self.unknown(&kp.key("type"), "timer", other),
         };
         let id = self.number(o, "id", path)?;
         let at = self.number(o, "at", path)?;
@@ -159,7 +158,7 @@ impl Reader {
             },
             "file" => Body::File(self.file(o, path)?),
             "custom" => Body::Custom { content: o.get("content").cloned().unwrap_or(Value::Null) },
-            other => return self.fail(&path.key("type"), &cat(&["unknown entry type '", other, "'"])),
+            other => return self.unknown(&path.key("type"), "entry type", other),
         };
         let id = self.text(o, "id", path)?;
         let custom_id = self.opt_text(o, "custom_id", path)?;
@@ -169,7 +168,7 @@ impl Reader {
         let recipients = match self.text(o, "recipients", path)? {
             "all" => Recipients::All,
             "agents" => Recipients::Agents,
-            other => return self.fail(&path.key("recipients"), &cat(&["unknown recipients '", other, "'"])),
+            other => return self.unknown(&path.key("recipients"), "recipients", other),
         };
         let properties = match o.get("properties") {
             None | Some(Value::Null) => None,
@@ -213,12 +212,27 @@ impl Reader {
 
     /// Keep the error `path: message` (just `message` when the path is empty); always `None`.
     fn fail<T>(&mut self, path: &Path, message: &str) -> Option<T> {
+        self.note(path, &[message]);
+        None
+    }
+
+    /// Keep the error `path: unknown what 'name'`; always `None`.
+    fn unknown<T>(&mut self, path: &Path, what: &str, name: &str) -> Option<T> {
+        self.note(path, &["unknown ", what, " '", name, "'"]);
+        None
+    }
+
+    /// Keep the error: the path (if not empty), `": "`, then the message's parts. Out of line and not generic, so
+    /// the readers' many error returns share one copy.
+    #[inline(never)]
+    fn note(&mut self, path: &Path, message: &[&str]) {
         self.error = path.render();
         if !self.error.is_empty() {
             self.error.push_str(": ");
         }
-        self.error.push_str(message);
-        None
+        for part in message {
+            self.error.push_str(part);
+        }
     }
 
     fn object<'v>(&mut self, v: &'v Value, path: &Path) -> Option<&'v Map<String, Value>> {
@@ -284,6 +298,14 @@ impl Reader {
         }
     }
 
+    /// The list under `key`; not generic, so each [`Reader::list`] keeps only its loop.
+    fn items<'v>(&mut self, o: &'v Map<String, Value>, key: &str, path: &Path) -> Option<&'v [Value]> {
+        match self.field(o, key, path)? {
+            Value::Array(items) => Some(items),
+            _ => self.fail(&path.key(key), "expected a list"),
+        }
+    }
+
     fn list<T>(
         &mut self,
         o: &Map<String, Value>,
@@ -291,10 +313,8 @@ impl Reader {
         path: &Path,
         item: fn(&mut Reader, &Value, &Path) -> Option<T>,
     ) -> Option<Vec<T>> {
+        let items = self.items(o, key, path)?;
         let p = path.key(key);
-        let Value::Array(items) = self.field(o, key, path)? else {
-            return self.fail(&p, "expected a list");
-        };
         let mut out = Vec::with_capacity(items.len());
         for (i, v) in items.iter().enumerate() {
             out.put(item(self, v, &p.index(i))?);

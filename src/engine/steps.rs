@@ -9,7 +9,7 @@ use crate::engine::util::Put;
 
 use super::agent::{ButtonDef, SetValue, Step};
 use super::expr::{truthy, Expr};
-use super::json::{obj, obj1, obj2, text as jtext};
+use super::json::{obj1, obj2, text as jtext, with};
 use super::session::{Frame, FrameState, PendingWebhook, Status, TimerKind};
 use super::template::{Scope, Template};
 use super::trace::{
@@ -341,24 +341,20 @@ impl Ctx<'_> {
                 let payload = obj1("url", jtext(url));
                 actions.put(obj2("type", jtext("open_url"), "payload", payload));
             }
-            let (kind, mut payload) = if let (Some(event), None) = (&b.event, &b.next) {
+            let (kind, payload) = if let (Some(event), None) = (&b.event, &b.next) {
                 let data = b.data.as_ref().map_or(Value::Null, |d| d.render(self));
                 let ev =
                     if data.is_null() { obj1("name", jtext(event)) } else { obj2("name", jtext(event), "data", data) };
-                (jtext("event"), vec![("event", ev)])
+                (jtext("event"), with(Map::new(), "event", ev))
             } else if let (Some(intent), None) = (&b.intent, &b.next) {
-                let fields = vec![
-                    ("intent", obj1("name", jtext(intent))),
-                    ("query", jtext(&label)),
-                    ("entities", Value::Array(Vec::new())),
-                ];
+                let fields = with(Map::new(), "intent", obj1("name", jtext(intent)));
+                let fields = with(with(fields, "query", jtext(&label)), "entities", Value::Array(Vec::new()));
                 (jtext("intent"), fields)
             } else {
-                (Value::String(button_path(flow, id, offset + i)), Vec::new())
+                (Value::String(button_path(flow, id, offset + i)), Map::new())
             };
-            payload.put(("label", jtext(&label)));
-            payload.put(("actions", Value::Array(actions)));
-            let request = obj2("type", kind, "payload", obj(payload));
+            let payload = with(with(payload, "label", jtext(&label)), "actions", Value::Array(actions));
+            let request = obj2("type", kind, "payload", Value::Object(payload));
             out.put(Button { name: label, request });
         }
         out

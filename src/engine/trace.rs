@@ -73,7 +73,7 @@ impl TextPayload {
 
 /// `[{key: value}]`, the shape of each level of a Slate content.
 fn list_of_one(key: &str, value: Value) -> Value {
-    Value::Array(vec![json::obj(vec![(key, value)])])
+    Value::Array(vec![json::obj1(key, value)])
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -130,14 +130,6 @@ impl Trace {
     /// A text trace with its Slate form, as the Voiceflow runtime writes it.
     pub fn text(time: u64, id: String, message: String, delay: u64) -> Trace {
         Trace { time, kind: TraceKind::Text(TextPayload::new(id, message, delay)) }
-    }
-
-    pub fn debug(time: u64, kind: &str, message: impl Into<String>) -> Trace {
-        Trace { time, kind: TraceKind::Debug { message: message.into(), kind: Some(kind.to_string()) } }
-    }
-
-    pub fn path(time: u64, path: impl Into<String>) -> Trace {
-        Trace { time, kind: TraceKind::Path { path: path.into() } }
     }
 
     /// The wire name of the trace type (`text`, `choice`, `cardV2`, ... or the custom type).

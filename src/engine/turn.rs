@@ -132,7 +132,9 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Emit a trace (unless the request's config excludes its type) and record what the user sees.
+    /// Emit a trace (unless the request's config excludes its type) and record what the user sees. The trace
+    /// kinds the user does not see (debug, path, flow) come here too, each checked first, so their text is built
+    /// only when wanted: one place builds and keeps a trace.
     pub fn emit(&mut self, kind: TraceKind) {
         let trace = Trace { time: self.now, kind };
         self.record(&trace);
@@ -143,7 +145,7 @@ impl<'a> Ctx<'a> {
 
     pub fn debug(&mut self, kind: &str, message: String) {
         if self.config.wants("debug") {
-            self.traces.put(Trace::debug(self.now, kind, message));
+            self.emit(TraceKind::Debug { message, kind: Some(kind.to_string()) });
         }
     }
 
@@ -156,13 +158,13 @@ impl<'a> Ctx<'a> {
             m.push_str(name);
             m.push('\'');
             m.push_str(after);
-            self.traces.put(Trace::debug(self.now, kind, m));
+            self.debug(kind, m);
         }
     }
 
     pub fn path(&mut self, path: &str) {
         if self.config.wants("path") {
-            self.traces.put(Trace::path(self.now, path));
+            self.emit(TraceKind::Path { path: path.to_string() });
         }
     }
 
@@ -173,8 +175,7 @@ impl<'a> Ctx<'a> {
 
     pub fn flow_trace(&mut self, flow: &str) {
         if self.config.wants("flow") {
-            let kind = TraceKind::Flow { diagram_id: flow.to_string(), name: Some(flow.to_string()) };
-            self.traces.put(Trace { time: self.now, kind });
+            self.emit(TraceKind::Flow { diagram_id: flow.to_string(), name: Some(flow.to_string()) });
         }
     }
 

@@ -165,8 +165,8 @@ impl Default for Map {
 pub type Iter<'a> =
     std::iter::Map<std::slice::Iter<'a, (String, Value)>, fn(&'a (String, Value)) -> (&'a String, &'a Value)>;
 
-/// Objects up to this size are built by `insert` (a linear search per key) when parsed; larger ones are checked
-/// for duplicate keys by sorting, so a big object stays O(n log n).
+/// Objects up to this size are checked for duplicate keys by comparing each key with those before it when parsed;
+/// larger ones by sorting, so a big object stays O(n log n).
 const SMALL: usize = 16;
 
 impl Map {
@@ -252,14 +252,11 @@ impl Map {
     }
 
     /// An object from pairs as read from JSON text: a duplicate key keeps its first place and its last value
-    /// (what inserting them one by one gives). Large objects find duplicates by sorting, not by a search per key.
+    /// (what inserting them one by one gives). A small object without duplicates is kept as read; large objects,
+    /// and the rare small one with a duplicate, find duplicates by sorting, not by a search per key.
     pub(crate) fn from_pairs(mut pairs: Vec<(String, Value)>) -> Map {
-        if pairs.len() <= SMALL {
-            let mut m = Map(Vec::with_capacity(pairs.len()));
-            for (k, v) in pairs {
-                m.insert(k, v);
-            }
-            return m;
+        if pairs.len() <= SMALL && !has_duplicate(&pairs) {
+            return Map(pairs);
         }
         // Positions by (key, position): equal keys end up next to each other, earliest first.
         let mut order = super::util::iota(pairs.len());
@@ -291,6 +288,16 @@ impl Map {
         }
         Map(pairs)
     }
+}
+
+/// Whether two of `pairs` have the same key, by comparing each key with those before it.
+fn has_duplicate(pairs: &[(String, Value)]) -> bool {
+    for (i, (key, _)) in pairs.iter().enumerate() {
+        if pairs.iter().take(i).any(|(k, _)| k == key) {
+            return true;
+        }
+    }
+    false
 }
 
 /// A key of a [`Map`], present or not (only `or_insert` is needed).
