@@ -3,18 +3,20 @@
 /// Sorts `v` so that `less(a, b)` holds for no later `a` before an earlier `b`. Heapsort: O(n log n), no
 /// allocation, not stable, so give `less` a total order (e.g. break ties on the value) where order matters.
 pub fn sort_by(v: &mut [u32], less: &dyn Fn(u32, u32) -> bool) {
+    // Every index is read with `get`: all are in range (root < child < end <= len), so the fallbacks are never
+    // taken, and the module carries no bounds-check panic for them.
     let sift = |v: &mut [u32], mut root: usize, end: usize| loop {
-        let mut child = 2 * root + 1;
-        if child >= end {
+        let left = 2 * root + 1;
+        let (Some(&top), Some(&l)) = (v.get(root), v.get(left).filter(|_| left < end)) else { return };
+        let (child, value) = match v.get(left + 1) {
+            Some(&r) if left + 1 < end && less(l, r) => (left + 1, r),
+            _ => (left, l),
+        };
+        if !less(top, value) {
             return;
         }
-        if child + 1 < end && less(v[child], v[child + 1]) {
-            child += 1;
-        }
-        if !less(v[root], v[child]) {
-            return;
-        }
-        v.swap(root, child);
+        set(v, root, value);
+        set(v, child, top);
         root = child;
     };
     let n = v.len();
@@ -22,8 +24,18 @@ pub fn sort_by(v: &mut [u32], less: &dyn Fn(u32, u32) -> bool) {
         sift(v, i, n);
     }
     for end in (1..n).rev() {
-        v.swap(0, end);
+        if let (Some(&first), Some(&last)) = (v.first(), v.get(end)) {
+            set(v, 0, last);
+            set(v, end, first);
+        }
         sift(v, 0, end);
+    }
+}
+
+/// `v[i] = x` for an `i` known to be in range, without a panic path.
+fn set(v: &mut [u32], i: usize, x: u32) {
+    if let Some(slot) = v.get_mut(i) {
+        *slot = x;
     }
 }
 
