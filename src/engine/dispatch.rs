@@ -44,7 +44,7 @@ impl Pick<'_> {
     }
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
     /// The command tables to search, innermost first: each frame's flow, then the base.
     fn search(&self, pick: Pick) -> Option<Found> {
         for (level, frame) in self.s.stack.iter().enumerate().rev() {
@@ -55,15 +55,15 @@ impl Ctx<'_> {
         pick.find(&self.p.global).map(|command| Found { command, level: None })
     }
 
-    /// Find the command for an event.
-    pub fn find_event(&self, key: &str, origin: Origin) -> Option<(Found, Option<String>)> {
+    /// Find the command for an event, and the intent it triggers when it is found through one.
+    pub fn find_event(&self, key: &str, origin: Origin) -> Option<(Found, Option<&'a str>)> {
         if let Some(f) = self.search(Pick::Exact(key)) {
             return Some((f, None));
         }
         if origin != Origin::System {
             if let Some(intent) = self.p.intent_events.get(key) {
                 if let Some(f) = self.search(Pick::Intent(intent)) {
-                    return Some((f, Some(intent.clone())));
+                    return Some((f, Some(intent)));
                 }
             }
         }
@@ -92,11 +92,13 @@ impl Ctx<'_> {
             }
         }
         self.chain.put(name.to_string());
-        self.contexts.insert(key.clone(), data.clone());
-        match self.find_event(&key, origin) {
+        // The search does not read the contexts: the key goes into them after it, without a copy.
+        let found = self.find_event(&key, origin);
+        self.contexts.insert(key, data.clone());
+        match found {
             Some((found, via_intent)) => {
                 if let Some(intent) = via_intent {
-                    self.debug("event", cat(&["event '", name, "' triggers intent '", &intent, "'"]));
+                    self.debug("event", cat(&["event '", name, "' triggers intent '", intent, "'"]));
                     let no_slots = Map::new();
                     self.fill_slots(found, data.as_object().unwrap_or(&no_slots), 1.0);
                 }
