@@ -60,12 +60,13 @@ impl Ctx<'_> {
     }
 
     fn start_flow(&mut self) {
-        let flow = self.p.agent.start.clone();
-        let step = self.p.flow(&flow).map(|f| f.start.clone());
+        let p = self.p;
+        let flow = &p.agent.start;
+        let step = p.flow(flow).map(|f| f.start.clone());
         self.s.stack.clear();
-        self.s.stack.put(Frame::ready(&flow, step));
+        self.s.stack.put(Frame::ready(flow, step));
         self.s.status = Status::Active;
-        self.flow_trace(&flow);
+        self.flow_trace(flow);
     }
 
     fn text(&mut self, text: &str) {
