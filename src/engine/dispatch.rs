@@ -158,7 +158,7 @@ impl<'a> Ctx<'a> {
                 self.set_var(var, v.clone());
             }
         }
-        let frame = Frame::ready(flow, Some(step.clone()));
+        let frame = Frame::ready(flow, Some(step));
         if *mode == Mode::Push && !self.s.stack.is_empty() {
             if announce {
                 self.path("push");

@@ -62,7 +62,7 @@ impl Ctx<'_> {
     fn start_flow(&mut self) {
         let p = self.p;
         let flow = &p.agent.start;
-        let step = p.flow(flow).map(|f| f.start.clone());
+        let step = p.flow(flow).map(|f| &f.start);
         self.s.stack.clear();
         self.s.stack.put(Frame::ready(flow, step));
         self.s.status = Status::Active;

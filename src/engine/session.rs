@@ -63,9 +63,10 @@ pub struct Frame {
 }
 
 impl Frame {
-    /// A frame about to run `step` of `flow`, with fresh counters.
-    pub fn ready(flow: &str, step: Option<String>) -> Frame {
-        Frame { flow: flow.to_string(), step, state: FrameState::Ready, no_matches: 0, no_replies: 0 }
+    /// A frame about to run `step` of `flow`, with fresh counters. Given borrows: the copies of the names are
+    /// made here, not at each caller.
+    pub fn ready(flow: &str, step: Option<&String>) -> Frame {
+        Frame { flow: flow.to_string(), step: step.cloned(), state: FrameState::Ready, no_matches: 0, no_replies: 0 }
     }
 }
 

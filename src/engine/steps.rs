@@ -230,8 +230,8 @@ impl Ctx<'_> {
     /// A frame entering `flow` at `step`, or at the flow's start.
     fn entry(&self, flow: &str, step: &Option<String>) -> Frame {
         let step = match step {
-            Some(s) => Some(s.clone()),
-            None => self.p.flow(flow).map(|f| f.start.clone()),
+            Some(s) => Some(s),
+            None => self.p.flow(flow).map(|f| &f.start),
         };
         Frame::ready(flow, step)
     }
