@@ -166,12 +166,10 @@ impl Ctx<'_> {
 
     fn event(&mut self, name: &str, data: &Value) {
         // The waiting step's own choices come first: a button that sends this event is pressed.
+        // Names match by their keys: the same as comparing them caselessly, without building the keys.
         let buttons = self.listening_buttons();
-        if !buttons.is_empty() {
-            let key = names::key(name);
-            if let Some(i) = buttons.iter().position(|b| b.event.as_deref().is_some_and(|e| names::key(e) == key)) {
-                self.choice_path(i);
-            }
+        if let Some(i) = buttons.iter().position(|b| b.event.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(name))) {
+            self.choice_path(i);
         }
         self.dispatch_event(name, data.clone(), Origin::Client);
     }
