@@ -190,7 +190,8 @@ impl<'a> Ctx<'a> {
         if top.state != FrameState::Listening {
             return None;
         }
-        Some((top.flow.clone(), top.step.clone()?))
+        let step = top.step.as_ref()?;
+        Some((top.flow.clone(), step.clone()))
     }
 
     /// A no-match (SPEC §4.2, last resort): the step's own no-match prompts, then a `noMatch` trigger, then the
