@@ -329,35 +329,41 @@ impl Widget {
             return;
         }
         set(input, "value", &"".into());
+        // `createImageBitmap(file)` through [`call_method`] (no binding), started here: the future only awaits it,
+        // so it holds no more than the promise, the file and the widget across its `await`.
+        let bitmap = if string(&file, "type").starts_with("image/") {
+            call_method(&js_sys::global(), "createImageBitmap", &file).ok()
+        } else {
+            None
+        };
         let me = self.me.clone();
         spawn(Box::pin(async move {
-            let string = |key| get(&file, key).as_string().unwrap_or_default();
-            let number = |v: &JsValue, key| get(v, key).as_f64().unwrap_or(0.0) as u64;
-            let content_type = string("type");
-            // Only the image size is awaited; the rest of the metadata is read after, so less is kept across the
-            // `await` (a `File`'s properties do not change).
             let mut size = None;
-            if content_type.starts_with("image/") {
-                // `createImageBitmap(file)` and `bitmap.close()` through [`call`]: no binding each.
-                if let Ok(p) = call_method(&js_sys::global(), "createImageBitmap", &file) {
-                    if let Ok(bitmap) = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(p)).await {
-                        size = Some((number(&bitmap, "width"), number(&bitmap, "height")));
-                        call0(&bitmap, "close");
-                    }
+            if let Some(p) = bitmap {
+                if let Ok(bitmap) = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(p)).await {
+                    size = Some((number(&bitmap, "width"), number(&bitmap, "height")));
+                    call0(&bitmap, "close");
                 }
             }
-            let Some(w) = me.upgrade() else { return };
-            let mut meta = vec![
-                ("name", Value::String(string("name"))),
-                ("content_type", Value::String(content_type)),
-                ("size", number(&file, "size").into()),
-            ];
-            if let Some((width, height)) = size {
-                meta.put(("width", width.into()));
-                meta.put(("height", height.into()));
+            if let Some(w) = me.upgrade() {
+                w.file_chosen(&file, size);
             }
-            w.emit(UiEvent::File(obj(vec![("type", text("file")), ("payload", obj(meta))])));
         }));
+    }
+
+    /// Report a chosen file: its metadata, read after the image size was awaited (a `File`'s properties do not
+    /// change).
+    fn file_chosen(&self, file: &JsValue, size: Option<(u64, u64)>) {
+        let mut meta = vec![
+            ("name", Value::String(string(file, "name"))),
+            ("content_type", Value::String(string(file, "type"))),
+            ("size", number(file, "size").into()),
+        ];
+        if let Some((width, height)) = size {
+            meta.put(("width", width.into()));
+            meta.put(("height", height.into()));
+        }
+        self.emit(UiEvent::File(obj(vec![("type", text("file")), ("payload", obj(meta))])));
     }
 
     pub(crate) fn is_open(&self) -> bool {
@@ -478,7 +484,7 @@ impl Widget {
 
     /// What the user typed (`input.value` read through [`get`]: no getter binding).
     fn value(&self) -> String {
-        get(&self.input, "value").as_string().unwrap_or_default()
+        string(&self.input, "value")
     }
 
     fn scroll_to_end(&self) {
@@ -500,6 +506,16 @@ fn avatar_el(doc: &Document, url: Option<&str>, title: &str) -> Element {
     let a = text_el(doc, "div", "ef-avatar", initial);
     attr(&a, "aria-hidden", "true");
     a
+}
+
+/// A string property of `v` (empty when it is not a string).
+fn string(v: &JsValue, key: &str) -> String {
+    get(v, key).as_string().unwrap_or_default()
+}
+
+/// A number property of `v` as a whole number (0 when it is not a number).
+fn number(v: &JsValue, key: &str) -> u64 {
+    get(v, key).as_f64().unwrap_or(0.0) as u64
 }
 
 /// `e.style.setProperty(name, value)`, the declaration read through [`get`] (no getter binding). It throws only
