@@ -53,11 +53,11 @@ static BULLETS: &[&str] = &["- ", "* ", "+ "];
 
 fn classify(line: &str) -> Line<'_> {
     let t = line.trim_start_matches(' ');
-    if line.len() - t.len() > 3 {
-        return if t.trim().is_empty() { Line::Blank } else { Line::Text };
-    }
     if t.trim().is_empty() {
         return Line::Blank;
+    }
+    if line.len() - t.len() > 3 {
+        return Line::Text;
     }
     if t.starts_with("```") || t.starts_with("~~~") {
         return Line::Fence;
