@@ -23,7 +23,7 @@ use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement, HtmlInputElement, ShadowRoot};
 
-use crate::engine::json::{obj, text};
+use crate::engine::json::{obj2, text, with, Map};
 use crate::engine::util::parse_usize;
 use crate::web::convert::{call0, call_method, get, set};
 pub(crate) use dom::{add, attr, text_el};
@@ -354,16 +354,14 @@ impl Widget {
     /// Report a chosen file: its metadata, read after the image size was awaited (a `File`'s properties do not
     /// change).
     fn file_chosen(&self, file: &JsValue, size: Option<(u64, u64)>) {
-        let mut meta = vec![
-            ("name", Value::String(string(file, "name"))),
-            ("content_type", Value::String(string(file, "type"))),
-            ("size", number(file, "size").into()),
-        ];
+        // Field by field with [`with`]: no `Vec` of fields.
+        let mut meta = with(Map::new(), "name", Value::String(string(file, "name")));
+        meta = with(meta, "content_type", Value::String(string(file, "type")));
+        meta = with(meta, "size", number(file, "size").into());
         if let Some((width, height)) = size {
-            meta.put(("width", width.into()));
-            meta.put(("height", height.into()));
+            meta = with(with(meta, "width", width.into()), "height", height.into());
         }
-        self.emit(UiEvent::File(obj(vec![("type", text("file")), ("payload", obj(meta))])));
+        self.emit(UiEvent::File(obj2("type", text("file"), "payload", Value::Object(meta))));
     }
 
     pub(crate) fn is_open(&self) -> bool {
