@@ -36,9 +36,10 @@ pub fn add(parent: &Node, child: &Node) {
 
 /// `document.createElement(tag)`, with no error path: it throws only for an invalid tag name, and every tag the
 /// widget creates is a constant. (Were it to throw, the exception would stand in for the element: each call on it
-/// would fail in turn, without effect.)
+/// would fail in turn, without effect.) Called through [`call_method`](crate::web::convert::call_method): no
+/// `createElement` binding.
 pub fn create(doc: &Document, tag: &str) -> Element {
-    doc.create_element(tag).unwrap_or_else(JsCast::unchecked_into)
+    crate::web::convert::call_method(doc, "createElement", &tag.into()).unwrap_or_else(|e| e).unchecked_into()
 }
 
 /// `<tag class="...">`.
