@@ -13,7 +13,7 @@
 use crate::engine::util::Put;
 use web_sys::{Document, Element};
 
-use super::dom::{add, attr, create, decimal, safe_url, starts_ci, UrlUse};
+use super::dom::{add, attr, create, decimal, safe_url, set_text, starts_ci, UrlUse};
 use crate::engine::util::{find, join, parse_u32, slice};
 use crate::web::convert::call_method;
 
@@ -102,7 +102,7 @@ fn blocks(doc: &Document, parent: &Element, lines: &[&str], depth: usize) {
                 let len = after.iter().position(|l| l.trim_start().starts_with(marker)).unwrap_or(after.len());
                 let pre = append(doc, parent, "pre");
                 let code = append(doc, &pre, "code");
-                code.set_text_content(Some(&join(after.get(..len).unwrap_or_default(), "\n")));
+                set_text(&code, &join(after.get(..len).unwrap_or_default(), "\n"));
                 // Past the closing fence (or the end).
                 i += len + 2;
             }
@@ -196,7 +196,7 @@ fn inline(doc: &Document, parent: &Element, s: &str, depth: usize) {
             if let Some(end) = find(slice(rest, run, rest.len()), fence) {
                 flush(parent, &mut plain);
                 let code = append(doc, parent, "code");
-                code.set_text_content(Some(slice(rest, run, run + end).trim()));
+                set_text(&code, slice(rest, run, run + end).trim());
                 i += run + end + run;
                 continue;
             }

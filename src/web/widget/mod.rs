@@ -26,7 +26,7 @@ use web_sys::{Document, Element, HtmlElement, HtmlInputElement, ShadowRoot};
 use crate::engine::json::{obj2, text, with, Map};
 use crate::engine::util::parse_usize;
 use crate::web::convert::{call0, call_method, get, set};
-pub(crate) use dom::{add, attr, text_el};
+pub(crate) use dom::{add, attr, scroll_end, text_el};
 use dom::{el, set_hidden, Build, R};
 pub use dom::{query, safe_url, UrlUse};
 pub use markdown::render as render_markdown;
@@ -127,7 +127,7 @@ impl Widget {
         set(&init, "mode", &"open".into());
         let root: ShadowRoot = call_method(&host, "attachShadow", &init)?.unchecked_into();
         let style = dom::create(&doc, "style");
-        style.set_text_content(Some(styles::CSS));
+        dom::set_text(&style, styles::CSS);
         add(&root, &style);
         for href in &settings.stylesheets {
             if let Some(href) = safe_url(href, UrlUse::Stylesheet) {
@@ -403,7 +403,7 @@ impl Widget {
     pub(crate) fn set_endbar(&self, bar: EndBar) {
         set_hidden(&self.endbar, bar == EndBar::Hidden);
         let label = if bar == EndBar::Start { "Start a chat" } else { "Start new chat" };
-        self.endbar_button.set_text_content(Some(label));
+        dom::set_text(&self.endbar_button, label);
     }
 
     /// A request is on its way (remote mode may take a while): show the typing dots meanwhile.
@@ -476,7 +476,7 @@ impl Widget {
 
     pub(crate) fn proactive_clear(&self) {
         if let Some(area) = &self.proactive {
-            area.set_text_content(None);
+            dom::set_text(area, "");
         }
     }
 
@@ -486,7 +486,7 @@ impl Widget {
     }
 
     fn scroll_to_end(&self) {
-        self.log.set_scroll_top(self.log.scroll_height());
+        dom::scroll_end(&self.log);
     }
 }
 
