@@ -431,7 +431,7 @@ impl Widget {
 
     fn run_cleanups(&self) {
         let cleanups = std::mem::take(&mut *bm(&self.cleanups));
-        for f in cleanups {
+        for f in &cleanups {
             if let Err(e) = f.call1(&JsValue::UNDEFINED, &JsValue::UNDEFINED) {
                 web_sys::console::error_2(&"eventflow: an extension cleanup threw:".into(), &e);
             }
@@ -443,7 +443,7 @@ impl Widget {
         self.player.clear();
         self.run_cleanups();
         let closures = std::mem::take(&mut *bm(&self.closures));
-        for (target, ty, cb) in closures {
+        for (target, ty, cb) in &closures {
             let _ = target.remove_event_listener_with_callback_and_bool(ty, cb.as_ref().unchecked_ref(), false);
         }
         super::panic::unregister(&self.shell);
