@@ -343,21 +343,20 @@ fn link_parts(s: &str) -> Option<(&str, &str, Option<&str>, usize)> {
     Some((slice(s, 0, close), dest, title, close + 2 + end + 1))
 }
 
-/// A link when `dest` is allowed, else the label as plain text.
+/// A link when `dest` is allowed, else a `<span>`; either way the label inside holds no links or emphasis.
 fn link(doc: &Document, parent: &Element, dest: &str, title: Option<&str>, label: &str, depth: usize) {
-    let Some(href) = allowed(dest, UrlUse::Link) else {
-        let span = append(doc, parent, "span");
-        return inline(doc, &span, label, MAX_DEPTH.max(depth));
-    };
-    let a = append(doc, parent, "a");
-    attr(&a, "href", &href);
-    attr(&a, "target", "_blank");
-    attr(&a, "rel", "noopener noreferrer");
-    if let Some(t) = title {
-        attr(&a, "title", t);
+    let href = allowed(dest, UrlUse::Link);
+    let e = append(doc, parent, if href.is_some() { "a" } else { "span" });
+    if let Some(href) = href {
+        attr(&e, "href", &href);
+        attr(&e, "target", "_blank");
+        attr(&e, "rel", "noopener noreferrer");
+        if let Some(t) = title {
+            attr(&e, "title", t);
+        }
     }
     // No links inside a link: the label is text (escapes, entities and code spans only).
-    inline(doc, &a, label, MAX_DEPTH.max(depth))
+    inline(doc, &e, label, MAX_DEPTH.max(depth))
 }
 
 /// The length of a bare `http(s)://` URL at the start of `s`, without trailing punctuation; something must follow
