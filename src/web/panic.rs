@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use wasm_bindgen::JsCast;
 use web_sys::Element;
 
-use super::widget::{add, attr, text_el};
+use super::widget::{add, attr, scroll_end, text_el};
 
 thread_local! {
     /// The outer element (the `.ef` shell) of every live widget.
@@ -62,7 +62,7 @@ pub fn show_unavailable() {
             attr(&note, "role", "alert");
             if let Ok(Some(log)) = win.query_selector(".ef-log") {
                 add(&log, &note);
-                log.set_scroll_top(log.scroll_height());
+                scroll_end(&log);
             }
             if let Ok(Some(launcher)) = win.query_selector(".ef-launcher") {
                 attr(&launcher, "title", "Chat unavailable");

@@ -4,6 +4,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, Node};
 
 use crate::engine::util::{parse_usize, slice};
+use crate::web::convert::{get, set};
 
 pub type R<T> = Result<T, JsValue>;
 
@@ -36,9 +37,21 @@ pub fn add(parent: &Node, child: &Node) {
 
 /// `document.createElement(tag)`, with no error path: it throws only for an invalid tag name, and every tag the
 /// widget creates is a constant. (Were it to throw, the exception would stand in for the element: each call on it
-/// would fail in turn, without effect.)
+/// would fail in turn, without effect.) Called through [`call_method`](crate::web::convert::call_method): no
+/// `createElement` binding.
 pub fn create(doc: &Document, tag: &str) -> Element {
-    doc.create_element(tag).unwrap_or_else(JsCast::unchecked_into)
+    crate::web::convert::call_method(doc, "createElement", &tag.into()).unwrap_or_else(|e| e).unchecked_into()
+}
+
+/// Set the text of `e` (its `textContent`: one text node, never markup) through [`set`]: no `textContent` setter
+/// binding.
+pub fn set_text(e: &Element, text: &str) {
+    set(e, "textContent", &text.into());
+}
+
+/// Scroll `e` to its end: `scrollTop = scrollHeight`, through [`get`] and [`set`] (no binding each).
+pub fn scroll_end(e: &Element) {
+    set(e, "scrollTop", &get(e, "scrollHeight"));
 }
 
 /// `<tag class="...">`.
@@ -65,7 +78,7 @@ pub fn img(doc: &Document, class: &str, src: &str, alt: &str, lazy: bool) -> Ele
 /// `<tag class="...">text</tag>`, the text as a text node.
 pub fn text_el(doc: &Document, tag: &str, class: &str, text: &str) -> Element {
     let e = el(doc, tag, class);
-    e.set_text_content(Some(text));
+    set_text(&e, text);
     e
 }
 
@@ -247,7 +260,7 @@ impl Build<'_> {
         }
         if n.tag != "svg" {
             if let Some(t) = self.val(n.text).filter(|t| !t.is_empty()) {
-                e.set_text_content(Some(t));
+                set_text(&e, t);
             }
         }
         for k in n.kids {

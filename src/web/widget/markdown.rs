@@ -13,7 +13,7 @@
 use crate::engine::util::Put;
 use web_sys::{Document, Element};
 
-use super::dom::{add, attr, create, decimal, safe_url, starts_ci, UrlUse};
+use super::dom::{add, attr, create, decimal, safe_url, set_text, starts_ci, UrlUse};
 use crate::engine::util::{find, join, parse_u32, slice};
 use crate::web::convert::call_method;
 
@@ -53,11 +53,11 @@ static BULLETS: &[&str] = &["- ", "* ", "+ "];
 
 fn classify(line: &str) -> Line<'_> {
     let t = line.trim_start_matches(' ');
-    if line.len() - t.len() > 3 {
-        return if t.trim().is_empty() { Line::Blank } else { Line::Text };
-    }
     if t.trim().is_empty() {
         return Line::Blank;
+    }
+    if line.len() - t.len() > 3 {
+        return Line::Text;
     }
     if t.starts_with("```") || t.starts_with("~~~") {
         return Line::Fence;
@@ -102,7 +102,7 @@ fn blocks(doc: &Document, parent: &Element, lines: &[&str], depth: usize) {
                 let len = after.iter().position(|l| l.trim_start().starts_with(marker)).unwrap_or(after.len());
                 let pre = append(doc, parent, "pre");
                 let code = append(doc, &pre, "code");
-                code.set_text_content(Some(&join(after.get(..len).unwrap_or_default(), "\n")));
+                set_text(&code, &join(after.get(..len).unwrap_or_default(), "\n"));
                 // Past the closing fence (or the end).
                 i += len + 2;
             }
@@ -196,7 +196,7 @@ fn inline(doc: &Document, parent: &Element, s: &str, depth: usize) {
             if let Some(end) = find(slice(rest, run, rest.len()), fence) {
                 flush(parent, &mut plain);
                 let code = append(doc, parent, "code");
-                code.set_text_content(Some(slice(rest, run, run + end).trim()));
+                set_text(&code, slice(rest, run, run + end).trim());
                 i += run + end + run;
                 continue;
             }
@@ -343,21 +343,20 @@ fn link_parts(s: &str) -> Option<(&str, &str, Option<&str>, usize)> {
     Some((slice(s, 0, close), dest, title, close + 2 + end + 1))
 }
 
-/// A link when `dest` is allowed, else the label as plain text.
+/// A link when `dest` is allowed, else a `<span>`; either way the label inside holds no links or emphasis.
 fn link(doc: &Document, parent: &Element, dest: &str, title: Option<&str>, label: &str, depth: usize) {
-    let Some(href) = allowed(dest, UrlUse::Link) else {
-        let span = append(doc, parent, "span");
-        return inline(doc, &span, label, MAX_DEPTH.max(depth));
-    };
-    let a = append(doc, parent, "a");
-    attr(&a, "href", &href);
-    attr(&a, "target", "_blank");
-    attr(&a, "rel", "noopener noreferrer");
-    if let Some(t) = title {
-        attr(&a, "title", t);
+    let href = allowed(dest, UrlUse::Link);
+    let e = append(doc, parent, if href.is_some() { "a" } else { "span" });
+    if let Some(href) = href {
+        attr(&e, "href", &href);
+        attr(&e, "target", "_blank");
+        attr(&e, "rel", "noopener noreferrer");
+        if let Some(t) = title {
+            attr(&e, "title", t);
+        }
     }
     // No links inside a link: the label is text (escapes, entities and code spans only).
-    inline(doc, &a, label, MAX_DEPTH.max(depth))
+    inline(doc, &e, label, MAX_DEPTH.max(depth))
 }
 
 /// The length of a bare `http(s)://` URL at the start of `s`, without trailing punctuation; something must follow

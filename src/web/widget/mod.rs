@@ -23,10 +23,10 @@ use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement, HtmlInputElement, ShadowRoot};
 
-use crate::engine::json::{obj, text};
+use crate::engine::json::{obj2, text, with, Map};
 use crate::engine::util::parse_usize;
 use crate::web::convert::{call0, call_method, get, set};
-pub(crate) use dom::{add, attr, text_el};
+pub(crate) use dom::{add, attr, scroll_end, text_el};
 use dom::{el, set_hidden, Build, R};
 pub use dom::{query, safe_url, UrlUse};
 pub use markdown::render as render_markdown;
@@ -127,7 +127,7 @@ impl Widget {
         set(&init, "mode", &"open".into());
         let root: ShadowRoot = call_method(&host, "attachShadow", &init)?.unchecked_into();
         let style = dom::create(&doc, "style");
-        style.set_text_content(Some(styles::CSS));
+        dom::set_text(&style, styles::CSS);
         add(&root, &style);
         for href in &settings.stylesheets {
             if let Some(href) = safe_url(href, UrlUse::Stylesheet) {
@@ -329,35 +329,39 @@ impl Widget {
             return;
         }
         set(input, "value", &"".into());
+        // `createImageBitmap(file)` through [`call_method`] (no binding), started here: the future only awaits it,
+        // so it holds no more than the promise, the file and the widget across its `await`.
+        let bitmap = if string(&file, "type").starts_with("image/") {
+            call_method(&js_sys::global(), "createImageBitmap", &file).ok()
+        } else {
+            None
+        };
         let me = self.me.clone();
         spawn(Box::pin(async move {
-            let string = |key| get(&file, key).as_string().unwrap_or_default();
-            let number = |v: &JsValue, key| get(v, key).as_f64().unwrap_or(0.0) as u64;
-            let content_type = string("type");
-            // Only the image size is awaited; the rest of the metadata is read after, so less is kept across the
-            // `await` (a `File`'s properties do not change).
             let mut size = None;
-            if content_type.starts_with("image/") {
-                // `createImageBitmap(file)` and `bitmap.close()` through [`call`]: no binding each.
-                if let Ok(p) = call_method(&js_sys::global(), "createImageBitmap", &file) {
-                    if let Ok(bitmap) = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(p)).await {
-                        size = Some((number(&bitmap, "width"), number(&bitmap, "height")));
-                        call0(&bitmap, "close");
-                    }
+            if let Some(p) = bitmap {
+                if let Ok(bitmap) = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(p)).await {
+                    size = Some((number(&bitmap, "width"), number(&bitmap, "height")));
+                    call0(&bitmap, "close");
                 }
             }
-            let Some(w) = me.upgrade() else { return };
-            let mut meta = vec![
-                ("name", Value::String(string("name"))),
-                ("content_type", Value::String(content_type)),
-                ("size", number(&file, "size").into()),
-            ];
-            if let Some((width, height)) = size {
-                meta.put(("width", width.into()));
-                meta.put(("height", height.into()));
+            if let Some(w) = me.upgrade() {
+                w.file_chosen(&file, size);
             }
-            w.emit(UiEvent::File(obj(vec![("type", text("file")), ("payload", obj(meta))])));
         }));
+    }
+
+    /// Report a chosen file: its metadata, read after the image size was awaited (a `File`'s properties do not
+    /// change).
+    fn file_chosen(&self, file: &JsValue, size: Option<(u64, u64)>) {
+        // Field by field with [`with`]: no `Vec` of fields.
+        let mut meta = with(Map::new(), "name", Value::String(string(file, "name")));
+        meta = with(meta, "content_type", Value::String(string(file, "type")));
+        meta = with(meta, "size", number(file, "size").into());
+        if let Some((width, height)) = size {
+            meta = with(with(meta, "width", width.into()), "height", height.into());
+        }
+        self.emit(UiEvent::File(obj2("type", text("file"), "payload", Value::Object(meta))));
     }
 
     pub(crate) fn is_open(&self) -> bool {
@@ -399,7 +403,7 @@ impl Widget {
     pub(crate) fn set_endbar(&self, bar: EndBar) {
         set_hidden(&self.endbar, bar == EndBar::Hidden);
         let label = if bar == EndBar::Start { "Start a chat" } else { "Start new chat" };
-        self.endbar_button.set_text_content(Some(label));
+        dom::set_text(&self.endbar_button, label);
     }
 
     /// A request is on its way (remote mode may take a while): show the typing dots meanwhile.
@@ -427,7 +431,7 @@ impl Widget {
 
     fn run_cleanups(&self) {
         let cleanups = std::mem::take(&mut *bm(&self.cleanups));
-        for f in cleanups {
+        for f in &cleanups {
             if let Err(e) = f.call1(&JsValue::UNDEFINED, &JsValue::UNDEFINED) {
                 web_sys::console::error_2(&"eventflow: an extension cleanup threw:".into(), &e);
             }
@@ -439,7 +443,7 @@ impl Widget {
         self.player.clear();
         self.run_cleanups();
         let closures = std::mem::take(&mut *bm(&self.closures));
-        for (target, ty, cb) in closures {
+        for (target, ty, cb) in &closures {
             let _ = target.remove_event_listener_with_callback_and_bool(ty, cb.as_ref().unchecked_ref(), false);
         }
         super::panic::unregister(&self.shell);
@@ -472,17 +476,17 @@ impl Widget {
 
     pub(crate) fn proactive_clear(&self) {
         if let Some(area) = &self.proactive {
-            area.set_text_content(None);
+            dom::set_text(area, "");
         }
     }
 
     /// What the user typed (`input.value` read through [`get`]: no getter binding).
     fn value(&self) -> String {
-        get(&self.input, "value").as_string().unwrap_or_default()
+        string(&self.input, "value")
     }
 
     fn scroll_to_end(&self) {
-        self.log.set_scroll_top(self.log.scroll_height());
+        dom::scroll_end(&self.log);
     }
 }
 
@@ -500,6 +504,16 @@ fn avatar_el(doc: &Document, url: Option<&str>, title: &str) -> Element {
     let a = text_el(doc, "div", "ef-avatar", initial);
     attr(&a, "aria-hidden", "true");
     a
+}
+
+/// A string property of `v` (empty when it is not a string).
+fn string(v: &JsValue, key: &str) -> String {
+    get(v, key).as_string().unwrap_or_default()
+}
+
+/// A number property of `v` as a whole number (0 when it is not a number).
+fn number(v: &JsValue, key: &str) -> u64 {
+    get(v, key).as_f64().unwrap_or(0.0) as u64
 }
 
 /// `e.style.setProperty(name, value)`, the declaration read through [`get`] (no getter binding). It throws only

@@ -36,8 +36,8 @@ impl Player {
 
 impl Widget {
     /// Queue a turn's traces for display.
-    pub(crate) fn play(&self, traces: Vec<Trace>) {
-        bm(&self.player.queue).extend(traces);
+    pub(crate) fn play(&self, mut traces: Vec<Trace>) {
+        bm(&self.player.queue).append(&mut traces);
         self.pump();
     }
 
