@@ -155,7 +155,8 @@ build_site() {
   say "wasm module (release profile, wasm-opt, wasm-bindgen)"
   build_wasm pkg
   mkdir -p www/pkg www/agents
-  rm -f www/pkg/eventflow.js www/pkg/eventflow.js.gz www/pkg/eventflow.d.ts # bundled into the loader since 2026-11-23
+  # Left by builds from before the glue was bundled into the loader: pages no longer download them.
+  rm -f www/pkg/eventflow.js www/pkg/eventflow.js.gz www/pkg/eventflow.d.ts
   cp pkg/eventflow_bg.wasm www/pkg/
   cp examples/agents/shop.json www/agents/shop.json
   # The script pages download: the loader (www/eventflow.js) and the JS glue in one classic script, minified
