@@ -30,11 +30,18 @@ ensure_rust() {
   grep -q '^clippy' <<<"$have" || rustup component add clippy
 }
 
-# src/engine must stay pure: no browser, clock, file or network API (STYLE.md, "The shape").
+# The layers below the hosts stay pure and point one way (STYLE.md, "The shape"): src/json, src/wire, src/util.rs
+# and src/engine name no browser, clock, file or network API; src/json and src/wire name nothing of src/engine.
 check_engine_purity() {
-  say "engine purity"
-  if grep -rnE 'wasm_bindgen|js_sys|web_sys|gloo|SystemTime|Instant|std::fs|std::net|std::process|std::thread|rand::' src/engine; then
-    echo "src/engine names a browser, clock or I/O API (above): the engine must stay sans-I/O" >&2
+  say "layer purity"
+  local pure="src/engine src/json src/wire src/util.rs"
+  # shellcheck disable=SC2086
+  if grep -rnE 'wasm_bindgen|js_sys|web_sys|gloo|SystemTime|Instant|std::fs|std::net|std::process|std::thread|rand::' $pure; then
+    echo "a pure layer names a browser, clock or I/O API (above): src/engine, src/json and src/wire stay sans-I/O" >&2
+    exit 1
+  fi
+  if grep -rnE 'crate::engine|super::super::engine' src/json src/wire src/util.rs; then
+    echo "src/json or src/wire names src/engine (above): dependencies point json <- wire <- engine" >&2
     exit 1
   fi
 }

@@ -2,9 +2,9 @@
 //! Figures and the machine they were measured on are in docs/PERFORMANCE.md.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
-use eventflow::engine::json::{Map, Value};
 use eventflow::engine::{Engine, Envelope, Session};
 use eventflow::json;
+use eventflow::json::{Map, Value};
 
 const T0: u64 = 1_700_000_000_000;
 

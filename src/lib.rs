@@ -2,9 +2,13 @@
 //!
 //! The key decision: [`engine`] is pure, sans-I/O Rust. It never touches a clock, a network or a browser;
 //! hosts (the native CLI in `src/bin`, the wasm widget in `src/web`) feed it requests and the current time and
-//! perform the [`engine::Effect`]s it hands back.
+//! perform the [`engine::Effect`]s it hands back. Dependencies point one way: [`json`] (text, values, paths) <-
+//! [`wire`] (the Dialog API's requests, traces, transcript) <- [`engine`] <- the hosts.
 
 pub mod engine;
+pub mod json;
+pub mod util;
+pub mod wire;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

@@ -7,8 +7,8 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use eventflow::engine::json::Value;
 use eventflow::json;
+use eventflow::json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_eventflow");
 
@@ -35,7 +35,7 @@ fn interact(agent_path: &str, lines: &[String]) -> Vec<String> {
 }
 
 fn texts(line: &str) -> Vec<String> {
-    let v: Value = eventflow::engine::json::parse(line).unwrap_or_else(|e| panic!("{line}: {e}"));
+    let v: Value = eventflow::json::parse(line).unwrap_or_else(|e| panic!("{line}: {e}"));
     v.as_array()
         .unwrap_or_else(|| panic!("not a trace array: {line}"))
         .iter()
@@ -45,7 +45,7 @@ fn texts(line: &str) -> Vec<String> {
 }
 
 fn error_code(line: &str) -> String {
-    let v: Value = eventflow::engine::json::parse(line).expect("json");
+    let v: Value = eventflow::json::parse(line).expect("json");
     v["error"]["code"].as_str().unwrap_or_else(|| panic!("not an error line: {line}")).to_string()
 }
 
@@ -184,5 +184,5 @@ fn webhooks_are_real_http_calls_with_followup_events_and_time_limits() {
     assert_eq!(texts(&out[3]), ["failed"]);
     let (first, body) = requests.recv_timeout(Duration::from_secs(5)).expect("the server got the call");
     assert_eq!(first, "POST /ok HTTP/1.1");
-    assert_eq!(eventflow::engine::json::parse(&body).expect("json body"), json!({ "id": "A-1", "n": 3 }));
+    assert_eq!(eventflow::json::parse(&body).expect("json body"), json!({ "id": "A-1", "n": 3 }));
 }

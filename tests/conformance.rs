@@ -16,8 +16,8 @@
 
 use std::path::PathBuf;
 
-use eventflow::engine::json::Value;
 use eventflow::engine::{Config, Effect, Engine, Envelope, Session, Trace, TraceKind, Turn, WebhookOutcome};
+use eventflow::json::Value;
 
 const T0: u64 = 1_700_000_000_000;
 
@@ -74,7 +74,7 @@ impl Runner {
             let turn = self.engine.advance(&mut self.session, self.now, &self.config);
             return self.lines(turn);
         }
-        let mut body: Value = match eventflow::engine::json::parse(line) {
+        let mut body: Value = match eventflow::json::parse(line) {
             Ok(v) => v,
             Err(e) => return vec![format!("error invalid_json: {e}")],
         };
@@ -162,7 +162,7 @@ fn run_case(name: &str) {
             flush(&mut actual, &mut expected, &mut rewritten, &mut failures, at_line);
             rewritten.push(line.to_string());
             let (var, want) = assert.split_once(" = ").expect("`$ var = json`");
-            let want: Value = eventflow::engine::json::parse(want).expect("`$` value is JSON");
+            let want: Value = eventflow::json::parse(want).expect("`$` value is JSON");
             let r = runner.as_ref().expect("`$` after an agent");
             let got = r.session.var(var.trim()).cloned().unwrap_or(Value::Null);
             if got != want {

@@ -1,9 +1,9 @@
 //! The examples of docs/agent-format.md are checked: complete agents load, fragments are valid in a minimal
 //! agent, requests parse, and the invalid example fails with exactly the errors the page shows.
 
-use eventflow::engine::json::Value;
 use eventflow::engine::{Engine, Envelope};
 use eventflow::json;
+use eventflow::json::Value;
 
 const DOC: &str = include_str!("../docs/agent-format.md");
 
@@ -21,7 +21,7 @@ fn blocks() -> Vec<(String, String)> {
 }
 
 fn parse(body: &str) -> Value {
-    eventflow::engine::json::parse(body).unwrap_or_else(|e| panic!("docs example is not JSON ({e}):\n{body}"))
+    eventflow::json::parse(body).unwrap_or_else(|e| panic!("docs example is not JSON ({e}):\n{body}"))
 }
 
 /// A minimal agent around a step, with stub steps for the ids the step points at.

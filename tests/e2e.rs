@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use eventflow::engine::json::Value;
 use eventflow::json;
+use eventflow::json::Value;
 
 /// Files the demo page may download before `load()` resolves: exactly what `./build.sh size` counts.
 const COUNTED: &[&str] = &["/eventflow.min.js", "/pkg/eventflow_bg.wasm", "/agents/shop.json"];
@@ -69,7 +69,7 @@ fn demo_page_in_headless_chromium() {
         .as_array()
         .into_iter()
         .flatten()
-        .filter_map(|m| eventflow::engine::json::parse(m.as_str()?).ok())
+        .filter_map(|m| eventflow::json::parse(m.as_str()?).ok())
         .filter_map(|m| m["type"].as_str().map(str::to_string))
         .collect();
     for kind in ["voiceflow:open", "voiceflow:interact", "voiceflow:save_session"] {
@@ -378,7 +378,7 @@ impl Driver {
         let url = format!("{}{path}", self.url);
         let req = self.http.request(method, &url);
         let res = match body {
-            Some(b) => req.set("Content-Type", "application/json").send_string(&eventflow::engine::json::to_string(&b)),
+            Some(b) => req.set("Content-Type", "application/json").send_string(&eventflow::json::to_string(&b)),
             None => req.call(),
         };
         let text = match res {
@@ -389,7 +389,7 @@ impl Driver {
             }
             Err(e) => panic!("WebDriver {method} {path}: {e}"),
         };
-        let v: Value = eventflow::engine::json::parse(&text).unwrap_or(Value::Null);
+        let v: Value = eventflow::json::parse(&text).unwrap_or(Value::Null);
         v.get("value").cloned().unwrap_or(Value::Null)
     }
 

@@ -2,9 +2,9 @@
 //! mutations of agent files at the loader; every outcome must be a turn or a clear error, and the session must
 //! stay restorable.
 
-use eventflow::engine::json::{Map, Value};
 use eventflow::engine::{Config, Engine, Envelope, WebhookOutcome};
 use eventflow::json;
+use eventflow::json::{Map, Value};
 use proptest::prelude::*;
 
 const AGENTS: [&str; 4] = [
@@ -108,7 +108,7 @@ proptest! {
                 for e in &turn.effects {
                     if let eventflow::engine::Effect::Webhook(w) = e { pending = Some(w.id); }
                 }
-                prop_assert!(eventflow::engine::json::parse(&turn.to_json()).is_ok());
+                prop_assert!(eventflow::json::parse(&turn.to_json()).is_ok());
             }
             let saved = session.to_json();
             let restored = engine.restore(&saved).expect("a saved session restores");
@@ -118,7 +118,7 @@ proptest! {
 
     #[test]
     fn random_agent_mutations_never_panic(agent in 0..AGENTS.len(), edits in prop::collection::vec((prop::collection::vec(0usize..12, 1..6), any_json()), 1..6), requests in prop::collection::vec(request(), 0..6)) {
-        let mut doc: Value = eventflow::engine::json::parse(AGENTS[agent]).expect("json");
+        let mut doc: Value = eventflow::json::parse(AGENTS[agent]).expect("json");
         for (path, value) in edits {
             mutate(&mut doc, &path, value);
         }
@@ -141,7 +141,7 @@ proptest! {
         let _ = Engine::from_json(&src);
         let _ = Envelope::from_json(&src);
         let _ = eventflow::engine::expr::Expr::parse(&src);
-        let _ = eventflow::engine::names::check_name(&src);
+        let _ = eventflow::wire::names::check_name(&src);
     }
 }
 

@@ -1,8 +1,8 @@
 //! SPEC §4.8 (versioned, round-tripping state) and §5 (the typed transcript).
 
-use eventflow::engine::json::Value;
 use eventflow::engine::{Body, Engine, Envelope, Recipients, Session, StateError, Status};
 use eventflow::json;
+use eventflow::json::Value;
 
 const SHOP: &str = include_str!("../examples/agents/shop.json");
 const T0: u64 = 1_700_000_000_000;
@@ -85,7 +85,7 @@ fn transcript_has_typed_entries_with_common_fields() {
     assert_eq!(entries[8].custom_id.as_deref(), Some("m-1"));
     assert_eq!(entries[8].timestamp, T0 + 2000);
     // The wire form of an entry, as SPEC §5 names the fields.
-    let wire = eventflow::engine::json::to_value(&entries[8]);
+    let wire = eventflow::json::to_value(&entries[8]);
     assert_eq!(
         wire,
         json!({ "id": "e9", "custom_id": "m-1", "order": 9, "author_id": "visitor-7", "timestamp": T0 + 2000,
@@ -159,7 +159,7 @@ fn bad_saved_state_is_a_clear_error() {
     let engine = Engine::from_json(SHOP).expect("shop agent");
     assert!(matches!(engine.restore("not json"), Err(StateError::Invalid(_))));
     assert!(matches!(engine.restore("{}"), Err(StateError::Invalid(_))));
-    let mut v: Value = eventflow::engine::json::parse(&engine.new_session("u").to_json()).unwrap();
+    let mut v: Value = eventflow::json::parse(&engine.new_session("u").to_json()).unwrap();
     v["version"] = json!(99);
     let err = engine.restore(&v.to_string()).expect_err("future version");
     assert_eq!(err.code(), "state_version");
@@ -175,7 +175,7 @@ fn bad_saved_state_is_a_clear_error() {
 #[test]
 fn a_stack_the_agent_no_longer_has_is_dropped_but_the_transcript_kept() {
     let (engine, s) = conversation();
-    let mut v: Value = eventflow::engine::json::parse(&s.to_json()).unwrap();
+    let mut v: Value = eventflow::json::parse(&s.to_json()).unwrap();
     v["stack"] = json!([{ "flow": "gone", "step": "away", "state": "listening" }]);
     let restored = engine.restore(&v.to_string()).expect("restore");
     assert!(restored.stack.is_empty());

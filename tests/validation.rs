@@ -1,9 +1,9 @@
 //! SPEC §2.1: a bad agent file is refused with every error named by its path, and nothing runs.
 //! Data-driven: each row is an agent (a small valid base with one part changed) and the errors it must give.
 
-use eventflow::engine::json::Value;
 use eventflow::engine::Engine;
 use eventflow::json;
+use eventflow::json::Value;
 
 /// A small valid agent.
 fn base() -> Value {

@@ -8,8 +8,8 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use eventflow::engine::json::Value;
 use eventflow::json;
+use eventflow::json::Value;
 use eventflow::web::convert::to_js;
 use eventflow::web::widget::{render_markdown, safe_url, UrlUse};
 use eventflow::web::Chat;
@@ -336,7 +336,7 @@ async fn timers_fire_and_a_user_message_cancels_a_reminder() {
     interact(&chat, event("remind")).await.unwrap();
     shows(&chat, "I will remind you.").await;
     let pending = |chat: &Chat| -> usize {
-        let s: Value = eventflow::engine::json::parse(&chat.snapshot().unwrap()).unwrap();
+        let s: Value = eventflow::json::parse(&chat.snapshot().unwrap()).unwrap();
         s["timers"].as_array().map_or(0, Vec::len)
     };
     assert_eq!(pending(&chat), 1, "the reminder is scheduled in the session");
@@ -412,7 +412,7 @@ async fn a_conversation_survives_a_new_widget_instance() {
     assert!(key.starts_with("voiceflow-session-test-"), "{key}");
     let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
     let saved: Value =
-        eventflow::engine::json::parse(&storage.get_item(&key).unwrap().expect("saved after each turn")).unwrap();
+        eventflow::json::parse(&storage.get_item(&key).unwrap().expect("saved after each turn")).unwrap();
     assert_eq!(saved["agent"], "gallery");
     let before = log(&chat);
     let host = chat.host().unwrap();
@@ -784,7 +784,7 @@ async fn open_close_hide_show_and_page_events() {
     assert!(msgs.iter().any(|m| m == r#"{"type":"voiceflow:open"}"#), "{msgs:?}");
     let interact: Value = msgs
         .iter()
-        .filter_map(|m| eventflow::engine::json::parse(m).ok())
+        .filter_map(|m| eventflow::json::parse(m).ok())
         .find(|m| m["type"] == "voiceflow:interact")
         .expect("a voiceflow:interact message");
     let session = &interact["payload"]["session"];
@@ -792,10 +792,8 @@ async fn open_close_hide_show_and_page_events() {
     assert_eq!(session["status"], "ACTIVE");
     assert_eq!(interact["payload"]["action"]["type"], "launch");
     assert_eq!(session["turns"][0]["type"], "system");
-    let saved = msgs
-        .iter()
-        .filter_map(|m| eventflow::engine::json::parse(m).ok())
-        .find(|m| m["type"] == "voiceflow:save_session");
+    let saved =
+        msgs.iter().filter_map(|m| eventflow::json::parse(m).ok()).find(|m| m["type"] == "voiceflow:save_session");
     assert!(saved.is_some_and(|s| s["payload"]["userID"].is_string()));
     window.remove_event_listener_with_callback("message", on_message.as_ref().unchecked_ref()).unwrap();
     chat.destroy();
@@ -958,7 +956,7 @@ async fn launch_event_and_user_id_from_the_config() {
     settle(&chat).await;
     assert!(q(&chat, "img.ef-image").is_some(), "launch.event replaced the launch");
     assert!(!log(&chat).contains("Hello"), "the start flow did not run");
-    let session: Value = eventflow::engine::json::parse(&chat.snapshot().unwrap()).unwrap();
+    let session: Value = eventflow::json::parse(&chat.snapshot().unwrap()).unwrap();
     assert_eq!(session["user_id"], "user one", "a string userID is URL-decoded");
     chat.destroy();
 }

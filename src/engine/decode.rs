@@ -5,15 +5,15 @@
 //! model were the largest part of the wasm module. For the same reason the code below avoids generic helpers,
 //! iterator adapters with closures and `collect` into maps: each of those is one more copy in the module.
 
-use crate::engine::json::{Map, Value};
-use crate::engine::util::Put;
+use crate::json::{Map, Named, Path, Value};
+use crate::util::Put;
 
 use super::agent::*;
 use super::error::ValidationError;
 use super::expr::Expr;
-use super::json::ToJson;
 use super::template::{JsonTemplate, Template};
-use super::util::{cat, join};
+use crate::json::ToJson;
+use crate::util::{cat, join};
 
 /// Decode an agent; `Err` holds every shape error found.
 pub fn agent(v: &Value) -> Result<Agent, Vec<ValidationError>> {
@@ -22,65 +22,6 @@ pub fn agent(v: &Value) -> Result<Agent, Vec<ValidationError>> {
     match agent {
         Some(a) if d.errors.is_empty() => Ok(a),
         _ => Err(d.errors),
-    }
-}
-
-/// Where a value sits in a JSON document, such as `flows.main.steps.ask.buttons[0]`: a chain of keys and
-/// indexes kept on the stack and spelled out only when an error is reported, so reading a good document builds
-/// no path strings. Agent files, saved sessions and the host's `load()` config are read with it.
-#[derive(Clone, Copy)]
-pub(crate) enum Path<'a> {
-    /// The document itself (spelled as nothing).
-    Root,
-    /// `parent.key`, or `key` when the parent is spelled as nothing.
-    Key(&'a Path<'a>, &'a str),
-    /// `parent[i]`.
-    Index(&'a Path<'a>, usize),
-}
-
-// The constructors are never inlined: paths are built at about a hundred places, and a call is less code than
-// the stores that build a node in place.
-impl<'a> Path<'a> {
-    /// A key at the top of the document.
-    #[inline(never)]
-    pub(crate) fn top(key: &'a str) -> Path<'a> {
-        Path::Key(&Path::Root, key)
-    }
-
-    #[inline(never)]
-    pub(crate) fn key(&'a self, key: &'a str) -> Path<'a> {
-        Path::Key(self, key)
-    }
-
-    #[inline(never)]
-    pub(crate) fn index(&'a self, i: usize) -> Path<'a> {
-        Path::Index(self, i)
-    }
-
-    /// The path as error messages show it.
-    pub(crate) fn render(&self) -> String {
-        let mut out = String::new();
-        self.write(&mut out);
-        out
-    }
-
-    fn write(&self, out: &mut String) {
-        match self {
-            Path::Root => {}
-            Path::Key(parent, key) => {
-                parent.write(out);
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                out.push_str(key);
-            }
-            Path::Index(parent, i) => {
-                parent.write(out);
-                out.push('[');
-                i.write_json(out); // the digits, as in JSON
-                out.push(']');
-            }
-        }
     }
 }
 

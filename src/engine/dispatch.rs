@@ -6,16 +6,16 @@
 //! one tier the innermost frame wins. So a `*` catch-all only ever sees events nothing more specific handles,
 //! and system events reach exact triggers only.
 
-use crate::engine::json::{Map, Value};
-use crate::engine::util::Put;
+use crate::json::{Map, Value};
+use crate::util::Put;
 
 use super::agent::{ButtonDef, Mode, NoMatchDef, NoReplyDef, Step};
-use super::names;
 use super::program::{Command, CommandTable};
 use super::session::{Frame, FrameState, Status};
 use super::template::walk;
 use super::turn::{Ctx, Origin};
-use super::util::cat;
+use crate::util::cat;
+use crate::wire::names;
 
 /// A command found for a request, and the stack level it was found on (`None`: the base, i.e. global).
 #[derive(Debug, Clone, Copy)]
@@ -86,8 +86,8 @@ impl<'a> Ctx<'a> {
             if self.depth > self.p.agent.settings.max_chain_depth {
                 let limit = self.p.agent.settings.max_chain_depth;
                 self.debug("chain", format!("event '{name}' would exceed maxChainDepth {limit}; raising chainLimit"));
-                let (event, depth) = (super::json::text(name), Value::from(self.depth));
-                let data = super::json::obj3("event", event, "depth", depth, "limit", Value::from(limit));
+                let (event, depth) = (crate::json::text(name), Value::from(self.depth));
+                let data = crate::json::obj3("event", event, "depth", depth, "limit", Value::from(limit));
                 return self.raise("chainLimit", data);
             }
         }
@@ -214,7 +214,7 @@ impl<'a> Ctx<'a> {
                 }
             }
         }
-        if self.raise("noMatch", super::json::obj1("text", super::json::text(text))) {
+        if self.raise("noMatch", crate::json::obj1("text", crate::json::text(text))) {
             return;
         }
         self.path("reprompt");
@@ -263,8 +263,8 @@ impl<'a> Ctx<'a> {
                 return;
             }
         }
-        let (flow, step) = (super::json::text(&flow), super::json::text(&step));
-        if self.raise("noReply", super::json::obj3("flow", flow, "step", step, "count", Value::from(count))) {
+        let (flow, step) = (crate::json::text(&flow), crate::json::text(&step));
+        if self.raise("noReply", crate::json::obj3("flow", flow, "step", step, "count", Value::from(count))) {
             return;
         }
         if count == 1 {

@@ -1,4 +1,5 @@
-//! Errors of the engine: a refused agent file, a refused request, an unreadable saved state.
+//! Errors of the engine: a refused agent file, an unreadable saved state. (A refused request is
+//! [`crate::wire::RequestError`].)
 //!
 //! Conversation outcomes are traces, not errors. Every error carries a stable `code` that hosts hand to their
 //! callers unchanged (the CLI prints it, the widget puts it on the JS `Error`).
@@ -44,20 +45,6 @@ impl std::error::Error for AgentError {}
 impl AgentError {
     pub fn code(&self) -> &'static str {
         "invalid_agent"
-    }
-}
-
-/// A request the engine refused before running the turn; the session is untouched.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{code}: {message}")]
-pub struct RequestError {
-    pub code: &'static str,
-    pub message: String,
-}
-
-impl RequestError {
-    pub fn new(code: &'static str, message: impl Into<String>) -> RequestError {
-        RequestError { code, message: message.into() }
     }
 }
 

@@ -9,14 +9,14 @@
 //! a string is involved, bad arithmetic (wrong types, division by zero) gives `null`.
 //! Expressions are parsed once (errors carry a 0-based character position) and evaluated often.
 
-use crate::engine::json::{Number, Value};
-use crate::engine::util::Put;
+use crate::json::{Number, Value};
+use crate::util::Put;
 use std::cmp::Ordering;
 use std::num::NonZeroU64;
 
-use super::float::parse_f64;
-use super::fold::fold;
 use super::template::text_of;
+use crate::json::float::parse_f64;
+use crate::json::fold::fold;
 
 /// Longest accepted source, in characters.
 const MAX_LEN: usize = 4096;
@@ -88,7 +88,7 @@ impl Expr {
         if len > MAX_LEN {
             return fail(format!("expression is too long ({len} characters, limit is {MAX_LEN})"), MAX_LEN);
         }
-        let chars = super::util::chars(src);
+        let chars = crate::util::chars(src);
         let toks = lex(&chars)?;
         let eof = Token { tok: Tok::Eof, pos: len, end: len };
         let mut p = Parser { chars, toks, i: 0, depth: 0, eof };
@@ -627,7 +627,7 @@ fn ordering(a: &Value, b: &Value) -> Option<Ordering> {
 fn contains(hay: &Value, needle: &Value) -> bool {
     match (hay, needle) {
         (Value::String(s), Value::String(_) | Value::Number(_) | Value::Bool(_)) => {
-            super::util::find(&fold(s), &fold(&to_text(needle))).is_some()
+            crate::util::find(&fold(s), &fold(&to_text(needle))).is_some()
         }
         (Value::Array(items), _) => items.iter().any(|x| loose_eq(x, needle, 0)),
         _ => false,
@@ -797,7 +797,7 @@ mod tests {
 
     #[test]
     fn fmod_is_exact() {
-        let mut rng = crate::engine::util::TestRng(0x2545_F491_4F6C_DD1D);
+        let mut rng = crate::util::TestRng(0x2545_F491_4F6C_DD1D);
         let mut next = move || rng.next();
         let special =
             [1.0, -1.0, 3.0, 0.5, 0.1, -7.25, 1e300, -1e-300, 5e-324, 2.2e-308, f64::MAX, f64::MIN_POSITIVE, 0.0];
@@ -956,7 +956,7 @@ mod tests {
             json!(i64::MIN),
             json!(1e300),
         ];
-        let mut rng = crate::engine::util::TestRng(0x9E37_79B9_7F4A_7C15);
+        let mut rng = crate::util::TestRng(0x9E37_79B9_7F4A_7C15);
         let mut next = move || rng.next();
         let mut parsed = 0;
         for _ in 0..5000 {

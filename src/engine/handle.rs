@@ -1,19 +1,19 @@
 //! What each request form does once parsed (SPEC §3.1, §4.2-4.7), and how timers and webhook answers re-enter.
 
-use crate::engine::json::{Map, Value};
-use crate::engine::util::Put;
+use crate::json::{Map, Value};
+use crate::util::Put;
 
 use super::agent::{ButtonDef, Step};
 use super::dispatch::step_buttons;
-use super::json::text as jtext;
-use super::json::{obj1, obj2};
-use super::names;
 use super::nlu::extract_slot;
-use super::request::{FileInfo, Request};
 use super::session::{Frame, FrameState, Status, TimerKind};
-use super::transcript::{Body, Recipients};
 use super::turn::{Ctx, Origin};
-use super::util::cat;
+use crate::json::text as jtext;
+use crate::json::{obj1, obj2};
+use crate::util::cat;
+use crate::wire::names;
+use crate::wire::request::{FileInfo, Request};
+use crate::wire::transcript::{Body, Recipients};
 
 /// How a webhook call ended, as the host reports it.
 #[derive(Debug, Clone, PartialEq)]
@@ -203,7 +203,7 @@ impl Ctx<'_> {
 
     fn file(&mut self, info: &FileInfo) {
         let limit = self.p.agent.settings.max_file_bytes;
-        let data = super::json::to_value(info);
+        let data = crate::json::to_value(info);
         if info.size > limit {
             if !self.raise("fileTooBigEvent", data) {
                 self.say_text(
@@ -261,7 +261,7 @@ impl Ctx<'_> {
                     let raw = obj2("type", jtext("event"), "payload", obj1("event", event));
                     self.put("last_event", raw.clone());
                     self.s.transcript.push(
-                        super::transcript::SYSTEM,
+                        crate::wire::transcript::SYSTEM,
                         self.now,
                         Recipients::Agents,
                         Body::Custom { content: raw },
@@ -294,7 +294,7 @@ impl Ctx<'_> {
                 if body.trim().is_empty() {
                     Ok(Value::Null)
                 } else {
-                    super::json::parse(&body).map_err(|e| format!("the answer is not JSON: {e}"))
+                    crate::json::parse(&body).map_err(|e| format!("the answer is not JSON: {e}"))
                 }
             }
             // Printed as a u32, whose printer the module has anyway: u16's is linked only for status messages.

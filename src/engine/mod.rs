@@ -14,35 +14,29 @@ pub(crate) mod decode;
 mod dispatch;
 mod error;
 pub mod expr;
-pub mod float;
-pub mod fold;
 mod handle;
-pub mod json;
-pub mod names;
 pub mod nlu;
 mod program;
-mod request;
 mod restore;
 mod session;
 mod steps;
 pub mod template;
-mod trace;
-pub mod transcript;
 mod turn;
-pub(crate) mod util;
-mod value;
 
 pub use agent::{Agent, Mode, Settings, Step};
-pub use error::{AgentError, RequestError, StateError, ValidationError};
+pub use error::{AgentError, StateError, ValidationError};
 pub use handle::WebhookOutcome;
 pub use program::Program;
-pub use request::{Config, Envelope, FileInfo, Request, MAX_REQUEST_BYTES};
 pub use session::{Frame, FrameState, Session, Status, Timer, TimerKind, STATE_VERSION};
-pub use trace::{Button, CardPayload, CarouselPayload, ChoicePayload, TextPayload, Trace, TraceKind, VisualPayload};
-pub use transcript::{Body, Entry, Recipients, Transcript};
+// The wire types the engine's API takes and returns, re-exported so hosts name one module for a turn.
+pub use crate::wire::{
+    Body, Button, CardPayload, CarouselPayload, ChoicePayload, Config, Entry, Envelope, FileInfo, Recipients, Request,
+    RequestError, TextPayload, Trace, TraceKind, Transcript, VisualPayload, MAX_REQUEST_BYTES,
+};
 pub use turn::{Effect, Turn, WebhookCall};
 
-use crate::engine::json::Value;
+use crate::json::{self, Value};
+use crate::wire::names;
 
 use turn::Ctx;
 

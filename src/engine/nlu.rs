@@ -9,16 +9,16 @@
 //! earns 3/4) times a word-order factor in 0.9..=1 (share of the utterance's bigrams found in the
 //! input), so an exact, slot-filled match scores 1.0. Only the first 2,000 chars of a text are used.
 
-use super::agent::Named;
-use crate::engine::util::Put;
+use crate::json::Named;
+use crate::util::Put;
 use std::cmp::Ordering;
 
-use crate::engine::json::Value;
+use crate::json::Value;
 
-use super::float::parse_f64;
-use super::fold::{fold, fold_char};
-use super::json;
-use super::util::{chars, iota, rsplit_once_byte, slice, sort_by};
+use crate::json;
+use crate::json::float::parse_f64;
+use crate::json::fold::{fold, fold_char};
+use crate::util::{chars, iota, rsplit_once_byte, slice, sort_by};
 
 /// One slot's accepted values.
 #[derive(Debug, Clone, PartialEq)]
@@ -298,7 +298,7 @@ fn tok_number(t: &Tok) -> Option<Num> {
 fn num_value(n: Num) -> Option<Value> {
     match n {
         Num::Int(i) => Some(Value::from(i)),
-        Num::Float(f) => crate::engine::json::Number::from_f64(f).map(Value::Number),
+        Num::Float(f) => crate::json::Number::from_f64(f).map(Value::Number),
     }
 }
 

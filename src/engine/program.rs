@@ -5,16 +5,16 @@
 //! That is the shape of a Voiceflow compiled program (diagrams of nodes, frame commands), so an importer for
 //! those programs can target it without touching the dispatcher.
 
-use crate::engine::json::Value;
-use crate::engine::util::Put;
+use crate::json::{Named, Value};
+use crate::util::Put;
 
-use super::agent::{Agent, ButtonDef, DataType, Flow, Mode, Named, NoReplyDef, Scope, Step, TriggerDef};
-use super::decode::Path;
+use super::agent::{Agent, ButtonDef, DataType, Flow, Mode, NoReplyDef, Scope, Step, TriggerDef};
 use super::error::{AgentError, ValidationError};
-use super::names::{self, EventPattern};
 use super::nlu::{self, IntentSpec, Matcher, SlotType};
 use super::template::is_identifier;
-use super::util::cat;
+use crate::json::Path;
+use crate::util::cat;
+use crate::wire::names::{self, EventPattern};
 
 /// A trigger after validation.
 #[derive(Debug, Clone)]
@@ -81,7 +81,7 @@ impl Program {
     /// Parse and validate an agent file. Shape errors stop at the first (with its path); meaning errors are all
     /// reported.
     pub fn from_json(src: &str) -> Result<Program, AgentError> {
-        let value = super::json::parse(src).map_err(|e| AgentError {
+        let value = crate::json::parse(src).map_err(|e| AgentError {
             errors: vec![ValidationError {
                 path: String::new(),
                 message: format!("the agent file is not valid JSON: {e}"),

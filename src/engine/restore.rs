@@ -4,23 +4,21 @@
 //! for the session, its timers and the flattened transcript entries were a large part of the wasm module. The
 //! first problem found is reported with its path (`stack[0].state: ...`).
 
-use super::agent::Named;
-use crate::engine::util::Put;
+use crate::json::Named;
 
-use crate::engine::json::{Map, Value};
+use crate::json::{Map, Value};
 
-use super::decode::Path;
 use super::error::StateError;
-use super::request::FileInfo;
 use super::session::{Frame, FrameState, PendingWebhook, Session, Status, Timer, TimerKind, STATE_VERSION};
-use super::transcript::{Body, Entry, Recipients, Transcript};
+use crate::json::{Path, Reader};
+use crate::wire::transcript::Transcript;
 
-/// Reads a saved session, keeping the first problem found. Readers return `None` once `error` is set: an `Option`
-/// moves less at each `?` than a `Result` carrying the message would.
-#[derive(Default)]
-struct Reader {
-    /// `path: message`, or just `message` when the path is empty.
-    error: String,
+impl Session {
+    /// Read a saved session. A state of another version gets a clear error naming both versions.
+    pub fn from_json(src: &str) -> Result<Session, StateError> {
+        let v = crate::json::parse(src).map_err(|e| StateError::Invalid(e.to_string()))?;
+        session(&v)
+    }
 }
 
 /// Read a session saved by [`Session::to_json`].
@@ -33,14 +31,6 @@ pub fn session(v: &Value) -> Result<Session, StateError> {
         None => return Err(StateError::Invalid("missing 'version'".into())),
     }
     r.session(o).ok_or(StateError::Invalid(r.error))
-}
-
-/// The file fields of a `file` request's payload `v` (an object), at `path`.
-pub fn file(v: &Value, path: &str) -> Result<FileInfo, String> {
-    let mut r = Reader::default();
-    let path = Path::top(path);
-    let o = r.object(v, &path);
-    o.and_then(|o| r.file(o, &path)).ok_or(r.error)
 }
 
 impl Reader {
@@ -143,190 +133,12 @@ impl Reader {
         let cancel_on_user_message = o.get("cancel_on_user_message").and_then(Value::as_bool).unwrap_or(false);
         Some(Timer { id, at, kind, cancel_on_user_message })
     }
-
-    fn entry(&mut self, v: &Value, path: &Path) -> Option<Entry> {
-        let o = self.object(v, path)?;
-        let body = match self.text(o, "type", path)? {
-            "message" => Body::Message { text: self.string(o, "text", path)? },
-            "annotation" => Body::Annotation {
-                text: self.string(o, "text", path)?,
-                annotation_type: self.string(o, "annotation_type", path)?,
-            },
-            "system_message" => Body::SystemMessage {
-                text: self.string(o, "text", path)?,
-                system_message_type: self.string(o, "system_message_type", path)?,
-            },
-            "file" => Body::File(self.file(o, path)?),
-            "custom" => Body::Custom { content: o.get("content").cloned().unwrap_or(Value::Null) },
-            other => return self.unknown(&path.key("type"), "entry type", other),
-        };
-        let id = self.text(o, "id", path)?;
-        let custom_id = self.opt_text(o, "custom_id", path)?;
-        let order = self.number(o, "order", path)?;
-        let author_id = self.text(o, "author_id", path)?;
-        let timestamp = self.number(o, "timestamp", path)?;
-        let recipients = match self.text(o, "recipients", path)? {
-            "all" => Recipients::All,
-            "agents" => Recipients::Agents,
-            other => return self.unknown(&path.key("recipients"), "recipients", other),
-        };
-        let properties = match o.get("properties") {
-            None | Some(Value::Null) => None,
-            Some(Value::Object(m)) => Some(m),
-            Some(_) => return self.fail(&path.key("properties"), "expected an object"),
-        };
-        Some(Entry {
-            id: id.to_string(),
-            custom_id: custom_id.map(str::to_string),
-            order,
-            author_id: author_id.to_string(),
-            timestamp,
-            recipients,
-            properties: properties.cloned().unwrap_or_default(),
-            body,
-        })
-    }
-
-    /// The file fields of a transcript entry or a `file` request's payload.
-    fn file(&mut self, o: &Map<String, Value>, path: &Path) -> Option<FileInfo> {
-        let name = self.text(o, "name", path)?;
-        let content_type = self.text(o, "content_type", path)?;
-        let size = self.number(o, "size", path)?;
-        let width = self.dim(o, "width", path)?;
-        let height = self.dim(o, "height", path)?;
-        let url = self.opt_text(o, "url", path)?;
-        Some(FileInfo {
-            name: name.to_string(),
-            content_type: content_type.to_string(),
-            size,
-            width,
-            height,
-            url: url.map(str::to_string),
-        })
-    }
-
-    /// An optional whole number under `key`, at most `u32::MAX`.
-    fn dim(&mut self, o: &Map<String, Value>, key: &str, path: &Path) -> Option<Option<u32>> {
-        Some(self.opt_number(o, key, path)?.map(|n| u32::try_from(n).unwrap_or(u32::MAX)))
-    }
-
-    /// Keep the error `path: message` (just `message` when the path is empty); always `None`.
-    fn fail<T>(&mut self, path: &Path, message: &str) -> Option<T> {
-        self.note(path, &[message]);
-        None
-    }
-
-    /// Keep the error `path: unknown what 'name'`; always `None`.
-    fn unknown<T>(&mut self, path: &Path, what: &str, name: &str) -> Option<T> {
-        self.note(path, &["unknown ", what, " '", name, "'"]);
-        None
-    }
-
-    /// Keep the error: the path (if not empty), `": "`, then the message's parts. Out of line and not generic, so
-    /// the readers' many error returns share one copy.
-    #[inline(never)]
-    fn note(&mut self, path: &Path, message: &[&str]) {
-        self.error = path.render();
-        if !self.error.is_empty() {
-            self.error.push_str(": ");
-        }
-        for part in message {
-            self.error.push_str(part);
-        }
-    }
-
-    fn object<'v>(&mut self, v: &'v Value, path: &Path) -> Option<&'v Map<String, Value>> {
-        match v.as_object() {
-            Some(o) => Some(o),
-            None => self.fail(path, "expected an object"),
-        }
-    }
-
-    fn field<'v>(&mut self, o: &'v Map<String, Value>, key: &str, path: &Path) -> Option<&'v Value> {
-        match o.get(key) {
-            Some(v) => Some(v),
-            None => self.fail(&path.key(key), "missing"),
-        }
-    }
-
-    fn str_of(&mut self, v: &Value, path: &Path) -> Option<String> {
-        match v.as_str() {
-            Some(s) => Some(s.to_string()),
-            None => self.fail(path, "expected a string"),
-        }
-    }
-
-    /// The string under `key`, borrowed.
-    fn text<'v>(&mut self, o: &'v Map<String, Value>, key: &str, path: &Path) -> Option<&'v str> {
-        match self.field(o, key, path)?.as_str() {
-            Some(s) => Some(s),
-            None => self.fail(&path.key(key), "expected a string"),
-        }
-    }
-
-    fn string(&mut self, o: &Map<String, Value>, key: &str, path: &Path) -> Option<String> {
-        self.text(o, key, path).map(str::to_string)
-    }
-
-    /// The string under `key`, borrowed; `None` (inside) when it is missing or null.
-    fn opt_text<'v>(&mut self, o: &'v Map<String, Value>, key: &str, path: &Path) -> Option<Option<&'v str>> {
-        match o.get(key) {
-            None | Some(Value::Null) => Some(None),
-            Some(v) => match v.as_str() {
-                Some(s) => Some(Some(s)),
-                None => self.fail(&path.key(key), "expected a string"),
-            },
-        }
-    }
-
-    fn number(&mut self, o: &Map<String, Value>, key: &str, path: &Path) -> Option<u64> {
-        let v = self.field(o, key, path)?;
-        self.whole(v, &path.key(key))
-    }
-
-    fn opt_number(&mut self, o: &Map<String, Value>, key: &str, path: &Path) -> Option<Option<u64>> {
-        match o.get(key) {
-            None | Some(Value::Null) => Some(None),
-            Some(v) => self.whole(v, &path.key(key)).map(Some),
-        }
-    }
-
-    fn whole(&mut self, v: &Value, path: &Path) -> Option<u64> {
-        match v.as_u64() {
-            Some(n) => Some(n),
-            None => self.fail(path, "expected a whole number"),
-        }
-    }
-
-    /// The list under `key`; not generic, so each [`Reader::list`] keeps only its loop.
-    fn items<'v>(&mut self, o: &'v Map<String, Value>, key: &str, path: &Path) -> Option<&'v [Value]> {
-        match self.field(o, key, path)? {
-            Value::Array(items) => Some(items),
-            _ => self.fail(&path.key(key), "expected a list"),
-        }
-    }
-
-    fn list<T>(
-        &mut self,
-        o: &Map<String, Value>,
-        key: &str,
-        path: &Path,
-        item: fn(&mut Reader, &Value, &Path) -> Option<T>,
-    ) -> Option<Vec<T>> {
-        let items = self.items(o, key, path)?;
-        let p = path.key(key);
-        let mut out = Vec::with_capacity(items.len());
-        for (i, v) in items.iter().enumerate() {
-            out.put(item(self, v, &p.index(i))?);
-        }
-        Some(out)
-    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::json;
     use super::*;
+    use crate::json;
 
     /// The error for a saved session whose `key` (a dotted path) is replaced by `value`.
     fn error_with(path: &[&str], value: Value) -> String {

@@ -3,15 +3,14 @@
 //! It holds everything a conversation needs to go on after a reload or on another machine: the flow stack,
 //! variables, pending timers, the transcript. It round-trips through JSON exactly.
 
-use super::agent::Named;
-use crate::engine::util::Put;
+use crate::json::Named;
+use crate::util::Put;
 
-use crate::engine::json::Value;
+use crate::json::Value;
 
-use super::error::StateError;
-use super::json::{self, Obj, ToJson};
 use super::template::walk;
-use super::transcript::Transcript;
+use crate::json::{self, Obj, ToJson};
+use crate::wire::transcript::Transcript;
 
 /// The state format this engine reads and writes.
 pub const STATE_VERSION: u32 = 1;
@@ -200,12 +199,6 @@ impl Session {
 
     pub fn to_json(&self) -> String {
         json::to_string(self)
-    }
-
-    /// Read a saved session. A state of another version gets a clear error naming both versions.
-    pub fn from_json(src: &str) -> Result<Session, StateError> {
-        let v = json::parse(src).map_err(|e| StateError::Invalid(e.to_string()))?;
-        super::restore::session(&v)
     }
 
     /// A variable by dotted path (`last_event.payload.sku`).

@@ -4,19 +4,19 @@
 //! empties (the conversation ends). A turn may run at most `maxStepsPerTurn` steps, so a goto loop without a
 //! listening step stops with a `debug` trace instead of hanging.
 
-use crate::engine::json::{Map, Value};
-use crate::engine::util::Put;
+use crate::json::{Map, Value};
+use crate::util::Put;
 
 use super::agent::{ButtonDef, SetValue, Step};
 use super::expr::{truthy, Expr};
-use super::json::{obj1, obj2, text as jtext, with};
 use super::session::{Frame, FrameState, PendingWebhook, Status, TimerKind};
 use super::template::{Scope, Template};
-use super::trace::{
+use super::turn::{Ctx, Effect, Origin, WebhookCall};
+use crate::json::{obj1, obj2, text as jtext, with};
+use crate::util::cat;
+use crate::wire::trace::{
     Button, CardDescription, CardPayload, CarouselPayload, ChoicePayload, Dimensions, TraceKind, VisualPayload,
 };
-use super::turn::{Ctx, Effect, Origin, WebhookCall};
-use super::util::cat;
 
 impl Ctx<'_> {
     /// Run until the flow waits or the conversation ends.

@@ -4,9 +4,9 @@
 //! Templates are parsed once when the agent loads. Rendering never fails: a missing variable renders as nothing,
 //! and `#name.param` whose event did not happen this turn stays as written (so `#1.5` in prose is left alone).
 
-use crate::engine::json::{Map, Value};
-use crate::engine::util::Put;
-use crate::engine::util::{parse_usize, slice};
+use crate::json::{Map, Value};
+use crate::util::Put;
+use crate::util::{parse_usize, slice};
 
 /// A parsed template.
 #[derive(Debug, Clone, PartialEq)]
@@ -215,7 +215,7 @@ pub fn text_of(v: &Value, whole_below: f64) -> String {
             Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < whole_below => format!("{}", f as i64),
             _ => n.to_string(),
         },
-        other => super::json::to_string(other),
+        other => crate::json::to_string(other),
     }
 }
 

@@ -1,18 +1,18 @@
 //! The context of one turn: the program, the session being changed, the clock reading, and what the turn has
 //! produced so far (traces, effects, the follow-up chain, this turn's event contexts).
 
-use super::agent::Named;
-use crate::engine::util::Put;
+use crate::json::Named;
+use crate::util::Put;
 
-use crate::engine::json::Value;
+use crate::json::Value;
 
-use super::json::{self, Obj, ToJson};
 use super::program::Program;
-use super::request::Config;
 use super::session::{Session, Timer, TimerKind};
 use super::template::{walk, Scope, Template};
-use super::trace::{TextPayload, Trace, TraceKind};
-use super::transcript::{Body, Recipients, AGENT};
+use crate::json::{self, Obj, ToJson};
+use crate::wire::request::Config;
+use crate::wire::trace::{TextPayload, Trace, TraceKind};
+use crate::wire::transcript::{Body, Recipients, AGENT};
 
 /// Something the host must do for the engine.
 #[derive(Debug, Clone, PartialEq)]
@@ -281,7 +281,7 @@ impl Scope for Ctx<'_> {
 
 /// The data of a session data limit event.
 fn limit_data(name: &str, size: usize, limit: usize) -> Value {
-    super::json::obj3("variable", json::text(name), "size", Value::from(size), "limit", Value::from(limit))
+    crate::json::obj3("variable", json::text(name), "size", Value::from(size), "limit", Value::from(limit))
 }
 
 /// `n` in lowercase hexadecimal without leading zeros, as `format!("{n:x}")` writes it; written out because this

@@ -352,7 +352,7 @@ mod tests {
         }
     }
 
-    use crate::engine::util::TestRng as Rng;
+    use crate::util::TestRng as Rng;
 
     /// A number below `n`, as a size or an index.
     fn below(rng: &mut Rng, n: u64) -> usize {

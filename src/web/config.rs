@@ -6,12 +6,12 @@
 //! target, extension functions) are read from the original object with `Reflect`. Hand-written on purpose:
 //! derived serde visitors over `serde_wasm_bindgen` were the largest part of the wasm module.
 
-use crate::engine::json::{Map, Value};
-use crate::engine::util::Put;
+use crate::json::{Map, Value};
+use crate::util::Put;
 use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::engine::decode::Path;
+use crate::json::Path;
 
 use super::convert::get;
 use super::error::WebError;
@@ -234,7 +234,7 @@ impl<'v> Raw<'v> {
             Mode::Embedded => Some(render_target(&get(js_render, "target"), document)?),
         };
         let launch = match self.launch {
-            None => crate::engine::json::obj(vec![("type", crate::engine::json::text("launch"))]),
+            None => crate::json::obj(vec![("type", crate::json::text("launch"))]),
             Some(ev) => {
                 if let Err(e) = crate::engine::Envelope::from_value(ev.clone()) {
                     return Err(WebError::config("launch.event", &e.message));

@@ -6,7 +6,7 @@
 //!
 //! Once loaded, calls go to the [`Live`] widget (`live.rs`).
 
-use crate::engine::util::Put;
+use crate::util::Put;
 use crate::web::{bm, br};
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};

@@ -6,7 +6,7 @@
 
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::engine::json::{self, ToJson};
+use crate::json::{self, ToJson};
 
 /// A Rust value as a plain JS value.
 pub fn to_js<T: ToJson + ?Sized>(value: &T) -> JsValue {
@@ -43,7 +43,7 @@ pub fn call0(target: &JsValue, method: &str) {
 
 /// Read a JS value as JSON data, as `JSON.stringify` sees it (functions and `undefined` members are left out).
 /// The error is a message without a path: the value is read whole.
-pub fn json_from_js(value: JsValue) -> Result<crate::engine::json::Value, String> {
+pub fn json_from_js(value: JsValue) -> Result<crate::json::Value, String> {
     let text = match js_sys::JSON::stringify(&value) {
         Ok(text) => text.as_string(),
         Err(e) => return Err(format!("not JSON data ({})", super::error::describe(&e))),

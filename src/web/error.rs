@@ -11,7 +11,8 @@
 use std::fmt::Write;
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::engine::{json, AgentError, RequestError, StateError};
+use crate::engine::{AgentError, RequestError, StateError};
+use crate::json;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebError {

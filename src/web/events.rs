@@ -5,7 +5,7 @@
 //! `payload` key for open and close, as `JSON.stringify` drops `undefined`), and also handed as an object to the
 //! handlers registered with `on(type, handler)`. `on('*', handler)` receives every event.
 
-use crate::engine::util::Put;
+use crate::util::Put;
 use crate::web::{bm, br};
 use std::cell::RefCell;
 
@@ -50,7 +50,7 @@ impl Hub {
     /// text.
     pub fn emit(&self, kind: &str, payload: Option<&str>) {
         let mut text = String::new();
-        let mut o = crate::engine::json::Obj::new(&mut text);
+        let mut o = crate::json::Obj::new(&mut text);
         o.str("type", kind);
         if let Some(p) = payload {
             o.key("payload").push_str(p);

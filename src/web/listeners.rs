@@ -9,15 +9,15 @@
 //! Malformed `data-vf-data` is refused: a console warning names the element and **the event is not sent**
 //! (sending it without the data would run the flow on wrong data).
 
-use crate::engine::util::Put;
+use crate::util::Put;
 use std::rc::Rc;
 
-use crate::engine::json::Value;
+use crate::json::Value;
 use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::JsCast;
 
 use super::error::WebError;
-use crate::engine::json::{obj1, obj2, text};
+use crate::json::{obj1, obj2, text};
 
 /// One `listeners` entry, read by `config`.
 #[derive(Clone, Debug)]
@@ -58,7 +58,7 @@ impl Listeners {
         for (i, s) in specs.iter().enumerate() {
             let (field, message) = if super::widget::query(document, &s.selector).is_err() {
                 ("selector", format!("'{}' is not a valid CSS selector", s.selector))
-            } else if let Err(e) = crate::engine::names::check_name(&s.event) {
+            } else if let Err(e) = crate::wire::names::check_name(&s.event) {
                 ("event", e.to_string())
             } else if s.on.is_empty() {
                 ("on", "must name a DOM event type".into())
@@ -137,7 +137,7 @@ pub fn declarative(el: &web_sys::Element) -> Option<Trigger> {
 /// The element's `data-vf-data` JSON: `Ok(None)` when absent, `Err` (after a warning) when malformed.
 fn element_data(el: &web_sys::Element) -> Result<Option<Value>, ()> {
     let Some(raw) = el.get_attribute("data-vf-data") else { return Ok(None) };
-    match crate::engine::json::parse(&raw) {
+    match crate::json::parse(&raw) {
         Ok(v) => Ok(Some(v)),
         Err(e) => {
             warn(el, &format!("has malformed data-vf-data JSON ({e}); the event was NOT sent"));

@@ -4,12 +4,12 @@
 //! turn (remote mode) never reorders the conversation. UI calls (`open`, `close`, `hide`, `show`) act at once.
 //! After each turn the session is saved and the page hears `voiceflow:interact` and `voiceflow:save_session`.
 
-use crate::engine::util::Put;
+use crate::util::Put;
 use crate::web::{bm, spawn};
 use std::cell::{Cell, OnceCell, RefCell};
 use std::rc::{Rc, Weak};
 
-use crate::engine::json::Value;
+use crate::json::Value;
 use wasm_bindgen::JsValue;
 
 use super::config::{AgentSource, Config, Mode, Settings};
@@ -21,8 +21,8 @@ use super::listeners::{ListenerSpec, Listeners, Trigger};
 use super::storage::{self, Store};
 use super::transport::{fetch_text, Answer, Fetched, LocalTransport, Transport};
 use super::widget::{safe_url, EndBar, UiEvent, UiHandler, UrlUse, Widget};
-use crate::engine::json::{self, obj2};
 use crate::engine::{Engine, Status, Trace};
+use crate::json::{self, obj2};
 
 /// Where a turn came from: it decides how a failure is reported.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

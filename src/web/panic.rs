@@ -3,7 +3,7 @@
 //! widget, disabling its input.
 //! After a panic the wasm instance is unusable (release builds abort), so nothing else is attempted.
 
-use crate::engine::util::Put;
+use crate::util::Put;
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, Ordering};
 

@@ -4,7 +4,7 @@
 //! Storage is best effort and never breaks the chat: when the browser refuses it (disabled, private mode,
 //! quota full), the store falls back to memory for the rest of the page's life and says so once in the console.
 
-use crate::engine::util::Put;
+use crate::util::Put;
 use crate::web::{bm, br};
 use std::cell::{Cell, RefCell};
 

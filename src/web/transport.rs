@@ -6,14 +6,14 @@
 //! [`TraceSink`]. Remote mode (SPEC §7) will implement the same trait over HTTP, with server-pushed traces going
 //! to the same sink, without touching the UI.
 
-use crate::engine::util::Put;
+use crate::util::Put;
 use crate::web::{bm, br, spawn, timeout};
 use std::cell::{Ref, RefCell};
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::{Rc, Weak};
 
-use crate::engine::json::Value;
+use crate::json::Value;
 use gloo_timers::callback::Timeout;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -277,7 +277,7 @@ fn request(call: WebhookCall, controller: &web_sys::AbortController) -> Request 
             if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
                 let _ = h.append("content-type", "application/json");
             }
-            set("body", &JsValue::from_str(&crate::engine::json::to_string(b)));
+            set("body", &JsValue::from_str(&crate::json::to_string(b)));
         }
         set("headers", &h);
     }

@@ -3,10 +3,10 @@
 //! `{id, type: 'user', message, timestamp}`, system turns `{id, type: 'system', timestamp, messages, actions?}`),
 //! built from the engine transcript and written straight as JSON text (no `Value` in between).
 
-use crate::engine::json::Value;
+use crate::json::Value;
 
-use crate::engine::json::{self, Obj};
 use crate::engine::{Body, CardPayload, Entry, Status, Trace, TraceKind};
+use crate::json::{self, Obj};
 
 /// Write the summary's JSON text to `out`.
 pub fn session(user_id: &str, status: Status, entries: &[Entry], now: u64, out: &mut String) {

@@ -8,10 +8,9 @@ use std::io::{BufRead, Write};
 use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use eventflow::engine::json;
-use eventflow::engine::json::Value;
 use eventflow::engine::{Config, Effect, Engine, Envelope, RequestError, Session, Trace, WebhookCall, WebhookOutcome};
 use eventflow::json;
+use eventflow::json::Value;
 
 const USAGE: &str = "usage:
   eventflow check AGENT.json

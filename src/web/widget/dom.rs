@@ -3,7 +3,7 @@
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, Node};
 
-use crate::engine::util::{parse_usize, slice};
+use crate::util::{parse_usize, slice};
 use crate::web::convert::{get, set};
 
 pub type R<T> = Result<T, JsValue>;

@@ -10,11 +10,11 @@
 //! `rel="noopener noreferrer" target="_blank"`), images only http, https and `data:image`; anything else renders
 //! as its plain text. Nesting is bounded, so no input can exhaust the stack.
 
-use crate::engine::util::Put;
+use crate::util::Put;
 use web_sys::{Document, Element};
 
 use super::dom::{add, attr, create, decimal, safe_url, set_text, starts_ci, UrlUse};
-use crate::engine::util::{find, join, parse_u32, slice};
+use crate::util::{find, join, parse_u32, slice};
 use crate::web::convert::call_method;
 
 /// Deeper nesting (quotes in quotes, emphasis in emphasis) renders as text.

@@ -5,7 +5,7 @@
 //! `innerHTML` with content). Clicks are delegated from the shadow root to `data-ef` commands, and the widget
 //! reports what the user did as [`UiEvent`]s: it never decides what a click means for the conversation.
 
-use crate::engine::util::Put;
+use crate::util::Put;
 mod chrome;
 mod dom;
 mod markdown;
@@ -17,14 +17,14 @@ use crate::web::{bm, br, spawn};
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
-use crate::engine::json::Value;
+use crate::json::Value;
 use js_sys::Function;
 use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement, HtmlInputElement, ShadowRoot};
 
-use crate::engine::json::{obj2, text, with, Map};
-use crate::engine::util::parse_usize;
+use crate::json::{obj2, text, with, Map};
+use crate::util::parse_usize;
 use crate::web::convert::{call0, call_method, get, set};
 pub(crate) use dom::{add, attr, scroll_end, text_el};
 use dom::{el, set_hidden, Build, R};
@@ -525,5 +525,5 @@ fn set_style(e: &JsValue, name: &str, value: &str) {
 /// A CSS length in pixels. The number is written by our JSON writer ("30.0px"): `format!("{}", f64)` would link
 /// core's float printer, 14 KB of wasm.
 fn px(v: f64) -> String {
-    crate::engine::json::to_string(&Value::from(v)) + "px"
+    crate::json::to_string(&Value::from(v)) + "px"
 }

@@ -2,8 +2,8 @@
 //! errors. Live traces come here through the player (after their typing delay); a restored conversation
 //! comes here all at once from the transcript, so both look the same.
 
-use crate::engine::json::Value;
-use crate::engine::util::Put;
+use crate::json::Value;
+use crate::util::Put;
 use crate::web::{bm, br};
 use web_sys::Element;
 

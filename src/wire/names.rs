@@ -1,6 +1,6 @@
 //! Event names (SPEC §4.1) and the patterns triggers use to match them.
 
-use super::util::slice;
+use crate::util::slice;
 use std::fmt;
 
 /// The longest name allowed.

@@ -15,7 +15,7 @@
 //! for it. That is exact: a halfway point between two `f64`s has at most 767 significant digits, so no rounding
 //! boundary lies strictly between the truncated value and the true one.
 
-use crate::engine::util::Put;
+use crate::util::Put;
 /// Significant digits kept (more than the 767 a halfway point can have).
 const MAX_DIGITS: usize = 800;
 
@@ -229,7 +229,7 @@ mod tests {
         want.is_some()
     }
 
-    use crate::engine::util::TestRng as Rng;
+    use crate::util::TestRng as Rng;
 
     /// `n` random digits; one string in three is mostly zeros.
     fn digits(rng: &mut Rng, out: &mut String, n: u64) {

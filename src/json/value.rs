@@ -10,11 +10,11 @@
 //! apart (`1` is not `1.0`); objects keep insertion order, `insert` replaces in place, `remove` is IndexMap's
 //! `swap_remove` (the last entry takes the removed one's place), and object equality ignores order.
 
-use crate::engine::util::Put;
+use crate::util::Put;
 use std::fmt;
 use std::ops;
 
-use super::json;
+use crate::json;
 
 /// Any JSON value.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -259,8 +259,8 @@ impl Map {
             return Map(pairs);
         }
         // Positions by (key, position): equal keys end up next to each other, earliest first.
-        let mut order = super::util::iota(pairs.len());
-        super::util::sort_by(&mut order, &|a, b| {
+        let mut order = crate::util::iota(pairs.len());
+        crate::util::sort_by(&mut order, &|a, b| {
             let (ka, kb) = (&pairs[a as usize].0, &pairs[b as usize].0);
             ka < kb || (ka == kb && a < b)
         });
@@ -882,7 +882,7 @@ macro_rules! json {
         ::std::vec![$($done,)*]
     };
     (@array [$($done:expr,)*] null $(, $($rest:tt)*)?) => {
-        $crate::json!(@array [$($done,)* $crate::engine::json::Value::Null,] $($($rest)*)?)
+        $crate::json!(@array [$($done,)* $crate::json::Value::Null,] $($($rest)*)?)
     };
     (@array [$($done:expr,)*] [$($inner:tt)*] $(, $($rest:tt)*)?) => {
         $crate::json!(@array [$($done,)* $crate::json!([$($inner)*]),] $($($rest)*)?)
@@ -896,7 +896,7 @@ macro_rules! json {
     // Object members, one at a time, into the map `$m`.
     (@object $m:ident) => {};
     (@object $m:ident $k:literal : null $(, $($rest:tt)*)?) => {
-        $m.insert(::std::string::String::from($k), $crate::engine::json::Value::Null);
+        $m.insert(::std::string::String::from($k), $crate::json::Value::Null);
         $crate::json!(@object $m $($($rest)*)?);
     };
     (@object $m:ident $k:literal : [$($inner:tt)*] $(, $($rest:tt)*)?) => {
@@ -912,26 +912,26 @@ macro_rules! json {
         $crate::json!(@object $m $($($rest)*)?);
     };
     (null) => {
-        $crate::engine::json::Value::Null
+        $crate::json::Value::Null
     };
     ([$($items:tt)*]) => {
-        $crate::engine::json::Value::Array($crate::json!(@array [] $($items)*))
+        $crate::json::Value::Array($crate::json!(@array [] $($items)*))
     };
     ({$($members:tt)*}) => {{
         #[allow(unused_mut)]
-        let mut members = $crate::engine::json::Map::new();
+        let mut members = $crate::json::Map::new();
         $crate::json!(@object members $($members)*);
-        $crate::engine::json::Value::Object(members)
+        $crate::json::Value::Object(members)
     }};
     ($e:expr) => {
-        $crate::engine::json::ToValue::to_value(&$e)
+        $crate::json::ToValue::to_value(&$e)
     };
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::json::{parse, to_string};
+    use crate::json::{parse, to_string};
 
     fn obj(text: &str) -> Map {
         match parse(text).unwrap() {

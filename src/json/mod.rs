@@ -6,11 +6,20 @@
 //! monomorphised `Serialize` impls were a large part of the wasm module. Our own types write themselves through
 //! [`ToJson`]; reading them back is hand-written where it is needed (`restore.rs`, `trace.rs`).
 
-use super::agent::Named;
-use crate::engine::util::Put;
+use crate::util::Put;
 use std::fmt::{self, Write as _};
 
-pub use super::value::{Entry, Iter, Map, Number, ToValue, Value, ValueIndex};
+pub mod float;
+pub mod fold;
+mod named;
+mod path;
+mod read;
+mod value;
+
+pub use named::{Named, NamedIter};
+pub use path::Path;
+pub use read::Reader;
+pub use value::{Entry, Iter, Map, Number, ToValue, Value, ValueIndex};
 
 /// How deep arrays and objects may nest, as serde_json: deeper input is refused instead of overflowing the stack.
 pub const MAX_DEPTH: usize = 128;
@@ -325,7 +334,7 @@ impl Parser<'_> {
                 }
             }
         }
-        let f = super::float::parse_f64(text).ok_or_else(|| self.fail("invalid number", self.i))?;
+        let f = float::parse_f64(text).ok_or_else(|| self.fail("invalid number", self.i))?;
         Number::from_f64(f).map(Value::Number).ok_or_else(|| self.fail("number out of range", self.i))
     }
 
@@ -685,7 +694,7 @@ mod tests {
     #[test]
     fn large_objects_resolve_duplicates_like_serde_json() {
         // Above `value::SMALL` members, duplicates are found by sorting: same result as inserting one by one.
-        let mut g = crate::engine::util::TestRng(11);
+        let mut g = crate::util::TestRng(11);
         for n in [0, 5, 16, 17, 40, 300] {
             let mut src = String::from("{");
             for i in 0..n {
@@ -701,7 +710,7 @@ mod tests {
     }
 
     /// A small deterministic generator of JSON-ish text: valid documents, and mutations of them.
-    struct Gen(crate::engine::util::TestRng);
+    struct Gen(crate::util::TestRng);
 
     impl Gen {
         fn next(&mut self) -> u64 {
@@ -812,7 +821,7 @@ mod tests {
 
     #[test]
     fn agrees_with_serde_json_on_generated_inputs() {
-        let mut g = Gen(crate::engine::util::TestRng(0x2545_F491_4F6C_DD1D));
+        let mut g = Gen(crate::util::TestRng(0x2545_F491_4F6C_DD1D));
         let (mut ok, mut bad) = (0, 0);
         for _ in 0..50_000 {
             let mut src = String::new();
@@ -846,7 +855,7 @@ mod tests {
 
     #[test]
     fn float_text_round_trips_exactly() {
-        let mut g = Gen(crate::engine::util::TestRng(7));
+        let mut g = Gen(crate::util::TestRng(7));
         for _ in 0..20_000 {
             let f = f64::from_bits(g.next());
             let Some(n) = Number::from_f64(f) else { continue };

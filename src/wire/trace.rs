@@ -3,10 +3,10 @@
 //! A trace serialises as `{"time", "type", "payload"}` exactly as the Voiceflow runtime sends it, so local mode,
 //! remote mode and our server produce the same JSON. Unknown types read from a server are kept as [`TraceKind::Custom`].
 
-use crate::engine::json::{Map, Value};
-use crate::engine::util::Put;
+use crate::json::{Map, Value};
+use crate::util::Put;
 
-use super::json::{self, Obj, ToJson};
+use crate::json::{self, Obj, ToJson};
 
 /// One trace of a turn.
 #[derive(Debug, Clone, PartialEq)]

@@ -3,13 +3,14 @@
 //! Parsing is the only place a request can be refused. Once a [`Request`] exists the turn always runs, and
 //! conversation outcomes (no match, unhandled event) come back as traces, never as errors.
 
-use crate::engine::json::{Map, Value};
-use crate::engine::util::Put;
+use crate::json::{Map, Value};
+use crate::util::Put;
 
-use super::error::RequestError;
-use super::json::{self, Obj, ToJson};
 use super::names;
-use super::util::cat;
+use super::RequestError;
+use crate::json::{self, Obj, ToJson};
+use crate::json::{Path, Reader};
+use crate::util::cat;
 
 /// The largest request body accepted, in bytes of JSON.
 pub const MAX_REQUEST_BYTES: usize = 1024 * 1024;
@@ -276,7 +277,7 @@ fn parse_event(payload: &Value, no: &mut RequestError) -> Option<Request> {
 }
 
 fn parse_file(payload: &Value, no: &mut RequestError) -> Option<FileInfo> {
-    let info = match super::restore::file(payload, "payload") {
+    let info = match file(payload, "payload") {
         Ok(info) => info,
         Err(e) => return refuse(no, "invalid_file", cat(&["a file action needs {name, content_type, size}: ", &e])),
     };
@@ -289,4 +290,37 @@ fn parse_file(payload: &Value, no: &mut RequestError) -> Option<FileInfo> {
         }
     }
     Some(info)
+}
+
+/// The file fields of a `file` request's payload `v` (an object), at `path`.
+pub fn file(v: &Value, path: &str) -> Result<FileInfo, String> {
+    let mut r = Reader::default();
+    let path = Path::top(path);
+    let o = r.object(v, &path);
+    o.and_then(|o| r.file(o, &path)).ok_or(r.error)
+}
+
+impl Reader {
+    /// The file fields of a transcript entry or a `file` request's payload.
+    pub(crate) fn file(&mut self, o: &Map<String, Value>, path: &Path) -> Option<FileInfo> {
+        let name = self.text(o, "name", path)?;
+        let content_type = self.text(o, "content_type", path)?;
+        let size = self.number(o, "size", path)?;
+        let width = self.dim(o, "width", path)?;
+        let height = self.dim(o, "height", path)?;
+        let url = self.opt_text(o, "url", path)?;
+        Some(FileInfo {
+            name: name.to_string(),
+            content_type: content_type.to_string(),
+            size,
+            width,
+            height,
+            url: url.map(str::to_string),
+        })
+    }
+
+    /// An optional whole number under `key`, at most `u32::MAX`.
+    fn dim(&mut self, o: &Map<String, Value>, key: &str, path: &Path) -> Option<Option<u32>> {
+        Some(self.opt_number(o, key, path)?.map(|n| u32::try_from(n).unwrap_or(u32::MAX)))
+    }
 }

@@ -3,11 +3,12 @@
 //! Every turn appends entries: what the user said or clicked, what the page sent, what the agent showed. The
 //! widget renders from it, so a restored session shows the same conversation. Entries are never edited.
 
-use crate::engine::json::{Map, Value};
-use crate::engine::util::Put;
+use crate::json::{Map, Value};
+use crate::util::Put;
 
-use super::json::{Obj, ToJson};
 use super::request::FileInfo;
+use crate::json::{Obj, ToJson};
+use crate::json::{Path, Reader};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Transcript {
@@ -109,5 +110,50 @@ impl Transcript {
     pub fn system(&mut self, timestamp: u64, kind: &str, text: &str) {
         let body = Body::SystemMessage { text: text.to_string(), system_message_type: kind.to_string() };
         self.push(SYSTEM, timestamp, Recipients::All, body);
+    }
+}
+
+impl Reader {
+    pub(crate) fn entry(&mut self, v: &Value, path: &Path) -> Option<Entry> {
+        let o = self.object(v, path)?;
+        let body = match self.text(o, "type", path)? {
+            "message" => Body::Message { text: self.string(o, "text", path)? },
+            "annotation" => Body::Annotation {
+                text: self.string(o, "text", path)?,
+                annotation_type: self.string(o, "annotation_type", path)?,
+            },
+            "system_message" => Body::SystemMessage {
+                text: self.string(o, "text", path)?,
+                system_message_type: self.string(o, "system_message_type", path)?,
+            },
+            "file" => Body::File(self.file(o, path)?),
+            "custom" => Body::Custom { content: o.get("content").cloned().unwrap_or(Value::Null) },
+            other => return self.unknown(&path.key("type"), "entry type", other),
+        };
+        let id = self.text(o, "id", path)?;
+        let custom_id = self.opt_text(o, "custom_id", path)?;
+        let order = self.number(o, "order", path)?;
+        let author_id = self.text(o, "author_id", path)?;
+        let timestamp = self.number(o, "timestamp", path)?;
+        let recipients = match self.text(o, "recipients", path)? {
+            "all" => Recipients::All,
+            "agents" => Recipients::Agents,
+            other => return self.unknown(&path.key("recipients"), "recipients", other),
+        };
+        let properties = match o.get("properties") {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(m)) => Some(m),
+            Some(_) => return self.fail(&path.key("properties"), "expected an object"),
+        };
+        Some(Entry {
+            id: id.to_string(),
+            custom_id: custom_id.map(str::to_string),
+            order,
+            author_id: author_id.to_string(),
+            timestamp,
+            recipients,
+            properties: properties.cloned().unwrap_or_default(),
+            body,
+        })
     }
 }
