@@ -43,7 +43,7 @@ fn set(v: &mut [u32], i: usize, x: u32) {
 pub fn iota(n: usize) -> Vec<u32> {
     let mut out = Vec::with_capacity(n);
     for i in 0..n as u32 {
-        out.put(i);
+        out.push(i);
     }
     out
 }
@@ -52,7 +52,7 @@ pub fn iota(n: usize) -> Vec<u32> {
 pub fn chars(s: &str) -> Vec<char> {
     let mut out = Vec::with_capacity(s.len());
     for c in s.chars() {
-        out.put(c);
+        out.push(c);
     }
     out
 }
@@ -99,21 +99,6 @@ pub fn find(hay: &str, needle: &str) -> Option<usize> {
         }
     }
     None
-}
-
-/// `Vec::push` as one call: std's `push` is inlined at every call site (the length check, the call that grows
-/// the buffer, the store), about 20 bytes each; through this out-of-line copy per element type each site is a
-/// call (measured on the module: about 0.4 KB gzip over some 200 sites).
-pub trait Put<T> {
-    fn put(&mut self, v: T);
-}
-
-impl<T> Put<T> for Vec<T> {
-    // Out of line in the wasm module only: natively the engine keeps std's inlined push (its benchmarks).
-    #[cfg_attr(target_arch = "wasm32", inline(never))]
-    fn put(&mut self, v: T) {
-        self.push(v)
-    }
 }
 
 /// A seeded xorshift64* generator for the crate's randomised tests: deterministic, so a failing case replays.

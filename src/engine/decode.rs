@@ -6,7 +6,6 @@
 //! iterator adapters with closures and `collect` into maps: each of those is one more copy in the module.
 
 use crate::json::{Map, Named, Path, Value};
-use crate::util::Put;
 
 use super::agent::*;
 use super::error::ValidationError;
@@ -99,7 +98,7 @@ const STEPS: &[(&str, StepType, &[&str])] = &[
 impl Decoder {
     /// Report `message` at `path`; the message is taken as built, not copied.
     fn err(&mut self, path: &Path, message: String) {
-        self.errors.put(ValidationError { path: path.render(), message });
+        self.errors.push(ValidationError { path: path.render(), message });
     }
 
     fn wrong(&mut self, path: &Path, expected: &str, found: &Value) {
@@ -264,7 +263,7 @@ impl Decoder {
         let mut out = Vec::new();
         self.each_item(o, key, &mut |d, v, p| {
             if let Some(s) = d.string(v, p) {
-                out.put(s);
+                out.push(s);
             }
         });
         out
@@ -274,7 +273,7 @@ impl Decoder {
         let mut out = Vec::new();
         self.each_item(o, key, &mut |d, v, p| {
             if let Some(s) = d.str(v, p) {
-                out.put(Template::parse(s));
+                out.push(Template::parse(s));
             }
         });
         out
@@ -302,7 +301,7 @@ impl Decoder {
         let mut out = Vec::new();
         self.each_item(o, "triggers", &mut |d, v, p| {
             if let Some(t) = d.trigger(v, p) {
-                out.put(t);
+                out.push(t);
             }
         });
         out
@@ -335,13 +334,13 @@ impl Decoder {
         let mut events = Vec::new();
         self.each_item(&o, "events", &mut |d, v, p| {
             if let Some(e) = d.event(v, p) {
-                events.put(e);
+                events.push(e);
             }
         });
         let mut intents = Vec::new();
         self.each_item(&o, "intents", &mut |d, v, p| {
             if let Some(i) = d.intent(v, p) {
-                intents.put(i);
+                intents.push(i);
             }
         });
         let triggers = self.triggers(&o);
@@ -486,7 +485,7 @@ impl Decoder {
     fn variants(&mut self, v: &Value, path: &Path) -> Option<Variants> {
         let mut out = Vec::new();
         match v {
-            Value::String(s) => out.put(Template::parse(s)),
+            Value::String(s) => out.push(Template::parse(s)),
             Value::Array(items) if items.is_empty() => {
                 self.err(path, "the list of variants is empty".into());
                 return None;
@@ -494,7 +493,7 @@ impl Decoder {
             Value::Array(items) => {
                 // The first item that is not a string is reported, the rest are not read.
                 for (i, item) in items.iter().enumerate() {
-                    out.put(Template::parse(self.str(item, &path.index(i))?));
+                    out.push(Template::parse(self.str(item, &path.index(i))?));
                 }
             }
             other => {
@@ -514,7 +513,7 @@ impl Decoder {
         let mut out = Vec::new();
         self.each_item(o, "prompts", &mut |d, v, p| {
             if let Some(t) = d.variants(v, p) {
-                out.put(t);
+                out.push(t);
             }
         });
         out
@@ -538,7 +537,7 @@ impl Decoder {
         self.each_item(o, "buttons", &mut |d, v, path| {
             let Some(b) = d.obj(v, path, &["label", "next", "event", "data", "intent", "url"]) else { return };
             let Some(label) = d.req_template(&b, "label") else { return };
-            out.put(ButtonDef {
+            out.push(ButtonDef {
                 label,
                 next: d.opt_string(&b, "next"),
                 event: d.opt_string(&b, "event"),
@@ -631,7 +630,7 @@ impl Decoder {
                 let mut cards = Vec::new();
                 self.each_item(&o, "cards", &mut |d, v, p| {
                     let Some(c) = d.obj(v, p, &["title", "description", "image", "buttons"]) else { return };
-                    cards.put(CardDef {
+                    cards.push(CardDef {
                         title: d.text(&c, "title"),
                         description: d.text(&c, "description"),
                         image: d.template(&c, "image"),
@@ -665,7 +664,7 @@ impl Decoder {
                     let next = d.req_str(&b, "next");
                     let Some(test) = test.and_then(|t| d.expr(t, &p.key("if"))) else { return };
                     let Some(next) = next else { return };
-                    branches.put(Branch { test: ExprSrc(test), next: next.to_string() });
+                    branches.push(Branch { test: ExprSrc(test), next: next.to_string() });
                 });
                 Step::Condition { branches, otherwise: self.opt_string(&o, "else") }
             }

@@ -7,7 +7,6 @@
 //! and system events reach exact triggers only.
 
 use crate::json::{Map, Value};
-use crate::util::Put;
 
 use super::agent::{ButtonDef, Mode, NoMatchDef, NoReplyDef, Step};
 use super::program::{Command, CommandTable};
@@ -91,7 +90,7 @@ impl<'a> Ctx<'a> {
                 return self.raise("chainLimit", data);
             }
         }
-        self.chain.put(name.to_string());
+        self.chain.push(name.to_string());
         // The search does not read the contexts: the key goes into them after it, without a copy.
         let found = self.find_event(&key, origin);
         self.contexts.insert(key, data.clone());
@@ -163,7 +162,7 @@ impl<'a> Ctx<'a> {
             if announce {
                 self.path("push");
             }
-            self.s.stack.put(frame);
+            self.s.stack.push(frame);
             self.flow_trace(flow);
         } else {
             if announce {
@@ -176,7 +175,7 @@ impl<'a> Ctx<'a> {
             match self.s.stack.last_mut() {
                 Some(top) if top.flow == *flow => *top = frame,
                 _ => {
-                    self.s.stack.put(frame);
+                    self.s.stack.push(frame);
                     self.flow_trace(flow);
                 }
             }
@@ -325,13 +324,13 @@ pub fn step_buttons(step: &Step) -> Vec<&ButtonDef> {
     match step {
         Step::Choice { buttons, .. } | Step::Card { buttons, .. } => {
             for b in buttons {
-                out.put(b);
+                out.push(b);
             }
         }
         Step::Carousel { cards, .. } => {
             for c in cards {
                 for b in &c.buttons {
-                    out.put(b);
+                    out.push(b);
                 }
             }
         }

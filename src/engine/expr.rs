@@ -10,7 +10,6 @@
 //! Expressions are parsed once (errors carry a 0-based character position) and evaluated often.
 
 use crate::json::{Number, Value};
-use crate::util::Put;
 use std::cmp::Ordering;
 use std::num::NonZeroU64;
 
@@ -252,7 +251,7 @@ fn lex(chars: &[char]) -> Result<Vec<Token>, ExprError> {
             i += n;
             tok
         };
-        out.put(Token { tok, pos: start, end: i });
+        out.push(Token { tok, pos: start, end: i });
     }
     Ok(out)
 }
@@ -348,10 +347,10 @@ impl Parser {
     fn parse_logic(&mut self, or: bool) -> Result<Node, ExprError> {
         let operand = |p: &mut Self| if or { p.parse_logic(false) } else { p.parse_prefix(true) };
         let mut items = Vec::new();
-        items.put(operand(self)?);
+        items.push(operand(self)?);
         while matches!((or, &self.peek().tok), (true, Tok::Or) | (false, Tok::And)) {
             self.bump();
-            items.put(operand(self)?);
+            items.push(operand(self)?);
         }
         if items.len() == 1 {
             return Ok(items.pop().unwrap_or(Node::Lit(Value::Null)));
@@ -407,7 +406,7 @@ impl Parser {
                 break;
             }
             self.bump();
-            rest.put((op, operand(self)?));
+            rest.push((op, operand(self)?));
         }
         if rest.is_empty() {
             Ok(first)
@@ -484,7 +483,7 @@ fn collect_vars(n: &Node, out: &mut Vec<String>) {
         Node::Lit(_) => {}
         Node::Var(p) => {
             if !out.contains(p) {
-                out.put(p.clone());
+                out.push(p.clone());
             }
         }
         Node::Not(x) | Node::Neg(x) => collect_vars(x, out),

@@ -1,7 +1,6 @@
 //! What each request form does once parsed (SPEC §3.1, §4.2-4.7), and how timers and webhook answers re-enter.
 
 use crate::json::{Map, Value};
-use crate::util::Put;
 
 use super::agent::{ButtonDef, Step};
 use super::dispatch::step_buttons;
@@ -64,7 +63,7 @@ impl Ctx<'_> {
         let flow = &p.agent.start;
         let step = p.flow(flow).map(|f| &f.start);
         self.s.stack.clear();
-        self.s.stack.put(Frame::ready(flow, step));
+        self.s.stack.push(Frame::ready(flow, step));
         self.s.status = Status::Active;
         self.flow_trace(flow);
     }
@@ -120,7 +119,7 @@ impl Ctx<'_> {
         let mut intents: Vec<&str> = Vec::new();
         for b in &buttons {
             if let Some(n) = &b.intent {
-                intents.put(n);
+                intents.push(n);
             }
         }
         if !intents.is_empty() {

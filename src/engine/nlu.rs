@@ -10,7 +10,6 @@
 //! input), so an exact, slot-filled match scores 1.0. Only the first 2,000 chars of a text are used.
 
 use crate::json::Named;
-use crate::util::Put;
 use std::cmp::Ordering;
 
 use crate::json::Value;
@@ -167,7 +166,7 @@ fn push_word(out: &mut Vec<Tok>, cur: &mut String, start: usize, end: usize) {
         stem(&mut norm);
         Kind::Word
     };
-    out.put(Tok { norm, start, end, kind });
+    out.push(Tok { norm, start, end, kind });
 }
 
 fn stem(w: &mut String) {
@@ -241,7 +240,7 @@ fn lex_chunk(text: &str, s: usize, e: usize, out: &mut Vec<Tok>) {
             let kind = if is_email(core) { Some(Kind::Email) } else { parse_num(core).map(Kind::Num) };
             if let Some(kind) = kind {
                 let norm = fold(core);
-                out.put(Tok { norm, start: s + cs, end: s + ce, kind });
+                out.push(Tok { norm, start: s + cs, end: s + ce, kind });
                 return;
             }
         }
@@ -363,7 +362,7 @@ fn deletions(w: &str) -> Vec<String> {
         let mut d = String::with_capacity(w.len());
         d.push_str(slice(w, 0, i));
         d.push_str(slice(w, i + c.len_utf8(), w.len()));
-        out.put(d);
+        out.push(d);
     }
     out
 }
@@ -538,7 +537,7 @@ impl Matcher {
         for spec in intents {
             let mut slots = Vec::with_capacity(spec.slots.len());
             for (n, t) in &spec.slots {
-                slots.put((n.clone(), m.add_type(t)));
+                slots.push((n.clone(), m.add_type(t)));
             }
             let first = m.utts.len() as u32;
             for (ui, text) in spec.utterances.iter().enumerate() {
@@ -559,7 +558,7 @@ impl Matcher {
                             spec.name
                         ));
                     };
-                    m.items.put(Item::Slot(idx as u32));
+                    m.items.push(Item::Slot(idx as u32));
                     markers = true;
                     any |= m.is_any(*ty as usize);
                 }
@@ -569,10 +568,10 @@ impl Matcher {
                 }
                 // `lits` and `weight` are set below.
                 let items = (start as u32, m.items.len() as u32);
-                m.utts.put(Utt { lits: (0, 0), items, weight: 0, markers, any });
+                m.utts.push(Utt { lits: (0, 0), items, weight: 0, markers, any });
             }
             let utts = (first, m.utts.len() as u32);
-            m.intents.put(Intent { name: spec.name.clone(), lower: fold(spec.name.trim()), utts, slots });
+            m.intents.push(Intent { name: spec.name.clone(), lower: fold(spec.name.trim()), utts, slots });
         }
         for u in &mut m.utts {
             let lit_start = m.lits.len();
@@ -580,7 +579,7 @@ impl Matcher {
             for it in part(&m.items, u.items) {
                 weight += match *it {
                     Item::Lit(id) => {
-                        m.lits.put(id);
+                        m.lits.push(id);
                         at(&m.weights, id as usize)
                     }
                     Item::Slot(_) => W_SLOT,
@@ -593,7 +592,7 @@ impl Matcher {
         let mut firsts = Vec::new();
         for p in &m.phrases {
             // Never empty: `add_type` keeps only phrases with tokens.
-            firsts.put(p.toks.first().copied().unwrap_or_default());
+            firsts.push(p.toks.first().copied().unwrap_or_default());
         }
         m.phrase_off = offsets(&firsts, m.words.len());
         m.phrase_order = iota(m.phrases.len());
@@ -607,7 +606,7 @@ impl Matcher {
         for (id, w) in m.words.iter().enumerate() {
             if fuzzy_candidate(w) {
                 for d in deletions(w) {
-                    dels.put((d, id as u32));
+                    dels.push((d, id as u32));
                 }
             }
         }
@@ -615,7 +614,7 @@ impl Matcher {
         sort_by(&mut order, &|a, b| dels.get(a as usize) < dels.get(b as usize));
         for i in order {
             if let Some(d) = dels.get_mut(i as usize) {
-                m.deletes.put(std::mem::take(d));
+                m.deletes.push(std::mem::take(d));
             }
         }
         // Runs of equal literals: (token id, utterance, count).
@@ -623,8 +622,8 @@ impl Matcher {
         for (ui, u) in m.utts.iter().enumerate() {
             for run in part(&m.lits, u.lits).chunk_by(|a, b| a == b) {
                 if let Some(&id) = run.first() {
-                    ids.put(id);
-                    runs.put((ui as u32, run.len() as u32));
+                    ids.push(id);
+                    runs.push((ui as u32, run.len() as u32));
                 }
             }
         }
@@ -649,14 +648,14 @@ impl Matcher {
             return id;
         }
         let id = self.words.len() as u32;
-        self.weights.put(if is_stop(&w) { W_STOP } else { W_WORD });
-        self.words.put(w);
+        self.weights.push(if is_stop(&w) { W_STOP } else { W_WORD });
+        self.words.push(w);
         // `self.vocab.insert(i, id)`, without its panic path (`i <= len` by `find`).
         let mut carry = id;
         for v in self.vocab.iter_mut().skip(i) {
             carry = std::mem::replace(v, carry);
         }
-        self.vocab.put(carry);
+        self.vocab.push(carry);
         id
     }
 
@@ -683,7 +682,7 @@ impl Matcher {
     fn push_lits(&mut self, s: &str) {
         for t in lex(s) {
             let id = self.intern(t.norm);
-            self.items.put(Item::Lit(id));
+            self.items.push(Item::Lit(id));
         }
     }
 
@@ -698,10 +697,10 @@ impl Matcher {
                     for phrase in &v.phrases {
                         let mut toks = Vec::new();
                         for t in lex(phrase) {
-                            toks.put(self.intern(t.norm));
+                            toks.push(self.intern(t.norm));
                         }
                         if !toks.is_empty() {
-                            self.phrases.put(Phrase { toks, ty: ty as u32, canon: ci as u32 });
+                            self.phrases.push(Phrase { toks, ty: ty as u32, canon: ci as u32 });
                         }
                     }
                 }
@@ -710,7 +709,7 @@ impl Matcher {
             SlotType::Email => self.email_ty = Some(ty),
             SlotType::Any => {}
         }
-        self.types.put(t.clone());
+        self.types.push(t.clone());
         ty as u32
     }
 
@@ -723,11 +722,11 @@ impl Matcher {
     pub fn classify_among(&self, text: &str, intents: &[&str]) -> Option<IntentMatch> {
         let mut wanted = Vec::new();
         for n in intents {
-            wanted.put(fold(n.trim()));
+            wanted.push(fold(n.trim()));
         }
         let mut mask = Vec::new();
         for i in &self.intents {
-            mask.put(wanted.contains(&i.lower));
+            mask.push(wanted.contains(&i.lower));
         }
         self.run(text, Some(&mask))
     }
@@ -745,7 +744,7 @@ impl Matcher {
         };
         // Vocabulary words with a deletion equal to `w`, to a deletion of `w`, or equal to a deletion of `w`.
         let mut keys = deletions(w);
-        keys.put(w.to_string());
+        keys.push(w.to_string());
         for k in &keys {
             let mut i = lower_bound(self.deletes.len(), k, &|i| self.deletes.get(i).map_or("", |d| &d.0));
             while let Some((_, id)) = self.deletes.get(i).filter(|(d, _)| d == k) {
@@ -772,9 +771,9 @@ impl Matcher {
                 None if matches!(t.kind, Kind::Word) => self.fuzzy_id(&t.norm).map_or((NONE, false), |id| (id, true)),
                 None => (NONE, false),
             };
-            ids.put(id);
-            fuzzy.put(fz);
-            w.put(match id {
+            ids.push(id);
+            fuzzy.push(fz);
+            w.push(match id {
                 NONE if is_stop(&t.norm) => W_STOP,
                 NONE => W_WORD,
                 _ => at(&self.weights, id as usize),
@@ -783,18 +782,18 @@ impl Matcher {
         let mut known = Vec::new();
         for (p, &id) in ids.iter().enumerate() {
             if id != NONE {
-                known.put(p as u32);
+                known.push(p as u32);
             }
         }
         let key = |p: u32| (at(&ids, p as usize), at(&fuzzy, p as usize), p);
         sort_by(&mut known, &|a, b| key(a) < key(b));
         let mut sorted = Vec::with_capacity(known.len());
         for p in known {
-            sorted.put((at(&ids, p as usize), p));
+            sorted.push((at(&ids, p as usize), p));
         }
         let mut spans: Vec<Vec<Span>> = Vec::with_capacity(self.types.len());
         for _ in &self.types {
-            spans.put(Vec::new());
+            spans.push(Vec::new());
         }
         for (p, (tok, &id)) in toks.iter().zip(&ids).enumerate() {
             let phrases = if id == NONE { &[][..] } else { group(&self.phrase_order, &self.phrase_off, id as usize) };
@@ -810,7 +809,7 @@ impl Matcher {
                     if fuzzy.get(p..end).unwrap_or_default().contains(&true) {
                         sp.credit = W_SLOT * 3 / 4;
                     }
-                    list.put(sp);
+                    list.push(sp);
                 }
             }
             // A token is a number or an e-mail address, never both.
@@ -820,7 +819,7 @@ impl Matcher {
                 _ => None,
             };
             if let Some((list, val)) = single.and_then(|(ty, val)| Some((spans.get_mut(ty)?, val))) {
-                list.put(span(p, p + 1, &w, val));
+                list.push(span(p, p + 1, &w, val));
             }
         }
         let total = w.iter().sum();
@@ -911,7 +910,7 @@ impl Matcher {
         let stamp = sc.stamp;
         sc.assigned.clear();
         for _ in items {
-            sc.assigned.put(None);
+            sc.assigned.push(None);
         }
         let (mut matched, mut in_w) = (0u32, inp.total);
         if u.markers {
@@ -1058,13 +1057,13 @@ fn order_factor(inp: &Input, sc: &mut Scratch, items: &[Item], markers: bool) ->
         if markers {
             let at_p = |(k, s): (usize, &Option<Span>)| Some((k, s.filter(|sp| sp.start == p)?));
             if let Some((k, sp)) = sc.assigned.iter().enumerate().find_map(at_p) {
-                sc.seq.put(slot_code(k));
+                sc.seq.push(slot_code(k));
                 p = sp.end;
                 continue;
             }
         }
         if at(&sc.consumed, p) != sc.stamp {
-            sc.seq.put(id);
+            sc.seq.push(id);
         }
         p += 1;
     }
@@ -1148,7 +1147,7 @@ pub fn parse_slot_type(v: &Value) -> Result<SlotType, String> {
         Value::Array(items) => {
             let mut out = Vec::new();
             for (i, item) in items.iter().enumerate() {
-                out.put(parse_slot_value(item).map_err(|e| format!("value {i}: {e}"))?);
+                out.push(parse_slot_value(item).map_err(|e| format!("value {i}: {e}"))?);
             }
             Ok(SlotType::Values(out))
         }
@@ -1159,7 +1158,7 @@ pub fn parse_slot_type(v: &Value) -> Result<SlotType, String> {
 fn parse_slot_value(item: &Value) -> Result<SlotValue, String> {
     let mut phrases = Vec::new();
     match item {
-        Value::String(s) => phrases.put(s.clone()),
+        Value::String(s) => phrases.push(s.clone()),
         Value::Object(o) => {
             if let Some(k) = o.keys().find(|k| *k != "value" && *k != "synonyms") {
                 return Err(format!("unknown key {}, expected \"value\" and \"synonyms\"", json::to_string(k)));
@@ -1167,13 +1166,13 @@ fn parse_slot_value(item: &Value) -> Result<SlotValue, String> {
             let Some(Value::String(value)) = o.get("value") else {
                 return Err("\"value\" must be a string".to_string());
             };
-            phrases.put(value.clone());
+            phrases.push(value.clone());
             match o.get("synonyms") {
                 None => {}
                 Some(Value::Array(a)) => {
                     for s in a {
                         let Value::String(s) = s else { return Err(SYNONYMS.to_string()) };
-                        phrases.put(s.clone());
+                        phrases.push(s.clone());
                     }
                 }
                 Some(_) => return Err(SYNONYMS.to_string()),

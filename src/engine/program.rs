@@ -6,7 +6,6 @@
 //! those programs can target it without touching the dispatcher.
 
 use crate::json::{Named, Value};
-use crate::util::Put;
 
 use super::agent::{Agent, ButtonDef, DataType, Flow, Mode, NoReplyDef, Scope, Step, TriggerDef};
 use super::error::{AgentError, ValidationError};
@@ -106,7 +105,7 @@ impl Program {
             _ => {
                 let mut errors = v.errors;
                 if errors.is_empty() {
-                    errors.put(ValidationError { path: "intents".into(), message: "invalid".into() });
+                    errors.push(ValidationError { path: "intents".into(), message: "invalid".into() });
                 }
                 return Err(AgentError { errors });
             }
@@ -155,7 +154,7 @@ impl Validator {
 
     /// `err` with a message already built: taken, not copied.
     fn report(&mut self, path: &Path, message: String) {
-        self.errors.put(ValidationError { path: path.render(), message });
+        self.errors.push(ValidationError { path: path.render(), message });
     }
 
     /// An error at `path.key`.
@@ -300,10 +299,10 @@ impl Validator {
             let mut slots = Vec::new();
             for (k, v) in &i.slots {
                 if let Ok(t) = nlu::parse_slot_type(v) {
-                    slots.put((k.clone(), t));
+                    slots.push((k.clone(), t));
                 }
             }
-            specs.put(IntentSpec { name: i.name.clone(), utterances: i.utterances.clone(), slots });
+            specs.push(IntentSpec { name: i.name.clone(), utterances: i.utterances.clone(), slots });
         }
         match Matcher::new(&specs, a.settings.intent_confidence) {
             Ok(m) => Some(m),
@@ -355,10 +354,10 @@ impl Validator {
         table.add(&on, self.commands.len());
         let mut mappings = Vec::new();
         for (k, v) in &t.mappings {
-            mappings.put((k.clone(), v.clone()));
+            mappings.push((k.clone(), v.clone()));
         }
         let cmd = Command { on, flow: flow.to_string(), step: step.to_string(), mode: t.mode, mappings };
-        self.commands.put(cmd);
+        self.commands.push(cmd);
     }
 
     fn check_flow(&mut self, a: &Agent, fname: &str, flow: &Flow) {

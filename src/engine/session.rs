@@ -4,7 +4,6 @@
 //! variables, pending timers, the transcript. It round-trips through JSON exactly.
 
 use crate::json::Named;
-use crate::util::Put;
 
 use crate::json::Value;
 
@@ -238,7 +237,7 @@ impl Session {
         if self.custom_ids.len() >= CUSTOM_ID_MEMORY {
             self.custom_ids.remove(0);
         }
-        self.custom_ids.put(id.to_string());
+        self.custom_ids.push(id.to_string());
         true
     }
 }

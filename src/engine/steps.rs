@@ -5,7 +5,6 @@
 //! listening step stops with a `debug` trace instead of hanging.
 
 use crate::json::{Map, Value};
-use crate::util::Put;
 
 use super::agent::{ButtonDef, SetValue, Step};
 use super::expr::{truthy, Expr};
@@ -156,7 +155,7 @@ impl Ctx<'_> {
             Step::Call { flow: to_flow, step: to_step, next } => {
                 self.set_next(next.as_ref());
                 let frame = self.entry(to_flow, to_step);
-                self.s.stack.put(frame);
+                self.s.stack.push(frame);
                 self.flow_trace(to_flow);
             }
             Step::Delay { ms, next } => {
@@ -187,7 +186,7 @@ impl Ctx<'_> {
                     if default_path.as_ref() == Some(n) {
                         default_index = Some(i as u64);
                     }
-                    out.put(obj1("event", obj1("type", jtext(n))));
+                    out.push(obj1("event", obj1("type", jtext(n))));
                 }
                 let (paths, default_path) = (out, default_index);
                 self.emit(TraceKind::Custom { kind: name.clone(), payload, paths, default_path });
@@ -202,7 +201,7 @@ impl Ctx<'_> {
                 }
                 let mut rendered = Vec::new();
                 for (k, v) in headers {
-                    rendered.put((k.clone(), v.render(self)));
+                    rendered.push((k.clone(), v.render(self)));
                 }
                 let headers = rendered;
                 let body = body.as_ref().map(|b| b.render(self));
@@ -213,7 +212,7 @@ impl Ctx<'_> {
                 self.set_state(FrameState::Webhook);
                 let timeout_ms = timeout_ms.unwrap_or(self.p.agent.settings.turn_time_limit_ms);
                 let method = method.to_ascii_uppercase();
-                self.effects.put(Effect::Webhook(WebhookCall { id: hook, method, url, headers, body, timeout_ms }));
+                self.effects.push(Effect::Webhook(WebhookCall { id: hook, method, url, headers, body, timeout_ms }));
             }
             Step::End {} => {
                 self.s.stack.clear();
@@ -305,7 +304,7 @@ impl Ctx<'_> {
                 let mut out = Vec::new();
                 for card in cards {
                     let buttons = self.buttons(flow, id, &card.buttons, offset);
-                    out.put(self.card(&card.title, &card.description, &card.image, buttons));
+                    out.push(self.card(&card.title, &card.description, &card.image, buttons));
                     offset += card.buttons.len();
                 }
                 let layout = layout.clone().unwrap_or_else(|| "Carousel".into());
@@ -339,7 +338,7 @@ impl Ctx<'_> {
             let mut actions = Vec::new();
             if let Some(url) = &b.url {
                 let payload = obj1("url", jtext(url));
-                actions.put(obj2("type", jtext("open_url"), "payload", payload));
+                actions.push(obj2("type", jtext("open_url"), "payload", payload));
             }
             let (kind, payload) = if let (Some(event), None) = (&b.event, &b.next) {
                 let data = b.data.as_ref().map_or(Value::Null, |d| d.render(self));
@@ -355,7 +354,7 @@ impl Ctx<'_> {
             };
             let payload = with(with(payload, "label", jtext(&label)), "actions", Value::Array(actions));
             let request = obj2("type", kind, "payload", Value::Object(payload));
-            out.put(Button { name: label, request });
+            out.push(Button { name: label, request });
         }
         out
     }

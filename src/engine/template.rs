@@ -5,7 +5,6 @@
 //! and `#name.param` whose event did not happen this turn stays as written (so `#1.5` in prose is left alone).
 
 use crate::json::{Map, Value};
-use crate::util::Put;
 use crate::util::{parse_usize, slice};
 
 /// A parsed template.
@@ -51,7 +50,7 @@ impl Template {
                     let inner = inner.trim();
                     if is_var_path(inner) {
                         flush(&mut lit, &mut parts);
-                        parts.put(Part::Var(inner.to_string()));
+                        parts.push(Part::Var(inner.to_string()));
                         rest = tail;
                         prev = Some('}');
                         continue;
@@ -63,7 +62,11 @@ impl Template {
                     // `1 + len` ends the reference `context_ref` read: a char boundary, so `split_at` never falls back.
                     let (raw, tail) = rest.split_at_checked(1 + len).unwrap_or_default();
                     prev = raw.chars().next_back();
-                    parts.put(Part::Ctx { event: event.to_ascii_lowercase(), path: path.to_string(), raw: raw.into() });
+                    parts.push(Part::Ctx {
+                        event: event.to_ascii_lowercase(),
+                        path: path.to_string(),
+                        raw: raw.into(),
+                    });
                     rest = tail;
                     continue;
                 }
@@ -148,7 +151,7 @@ impl Template {
 
 fn flush(lit: &mut String, parts: &mut Vec<Part>) {
     if !lit.is_empty() {
-        parts.put(Part::Lit(std::mem::take(lit)));
+        parts.push(Part::Lit(std::mem::take(lit)));
     }
 }
 
@@ -248,14 +251,14 @@ impl JsonTemplate {
             Value::Array(a) => {
                 let mut out = Vec::with_capacity(a.len());
                 for v in a {
-                    out.put(JsonTemplate::new(v));
+                    out.push(JsonTemplate::new(v));
                 }
                 JsonTemplate::Array(out)
             }
             Value::Object(m) => {
                 let mut out = Vec::with_capacity(m.len());
                 for (k, v) in m {
-                    out.put((k.clone(), JsonTemplate::new(v)));
+                    out.push((k.clone(), JsonTemplate::new(v)));
                 }
                 JsonTemplate::Object(out)
             }
@@ -269,7 +272,7 @@ impl JsonTemplate {
             JsonTemplate::Array(a) => {
                 let mut out = Vec::with_capacity(a.len());
                 for t in a {
-                    out.put(t.render(scope));
+                    out.push(t.render(scope));
                 }
                 Value::Array(out)
             }

@@ -2,7 +2,6 @@
 //! produced so far (traces, effects, the follow-up chain, this turn's event contexts).
 
 use crate::json::Named;
-use crate::util::Put;
 
 use crate::json::Value;
 
@@ -139,7 +138,7 @@ impl<'a> Ctx<'a> {
         let trace = Trace { time: self.now, kind };
         self.record(&trace);
         if self.config.wants(trace.type_name()) {
-            self.traces.put(trace);
+            self.traces.push(trace);
         }
     }
 
@@ -229,14 +228,14 @@ impl<'a> Ctx<'a> {
                 None => self.s.variables.remove(name),
             };
             let data = limit_data(name, size, settings.session_data_hard_limit);
-            self.raised.put(("sessionDataHardLimitExceeded", data));
+            self.raised.push(("sessionDataHardLimitExceeded", data));
             return false;
         }
         if size > settings.session_data_soft_limit {
             if !self.s.soft_limit_raised {
                 self.s.soft_limit_raised = true;
                 let data = limit_data(name, size, settings.session_data_soft_limit);
-                self.raised.put(("sessionDataSoftLimitExceeded", data));
+                self.raised.push(("sessionDataSoftLimitExceeded", data));
             }
         } else {
             self.s.soft_limit_raised = false;
@@ -246,7 +245,7 @@ impl<'a> Ctx<'a> {
 
     pub fn add_timer(&mut self, at: u64, kind: TimerKind, cancel_on_user_message: bool) {
         let id = self.s.fresh_id();
-        self.s.timers.put(Timer { id, at, kind, cancel_on_user_message });
+        self.s.timers.push(Timer { id, at, kind, cancel_on_user_message });
     }
 
     /// The finished turn: a chain summary if events chained, and a wake-up for the next timer.
@@ -262,7 +261,7 @@ impl<'a> Ctx<'a> {
             self.debug("chain", m);
         }
         if let Some(at) = self.s.next_wake() {
-            self.effects.put(Effect::Wake { at });
+            self.effects.push(Effect::Wake { at });
         }
         Turn { traces: self.traces, effects: self.effects }
     }

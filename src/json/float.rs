@@ -15,7 +15,6 @@
 //! for it. That is exact: a halfway point between two `f64`s has at most 767 significant digits, so no rounding
 //! boundary lies strictly between the truncated value and the true one.
 
-use crate::util::Put;
 /// Significant digits kept (more than the 767 a halfway point can have).
 const MAX_DIGITS: usize = 800;
 
@@ -57,7 +56,7 @@ fn decimal(s: &[u8]) -> Option<u64> {
                     point -= i64::from(in_fraction);
                 } else {
                     if digits.len() < MAX_DIGITS {
-                        digits.put(d);
+                        digits.push(d);
                     } else {
                         dropped |= d != 0;
                     }
@@ -87,7 +86,7 @@ fn decimal(s: &[u8]) -> Option<u64> {
         return Some(INF_BITS);
     }
     if dropped {
-        digits.put(1);
+        digits.push(1);
     }
     let exp10 = point - digits.len() as i64;
     if digits.len() <= 15 && (-22..=22).contains(&exp10) {
@@ -165,7 +164,7 @@ fn mul_add(x: &mut Big, m: u32, a: u32) {
         carry = t >> 32;
     }
     if carry > 0 {
-        x.put(carry as u32);
+        x.push(carry as u32);
     }
 }
 

@@ -6,7 +6,6 @@
 //! monomorphised `Serialize` impls were a large part of the wasm module. Our own types write themselves through
 //! [`ToJson`]; reading them back is hand-written where it is needed (`restore.rs`, `trace.rs`).
 
-use crate::util::Put;
 use std::fmt::{self, Write as _};
 
 pub mod float;
@@ -143,7 +142,7 @@ impl Parser<'_> {
             Some(_) => {}
         }
         loop {
-            items.put(self.value()?);
+            items.push(self.value()?);
             if self.after_item(b']', "expected `,` or `]`", EOF_LIST)? {
                 return Ok(Value::Array(items));
             }
@@ -199,7 +198,7 @@ impl Parser<'_> {
                 None => return Err(self.eof(EOF_OBJECT)),
             }
             let v = self.value()?;
-            pairs.put((key, v));
+            pairs.push((key, v));
             if self.after_item(b'}', "expected `,` or `}`", EOF_OBJECT)? {
                 return Ok(Value::Object(Map::from_pairs(pairs)));
             }

@@ -2,8 +2,6 @@
 //! (`stack[0].state: unknown state 'x'`). Saved sessions, transcripts and file payloads are read with it; each
 //! domain adds its own `impl Reader` beside its types.
 
-use crate::util::Put;
-
 use super::{Map, Path, Value};
 
 /// Reads a document, keeping the first problem found. Readers return `None` once `error` is set: an `Option`
@@ -122,7 +120,7 @@ impl Reader {
         let p = path.key(key);
         let mut out = Vec::with_capacity(items.len());
         for (i, v) in items.iter().enumerate() {
-            out.put(item(self, v, &p.index(i))?);
+            out.push(item(self, v, &p.index(i))?);
         }
         Some(out)
     }

@@ -10,7 +10,6 @@
 //! apart (`1` is not `1.0`); objects keep insertion order, `insert` replaces in place, `remove` is IndexMap's
 //! `swap_remove` (the last entry takes the removed one's place), and object equality ignores order.
 
-use crate::util::Put;
 use std::fmt;
 use std::ops;
 
@@ -200,7 +199,7 @@ impl Map {
         match self.get_mut(&key) {
             Some(old) => Some(std::mem::replace(old, value)),
             None => {
-                self.0.put((key, value));
+                self.0.push((key, value));
                 None
             }
         }
@@ -311,7 +310,7 @@ impl<'a> Entry<'a> {
         let i = match self.map.find(&self.key) {
             Some(i) => i,
             None => {
-                self.map.0.put((self.key, default));
+                self.map.0.push((self.key, default));
                 self.map.0.len() - 1
             }
         };

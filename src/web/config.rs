@@ -7,7 +7,6 @@
 //! derived serde visitors over `serde_wasm_bindgen` were the largest part of the wasm module.
 
 use crate::json::{Map, Value};
-use crate::util::Put;
 use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -182,7 +181,7 @@ impl<'v> Raw<'v> {
             let (selector, on, event) = (l.string("selector")?, l.string_or("on", "click")?, l.string("event")?);
             let data = l.opt("data");
             let open = l.bool_or("open", false)?;
-            listeners.put(ListenerSpec {
+            listeners.push(ListenerSpec {
                 selector: selector.into(),
                 on: on.into(),
                 event: event.into(),
@@ -269,7 +268,7 @@ impl<'v> Raw<'v> {
                     "must be an http(s) URL, a relative URL or a data:text/css URL",
                 ));
             }
-            stylesheets.put(s.to_string());
+            stylesheets.push(s.to_string());
         }
         if !(a.spacing.side.is_finite() && a.spacing.bottom.is_finite()) {
             return Err(WebError::config("assistant.spacing", "side and bottom must be numbers of pixels"));
@@ -355,7 +354,7 @@ fn assistant<'v>(
                 return Err(config_at(&e.path.key("match"), &format!("invalid type: {found}, expected a function")));
             }
         };
-        extensions.put(ExtensionSpec {
+        extensions.push(ExtensionSpec {
             name: name.into(),
             kind,
             matcher,

@@ -6,7 +6,6 @@
 //!
 //! Once loaded, calls go to the [`Live`] widget (`live.rs`).
 
-use crate::util::Put;
 use crate::web::{bm, br};
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
@@ -158,7 +157,7 @@ impl Controller {
             let mut phase = bm(&self.phase);
             match &mut *phase {
                 Phase::Waiting(q) | Phase::Loading(q) => {
-                    q.put(call);
+                    q.push(call);
                     return;
                 }
                 Phase::Ready(live) => live.clone(),

@@ -5,7 +5,6 @@
 //! `payload` key for open and close, as `JSON.stringify` drops `undefined`), and also handed as an object to the
 //! handlers registered with `on(type, handler)`. `on('*', handler)` receives every event.
 
-use crate::util::Put;
 use crate::web::{bm, br};
 use std::cell::RefCell;
 
@@ -34,7 +33,7 @@ pub fn normalise(kind: &str) -> String {
 
 impl Hub {
     pub fn on(&self, kind: &str, handler: Function) {
-        bm(&self.handlers).put((normalise(kind), handler));
+        bm(&self.handlers).push((normalise(kind), handler));
     }
 
     /// Remove one registration of this handler for this type, if there is one.
@@ -64,7 +63,7 @@ impl Hub {
         let mut handlers = Vec::new();
         for (k, h) in br(&self.handlers).iter() {
             if k == kind || k == "*" {
-                handlers.put(h.clone());
+                handlers.push(h.clone());
             }
         }
         if handlers.is_empty() {

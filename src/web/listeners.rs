@@ -9,7 +9,6 @@
 //! Malformed `data-vf-data` is refused: a console warning names the element and **the event is not sent**
 //! (sending it without the data would run the flow on wrong data).
 
-use crate::util::Put;
 use std::rc::Rc;
 
 use crate::json::Value;
@@ -71,7 +70,7 @@ impl Listeners {
         let mut types: Vec<String> = vec!["click".into()];
         for s in &specs {
             if !types.contains(&s.on) {
-                types.put(s.on.clone());
+                types.push(s.on.clone());
             }
         }
         let specs = Rc::new(specs);
@@ -83,7 +82,7 @@ impl Listeners {
             // No error path: `addEventListener` throws only when the callback is not an object, and this one is a
             // function.
             let _ = document.add_event_listener_with_callback_and_bool(&ty, cb.as_ref().unchecked_ref(), true);
-            installed.put((ty, cb));
+            installed.push((ty, cb));
         }
         Ok(Listeners { installed, document: document.clone() })
     }

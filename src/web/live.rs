@@ -4,7 +4,6 @@
 //! turn (remote mode) never reorders the conversation. UI calls (`open`, `close`, `hide`, `show`) act at once.
 //! After each turn the session is saved and the page hears `voiceflow:interact` and `voiceflow:save_session`.
 
-use crate::util::Put;
 use crate::web::{bm, spawn};
 use std::cell::{Cell, OnceCell, RefCell};
 use std::rc::{Rc, Weak};
@@ -202,7 +201,7 @@ impl Live {
             }
             return;
         }
-        bm(&self.lane).put(job);
+        bm(&self.lane).push(job);
         if self.lane_busy.replace(true) {
             return;
         }

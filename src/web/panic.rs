@@ -3,7 +3,6 @@
 //! widget, disabling its input.
 //! After a panic the wasm instance is unusable (release builds abort), so nothing else is attempted.
 
-use crate::util::Put;
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -35,7 +34,7 @@ pub(crate) fn register(window: &Element) {
     // `try_with`, not `with`: the same on wasm (no thread ever ends) without `with`'s panic path.
     let _ = WINDOWS.try_with(|w| {
         if let Ok(mut w) = w.try_borrow_mut() {
-            w.put(window.clone());
+            w.push(window.clone());
         }
     });
 }

@@ -4,7 +4,6 @@
 //! Storage is best effort and never breaks the chat: when the browser refuses it (disabled, private mode,
 //! quota full), the store falls back to memory for the rest of the page's life and says so once in the console.
 
-use crate::util::Put;
 use crate::web::{bm, br};
 use std::cell::{Cell, RefCell};
 
@@ -74,7 +73,7 @@ impl Store {
             let mut m = bm(m);
             match m.iter_mut().find(|(k, _)| *k == self.key) {
                 Some((_, v)) => *v = value.to_string(),
-                None => m.put((self.key.clone(), value.to_string())),
+                None => m.push((self.key.clone(), value.to_string())),
             }
         });
     }

@@ -6,7 +6,6 @@
 //! [`TraceSink`]. Remote mode (SPEC §7) will implement the same trait over HTTP, with server-pushed traces going
 //! to the same sink, without touching the UI.
 
-use crate::util::Put;
 use crate::web::{bm, br, spawn, timeout};
 use std::cell::{Ref, RefCell};
 use std::future::Future;
@@ -221,7 +220,7 @@ impl Local {
     /// across its wait.
     fn webhook(&self, call: WebhookCall) {
         let Ok(controller) = web_sys::AbortController::new() else { return };
-        bm(&self.inflight).put(controller.clone());
+        bm(&self.inflight).push(controller.clone());
         let Request { id, url, ready } = request(call, &controller);
         let me = self.me.clone();
         spawn(Box::pin(async move {

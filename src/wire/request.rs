@@ -4,7 +4,6 @@
 //! conversation outcomes (no match, unhandled event) come back as traces, never as errors.
 
 use crate::json::{Map, Value};
-use crate::util::Put;
 
 use super::names;
 use super::RequestError;
@@ -173,7 +172,7 @@ fn envelope(v: Value, no: &mut RequestError) -> Option<Envelope> {
     if let Some(list) = exclude_types {
         let mut types = Vec::with_capacity(list.len());
         for t in list {
-            types.put(t.as_str().unwrap_or_default().to_string());
+            types.push(t.as_str().unwrap_or_default().to_string());
         }
         config.exclude_types = types;
     }

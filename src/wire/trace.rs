@@ -4,7 +4,6 @@
 //! remote mode and our server produce the same JSON. Unknown types read from a server are kept as [`TraceKind::Custom`].
 
 use crate::json::{Map, Value};
-use crate::util::Put;
 
 use crate::json::{self, Obj, ToJson};
 
@@ -267,7 +266,7 @@ fn buttons(o: &O, key: &str) -> Option<Vec<Button>> {
     for v in o.get(key)?.as_array()? {
         let b = v.as_object()?;
         let (name, request) = (string(b, "name")?, b.get("request")?);
-        out.put(Button { name: name.to_string(), request: request.clone() });
+        out.push(Button { name: name.to_string(), request: request.clone() });
     }
     Some(out)
 }
@@ -311,7 +310,7 @@ fn carousel(o: &O) -> Option<CarouselPayload> {
     let layout = string_or(o, "layout", "Carousel")?;
     let mut cards = Vec::new();
     for c in o.get("cards")?.as_array()? {
-        cards.put(card(c)?);
+        cards.push(card(c)?);
     }
     Some(CarouselPayload { layout: layout.to_string(), cards })
 }

@@ -4,7 +4,6 @@
 //! widget renders from it, so a restored session shows the same conversation. Entries are never edited.
 
 use crate::json::{Map, Value};
-use crate::util::Put;
 
 use super::request::FileInfo;
 use crate::json::{Obj, ToJson};
@@ -95,7 +94,7 @@ impl Transcript {
     /// Append an entry, giving it the next order and id.
     pub fn push(&mut self, author_id: &str, timestamp: u64, recipients: Recipients, body: Body) {
         let order = self.entries.last().map_or(1, |e| e.order + 1);
-        self.entries.put(Entry {
+        self.entries.push(Entry {
             id: format!("e{order}"),
             custom_id: None,
             order,

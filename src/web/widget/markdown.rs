@@ -10,7 +10,6 @@
 //! `rel="noopener noreferrer" target="_blank"`), images only http, https and `data:image`; anything else renders
 //! as its plain text. Nesting is bounded, so no input can exhaust the stack.
 
-use crate::util::Put;
 use web_sys::{Document, Element};
 
 use super::dom::{add, attr, create, decimal, safe_url, set_text, starts_ci, UrlUse};
@@ -31,10 +30,10 @@ pub fn render(doc: &Document, parent: &Element, src: &str) {
     let mut lines = Vec::new();
     let mut rest = src;
     while let Some((line, tail)) = rest.split_once('\n') {
-        lines.put(line.strip_suffix('\r').unwrap_or(line));
+        lines.push(line.strip_suffix('\r').unwrap_or(line));
         rest = tail;
     }
-    lines.put(rest);
+    lines.push(rest);
     blocks(doc, parent, &lines, 0)
 }
 
@@ -114,7 +113,7 @@ fn blocks(doc: &Document, parent: &Element, lines: &[&str], depth: usize) {
             Line::Quote(_) => {
                 let mut inner = Vec::new();
                 while let Some(Line::Quote(rest)) = lines.get(i).map(|l| classify(l)) {
-                    inner.put(rest);
+                    inner.push(rest);
                     i += 1;
                 }
                 let q = append(doc, parent, "blockquote");

@@ -5,7 +5,6 @@
 //! `innerHTML` with content). Clicks are delegated from the shadow root to `data-ef` commands, and the widget
 //! reports what the user did as [`UiEvent`]s: it never decides what a click means for the conversation.
 
-use crate::util::Put;
 mod chrome;
 mod dom;
 mod markdown;
@@ -236,7 +235,7 @@ impl Widget {
         });
         // `_and_bool(.., false)` is the default phase; one binding with the page listeners' capture phase.
         let _ = target.add_event_listener_with_callback_and_bool(ty, cb.as_ref().unchecked_ref(), false);
-        bm(&self.closures).put((target.clone(), ty, cb));
+        bm(&self.closures).push((target.clone(), ty, cb));
     }
 
     fn emit(&self, ev: UiEvent) {

@@ -3,7 +3,6 @@
 //! comes here all at once from the transcript, so both look the same.
 
 use crate::json::Value;
-use crate::util::Put;
 use crate::web::{bm, br};
 use web_sys::Element;
 
@@ -20,7 +19,7 @@ impl Widget {
             Handled::Render(i) => {
                 let (row, body) = self.agent_row("ef-ext");
                 if let Some(cleanup) = self.extensions.render(i, trace, &body) {
-                    bm(&self.cleanups).put(cleanup);
+                    bm(&self.cleanups).push(cleanup);
                 }
                 self.append(&row);
                 self.scroll_to_end();
@@ -171,7 +170,7 @@ impl Widget {
         for b in buttons {
             let command = self.register("act", b.request.clone());
             add(&row, &button(&self.doc, "ef-chip", &command, &b.name));
-            bm(&self.live_choices).put((b.name.clone(), b.request.clone()));
+            bm(&self.live_choices).push((b.name.clone(), b.request.clone()));
         }
         self.append(&row);
     }
@@ -241,7 +240,7 @@ impl Widget {
     /// Keep a button's request: the `data-ef` command that carries its index (`verb:N`).
     fn register(&self, verb: &str, request: Value) -> String {
         let mut a = bm(&self.actions);
-        a.put(request);
+        a.push(request);
         let mut command = String::from(verb);
         command.push(':');
         super::dom::push_decimal(&mut command, a.len() - 1);
