@@ -145,7 +145,7 @@ impl Engine {
         if envelope.request.is_user_message() {
             ctx.s.keep_timers(|t| !t.cancel_on_user_message);
         }
-        record_request(&mut ctx, envelope);
+        ctx.s.transcript.record_request(&ctx.s.user_id, ctx.now, envelope);
         ctx.handle(&envelope.request);
         // Every turn that ends waiting for the user restarts its no-reply timer (SPEC §6.3), except the
         // built-in no-reply itself, which speaks once and then waits quietly.
@@ -181,26 +181,5 @@ impl Engine {
         let mut ctx = Ctx::new(&self.program, session, now_ms, config);
         ctx.webhook_done(id, outcome);
         ctx.finish()
-    }
-}
-
-/// Append what the user or page sent to the transcript.
-fn record_request(ctx: &mut Ctx, envelope: &Envelope) {
-    let (recipients, body) = match &envelope.request {
-        Request::Text(t) => (Recipients::All, Body::Message { text: t.clone() }),
-        Request::Path { label: Some(label), .. } => (Recipients::All, Body::Message { text: label.clone() }),
-        Request::Intent { name, .. } => {
-            let text = envelope.raw.pointer("/payload/query").and_then(Value::as_str).filter(|q| !q.is_empty());
-            (Recipients::All, Body::Message { text: text.unwrap_or(name).to_string() })
-        }
-        Request::Event { .. } | Request::Path { label: None, .. } => {
-            (Recipients::Agents, Body::Custom { content: envelope.raw.clone() })
-        }
-        Request::File(info) => (Recipients::All, Body::File(info.clone())),
-        Request::Launch | Request::NoReply => return,
-    };
-    ctx.s.transcript.push(&ctx.s.user_id, ctx.now, recipients, body);
-    if let Some(entry) = ctx.s.transcript.entries.last_mut() {
-        entry.custom_id = envelope.custom_id.clone();
     }
 }
