@@ -40,6 +40,14 @@ use crate::wire::names;
 
 use turn::Ctx;
 
+/// A saved session read back by [`Engine::resume`].
+#[derive(Debug)]
+pub struct Resumed {
+    pub session: Session,
+    /// The agent no longer has the flow or step the session was in, so its stack was dropped.
+    pub restarted: bool,
+}
+
 /// A loaded agent, ready to run any number of sessions. Immutable and cheap to share.
 #[derive(Debug, Clone)]
 pub struct Engine {
@@ -84,6 +92,12 @@ impl Engine {
     /// Restore a saved session for this agent. A stack pointing at flows or steps this agent no longer has is
     /// dropped (variables and transcript are kept), so an agent update never strands a user.
     pub fn restore(&self, src: &str) -> Result<Session, StateError> {
+        self.resume(src).map(|r| r.session)
+    }
+
+    /// [`Engine::restore`], saying whether the stack was dropped: a host then tells the user the conversation
+    /// started again, and starts it.
+    pub fn resume(&self, src: &str) -> Result<Resumed, StateError> {
         let mut s = Session::from_json(src)?;
         if s.agent != self.program.agent.name {
             // Taken rather than moved out: the rest of `s` is then dropped by one call, not field by field.
@@ -100,7 +114,7 @@ impl Engine {
             s.pending_webhook = None;
             s.keep_timers(|t| matches!(t.kind, TimerKind::Event { .. }));
         }
-        Ok(s)
+        Ok(Resumed { session: s, restarted: !valid })
     }
 
     /// Run one turn. On `Err` the session is unchanged.
