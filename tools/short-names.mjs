@@ -2,7 +2,7 @@
 // one or two letters, in the wasm and in its JS glue together, as a bundler's minifier would. The names carry a
 // 16-digit hash each, written twice (import section and glue), which gzip cannot compress.
 //
-// usage: node tools/short-names.mjs pkg/eventflow_bg.wasm pkg/eventflow.js   (rewrites both files in place;
+// usage: node tools/short-names.mjs pkg/local_bg.wasm pkg/local.js   (rewrites both files in place;
 // run on wasm-bindgen's output, before terser; the unminified glue names the instance's exports `wasm.NAME` and
 // the import object's functions `NAME: function`)
 import { readFileSync, writeFileSync } from "node:fs";
@@ -70,7 +70,8 @@ const fresh = () => {
   }
 };
 
-const GLUE_MODULE = "./eventflow_bg.js";
+// wasm-bindgen names the import module after the wasm file: `./local_bg.js` for `local_bg.wasm`.
+const GLUE_MODULE = "./" + wasmPath.split("/").pop().replace(/\.wasm$/, ".js");
 const renamed = new Map(); // old import name -> new
 const exportsRenamed = new Map(); // old export name -> new
 if (wasm.readUInt32LE(0) !== 0x6d736100) fail(`${wasmPath} is not a wasm module`);

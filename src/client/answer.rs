@@ -66,7 +66,7 @@ fn read_traces(content_type: &str, body: &str) -> Result<Vec<Trace>, String> {
 }
 
 fn is_html(content_type: &str, body: &str) -> bool {
-    content_type.to_ascii_lowercase().contains("html") || body.trim_start().starts_with('<')
+    content_type.as_bytes().windows(4).any(|w| w.eq_ignore_ascii_case(b"html")) || body.trim_start().starts_with('<')
 }
 
 /// `"{what} {status}"`, then the runtime's own explanation when it gave one.
@@ -103,7 +103,8 @@ fn reason(content_type: &str, body: &str) -> Option<String> {
 fn short(s: &str) -> String {
     let line = s.split(['\r', '\n']).next().unwrap_or_default();
     match line.char_indices().nth(200) {
-        Some((end, _)) => format!("{}…", &line[..end]),
+        // `end` is a char boundary found in `line`: `get` never fails.
+        Some((end, _)) => format!("{}…", line.get(..end).unwrap_or_default()),
         None => line.to_string(),
     }
 }

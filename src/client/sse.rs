@@ -3,10 +3,10 @@
 //!
 //! The widget reads the stream with `fetch` rather than `EventSource` so it sees every byte: heartbeat
 //! comments keep its dead-connection watchdog quiet (an `EventSource` hides comments), a 404 or a body that is not
-//! `text/event-stream` tells it the runtime has no stream, and reconnection follows its own backoff. Bytes come in
-//! chunks cut anywhere, even inside a UTF-8 sequence or between `\r` and `\n`: lines are split on bytes (line ends
-//! are ASCII) and decoded whole. Every byte is looked at once, and a line or event longer than the limit is an
-//! error rather than unbounded memory.
+//! `text/event-stream` tells it the runtime has no stream, and reconnection follows its own backoff. Text comes in
+//! chunks cut anywhere (the browser decodes the UTF-8), even between `\r` and `\n`; lines are split on their
+//! ASCII ends. Every byte is looked at once, and a line or event longer than the limit is an error rather than
+//! unbounded memory.
 
 /// One dispatched event.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,9 +53,9 @@ impl Parser {
         }
     }
 
-    /// Read the next bytes of the stream; events they complete are pushed to `out`, in order.
-    pub fn feed(&mut self, chunk: &[u8], out: &mut Vec<Event>) -> Result<(), TooLarge> {
-        let mut rest = chunk;
+    /// Read the next text of the stream; events it completes are pushed to `out`, in order.
+    pub fn feed(&mut self, chunk: &str, out: &mut Vec<Event>) -> Result<(), TooLarge> {
+        let mut rest = chunk.as_bytes();
         if std::mem::take(&mut self.after_cr) {
             rest = rest.strip_prefix(b"\n").unwrap_or(rest);
         }
@@ -93,14 +93,18 @@ impl Parser {
             self.dispatch(out);
             return Ok(());
         }
-        let line = String::from_utf8_lossy(line);
+        // Text cut at ASCII line ends is still UTF-8: the fallback is never taken.
+        let line = std::str::from_utf8(line).unwrap_or_else(|_| {
+            debug_assert!(false, "a line of UTF-8 text cut at its ASCII end is UTF-8");
+            ""
+        });
         if line.starts_with(':') {
             // A comment: a heartbeat.
             return Ok(());
         }
         let (field, value) = match line.split_once(':') {
             Some((field, value)) => (field, value.strip_prefix(' ').unwrap_or(value)),
-            None => (&*line, ""),
+            None => (line, ""),
         };
         match field {
             "event" => self.kind = value.to_string(),
@@ -137,7 +141,7 @@ impl Parser {
 mod tests {
     use super::*;
 
-    fn events(chunks: &[&[u8]]) -> Vec<Event> {
+    fn events(chunks: &[&str]) -> Vec<Event> {
         let mut p = Parser::new(1 << 20);
         let mut out = Vec::new();
         for c in chunks {
@@ -155,51 +159,52 @@ mod tests {
 
     #[test]
     fn items_of_the_contract() {
-        let got = events(&[STREAM.as_bytes()]);
+        let got = events(&[STREAM]);
         assert_eq!(got, [ev("1", "trace", "{\"trace\":[]}"), ev("2", "trace", "{\"trace\":\n[1]}")]);
     }
 
     #[test]
     fn chunks_cut_anywhere_give_the_same_events() {
-        let bytes = "id: 7\nevent: trace\ndata: é→😀\r\n\r\n: ping\r\rid: 8\rdata: x\r\r".as_bytes();
-        let whole = events(&[bytes]);
+        let text = "id: 7\nevent: trace\ndata: é→😀\r\n\r\n: ping\r\rid: 8\rdata: x\r\r";
+        let whole = events(&[text]);
         assert_eq!(whole, [ev("7", "trace", "é→😀"), ev("8", "message", "x")]);
-        for cut in 0..bytes.len() {
-            assert_eq!(events(&[&bytes[..cut], &bytes[cut..]]), whole, "cut at {cut}");
+        for (cut, _) in text.char_indices() {
+            assert_eq!(events(&[&text[..cut], &text[cut..]]), whole, "cut at {cut}");
         }
-        let singles: Vec<&[u8]> = bytes.chunks(1).collect();
-        assert_eq!(events(&singles), whole, "one byte at a time");
+        let singles: Vec<String> = text.chars().map(String::from).collect();
+        let singles: Vec<&str> = singles.iter().map(String::as_str).collect();
+        assert_eq!(events(&singles), whole, "one character at a time");
     }
 
     #[test]
     fn retry_comments_and_unknown_fields() {
         let mut p = Parser::new(1 << 20);
         let mut out = Vec::new();
-        p.feed(b"\xEF\xBB\xBFretry: 1500\nretry: soon\nfoo: bar\ndata\n\n", &mut out).unwrap();
+        p.feed("\u{feff}retry: 1500\nretry: soon\nfoo: bar\ndata\n\n", &mut out).unwrap();
         assert_eq!(p.retry_ms, Some(1500));
         assert_eq!(out, [ev("", "message", "")], "a `data` line without a colon is an empty data line");
         out.clear();
-        p.feed(b"event: trace\n\nid: 3\n\n: only a comment\n\n", &mut out).unwrap();
+        p.feed("event: trace\n\nid: 3\n\n: only a comment\n\n", &mut out).unwrap();
         assert!(out.is_empty(), "events without data are not dispatched");
-        p.feed(b"data:no space\n\n", &mut out).unwrap();
+        p.feed("data:no space\n\n", &mut out).unwrap();
         assert_eq!(out, [ev("3", "message", "no space")], "the id carries over; the type does not");
     }
 
     #[test]
     fn an_unfinished_event_is_not_dispatched() {
-        assert_eq!(events(&[b"id: 1\ndata: half"]), []);
-        assert_eq!(events(&[b"id: 1\ndata: whole\n"]), [], "no blank line yet");
+        assert_eq!(events(&["id: 1\ndata: half"]), []);
+        assert_eq!(events(&["id: 1\ndata: whole\n"]), [], "no blank line yet");
     }
 
     #[test]
     fn over_the_limit_is_an_error_not_memory() {
         let mut p = Parser::new(16);
         let mut out = Vec::new();
-        assert_eq!(p.feed(&[b'a'; 17], &mut out), Err(TooLarge), "a line without its end");
+        assert_eq!(p.feed(&"a".repeat(17), &mut out), Err(TooLarge), "a line without its end");
         let mut p = Parser::new(16);
-        assert_eq!(p.feed(b"data: 0123456789\ndata: 0123456789\n", &mut out), Err(TooLarge), "an event");
+        assert_eq!(p.feed("data: 0123456789\ndata: 0123456789\n", &mut out), Err(TooLarge), "an event");
         let mut p = Parser::new(16);
-        assert_eq!(p.feed(b"data: 0123456789\n\n", &mut out), Ok(()));
+        assert_eq!(p.feed("data: 0123456789\n\n", &mut out), Ok(()));
     }
 
     #[test]
@@ -207,9 +212,9 @@ mod tests {
         // 200,000 one-byte lines and a megabyte line: both finish at once (a quadratic scan would not).
         let mut p = Parser::new(4 << 20);
         let mut out = Vec::new();
-        p.feed(&b"data: x\n".repeat(200_000), &mut out).unwrap();
-        p.feed(&vec![b'y'; 1 << 20], &mut out).unwrap();
-        p.feed(b"\n\n", &mut out).unwrap();
+        p.feed(&"data: x\n".repeat(200_000), &mut out).unwrap();
+        p.feed(&"y".repeat(1 << 20), &mut out).unwrap();
+        p.feed("\n\n", &mut out).unwrap();
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].data.len(), 200_000 * 2 - 1);
     }

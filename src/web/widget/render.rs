@@ -8,8 +8,8 @@ use web_sys::Element;
 
 use super::dom::{add, attr, build, button, decimal, el, img, safe_url, text_el, UrlUse};
 use super::{markdown, EndBar, Widget};
-use crate::engine::{Body, Button, CardPayload, Entry, Trace, TraceKind};
 use crate::web::extensions::Handled;
+use crate::wire::{Body, Button, CardPayload, Entry, Trace, TraceKind};
 
 impl Widget {
     /// Show one trace. `replay` is true when it comes from a saved transcript (effect extensions do not run again).
@@ -56,7 +56,7 @@ impl Widget {
         let mut started = false;
         for e in entries {
             if e.author_id == user_id {
-                if let Some(text) = crate::web::turns::user_text(e) {
+                if let Some(text) = crate::client::turns::user_text(e) {
                     self.user_said(&text);
                 }
                 continue;
@@ -80,24 +80,49 @@ impl Widget {
         self.scroll_to_end();
     }
 
-    /// A user bubble. It answers whatever buttons were waiting, so those go away.
-    pub(crate) fn user_said(&self, text: &str) {
+    /// A user bubble. It answers whatever buttons were waiting, so those go away. The row, for
+    /// [`Widget::set_pending`].
+    pub(crate) fn user_said(&self, text: &str) -> Element {
         self.retire_choices();
         let row = el(&self.doc, "div", "ef-row ef-user");
         add(&row, &text_el(&self.doc, "div", "ef-bubble", text));
         self.append(&row);
         self.scroll_to_end();
+        row
     }
 
-    /// An error in the chat, with a retry button when the failed request can be sent again.
-    pub(crate) fn show_error(&self, message: &str, retry: Option<Value>) {
+    /// Mark a user bubble as on its way (remote mode), or no longer.
+    pub(crate) fn set_pending(&self, row: &Element, pending: bool) {
+        attr(row, "class", if pending { "ef-row ef-user ef-pending" } else { "ef-row ef-user" });
+        if pending {
+            attr(row, "title", "Sending…");
+        } else {
+            crate::web::convert::call_method(row, "removeAttribute", &"title".into()).ok();
+        }
+    }
+
+    /// An error in the chat: after `after` (the bubble of the turn that failed) or at the end, with a Retry
+    /// button when the turn `resend` can be sent again.
+    pub(crate) fn show_error(&self, message: &str, resend: Option<&str>, after: Option<&Element>) {
         let row = text_el(&self.doc, "div", "ef-error", message);
         attr(&row, "role", "alert");
-        if let Some(action) = retry {
-            let command = self.register("retry", action);
+        if let Some(id) = resend {
+            let mut command = String::from("resend:");
+            command.push_str(id);
             add(&row, &button(&self.doc, "", &command, "Retry"));
         }
-        self.append(&row);
+        match after {
+            Some(bubble) => {
+                let _ = crate::web::convert::call_method(bubble, "after", &row);
+            }
+            None => self.append(&row),
+        }
+        self.scroll_to_end();
+    }
+
+    /// A line across the chat that tells the user something about the conversation itself.
+    pub(crate) fn notice(&self, text: &str) {
+        self.divider(text);
         self.scroll_to_end();
     }
 
