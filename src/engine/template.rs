@@ -46,15 +46,12 @@ impl Template {
             let Some(c) = cs.next() else { break };
             let after = cs.as_str();
             if c == '{' {
-                if let Some((inner, tail)) = after.split_once('}') {
-                    let inner = inner.trim();
-                    if is_var_path(inner) {
-                        flush(&mut lit, &mut parts);
-                        parts.push(Part::Var(inner.to_string()));
-                        rest = tail;
-                        prev = Some('}');
-                        continue;
-                    }
+                if let Some((path, tail)) = var_ref(after) {
+                    flush(&mut lit, &mut parts);
+                    parts.push(Part::Var(path.to_string()));
+                    rest = tail;
+                    prev = Some('}');
+                    continue;
                 }
             } else if c == '#' && !prev.is_some_and(char::is_alphanumeric) {
                 if let Some((len, event, path)) = context_ref(after) {
@@ -153,6 +150,17 @@ fn flush(lit: &mut String, parts: &mut Vec<Part>) {
     if !lit.is_empty() {
         parts.push(Part::Lit(std::mem::take(lit)));
     }
+}
+
+/// After a `{`: a variable path between optional spaces, then `}`; gives the path and the text after the `}`.
+/// It reads no further than the first character that cannot be part of a placeholder, so parsing a text is one
+/// pass however many braces it holds (looking for the next `}` after every `{` made a text of braces quadratic).
+fn var_ref(s: &str) -> Option<(&str, &str)> {
+    let body = s.trim_start();
+    let len = body.find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '.'))).unwrap_or(body.len());
+    let path = slice(body, 0, len);
+    let tail = slice(body, len, body.len()).trim_start().strip_prefix('}')?;
+    is_var_path(path).then_some((path, tail))
 }
 
 /// Percent-encode everything but the unreserved characters of RFC 3986.
@@ -332,5 +340,19 @@ mod tests {
         let s = S(json!({"total": 12, "name": "Ann"}), json!({}));
         let t = JsonTemplate::new(&json!({"t": "{total}", "msg": "for {name}", "k": [true, "{name}"]}));
         assert_eq!(t.render(&s), json!({"t": 12, "msg": "for Ann", "k": [true, "Ann"]}));
+    }
+
+    #[test]
+    fn placeholders_are_read_in_one_pass() {
+        let s = S(json!({"a": "A", "b": {"c": "C"}}), json!({}));
+        for (src, out) in [
+            ("{a}{ a }{\tb.c\n}", "AAC"),
+            ("{{a}}", "{A}"),
+            ("{a{b.c}", "{aC"),
+            ("{ a b }{a.}{.a}{1a}{a", "{ a b }{a.}{.a}{1a}{a"),
+            ("{é}{aé}", "{é}{aé}"),
+        ] {
+            assert_eq!(Template::parse(src).render(&s), out, "{src}");
+        }
     }
 }
