@@ -220,6 +220,16 @@ fn every_error_names_its_path() {
             step(json!({ "type": "capture", "variable": "v", "noReply": { "timeout": null } })),
             &["flows.main.steps.x.noReply.timeout: expected a whole number of 0 or more, found null"],
         ),
+        (
+            "a set of a built-in variable",
+            step(json!({ "type": "set", "set": { "last_response": "x" } })),
+            &["flows.main.steps.x.set.last_response: 'last_response' is a built-in variable; only the engine writes it"],
+        ),
+        (
+            "a mapping to a built-in variable",
+            with(&["triggers"], json!([{ "event": "x", "flow": "main", "mappings": { "a": "user_id" } }])),
+            &["triggers[0].mappings.a: 'user_id' is a built-in variable; only the engine writes it"],
+        ),
         ("no flows", json!({ "name": "x" }), &["missing key 'flows'"]),
         ("not an object", json!([1, 2]), &["an agent file is one JSON object"]),
     ];

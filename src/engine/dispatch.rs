@@ -136,11 +136,8 @@ impl<'a> Ctx<'a> {
     fn fill_slots(&mut self, found: Found, slots: &Map<String, Value>, confidence: f64) {
         self.put("intent_confidence", Value::from(confidence));
         let Some(cmd) = self.p.commands.get(found.command) else { return };
-        for (slot, value) in slots {
-            if !cmd.mappings.iter().any(|(from, _)| from == slot) && super::template::is_identifier(slot) {
-                self.set_var(slot, value.clone());
-            }
-        }
+        let mut unmapped = slots.iter().filter(|(slot, _)| !cmd.mappings.iter().any(|(from, _)| from == *slot));
+        self.set_vars(&mut unmapped);
     }
 
     /// Apply a command: mappings, then jump or push (SPEC §4.4).

@@ -315,11 +315,7 @@ impl Ctx<'_> {
                     self.set_var(var, v);
                 }
                 if let Some(vars) = body.get("variables").and_then(Value::as_object) {
-                    for (k, v) in vars {
-                        if super::template::is_identifier(k) {
-                            self.set_var(k, v.clone());
-                        }
-                    }
+                    self.set_vars(&mut vars.iter());
                 }
                 self.resume(level, next.as_ref());
                 let follow = body.get("followupEvent").or_else(|| body.get("followupEventInput"));

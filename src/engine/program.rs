@@ -10,6 +10,7 @@ use crate::json::{Named, Value};
 use super::agent::{Agent, ButtonDef, DataType, Flow, Mode, NoReplyDef, Scope, Step, TriggerDef};
 use super::error::{AgentError, ValidationError};
 use super::nlu::{self, IntentSpec, Matcher, SlotType};
+use super::session::is_built_in;
 use super::template::is_identifier;
 use crate::json::Path;
 use crate::util::cat;
@@ -413,9 +414,7 @@ impl Validator {
                 self.check_no_reply(path, no_reply);
             }
             Step::Capture { variable, slot, no_reply, .. } => {
-                if !is_identifier(variable) {
-                    self.quote_at(path, "variable", "'", variable, "' is not a variable name");
-                }
+                self.variable(path, "variable", variable);
                 if let Some(s) = slot {
                     let known = matches!(s.as_str(), "@number" | "@email" | "@any") || self.slot_types.contains_key(s);
                     if !known {
@@ -485,10 +484,12 @@ impl Validator {
         }
     }
 
-    /// `var` must be a variable name; a refusal is reported at `path.key`.
+    /// `var` must be the name of a variable the agent may write; a refusal is reported at `path.key`.
     fn variable(&mut self, path: &Path, key: &str, var: &str) {
         if !is_identifier(var) {
             self.quote_at(path, key, "'", var, "' is not a variable name");
+        } else if is_built_in(var) {
+            self.quote_at(path, key, "'", var, "' is a built-in variable; only the engine writes it");
         }
     }
 

@@ -73,9 +73,9 @@ impl Reader {
                 Some(PendingWebhook { id, flow: flow.to_string(), step: step.to_string(), chain_depth })
             }
         };
-        let mut vars = Named::new();
+        let mut vars = Vec::with_capacity(variables.len());
         for (k, v) in variables {
-            vars.insert(k.clone(), v.clone());
+            vars.push((k.clone(), v.clone()));
         }
         Some(Session {
             version: STATE_VERSION,
@@ -83,7 +83,7 @@ impl Reader {
             user_id: user_id.to_string(),
             status,
             stack,
-            variables: vars,
+            variables: Named::from_pairs(vars),
             timers,
             transcript: Transcript { entries },
             custom_ids,

@@ -17,6 +17,17 @@ pub const STATE_VERSION: u32 = 1;
 /// How many `custom_id`s a session remembers for dedupe.
 pub const CUSTOM_ID_MEMORY: usize = 256;
 
+/// The variables the engine writes itself (docs/agent-format.md, "Built-in variables"). An agent reads them but
+/// does not write them, and they do not count against the session data limits: the engine bounds them (a request
+/// is at most `MAX_REQUEST_BYTES`, an agent's text is its own).
+pub const BUILT_IN_VARIABLES: [&str; 7] =
+    ["intent_confidence", "last_event", "last_response", "last_utterance", "sessions", "timestamp", "user_id"];
+
+/// Whether `name` is one of the [`BUILT_IN_VARIABLES`].
+pub fn is_built_in(name: &str) -> bool {
+    BUILT_IN_VARIABLES.contains(&name)
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Session {
     pub version: u32,

@@ -6,7 +6,7 @@ use crate::json::Named;
 use crate::json::Value;
 
 use super::program::Program;
-use super::session::{Session, Timer, TimerKind};
+use super::session::{is_built_in, Session, Timer, TimerKind};
 use super::template::{walk, Scope, Template};
 use crate::json::{self, Obj, ToJson};
 use crate::wire::request::Config;
@@ -109,6 +109,11 @@ pub struct Ctx<'a> {
     pub raised: Vec<(&'static str, Value)>,
     /// Set when the step budget ran out: nothing more runs this turn.
     pub halted: bool,
+    /// The JSON size of the agent's variables as `(sum of the members' sizes, number of members)`, measured at
+    /// the turn's first write and kept up to date by every write after it (see [`Ctx::admit`]).
+    vars_size: Option<(usize, usize)>,
+    /// Scratch space for measuring values as JSON.
+    scratch: String,
 }
 
 impl<'a> Ctx<'a> {
@@ -128,6 +133,8 @@ impl<'a> Ctx<'a> {
             contexts: Named::new(),
             raised: Vec::new(),
             halted: false,
+            vars_size: None,
+            scratch: String::new(),
         }
     }
 
@@ -210,27 +217,69 @@ impl<'a> Ctx<'a> {
         self.emit(TraceKind::Text(TextPayload::new(id, message, delay)));
     }
 
-    /// Write one of the engine's own variables (`last_utterance`, `intent_confidence`, ...). These writes are
-    /// not checked against the session data limits.
+    /// Write one of the engine's own variables (`last_utterance`, `intent_confidence`, ...: the built-in
+    /// variables). They are not the agent's data and do not count against the session data limits.
     pub fn put(&mut self, name: &str, value: Value) {
-        self.s.variables.insert(name.to_string(), value);
+        debug_assert!(is_built_in(name), "{name} is not a built-in variable");
+        self.s.variables.set(name.to_string(), value);
     }
 
     /// Write a variable the agent asked for, within the session data limits (SPEC §4.6). Returns false when the
-    /// hard limit refused the write; the previous value is kept.
+    /// write was refused (over the hard limit, or a built-in variable); the previous value is kept.
     pub fn set_var(&mut self, name: &str, value: Value) -> bool {
+        if !self.admit(name, &value) {
+            return false;
+        }
+        self.s.variables.set(name.to_string(), value);
+        true
+    }
+
+    /// Write many variables (a request's `state.variables`, a webhook answer's `variables`, an intent's slots),
+    /// each admitted in order as [`Ctx::set_var`] does; names that are not variable names are skipped. New names
+    /// join the session's variables in one merge, not one sorted insert each.
+    pub fn set_vars(&mut self, pairs: &mut dyn Iterator<Item = (&String, &Value)>) {
+        let mut new = Vec::new();
+        for (name, value) in pairs {
+            if !super::template::is_identifier(name) || !self.admit(name, value) {
+                continue;
+            }
+            match self.s.variables.get_mut(name) {
+                Some(slot) => *slot = value.clone(),
+                None => new.push((name.clone(), value.clone())),
+            }
+        }
+        self.s.variables.extend(new);
+    }
+
+    /// Whether the agent may write `value` to `name`: not a built-in variable, and the agent's variables stay
+    /// within the hard limit (else `sessionDataHardLimitExceeded` is raised). Crossing the soft limit raises
+    /// `sessionDataSoftLimitExceeded` once. The size is the length of the agent's variables as one JSON object,
+    /// kept up to date from the sizes of the values replaced and written: a write costs its own value, not the
+    /// whole session.
+    fn admit(&mut self, name: &str, value: &Value) -> bool {
+        if is_built_in(name) {
+            self.debug_named("variable", "", name, " is a built-in variable: only the engine writes it; not written");
+            return false;
+        }
+        let (sum, count) = match self.vars_size {
+            Some(size) => size,
+            None => self.measure_vars(),
+        };
+        let old = match self.s.variables.get(name) {
+            Some(old) => json::member_len(name, old, &mut self.scratch),
+            None => 0,
+        };
+        let new = json::member_len(name, value, &mut self.scratch);
+        let (sum, count) = (sum.saturating_sub(old) + new, count + usize::from(old == 0));
+        // `{` and `}`, the members, and the commas between them.
+        let size = 2 + sum + count.saturating_sub(1);
         let settings = &self.p.agent.settings;
-        let old = self.s.variables.insert(name.to_string(), value);
-        let size = json::to_string(&self.s.variables).len();
         if size > settings.session_data_hard_limit {
-            match old {
-                Some(v) => self.s.variables.insert(name.to_string(), v),
-                None => self.s.variables.remove(name),
-            };
             let data = limit_data(name, size, settings.session_data_hard_limit);
             self.raised.push(("sessionDataHardLimitExceeded", data));
             return false;
         }
+        self.vars_size = Some((sum, count));
         if size > settings.session_data_soft_limit {
             if !self.s.soft_limit_raised {
                 self.s.soft_limit_raised = true;
@@ -241,6 +290,18 @@ impl<'a> Ctx<'a> {
             self.s.soft_limit_raised = false;
         }
         true
+    }
+
+    /// The size of the agent's variables, as [`Ctx::admit`] keeps it, measured from the session.
+    fn measure_vars(&mut self) -> (usize, usize) {
+        let (mut sum, mut count) = (0, 0);
+        for (name, value) in &self.s.variables {
+            if !is_built_in(name) {
+                sum += json::member_len(name, value, &mut self.scratch);
+                count += 1;
+            }
+        }
+        (sum, count)
     }
 
     pub fn add_timer(&mut self, at: u64, kind: TimerKind, cancel_on_user_message: bool) {
