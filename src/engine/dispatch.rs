@@ -271,13 +271,21 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Dispatch the system events raised while a step ran (session data limits).
-    pub fn dispatch_raised(&mut self) {
-        for (name, data) in std::mem::take(&mut self.raised) {
-            if !self.raise(name, data) && name == "sessionDataHardLimitExceeded" {
-                self.debug("limit", "a variable write was refused: the session data hard limit was reached".into());
-            }
+    /// Dispatch the next of the system events raised while a step ran (session data limits); returns whether a
+    /// trigger handled it.
+    pub fn dispatch_next_raised(&mut self) -> bool {
+        let Some(slot) = self.raised.get_mut(self.raised_next) else { return false };
+        let (name, data) = std::mem::replace(slot, ("", Value::Null));
+        self.raised_next += 1;
+        if self.raised_next == self.raised.len() {
+            self.raised.clear();
+            self.raised_next = 0;
         }
+        let handled = self.raise(name, data);
+        if !handled && name == "sessionDataHardLimitExceeded" {
+            self.debug("limit", "a variable write was refused: the session data hard limit was reached".into());
+        }
+        handled
     }
 }
 

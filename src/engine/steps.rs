@@ -20,14 +20,24 @@ use crate::wire::trace::{
 impl Ctx<'_> {
     /// Run until the flow waits or the conversation ends.
     pub fn run(&mut self) {
+        // System events raised by a step (session data limits) are handled before the flow goes on, one at a
+        // time: the next is dispatched once the handler of the one before has finished (the stack is shorter
+        // than when it was entered) or waits. So each handler runs with its own event's data as `#event` context,
+        // which is keyed by name and would otherwise hold the last one's.
+        let mut handler_entered: Option<usize> = None;
         loop {
             if self.halted {
                 return;
             }
-            if !self.raised.is_empty() {
-                // System events raised by the last step (session data limits) are handled before the flow goes on.
-                self.dispatch_raised();
-                continue;
+            if self.raised_next < self.raised.len() {
+                let settled = match (handler_entered, self.s.stack.last()) {
+                    (Some(len), Some(top)) => self.s.stack.len() < len || top.state != FrameState::Ready,
+                    _ => true,
+                };
+                if settled {
+                    handler_entered = self.dispatch_next_raised().then_some(self.s.stack.len());
+                    continue;
+                }
             }
             let Some(top) = self.s.stack.last() else {
                 self.end_conversation(false);

@@ -105,8 +105,10 @@ pub struct Ctx<'a> {
     pub chain: Vec<String>,
     /// Event contexts of this turn (lifespan 0): event key to its data.
     pub contexts: Named<Value>,
-    /// System events raised while a step ran, dispatched once the flow settles.
+    /// System events raised while a step ran, dispatched in order by the step loop, each once the handler of
+    /// the one before has run (`Ctx::run`); `raised_next` is the first not dispatched yet.
     pub raised: Vec<(&'static str, Value)>,
+    pub raised_next: usize,
     /// Set when the step budget ran out: nothing more runs this turn.
     pub halted: bool,
     /// The JSON size of the agent's variables as `(sum of the members' sizes, number of members)`, measured at
@@ -132,6 +134,7 @@ impl<'a> Ctx<'a> {
             chain: Vec::new(),
             contexts: Named::new(),
             raised: Vec::new(),
+            raised_next: 0,
             halted: false,
             vars_size: None,
             scratch: String::new(),
