@@ -221,6 +221,7 @@ cases! {
     step_budget_stops_a_goto_loop,
     custom_id_dedupe,
     shop_agent_tour,
+    rule_4_5_scheduled_follow_ups_count_in_the_chain,
 }
 
 #[test]

@@ -82,13 +82,14 @@ impl<'a> Ctx<'a> {
         let key = names::key(name);
         if origin == Origin::FollowUp {
             self.depth += 1;
-            if self.depth > self.p.agent.settings.max_chain_depth {
-                let limit = self.p.agent.settings.max_chain_depth;
-                self.debug("chain", format!("event '{name}' would exceed maxChainDepth {limit}; raising chainLimit"));
-                let (event, depth) = (crate::json::text(name), Value::from(self.depth));
-                let data = crate::json::obj3("event", event, "depth", depth, "limit", Value::from(limit));
-                return self.raise("chainLimit", data);
-            }
+        }
+        // A scheduled event comes with the depth of its timer: 0, unless it was due when it was scheduled.
+        let limit = self.p.agent.settings.max_chain_depth;
+        if self.depth > limit && matches!(origin, Origin::FollowUp | Origin::Scheduled) {
+            self.debug("chain", format!("event '{name}' would exceed maxChainDepth {limit}; raising chainLimit"));
+            let (event, depth) = (crate::json::text(name), Value::from(self.depth));
+            let data = crate::json::obj3("event", event, "depth", depth, "limit", Value::from(limit));
+            return self.raise("chainLimit", data);
         }
         self.chain.push(name.to_string());
         // The search does not read the contexts: the key goes into them after it, without a copy.

@@ -226,7 +226,10 @@ impl Ctx<'_> {
             // The earliest due timer; the lower id first at the same time.
             let mut due: Option<(usize, (u64, u64))> = None;
             for (i, t) in self.s.timers.iter().enumerate() {
-                if t.at > self.now || due.is_some_and(|(_, best)| (t.at, t.id) >= best) {
+                // An event scheduled during this turn waits for the next wake-up, even one due already
+                // (`after: 0`): it never fires inside the turn that scheduled it.
+                let scheduled_now = t.id >= self.first_new_timer && matches!(t.kind, TimerKind::Event { .. });
+                if t.at > self.now || scheduled_now || due.is_some_and(|(_, best)| (t.at, t.id) >= best) {
                     continue;
                 }
                 due = Some((i, (t.at, t.id)));
@@ -265,7 +268,7 @@ impl Ctx<'_> {
                         Recipients::Agents,
                         Body::Custom { content: raw },
                     );
-                    self.depth = 0;
+                    self.depth = timer.chain_depth;
                     self.dispatch_event(&name, data, Origin::Scheduled);
                 }
             }

@@ -131,6 +131,7 @@ impl Engine {
         }
         ctx.fire_due();
         ctx.steps = 0;
+        ctx.depth = 0;
         ctx.halted = false;
         ctx.set_vars(&mut envelope.variables.iter());
         ctx.put("last_event", envelope.raw.clone());

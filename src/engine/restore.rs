@@ -131,7 +131,8 @@ impl Reader {
             _ => TimerKind::Event { name: first.to_string(), data: k.get("data").cloned().unwrap_or(Value::Null) },
         };
         let cancel_on_user_message = o.get("cancel_on_user_message").and_then(Value::as_bool).unwrap_or(false);
-        Some(Timer { id, at, kind, cancel_on_user_message })
+        let chain_depth = usize::try_from(self.opt_number(o, "chain_depth", path)?.unwrap_or(0)).unwrap_or(usize::MAX);
+        Some(Timer { id, at, kind, cancel_on_user_message, chain_depth })
     }
 }
 

@@ -98,6 +98,9 @@ pub struct Timer {
     pub at: u64,
     pub kind: TimerKind,
     pub cancel_on_user_message: bool,
+    /// For an event already due when it was scheduled (`after: 0`): the chain depth it fires at, one more than
+    /// the turn that scheduled it, so that an event scheduling itself stops at `maxChainDepth`. 0 otherwise.
+    pub chain_depth: usize,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -153,7 +156,7 @@ impl ToJson for Timer {
             TimerKind::Event { name, data } => k.str("type", "event").field("name", name).field("data", data),
         };
         k.end();
-        o.field("cancel_on_user_message", &self.cancel_on_user_message);
+        o.field("cancel_on_user_message", &self.cancel_on_user_message).field("chain_depth", &self.chain_depth);
         o.end();
     }
 }

@@ -172,7 +172,7 @@ impl Ctx<'_> {
                 self.set_next(next.as_ref());
                 self.set_state(FrameState::Paused);
                 let kind = TimerKind::Resume { flow: flow.to_string(), step: next.clone() };
-                self.add_timer(self.now.saturating_add(*ms), kind, false);
+                self.add_timer(self.now.saturating_add(*ms), kind, false, 0);
             }
             Step::Emit { event, data, after, at, cancel_on_user_message, next } => {
                 let data = data.as_ref().map_or(Value::Null, |d| d.render(self));
@@ -180,8 +180,11 @@ impl Ctx<'_> {
                 // `after` counts from now and wins over an absolute `at`; neither: the event follows at once.
                 match after.map(|ms| self.now.saturating_add(ms)).or(*at) {
                     Some(due) => {
+                        // One due already follows this turn in all but name: it fires at the next wake-up, one
+                        // level deeper in the chain, so an event that schedules itself stops at maxChainDepth.
+                        let depth = if due <= self.now { self.depth + 1 } else { 0 };
                         let kind = TimerKind::Event { name: event.clone(), data };
-                        self.add_timer(due, kind, *cancel_on_user_message);
+                        self.add_timer(due, kind, *cancel_on_user_message, depth);
                     }
                     None => {
                         self.dispatch_event(event, data, Origin::FollowUp);
@@ -293,7 +296,7 @@ impl Ctx<'_> {
         }
         self.emit(TraceKind::NoReply { timeout: seconds });
         let kind = TimerKind::NoReply { flow: flow.to_string(), step: step.to_string() };
-        self.add_timer(self.now.saturating_add(seconds * 1000), kind, true);
+        self.add_timer(self.now.saturating_add(seconds * 1000), kind, true, 0);
     }
 
     /// Emit what a listening step shows (buttons, cards) without its prompt text.

@@ -84,7 +84,8 @@ pub enum Origin {
     Launch,
     /// An `emit` step or a webhook's `followupEvent`: counts toward `maxChainDepth`.
     FollowUp,
-    /// A scheduled `emit` that came due.
+    /// A scheduled `emit` that came due; one that was due when it was scheduled carries the chain depth of the
+    /// turn that scheduled it (`Timer::chain_depth`).
     Scheduled,
     /// A system event raised by the engine: exact triggers only.
     System,
@@ -111,6 +112,8 @@ pub struct Ctx<'a> {
     pub raised_next: usize,
     /// Set when the step budget ran out: nothing more runs this turn.
     pub halted: bool,
+    /// Timers with this id or above were set during this turn: events among them wait for the next wake-up.
+    pub first_new_timer: u64,
     /// The JSON size of the agent's variables as `(sum of the members' sizes, number of members)`, measured at
     /// the turn's first write and kept up to date by every write after it (see [`Ctx::admit`]).
     vars_size: Option<(usize, usize)>,
@@ -122,6 +125,7 @@ impl<'a> Ctx<'a> {
     /// Kept out of line: each of the engine's three entry points would otherwise carry a copy.
     #[inline(never)]
     pub fn new(p: &'a Program, s: &'a mut Session, now: u64, config: &'a Config) -> Ctx<'a> {
+        let first_new_timer = s.next_id;
         Ctx {
             p,
             s,
@@ -136,6 +140,7 @@ impl<'a> Ctx<'a> {
             raised: Vec::new(),
             raised_next: 0,
             halted: false,
+            first_new_timer,
             vars_size: None,
             scratch: String::new(),
         }
@@ -307,9 +312,9 @@ impl<'a> Ctx<'a> {
         (sum, count)
     }
 
-    pub fn add_timer(&mut self, at: u64, kind: TimerKind, cancel_on_user_message: bool) {
+    pub fn add_timer(&mut self, at: u64, kind: TimerKind, cancel_on_user_message: bool, chain_depth: usize) {
         let id = self.s.fresh_id();
-        self.s.timers.push(Timer { id, at, kind, cancel_on_user_message });
+        self.s.timers.push(Timer { id, at, kind, cancel_on_user_message, chain_depth });
     }
 
     /// The finished turn: a chain summary if events chained, and a wake-up for the next timer.
