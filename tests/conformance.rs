@@ -222,6 +222,7 @@ cases! {
     custom_id_dedupe,
     shop_agent_tour,
     rule_4_5_scheduled_follow_ups_count_in_the_chain,
+    rule_4_6_stack_limit,
 }
 
 #[test]

@@ -221,6 +221,11 @@ fn every_error_names_its_path() {
             &["flows.main.steps.x.noReply.timeout: expected a whole number of 0 or more, found null"],
         ),
         (
+            "stack depth",
+            with(&["settings", "maxStackDepth"], json!(0)),
+            &["settings.maxStackDepth: must be from 1 to 1000"],
+        ),
+        (
             "a set of a built-in variable",
             step(json!({ "type": "set", "set": { "last_response": "x" } })),
             &["flows.main.steps.x.set.last_response: 'last_response' is a built-in variable; only the engine writes it"],

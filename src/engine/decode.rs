@@ -373,10 +373,12 @@ impl Decoder {
             "sessionDataHardLimit",
             "noReplySeconds",
             "messageDelayMs",
+            "maxStackDepth",
         ];
         const KEYS: &[&str] = &[
             "maxInputLength",
             "maxChainDepth",
+            "maxStackDepth",
             "maxStepsPerTurn",
             "turnTimeLimitMs",
             "maxFileBytes",
@@ -745,7 +747,8 @@ fn set_number(s: &mut Settings, i: usize, n: u64) {
         6 => s.session_data_soft_limit = size,
         7 => s.session_data_hard_limit = size,
         8 => s.no_reply_seconds = n,
-        _ => s.message_delay_ms = n,
+        9 => s.message_delay_ms = n,
+        _ => s.max_stack_depth = size,
     }
 }
 

@@ -156,7 +156,16 @@ impl<'a> Ctx<'a> {
             }
         }
         let frame = Frame::ready(flow, Some(step));
-        if *mode == Mode::Push && !self.s.stack.is_empty() {
+        let mut push = *mode == Mode::Push && !self.s.stack.is_empty();
+        if push && self.refuse_frame("push", flow) {
+            if !self.raising_stack_limit {
+                return; // not entered: stackLimit was raised instead
+            }
+            // stackLimit's own handler finds the stack full: it is entered as a jump, which makes room.
+            self.debug_named("stack", "the stack is full: the push of flow ", flow, " is made as a jump");
+            push = false;
+        }
+        if push {
             if announce {
                 self.path("push");
             }
@@ -287,6 +296,39 @@ impl<'a> Ctx<'a> {
             self.debug("limit", "a variable write was refused: the session data hard limit was reached".into());
         }
         handled
+    }
+
+    /// Whether one more flow on the stack is refused: the stack holds `maxStackDepth` flows already. Then
+    /// `stackLimit` is raised for `what` (a `call` or a `push`) of `flow`, unless it is being raised already;
+    /// unhandled, the flow is not entered (built-in behaviour) and a pushed event's waiting step is shown again.
+    pub fn refuse_frame(&mut self, what: &str, flow: &str) -> bool {
+        let limit = self.p.agent.settings.max_stack_depth;
+        let depth = self.s.stack.len() + 1;
+        if depth <= limit {
+            return false;
+        }
+        if self.raising_stack_limit {
+            return true;
+        }
+        if self.config.wants("debug") {
+            let message = format!("{what} of flow '{flow}' would exceed maxStackDepth {limit}; raising stackLimit");
+            self.debug("stack", message);
+        }
+        let data = crate::json::obj3(
+            "flow",
+            crate::json::text(flow),
+            "depth",
+            Value::from(depth),
+            "limit",
+            Value::from(limit),
+        );
+        self.raising_stack_limit = true;
+        let handled = self.raise("stackLimit", data);
+        self.raising_stack_limit = false;
+        if !handled && what == "push" {
+            self.show_listening_again();
+        }
+        true
     }
 }
 

@@ -270,6 +270,9 @@ impl Validator {
         if !(1..=64).contains(&s.max_chain_depth) {
             self.err_at(&Path::Root, "settings.maxChainDepth", "must be from 1 to 64");
         }
+        if !(1..=1000).contains(&s.max_stack_depth) {
+            self.err_at(&Path::Root, "settings.maxStackDepth", "must be from 1 to 1000");
+        }
         if !(1..=100_000).contains(&s.max_steps_per_turn) {
             self.err_at(&Path::Root, "settings.maxStepsPerTurn", "must be from 1 to 100000");
         }

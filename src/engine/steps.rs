@@ -164,6 +164,9 @@ impl Ctx<'_> {
             }
             Step::Call { flow: to_flow, step: to_step, next } => {
                 self.set_next(next.as_ref());
+                if self.refuse_frame("call", to_flow) {
+                    return; // stackLimit was raised instead; unhandled, the flow goes on at `next`
+                }
                 let frame = self.entry(to_flow, to_step);
                 self.s.stack.push(frame);
                 self.flow_trace(to_flow);
@@ -392,7 +395,7 @@ impl Ctx<'_> {
         // A link-only button: the widget opens the link and the step keeps waiting.
     }
 
-    fn show_listening_again(&mut self) {
+    pub fn show_listening_again(&mut self) {
         if let Some((flow, step)) = self.listening() {
             self.show_step_again(&flow, &step);
         }

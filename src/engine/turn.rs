@@ -110,6 +110,8 @@ pub struct Ctx<'a> {
     /// the one before has run (`Ctx::run`); `raised_next` is the first not dispatched yet.
     pub raised: Vec<(&'static str, Value)>,
     pub raised_next: usize,
+    /// While `stackLimit` is being dispatched: its own handler is then entered even on a full stack.
+    pub raising_stack_limit: bool,
     /// Set when the step budget ran out: nothing more runs this turn.
     pub halted: bool,
     /// Timers with this id or above were set during this turn: events among them wait for the next wake-up.
@@ -139,6 +141,7 @@ impl<'a> Ctx<'a> {
             contexts: Named::new(),
             raised: Vec::new(),
             raised_next: 0,
+            raising_stack_limit: false,
             halted: false,
             first_new_timer,
             vars_size: None,
