@@ -80,18 +80,23 @@ impl<'a> Ctx<'a> {
     /// Dispatch an event: returns whether a trigger handled it.
     pub fn dispatch_event(&mut self, name: &str, data: Value, origin: Origin) -> bool {
         let key = names::key(name);
-        if origin == Origin::FollowUp {
+        if matches!(origin, Origin::FollowUp | Origin::WebhookFollowUp) {
             self.depth += 1;
         }
         // A scheduled event comes with the depth of its timer: 0, unless it was due when it was scheduled.
         let limit = self.p.agent.settings.max_chain_depth;
-        if self.depth > limit && matches!(origin, Origin::FollowUp | Origin::Scheduled) {
+        if self.depth > limit && matches!(origin, Origin::FollowUp | Origin::WebhookFollowUp | Origin::Scheduled) {
             self.debug("chain", format!("event '{name}' would exceed maxChainDepth {limit}; raising chainLimit"));
             let (event, depth) = (crate::json::text(name), Value::from(self.depth));
             let data = crate::json::obj3("event", event, "depth", depth, "limit", Value::from(limit));
             return self.raise("chainLimit", data);
         }
-        self.chain.push(name.to_string());
+        if origin == Origin::WebhookFollowUp {
+            self.webhook_followup = true;
+            self.chain.push(crate::util::cat(&[name, " (webhookTriggeringEvent)"]));
+        } else {
+            self.chain.push(name.to_string());
+        }
         // The search does not read the contexts: the key goes into them after it, without a copy.
         let found = self.find_event(&key, origin);
         self.contexts.insert(key, data.clone());

@@ -278,7 +278,7 @@ impl Ctx<'_> {
 
     /// A webhook answer comes back (SPEC §2.3 `webhook`, §4.5 `followupEvent`, §4.6 `timeLimit`).
     pub fn webhook_done(&mut self, id: u64, outcome: WebhookOutcome) {
-        let Some(pending) = self.s.pending_webhook.take_if(|w| w.id == id) else {
+        let Some(mut pending) = self.s.pending_webhook.take_if(|w| w.id == id) else {
             self.debug("webhook", format!("webhook answer {id} is not awaited (the conversation moved on): ignored"));
             return;
         };
@@ -291,6 +291,9 @@ impl Ctx<'_> {
             return;
         };
         self.depth = pending.chain_depth;
+        // The answer goes on with the turn that called it: its follow-up continues that turn's chain.
+        self.chain = std::mem::take(&mut pending.chain);
+        self.chain_inherited = self.chain.len();
         let answer = match outcome {
             WebhookOutcome::Response { status, body } if (200..300).contains(&status) => {
                 if body.trim().is_empty() {
@@ -326,7 +329,7 @@ impl Ctx<'_> {
                     match f.get("name").and_then(Value::as_str) {
                         Some(name) if names::check_name(name).is_ok() && names::system_event(name).is_none() => {
                             let data = f.get("data").or_else(|| f.get("parameters")).cloned().unwrap_or(Value::Null);
-                            self.dispatch_event(name, data, Origin::FollowUp);
+                            self.dispatch_event(name, data, Origin::WebhookFollowUp);
                         }
                         _ => {
                             self.debug("webhook", "the answer's followupEvent has no valid event name: ignored".into())

@@ -70,7 +70,11 @@ impl Reader {
                 let flow = self.text(w, "flow", p)?;
                 let step = self.text(w, "step", p)?;
                 let chain_depth = usize::try_from(self.number(w, "chain_depth", p)?).unwrap_or(usize::MAX);
-                Some(PendingWebhook { id, flow: flow.to_string(), step: step.to_string(), chain_depth })
+                let chain = match w.get("chain") {
+                    None => Vec::new(),
+                    Some(_) => self.list(w, "chain", p, Reader::str_of)?,
+                };
+                Some(PendingWebhook { id, flow: flow.to_string(), step: step.to_string(), chain_depth, chain })
             }
         };
         let mut vars = Vec::with_capacity(variables.len());

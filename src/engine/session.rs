@@ -120,6 +120,8 @@ pub struct PendingWebhook {
     pub step: String,
     /// The chain depth of the turn that called it, so a `followupEvent` continues the count.
     pub chain_depth: usize,
+    /// The events that turn dispatched, so the chain trace after a `followupEvent` starts with them.
+    pub chain: Vec<String>,
 }
 
 // Writing: the field order and names are the saved format that `restore.rs` reads.
@@ -165,7 +167,7 @@ impl ToJson for PendingWebhook {
     fn write_json(&self, out: &mut String) {
         let mut o = Obj::new(out);
         o.field("id", &self.id).field("flow", &self.flow).field("step", &self.step);
-        o.field("chain_depth", &self.chain_depth);
+        o.field("chain_depth", &self.chain_depth).field("chain", &self.chain);
         o.end();
     }
 }

@@ -222,8 +222,8 @@ impl Ctx<'_> {
                 let headers = rendered;
                 let body = body.as_ref().map(|b| b.render(self));
                 let hook = self.s.fresh_id();
-                let pending =
-                    PendingWebhook { id: hook, flow: flow.to_string(), step: id.to_string(), chain_depth: self.depth };
+                let (flow, step, chain) = (flow.to_string(), id.to_string(), self.chain.clone());
+                let pending = PendingWebhook { id: hook, flow, step, chain_depth: self.depth, chain };
                 self.s.pending_webhook = Some(pending);
                 self.set_state(FrameState::Webhook);
                 let timeout_ms = timeout_ms.unwrap_or(self.p.agent.settings.turn_time_limit_ms);

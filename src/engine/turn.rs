@@ -82,8 +82,11 @@ pub enum Origin {
     Client,
     /// `WELCOME` on launch: exact triggers and intent events only.
     Launch,
-    /// An `emit` step or a webhook's `followupEvent`: counts toward `maxChainDepth`.
+    /// An `emit` step: counts toward `maxChainDepth`.
     FollowUp,
+    /// A webhook answer's `followupEvent`: a follow-up, named in the chain trace as Dialogflow's
+    /// `executionSequence` names it (`webhookTriggeringEvent`).
+    WebhookFollowUp,
     /// A scheduled `emit` that came due; one that was due when it was scheduled carries the chain depth of the
     /// turn that scheduled it (`Timer::chain_depth`).
     Scheduled,
@@ -106,6 +109,10 @@ pub struct Ctx<'a> {
     pub chain: Vec<String>,
     /// Event contexts of this turn (lifespan 0): event key to its data.
     pub contexts: Named<Value>,
+    /// How many of `chain` a webhook answer took over from the turn that called it (that turn showed them).
+    pub chain_inherited: usize,
+    /// Whether a webhook answer's `followupEvent` was dispatched (the chain trace is then given in any case).
+    pub webhook_followup: bool,
     /// System events raised while a step ran, dispatched in order by the step loop, each once the handler of
     /// the one before has run (`Ctx::run`); `raised_next` is the first not dispatched yet.
     pub raised: Vec<(&'static str, Value)>,
@@ -139,6 +146,8 @@ impl<'a> Ctx<'a> {
             depth: 0,
             chain: Vec::new(),
             contexts: Named::new(),
+            chain_inherited: 0,
+            webhook_followup: false,
             raised: Vec::new(),
             raised_next: 0,
             raising_stack_limit: false,
@@ -322,7 +331,7 @@ impl<'a> Ctx<'a> {
 
     /// The finished turn: a chain summary if events chained, and a wake-up for the next timer.
     pub fn finish(mut self) -> Turn {
-        if self.chain.len() > 1 {
+        if self.chain.len() > self.chain_inherited.max(1) || self.webhook_followup {
             let mut m = String::from("event chain: ");
             for (i, name) in self.chain.iter().enumerate() {
                 if i > 0 {
