@@ -223,6 +223,7 @@ cases! {
     shop_agent_tour,
     rule_4_5_scheduled_follow_ups_count_in_the_chain,
     rule_4_6_stack_limit,
+    rule_4_2_welcome_never_matches_catch_all,
 }
 
 #[test]

@@ -3,8 +3,9 @@
 //!
 //! For events the order is by specificity first: the exact name on any frame, then an intent that lists the
 //! event, then the longest namespace wildcard (`user:location:*` before `user:*`), then the catch-all `*`. Within
-//! one tier the innermost frame wins. So a `*` catch-all only ever sees events nothing more specific handles,
-//! and system events reach exact triggers only.
+//! one tier the innermost frame wins. So a `*` catch-all only ever sees events nothing more specific handles;
+//! system events reach exact triggers only, and `WELCOME` (sent on launch, or by a client) exact triggers and
+//! intents that list it.
 
 use crate::json::{Map, Value};
 
@@ -66,7 +67,7 @@ impl<'a> Ctx<'a> {
                 }
             }
         }
-        if matches!(origin, Origin::System | Origin::Launch) {
+        if matches!(origin, Origin::System | Origin::Launch) || key == "welcome" {
             return None;
         }
         for ns in names::namespaces(key) {
