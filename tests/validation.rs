@@ -235,6 +235,11 @@ fn every_error_names_its_path() {
             with(&["triggers"], json!([{ "event": "x", "flow": "main", "mappings": { "a": "user_id" } }])),
             &["triggers[0].mappings.a: 'user_id' is a built-in variable; only the engine writes it"],
         ),
+        (
+            "a link template with another scheme",
+            step(json!({ "type": "choice", "buttons": [{ "label": "A", "url": "ftp://{host}/x" }] })),
+            &["flows.main.steps.x.buttons[0].url: a link must be http, https or mailto"],
+        ),
         ("no flows", json!({ "name": "x" }), &["missing key 'flows'"]),
         ("not an object", json!([1, 2]), &["an agent file is one JSON object"]),
     ];

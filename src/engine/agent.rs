@@ -198,8 +198,8 @@ pub struct ButtonDef {
     pub data: Option<JsonTemplate>,
     /// Typed text classified as this intent also presses the button.
     pub intent: Option<String>,
-    /// Open this http(s) link.
-    pub url: Option<String>,
+    /// Open this link (http, https or mailto once rendered).
+    pub url: Option<Template>,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -548,7 +548,7 @@ impl Decoder {
                 event: d.opt_string(&b, "event"),
                 data: d.json(&b, "data"),
                 intent: d.opt_string(&b, "intent"),
-                url: d.opt_string(&b, "url"),
+                url: d.template(&b, "url"),
             });
         });
         out

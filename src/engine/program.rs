@@ -11,6 +11,7 @@ use super::agent::{Agent, ButtonDef, DataType, Flow, Mode, NoReplyDef, Scope, St
 use super::error::{AgentError, ValidationError};
 use super::nlu::{self, IntentSpec, Matcher, SlotType};
 use super::session::is_built_in;
+use super::steps::is_link;
 use super::template::is_identifier;
 use crate::json::Path;
 use crate::util::cat;
@@ -553,7 +554,9 @@ impl Validator {
                 }
             }
             if let Some(u) = &b.url {
-                if !(u.starts_with("https://") || u.starts_with("http://") || u.starts_with("mailto:")) {
+                // A template: a leading placeholder (a base url) is checked when the button is shown.
+                let u = u.source();
+                if !(is_link(u) || u.starts_with('{')) {
                     self.err_at(&p, "url", "a link must be http, https or mailto");
                 }
             }

@@ -353,8 +353,12 @@ impl Ctx<'_> {
             let label = b.label.render(self);
             let mut actions = Vec::new();
             if let Some(url) = &b.url {
-                let payload = obj1("url", jtext(url));
-                actions.push(obj2("type", jtext("open_url"), "payload", payload));
+                let url = url.render_url(self);
+                if is_link(&url) {
+                    actions.push(obj2("type", jtext("open_url"), "payload", obj1("url", Value::String(url))));
+                } else {
+                    self.debug_named("link", "the link of button ", &label, " is not http, https or mailto: left out");
+                }
             }
             let (kind, payload) = if let (Some(event), None) = (&b.event, &b.next) {
                 let data = b.data.as_ref().map_or(Value::Null, |d| d.render(self));
@@ -400,6 +404,11 @@ impl Ctx<'_> {
             self.show_step_again(&flow, &step);
         }
     }
+}
+
+/// Whether a button may open `url`: http, https and mailto links only (SPEC §6.1).
+pub fn is_link(url: &str) -> bool {
+    url.starts_with("https://") || url.starts_with("http://") || url.starts_with("mailto:")
 }
 
 /// The request type of a button that goes to a step: unique per flow, step and index, so a stale button from an
