@@ -46,18 +46,33 @@ pub struct CommandTable {
 }
 
 impl CommandTable {
-    fn add(&mut self, on: &On, index: usize) {
-        // The first trigger written for a key wins; later duplicates are reported by validation.
-        match on {
-            On::Event(EventPattern::Exact(k)) => self.exact.insert_first(k, index),
-            On::Event(EventPattern::Namespace(k)) => self.namespace.insert_first(k, index),
-            On::Event(EventPattern::Any) => {
-                self.any.get_or_insert(index);
+    /// Add command `index`; when a command for the same key is there already, it stays and its index is given
+    /// back (validation reports the new one: it could never be chosen).
+    fn add(&mut self, on: &On, index: usize) -> Option<usize> {
+        let (map, slot) = match on {
+            On::Event(EventPattern::Exact(k)) => (&mut self.exact, k),
+            On::Event(EventPattern::Namespace(k)) => (&mut self.namespace, k),
+            On::Intent(k) => (&mut self.intents, k),
+            On::Event(EventPattern::Any) => return claim(&mut self.any, index),
+            On::Start => return claim(&mut self.start, index),
+        };
+        match map.get(slot) {
+            Some(&first) => Some(first),
+            None => {
+                map.insert_first(slot, index);
+                None
             }
-            On::Intent(k) => self.intents.insert_first(k, index),
-            On::Start => {
-                self.start.get_or_insert(index);
-            }
+        }
+    }
+}
+
+/// Take `slot` for `index` if it is free; else the index already there.
+fn claim(slot: &mut Option<usize>, index: usize) -> Option<usize> {
+    match *slot {
+        Some(first) => Some(first),
+        None => {
+            *slot = Some(index);
+            None
         }
     }
 }
@@ -147,6 +162,8 @@ struct Validator {
     global: CommandTable,
     local: Named<CommandTable>,
     slot_types: Named<SlotType>,
+    /// The path of each command's trigger, to name the first of two that handle the same thing.
+    trigger_paths: Vec<String>,
 }
 
 impl Validator {
@@ -233,6 +250,7 @@ impl Validator {
             }
         }
         let mut seen = Named::new();
+        let mut intent_events: Named<(usize, usize)> = Named::new();
         let intents = Path::top("intents");
         for (i, intent) in a.intents.iter().enumerate() {
             let path = intents.index(i);
@@ -254,7 +272,27 @@ impl Validator {
             }
             let events = path.key("events");
             for (j, e) in intent.events.iter().enumerate() {
-                self.name(&events.index(j), e);
+                let event_path = events.index(j);
+                if !self.name(&event_path, e) {
+                    continue;
+                }
+                if let Some(sys) = names::system_event(e) {
+                    let message = "' is a system event; it reaches exact triggers only, never an intent";
+                    self.quote(&event_path, "'", sys, message);
+                    continue;
+                }
+                // An event triggers the first intent that lists it; a second listing would never be used.
+                let key = names::key(e);
+                match intent_events.get(&key) {
+                    Some(&(k, l)) => {
+                        let first = a.intents.get(k).map_or("", |intent| intent.name.as_str());
+                        let at = intents.index(k).key("events").index(l).render();
+                        let message =
+                            cat(&["' already triggers intent '", first, "' (", &at, "); this one never would"]);
+                        self.quote(&event_path, "'", e, &message);
+                    }
+                    None => intent_events.set(key, (i, j)),
+                }
             }
         }
         let triggers = Path::top("triggers");
@@ -356,7 +394,18 @@ impl Validator {
             Scope::Global => &mut self.global,
             Scope::Local => self.local.get_or_default(owner.unwrap_or(flow)),
         };
-        table.add(&on, self.commands.len());
+        if let Some(first) = table.add(&on, self.commands.len()) {
+            let first = self.trigger_paths.get(first).cloned().unwrap_or_default();
+            let never = "; this trigger would never fire";
+            let written = t.event.as_ref().map(|e| ("event", e)).or(t.intent.as_ref().map(|i| ("intent", i)));
+            match written {
+                Some((key, name)) => {
+                    self.quote_at(path, key, "'", name, &cat(&["' is already handled by ", &first, never]))
+                }
+                None => self.report(&path.key("start"), cat(&["a start trigger is already at ", &first, never])),
+            }
+        }
+        self.trigger_paths.push(path.render());
         let mut mappings = Vec::new();
         for (k, v) in &t.mappings {
             mappings.push((k.clone(), v.clone()));
