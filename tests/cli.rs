@@ -186,3 +186,52 @@ fn webhooks_are_real_http_calls_with_followup_events_and_time_limits() {
     assert_eq!(first, "POST /ok HTTP/1.1");
     assert_eq!(eventflow::json::parse(&body).expect("json body"), json!({ "id": "A-1", "n": 3 }));
 }
+
+/// Run the binary with `args` and these stdin lines; the whole output, whatever the exit status.
+fn run(args: &[&str], lines: &[String]) -> std::process::Output {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn eventflow");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let input = lines.iter().map(|l| format!("{l}\n")).collect::<String>();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let out = child.wait_with_output().expect("run");
+    writer.join().expect("writer").expect("write stdin");
+    out
+}
+
+/// A fresh directory for one test's files.
+fn temp_dir(test: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("eventflow-cli-{}-{test}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp");
+    dir
+}
+
+#[test]
+fn deep_event_data_is_saved_and_restored_by_the_next_run() {
+    // Event data nested 123 levels, the deepest a request takes: the turn accepts it and saves it (in last_event
+    // and the transcript, a few levels deeper than in the request). The next run must restore it.
+    let mut data = json!("leaf");
+    for _ in 0..123 {
+        data = json!({ "d": data });
+    }
+    let state = temp_dir("deep").join("state.json");
+    let state_arg = state.to_str().expect("path");
+    let args = ["interact", &agent("tests/agents/rules.json"), "--state", state_arg];
+    let first = run(
+        &args,
+        &[
+            json!({ "action": { "type": "launch" } }).to_string(),
+            json!({ "action": { "type": "event", "payload": { "event": { "name": "deep", "data": data } } } })
+                .to_string(),
+        ],
+    );
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let second = run(&args, &[json!({ "action": { "type": "text", "payload": "opening hours" } }).to_string()]);
+    assert!(second.status.success(), "{}", String::from_utf8_lossy(&second.stderr));
+    assert_eq!(texts(String::from_utf8_lossy(&second.stdout).lines().next().expect("a line"))[0], "Open 9 to 5.");
+}

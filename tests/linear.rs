@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use eventflow::engine::{Config, Effect, Engine, WebhookOutcome};
+use eventflow::engine::{Config, Effect, Engine, Envelope, WebhookOutcome};
 use eventflow::json;
 use eventflow::json::Value;
 
@@ -132,4 +132,19 @@ fn an_agent_with_200000_variables_in_any_order() {
     let engine = within_bound("loading an agent with 200,000 variables", || Engine::from_json(&src)).expect("agent");
     let session = engine.new_session("linear");
     assert_eq!(session.var("k777"), Some(&Value::from(0u64)));
+}
+
+#[test]
+fn an_event_template_with_50000_keys() {
+    let data = json::parse(&object_text(50_000, "\"{n}\"")).expect("json");
+    let engine = engine(json!({ "name": "emit", "variables": { "n": 3 },
+        "triggers": [{ "event": "go", "flow": "emit" }, { "event": "got", "flow": "got" }],
+        "flows": { "main": text_flow("hi"), "got": text_flow("got #got.k42"),
+                   "emit": { "start": "e", "steps": { "e": { "type": "emit", "event": "got", "data": data } } } } }));
+    let mut session = launched(&engine);
+    let go = Envelope::from_value(json!({ "action": { "type": "event", "payload": { "event": { "name": "go" } } } }))
+        .expect("request");
+    let turn =
+        within_bound("an emit rendering 50,000 keys", || engine.interact(&mut session, &go, T0 + 1)).expect("turn");
+    assert!(json::to_string(&turn.traces).contains("got 3"), "{turn:?}");
 }

@@ -16,7 +16,8 @@ use crate::wire::transcript::Transcript;
 impl Session {
     /// Read a saved session. A state of another version gets a clear error naming both versions.
     pub fn from_json(src: &str) -> Result<Session, StateError> {
-        let v = crate::json::parse(src).map_err(|e| StateError::Invalid(e.to_string()))?;
+        let v = crate::json::parse_limited(src, super::session::SESSION_MAX_DEPTH)
+            .map_err(|e| StateError::Invalid(e.to_string()))?;
         session(&v)
     }
 }

@@ -28,6 +28,16 @@ pub fn is_built_in(name: &str) -> bool {
     BUILT_IN_VARIABLES.contains(&name)
 }
 
+/// How deep a saved session may nest, so that whatever a turn accepted and saved is read back. Every value the
+/// engine keeps nests at most `json::MAX_NESTING` levels: it was read from JSON text (a request, a webhook answer)
+/// or built by a template, which refuses anything deeper (`JsonTemplate::render`). Only a fired event's
+/// `last_event`, and a copy an expression makes of it, wraps its data in three more levels; it is kept 2 to 4
+/// levels down (a variable, a transcript entry's content). A template's value sits at most 13 levels below the
+/// root: an event button's data in a carousel in the transcript
+/// (`transcript.entries[i].content.payload.cards[j].buttons[k].request.payload.event.data`); the others higher (a
+/// variable 2 levels down, a timer's data 4).
+pub const SESSION_MAX_DEPTH: usize = json::MAX_DEPTH + 13;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Session {
     pub version: u32,

@@ -144,10 +144,12 @@ impl Ctx<'_> {
             Step::Set { set, next } => {
                 for (var, value) in set {
                     let v = match value {
-                        SetValue::Expr(e) => self.eval(e),
-                        SetValue::Json(t) => t.render(self),
+                        SetValue::Expr(e) => Some(self.eval(e)),
+                        SetValue::Json(t) => self.render_json(t, "variable ", var),
                     };
-                    self.set_var(var, v);
+                    if let Some(v) = v {
+                        self.set_var(var, v);
+                    }
                 }
                 self.set_next(next.as_ref());
             }
@@ -178,8 +180,14 @@ impl Ctx<'_> {
                 self.add_timer(self.now.saturating_add(*ms), kind, false, 0);
             }
             Step::Emit { event, data, after, at, cancel_on_user_message, next } => {
-                let data = data.as_ref().map_or(Value::Null, |d| d.render(self));
                 self.set_next(next.as_ref());
+                let data = match data {
+                    Some(d) => match self.render_json(d, "the data of event ", event) {
+                        Some(data) => data,
+                        None => return, // not raised
+                    },
+                    None => Value::Null,
+                };
                 // `after` counts from now and wins over an absolute `at`; neither: the event follows at once.
                 match after.map(|ms| self.now.saturating_add(ms)).or(*at) {
                     Some(due) => {
@@ -195,7 +203,8 @@ impl Ctx<'_> {
                 }
             }
             Step::Custom { name, payload, paths, default_path } => {
-                let payload = payload.as_ref().map_or(Value::Null, |t| t.render(self));
+                let payload = payload.as_ref().and_then(|t| self.render_json(t, "the payload of ", name));
+                let payload = payload.unwrap_or(Value::Null);
                 let mut default_index = None;
                 let mut out = Vec::new();
                 for (i, n) in paths.keys().enumerate() {
@@ -220,7 +229,13 @@ impl Ctx<'_> {
                     rendered.push((k.clone(), v.render(self)));
                 }
                 let headers = rendered;
-                let body = body.as_ref().map(|b| b.render(self));
+                let body = match body {
+                    Some(b) => match self.render_json(b, "the body of webhook ", &url) {
+                        Some(body) => Some(body),
+                        None => return self.set_next(on_error.as_ref().or(next.as_ref())), // not called
+                    },
+                    None => None,
+                };
                 let hook = self.s.fresh_id();
                 let (flow, step, chain) = (flow.to_string(), id.to_string(), self.chain.clone());
                 let pending = PendingWebhook { id: hook, flow, step, chain_depth: self.depth, chain };
@@ -361,7 +376,8 @@ impl Ctx<'_> {
                 }
             }
             let (kind, payload) = if let (Some(event), None) = (&b.event, &b.next) {
-                let data = b.data.as_ref().map_or(Value::Null, |d| d.render(self));
+                let data = b.data.as_ref().and_then(|d| self.render_json(d, "the data of button ", &label));
+                let data = data.unwrap_or(Value::Null);
                 let ev =
                     if data.is_null() { obj1("name", jtext(event)) } else { obj2("name", jtext(event), "data", data) };
                 (jtext("event"), with(Map::new(), "event", ev))
@@ -387,7 +403,8 @@ impl Ctx<'_> {
         if let Some(next) = &button.next {
             self.set_next(Some(next));
         } else if let Some(event) = &button.event {
-            let data = button.data.as_ref().map_or(Value::Null, |d| d.render(self));
+            let data = button.data.as_ref().and_then(|d| self.render_json(d, "the data of button ", &label));
+            let data = data.unwrap_or(Value::Null);
             if !self.dispatch_event(event, data, Origin::Client) {
                 self.show_listening_again();
             }

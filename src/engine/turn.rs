@@ -7,7 +7,7 @@ use crate::json::Value;
 
 use super::program::Program;
 use super::session::{is_built_in, Session, Timer, TimerKind};
-use super::template::{walk, Scope, Template};
+use super::template::{walk, JsonTemplate, Scope, Template};
 use crate::json::{self, Obj, ToJson};
 use crate::wire::request::Config;
 use crate::wire::trace::{TextPayload, Trace, TraceKind};
@@ -322,6 +322,16 @@ impl<'a> Ctx<'a> {
             }
         }
         (sum, count)
+    }
+
+    /// The value of a JSON template, or `None` (with a debug trace: `what` `'name'` is left out) when it would
+    /// nest deeper than any JSON the engine reads.
+    pub fn render_json(&mut self, t: &JsonTemplate, what: &str, name: &str) -> Option<Value> {
+        let v = t.render(self);
+        if v.is_none() {
+            self.debug_named("depth", what, name, ": its value would nest deeper than 127 levels; left out");
+        }
+        v
     }
 
     pub fn add_timer(&mut self, at: u64, kind: TimerKind, cancel_on_user_message: bool, chain_depth: usize) {
