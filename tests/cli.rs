@@ -212,6 +212,73 @@ fn temp_dir(test: &str) -> std::path::PathBuf {
 }
 
 #[test]
+fn chat_says_what_became_of_every_line() {
+    let lines: Vec<String> = ["/event bad name", "/event nobody_handles_this {\"a\": 1}", "/event bad!", "/quit"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let out = run(&["chat", &agent("tests/agents/rules.json")], &lines);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // Data that is not JSON is refused with the reason, not sent as a string.
+    assert!(stdout.contains("! the data after the event name is not JSON"), "{stdout}");
+    // A turn that shows nothing says why.
+    assert!(stdout.contains("* caught nobody_handles_this"), "{stdout}");
+    assert!(stdout.contains("! invalid_event_name"), "{stdout}");
+}
+
+#[test]
+fn chat_explains_a_turn_that_shows_nothing() {
+    let lines: Vec<String> = ["/event lonely", "/quit"].iter().map(|s| s.to_string()).collect();
+    let out = run(&["chat", &agent("tests/agents/webhook.json")], &lines);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("event 'lonely' is not handled by any trigger"), "{stdout}");
+}
+
+#[test]
+fn check_on_a_file_that_is_not_utf8_exits_1_with_the_error() {
+    let path = temp_dir("utf8").join("latin1.json");
+    std::fs::write(&path, b"{\"name\": \"caf\xe9\", \"flows\": {}}").expect("write");
+    let out = Command::new(BIN).args(["check", path.to_str().expect("path")]).output().expect("run");
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("latin1.json: the agent file is not UTF-8 text"), "{stderr}");
+}
+
+#[test]
+fn interact_starts_a_new_session_in_an_empty_state_file() {
+    let state = temp_dir("empty-state").join("state.json");
+    std::fs::write(&state, "").expect("write");
+    let state_arg = state.to_str().expect("path");
+    let out = run(
+        &["interact", &agent("examples/agents/shop.json"), "--state", state_arg],
+        &[json!({ "action": { "type": "launch" } }).to_string()],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        texts(String::from_utf8_lossy(&out.stdout).lines().next().expect("a line"))[0],
+        "Hi! I'm the shop assistant. 👋"
+    );
+    let saved = std::fs::read_to_string(&state).expect("saved");
+    assert!(saved.starts_with("{\"version\":"), "{saved}");
+}
+
+#[test]
+fn interact_leaves_a_state_file_it_cannot_read_untouched() {
+    let state = temp_dir("bad-state").join("state.json");
+    std::fs::write(&state, b"\xff\xfe not a session").expect("write");
+    let state_arg = state.to_str().expect("path");
+    let out = run(
+        &["interact", &agent("examples/agents/shop.json"), "--state", state_arg],
+        &[json!({ "action": { "type": "launch" } }).to_string()],
+    );
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot restore"), "{out:?}");
+    assert_eq!(std::fs::read(&state).expect("kept"), b"\xff\xfe not a session");
+}
+
+#[test]
 fn deep_event_data_is_saved_and_restored_by_the_next_run() {
     // Event data nested 123 levels, the deepest a request takes: the turn accepts it and saves it (in last_event
     // and the transcript, a few levels deeper than in the request). The next run must restore it.
