@@ -18,20 +18,26 @@ fn agent(name: &str) -> String {
 
 /// Run `eventflow interact` with these stdin lines; returns stdout lines.
 fn interact(agent_path: &str, lines: &[String]) -> Vec<String> {
+    let out = run(&["interact", agent_path], lines);
+    assert!(out.status.success(), "exit {:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("utf-8").lines().map(str::to_string).collect()
+}
+
+/// Run the binary with `args` and these stdin lines; the whole output, whatever the exit status.
+fn run(args: &[&str], lines: &[String]) -> std::process::Output {
     let mut child = Command::new(BIN)
-        .args(["interact", agent_path])
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn eventflow");
     let mut stdin = child.stdin.take().expect("stdin");
-    let input = lines.join("\n") + "\n";
+    let input = lines.iter().map(|l| format!("{l}\n")).collect::<String>();
     let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
     let out = child.wait_with_output().expect("run");
     writer.join().expect("writer").expect("write stdin");
-    assert!(out.status.success(), "exit {:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).expect("utf-8").lines().map(str::to_string).collect()
+    out
 }
 
 fn texts(line: &str) -> Vec<String> {
@@ -185,23 +191,6 @@ fn webhooks_are_real_http_calls_with_followup_events_and_time_limits() {
     let (first, body) = requests.recv_timeout(Duration::from_secs(5)).expect("the server got the call");
     assert_eq!(first, "POST /ok HTTP/1.1");
     assert_eq!(eventflow::json::parse(&body).expect("json body"), json!({ "id": "A-1", "n": 3 }));
-}
-
-/// Run the binary with `args` and these stdin lines; the whole output, whatever the exit status.
-fn run(args: &[&str], lines: &[String]) -> std::process::Output {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn eventflow");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let input = lines.iter().map(|l| format!("{l}\n")).collect::<String>();
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let out = child.wait_with_output().expect("run");
-    writer.join().expect("writer").expect("write stdin");
-    out
 }
 
 /// A fresh directory for one test's files.
