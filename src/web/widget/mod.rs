@@ -22,12 +22,13 @@ use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement, HtmlInputElement, ShadowRoot};
 
+pub use crate::client::url::{safe_url, UrlUse};
 use crate::json::{obj2, text, with, Map};
 use crate::util::parse_usize;
 use crate::web::convert::{call0, call_method, get, set};
+pub use dom::query;
 pub(crate) use dom::{add, attr, scroll_end, text_el};
 use dom::{el, set_hidden, Build, R};
-pub use dom::{query, safe_url, UrlUse};
 pub use markdown::render as render_markdown;
 
 use super::config::{Mode, Position, Settings};

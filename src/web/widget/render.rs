@@ -6,26 +6,23 @@ use crate::json::Value;
 use crate::web::{bm, br};
 use web_sys::Element;
 
-use super::dom::{add, attr, build, button, decimal, el, img, safe_url, text_el, UrlUse};
+use super::dom::{add, attr, build, button, el, img, text_el};
 use super::{markdown, EndBar, Widget};
+use super::{safe_url, UrlUse};
 use crate::engine::{Body, Button, CardPayload, Entry, Trace, TraceKind};
-use crate::web::extensions::Handled;
 
 impl Widget {
-    /// Show one trace. `replay` is true when it comes from a saved transcript (effect extensions do not run again).
+    /// Show one trace: a response extension's rendering or the built-in one, with the matching effect extensions
+    /// run beside it. `replay` is true when it comes from a saved transcript (effects do not run again).
     pub(crate) fn show_trace(&self, trace: &Trace, replay: bool) {
-        match self.extensions.handle(trace, replay) {
-            Handled::Effect => return,
-            Handled::Render(i) => {
-                let (row, body) = self.agent_row("ef-ext");
-                if let Some(cleanup) = self.extensions.render(i, trace, &body) {
-                    bm(&self.cleanups).push(cleanup);
-                }
-                self.append(&row);
-                self.scroll_to_end();
-                return;
+        if let Some(i) = self.extensions.handle(trace, replay) {
+            let (row, body) = self.agent_row("ef-ext");
+            if let Some(cleanup) = self.extensions.render(i, trace, &body) {
+                bm(&self.cleanups).push(cleanup);
             }
-            Handled::No => {}
+            self.append(&row);
+            self.scroll_to_end();
+            return;
         }
         match &trace.kind {
             TraceKind::Text(t) => self.show_text(&t.message),
@@ -36,8 +33,8 @@ impl Widget {
                 if let Some(src) = v.image.as_deref().and_then(|u| safe_url(u, UrlUse::Image)) {
                     let img = img(&self.doc, "ef-image", &src, "Image", false);
                     if let Some(d) = &v.dimensions {
-                        attr(&img, "width", &decimal(d.width as usize));
-                        attr(&img, "height", &decimal(d.height as usize));
+                        attr(&img, "width", &d.width.to_string());
+                        attr(&img, "height", &d.height.to_string());
                         attr(&img, "style", "height:auto");
                     }
                     self.show_block(&img);
@@ -241,9 +238,6 @@ impl Widget {
     fn register(&self, verb: &str, request: Value) -> String {
         let mut a = bm(&self.actions);
         a.push(request);
-        let mut command = String::from(verb);
-        command.push(':');
-        super::dom::push_decimal(&mut command, a.len() - 1);
-        command
+        format!("{verb}:{}", a.len() - 1)
     }
 }
