@@ -950,3 +950,123 @@ async fn launch_event_and_user_id_from_the_config() {
     assert_eq!(session["user_id"], "user one", "a string userID is URL-decoded");
     chat.destroy();
 }
+
+/// The first agent message's rating buttons (up, down).
+fn thumbs(chat: &Chat) -> (Element, Element) {
+    let group = q(chat, ".ef-agent .ef-rate[role=group]").expect("rating buttons on an agent message");
+    let up = group.query_selector("button[aria-label='Good answer']").unwrap().expect("thumbs up");
+    let down = group.query_selector("button[aria-label='Bad answer']").unwrap().expect("thumbs down");
+    (up, down)
+}
+
+fn pressed(b: &Element) -> Option<String> {
+    b.get_attribute("aria-pressed")
+}
+
+#[wasm_bindgen_test]
+async fn ratings_are_annotations_that_reach_the_page_and_come_back_after_a_reload() {
+    let messages = Rc::new(RefCell::new(Vec::<String>::new()));
+    let m = messages.clone();
+    let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+        if let Some(s) = e.data().as_string().filter(|s| s.contains("voiceflow:feedback")) {
+            m.borrow_mut().push(s);
+        }
+    });
+    let window = web_sys::window().unwrap();
+    window.add_event_listener_with_callback("message", on_message.as_ref().unchecked_ref()).unwrap();
+    let events = Rc::new(RefCell::new(Vec::<Value>::new()));
+    let ev = events.clone();
+    let cfg = config(json!({ "assistant": { "persistence": "localStorage" } }));
+    let chat = loaded(cfg.clone()).await;
+    let handler = func1(move |e| {
+        ev.borrow_mut().push(eventflow::web::convert::json_from_js(e).unwrap());
+        JsValue::UNDEFINED
+    });
+    chat.on("feedback".into(), handler).unwrap();
+    chat.open();
+    settle(&chat).await;
+    click(&button(&chat, "Yes"));
+    shows(&chat, "You said yes.").await;
+    settle(&chat).await;
+    let (up, down) = thumbs(&chat);
+    assert_eq!((pressed(&up).as_deref(), pressed(&down).as_deref()), (Some("false"), Some("false")));
+    assert_eq!(up.get_attribute("type").as_deref(), Some("button"), "a real button: focusable, Enter and Space");
+    click(&down);
+    until("the chosen thumb", 2000.0, || pressed(&down).as_deref() == Some("true")).await;
+    assert_eq!(pressed(&up).as_deref(), Some("false"));
+    // The page hears it, as an object through on() and as a postMessage string.
+    until("the feedback event", 2000.0, || events.borrow().len() == 1).await;
+    let e = events.borrow()[0].clone();
+    assert_eq!(e["type"], "voiceflow:feedback");
+    assert_eq!(e["payload"]["name"], "Thumbs down");
+    assert_eq!(e["payload"]["rating"], "down");
+    assert!(e["payload"]["text"][0].as_str().unwrap().contains("Hello"), "{e}");
+    assert_eq!(e["payload"]["lastUserTurn"], Value::Null, "nothing was said before the greeting");
+    let rated = e["payload"]["messageID"].as_str().unwrap().to_string();
+    until("the postMessage", 2000.0, || !messages.borrow().is_empty()).await;
+    let posted: Value = eventflow::json::parse(&messages.borrow()[0]).unwrap();
+    assert_eq!(posted, e);
+    // The transcript keeps an annotation on the latest thread.
+    let session: Value = eventflow::json::parse(&chat.snapshot().unwrap()).unwrap();
+    let entries = session["transcript"]["entries"].as_array().unwrap().clone();
+    let last = entries.last().unwrap();
+    assert_eq!(last["type"], "annotation");
+    assert_eq!(last["annotation_type"], "rating");
+    assert_eq!(last["text"], "Thumbs down");
+    assert_eq!(last["properties"], json!({ "rating": "down", "message_id": rated }));
+    assert!(entries.iter().any(|x| x["id"] == rated.as_str() && x["type"] == "message"));
+    // A change of mind: the latest rating counts.
+    click(&up);
+    until("thumbs up chosen", 2000.0, || pressed(&up).as_deref() == Some("true")).await;
+    assert_eq!(pressed(&down).as_deref(), Some("false"));
+    until("the second event", 2000.0, || events.borrow().len() == 2).await;
+    // A later message can be rated too, and its user turn is known.
+    let rows = all(&chat, ".ef-agent .ef-rate");
+    let said_yes = rows.last().unwrap().query_selector("button[aria-label='Good answer']").unwrap().unwrap();
+    click(&said_yes);
+    until("the third event", 2000.0, || events.borrow().len() == 3).await;
+    assert_eq!(events.borrow()[2]["payload"]["lastUserTurn"], "Yes");
+    let key = chat.storage_key().unwrap();
+    chat.destroy();
+
+    // After a reload the ratings show again.
+    let again = loaded(cfg.clone()).await;
+    again.open();
+    settle(&again).await;
+    let (up, down) = thumbs(&again);
+    assert_eq!((pressed(&up).as_deref(), pressed(&down).as_deref()), (Some("true"), Some("false")));
+    let rows = all(&again, ".ef-agent .ef-rate");
+    let last_up = rows.last().unwrap().query_selector("button[aria-label='Good answer']").unwrap().unwrap();
+    assert_eq!(pressed(&last_up).as_deref(), Some("true"));
+    again.destroy();
+    web_sys::window().unwrap().local_storage().unwrap().unwrap().remove_item(&key).unwrap();
+    window.remove_event_listener_with_callback("message", on_message.as_ref().unchecked_ref()).unwrap();
+
+    // `assistant.feedback: false` shows no rating buttons.
+    let off = loaded(config(json!({ "assistant": { "feedback": false } }))).await;
+    off.open();
+    settle(&off).await;
+    assert!(log(&off).contains("Hello"));
+    assert!(q(&off, ".ef-rate").is_none());
+    off.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn interact_properties_are_kept_on_the_transcript_entry() {
+    let chat = loaded(config(json!({}))).await;
+    chat.open();
+    settle(&chat).await;
+    let mut action = event("echo");
+    action["payload"]["event"]["data"] = json!({ "value": "x" });
+    action["properties"] = json!({ "source": "pricing-page", "ab": "b" });
+    interact(&chat, action).await.unwrap();
+    let session: Value = eventflow::json::parse(&chat.snapshot().unwrap()).unwrap();
+    let entry =
+        session["transcript"]["entries"].as_array().unwrap().iter().rev().find(|e| e["type"] == "custom").cloned();
+    assert_eq!(entry.unwrap()["properties"], json!({ "source": "pricing-page", "ab": "b" }));
+    let mut bad = event("echo");
+    bad["properties"] = json!("not an object");
+    let e = interact(&chat, bad).await.expect_err("refused");
+    assert_eq!(err(&e), "invalid_request: properties must be an object");
+    chat.destroy();
+}

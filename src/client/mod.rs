@@ -3,4 +3,5 @@
 //! modules decide. Dependencies point as for the wire types: `json <- wire <- client <- web`.
 
 pub mod markdown;
+pub mod rating;
 pub mod url;

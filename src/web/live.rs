@@ -20,6 +20,7 @@ use super::listeners::{ListenerSpec, Listeners, Trigger};
 use super::storage::{self, Store};
 use super::transport::{fetch_text, Answer, Fetched, LocalTransport, Transport};
 use super::widget::{safe_url, EndBar, UiEvent, UiHandler, UrlUse, Widget};
+use crate::client::rating::{self, Rating, Thumb};
 use crate::engine::{Engine, Status, Trace};
 use crate::json::{self, obj2};
 
@@ -183,6 +184,45 @@ impl Live {
             UiEvent::Toggle | UiEvent::Open => self.open(),
             UiEvent::Close => self.close(),
             UiEvent::Restart => self.enqueue(Job::Restart),
+            UiEvent::Rate { message_id, thumb } => self.rate(&message_id, thumb),
+        }
+    }
+
+    /// Queue traces for display, each text with the transcript id of its message (its rating buttons name it).
+    fn play(&self, traces: Vec<Trace>) {
+        let ids = rating::message_ids(&traces, &self.transport.entries(), &self.transport.user_id());
+        self.widget.play(traces, ids);
+    }
+
+    /// The user rated an agent message: the transport records it; then the widget shows it, the session is saved
+    /// and the page hears `voiceflow:feedback`.
+    fn rate(&self, message_id: &str, thumb: Thumb) {
+        let rating = Rating::of(&self.transport.entries(), &self.transport.user_id(), message_id, thumb);
+        let Some(rating) = rating else { return };
+        let recorded = self.transport.rate(&rating);
+        let me = self.me.clone();
+        spawn(Box::pin(async move {
+            let result = recorded.await;
+            if let Some(live) = me.upgrade() {
+                live.rated(result, rating);
+            }
+        }));
+    }
+
+    fn rated(&self, result: Result<(), WebError>, rating: Rating) {
+        if self.stopped.get() {
+            return;
+        }
+        match result {
+            Ok(()) => {
+                self.widget.show_rating(&rating.message_id, rating.thumb);
+                self.save();
+                self.hub.emit(events::FEEDBACK, Some(&json::to_string(&rating.event_payload())));
+            }
+            Err(e) => {
+                let text = format!("Sorry, your rating could not be sent ({}): {}", e.code, e.message);
+                self.widget.show_error(&text, None);
+            }
         }
     }
 
@@ -264,7 +304,7 @@ impl Live {
         match result {
             Ok(traces) => {
                 self.refresh_endbar(false);
-                self.widget.play(traces);
+                self.play(traces);
                 self.save();
                 let mut payload = String::new();
                 let mut o = json::Obj::new(&mut payload);
@@ -309,7 +349,7 @@ impl Live {
             return;
         }
         self.refresh_endbar(false);
-        self.widget.play(traces);
+        self.play(traces);
         self.save();
     }
 

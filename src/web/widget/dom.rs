@@ -114,6 +114,9 @@ pub const ICON_ATTACH: &str =
     "M20 11.5l-7.8 7.8a5 5 0 0 1-7.1-7.1l8.5-8.5a3.3 3.3 0 0 1 4.7 4.7l-8.5 8.5a1.7 1.7 0 0 1-2.4-2.4l7.8-7.8";
 pub const ICON_PREV: &str = "M15 6l-6 6 6 6";
 pub const ICON_NEXT: &str = "M9 6l6 6-6 6";
+/// A raised thumb: the hand and its cuff.
+pub const ICON_THUMB: &str =
+    "M7 10v10H4V10zM7 10l4.2-6.3a1.6 1.6 0 0 1 2.9 1.2L13 9h5.6a2 2 0 0 1 2 2.4l-1.4 6.9A2 2 0 0 1 17.2 20H7";
 
 /// One element of a fixed DOM description (the widget's chrome), built by [`Build::node`]. Only constant
 /// strings and the values the builder is given reach the DOM, as attributes and text nodes (never markup).

@@ -22,6 +22,7 @@ use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement, HtmlInputElement, ShadowRoot};
 
+use crate::client::rating::Thumb;
 pub use crate::client::url::{safe_url, UrlUse};
 use crate::json::{obj2, text, with, Map};
 use crate::util::parse_usize;
@@ -51,6 +52,11 @@ pub enum UiEvent {
     Retry(Value),
     /// An attached file's metadata (`{name, content_type, size, width?, height?}`).
     File(Value),
+    /// A thumb of an agent message, named by its transcript id.
+    Rate {
+        message_id: String,
+        thumb: Thumb,
+    },
 }
 
 pub type UiHandler = Rc<dyn Fn(UiEvent)>;
@@ -92,6 +98,10 @@ pub(crate) struct Widget {
     live_choices: RefCell<Vec<(String, Value)>>,
     /// Cleanup functions returned by response extensions, called on removal.
     cleanups: RefCell<Vec<Function>>,
+    /// Whether agent messages get rating buttons (`assistant.feedback`).
+    feedback: bool,
+    /// The rating buttons shown, by the transcript id of their message.
+    rate_groups: RefCell<Vec<(String, Element)>>,
     player: player::Player,
     extensions: Extensions,
     on_ui: UiHandler,
@@ -203,6 +213,8 @@ impl Widget {
             actions: RefCell::new(Vec::new()),
             live_choices: RefCell::new(Vec::new()),
             cleanups: RefCell::new(Vec::new()),
+            feedback: settings.feedback,
+            rate_groups: RefCell::new(Vec::new()),
             player: player::Player::default(),
             extensions,
             on_ui,
@@ -278,6 +290,12 @@ impl Widget {
                     // `scrollBy(±260, 0)` as a `scrollLeft` update: no `scrollBy` binding.
                     let left = get(&strip, "scrollLeft").as_f64().unwrap_or(0.0);
                     set(&strip, "scrollLeft", &(left + if verb == "prev" { -260.0 } else { 260.0 }).into());
+                }
+            }
+            "rate" => {
+                let (thumb, id) = arg.split_once(':').unwrap_or_default();
+                if let Some(thumb) = Thumb::from_name(thumb) {
+                    self.emit(UiEvent::Rate { message_id: id.to_string(), thumb });
                 }
             }
             "proactive" => self.emit(UiEvent::Open),
@@ -426,6 +444,7 @@ impl Widget {
         self.remove_all(".ef-row:not(.ef-typing),.ef-divider,.ef-error,.ef-fatal");
         bm(&self.actions).clear();
         bm(&self.live_choices).clear();
+        bm(&self.rate_groups).clear();
         self.set_endbar(EndBar::Hidden);
     }
 

@@ -6,15 +6,17 @@ use crate::json::Value;
 use crate::web::{bm, br};
 use web_sys::Element;
 
-use super::dom::{add, attr, build, button, el, img, text_el};
-use super::{markdown, EndBar, Widget};
+use super::dom::{add, attr, build, button, el, img, text_el, Build};
+use super::{chrome, markdown, EndBar, Widget};
 use super::{safe_url, UrlUse};
+use crate::client::rating::{self, Thumb};
 use crate::engine::{Body, Button, CardPayload, Entry, Trace, TraceKind};
 
 impl Widget {
     /// Show one trace: a response extension's rendering or the built-in one, with the matching effect extensions
-    /// run beside it. `replay` is true when it comes from a saved transcript (effects do not run again).
-    pub(crate) fn show_trace(&self, trace: &Trace, replay: bool) {
+    /// run beside it. `message_id` is the transcript id a text was recorded as (its rating buttons name it).
+    /// `replay` is true when it comes from a saved transcript (effects do not run again).
+    pub(crate) fn show_trace(&self, trace: &Trace, message_id: Option<&str>, replay: bool) {
         if let Some(i) = self.extensions.handle(trace, replay) {
             let (row, body) = self.agent_row("ef-ext");
             if let Some(cleanup) = self.extensions.render(i, trace, &body) {
@@ -25,7 +27,7 @@ impl Widget {
             return;
         }
         match &trace.kind {
-            TraceKind::Text(t) => self.show_text(&t.message),
+            TraceKind::Text(t) => self.show_text(&t.message, message_id, None),
             TraceKind::Choice(c) => self.show_choices(&c.buttons),
             TraceKind::CardV2(c) => self.show_block(&self.card(c)),
             TraceKind::Carousel(c) => self.show_carousel(&c.layout, &c.cards),
@@ -48,8 +50,9 @@ impl Widget {
         self.scroll_to_end();
     }
 
-    /// Show a saved conversation: what the user said, what the agent showed.
+    /// Show a saved conversation: what the user said, what the agent showed, and the ratings in force.
     pub(crate) fn replay(&self, entries: &[Entry], user_id: &str) {
+        let rated = rating::ratings(entries);
         let mut started = false;
         for e in entries {
             if e.author_id == user_id {
@@ -59,10 +62,13 @@ impl Widget {
                 continue;
             }
             match &e.body {
-                Body::Message { text } => self.show_text(text),
+                Body::Message { text } => {
+                    let thumb = rated.iter().find(|(id, _)| *id == e.id).map(|r| r.1);
+                    self.show_text(text, Some(&e.id), thumb);
+                }
                 Body::Custom { content } => {
                     if let Ok(t) = Trace::from_value(content.clone()) {
-                        self.show_trace(&t, true);
+                        self.show_trace(&t, None, true);
                     }
                 }
                 Body::SystemMessage { system_message_type, .. } => match system_message_type.as_str() {
@@ -143,10 +149,38 @@ impl Widget {
         (row, body)
     }
 
-    fn show_text(&self, markdown_text: &str) {
+    /// An agent message; with its transcript id, rating buttons (`thumb`: the rating in force).
+    fn show_text(&self, markdown_text: &str, message_id: Option<&str>, thumb: Option<Thumb>) {
         let (row, bubble) = self.agent_row("ef-bubble ef-md");
         markdown::render(&self.doc, &bubble, markdown_text);
+        if let Some(id) = message_id.filter(|_| self.feedback) {
+            let pressed = |t| if thumb == Some(t) { "true" } else { "false" };
+            let (up, down) = (format!("rate:up:{id}"), format!("rate:down:{id}"));
+            let mut b = Build {
+                doc: &self.doc,
+                vals: &[Some(&up), Some(&down), Some(pressed(Thumb::Up)), Some(pressed(Thumb::Down))],
+                flags: 0,
+                elements: &[],
+                kept: Default::default(),
+            };
+            b.node(&chrome::RATE, &row);
+            if let Some(group) = b.kept.into_iter().flatten().next() {
+                bm(&self.rate_groups).push((id.to_string(), group));
+            }
+        }
         self.append(&row);
+    }
+
+    /// Show `thumb` as the chosen rating of message `message_id`.
+    pub(crate) fn show_rating(&self, message_id: &str, thumb: Thumb) {
+        let groups = br(&self.rate_groups);
+        let Some((_, group)) = groups.iter().find(|(id, _)| id == message_id) else { return };
+        let buttons = [(group.first_element_child(), Thumb::Up), (group.last_element_child(), Thumb::Down)];
+        for (button, t) in buttons {
+            if let Some(b) = button {
+                attr(&b, "aria-pressed", if t == thumb { "true" } else { "false" });
+            }
+        }
     }
 
     /// A built block (a card, an image) in an agent row.
