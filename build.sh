@@ -7,7 +7,7 @@
 #                       browser tests (wasm-pack test --headless --chrome), the end-to-end test, the size budget
 #   ./build.sh size     print the gzip bytes of what the demo page downloads until load() resolves
 #   ./build.sh size-profiles   build the wasm at opt-level "s" and "z" and print both sizes
-#   ./build.sh bench    criterion benchmarks of the engine
+#   ./build.sh bench    criterion benchmarks of the engine and the markdown parser
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -274,6 +274,6 @@ case "${1:-build}" in
   test) run_tests; run_web_tests; echo "tests: $PASSED passed, $FAILED failed" ;;
   size) size_report ;;
   size-profiles) size_profiles ;;
-  bench) ensure_rust; cargo bench --bench engine ;;
+  bench) ensure_rust; cargo bench --bench engine; cargo bench --bench markdown ;;
   *) echo "usage: ./build.sh [build|serve|test|size|size-profiles|bench]" >&2; exit 2 ;;
 esac

@@ -133,9 +133,12 @@ pub fn parse(src: &str) -> Markdown {
     let mut md = Markdown { nodes: vec![Node { kind: Kind::Root, children: Vec::new() }] };
     // Lines end at `\n` or `\r\n`; a `\r` not before `\n` stays.
     let mut lines = Vec::new();
-    for line in src.split('\n') {
+    let mut rest = src;
+    while let Some((line, tail)) = rest.split_once('\n') {
         lines.push(line.strip_suffix('\r').unwrap_or(line));
+        rest = tail;
     }
+    lines.push(rest.strip_suffix('\r').unwrap_or(rest));
     md.blocks(0, &lines, 0);
     md
 }
@@ -193,13 +196,13 @@ impl Markdown {
             Event::Enter(k) | Event::Leaf(k) => {
                 out.push('<');
                 out.push_str(k.tag().unwrap_or("span"));
-                for (name, value) in attributes(k) {
+                attributes(k, |name, value| {
                     out.push(' ');
                     out.push_str(name);
                     out.push_str("=\"");
-                    escape(&mut out, &value, true);
+                    escape(&mut out, value, true);
                     out.push('"');
-                }
+                });
                 out.push('>');
                 match k {
                     Kind::Code(t) => {
@@ -313,27 +316,29 @@ impl Markdown {
     }
 }
 
-/// The attributes of an element, in the order the widget sets them.
-pub fn attributes(k: &Kind) -> Vec<(&'static str, String)> {
-    let mut out = Vec::new();
+/// The attributes of an element, in the order the widget sets them: `set(name, value)` for each.
+pub fn attributes(k: &Kind, mut set: impl FnMut(&'static str, &str)) {
     match k {
-        Kind::List { start: Some(start) } if *start != 1 => out.push(("start", start.to_string())),
+        Kind::List { start: Some(start) } if *start != 1 => set("start", &start.to_string()),
         Kind::Link { href, title } => {
-            out.push(("href", href.clone()));
-            out.push(("target", "_blank".into()));
-            out.push(("rel", "noopener noreferrer".into()));
-            out.extend(title.iter().map(|t| ("title", t.clone())));
+            set("href", href);
+            set("target", "_blank");
+            set("rel", "noopener noreferrer");
+            if let Some(t) = title {
+                set("title", t);
+            }
         }
         Kind::Image { src, alt, title } => {
-            out.push(("class", "ef-md-img".into()));
-            out.push(("src", src.clone()));
-            out.push(("alt", alt.clone()));
-            out.push(("loading", "lazy".into()));
-            out.extend(title.iter().map(|t| ("title", t.clone())));
+            set("class", "ef-md-img");
+            set("src", src);
+            set("alt", alt);
+            set("loading", "lazy");
+            if let Some(t) = title {
+                set("title", t);
+            }
         }
         _ => {}
     }
-    out
 }
 
 /// `s` escaped as the DOM serialises text (`&`, `<`, `>`, no-break space) or attribute values (`&`, `"`, `<`,
@@ -621,9 +626,14 @@ impl<'m, 's> Inline<'m, 's> {
         match self.next_tick.get(run).and_then(|&r| self.ticks.get(r)) {
             Some(&(close, _)) => {
                 // Line ends become spaces; one space each side is stripped when both are there (CommonMark).
-                let mut code = slice(self.src, start + len, close).replace('\n', " ");
-                if code.len() >= 2 && code.starts_with(' ') && code.ends_with(' ') && code.bytes().any(|b| b != b' ') {
-                    code = slice(&code, 1, code.len() - 1).to_string();
+                let mut inner = slice(self.src, start + len, close);
+                let b = inner.as_bytes();
+                if b.len() >= 2 && is_space(b[0]) && is_space(b[b.len() - 1]) && !b.iter().all(|&c| is_space(c)) {
+                    inner = slice(inner, 1, inner.len() - 1);
+                }
+                let mut code = String::with_capacity(inner.len());
+                for c in inner.chars() {
+                    code.push(if c == '\n' { ' ' } else { c });
                 }
                 self.flush();
                 self.push(Kind::Code(code));
@@ -891,7 +901,8 @@ impl<'m, 's> Inline<'m, 's> {
         if !(is_url || is_email) || inner.is_empty() {
             return self.plain(i, i + 1);
         }
-        let dest = if is_email { ["mailto:", inner].concat() } else { inner.to_string() };
+        let mut dest = String::from(if is_email { "mailto:" } else { "" });
+        dest.push_str(inner);
         self.flush();
         self.link_to(&dest, inner);
         end + 1
@@ -953,6 +964,11 @@ impl<'m, 's> Inline<'m, 's> {
             n.children.push(text);
         }
     }
+}
+
+/// A space or a line end, as a code span's edges count them.
+fn is_space(b: u8) -> bool {
+    b == b' ' || b == b'\n'
 }
 
 /// Bytes the scan looks at; everything else is copied as text in runs.

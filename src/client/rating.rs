@@ -2,11 +2,12 @@
 //! (`annotation_type: "rating"`, seed 004) on the latest thread, so a reloaded conversation shows them again.
 //!
 //! A rating names the transcript entry of the message it rates (`properties.message_id`); the latest rating of
-//! a message is the one that counts. Live messages arrive as traces, so [`message_ids`] finds the entry each
-//! text trace of an answer was recorded as: the last agent messages of the transcript, matched by text.
+//! a message is the one that counts. The widget knows a message by its place: every text the agent says is
+//! recorded as one agent `message` entry, in order, and the widget shows each (live or restored) in the same
+//! order, so its n-th agent message is the transcript's n-th ([`message_id`]).
 
-use crate::json::{self, Map, Value};
-use crate::wire::{Body, Entry, Trace, TraceKind};
+use crate::json::{self, Map, Obj, ToJson, Value};
+use crate::wire::{Body, Entry};
 
 /// The `annotation_type` of a rating.
 pub const ANNOTATION_TYPE: &str = "rating";
@@ -79,23 +80,40 @@ impl Rating {
     }
 
     /// The body of Voiceflow's feedback call, `{name: 'Thumbs up' | 'Thumbs down', text: [message],
-    /// lastUserTurn}` (remote mode), which is also the `voiceflow:feedback` event's payload with `rating` and
-    /// `messageID` added.
-    pub fn feedback(&self) -> Map<String, Value> {
-        let mut p = Map::new();
-        p.insert("name".into(), json::text(self.thumb.label()));
-        p.insert("text".into(), Value::Array(vec![Value::String(self.text.clone())]));
-        p.insert("lastUserTurn".into(), self.last_user_turn.clone().map_or(Value::Null, Value::String));
-        p
+    /// lastUserTurn}` (remote mode), as JSON text.
+    pub fn feedback(&self) -> String {
+        let mut out = String::new();
+        self.write(&mut out, false);
+        out
     }
 
-    /// The `voiceflow:feedback` event's payload: the feedback body, `rating` and `messageID`.
-    pub fn event_payload(&self) -> Value {
-        let mut p = self.feedback();
-        p.insert("rating".into(), json::text(self.thumb.name()));
-        p.insert("messageID".into(), Value::String(self.message_id.clone()));
-        Value::Object(p)
+    /// The `voiceflow:feedback` event's payload, as JSON text: the feedback body, `rating` and `messageID`.
+    pub fn event_payload(&self) -> String {
+        let mut out = String::new();
+        self.write(&mut out, true);
+        out
     }
+
+    fn write(&self, out: &mut String, event: bool) {
+        let mut o = Obj::new(out);
+        o.str("name", self.thumb.label());
+        let text = o.key("text");
+        text.push('[');
+        self.text.write_json(text);
+        text.push(']');
+        o.field("lastUserTurn", &self.last_user_turn);
+        if event {
+            o.str("rating", self.thumb.name()).str("messageID", &self.message_id);
+        }
+        o.end();
+    }
+}
+
+/// The transcript id of the `index`-th agent message (from 0): the message the widget showed `index`-th.
+pub fn message_id<'e>(entries: &'e [Entry], user_id: &str, index: usize) -> Option<&'e str> {
+    let mut agent_messages =
+        entries.iter().filter(|e| e.author_id != user_id && matches!(e.body, Body::Message { .. }));
+    agent_messages.nth(index).map(|e| e.id.as_str())
 }
 
 /// The rating in force for each rated message, in the order the messages were first rated: a later annotation
@@ -118,41 +136,6 @@ pub fn ratings(entries: &[Entry]) -> Vec<(&str, Thumb)> {
     out
 }
 
-/// For each trace of an answer, the transcript id of the agent message its text was recorded as (`None` for
-/// other traces, and for a text with no matching entry). The answer's text traces are the last agent messages of
-/// the transcript, in order; each is matched by its text.
-pub fn message_ids(traces: &[Trace], entries: &[Entry], user_id: &str) -> Vec<Option<String>> {
-    let texts = traces.iter().filter(|t| matches!(t.kind, TraceKind::Text(_))).count();
-    let mut messages: Vec<&Entry> = entries
-        .iter()
-        .rev()
-        .filter(|e| e.author_id != user_id && matches!(e.body, Body::Message { .. }))
-        .take(texts)
-        .collect();
-    messages.reverse();
-    // Fewer entries than texts: the earliest texts have none.
-    let mut skip = texts - messages.len();
-    let mut messages = messages.into_iter();
-    let mut out = Vec::with_capacity(traces.len());
-    for t in traces {
-        let TraceKind::Text(p) = &t.kind else {
-            out.push(None);
-            continue;
-        };
-        if skip > 0 {
-            skip -= 1;
-            out.push(None);
-            continue;
-        }
-        let id = messages.next().and_then(|e| match &e.body {
-            Body::Message { text } if *text == p.message => Some(e.id.clone()),
-            _ => None,
-        });
-        out.push(id);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,10 +152,6 @@ mod tests {
         t
     }
 
-    fn text(m: &str) -> Trace {
-        Trace::text(4, "id".into(), m.into(), 0)
-    }
-
     #[test]
     fn a_rating_reads_its_message_and_the_last_user_turn() {
         let t = transcript();
@@ -180,9 +159,10 @@ mod tests {
         assert_eq!(r.text, "On its way.");
         assert_eq!(r.last_user_turn.as_deref(), Some("where is my order"));
         assert_eq!(json::to_string(&Value::Object(r.properties())), r#"{"rating":"down","message_id":"e4"}"#);
+        assert_eq!(r.feedback(), r#"{"name":"Thumbs down","text":["On its way."],"lastUserTurn":"where is my order"}"#);
         assert_eq!(
-            json::to_string(&Value::Object(r.feedback())),
-            r#"{"name":"Thumbs down","text":["On its way."],"lastUserTurn":"where is my order"}"#
+            r.event_payload(),
+            r#"{"name":"Thumbs down","text":["On its way."],"lastUserTurn":"where is my order","rating":"down","messageID":"e4"}"#
         );
         let first = Rating::of(&t.entries, "u1", "e2", Thumb::Up).unwrap();
         assert_eq!(first.last_user_turn, None, "nothing said before the greeting");
@@ -211,16 +191,10 @@ mod tests {
     }
 
     #[test]
-    fn live_text_traces_find_their_entries() {
+    fn the_widgets_nth_agent_message_is_the_transcripts() {
         let t = transcript();
-        let choice = Trace::from_value(json::parse(r#"{"type":"choice","payload":{"buttons":[]}}"#).unwrap()).unwrap();
-        let answer = [text("On its way."), choice.clone(), text("Anything else?")];
-        assert_eq!(message_ids(&answer, &t.entries, "u1"), vec![Some("e4".into()), None, Some("e6".into())]);
-        // A text whose entry differs (or is missing) gets no id rather than a wrong one.
-        assert_eq!(message_ids(&[text("Changed")], &t.entries, "u1"), vec![None]);
-        let many = [text("a"), text("b"), text("c"), text("d"), text("Anything else?")];
-        let ids = message_ids(&many, &t.entries, "u1");
-        assert_eq!(ids.last().unwrap().as_deref(), Some("e6"));
-        assert_eq!(message_ids(&[choice], &[], "u1"), vec![None]);
+        let ids: Vec<Option<&str>> = (0..4).map(|i| message_id(&t.entries, "u1", i)).collect();
+        // The user's message, the system message and the custom entry are not agent messages.
+        assert_eq!(ids, vec![Some("e2"), Some("e4"), Some("e6"), None]);
     }
 }

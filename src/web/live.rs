@@ -184,40 +184,37 @@ impl Live {
             UiEvent::Toggle | UiEvent::Open => self.open(),
             UiEvent::Close => self.close(),
             UiEvent::Restart => self.enqueue(Job::Restart),
-            UiEvent::Rate { message_id, thumb } => self.rate(&message_id, thumb),
+            UiEvent::Rate { index, thumb } => self.rate(index, thumb),
         }
     }
 
-    /// Queue traces for display, each text with the transcript id of its message (its rating buttons name it).
-    fn play(&self, traces: Vec<Trace>) {
-        let ids = rating::message_ids(&traces, &self.transport.entries(), &self.transport.user_id());
-        self.widget.play(traces, ids);
-    }
-
-    /// The user rated an agent message: the transport records it; then the widget shows it, the session is saved
-    /// and the page hears `voiceflow:feedback`.
-    fn rate(&self, message_id: &str, thumb: Thumb) {
-        let rating = Rating::of(&self.transport.entries(), &self.transport.user_id(), message_id, thumb);
+    /// The user rated the agent's `index`-th message: the transport records it; then the widget shows it, the
+    /// session is saved and the page hears `voiceflow:feedback`.
+    fn rate(&self, index: usize, thumb: Thumb) {
+        let rating = {
+            let (entries, user_id) = (self.transport.entries(), self.transport.user_id());
+            rating::message_id(&entries, &user_id, index).and_then(|id| Rating::of(&entries, &user_id, id, thumb))
+        };
         let Some(rating) = rating else { return };
         let recorded = self.transport.rate(&rating);
         let me = self.me.clone();
         spawn(Box::pin(async move {
             let result = recorded.await;
             if let Some(live) = me.upgrade() {
-                live.rated(result, rating);
+                live.rated(result, index, rating);
             }
         }));
     }
 
-    fn rated(&self, result: Result<(), WebError>, rating: Rating) {
+    fn rated(&self, result: Result<(), WebError>, index: usize, rating: Rating) {
         if self.stopped.get() {
             return;
         }
         match result {
             Ok(()) => {
-                self.widget.show_rating(&rating.message_id, rating.thumb);
+                self.widget.show_rating(index, rating.thumb);
                 self.save();
-                self.hub.emit(events::FEEDBACK, Some(&json::to_string(&rating.event_payload())));
+                self.hub.emit(events::FEEDBACK, Some(&rating.event_payload()));
             }
             Err(e) => {
                 let text = format!("Sorry, your rating could not be sent ({}): {}", e.code, e.message);
@@ -304,7 +301,7 @@ impl Live {
         match result {
             Ok(traces) => {
                 self.refresh_endbar(false);
-                self.play(traces);
+                self.widget.play(traces);
                 self.save();
                 let mut payload = String::new();
                 let mut o = json::Obj::new(&mut payload);
@@ -349,7 +346,7 @@ impl Live {
             return;
         }
         self.refresh_endbar(false);
-        self.play(traces);
+        self.widget.play(traces);
         self.save();
     }
 

@@ -37,8 +37,10 @@ pub fn add(parent: &Node, child: &Node) {
 /// creates is a constant of this crate: a throw would be a bug here, so it panics (and the panic hook shows
 /// "Chat unavailable") rather than going on with something that is not an element.
 pub fn create(doc: &Document, tag: &str) -> Element {
-    #[allow(clippy::expect_used)] // a constant tag name, see above
-    doc.create_element(tag).expect("createElement of a constant tag name")
+    match doc.create_element(tag) {
+        Ok(e) => e,
+        Err(_) => unreachable!("createElement of a constant tag name"),
+    }
 }
 
 /// Set the text of `e` (its `textContent`: one text node, never markup).
@@ -90,8 +92,10 @@ pub fn button(doc: &Document, class: &str, command: &str, label: &str) -> Elemen
 
 /// An SVG element; as [`create`], the names are constants, so a throw would be a bug.
 fn create_svg(doc: &Document, tag: &str) -> Element {
-    #[allow(clippy::expect_used)] // a constant tag name, see `create`
-    doc.create_element_ns(Some(SVG_NS), tag).expect("createElementNS of a constant tag name")
+    match doc.create_element_ns(Some(SVG_NS), tag) {
+        Ok(e) => e,
+        Err(_) => unreachable!("createElementNS of a constant tag name"),
+    }
 }
 
 /// A 24x24 stroke icon from constant path data (never from content).

@@ -43,9 +43,7 @@ pub fn render(doc: &Document, parent: &Element, src: &str) {
 /// The element of `k`, with its attributes, appended to `parent`.
 fn element(doc: &Document, parent: &Element, k: &Kind) -> Element {
     let e = create(doc, k.tag().unwrap_or("span"));
-    for (name, value) in attributes(k) {
-        attr(&e, name, &value);
-    }
+    attributes(k, |name, value| attr(&e, name, value));
     add(parent, &e);
     e
 }

@@ -52,9 +52,9 @@ pub enum UiEvent {
     Retry(Value),
     /// An attached file's metadata (`{name, content_type, size, width?, height?}`).
     File(Value),
-    /// A thumb of an agent message, named by its transcript id.
+    /// A thumb of the agent's `index`-th message (from 0, counted from the start of the conversation).
     Rate {
-        message_id: String,
+        index: usize,
         thumb: Thumb,
     },
 }
@@ -100,8 +100,10 @@ pub(crate) struct Widget {
     cleanups: RefCell<Vec<Function>>,
     /// Whether agent messages get rating buttons (`assistant.feedback`).
     feedback: bool,
-    /// The rating buttons shown, by the transcript id of their message.
-    rate_groups: RefCell<Vec<(String, Element)>>,
+    /// The rating buttons shown, by the place of their message.
+    rate_groups: RefCell<Vec<(usize, Element)>>,
+    /// How many agent messages were shown (live or restored): the place of the next one.
+    texts: Cell<usize>,
     player: player::Player,
     extensions: Extensions,
     on_ui: UiHandler,
@@ -215,6 +217,7 @@ impl Widget {
             cleanups: RefCell::new(Vec::new()),
             feedback: settings.feedback,
             rate_groups: RefCell::new(Vec::new()),
+            texts: Cell::new(0),
             player: player::Player::default(),
             extensions,
             on_ui,
@@ -293,9 +296,9 @@ impl Widget {
                 }
             }
             "rate" => {
-                let (thumb, id) = arg.split_once(':').unwrap_or_default();
-                if let Some(thumb) = Thumb::from_name(thumb) {
-                    self.emit(UiEvent::Rate { message_id: id.to_string(), thumb });
+                let (thumb, index) = arg.split_once(':').unwrap_or_default();
+                if let (Some(thumb), Some(index)) = (Thumb::from_name(thumb), parse_usize(index)) {
+                    self.emit(UiEvent::Rate { index, thumb });
                 }
             }
             "proactive" => self.emit(UiEvent::Open),
@@ -445,6 +448,7 @@ impl Widget {
         bm(&self.actions).clear();
         bm(&self.live_choices).clear();
         bm(&self.rate_groups).clear();
+        self.texts.set(0);
         self.set_endbar(EndBar::Hidden);
     }
 

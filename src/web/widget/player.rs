@@ -12,9 +12,8 @@ use crate::engine::{Trace, TraceKind};
 
 #[derive(Default)]
 pub struct Player {
-    /// Traces still to show, in order, each text with the transcript id of its message (a handful at a time: a
-    /// Vec, not a VecDeque, for less code).
-    queue: RefCell<Vec<(Trace, Option<String>)>>,
+    /// Traces still to show, in order (a handful at a time: a Vec, not a VecDeque, for less code).
+    queue: RefCell<Vec<Trace>>,
     /// The running typing delay of the first queued trace.
     timer: RefCell<Option<Timeout>>,
     typing: Cell<bool>,
@@ -36,15 +35,9 @@ impl Player {
 }
 
 impl Widget {
-    /// Queue a turn's traces for display; `ids` holds the transcript id of each text's message (see
-    /// [`crate::client::rating::message_ids`]).
-    pub(crate) fn play(&self, traces: Vec<Trace>, ids: Vec<Option<String>>) {
-        let mut queue = bm(&self.player.queue);
-        let mut ids = ids.into_iter();
-        for t in traces {
-            queue.push((t, ids.next().flatten()));
-        }
-        drop(queue);
+    /// Queue a turn's traces for display.
+    pub(crate) fn play(&self, mut traces: Vec<Trace>) {
+        bm(&self.player.queue).append(&mut traces);
         self.pump();
     }
 
@@ -53,8 +46,8 @@ impl Widget {
         bm(&self.player.timer).take();
         loop {
             let next = super::super::pop_front(&mut bm(&self.player.queue));
-            let Some((trace, id)) = next else { break };
-            self.show_trace(&trace, id.as_deref(), false);
+            let Some(trace) = next else { break };
+            self.show_trace(&trace, false);
         }
         self.player.typing.set(false);
         self.update_typing();
@@ -69,7 +62,7 @@ impl Widget {
                 None => break,
                 // This trace's delay has just run.
                 Some(_) if self.player.typing.get() => 0,
-                Some((t, _)) => delay_of(t),
+                Some(t) => delay_of(t),
             };
             if delay > 0 {
                 self.player.typing.set(true);
@@ -89,8 +82,8 @@ impl Widget {
             }
             self.player.typing.set(false);
             let next = super::super::pop_front(&mut bm(&self.player.queue));
-            if let Some((trace, id)) = next {
-                self.show_trace(&trace, id.as_deref(), false);
+            if let Some(trace) = next {
+                self.show_trace(&trace, false);
             }
         }
         self.player.typing.set(false);

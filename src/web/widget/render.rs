@@ -14,10 +14,13 @@ use crate::engine::{Body, Button, CardPayload, Entry, Trace, TraceKind};
 
 impl Widget {
     /// Show one trace: a response extension's rendering or the built-in one, with the matching effect extensions
-    /// run beside it. `message_id` is the transcript id a text was recorded as (its rating buttons name it).
-    /// `replay` is true when it comes from a saved transcript (effects do not run again).
-    pub(crate) fn show_trace(&self, trace: &Trace, message_id: Option<&str>, replay: bool) {
+    /// run beside it. `replay` is true when it comes from a saved transcript (effects do not run again).
+    pub(crate) fn show_trace(&self, trace: &Trace, replay: bool) {
         if let Some(i) = self.extensions.handle(trace, replay) {
+            if let TraceKind::Text(_) = trace.kind {
+                // Still the agent's next message: the ones after it keep their places.
+                self.texts.set(self.texts.get() + 1);
+            }
             let (row, body) = self.agent_row("ef-ext");
             if let Some(cleanup) = self.extensions.render(i, trace, &body) {
                 bm(&self.cleanups).push(cleanup);
@@ -27,7 +30,7 @@ impl Widget {
             return;
         }
         match &trace.kind {
-            TraceKind::Text(t) => self.show_text(&t.message, message_id, None),
+            TraceKind::Text(t) => self.show_text(&t.message, None),
             TraceKind::Choice(c) => self.show_choices(&c.buttons),
             TraceKind::CardV2(c) => self.show_block(&self.card(c)),
             TraceKind::Carousel(c) => self.show_carousel(&c.layout, &c.cards),
@@ -64,11 +67,11 @@ impl Widget {
             match &e.body {
                 Body::Message { text } => {
                     let thumb = rated.iter().find(|(id, _)| *id == e.id).map(|r| r.1);
-                    self.show_text(text, Some(&e.id), thumb);
+                    self.show_text(text, thumb);
                 }
                 Body::Custom { content } => {
                     if let Ok(t) = Trace::from_value(content.clone()) {
-                        self.show_trace(&t, None, true);
+                        self.show_trace(&t, true);
                     }
                 }
                 Body::SystemMessage { system_message_type, .. } => match system_message_type.as_str() {
@@ -149,13 +152,16 @@ impl Widget {
         (row, body)
     }
 
-    /// An agent message; with its transcript id, rating buttons (`thumb`: the rating in force).
-    fn show_text(&self, markdown_text: &str, message_id: Option<&str>, thumb: Option<Thumb>) {
+    /// The agent's next message, with its rating buttons (`thumb`: the rating in force). Messages are counted
+    /// from the start of the conversation: the buttons name the message by its place (`rate:up:N`).
+    fn show_text(&self, markdown_text: &str, thumb: Option<Thumb>) {
+        let index = self.texts.get();
+        self.texts.set(index + 1);
         let (row, bubble) = self.agent_row("ef-bubble ef-md");
         markdown::render(&self.doc, &bubble, markdown_text);
-        if let Some(id) = message_id.filter(|_| self.feedback) {
+        if self.feedback {
             let pressed = |t| if thumb == Some(t) { "true" } else { "false" };
-            let (up, down) = (format!("rate:up:{id}"), format!("rate:down:{id}"));
+            let (up, down) = (format!("rate:up:{index}"), format!("rate:down:{index}"));
             let mut b = Build {
                 doc: &self.doc,
                 vals: &[Some(&up), Some(&down), Some(pressed(Thumb::Up)), Some(pressed(Thumb::Down))],
@@ -165,16 +171,16 @@ impl Widget {
             };
             b.node(&chrome::RATE, &row);
             if let Some(group) = b.kept.into_iter().flatten().next() {
-                bm(&self.rate_groups).push((id.to_string(), group));
+                bm(&self.rate_groups).push((index, group));
             }
         }
         self.append(&row);
     }
 
-    /// Show `thumb` as the chosen rating of message `message_id`.
-    pub(crate) fn show_rating(&self, message_id: &str, thumb: Thumb) {
+    /// Show `thumb` as the chosen rating of the agent's `index`-th message.
+    pub(crate) fn show_rating(&self, index: usize, thumb: Thumb) {
         let groups = br(&self.rate_groups);
-        let Some((_, group)) = groups.iter().find(|(id, _)| id == message_id) else { return };
+        let Some((_, group)) = groups.iter().find(|(i, _)| *i == index) else { return };
         let buttons = [(group.first_element_child(), Thumb::Up), (group.last_element_child(), Thumb::Down)];
         for (button, t) in buttons {
             if let Some(b) = button {
