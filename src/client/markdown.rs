@@ -10,13 +10,17 @@
 //! common entities. Links keep only http, https and mailto, images only http, https and `data:image`
 //! ([`safe_url`]); a link to anything else keeps its label as plain text.
 //!
-//! The inline scan is CommonMark's: one pass that makes text nodes and records delimiter runs (`*`, `_`, `~~`)
-//! and brackets on two stacks, then the delimiter-stack algorithm pairs openers with closers, searching back no
-//! further than the lowest point a failed search already reached (`openers_bottom`). Code spans find their
-//! closing run through a table built in one pass, and every look-ahead (a link's destination and title, an
-//! autolink) stops at a character that ends it, so no input makes the scan quadratic. The tree is an arena of
-//! nodes that name their children by index: building, walking and dropping it never recurse, however deep the
-//! emphasis nests; [`Markdown::walk`] leaves out the elements of emphasis nested deeper than [`MAX_EMPHASIS`].
+//! The inline scan is one pass over a stack of open containers, CommonMark's delimiter stack in the form cmark
+//! uses for brackets: a run of `*`, `_` or `~~` that may open (CommonMark's flanking rules) opens a frame; one
+//! that may close closes the nearest open frame of its character (never past a `[`: a link's label is closed
+//! first), the frames above it giving their opener back as text; `]` closes the innermost bracket as a link or
+//! gives it back. Each frame is opened and closed once, and content moves between frames as linked lists in
+//! constant time, so the scan is linear. (Unlike CommonMark, a run that can both open and close, `a**b**c`,
+//! closes what it can: the "rule of three" is left out.) Code spans find their closing run through a table built
+//! in one pass, and every look-ahead (a link's destination and title, an autolink) stops at a character that ends
+//! it. The tree is an arena of nodes that name their children by index: building, walking and dropping it never
+//! recurse, however deep the emphasis nests; [`Markdown::walk`] leaves out the elements of emphasis nested deeper
+//! than [`MAX_EMPHASIS`].
 
 use super::url::{safe_url, starts_ci, UrlUse};
 use crate::util::{join, parse_u32, slice};
@@ -302,13 +306,7 @@ impl Markdown {
 
     /// Inline markup of `s` as the children of `parent`.
     fn inline(&mut self, parent: usize, s: &str) {
-        let mut p = Inline::new(self, s);
-        p.scan();
-        p.process_emphasis(0);
-        let children = p.collect(p.head, NONE);
-        if let Some(n) = self.nodes.get_mut(parent) {
-            n.children = children;
-        }
+        Inline::new(self, s).run(parent);
     }
 
     fn kind_mut(&mut self, id: usize) -> Option<&mut Kind> {
@@ -408,46 +406,39 @@ fn classify(line: &str) -> Line<'_> {
     Line::Text
 }
 
-/// A run of `*`, `_` or `~~` that may open or close emphasis.
-#[derive(Clone, Copy)]
-struct Delim {
-    /// The text node holding the run's characters still unused.
-    node: usize,
-    ch: u8,
-    /// The run's length as written (the rule of three reads it).
-    len: usize,
-    /// Characters still unused.
+/// An open container of the inline scan: an emphasis opener waiting for its closer, a `[` or `![` waiting for
+/// its `]`, or the bottom (the block's own content).
+struct Frame {
+    /// `*`, `_` or `~` for emphasis, `[` for a link, `!` for an image, 0 for the bottom.
+    opener: u8,
+    /// Emphasis: the opening run's characters not yet used.
     count: usize,
-    can_open: bool,
-    can_close: bool,
-    /// The previous delimiter still on the stack (`NONE` at the bottom).
-    prev: usize,
+    /// The content so far, a list of nodes linked by `next`: its first and last node (`NONE` when empty).
+    first: usize,
+    last: usize,
+    /// A bracket: the open emphasis counts below it, in force again once it closes.
+    saved: [usize; 3],
 }
 
-/// A `[` or `![` waiting for its `]`.
-struct Bracket {
-    node: usize,
-    image: bool,
-    /// The delimiter stack's height when it was pushed: the emphasis inside a link is paired within it.
-    delims: usize,
-}
-
-/// The inline scan of one block's text.
+/// The inline scan of one block's text. Nodes are collected in linked lists (each node's next sibling, each
+/// container's first and last child), so closing a container, or giving an unmatched opener back as text, takes
+/// the same time whatever it holds; the lists become the nodes' `children` at the end.
 struct Inline<'m, 's> {
     md: &'m mut Markdown,
     src: &'s str,
-    /// The sequence of nodes being built, a doubly linked list by node id (offset by `base`): emphasis and links
-    /// take a stretch of it into a new node in time proportional to the stretch.
-    next: Vec<usize>,
-    prev: Vec<usize>,
+    /// The first node made by this scan: `next` and `kids` are indexed by id minus `base`.
     base: usize,
-    head: usize,
-    tail: usize,
-    delims: Vec<Delim>,
-    brackets: Vec<Bracket>,
-    /// Link openers below this bracket-stack index are inactive (a link formed above them: no links in links).
+    next: Vec<usize>,
+    kids: Vec<(usize, usize)>,
+    frames: Vec<Frame>,
+    /// Open emphasis frames per character (`*`, `_`, `~`) above the innermost bracket: a closer searches only
+    /// when one is open, and never past a bracket (a link's label is closed first).
+    open: [usize; 3],
+    /// How many bracket frames are open (no search for one when there is none).
+    brackets: usize,
+    /// Link frames below this depth are inactive (a link formed above them: no links in links).
     links_off_below: usize,
-    /// Image openers below this index are inactive (an image formed above them: no images in image text).
+    /// Image frames below this depth are inactive (no image in an image's text).
     images_off_below: usize,
     /// Plain text not yet in a node.
     text: String,
@@ -456,6 +447,15 @@ struct Inline<'m, 's> {
     next_tick: Vec<usize>,
     /// The first backtick run not yet behind the scan.
     tick_cursor: usize,
+}
+
+/// The index of an emphasis character in `Inline::open`.
+fn class(ch: u8) -> usize {
+    match ch {
+        b'*' => 0,
+        b'_' => 1,
+        _ => 2,
+    }
 }
 
 impl<'m, 's> Inline<'m, 's> {
@@ -481,16 +481,16 @@ impl<'m, 's> Inline<'m, 's> {
             next_tick[r] = last[len];
             last[len] = r;
         }
+        let bottom = Frame { opener: 0, count: 0, first: NONE, last: NONE, saved: [0; 3] };
         Inline {
             md,
             src,
-            next: Vec::new(),
-            prev: Vec::new(),
             base,
-            head: NONE,
-            tail: NONE,
-            delims: Vec::new(),
-            brackets: Vec::new(),
+            next: Vec::new(),
+            kids: Vec::new(),
+            frames: vec![bottom],
+            open: [0; 3],
+            brackets: 0,
             links_off_below: 0,
             images_off_below: 0,
             text: String::new(),
@@ -500,19 +500,34 @@ impl<'m, 's> Inline<'m, 's> {
         }
     }
 
-    /// A new node, appended to the sequence.
-    fn push(&mut self, kind: Kind) -> usize {
-        let id = self.node(kind);
-        self.link_after(self.tail, id);
-        id
+    /// Scan, close what is still open, and give `parent` its children.
+    fn run(mut self, parent: usize) {
+        self.scan();
+        while self.frames.len() > 1 {
+            self.give_back();
+        }
+        for id in self.base..self.md.nodes.len() {
+            let (first, _) = self.kids_of(id);
+            if first != NONE {
+                let children = self.collect(first);
+                if let Some(n) = self.md.nodes.get_mut(id) {
+                    n.children = children;
+                }
+            }
+        }
+        let first = self.frames.first().map_or(NONE, |f| f.first);
+        let children = self.collect(first);
+        if let Some(n) = self.md.nodes.get_mut(parent) {
+            n.children = children;
+        }
     }
 
-    /// A new node, outside the sequence.
+    /// A new node, in no list yet.
     fn node(&mut self, kind: Kind) -> usize {
         let id = self.md.nodes.len();
         self.md.nodes.push(Node { kind, children: Vec::new() });
         self.next.push(NONE);
-        self.prev.push(NONE);
+        self.kids.push((NONE, NONE));
         id
     }
 
@@ -520,37 +535,38 @@ impl<'m, 's> Inline<'m, 's> {
         self.next.get(id.wrapping_sub(self.base)).copied().unwrap_or(NONE)
     }
 
-    fn prev_of(&self, id: usize) -> usize {
-        self.prev.get(id.wrapping_sub(self.base)).copied().unwrap_or(NONE)
+    fn kids_of(&self, id: usize) -> (usize, usize) {
+        self.kids.get(id.wrapping_sub(self.base)).copied().unwrap_or((NONE, NONE))
     }
 
-    fn set_next(&mut self, id: usize, to: usize) {
-        match self.next.get_mut(id.wrapping_sub(self.base)) {
-            Some(n) => *n = to,
-            None => self.head = to,
+    /// The list `a` followed by the list `b`.
+    fn concat(&mut self, a: (usize, usize), b: (usize, usize)) -> (usize, usize) {
+        if a.0 == NONE {
+            return b;
+        }
+        if b.0 == NONE {
+            return a;
+        }
+        if let Some(n) = self.next.get_mut(a.1.wrapping_sub(self.base)) {
+            *n = b.0;
+        }
+        (a.0, b.1)
+    }
+
+    /// Append the list `list` to the innermost frame.
+    fn append_list(&mut self, list: (usize, usize)) {
+        let Some(top) = self.frames.last() else { return };
+        let joined = self.concat((top.first, top.last), list);
+        if let Some(top) = self.frames.last_mut() {
+            (top.first, top.last) = joined;
         }
     }
 
-    fn set_prev(&mut self, id: usize, to: usize) {
-        match self.prev.get_mut(id.wrapping_sub(self.base)) {
-            Some(p) => *p = to,
-            None => self.tail = to,
-        }
-    }
-
-    /// Put `id` after `at` (`NONE`: at the head).
-    fn link_after(&mut self, at: usize, id: usize) {
-        let after = if at == NONE { self.head } else { self.next_of(at) };
-        self.set_prev(id, at);
-        self.set_next(id, after);
-        self.set_next(at, id);
-        self.set_prev(after, id);
-    }
-
-    fn unlink(&mut self, id: usize) {
-        let (p, n) = (self.prev_of(id), self.next_of(id));
-        self.set_next(p, n);
-        self.set_prev(n, p);
+    /// A new node at the end of the innermost frame.
+    fn push(&mut self, kind: Kind) -> usize {
+        let id = self.node(kind);
+        self.append_list((id, id));
+        id
     }
 
     fn flush(&mut self) {
@@ -558,6 +574,35 @@ impl<'m, 's> Inline<'m, 's> {
             let t = std::mem::take(&mut self.text);
             self.push(Kind::Text(t));
         }
+    }
+
+    /// Take the innermost frame off the stack, keeping the depth limits of inactive brackets in step.
+    fn pop(&mut self) -> Option<Frame> {
+        let f = self.frames.pop()?;
+        let depth = self.frames.len();
+        self.links_off_below = self.links_off_below.min(depth);
+        self.images_off_below = self.images_off_below.min(depth);
+        match f.opener {
+            b'[' | b'!' => {
+                self.open = f.saved;
+                self.brackets -= 1;
+            }
+            ch => self.open[class(ch)] -= usize::from(ch != 0),
+        }
+        Some(f)
+    }
+
+    /// The innermost frame found no closer: its opener goes back as text, followed by its content.
+    fn give_back(&mut self) {
+        let Some(f) = self.pop() else { return };
+        let opener = match f.opener {
+            b'[' => "[".to_string(),
+            b'!' => "![".to_string(),
+            ch => char::from(ch).to_string().repeat(f.count),
+        };
+        let t = self.node(Kind::Text(opener));
+        let list = self.concat((t, t), (f.first, f.last));
+        self.append_list(list);
     }
 
     fn scan(&mut self) {
@@ -587,8 +632,8 @@ impl<'m, 's> Inline<'m, 's> {
                 },
                 b'`' => self.code_span(i),
                 b'*' | b'_' | b'~' => self.delimiter_run(i),
-                b'[' => self.bracket(i, false),
-                b'!' if b.get(i + 1) == Some(&b'[') => self.bracket(i, true),
+                b'[' => self.bracket(i, b'['),
+                b'!' if b.get(i + 1) == Some(&b'[') => self.bracket(i, b'!'),
                 b']' => self.close_bracket(i),
                 b'<' => self.autolink(i),
                 b'h' | b'H' => self.bare_url(i),
@@ -623,26 +668,26 @@ impl<'m, 's> Inline<'m, 's> {
             let len = self.src.as_bytes()[i..].iter().take_while(|&&c| c == b'`').count();
             return self.plain(i, i + len);
         };
-        match self.next_tick.get(run).and_then(|&r| self.ticks.get(r)) {
-            Some(&(close, _)) => {
-                // Line ends become spaces; one space each side is stripped when both are there (CommonMark).
-                let mut inner = slice(self.src, start + len, close);
-                let b = inner.as_bytes();
-                if b.len() >= 2 && is_space(b[0]) && is_space(b[b.len() - 1]) && !b.iter().all(|&c| is_space(c)) {
-                    inner = slice(inner, 1, inner.len() - 1);
-                }
-                let mut code = String::with_capacity(inner.len());
-                for c in inner.chars() {
-                    code.push(if c == '\n' { ' ' } else { c });
-                }
-                self.flush();
-                self.push(Kind::Code(code));
-                close + len
-            }
-            None => self.plain(i, i + len),
+        let Some(&(close, _)) = self.next_tick.get(run).and_then(|&r| self.ticks.get(r)) else {
+            return self.plain(i, i + len);
+        };
+        // Line ends become spaces; one space each side is stripped when both are there (CommonMark).
+        let mut inner = slice(self.src, start + len, close);
+        let b = inner.as_bytes();
+        if b.len() >= 2 && is_space(b[0]) && is_space(b[b.len() - 1]) && !b.iter().all(|&c| is_space(c)) {
+            inner = slice(inner, 1, inner.len() - 1);
         }
+        let mut code = String::with_capacity(inner.len());
+        for c in inner.chars() {
+            code.push(if c == '\n' { ' ' } else { c });
+        }
+        self.flush();
+        self.push(Kind::Code(code));
+        close + len
     }
 
+    /// A run of `*`, `_` or `~~`: it closes the nearest open frames of its character it can, then opens a frame
+    /// with what is left, or is text.
     fn delimiter_run(&mut self, i: usize) -> usize {
         let b = self.src.as_bytes();
         let ch = b[i];
@@ -652,6 +697,8 @@ impl<'m, 's> Inline<'m, 's> {
         if ch == b'~' && len != 2 {
             return self.plain(i, end);
         }
+        // CommonMark's flanking rules: an opener is followed by a non-space, a closer preceded by one, with
+        // punctuation deciding the ambiguous cases; `_` does not open or close inside a word.
         let before = self.before(i);
         let after = slice(self.src, end, self.src.len()).chars().next().unwrap_or(' ');
         let (ws_before, ws_after) = (before.is_whitespace(), after.is_whitespace());
@@ -661,127 +708,139 @@ impl<'m, 's> Inline<'m, 's> {
         let (can_open, can_close) =
             if ch == b'_' { (left && (!right || p_before), right && (!left || p_after)) } else { (left, right) };
         self.flush();
-        let node = self.push(Kind::Text(slice(self.src, i, end).to_string()));
-        if can_open || can_close {
-            let prev = self.delims.len().checked_sub(1).unwrap_or(NONE);
-            self.delims.push(Delim { node, ch, len, count: len, can_open, can_close, prev });
+        let c = class(ch);
+        let mut left_over = len;
+        while can_close && left_over > 0 && self.open[c] > 0 {
+            // The nearest frame of this character is above the innermost bracket: the frames above it are
+            // openers without a closer.
+            while self.frames.last().is_some_and(|f| f.opener != ch) {
+                self.give_back();
+            }
+            let Some(f) = self.frames.last() else { break };
+            let used = if ch == b'~' || (f.count >= 2 && left_over >= 2) { 2 } else { 1 };
+            let kind = match (ch, used) {
+                (b'~', _) => Kind::Del,
+                (_, 2) => Kind::Strong,
+                _ => Kind::Em,
+            };
+            let e = self.node(kind);
+            if let (Some(k), Some(f)) = (self.kids.get_mut(e - self.base), self.frames.last_mut()) {
+                *k = (f.first, f.last);
+                f.count -= used;
+                (f.first, f.last) = (e, e);
+            }
+            left_over -= used;
+            if self.frames.last().is_some_and(|f| f.count == 0) {
+                if let Some(f) = self.pop() {
+                    self.append_list((f.first, f.last));
+                }
+            }
+        }
+        if left_over > 0 {
+            if can_open {
+                self.open[c] += 1;
+                self.frames.push(Frame { opener: ch, count: left_over, first: NONE, last: NONE, saved: [0; 3] });
+            } else {
+                self.text.push_str(slice(self.src, end - left_over, end));
+            }
         }
         end
     }
 
-    fn bracket(&mut self, i: usize, image: bool) -> usize {
+    fn bracket(&mut self, i: usize, opener: u8) -> usize {
         self.flush();
-        let node = self.push(Kind::Text(if image { "![" } else { "[" }.to_string()));
-        self.brackets.push(Bracket { node, image, delims: self.delims.len() });
-        i + if image { 2 } else { 1 }
+        let saved = std::mem::take(&mut self.open);
+        self.brackets += 1;
+        self.frames.push(Frame { opener, count: 0, first: NONE, last: NONE, saved });
+        i + if opener == b'!' { 2 } else { 1 }
     }
 
     fn close_bracket(&mut self, i: usize) -> usize {
-        let Some(opener) = self.brackets.pop() else { return self.plain(i, i + 1) };
-        let at = self.brackets.len();
-        let active = at >= if opener.image { self.images_off_below } else { self.links_off_below };
-        self.links_off_below = self.links_off_below.min(at);
-        self.images_off_below = self.images_off_below.min(at);
-        let tail = if active { link_tail(slice(self.src, i + 1, self.src.len())) } else { None };
-        let Some((dest, title, used)) = tail else { return self.plain(i, i + 1) };
+        // The frames above the innermost bracket are given back below, so this search is paid for.
+        let at =
+            if self.brackets == 0 { None } else { self.frames.iter().rposition(|f| matches!(f.opener, b'[' | b'!')) };
+        let Some(at) = at else { return self.plain(i, i + 1) };
         self.flush();
-        self.process_emphasis(opener.delims);
-        let kind = if opener.image {
-            let alt = self.plain_text(opener.node);
+        // Emphasis opened inside the label and not closed there is text.
+        while self.frames.len() > at + 1 {
+            self.give_back();
+        }
+        let image = self.frames.last().is_some_and(|f| f.opener == b'!');
+        let active = at >= if image { self.images_off_below } else { self.links_off_below };
+        let tail = if active { link_tail(slice(self.src, i + 1, self.src.len())) } else { None };
+        let Some((dest, title, used)) = tail else {
+            self.give_back();
+            return self.plain(i, i + 1);
+        };
+        let Some(f) = self.pop() else { return i + 1 };
+        if image {
+            let alt = self.plain_text(f.first);
             self.images_off_below = at;
-            match allowed(&dest, UrlUse::Image) {
+            self.push(match allowed(&dest, UrlUse::Image) {
                 Some(src) => Kind::Image { src, alt, title },
                 None => Kind::Text(alt),
-            }
+            });
         } else {
-            self.demote_links(opener.node);
+            self.demote_links(f.first);
             self.links_off_below = at;
-            match allowed(&dest, UrlUse::Link) {
+            let link = self.push(match allowed(&dest, UrlUse::Link) {
                 Some(href) => Kind::Link { href, title },
                 None => Kind::Span,
-            }
-        };
-        let leaf = kind.is_leaf();
-        let id = self.wrap(opener.node, NONE, kind);
-        if leaf {
-            // An image (or its alt text) keeps no children: its text is in its `alt`.
-            if let Some(n) = self.md.nodes.get_mut(id) {
-                n.children.clear();
+            });
+            if let Some(k) = self.kids.get_mut(link - self.base) {
+                *k = (f.first, f.last);
             }
         }
-        self.unlink(opener.node);
         i + 1 + used
     }
 
-    /// The text of the nodes after `from`, as an image's alt text.
-    fn plain_text(&self, from: usize) -> String {
+    /// The text of the list from `first`, as an image's alt text.
+    fn plain_text(&self, first: usize) -> String {
         let mut out = String::new();
-        let mut stack = Vec::new();
-        let mut n = self.next_of(from);
-        while n != NONE {
-            stack.push(n);
-            n = self.next_of(n);
-        }
-        stack.reverse();
+        let mut stack = vec![first];
         while let Some(id) = stack.pop() {
             let Some(node) = self.md.nodes.get(id) else { continue };
+            stack.push(self.next_of(id));
             match &node.kind {
                 Kind::Text(t) | Kind::Code(t) => out.push_str(t),
                 Kind::Image { alt, .. } => out.push_str(alt),
                 Kind::Break => out.push(' '),
-                _ => stack.extend(node.children.iter().rev()),
+                _ => stack.push(self.kids_of(id).0),
             }
         }
         out
     }
 
     /// Autolinks and bare URLs in what becomes a link's label turn back into their text: no link inside a link.
-    fn demote_links(&mut self, from: usize) {
-        let mut stack = Vec::new();
-        let mut n = self.next_of(from);
-        while n != NONE {
-            stack.push(n);
-            n = self.next_of(n);
-        }
+    fn demote_links(&mut self, first: usize) {
+        let mut stack = vec![first];
         while let Some(id) = stack.pop() {
-            let Some(node) = self.md.nodes.get_mut(id) else { continue };
+            let Some(node) = self.md.nodes.get(id) else { continue };
+            stack.push(self.next_of(id));
+            let (label, _) = self.kids_of(id);
             if !matches!(node.kind, Kind::Link { .. }) {
-                stack.extend(node.children.iter().copied());
+                stack.push(label);
                 continue;
             }
             // An autolink holds one text node, its label.
-            let label = std::mem::take(&mut node.children);
-            let text = match label.first().and_then(|&l| self.md.kind_mut(l)) {
+            let text = match self.md.kind_mut(label) {
                 Some(Kind::Text(t)) => std::mem::take(t),
                 _ => String::new(),
             };
             if let Some(k) = self.md.kind_mut(id) {
                 *k = Kind::Text(text);
             }
+            if let Some(k) = self.kids.get_mut(id - self.base) {
+                *k = (NONE, NONE);
+            }
         }
     }
 
-    /// The nodes strictly between `after` and `before` (`NONE`: the end) become the children of a new node of
-    /// `kind`, which takes their place. Adjacent text merges.
-    fn wrap(&mut self, after: usize, before: usize, kind: Kind) -> usize {
-        let first = self.next_of(after);
-        let children = self.collect(first, before);
-        let id = self.node(kind);
-        if let Some(n) = self.md.nodes.get_mut(id) {
-            n.children = children;
-        }
-        // The wrapped nodes leave the sequence: `after` now links to the new node, and it to `before`.
-        self.set_next(after, before);
-        self.set_prev(before, after);
-        self.link_after(after, id);
-        id
-    }
-
-    /// The nodes from `from` up to `until` (exclusive), adjacent text merged and empty text left out.
-    fn collect(&mut self, from: usize, until: usize) -> Vec<usize> {
+    /// The list from `first` as children: adjacent text merged, empty text left out.
+    fn collect(&mut self, first: usize) -> Vec<usize> {
         let mut out: Vec<usize> = Vec::new();
-        let mut n = from;
-        while n != until && n != NONE {
+        let mut n = first;
+        while n != NONE {
             let next = self.next_of(n);
             if let Some(Kind::Text(t)) = self.md.kind_mut(n) {
                 let t = std::mem::take(t);
@@ -801,93 +860,6 @@ impl<'m, 's> Inline<'m, 's> {
             n = next;
         }
         out
-    }
-
-    /// CommonMark's "process emphasis" over the delimiters from `bottom` up; they all leave the stack.
-    fn process_emphasis(&mut self, bottom: usize) {
-        // The lowest delimiter a search for an opener may reach, by character, closer length mod 3 and whether
-        // the closer can open: a failed search raises it, so no stretch is searched twice.
-        let mut openers_bottom = [[bottom; 6]; 3];
-        let mut cur = bottom;
-        while let Some(&closer) = self.delims.get(cur) {
-            if !closer.can_close {
-                cur += 1;
-                continue;
-            }
-            let class = match closer.ch {
-                b'*' => 0,
-                b'_' => 1,
-                _ => 2,
-            };
-            let key = closer.len % 3 + if closer.can_open { 3 } else { 0 };
-            let floor = openers_bottom[class][key];
-            let mut o = closer.prev;
-            let mut found = None;
-            while o != NONE && o >= floor {
-                let Some(&d) = self.delims.get(o) else { break };
-                let odd = (d.can_close || closer.can_open)
-                    && (d.len + closer.len) % 3 == 0
-                    && !(d.len % 3 == 0 && closer.len % 3 == 0);
-                if d.ch == closer.ch && d.can_open && (closer.ch == b'~' || !odd) {
-                    found = Some((o, d));
-                    break;
-                }
-                o = d.prev;
-            }
-            let Some((o, opener)) = found else {
-                openers_bottom[class][key] = cur;
-                if !closer.can_open {
-                    self.drop_delim(cur);
-                }
-                cur += 1;
-                continue;
-            };
-            let used = if closer.ch == b'~' || (opener.count >= 2 && closer.count >= 2) { 2 } else { 1 };
-            let kind = match (closer.ch, used) {
-                (b'~', _) => Kind::Del,
-                (_, 2) => Kind::Strong,
-                _ => Kind::Em,
-            };
-            self.wrap(opener.node, closer.node, kind);
-            // The delimiters between the two are text now.
-            if let Some(c) = self.delims.get_mut(cur) {
-                c.prev = o;
-            }
-            let opener_left = self.spend(o, used);
-            let closer_left = self.spend(cur, used);
-            if opener_left == 0 {
-                self.unlink(opener.node);
-                let below = opener.prev;
-                if let Some(c) = self.delims.get_mut(cur) {
-                    c.prev = below;
-                }
-            }
-            if closer_left == 0 {
-                self.unlink(closer.node);
-                self.drop_delim(cur);
-                cur += 1;
-            }
-        }
-        self.delims.truncate(bottom);
-    }
-
-    /// Use `n` characters of delimiter `d`; what is left.
-    fn spend(&mut self, d: usize, n: usize) -> usize {
-        let Some(delim) = self.delims.get_mut(d) else { return 0 };
-        delim.count = delim.count.saturating_sub(n);
-        let (node, count) = (delim.node, delim.count);
-        if let Some(Kind::Text(t)) = self.md.kind_mut(node) {
-            t.truncate(count);
-        }
-        count
-    }
-
-    /// Take delimiter `d` off the stack (its text stays).
-    fn drop_delim(&mut self, d: usize) {
-        let below = self.delims.get(d).map_or(NONE, |x| x.prev);
-        if let Some(next) = self.delims.get_mut(d + 1) {
-            next.prev = below;
-        }
     }
 
     fn autolink(&mut self, i: usize) -> usize {
@@ -923,7 +895,7 @@ impl<'m, 's> Inline<'m, 's> {
             return self.plain(i, i + 1);
         }
         // Inside a link's label it also ends at the `]` (the label is parsed first, as cmark-gfm does).
-        let in_label = !self.brackets.is_empty();
+        let in_label = self.brackets > 0;
         let mut end = s.bytes().position(|c| c <= b' ' || c == b'<' || (in_label && c == b']')).unwrap_or(s.len());
         // The parentheses of `s[..end]`, counted once: only a trimmed `)` changes them.
         let (mut open, mut close) = (0, 0);
@@ -960,8 +932,8 @@ impl<'m, 's> Inline<'m, 's> {
         };
         let link = self.push(kind);
         let text = self.node(Kind::Text(label.to_string()));
-        if let Some(n) = self.md.nodes.get_mut(link) {
-            n.children.push(text);
+        if let Some(k) = self.kids.get_mut(link - self.base) {
+            *k = (text, text);
         }
     }
 }
