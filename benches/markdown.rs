@@ -20,6 +20,9 @@ fn cases() -> Vec<(&'static str, String)> {
         ("links_unclosed", fill("[a](")),
         ("backticks", fill("` ``")),
         ("nested_em", format!("{}x{}", "*a ".repeat(LEN / 6), " a*".repeat(LEN / 6))),
+        // Four times as long: a linear scan takes four times as long.
+        ("strong_a_x4", "**a ".repeat(LEN)),
+        ("plain_x4", "lorem ipsum ".repeat(LEN / 3)),
     ]
 }
 
