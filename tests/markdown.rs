@@ -99,7 +99,10 @@ proptest! {
 /// here; a linear one takes moments.
 #[test]
 fn worst_cases_parse_at_length() {
-    for unit in ["**a ", "*", "_", "~~", "[", "*a ", "_a ", "~~a ", "[a", "![", "](", "`", "<a", "https://", "&#", "*a ]", "[*a ", "h*"] {
+    for unit in [
+        "**a ", "*", "_", "~~", "[", "*a ", "_a ", "~~a ", "[a", "![", "](", "`", "<a", "https://", "&#", "*a ]",
+        "[*a ", "h*",
+    ] {
         let src = unit.repeat(200_000 / unit.len());
         let md = parse(&src);
         check(&src, &md);
