@@ -23,7 +23,7 @@
 //! than [`MAX_EMPHASIS`].
 
 use super::url::{safe_url, starts_ci, UrlUse};
-use crate::util::{join, parse_u32, slice};
+use crate::util::slice;
 
 /// Emphasis (strong, em, del) nested deeper than this is walked without its own element: its text stays.
 pub const MAX_EMPHASIS: usize = 8;
@@ -248,7 +248,7 @@ impl Markdown {
                     let marker = if line.trim_start().starts_with('~') { "~~~" } else { "```" };
                     let after = lines.get(i + 1..).unwrap_or_default();
                     let len = after.iter().position(|l| l.trim_start().starts_with(marker)).unwrap_or(after.len());
-                    self.add(parent, Kind::CodeBlock(join(after.get(..len).unwrap_or_default(), "\n")));
+                    self.add(parent, Kind::CodeBlock(after.get(..len).unwrap_or_default().join("\n")));
                     // Past the closing fence (or the end).
                     i += len + 2;
                 }
@@ -267,7 +267,7 @@ impl Markdown {
                     if depth < MAX_QUOTE {
                         self.blocks(q, &inner, depth + 1);
                     } else {
-                        self.add(q, Kind::Text(join(&inner, "\n")));
+                        self.add(q, Kind::Text(inner.join("\n")));
                     }
                 }
                 Line::Item { ordered, .. } => {
@@ -298,7 +298,7 @@ impl Markdown {
                         i += 1;
                     }
                     let p = self.add(parent, Kind::Paragraph);
-                    self.inline(p, &join(lines.get(start..i).unwrap_or_default(), "\n"));
+                    self.inline(p, &lines.get(start..i).unwrap_or_default().join("\n"));
                 }
             }
         }
@@ -400,7 +400,7 @@ fn classify(line: &str) -> Line<'_> {
     if (1..=9).contains(&digits) {
         let after = slice(t, digits, t.len());
         if after.starts_with(". ") || after.starts_with(") ") {
-            return Line::Item { ordered: parse_u32(slice(t, 0, digits), 10), rest: slice(after, 2, after.len()) };
+            return Line::Item { ordered: slice(t, 0, digits).parse().ok(), rest: slice(after, 2, after.len()) };
         }
     }
     Line::Text
@@ -1081,8 +1081,8 @@ fn entity(s: &str) -> Option<(char, usize)> {
         _ => {
             let n = name.strip_prefix('#')?;
             let code = match n.strip_prefix(['x', 'X']) {
-                Some(hex) => parse_u32(hex, 16)?,
-                None => parse_u32(n, 10)?,
+                Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                None => n.parse().ok()?,
             };
             char::from_u32(code).filter(|c| *c != '\0')?
         }

@@ -25,7 +25,6 @@ use web_sys::{Document, Element, HtmlElement, HtmlInputElement, ShadowRoot};
 use crate::client::rating::Thumb;
 pub use crate::client::url::{safe_url, UrlUse};
 use crate::json::{obj2, text, with, Map};
-use crate::util::parse_usize;
 use crate::web::convert::{call0, call_method, get, set};
 pub use dom::query;
 pub(crate) use dom::{add, attr, scroll_end, text_el};
@@ -263,7 +262,7 @@ impl Widget {
         let Ok(Some(el)) = target.closest("[data-ef]") else { return };
         let command = el.get_attribute("data-ef").unwrap_or_default();
         let (verb, arg) = command.split_once(':').unwrap_or((&command, ""));
-        let action = || parse_usize(arg).and_then(|i| br(&self.actions).get(i).cloned());
+        let action = || arg.parse::<usize>().ok().and_then(|i| br(&self.actions).get(i).cloned());
         match verb {
             "launcher" => self.emit(UiEvent::Toggle),
             "close" => self.emit(UiEvent::Close),
@@ -297,7 +296,7 @@ impl Widget {
             }
             "rate" => {
                 let (thumb, index) = arg.split_once(':').unwrap_or_default();
-                if let (Some(thumb), Some(index)) = (Thumb::from_name(thumb), parse_usize(index)) {
+                if let (Some(thumb), Ok(index)) = (Thumb::from_name(thumb), index.parse::<usize>()) {
                     self.emit(UiEvent::Rate { index, thumb });
                 }
             }
