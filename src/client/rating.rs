@@ -7,6 +7,7 @@
 //! order, so its n-th agent message is the transcript's n-th ([`message_id`]).
 
 use crate::json::{self, Map, Obj, ToJson, Value};
+use crate::util::sort_by;
 use crate::wire::{Body, Entry};
 
 /// The `annotation_type` of a rating.
@@ -116,10 +117,11 @@ pub fn message_id<'e>(entries: &'e [Entry], user_id: &str, index: usize) -> Opti
     agent_messages.nth(index).map(|e| e.id.as_str())
 }
 
-/// The rating in force for each rated message, in the order the messages were first rated: a later annotation
-/// of the same message replaces an earlier one.
+/// The rating in force for each rated message, sorted by message id (look one up with `binary_search_by`): a
+/// later annotation of the same message replaces an earlier one. Sorted rather than searched entry by entry, so a
+/// long conversation full of ratings costs n log n, not n².
 pub fn ratings(entries: &[Entry]) -> Vec<(&str, Thumb)> {
-    let mut out: Vec<(&str, Thumb)> = Vec::new();
+    let mut all: Vec<(&str, Thumb)> = Vec::new();
     for e in entries {
         let Body::Annotation { annotation_type, .. } = &e.body else { continue };
         if annotation_type != ANNOTATION_TYPE {
@@ -127,13 +129,29 @@ pub fn ratings(entries: &[Entry]) -> Vec<(&str, Thumb)> {
         }
         let id = e.properties.get("message_id").and_then(Value::as_str);
         let thumb = e.properties.get("rating").and_then(Value::as_str).and_then(Thumb::from_name);
-        let (Some(id), Some(thumb)) = (id, thumb) else { continue };
-        match out.iter_mut().find(|(m, _)| *m == id) {
-            Some(slot) => slot.1 = thumb,
-            None => out.push((id, thumb)),
+        if let (Some(id), Some(thumb)) = (id, thumb) {
+            all.push((id, thumb));
+        }
+    }
+    // By message id, and in transcript order within one message: the last of each run is in force.
+    let mut order: Vec<u32> = (0..all.len() as u32).collect();
+    let key = |i: u32| (all.get(i as usize).map_or("", |r| r.0), i);
+    sort_by(&mut order, &|a, b| key(a) < key(b));
+    let mut out: Vec<(&str, Thumb)> = Vec::new();
+    for i in order {
+        let Some(&(id, thumb)) = all.get(i as usize) else { continue };
+        match out.last_mut() {
+            Some(last) if last.0 == id => last.1 = thumb,
+            _ => out.push((id, thumb)),
         }
     }
     out
+}
+
+/// The rating in force for message `id`, in what [`ratings`] returned.
+pub fn rating_of(ratings: &[(&str, Thumb)], id: &str) -> Option<Thumb> {
+    let i = ratings.binary_search_by(|(m, _)| (*m).cmp(id)).ok()?;
+    ratings.get(i).map(|r| r.1)
 }
 
 #[cfg(test)]
@@ -184,7 +202,10 @@ mod tests {
         annotate("e4", Thumb::Up);
         annotate("e2", Thumb::Down);
         annotate("e4", Thumb::Down);
-        assert_eq!(ratings(&t.entries), vec![("e4", Thumb::Down), ("e2", Thumb::Down)]);
+        let rated = ratings(&t.entries);
+        assert_eq!(rated, vec![("e2", Thumb::Down), ("e4", Thumb::Down)]);
+        assert_eq!(rating_of(&rated, "e4"), Some(Thumb::Down));
+        assert_eq!(rating_of(&rated, "e6"), None);
         // Another annotation type is not a rating.
         t.push("u1", 9, Recipients::All, Body::Annotation { text: "x".into(), annotation_type: "note".into() });
         assert_eq!(ratings(&t.entries).len(), 2);

@@ -66,8 +66,7 @@ impl Widget {
             }
             match &e.body {
                 Body::Message { text } => {
-                    let thumb = rated.iter().find(|(id, _)| *id == e.id).map(|r| r.1);
-                    self.show_text(text, thumb);
+                    self.show_text(text, rating::rating_of(&rated, &e.id));
                 }
                 Body::Custom { content } => {
                     if let Ok(t) = Trace::from_value(content.clone()) {
