@@ -35,7 +35,7 @@ pub fn is_built_in(name: &str) -> bool {
 /// levels down (a variable, a transcript entry's content). A template's value sits at most 13 levels below the
 /// root: an event button's data in a carousel in the transcript
 /// (`transcript.entries[i].content.payload.cards[j].buttons[k].request.payload.event.data`); the others higher (a
-/// variable 2 levels down, a timer's data 4).
+/// variable 2 levels down, a timer's data and a transcript entry's properties 4).
 pub const SESSION_MAX_DEPTH: usize = json::MAX_DEPTH + 13;
 
 #[derive(Debug, Clone, PartialEq)]
