@@ -157,7 +157,8 @@ fn nested(depth: usize, shape: u64) -> Value {
 /// What a test step sends to the `deep` agent.
 #[derive(Debug, Clone)]
 enum Deep {
-    /// A request carrying a value of this nesting: as event data, a state variable or another action's payload.
+    /// A request carrying a value of this nesting: as event data, a state variable, another action's payload or
+    /// an action's properties.
     Request(u8, usize, u64),
     /// An event the agent answers by building values from its variables (`show`, `later`, `wrap`, `hook`).
     Event(&'static str),
@@ -168,7 +169,7 @@ enum Deep {
 
 fn deep_step() -> impl Strategy<Value = Deep> {
     prop_oneof![
-        4 => (0u8..3, 0usize..=127, any::<u64>()).prop_map(|(k, d, s)| Deep::Request(k, d, s)),
+        4 => (0u8..4, 0usize..=127, any::<u64>()).prop_map(|(k, d, s)| Deep::Request(k, d, s)),
         2 => prop_oneof![Just("show"), Just("later"), Just("wrap"), Just("hook")].prop_map(Deep::Event),
         1 => (0usize..=127, any::<u64>()).prop_map(|(d, s)| Deep::Answer(d, s)),
         1 => Just(Deep::Tick),
@@ -196,7 +197,8 @@ proptest! {
                     let body = match kind {
                         0 => json!({ "action": { "type": "event", "payload": { "event": { "name": "keep", "data": { "x": v } } } } }),
                         1 => json!({ "action": { "type": "text", "payload": "hi" }, "state": { "variables": { "v": v } } }),
-                        _ => json!({ "action": { "type": "path-x", "payload": v } }),
+                        2 => json!({ "action": { "type": "path-x", "payload": v } }),
+                        _ => json!({ "action": { "type": "text", "payload": "hi", "properties": { "p": v } } }),
                     };
                     // Sent as text, as a client sends it: too deep for the request's own limit is refused there.
                     match Envelope::from_json(&body.to_string()) {
