@@ -405,7 +405,7 @@ fn remote_mode_against_a_runtime_in_headless_chromium() {
     rt.close_streams();
     rt.push(&user, json!([{ "type": "text", "payload": { "message": "Pushed while reconnecting" } }]));
     d.wait_text("the item pushed during the drop", &["Pushed while reconnecting"]);
-    let resumed = rt.log().into_iter().filter(|l| l.target.contains("/stream")).last().expect("a stream request");
+    let resumed = rt.log().into_iter().rfind(|l| l.target.contains("/stream")).expect("a stream request");
     assert!(resumed.target.ends_with("/stream?after=1"), "resumed after the last item shown: {}", resumed.target);
     // The hostile runtime's markup is text, as agent text is.
     d.exec("window.__xss = 0", json!([]));

@@ -23,20 +23,25 @@ pub enum Outcome {
 
 /// Read the answer to a turn: its HTTP `status`, `Content-Type`, body and `Retry-After` (in ms).
 pub fn turn(status: u16, content_type: &str, body: &str, retry_after_ms: Option<u64>) -> Outcome {
-    match status {
-        200..=299 => match read_traces(content_type, body) {
+    if (200..=299).contains(&status) {
+        return match read_traces(content_type, body) {
             Ok(traces) => Outcome::Traces(traces),
             Err(message) => Outcome::Fail { code: Code::BadAnswer, message },
-        },
-        408 | 429 | 500..=599 => Outcome::Retry {
-            code: Code::Unavailable,
-            message: failure("the runtime answered", status, content_type, body),
-            after_ms: retry_after_ms,
-        },
-        _ => Outcome::Fail {
-            code: Code::Refused,
-            message: failure("the runtime refused the request", status, content_type, body),
-        },
+        };
+    }
+    match failed(status, content_type, body) {
+        (Code::Unavailable, message) => Outcome::Retry { code: Code::Unavailable, message, after_ms: retry_after_ms },
+        (code, message) => Outcome::Fail { code, message },
+    }
+}
+
+/// What an answer that is not 2xx means: 408, 429 and 5xx that the runtime is busy or failing
+/// ([`Code::Unavailable`]), any other status that it refused the request ([`Code::Refused`]); with the runtime's
+/// reason.
+pub fn failed(status: u16, content_type: &str, body: &str) -> (Code, String) {
+    match status {
+        408 | 429 | 500..=599 => (Code::Unavailable, failure("the runtime answered", status, content_type, body)),
+        _ => (Code::Refused, failure("the runtime refused the request", status, content_type, body)),
     }
 }
 

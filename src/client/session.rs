@@ -123,6 +123,13 @@ impl Session {
         Some(p.action.clone())
     }
 
+    /// The user's rating of an agent message, delivered: kept as an annotation, so it shows again after a reload.
+    pub fn rated(&mut self, rating: &crate::client::rating::Rating, now: u64) {
+        let (text, properties) = (rating.thumb.label(), rating.properties());
+        let user = self.user_id.clone();
+        self.transcript.annotate(&user, now, crate::client::rating::ANNOTATION_TYPE, text, properties);
+    }
+
     /// A stream item arrived: record its traces unless its sequence number was seen. `true` when recorded.
     pub fn pushed(&mut self, seq: u64, traces: &[Trace], now: u64) -> bool {
         if seq <= self.last_seq {

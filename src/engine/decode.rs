@@ -290,11 +290,11 @@ impl Decoder {
     }
 
     fn json_map(&mut self, o: &Obj, key: &str) -> Named<Value> {
-        let mut out = Named::new();
+        let mut out = Vec::new();
         self.each_entry(o, key, &mut |_, k, v, _| {
-            out.insert(k.clone(), v.clone());
+            out.push((k.clone(), v.clone()));
         });
-        out
+        Named::from_pairs(out)
     }
 
     fn triggers(&mut self, o: &Obj) -> Vec<TriggerDef> {
@@ -322,12 +322,14 @@ impl Decoder {
         }
         // Missing flows are reported here; the agent built below is then dropped with the errors.
         self.has(&o, "flows");
-        let mut flows = Named::new();
+        // Maps that may be large are gathered, then sorted once (`Named::from_pairs`), not inserted one by one.
+        let mut flows = Vec::new();
         self.each_entry(&o, "flows", &mut |d, k, v, p| {
             if let Some(f) = d.flow(v, p) {
-                flows.set(k.clone(), f);
+                flows.push((k.clone(), f));
             }
         });
+        let flows = Named::from_pairs(flows);
         let description = self.string_or_empty(&o, "description");
         let start = self.opt_string(&o, "start").unwrap_or_else(|| "main".into());
         let variables = self.json_map(&o, "variables");
@@ -371,10 +373,12 @@ impl Decoder {
             "sessionDataHardLimit",
             "noReplySeconds",
             "messageDelayMs",
+            "maxStackDepth",
         ];
         const KEYS: &[&str] = &[
             "maxInputLength",
             "maxChainDepth",
+            "maxStackDepth",
             "maxStepsPerTurn",
             "turnTimeLimitMs",
             "maxFileBytes",
@@ -474,10 +478,11 @@ impl Decoder {
         self.has(&o, "steps");
         let description = self.string_or_empty(&o, "description");
         let triggers = self.triggers(&o);
-        let mut steps = Named::new();
+        let mut steps = Vec::new();
         self.each_entry(&o, "steps", &mut |d, k, v, p| {
             d.step(&mut steps, k, v, p);
         });
+        let steps = Named::from_pairs(steps);
         // A missing start is reported above; the flow is then dropped with the errors.
         Some(Flow { description, triggers, steps, start: start.unwrap_or_default() })
     }
@@ -543,7 +548,7 @@ impl Decoder {
                 event: d.opt_string(&b, "event"),
                 data: d.json(&b, "data"),
                 intent: d.opt_string(&b, "intent"),
-                url: d.opt_string(&b, "url"),
+                url: d.template(&b, "url"),
             });
         });
         out
@@ -571,7 +576,7 @@ impl Decoder {
 
     /// Add the step `v` under `name` to `steps`, if it is good. Added here rather than returned: a step is big, and
     /// an `Option<Step>` would be one more copy of it.
-    fn step(&mut self, steps: &mut Named<Step>, name: &str, v: &Value, path: &Path) -> Option<()> {
+    fn step(&mut self, steps: &mut Vec<(String, Step)>, name: &str, v: &Value, path: &Path) -> Option<()> {
         let Value::Object(m) = v else {
             self.wrong(path, "an object", v);
             return None;
@@ -724,7 +729,7 @@ impl Decoder {
             }
             StepType::End => Step::End {},
         };
-        steps.set(name.to_string(), step);
+        steps.push((name.to_string(), step));
         Some(())
     }
 }
@@ -742,7 +747,8 @@ fn set_number(s: &mut Settings, i: usize, n: u64) {
         6 => s.session_data_soft_limit = size,
         7 => s.session_data_hard_limit = size,
         8 => s.no_reply_seconds = n,
-        _ => s.message_delay_ms = n,
+        9 => s.message_delay_ms = n,
+        _ => s.max_stack_depth = size,
     }
 }
 

@@ -16,7 +16,8 @@ use crate::wire::transcript::Transcript;
 impl Session {
     /// Read a saved session. A state of another version gets a clear error naming both versions.
     pub fn from_json(src: &str) -> Result<Session, StateError> {
-        let v = crate::json::parse(src).map_err(|e| StateError::Invalid(e.to_string()))?;
+        let v = crate::json::parse_limited(src, super::session::SESSION_MAX_DEPTH)
+            .map_err(|e| StateError::Invalid(e.to_string()))?;
         session(&v)
     }
 }
@@ -70,12 +71,16 @@ impl Reader {
                 let flow = self.text(w, "flow", p)?;
                 let step = self.text(w, "step", p)?;
                 let chain_depth = usize::try_from(self.number(w, "chain_depth", p)?).unwrap_or(usize::MAX);
-                Some(PendingWebhook { id, flow: flow.to_string(), step: step.to_string(), chain_depth })
+                let chain = match w.get("chain") {
+                    None => Vec::new(),
+                    Some(_) => self.list(w, "chain", p, Reader::str_of)?,
+                };
+                Some(PendingWebhook { id, flow: flow.to_string(), step: step.to_string(), chain_depth, chain })
             }
         };
-        let mut vars = Named::new();
+        let mut vars = Vec::with_capacity(variables.len());
         for (k, v) in variables {
-            vars.insert(k.clone(), v.clone());
+            vars.push((k.clone(), v.clone()));
         }
         Some(Session {
             version: STATE_VERSION,
@@ -83,7 +88,7 @@ impl Reader {
             user_id: user_id.to_string(),
             status,
             stack,
-            variables: vars,
+            variables: Named::from_pairs(vars),
             timers,
             transcript: Transcript { entries },
             custom_ids,
@@ -131,7 +136,8 @@ impl Reader {
             _ => TimerKind::Event { name: first.to_string(), data: k.get("data").cloned().unwrap_or(Value::Null) },
         };
         let cancel_on_user_message = o.get("cancel_on_user_message").and_then(Value::as_bool).unwrap_or(false);
-        Some(Timer { id, at, kind, cancel_on_user_message })
+        let chain_depth = usize::try_from(self.opt_number(o, "chain_depth", path)?.unwrap_or(0)).unwrap_or(usize::MAX);
+        Some(Timer { id, at, kind, cancel_on_user_message, chain_depth })
     }
 }
 

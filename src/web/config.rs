@@ -41,6 +41,8 @@ pub struct Settings {
     pub stylesheets: Vec<String>,
     pub persistence: Persistence,
     pub placeholder: String,
+    /// `assistant.feedback`: thumbs up / down on agent messages (default on).
+    pub feedback: bool,
 }
 
 /// Where the conversation runs.
@@ -185,6 +187,7 @@ struct Assistant<'v> {
     stylesheets: &'v [Value],
     persistence: Persistence,
     input_placeholder: Option<&'v str>,
+    feedback: Option<bool>,
 }
 
 impl<'v> Raw<'v> {
@@ -315,6 +318,7 @@ impl<'v> Raw<'v> {
             stylesheets,
             persistence: a.persistence,
             placeholder: a.input_placeholder.unwrap_or("Message…").into(),
+            feedback: a.feedback.unwrap_or(true),
         })
     }
 }
@@ -474,6 +478,7 @@ fn assistant<'v>(
             )?
             .unwrap_or_default(),
         input_placeholder: a.opt_str("inputPlaceholder")?,
+        feedback: a.opt_bool("feedback")?,
     })
 }
 

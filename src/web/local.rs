@@ -14,7 +14,8 @@ use gloo_timers::callback::Timeout;
 use super::error::WebError;
 use super::http::{self, Failure};
 use super::now_ms;
-use super::transport::{random_id, Answer, Change, Changes, Restored, Transport};
+use super::transport::{random_id, Answer, Change, Changes, LocalFuture, Restored, Transport};
+use crate::client::rating::{Rating, ANNOTATION_TYPE};
 use crate::client::Status;
 use crate::engine::{self, Config, Effect, Engine, Entry, Envelope, Session, Trace, WebhookCall, WebhookOutcome};
 use crate::json::Value;
@@ -119,6 +120,16 @@ impl Transport for LocalTransport {
 
     fn set_changes(&self, changes: Changes) {
         *bm(&self.inner.changes) = Some(changes);
+    }
+
+    fn rate(&self, rating: &Rating) -> LocalFuture<Result<(), WebError>> {
+        let result = {
+            let mut s = bm(&self.inner.session);
+            let (text, properties) = (rating.thumb.label(), rating.properties());
+            self.inner.engine.annotate(&mut s, ANNOTATION_TYPE, text, properties, now_ms())
+        };
+        let result = result.map_err(WebError::from);
+        Box::pin(async move { result })
     }
 
     fn shutdown(&self) {

@@ -17,8 +17,9 @@ use gloo_timers::future::TimeoutFuture;
 use super::error::{Code, WebError};
 use super::http::{self, Failure};
 use super::now_ms;
-use super::transport::{random_id, Answer, Change, Changes, Restored, Transport};
+use super::transport::{random_id, Answer, Change, Changes, LocalFuture, Restored, Transport};
 use crate::client::answer::{self, Outcome};
+use crate::client::rating::Rating;
 use crate::client::retry::{self, Policy};
 use crate::client::route::Routes;
 use crate::client::session::{Pending, Session};
@@ -193,6 +194,42 @@ impl Transport for RemoteTransport {
         }
     }
 
+    fn rate(&self, rating: &Rating) -> LocalFuture<Result<(), WebError>> {
+        let url = self.inner.options.routes.feedback(&br(&self.inner.session).user_id);
+        let body = rating.feedback();
+        let mut headers = vec![("content-type", "application/json")];
+        if let Some(v) = &self.inner.options.version_id {
+            headers.push(("versionID", v));
+        }
+        let timeout_ms = self.inner.options.timeout_ms;
+        let req = http::Request { method: "POST", url: &url, headers: &headers, body: Some(&body), timeout_ms };
+        let call = http::Call::start(&req);
+        let tracked = self.inner.track(call.as_ref().ok().map(http::Call::controller));
+        let (me, rating) = (self.inner.me.clone(), rating.clone());
+        Box::pin(async move {
+            let answer = match &call {
+                Ok(call) => call.read(MAX_ANSWER).await,
+                Err(e) => Err(e.clone()),
+            };
+            let Some(me) = me.upgrade() else { return Err(stopped()) };
+            me.untrack(tracked.as_ref());
+            match answer {
+                Ok((head, _)) if (200..=299).contains(&head.status) => {
+                    bm(&me.session).rated(&rating, now_ms());
+                    Ok(())
+                }
+                Ok((head, body)) => {
+                    let (code, message) = answer::failed(head.status, &head.content_type, &body);
+                    Err(WebError::new(code, message))
+                }
+                Err(e) => Err(WebError::new(
+                    if e == Failure::Timeout { Code::Timeout } else { Code::Network },
+                    format!("the runtime could not be reached: {}", e.describe(timeout_ms, MAX_ANSWER)),
+                )),
+            }
+        })
+    }
+
     fn shutdown(&self) {
         self.inner.stopped.set(true);
         let inflight = std::mem::take(&mut *bm(&self.inner.inflight));
@@ -204,7 +241,7 @@ impl Transport for RemoteTransport {
 
 impl Remote {
     /// One attempt of a turn: its request is started here, and the future only waits for it.
-    fn attempt(&self, url: &str, id: &str, body: &str) -> crate::web::transport::LocalFuture<Outcome> {
+    fn attempt(&self, url: &str, id: &str, body: &str) -> LocalFuture<Outcome> {
         let options = &self.options;
         let mut headers = vec![("content-type", "application/json"), ("idempotency-key", id)];
         if let Some(v) = &options.version_id {

@@ -11,6 +11,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
+use crate::client::rating::Rating;
 use crate::client::session::Pending;
 use crate::client::Status;
 use crate::json::Value;
@@ -93,6 +94,12 @@ pub trait Transport {
     fn started(&self) {}
     /// Stop timers and requests in flight (on `destroy()`).
     fn shutdown(&self);
+    /// Record the user's rating of an agent message (thumbs up / down) on the latest thread. Local mode: an
+    /// `annotation` entry (`annotation_type: "rating"`, `properties` from [`Rating::properties`]) in the engine
+    /// session's transcript. Remote mode: Voiceflow's feedback call, `POST {url}/feedback/{projectID}/user/
+    /// {userID}` (header `versionID`) with [`Rating::feedback`] as the body, and the same annotation in the
+    /// transcript it keeps, so the rating shows again after a reload.
+    fn rate(&self, rating: &Rating) -> LocalFuture<Result<(), WebError>>;
 }
 
 /// A random id of 128 bits from `crypto.getRandomValues`, as 32 hex digits: user ids and turn ids.

@@ -25,6 +25,8 @@ pub struct Envelope {
     pub variables: Map<String, Value>,
     /// A client id; a repeated one within a session is ignored (SPEC §1.3).
     pub custom_id: Option<String>,
+    /// Client-set metadata (the action's `properties`, an object), kept on the request's transcript entry.
+    pub properties: Map<String, Value>,
 }
 
 /// Turn options.
@@ -126,7 +128,14 @@ impl Envelope {
 
     /// A request built in code (the widget's own requests, tests).
     pub fn new(request: Request, raw: Value) -> Envelope {
-        Envelope { request, raw, config: Config::default(), variables: Map::new(), custom_id: None }
+        Envelope {
+            request,
+            raw,
+            config: Config::default(),
+            variables: Map::new(),
+            custom_id: None,
+            properties: Map::new(),
+        }
     }
 }
 
@@ -168,6 +177,11 @@ fn envelope(v: Value, no: &mut RequestError) -> Option<Envelope> {
         Some(_) => return invalid(no, "state.variables must be an object"),
     };
     let (request, custom_id) = parse_action(&action, no)?;
+    let properties = match action.get("properties") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(m)) => m.clone(),
+        Some(_) => return invalid(no, "properties must be an object"),
+    };
     let mut config = Config::default();
     if let Some(list) = exclude_types {
         let mut types = Vec::with_capacity(list.len());
@@ -177,7 +191,7 @@ fn envelope(v: Value, no: &mut RequestError) -> Option<Envelope> {
         config.exclude_types = types;
     }
     let variables = variables.cloned().unwrap_or_default();
-    Some(Envelope { request, raw: action, config, variables, custom_id })
+    Some(Envelope { request, raw: action, config, variables, custom_id, properties })
 }
 
 /// The string under `key` of an object.

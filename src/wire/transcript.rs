@@ -112,6 +112,22 @@ impl Transcript {
         self.push(SYSTEM, timestamp, Recipients::All, body);
     }
 
+    /// Append an annotation by `author` (a rating of the user's: `annotation_type: "rating"`) with its `properties`.
+    pub fn annotate(
+        &mut self,
+        author: &str,
+        timestamp: u64,
+        annotation_type: &str,
+        text: &str,
+        properties: Map<String, Value>,
+    ) {
+        let body = Body::Annotation { text: text.to_string(), annotation_type: annotation_type.to_string() };
+        self.push(author, timestamp, Recipients::All, body);
+        if let Some(entry) = self.entries.last_mut() {
+            entry.properties = properties;
+        }
+    }
+
     /// Append what the user or the page sent: typed text, a labelled button and an intent as a message, a file
     /// as a file entry, an event or an unlabelled path as a custom entry for agents only. A launch and a no-reply
     /// leave no entry. The same rules hold wherever a turn runs (the engine, a remote runtime's answer).
@@ -132,6 +148,7 @@ impl Transcript {
         self.push(user_id, timestamp, recipients, body);
         if let Some(entry) = self.entries.last_mut() {
             entry.custom_id = envelope.custom_id.clone();
+            entry.properties = envelope.properties.clone();
         }
     }
 

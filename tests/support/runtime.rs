@@ -456,7 +456,7 @@ fn agent(action: &Value, user: &str, shared: &Arc<(Mutex<State>, Condvar)>, no_s
                 ];
             }
             let data = action.pointer("/payload/event/data/text").and_then(Value::as_str).unwrap_or_default();
-            vec![text(&format!("Event {name} {data}").trim_end().to_string())]
+            vec![text(format!("Event {name} {data}").trim_end())]
         }
         other => vec![text(&format!("Got {other}"))],
     }
