@@ -251,6 +251,20 @@ fn remote_mode_against_a_runtime_in_headless_chromium() {
         turns[0].target.split("/state/user/").nth(1).and_then(|t| t.split('/').next()).unwrap_or_default().to_string();
     assert_eq!(user.len(), 32, "a random user id of 128 bits: {user}");
     d.wait_idle();
+    // A rating reaches the runtime as Voiceflow's feedback call, and is kept with the conversation.
+    d.click(&d.shadow_find(".ef-agent .ef-rate button[aria-label='Good answer']"));
+    let feedback = format!("/feedback/remote-test/user/{user}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let rated = loop {
+        if let Some(l) = rt.log().into_iter().find(|l| l.target == feedback) {
+            break l;
+        }
+        assert!(Instant::now() < deadline, "no feedback call reached the runtime");
+        std::thread::sleep(Duration::from_millis(25));
+    };
+    assert_eq!(rated.body["name"], "Thumbs up");
+    assert_eq!(rated.body["text"], json!(["Hello from the runtime"]), "{}", rated.body);
+    assert_eq!(rated.version_id.as_deref(), Some("production"));
 
     // 3. Order under a slow runtime: a page call, a page button, typed text; one turn at a time, in order.
     rt.clear_log();
@@ -388,6 +402,11 @@ fn remote_mode_against_a_runtime_in_headless_chromium() {
     let turns: Vec<_> = rt.turns().into_iter().filter(|t| t.action["payload"] == "across a reload").collect();
     assert!(turns.len() >= 2 && turns.iter().all(|t| t.idempotency_key == turns[0].idempotency_key), "{turns:?}");
     assert_eq!(turns.iter().filter(|t| t.ran).count(), 1, "the runtime ran it once");
+    let pressed = d.exec(
+        "return document.querySelector('[data-eventflow]').shadowRoot.querySelectorAll('.ef-rate button[aria-pressed=true]').length",
+        json!([]),
+    );
+    assert_eq!(pressed, json!(1), "the rating shows again after the reload");
     println!("reload: a turn in flight was resent after the reload under its key, run once, shown once");
 
     // 9. Live push: shown without a reload; after a dropped stream, resumed from the last item; what was pushed

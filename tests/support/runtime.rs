@@ -3,7 +3,7 @@
 //!
 //! It speaks the public routes with the trace shapes of Voiceflow's runtime (`reference/voiceflow-runtime-answers.md`):
 //! `GET /public/{projectID}/publishing`, `POST /public/{projectID}/state/user/{userID}/interact` answering
-//! `{"trace": [...]}`, and the live stream `GET /public/{projectID}/state/user/{userID}/stream` of the contract
+//! `{"trace": [...]}`, Voiceflow's rating route `POST /feedback/{projectID}/user/{userID}`, and the live stream `GET /public/{projectID}/state/user/{userID}/stream` of the contract
 //! with our server (`id: <seq>`, `event: trace`, `data: {"trace": [...]}`, `?after=SEQ`, heartbeats). A turn
 //! sent with an `Idempotency-Key` runs once: a repeat gets the stored answer. Its agent is a few lines of Rust.
 //!
@@ -46,6 +46,8 @@ pub struct Logged {
     pub version_id: Option<String>,
     /// The `action` of an interact body.
     pub action: Value,
+    /// The body, when it is JSON.
+    pub body: Value,
     /// The turn ran for this request (not a repeat of a stored answer, not a fault that stops it).
     pub ran: bool,
     pub started: Instant,
@@ -234,6 +236,7 @@ fn serve(mut stream: TcpStream, shared: &Arc<(Mutex<State>, Condvar)>) -> std::i
         idempotency_key: req.header("idempotency-key").map(str::to_string),
         version_id: req.header("versionid").map(str::to_string),
         action: json::parse(&req.body).ok().and_then(|v| v.get("action").cloned()).unwrap_or(Value::Null),
+        body: json::parse(&req.body).unwrap_or(Value::Null),
         ran: false,
         started: Instant::now(),
         ended: None,
@@ -260,6 +263,11 @@ fn serve(mut stream: TcpStream, shared: &Arc<(Mutex<State>, Condvar)>) -> std::i
         ("POST", ["public", _, "state", "user", user, "interact"]) => {
             let user = user.to_string();
             interact(&mut stream, &req, shared, &user, finish)
+        }
+        ("POST", ["feedback", _, "user", _]) => {
+            // Voiceflow's rating route: the body is logged; the answer is empty.
+            finish(false);
+            respond(&mut stream, &req, "200 OK", "application/json; charset=utf-8", "", "{}")
         }
         ("GET", ["public", _, "state", "user", user, "stream"]) => {
             finish(false);
