@@ -463,6 +463,23 @@ fn remote_mode_against_a_runtime_in_headless_chromium() {
     let streams = rt.log().into_iter().filter(|l| l.target.contains("/stream")).count();
     assert_eq!(streams, 1, "a runtime without a stream is asked once per page load");
     println!("no-reply: the runtime's timer with a stream; the widget's own without one (stream asked once)");
+
+    // 11. Publishing settings that cannot be read: the widget loads with the page's options and says why.
+    rt.set_publishing_fails(true);
+    d.goto(&page);
+    d.wait_until("the remote page loads", "return window.__loaded === true || window.__loadError || false");
+    let title = d.exec(
+        "return document.querySelector('[data-eventflow]').shadowRoot.querySelector('.ef-title').textContent",
+        json!([]),
+    );
+    assert_eq!(title, json!("Assistant"), "the page's own options");
+    let warnings = d.exec("return window.__warnings.join('\\n')", json!([]));
+    assert!(
+        warnings.as_str().unwrap_or_default().contains("publishing settings")
+            && warnings.as_str().unwrap_or_default().contains("500"),
+        "{warnings}"
+    );
+    println!("publishing: a failing publishing route leaves the page's options, with a console warning");
 }
 
 #[test]

@@ -59,6 +59,8 @@ struct State {
     faults: VecDeque<Fault>,
     /// Without a stream, as Voiceflow's runtime: the stream route answers 404.
     no_stream: bool,
+    /// The publishing route answers 500.
+    publishing_fails: bool,
     /// Bumped to close every open stream.
     stream_generation: u64,
     open_streams: usize,
@@ -103,6 +105,10 @@ impl Runtime {
     /// The next interact requests fail in this order.
     pub fn fail_next(&self, faults: &[Fault]) {
         self.lock().faults.extend(faults.iter().cloned());
+    }
+
+    pub fn set_publishing_fails(&self, fails: bool) {
+        self.lock().publishing_fails = fails;
     }
 
     pub fn set_no_stream(&self, no_stream: bool) {
@@ -256,6 +262,9 @@ fn serve(mut stream: TcpStream, shared: &Arc<(Mutex<State>, Condvar)>) -> std::i
     match (req.method.as_str(), segments.as_slice()) {
         ("GET", ["public", _, "publishing"]) => {
             finish(false);
+            if lock().publishing_fails {
+                return respond(&mut stream, &req, "500 Internal Server Error", "text/html", "", "<h1>Oops</h1>");
+            }
             let body =
                 r##"{"title":"Runtime Assistant","color":"#3D82E2","persistence":"localStorage","watermark":true}"##;
             respond(&mut stream, &req, "200 OK", "application/json; charset=utf-8", "", body)
