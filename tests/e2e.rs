@@ -507,6 +507,14 @@ fn early_clicks_and_two_tabs_in_headless_chromium() {
     let site = format!("http://127.0.0.1:{}", serve(www));
     let d = Driver::start();
 
+    // 0. An agent file that drips a byte every half second: load() must give up in 30 s, clearly. It runs in a
+    // second tab while the rest of this test runs in the first.
+    let first = d.tab();
+    d.new_tab();
+    d.goto(&format!("{site}/drip/test/drip.html"));
+    let dripping = d.tab();
+    d.switch_to(&first);
+
     // 1. Clicks before the module is ready (its wasm comes 3 s late): kept by the loader, replayed in order.
     d.goto(&format!("{site}/slow/test/early.html"));
     assert_eq!(d.exec("return window.__loaded || false", json!([])), json!(false), "the widget is not ready yet");
@@ -552,6 +560,16 @@ fn early_clicks_and_two_tabs_in_headless_chromium() {
         assert_eq!(d.log_text().matches(t).count(), 1, "{t} once: {}", d.log_text());
     }
     println!("two tabs: a reminder from one, a message from the other; both kept, the reminder fired once");
+
+    d.switch_to(&dripping);
+    let error = d.wait_until_for(
+        "load() to give up on the dripping agent",
+        Duration::from_secs(60),
+        "return window.__loadError || false",
+    );
+    assert_eq!(error, json!("agent_fetch: agent: could not fetch 'early.json': no answer within 30 s"));
+    assert_eq!(d.exec("return document.querySelectorAll('[data-eventflow]').length", json!([])), json!(0), "no widget");
+    println!("agent fetch: a file that never ends is given up after 30 s, with a clear rejection");
 }
 
 /// XSS vectors; `XSS` becomes `window.__xss++`, which must never run.
@@ -665,6 +683,11 @@ fn answer(mut stream: TcpStream, root: &Path) -> std::io::Result<()> {
         }
         None => path,
     };
+    // Under `/drip/`: the same site, its JSON files sent a byte every half second (an agent file that never ends).
+    let (path, drip) = match path.strip_prefix("/drip") {
+        Some(rest) => (rest.to_string(), rest.ends_with(".json")),
+        None => (path, false),
+    };
     let file = root.join(path.trim_start_matches('/'));
     let safe = !path.contains("..") && !hidden;
     // As `./build.sh serve` (and a static host with gzip_static): the precompressed `.gz` beside a file is sent
@@ -680,6 +703,14 @@ fn answer(mut stream: TcpStream, root: &Path) -> std::io::Result<()> {
         body.len()
     );
     stream.write_all(head.as_bytes())?;
+    if drip {
+        for b in body {
+            stream.write_all(&[b])?;
+            stream.flush()?;
+            std::thread::sleep(Duration::from_millis(500));
+        }
+        return Ok(());
+    }
     stream.write_all(&body)?;
     stream.flush()
 }
@@ -811,7 +842,12 @@ impl Driver {
 
     /// Poll a script until it returns something truthy; fail with `what` after 20 s.
     fn wait_until(&self, what: &str, script: &str) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        self.wait_until_for(what, Duration::from_secs(20), script)
+    }
+
+    /// [`Driver::wait_until`] with another deadline.
+    fn wait_until_for(&self, what: &str, limit: Duration, script: &str) -> Value {
+        let deadline = Instant::now() + limit;
         loop {
             let v = self.exec(script, json!([]));
             if !matches!(v, Value::Null | Value::Bool(false)) && v != json!(0) && v != json!("") {
