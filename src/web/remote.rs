@@ -97,15 +97,16 @@ impl Transport for RemoteTransport {
 
     fn send(&self, id: &str, action: Value) -> Answer {
         let mut body = String::new();
-        Obj::new(&mut body).field("action", &action).key("config").push_str(TURN_CONFIG);
-        body.push('}');
+        let mut o = Obj::new(&mut body);
+        o.field("action", &action).key("config").push_str(TURN_CONFIG);
+        o.end();
         let url = self.inner.options.routes.interact(&br(&self.inner.session).user_id);
         let me = self.inner.me.clone();
         let id = id.to_string();
         Box::pin(async move {
             let mut retry = 0;
             loop {
-                let Some(remote) = me.upgrade() else { return Err(stopped()) };
+                let Some(remote) = me.upgrade().filter(|r| !r.stopped.get()) else { return Err(stopped()) };
                 let attempt = remote.attempt(&url, &id, &body);
                 drop(remote);
                 let (code, message, after_ms) = match attempt.await {
@@ -119,9 +120,6 @@ impl Transport for RemoteTransport {
                 drop(remote);
                 let Some(ms) = wait else { return Err(WebError::new(code, message)) };
                 TimeoutFuture::new(ms.min(i32::MAX as u64) as u32).await;
-                if me.upgrade().map_or(true, |r| r.stopped.get()) {
-                    return Err(stopped());
-                }
             }
         })
     }
