@@ -60,7 +60,7 @@ pub enum Source {
 
 /// The `assistant` options a runtime's publishing settings may give, under the page's own.
 #[cfg(feature = "remote")]
-pub const PUBLISHED: [&str; 10] = [
+pub const PUBLISHED: [&str; 11] = [
     "title",
     "description",
     "image",
@@ -71,6 +71,7 @@ pub const PUBLISHED: [&str; 10] = [
     "stylesheet",
     "persistence",
     "inputPlaceholder",
+    "feedback",
 ];
 
 #[derive(Default, Clone, Copy, PartialEq, Eq, Debug)]
