@@ -17,7 +17,7 @@ mod value;
 
 pub use named::{Named, NamedIter};
 pub use path::Path;
-pub use read::Reader;
+pub use read::{expect_str, expect_u64, Fields, PathError};
 pub use value::{Entry, Iter, Map, Number, ToValue, Value, ValueIndex};
 
 /// How deep arrays and objects may nest, as serde_json: deeper input is refused instead of overflowing the stack.
