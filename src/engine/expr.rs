@@ -87,7 +87,7 @@ impl Expr {
         if len > MAX_LEN {
             return fail(format!("expression is too long ({len} characters, limit is {MAX_LEN})"), MAX_LEN);
         }
-        let chars = crate::util::chars(src);
+        let chars: Vec<char> = src.chars().collect();
         let toks = lex(&chars)?;
         let eof = Token { tok: Tok::Eof, pos: len, end: len };
         let mut p = Parser { chars, toks, i: 0, depth: 0, eof };

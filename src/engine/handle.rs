@@ -9,7 +9,6 @@ use super::session::{Frame, FrameState, Status, TimerKind};
 use super::turn::{Ctx, Origin};
 use crate::json::text as jtext;
 use crate::json::{obj1, obj2};
-use crate::util::cat;
 use crate::wire::names;
 use crate::wire::request::{FileInfo, Request};
 use crate::wire::transcript::{Body, Recipients};
@@ -216,7 +215,7 @@ impl Ctx<'_> {
                 );
             }
         } else if !self.raise("fileEvent", data) {
-            self.say_text(cat(&["Thanks, I received “", &info.name, "”."]), None);
+            self.say_text(format!("Thanks, I received “{}”.", info.name), None);
         }
     }
 
@@ -336,7 +335,7 @@ impl Ctx<'_> {
                 }
             }
             Err(message) => {
-                self.debug("webhook", cat(&["webhook failed: ", &message]));
+                self.debug("webhook", format!("webhook failed: {message}"));
                 self.resume(level, on_error.as_ref().or(next.as_ref()));
             }
         }

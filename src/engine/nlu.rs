@@ -17,7 +17,7 @@ use crate::json::Value;
 use crate::json;
 use crate::json::float::parse_f64;
 use crate::json::fold::{fold, fold_char};
-use crate::util::{chars, iota, rsplit_once_byte, slice, sort_by};
+use crate::util::{slice, sort_by};
 
 /// One slot's accepted values.
 #[derive(Debug, Clone, PartialEq)]
@@ -253,7 +253,7 @@ fn is_email(s: &str) -> bool {
         return false;
     };
     // At least two labels; the last is the TLD.
-    let Some((_, tld)) = rsplit_once_byte(domain, b'.') else {
+    let Some((_, tld)) = domain.rsplit_once('.') else {
         return false;
     };
     !local.is_empty()
@@ -303,8 +303,8 @@ fn num_value(n: Num) -> Option<Value> {
 
 /// Optimal-string-alignment distance <= 1 (one insertion, deletion, substitution or transposition).
 fn within_one_edit(a: &str, b: &str) -> bool {
-    let a = chars(a);
-    let b = chars(b);
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
     let (s, l) = if a.len() <= b.len() { (&a, &b) } else { (&b, &a) };
     let n = s.len();
     if l.len() - n > 1 {
@@ -546,7 +546,7 @@ impl Matcher {
                 let mut rest = text.as_str();
                 while let Some((head, tail)) = rest.split_once('}') {
                     rest = tail;
-                    let Some((before, name)) = rsplit_once_byte(head, b'{') else {
+                    let Some((before, name)) = head.rsplit_once('{') else {
                         m.push_lits(head);
                         continue;
                     };
@@ -595,7 +595,7 @@ impl Matcher {
             firsts.push(p.toks.first().copied().unwrap_or_default());
         }
         m.phrase_off = offsets(&firsts, m.words.len());
-        m.phrase_order = iota(m.phrases.len());
+        m.phrase_order = (0..m.phrases.len() as u32).collect();
         // By first token, then longest first, then declaration order.
         let key = |pi: u32| {
             let len = m.phrases.get(pi as usize).map_or(0, |p| p.toks.len());
@@ -610,7 +610,7 @@ impl Matcher {
                 }
             }
         }
-        let mut order = iota(dels.len());
+        let mut order: Vec<u32> = (0..dels.len() as u32).collect();
         sort_by(&mut order, &|a, b| dels.get(a as usize) < dels.get(b as usize));
         for i in order {
             if let Some(d) = dels.get_mut(i as usize) {

@@ -12,7 +12,6 @@ use super::error::{AgentError, ValidationError};
 use super::nlu::{self, IntentSpec, Matcher, SlotType};
 use super::template::is_identifier;
 use crate::json::Path;
-use crate::util::cat;
 use crate::wire::names::{self, EventPattern};
 
 /// A trigger after validation.
@@ -164,7 +163,7 @@ impl Validator {
 
     /// An error at `path` quoting a name: `before` + `value` + `after`.
     fn quote(&mut self, path: &Path, before: &str, value: &str, after: &str) {
-        self.report(path, cat(&[before, value, after]));
+        self.report(path, format!("{before}{value}{after}"));
     }
 
     /// `quote` at `path.key`.
@@ -177,7 +176,7 @@ impl Validator {
     fn declare(&mut self, seen: &mut Named<usize>, list: &Path, i: usize, path: &Path, name: &str) {
         let key = names::key(name);
         if let Some(&j) = seen.get(&key) {
-            self.quote(path, "'", name, &cat(&["' is already declared at ", &list.index(j).render()]));
+            self.quote(path, "'", name, &format!("' is already declared at {}", list.index(j).render()));
         }
         seen.set(key, i);
     }
@@ -191,7 +190,7 @@ impl Validator {
         match names::check_name(name) {
             Ok(()) => true,
             Err(e) => {
-                self.report(path, cat(&[prefix, &e.to_string()]));
+                self.report(path, format!("{prefix}{e}"));
                 false
             }
         }
@@ -245,7 +244,7 @@ impl Validator {
                 }
                 match nlu::parse_slot_type(spec) {
                     Ok(t) => {
-                        self.slot_types.set(cat(&[&intent.name, ".", s]), t);
+                        self.slot_types.set(format!("{}.{s}", intent.name), t);
                     }
                     Err(m) => self.err_at(&slots, s, &m),
                 }
@@ -493,7 +492,7 @@ impl Validator {
     }
 
     fn unknown_step(&mut self, path: &Path, step: &str, flow: &str) {
-        self.report(&path.key("step"), cat(&["unknown step '", step, "' in flow '", flow, "'"]));
+        self.report(&path.key("step"), format!("unknown step '{step}' in flow '{flow}'"));
     }
 
     /// The target of a goto or call: `to_flow` (default: this flow) must exist, and `to_step` in it.
@@ -570,7 +569,7 @@ pub fn check_event_data(types: &Named<DataType>, data: &Value) -> Result<(), Str
     for (field, ty) in types {
         if let Some(v) = obj.get(field) {
             if !ty.accepts(v) {
-                return Err(cat(&["data.", field, " must be of type ", ty.name()]));
+                return Err(format!("data.{field} must be of type {}", ty.name()));
             }
         }
     }

@@ -5,7 +5,7 @@
 //! and `#name.param` whose event did not happen this turn stays as written (so `#1.5` in prose is left alone).
 
 use crate::json::{Map, Value};
-use crate::util::{parse_usize, slice};
+use crate::util::slice;
 
 /// A parsed template.
 #[derive(Debug, Clone, PartialEq)]
@@ -227,7 +227,7 @@ pub fn walk<'a>(mut v: &'a Value, path: &str) -> Option<&'a Value> {
     for seg in path.split('.').filter(|s| !s.is_empty()) {
         v = match v {
             Value::Object(m) => m.get(seg)?,
-            Value::Array(a) => a.get(parse_usize(seg)?)?,
+            Value::Array(a) => a.get(seg.parse::<usize>().ok()?)?,
             _ => return None,
         };
     }

@@ -258,7 +258,7 @@ impl Map {
             return Map(pairs);
         }
         // Positions by (key, position): equal keys end up next to each other, earliest first.
-        let mut order = crate::util::iota(pairs.len());
+        let mut order: Vec<u32> = (0..pairs.len() as u32).collect();
         crate::util::sort_by(&mut order, &|a, b| {
             let (ka, kb) = (&pairs[a as usize].0, &pairs[b as usize].0);
             ka < kb || (ka == kb && a < b)

@@ -3,7 +3,7 @@
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, Node};
 
-use crate::util::{parse_usize, slice};
+use crate::util::slice;
 use crate::web::convert::{get, set};
 
 pub type R<T> = Result<T, JsValue>;
@@ -232,7 +232,7 @@ pub struct Build<'a> {
 impl Build<'_> {
     fn val<'s>(&'s self, s: &'s str) -> Option<&'s str> {
         match s.strip_prefix('$') {
-            Some(i) => self.vals.get(parse_usize(i)?).copied().flatten(),
+            Some(i) => self.vals.get(i.parse::<usize>().ok()?).copied().flatten(),
             None => Some(s),
         }
     }
@@ -244,7 +244,7 @@ impl Build<'_> {
             return;
         }
         if let Some(i) = n.tag.strip_prefix('@') {
-            if let Some(e) = parse_usize(i).and_then(|i| self.elements.get(i)) {
+            if let Some(e) = i.parse::<usize>().ok().and_then(|i| self.elements.get(i)) {
                 add(parent, e);
             }
             return;

@@ -13,7 +13,7 @@
 use web_sys::{Document, Element};
 
 use super::dom::{add, attr, create, decimal, safe_url, set_text, starts_ci, UrlUse};
-use crate::util::{find, join, parse_u32, slice};
+use crate::util::{find, slice};
 use crate::web::convert::call_method;
 
 /// Deeper nesting (quotes in quotes, emphasis in emphasis) renders as text.
@@ -83,7 +83,7 @@ fn classify(line: &str) -> Line<'_> {
     if (1..=9).contains(&digits) {
         let after = slice(t, digits, t.len());
         if after.starts_with(". ") || after.starts_with(") ") {
-            return Line::Item { ordered: parse_u32(slice(t, 0, digits), 10), rest: slice(after, 2, after.len()) };
+            return Line::Item { ordered: slice(t, 0, digits).parse().ok(), rest: slice(after, 2, after.len()) };
         }
     }
     Line::Text
@@ -101,7 +101,7 @@ fn blocks(doc: &Document, parent: &Element, lines: &[&str], depth: usize) {
                 let len = after.iter().position(|l| l.trim_start().starts_with(marker)).unwrap_or(after.len());
                 let pre = append(doc, parent, "pre");
                 let code = append(doc, &pre, "code");
-                set_text(&code, &join(after.get(..len).unwrap_or_default(), "\n"));
+                set_text(&code, &after.get(..len).unwrap_or_default().join("\n"));
                 // Past the closing fence (or the end).
                 i += len + 2;
             }
@@ -120,7 +120,7 @@ fn blocks(doc: &Document, parent: &Element, lines: &[&str], depth: usize) {
                 if depth < MAX_DEPTH {
                     blocks(doc, &q, &inner, depth + 1);
                 } else {
-                    text(&q, &join(&inner, "\n"));
+                    text(&q, &inner.join("\n"));
                 }
             }
             Line::Item { ordered, .. } => {
@@ -154,7 +154,7 @@ fn blocks(doc: &Document, parent: &Element, lines: &[&str], depth: usize) {
                     i += 1;
                 }
                 let p = append(doc, parent, "p");
-                inline(doc, &p, &join(lines.get(start..i).unwrap_or_default(), "\n"), depth);
+                inline(doc, &p, &lines.get(start..i).unwrap_or_default().join("\n"), depth);
             }
         }
     }
@@ -417,8 +417,8 @@ fn entity(s: &str) -> Option<(char, usize)> {
         _ => {
             let n = name.strip_prefix('#')?;
             let code = match n.strip_prefix(['x', 'X']) {
-                Some(hex) => parse_u32(hex, 16)?,
-                None => parse_u32(n, 10)?,
+                Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                None => n.parse().ok()?,
             };
             char::from_u32(code).filter(|c| *c != '\0')?
         }

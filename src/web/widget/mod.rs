@@ -23,7 +23,6 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement, HtmlInputElement, ShadowRoot};
 
 use crate::json::{obj2, text, with, Map};
-use crate::util::parse_usize;
 use crate::web::convert::{call0, call_method, get, set};
 pub(crate) use dom::{add, attr, scroll_end, text_el};
 use dom::{el, set_hidden, Build, R};
@@ -247,7 +246,7 @@ impl Widget {
         let Ok(Some(el)) = target.closest("[data-ef]") else { return };
         let command = el.get_attribute("data-ef").unwrap_or_default();
         let (verb, arg) = command.split_once(':').unwrap_or((&command, ""));
-        let action = || parse_usize(arg).and_then(|i| br(&self.actions).get(i).cloned());
+        let action = || arg.parse::<usize>().ok().and_then(|i| br(&self.actions).get(i).cloned());
         match verb {
             "launcher" => self.emit(UiEvent::Toggle),
             "close" => self.emit(UiEvent::Close),
