@@ -183,8 +183,9 @@ impl Ctx<'_> {
         let p = self.p;
         if let Some(Step::Custom { paths, .. }) = p.step(&flow, &step) {
             if let Some(next) = paths.get(kind) {
-                let i = paths.keys().position(|k| k == kind).unwrap_or(0);
-                self.choice_path(i);
+                let i = paths.keys().position(|k| k == kind);
+                debug_assert!(i.is_some(), "a path found by its name has a place among the paths");
+                self.choice_path(i.unwrap_or(0));
                 self.set_next(Some(next));
                 return;
             }

@@ -60,7 +60,9 @@ impl Template {
                 if let Some((len, event, path)) = context_ref(after) {
                     flush(&mut lit, &mut parts);
                     // `1 + len` ends the reference `context_ref` read: a char boundary, so `split_at` never falls back.
-                    let (raw, tail) = rest.split_at_checked(1 + len).unwrap_or_default();
+                    let split = rest.split_at_checked(1 + len);
+                    debug_assert!(split.is_some(), "a context reference ends on a char boundary");
+                    let (raw, tail) = split.unwrap_or_default();
                     prev = raw.chars().next_back();
                     parts.push(Part::Ctx {
                         event: event.to_ascii_lowercase(),
