@@ -974,6 +974,45 @@ mod tests {
         assert_eq!(to_string(&m), r#"{"a":1,"c":1}"#);
     }
 
+    /// Random sequences of insert, remove, entry, retain and lookups on our `Map` and on serde_json's with
+    /// `preserve_order` (an `IndexMap`): the same answers and the same JSON text after every step.
+    #[test]
+    fn map_operations_agree_with_serde_json() {
+        let mut rng = crate::util::TestRng(0x0005_EED0_F0AB_1EC7);
+        for _ in 0..200 {
+            let (mut ours, mut theirs) = (Map::new(), serde_json::Map::new());
+            for step in 0..60 {
+                let key = format!("k{}", rng.below(12));
+                let n = rng.below(100);
+                match rng.below(6) {
+                    0 | 1 => {
+                        let (a, b) = (ours.insert(key.clone(), json!(n)), theirs.insert(key, serde_json::json!(n)));
+                        assert_eq!(a.map(|v| v.to_string()), b.map(|v| v.to_string()));
+                    }
+                    2 => {
+                        let (a, b) = (ours.remove(&key), theirs.remove(&key));
+                        assert_eq!(a.map(|v| v.to_string()), b.map(|v| v.to_string()));
+                    }
+                    3 => {
+                        *ours.entry(key.clone()).or_insert(json!(n)) = json!(step);
+                        *theirs.entry(key).or_insert(serde_json::json!(n)) = serde_json::json!(step);
+                    }
+                    4 => {
+                        let cut = format!("k{}", rng.below(12));
+                        ours.retain(|k, _| *k < cut);
+                        theirs.retain(|k, _| *k < cut);
+                    }
+                    _ => {
+                        assert_eq!(ours.get(&key).map(ToString::to_string), theirs.get(&key).map(ToString::to_string));
+                        assert_eq!(ours.contains_key(&key), theirs.contains_key(&key));
+                    }
+                }
+                assert_eq!(to_string(&ours), serde_json::to_string(&theirs).unwrap());
+                assert_eq!(ours.len(), theirs.len());
+            }
+        }
+    }
+
     #[test]
     fn duplicate_keys_keep_first_place_and_last_value() {
         assert_eq!(to_string(&parse(r#"{"a":1,"b":2,"a":3,"a":4}"#).unwrap()), r#"{"a":4,"b":2}"#);
