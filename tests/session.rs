@@ -199,3 +199,54 @@ fn a_refused_request_leaves_the_session_untouched() {
         assert_eq!(t, s);
     }
 }
+
+#[test]
+fn properties_of_an_action_are_kept_on_its_entry_and_restored() {
+    let (engine, mut s) = conversation();
+    let props = json!({ "source": "checkout-page", "campaign": { "id": 7 } });
+    let action = json!({ "type": "event", "payload": { "event": { "name": "checkout", "data": { "total": 5, "items": 1 } } }, "properties": props });
+    send(&engine, &mut s, json!({ "action": action }), T0 + 5000);
+    let entry = s.transcript.entries.iter().rev().find(|e| matches!(e.body, Body::Custom { .. })).unwrap();
+    assert_eq!(Value::Object(entry.properties.clone()), props);
+    assert!(s.to_json().contains(r#""properties":{"source":"checkout-page","campaign":{"id":7}}"#));
+    assert_eq!(engine.restore(&s.to_json()).unwrap().transcript, s.transcript);
+    // Text with properties too; and properties must be an object.
+    send(
+        &engine,
+        &mut s,
+        json!({ "action": { "type": "text", "payload": "hi", "properties": { "lang": "en" } } }),
+        T0 + 6000,
+    );
+    let last_user = s.transcript.entries.iter().rev().find(|e| e.author_id == "visitor-7").unwrap();
+    assert_eq!(last_user.properties.get("lang").and_then(Value::as_str), Some("en"));
+    let bad = Envelope::from_value(json!({ "action": { "type": "text", "payload": "x", "properties": [1] } }));
+    assert_eq!(bad.unwrap_err().message, "properties must be an object");
+}
+
+#[test]
+fn an_annotation_goes_on_the_latest_thread_and_is_restored() {
+    let engine = Engine::from_json(SHOP).expect("shop agent");
+    let mut s = engine.new_session("visitor-7");
+    // No conversation yet: an annotation cannot start one.
+    let refused = engine.annotate(&mut s, "rating", "Thumbs up", json::Map::new(), T0);
+    assert_eq!(refused.unwrap_err().code, "no_thread");
+    assert!(s.transcript.entries.is_empty());
+    send(&engine, &mut s, json!({ "action": { "type": "launch" } }), T0);
+    let turns = s.turns;
+    let mut props = json::Map::new();
+    props.insert("rating".into(), json!("up"));
+    props.insert("message_id".into(), json!("e2"));
+    engine.annotate(&mut s, "rating", "Thumbs up", props, T0 + 10).unwrap();
+    let last = s.transcript.entries.last().unwrap();
+    assert_eq!(last.author_id, "visitor-7");
+    assert_eq!(last.timestamp, T0 + 10);
+    assert!(
+        matches!(&last.body, Body::Annotation { text, annotation_type } if text == "Thumbs up" && annotation_type == "rating")
+    );
+    assert_eq!(s.turns, turns, "no turn ran");
+    let text = s.to_json();
+    assert!(text.contains(r#""type":"annotation","text":"Thumbs up","annotation_type":"rating""#), "{text}");
+    assert_eq!(engine.restore(&text).unwrap().transcript, s.transcript);
+    let empty = engine.annotate(&mut s, "", "x", json::Map::new(), T0);
+    assert_eq!(empty.unwrap_err().code, "invalid_request");
+}

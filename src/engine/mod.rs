@@ -156,6 +156,32 @@ impl Engine {
         Ok(ctx.finish())
     }
 
+    /// Add an annotation (seed 004: a rating of an agent message, a note) to the transcript, from the user. It
+    /// goes on the latest thread (the conversation since the last `session_started`) and never starts one, so a
+    /// session with no conversation yet refuses it (`no_thread`). No step runs and no trace comes back.
+    pub fn annotate(
+        &self,
+        session: &mut Session,
+        annotation_type: &str,
+        text: &str,
+        properties: json::Map<String, Value>,
+        now_ms: u64,
+    ) -> Result<(), RequestError> {
+        if annotation_type.is_empty() {
+            return Err(RequestError::new("invalid_request", "an annotation needs an annotation_type"));
+        }
+        if session.transcript.entries.is_empty() {
+            return Err(RequestError::new("no_thread", "an annotation goes on a conversation, and none started"));
+        }
+        let body = Body::Annotation { text: text.to_string(), annotation_type: annotation_type.to_string() };
+        let user = session.user_id.clone();
+        session.transcript.push(&user, now_ms, Recipients::All, body);
+        if let Some(entry) = session.transcript.entries.last_mut() {
+            entry.properties = properties;
+        }
+        Ok(())
+    }
+
     /// Parse a Dialog API body and run it.
     pub fn interact_json(&self, session: &mut Session, body: &str, now_ms: u64) -> Result<Turn, RequestError> {
         let envelope = Envelope::from_json(body)?;
@@ -202,5 +228,6 @@ fn record_request(ctx: &mut Ctx, envelope: &Envelope) {
     ctx.s.transcript.push(&ctx.s.user_id, ctx.now, recipients, body);
     if let Some(entry) = ctx.s.transcript.entries.last_mut() {
         entry.custom_id = envelope.custom_id.clone();
+        entry.properties = envelope.properties.clone();
     }
 }

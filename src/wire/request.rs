@@ -21,6 +21,8 @@ pub struct Envelope {
     pub variables: Map<String, Value>,
     /// A client id; a repeated one within a session is ignored (SPEC §1.3).
     pub custom_id: Option<String>,
+    /// Client-set metadata (the action's `properties`, an object), kept on the request's transcript entry.
+    pub properties: Map<String, Value>,
 }
 
 /// Turn options.
@@ -134,17 +136,29 @@ impl Envelope {
         }
         .map_err(shape)?;
         let (request, custom_id) = parse_action(&action)?;
+        let properties = match action.get("properties") {
+            None | Some(Value::Null) => Map::new(),
+            Some(Value::Object(m)) => m.clone(),
+            Some(_) => return Err(invalid("properties must be an object")),
+        };
         let mut config = Config::default();
         if let Some(list) = exclude_types {
             config.exclude_types = list;
         }
         let variables = variables.cloned().unwrap_or_default();
-        Ok(Envelope { request, raw: action, config, variables, custom_id })
+        Ok(Envelope { request, raw: action, config, variables, custom_id, properties })
     }
 
     /// A request built in code (the widget's own requests, tests).
     pub fn new(request: Request, raw: Value) -> Envelope {
-        Envelope { request, raw, config: Config::default(), variables: Map::new(), custom_id: None }
+        Envelope {
+            request,
+            raw,
+            config: Config::default(),
+            variables: Map::new(),
+            custom_id: None,
+            properties: Map::new(),
+        }
     }
 }
 
