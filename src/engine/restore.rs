@@ -31,9 +31,6 @@ pub fn session(v: &Value) -> Result<Session, StateError> {
     read_session(&o).map_err(invalid)
 }
 
-// The readers below read names borrowed and copy them once every check has passed: an owned value alive at a
-// `?` would bring its drop code to that early return.
-
 fn read_session(o: &Fields) -> Result<Session, PathError> {
     let agent = o.str("agent")?;
     let user_id = o.str("user_id")?;
