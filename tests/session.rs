@@ -200,6 +200,96 @@ fn a_refused_request_leaves_the_session_untouched() {
     }
 }
 
+/// The most deeply nested value of `depth` levels: `{"d": {"d": ... "leaf"}}`.
+fn nested(depth: usize) -> Value {
+    let mut v = json!("leaf");
+    for _ in 0..depth {
+        v = json!({ "d": v });
+    }
+    v
+}
+
+/// Save and restore after a turn: the same session, the same JSON.
+fn round_trip(engine: &Engine, s: &Session, what: &str) {
+    let saved = s.to_json();
+    let restored = engine.restore(&saved).unwrap_or_else(|e| panic!("{what}: the saved session does not restore: {e}"));
+    assert_eq!(restored.to_json(), saved, "{what}");
+}
+
+#[test]
+fn whatever_a_turn_accepted_is_saved_and_restored() {
+    let engine = Engine::from_json(include_str!("agents/deep.json")).expect("deep agent");
+    let mut s = engine.new_session("u");
+    send(&engine, &mut s, json!({ "action": { "type": "launch" } }), T0);
+    // The deepest data each part of a request takes: event data (in last_event and the transcript), state
+    // variables, and an action of another type.
+    send(&engine, &mut s, event("keep", json!({ "x": nested(122) })), T0 + 1);
+    round_trip(&engine, &s, "event data 123 levels deep");
+    let vars = json!({ "action": { "type": "launch" }, "state": { "variables": { "v": nested(124) } } });
+    send(&engine, &mut s, vars, T0 + 2);
+    round_trip(&engine, &s, "a state variable 124 levels deep");
+    send(&engine, &mut s, json!({ "action": { "type": "path-x", "payload": nested(125) } }), T0 + 3);
+    round_trip(&engine, &s, "an action 126 levels deep");
+    // The deepest a variable gets: a webhook answer's value, one level inside the answer.
+    webhook(&engine, &mut s, json!({ "a": nested(126) }), T0 + 4);
+    assert_eq!(s.var("v"), Some(&nested(126)));
+    // What the agent builds from it: a custom trace, a carousel and a choice whose buttons carry it (kept in the
+    // transcript), a scheduled event (kept in a timer, then in last_event and the transcript when it fires).
+    for (i, name) in ["show", "later"].into_iter().enumerate() {
+        send(&engine, &mut s, event(name, Value::Null), T0 + 10 + i as u64);
+        round_trip(&engine, &s, name);
+        send(&engine, &mut s, json!({ "action": { "type": "ok" } }), T0 + 20 + i as u64);
+        round_trip(&engine, &s, name);
+    }
+    engine.advance(&mut s, T0 + 5000, &Default::default());
+    round_trip(&engine, &s, "a scheduled event with deep data");
+    // An agent wrapping its own variable in a loop: it nests deeper each time until a write would make it deeper
+    // than any JSON the engine reads; that write is refused (the old value kept) and the session stays readable.
+    let mut s = engine.new_session("u");
+    send(&engine, &mut s, json!({ "action": { "type": "launch" } }), T0 + 30);
+    send(&engine, &mut s, event("wrap", Value::Null), T0 + 31);
+    round_trip(&engine, &s, "a variable wrapped in itself 150 times");
+    assert_eq!(s.var("i"), Some(&json!(150)));
+    let depth = |mut v: &Value| {
+        let mut d = 0;
+        while let Some(inner) = v.get("w").and_then(|w| w.get(0)) {
+            v = inner;
+            d += 2;
+        }
+        d
+    };
+    assert!(depth(s.var("v").expect("v")) >= 120, "the wrapping went on while it fit");
+}
+
+#[test]
+fn a_webhook_answer_as_deep_as_json_goes_is_restored() {
+    let engine = Engine::from_json(include_str!("agents/deep.json")).expect("deep agent");
+    let mut s = engine.new_session("u");
+    send(&engine, &mut s, json!({ "action": { "type": "launch" } }), T0);
+    let answer = json!({ "a": nested(126), "variables": { "w": nested(125) },
+                         "followupEvent": { "name": "seen", "data": { "x": nested(123) } } });
+    webhook(&engine, &mut s, answer.clone(), T0 + 1);
+    assert_eq!(s.var("got"), Some(&answer["a"]));
+    assert_eq!(s.var("w"), Some(&answer["variables"]["w"]));
+    round_trip(&engine, &s, "a webhook answer 127 levels deep");
+}
+
+/// Send the `hook` event and answer its webhook call with `answer`.
+fn webhook(engine: &Engine, s: &mut Session, answer: Value, now: u64) {
+    let env = Envelope::from_value(event("hook", Value::Null)).expect("request");
+    let turn = engine.interact(s, &env, now).expect("turn");
+    let id = turn
+        .effects
+        .iter()
+        .find_map(|e| match e {
+            eventflow::engine::Effect::Webhook(w) => Some(w.id),
+            _ => None,
+        })
+        .expect("webhook");
+    let outcome = eventflow::engine::WebhookOutcome::Response { status: 200, body: answer.to_string() };
+    engine.webhook_result(s, id, outcome, now, &Default::default());
+}
+
 #[test]
 fn properties_of_an_action_are_kept_on_its_entry_and_restored() {
     let (engine, mut s) = conversation();

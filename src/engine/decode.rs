@@ -209,11 +209,11 @@ impl Decoder {
     }
 
     fn json_map(&mut self, o: &Fields, key: &str) -> Named<Value> {
-        let mut out = Named::new();
+        let mut out = Vec::new();
         self.each_entry(o, key, &mut |_, k, v, _| {
-            out.insert(k.clone(), v.clone());
+            out.push((k.clone(), v.clone()));
         });
-        out
+        Named::from_pairs(out)
     }
 
     fn triggers(&mut self, o: &Fields) -> Vec<TriggerDef> {
@@ -241,12 +241,14 @@ impl Decoder {
         }
         // Missing flows are reported here; the agent built below is then dropped with the errors.
         self.has(&o, "flows");
-        let mut flows = Named::new();
+        // Maps that may be large are gathered, then sorted once (`Named::from_pairs`), not inserted one by one.
+        let mut flows = Vec::new();
         self.each_entry(&o, "flows", &mut |d, k, v, p| {
             if let Some(f) = d.flow(v, p) {
-                flows.set(k.clone(), f);
+                flows.push((k.clone(), f));
             }
         });
+        let flows = Named::from_pairs(flows);
         let description = self.string_or_empty(&o, "description");
         let start = self.opt_string(&o, "start").unwrap_or_else(|| "main".into());
         let variables = self.json_map(&o, "variables");
@@ -283,6 +285,7 @@ impl Decoder {
         const KEYS: &[&str] = &[
             "maxInputLength",
             "maxChainDepth",
+            "maxStackDepth",
             "maxStepsPerTurn",
             "turnTimeLimitMs",
             "maxFileBytes",
@@ -297,7 +300,7 @@ impl Decoder {
         ];
         let path = Path::top("settings");
         let Some(o) = self.obj(v, &path, KEYS) else { return };
-        // Read in the order of KEYS, so that the errors come in that order. A size beyond `usize` is `usize::MAX`.
+        // The errors come in this order: the numbers, then the prompts. A size beyond `usize` is `usize::MAX`.
         let size = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
         if let Some(n) = self.opt_u64(&o, "maxInputLength") {
             s.max_input_length = size(n);
@@ -329,14 +332,17 @@ impl Decoder {
         if let Some(n) = self.opt_u64(&o, "noReplySeconds") {
             s.no_reply_seconds = n;
         }
+        if let Some(n) = self.opt_u64(&o, "messageDelayMs") {
+            s.message_delay_ms = n;
+        }
+        if let Some(n) = self.opt_u64(&o, "maxStackDepth") {
+            s.max_stack_depth = size(n);
+        }
         if o.has("noMatchPrompts") {
             s.no_match_prompts = self.templates(&o, "noMatchPrompts");
         }
         if o.has("noReplyPrompts") {
             s.no_reply_prompts = self.templates(&o, "noReplyPrompts");
-        }
-        if let Some(n) = self.opt_u64(&o, "messageDelayMs") {
-            s.message_delay_ms = n;
         }
     }
 
@@ -408,10 +414,11 @@ impl Decoder {
         self.has(&o, "steps");
         let description = self.string_or_empty(&o, "description");
         let triggers = self.triggers(&o);
-        let mut steps = Named::new();
+        let mut steps = Vec::new();
         self.each_entry(&o, "steps", &mut |d, k, v, p| {
             d.step(&mut steps, k, v, p);
         });
+        let steps = Named::from_pairs(steps);
         // A missing start was reported: the flow is then dropped with the errors.
         debug_assert!(start.is_some() || !self.errors.is_empty());
         Some(Flow { description, triggers, steps, start: start.unwrap_or_default() })
@@ -475,7 +482,7 @@ impl Decoder {
                 event: d.opt_string(&b, "event"),
                 data: d.json(&b, "data"),
                 intent: d.opt_string(&b, "intent"),
-                url: d.opt_string(&b, "url"),
+                url: d.template(&b, "url"),
             });
         });
         out
@@ -503,7 +510,7 @@ impl Decoder {
 
     /// Add the step `v` under `name` to `steps`, if it is good. Added here rather than returned: a step is big, and
     /// an `Option<Step>` would be one more copy of it.
-    fn step(&mut self, steps: &mut Named<Step>, name: &str, v: &Value, path: &Path) -> Option<()> {
+    fn step(&mut self, steps: &mut Vec<(String, Step)>, name: &str, v: &Value, path: &Path) -> Option<()> {
         let o = self.ok(Fields::new(v, *path))?;
         let ty = self.req_str(&o, "type")?;
         let Some(&(_, ty, keys)) = STEPS.iter().find(|(name, _, _)| *name == ty) else {
@@ -639,7 +646,7 @@ impl Decoder {
             }
             StepType::End => Step::End {},
         };
-        steps.set(name.to_string(), step);
+        steps.push((name.to_string(), step));
         Some(())
     }
 }

@@ -27,7 +27,10 @@ pub use agent::{Agent, Mode, Settings, Step};
 pub use error::{AgentError, StateError, ValidationError};
 pub use handle::WebhookOutcome;
 pub use program::Program;
-pub use session::{Frame, FrameState, Session, Status, Timer, TimerKind, STATE_VERSION};
+pub use session::{
+    Frame, FrameState, PendingWebhook, Session, Status, Timer, TimerKind, BUILT_IN_VARIABLES, SESSION_MAX_DEPTH,
+    STATE_VERSION,
+};
 // The wire types the engine's API takes and returns, re-exported so hosts name one module for a turn.
 pub use crate::wire::{
     Body, Button, CardPayload, CarouselPayload, ChoicePayload, Config, Entry, Envelope, FileInfo, Recipients, Request,
@@ -131,12 +134,9 @@ impl Engine {
         }
         ctx.fire_due();
         ctx.steps = 0;
+        ctx.depth = 0;
         ctx.halted = false;
-        for (k, v) in &envelope.variables {
-            if template::is_identifier(k) {
-                ctx.set_var(k, v.clone());
-            }
-        }
+        ctx.set_vars(&mut envelope.variables.iter());
         ctx.put("last_event", envelope.raw.clone());
         ctx.put("timestamp", Value::from(now_ms / 1000));
         if envelope.request != Request::NoReply {

@@ -14,7 +14,8 @@ use crate::wire::transcript::{self, Transcript};
 impl Session {
     /// Read a saved session. A state of another version gets a clear error naming both versions.
     pub fn from_json(src: &str) -> Result<Session, StateError> {
-        let v = crate::json::parse(src).map_err(|e| StateError::Invalid(e.to_string()))?;
+        let v = crate::json::parse_limited(src, super::session::SESSION_MAX_DEPTH)
+            .map_err(|e| StateError::Invalid(e.to_string()))?;
         session(&v)
     }
 }
@@ -57,12 +58,18 @@ fn read_session(o: &Fields) -> Result<Session, PathError> {
             let flow = w.str("flow")?;
             let step = w.str("step")?;
             let chain_depth = usize::try_from(w.u64("chain_depth")?).unwrap_or(usize::MAX);
-            Some(PendingWebhook { id, flow: flow.to_string(), step: step.to_string(), chain_depth })
+            // Absent in sessions saved before the chain was kept.
+            let chain = if w.has("chain") {
+                w.list_of("chain", |v, path| expect_str(v, path).map(str::to_string))?
+            } else {
+                Vec::new()
+            };
+            Some(PendingWebhook { id, flow: flow.to_string(), step: step.to_string(), chain_depth, chain })
         }
     };
-    let mut vars = Named::new();
+    let mut vars = Vec::with_capacity(variables.len());
     for (k, v) in variables {
-        vars.insert(k.clone(), v.clone());
+        vars.push((k.clone(), v.clone()));
     }
     Ok(Session {
         version: STATE_VERSION,
@@ -70,7 +77,7 @@ fn read_session(o: &Fields) -> Result<Session, PathError> {
         user_id: user_id.to_string(),
         status,
         stack,
-        variables: vars,
+        variables: Named::from_pairs(vars),
         timers,
         transcript: Transcript { entries },
         custom_ids,
@@ -114,7 +121,8 @@ fn timer(v: &Value, path: &Path) -> Result<Timer, PathError> {
     let id = o.u64("id")?;
     let at = o.u64("at")?;
     let cancel_on_user_message = o.get("cancel_on_user_message").and_then(Value::as_bool).unwrap_or(false);
-    Ok(Timer { id, at, kind, cancel_on_user_message })
+    let chain_depth = usize::try_from(o.opt_u64("chain_depth")?.unwrap_or(0)).unwrap_or(usize::MAX);
+    Ok(Timer { id, at, kind, cancel_on_user_message, chain_depth })
 }
 
 #[cfg(test)]
