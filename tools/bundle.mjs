@@ -5,7 +5,7 @@
 // loader instantiates whichever wasm `load()` asks for with it.
 //
 // usage: node tools/bundle.mjs pkg/local.js www/eventflow.js OUT.js
-//   pkg/local.js: the glue as wasm-bindgen (`--target web`) and tools/short-names.mjs wrote it, not minified
+//   pkg/local.js: the glue as wasm-bindgen (`--target web`) and tools/glue-names.mjs wrote it, not minified
 //   www/eventflow.js: the loader, a function expression called with `glue` (see its header)
 // then: terser OUT.js --module ...  (the glue's code is module code; what remains after terser is a classic script)
 //

@@ -8,7 +8,7 @@
 //! first (the other finds the turn no longer pending, or the sequence number already seen), so nothing is shown
 //! twice and nothing is lost when tabs share the session.
 
-use crate::json::{Obj, Path, Reader, ToJson, Value};
+use crate::json::{Fields, Obj, Path, PathError, ToJson, Value};
 use crate::wire::{Envelope, Request, Trace, TraceKind, Transcript};
 
 /// The version of the saved form, so a later change can read older sessions.
@@ -162,46 +162,42 @@ impl Session {
     /// Read a saved session. The error names the first bad field.
     pub fn from_json(src: &str) -> Result<Session, String> {
         let v = crate::json::parse(src).map_err(|e| format!("not JSON: {e}"))?;
-        let mut r = Reader::default();
-        read(&mut r, &v).ok_or(r.error)
+        read(&v).map_err(|e| e.to_string())
     }
 }
 
-fn read(r: &mut Reader, v: &Value) -> Option<Session> {
-    let root = Path::Root;
-    let o = r.object(v, &root)?;
-    if o.get("remote") != Some(&Value::Bool(true)) {
-        return r.fail(&Path::top("remote"), "not a remote-mode session");
+fn read(v: &Value) -> Result<Session, PathError> {
+    let o = Fields::new(v, Path::Root)?;
+    if o.map.get("remote") != Some(&Value::Bool(true)) {
+        return Err(PathError::new(&o.at("remote"), "not a remote-mode session"));
     }
-    let version = r.number(o, "version", &root)?;
+    let version = o.u64("version")?;
     if version != VERSION {
-        return r.fail(&Path::top("version"), &format!("version {version} is not {VERSION}"));
+        return Err(PathError::new(&o.at("version"), format!("version {version} is not {VERSION}")));
     }
-    let status = match r.text(o, "status", &root)? {
+    let status = match o.str("status")? {
         "idle" => Status::Idle,
         "active" => Status::Active,
         "ended" => Status::Ended,
-        other => return r.unknown(&Path::top("status"), "status", other),
+        other => return Err(PathError::unknown(&o.at("status"), "status", other, "idle, active or ended")),
     };
-    let transcript = r.field(o, "transcript", &root)?;
-    let transcript = r.object(transcript, &Path::top("transcript"))?;
-    Some(Session {
-        user_id: r.string(o, "user_id", &root)?,
+    Ok(Session {
+        user_id: o.str("user_id")?.to_string(),
         status,
-        transcript: Transcript { entries: r.list(transcript, "entries", &Path::top("transcript"), Reader::entry)? },
-        pending: r.list(o, "pending", &root, pending)?,
-        last_seq: r.number(o, "last_seq", &root)?,
+        transcript: Transcript { entries: o.obj("transcript")?.list_of("entries", crate::wire::transcript::entry)? },
+        pending: o.list_of("pending", pending)?,
+        last_seq: o.u64("last_seq")?,
     })
 }
 
-fn pending(r: &mut Reader, v: &Value, path: &Path) -> Option<Pending> {
-    let o = r.object(v, path)?;
-    let action = r.field(o, "action", path)?;
-    r.object(action, &path.key("action"))?;
-    Some(Pending {
-        id: r.string(o, "id", path)?,
+fn pending(v: &Value, path: &Path) -> Result<Pending, PathError> {
+    let o = Fields::new(v, *path)?;
+    let action = o.require("action")?;
+    Fields::new(action, o.at("action"))?;
+    Ok(Pending {
+        id: o.str("id")?.to_string(),
         action: action.clone(),
-        undelivered: o.get("undelivered").and_then(Value::as_bool).unwrap_or(false),
+        undelivered: o.opt_bool("undelivered")?.unwrap_or(false),
     })
 }
 
@@ -337,9 +333,9 @@ mod tests {
         assert_eq!(bad(r#"{"version":2,"remote":true}"#), "version: version 2 is not 1");
         let mut v = json::parse(&json::to_string(&Session::new("u"))).unwrap();
         v["status"] = json!("paused");
-        assert_eq!(bad(&v.to_string()), "status: unknown status 'paused'");
+        assert_eq!(bad(&v.to_string()), "status: unknown status 'paused' (expected idle, active or ended)");
         v["status"] = json!("idle");
         v["pending"] = json!([{ "id": "a", "action": 3 }]);
-        assert_eq!(bad(&v.to_string()), "pending[0].action: expected an object");
+        assert_eq!(bad(&v.to_string()), "pending[0].action: expected an object, found a number");
     }
 }
