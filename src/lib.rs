@@ -2,10 +2,13 @@
 //!
 //! The key decision: [`engine`] is pure, sans-I/O Rust. It never touches a clock, a network or a browser;
 //! hosts (the native CLI in `src/bin`, the wasm widget in `src/web`) feed it requests and the current time and
-//! perform the [`engine::Effect`]s it hands back. Dependencies point one way: [`json`] (text, values, paths) <-
-//! [`wire`] (the Dialog API's requests, traces, transcript) <- [`engine`] <- the hosts.
+//! perform the `engine::Effect`s it hands back. Dependencies point one way: [`json`] (text, values, paths) <-
+//! [`wire`] (the Dialog API's requests, traces, transcript) <- [`engine`] <- the hosts. [`client`] holds the
+//! browser widget's own rules (retries, its queue of turns, the live stream's parser), pure as well, on json and
+//! wire only: the remote-mode widget is built without the engine (cargo feature `engine` off).
 
 pub mod client;
+#[cfg(feature = "engine")]
 pub mod engine;
 pub mod json;
 pub mod util;

@@ -5,7 +5,8 @@
 
 use crate::json::{Map, Value};
 
-use super::request::FileInfo;
+use super::request::{Envelope, FileInfo, Request};
+use super::trace::{Trace, TraceKind};
 use crate::json::{Fields, Path, PathError};
 use crate::json::{Obj, ToJson};
 
@@ -109,6 +110,62 @@ impl Transcript {
     pub fn system(&mut self, timestamp: u64, kind: &str, text: &str) {
         let body = Body::SystemMessage { text: text.to_string(), system_message_type: kind.to_string() };
         self.push(SYSTEM, timestamp, Recipients::All, body);
+    }
+
+    /// Append an annotation by `author` (a rating of the user's: `annotation_type: "rating"`) with its `properties`.
+    pub fn annotate(
+        &mut self,
+        author: &str,
+        timestamp: u64,
+        annotation_type: &str,
+        text: &str,
+        properties: Map<String, Value>,
+    ) {
+        let body = Body::Annotation { text: text.to_string(), annotation_type: annotation_type.to_string() };
+        self.push(author, timestamp, Recipients::All, body);
+        if let Some(entry) = self.entries.last_mut() {
+            entry.properties = properties;
+        }
+    }
+
+    /// Append what the user or the page sent: typed text, a labelled button and an intent as a message, a file
+    /// as a file entry, an event or an unlabelled path as a custom entry for agents only. A launch and a no-reply
+    /// leave no entry. The same rules hold wherever a turn runs (the engine, a remote runtime's answer).
+    pub fn record_request(&mut self, user_id: &str, timestamp: u64, envelope: &Envelope) {
+        let (recipients, body) = match &envelope.request {
+            Request::Text(t) => (Recipients::All, Body::Message { text: t.clone() }),
+            Request::Path { label: Some(label), .. } => (Recipients::All, Body::Message { text: label.clone() }),
+            Request::Intent { name, .. } => {
+                let text = envelope.raw.pointer("/payload/query").and_then(Value::as_str).filter(|q| !q.is_empty());
+                (Recipients::All, Body::Message { text: text.unwrap_or(name).to_string() })
+            }
+            Request::Event { .. } | Request::Path { label: None, .. } => {
+                (Recipients::Agents, Body::Custom { content: envelope.raw.clone() })
+            }
+            Request::File(info) => (Recipients::All, Body::File(info.clone())),
+            Request::Launch | Request::NoReply => return,
+        };
+        self.push(user_id, timestamp, recipients, body);
+        if let Some(entry) = self.entries.last_mut() {
+            entry.custom_id = envelope.custom_id.clone();
+            entry.properties = envelope.properties.clone();
+        }
+    }
+
+    /// Append what the agent showed: a text as a message, the end as `session_ended`, other shown traces as
+    /// custom entries. Path, debug, flow, block and no-reply traces leave no entry.
+    pub fn record_trace(&mut self, timestamp: u64, trace: &Trace) {
+        let body = match &trace.kind {
+            TraceKind::Text(t) => Body::Message { text: t.message.clone() },
+            TraceKind::End { .. } => return self.system(timestamp, "session_ended", "The conversation ended"),
+            TraceKind::Path { .. }
+            | TraceKind::Debug { .. }
+            | TraceKind::Flow { .. }
+            | TraceKind::Block { .. }
+            | TraceKind::NoReply { .. } => return,
+            _ => Body::Custom { content: crate::json::to_value(trace) },
+        };
+        self.push(AGENT, timestamp, Recipients::All, body);
     }
 }
 
