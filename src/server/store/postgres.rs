@@ -1,0 +1,339 @@
+//! The PostgreSQL store, shared by any number of server processes.
+//!
+//! Tables `ef_sessions` (the record, with its `version` column and the timers index `(project, wake)`),
+//! `ef_transcript`, `ef_log` (the live stream's log, the last [`LOG_KEEP`] items) and `ef_answers`, created at
+//! start-up if missing. A turn is one transaction on one pooled connection: `begin` takes a transaction-scoped
+//! advisory lock on the session key (bounded by `lock_timeout`) and reads the record; `commit` writes with
+//! `UPDATE ... WHERE version = <read>` (a version check on top of the lock), appends the rest, sends
+//! `pg_notify('ef_push', '{key} {seq}')` for a pushed item (delivered to listeners at COMMIT, a wake-up only) and
+//! commits. A connection dropped mid-transaction is closed, never returned to the pool.
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use futures_util::StreamExt;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::{AsyncMessage, NoTls};
+
+use super::super::hub::Hub;
+use super::{project_of, Commit, LogItem, Record, StoreError, LOG_KEEP};
+
+const CHANNEL: &str = "ef_push";
+/// Serializes the schema set-up of processes starting at once.
+const SCHEMA_LOCK: i64 = 0x6566_7363_6865_6d61;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS ef_sessions (
+  key text PRIMARY KEY,
+  project text NOT NULL,
+  version bigint NOT NULL,
+  seq bigint NOT NULL,
+  live boolean NOT NULL,
+  idem text[] NOT NULL,
+  wake bigint,
+  session text
+);
+CREATE INDEX IF NOT EXISTS ef_sessions_wake ON ef_sessions (project, wake) WHERE wake IS NOT NULL;
+CREATE TABLE IF NOT EXISTS ef_transcript (key text NOT NULL, ord bigint NOT NULL, entry text NOT NULL, PRIMARY KEY (key, ord));
+CREATE TABLE IF NOT EXISTS ef_log (key text NOT NULL, seq bigint NOT NULL, data text NOT NULL, PRIMARY KEY (key, seq));
+CREATE TABLE IF NOT EXISTS ef_answers (key text NOT NULL, idem text NOT NULL, answer text NOT NULL, PRIMARY KEY (key, idem));
+";
+
+const SELECT: &str = "SELECT version, seq, live, idem, wake, session FROM ef_sessions WHERE key = $1";
+
+/// A session's transaction, holding its advisory lock.
+pub struct Lease {
+    client: Option<deadpool_postgres::Object>,
+}
+
+impl Lease {
+    fn client(&self) -> Result<&deadpool_postgres::Object, StoreError> {
+        self.client.as_ref().ok_or_else(|| db("the lease has no connection"))
+    }
+
+    /// COMMIT; the connection goes back to the pool. When COMMIT itself fails the outcome is unknown to us, and
+    /// the connection is closed.
+    async fn commit(mut self) -> Result<(), StoreError> {
+        let client = self.client.take().ok_or_else(|| db("the lease has no connection"))?;
+        match client.batch_execute("COMMIT").await {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                drop(deadpool_postgres::Object::take(client));
+                Err(db(e))
+            }
+        }
+    }
+
+    pub async fn rollback(mut self) {
+        if let Some(client) = self.client.take() {
+            if client.batch_execute("ROLLBACK").await.is_err() {
+                drop(deadpool_postgres::Object::take(client));
+            }
+        }
+    }
+}
+
+impl Drop for Lease {
+    /// Still in its transaction: close the connection (PostgreSQL rolls back) rather than pool it.
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take() {
+            drop(deadpool_postgres::Object::take(client));
+        }
+    }
+}
+
+pub struct PgStore {
+    pool: Pool,
+    config: tokio_postgres::Config,
+}
+
+fn db(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Failed(format!("PostgreSQL: {e}"))
+}
+
+/// u64 counters and times as PostgreSQL's bigint.
+fn big(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+impl PgStore {
+    pub async fn open(url: &str) -> Result<PgStore, StoreError> {
+        let config = tokio_postgres::Config::from_str(url).map_err(db)?;
+        let manager =
+            Manager::from_config(config.clone(), NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let pool = Pool::builder(manager)
+            .max_size(32)
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(super::super::LOCK_WAIT))
+            .create_timeout(Some(Duration::from_secs(10)))
+            .build()
+            .map_err(db)?;
+        let client = pool.get().await.map_err(db)?;
+        let setup =
+            format!("SELECT pg_advisory_lock({SCHEMA_LOCK}); {SCHEMA} SELECT pg_advisory_unlock({SCHEMA_LOCK});");
+        client.batch_execute(&setup).await.map_err(db)?;
+        Ok(PgStore { pool, config })
+    }
+
+    pub async fn begin(&self, key: &str, wait: Duration) -> Result<(Lease, Record), StoreError> {
+        let lease = Lease { client: Some(self.pool.get().await.map_err(db)?) };
+        match lock_and_read(lease.client()?, key, wait).await {
+            Ok(record) => Ok((lease, record)),
+            Err(e) => {
+                lease.rollback().await;
+                Err(e)
+            }
+        }
+    }
+
+    pub async fn commit(&self, key: &str, lease: Lease, read_version: u64, c: Commit) -> Result<(), StoreError> {
+        match write(lease.client()?, key, read_version, &c).await {
+            Ok(()) => lease.commit().await,
+            Err(e) => {
+                lease.rollback().await;
+                Err(e)
+            }
+        }
+    }
+
+    pub async fn record(&self, key: &str) -> Result<Record, StoreError> {
+        let client = self.pool.get().await.map_err(db)?;
+        let select = client.prepare_cached(SELECT).await.map_err(db)?;
+        let row = client.query_opt(&select, &[&key]).await.map_err(db)?;
+        Ok(row.map(|r| read_row(&r)).transpose()?.unwrap_or_default())
+    }
+
+    pub async fn answer(&self, key: &str, idem: &str) -> Result<Option<String>, StoreError> {
+        let client = self.pool.get().await.map_err(db)?;
+        let row = client
+            .query_opt("SELECT answer FROM ef_answers WHERE key = $1 AND idem = $2", &[&key, &idem])
+            .await
+            .map_err(db)?;
+        row.map(|r| r.try_get(0)).transpose().map_err(db)
+    }
+
+    pub async fn transcript(&self, key: &str) -> Result<Vec<String>, StoreError> {
+        let client = self.pool.get().await.map_err(db)?;
+        let rows =
+            client.query("SELECT entry FROM ef_transcript WHERE key = $1 ORDER BY ord", &[&key]).await.map_err(db)?;
+        rows.iter().map(|r| r.try_get(0).map_err(db)).collect()
+    }
+
+    pub async fn log_after(&self, key: &str, after: u64, limit: usize) -> Result<Vec<LogItem>, StoreError> {
+        let client = self.pool.get().await.map_err(db)?;
+        let select = client
+            .prepare_cached("SELECT seq, data FROM ef_log WHERE key = $1 AND seq > $2 ORDER BY seq LIMIT $3")
+            .await
+            .map_err(db)?;
+        let rows = client.query(&select, &[&key, &big(after), &big(limit as u64)]).await.map_err(db)?;
+        let mut items = Vec::with_capacity(rows.len());
+        for r in rows {
+            let seq: i64 = r.try_get(0).map_err(db)?;
+            items.push(LogItem { seq: seq as u64, data: r.try_get(1).map_err(db)? });
+        }
+        Ok(items)
+    }
+
+    pub async fn due(&self, project: &str, now: u64, limit: usize) -> Result<Vec<String>, StoreError> {
+        let client = self.pool.get().await.map_err(db)?;
+        let rows = client
+            .query(
+                "SELECT key FROM ef_sessions WHERE project = $1 AND wake <= $2 ORDER BY wake LIMIT $3",
+                &[&project, &big(now), &big(limit as u64)],
+            )
+            .await
+            .map_err(db)?;
+        rows.iter().map(|r| r.try_get(0).map_err(db)).collect()
+    }
+
+    pub async fn next_wake(&self, project: &str) -> Result<Option<u64>, StoreError> {
+        let client = self.pool.get().await.map_err(db)?;
+        let row = client
+            .query_one("SELECT min(wake) FROM ef_sessions WHERE project = $1 AND wake IS NOT NULL", &[&project])
+            .await
+            .map_err(db)?;
+        let at: Option<i64> = row.try_get(0).map_err(db)?;
+        Ok(at.map(|a| a.max(0) as u64))
+    }
+
+    /// LISTEN on a connection of its own and wake this process's streams; after every (re)connection wake them
+    /// all, as notifications sent while it was down are lost (the log keeps the items).
+    pub fn listen(&self, hub: Arc<Hub>) {
+        let config = self.config.clone();
+        tokio::spawn(async move {
+            loop {
+                match config.connect(NoTls).await {
+                    Ok((client, mut connection)) => {
+                        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+                        let driver = tokio::spawn(async move {
+                            let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+                            while let Some(Ok(message)) = messages.next().await {
+                                if let AsyncMessage::Notification(n) = message {
+                                    if tx.send(n.payload().to_string()).is_err() {
+                                        break;
+                                    }
+                                }
+                            }
+                        });
+                        match client.batch_execute(&format!("LISTEN {CHANNEL}")).await {
+                            Ok(()) => {
+                                hub.wake_all();
+                                while let Some(payload) = rx.recv().await {
+                                    if let Some((key, seq)) = payload.rsplit_once(' ') {
+                                        hub.notify(key, seq.parse().unwrap_or(0));
+                                    }
+                                }
+                                tracing::warn!("the PostgreSQL LISTEN connection ended; connecting again");
+                            }
+                            Err(e) => tracing::warn!("cannot LISTEN {CHANNEL}: {e}"),
+                        }
+                        driver.abort();
+                    }
+                    Err(e) => tracing::warn!("cannot reach PostgreSQL for LISTEN: {e}"),
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        });
+    }
+}
+
+async fn lock_and_read(client: &deadpool_postgres::Object, key: &str, wait: Duration) -> Result<Record, StoreError> {
+    client.batch_execute(&format!("BEGIN; SET LOCAL lock_timeout = {}", wait.as_millis())).await.map_err(db)?;
+    let lock = client.prepare_cached("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))").await.map_err(db)?;
+    if let Err(e) = client.execute(&lock, &[&key]).await {
+        return Err(if e.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) { StoreError::Busy } else { db(e) });
+    }
+    let select = client.prepare_cached(SELECT).await.map_err(db)?;
+    let row = client.query_opt(&select, &[&key]).await.map_err(db)?;
+    Ok(row.map(|r| read_row(&r)).transpose()?.unwrap_or_default())
+}
+
+/// Everything a commit writes, inside the lease's transaction; the caller commits or rolls back.
+async fn write(client: &deadpool_postgres::Object, key: &str, read_version: u64, c: &Commit) -> Result<(), StoreError> {
+    let r = &c.record;
+    let (version, seq, wake) = (big(r.version), big(r.seq), r.wake.map(big));
+    let written = if read_version == 0 {
+        let insert = client
+            .prepare_cached(
+                "INSERT INTO ef_sessions (key, project, version, seq, live, idem, wake, session) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (key) DO NOTHING",
+            )
+            .await
+            .map_err(db)?;
+        client.execute(&insert, &[&key, &project_of(key), &version, &seq, &r.live, &r.idem, &wake, &r.session]).await
+    } else {
+        let update = client
+            .prepare_cached(
+                "UPDATE ef_sessions SET version = $2, seq = $3, live = $4, idem = $5, wake = $6, session = $7 \
+                 WHERE key = $1 AND version = $8",
+            )
+            .await
+            .map_err(db)?;
+        let read = big(read_version);
+        client.execute(&update, &[&key, &version, &seq, &r.live, &r.idem, &wake, &r.session, &read]).await
+    };
+    if written.map_err(db)? != 1 {
+        return Err(StoreError::Conflict);
+    }
+    if c.reset_transcript {
+        client.execute("DELETE FROM ef_transcript WHERE key = $1", &[&key]).await.map_err(db)?;
+    }
+    if !c.transcript.is_empty() {
+        let orders: Vec<i64> = c.transcript.iter().map(|(o, _)| big(*o)).collect();
+        let entries: Vec<&str> = c.transcript.iter().map(|(_, e)| e.as_str()).collect();
+        let append = client
+            .prepare_cached(
+                "INSERT INTO ef_transcript (key, ord, entry) \
+                 SELECT $1, o, e FROM unnest($2::bigint[], $3::text[]) AS t(o, e)",
+            )
+            .await
+            .map_err(db)?;
+        client.execute(&append, &[&key, &orders, &entries]).await.map_err(db)?;
+    }
+    if c.clear_log {
+        client.execute("DELETE FROM ef_log WHERE key = $1", &[&key]).await.map_err(db)?;
+    }
+    if let Some(item) = &c.push {
+        let push =
+            client.prepare_cached("INSERT INTO ef_log (key, seq, data) VALUES ($1, $2, $3)").await.map_err(db)?;
+        client.execute(&push, &[&key, &big(item.seq), &item.data]).await.map_err(db)?;
+        if item.seq > LOG_KEEP {
+            let trim = client.prepare_cached("DELETE FROM ef_log WHERE key = $1 AND seq <= $2").await.map_err(db)?;
+            client.execute(&trim, &[&key, &big(item.seq - LOG_KEEP)]).await.map_err(db)?;
+        }
+        let notify = client.prepare_cached("SELECT pg_notify($1, $2)").await.map_err(db)?;
+        client.execute(&notify, &[&CHANNEL, &format!("{key} {}", item.seq)]).await.map_err(db)?;
+    }
+    if let Some((idem, answer)) = &c.answer {
+        let keep = client
+            .prepare_cached(
+                "INSERT INTO ef_answers (key, idem, answer) VALUES ($1, $2, $3) \
+                 ON CONFLICT (key, idem) DO UPDATE SET answer = EXCLUDED.answer",
+            )
+            .await
+            .map_err(db)?;
+        client.execute(&keep, &[&key, idem, answer]).await.map_err(db)?;
+    }
+    if !c.forget.is_empty() {
+        let forget =
+            client.prepare_cached("DELETE FROM ef_answers WHERE key = $1 AND idem = ANY($2)").await.map_err(db)?;
+        client.execute(&forget, &[&key, &c.forget]).await.map_err(db)?;
+    }
+    Ok(())
+}
+
+fn read_row(r: &tokio_postgres::Row) -> Result<Record, StoreError> {
+    let version: i64 = r.try_get(0).map_err(db)?;
+    let seq: i64 = r.try_get(1).map_err(db)?;
+    let wake: Option<i64> = r.try_get(4).map_err(db)?;
+    Ok(Record {
+        version: version as u64,
+        seq: seq as u64,
+        live: r.try_get(2).map_err(db)?,
+        idem: r.try_get(3).map_err(db)?,
+        wake: wake.map(|w| w.max(0) as u64),
+        session: r.try_get(5).map_err(db)?,
+    })
+}
