@@ -20,7 +20,7 @@ use tower_http::timeout::RequestBodyTimeoutLayer;
 
 use super::auth;
 use super::error::ApiError;
-use super::runner::{Done, Op, Shared};
+use super::runner::{check_user, Done, Op, Shared};
 use super::stream;
 use crate::engine::{Body, Envelope, MAX_REQUEST_BYTES};
 use crate::json::{self, Map, Value};
@@ -37,8 +37,7 @@ pub fn router(s: Shared) -> Router {
         .route("/public/{project}/publishing", get(publishing))
         .route("/public/{project}/transcripts", post(transcripts))
         .route("/feedback/{project}/user/{user}", post(feedback))
-        .layer(from_fn_with_state(s.clone(), auth::allow_origin))
-        .layer(cors(&s.origins));
+        .layer(from_fn_with_state(s.clone(), auth::allow_origin));
     let keyed = Router::new()
         .route("/state/user/{user}/interact", post(keyed_interact))
         .route("/state/user/{user}", get(get_state).put(put_state).delete(delete_state))
@@ -55,11 +54,13 @@ pub fn router(s: Shared) -> Router {
         .layer(RequestBodyTimeoutLayer::new(BODY_TIME))
         // The default predicate never compresses text/event-stream (a compressed stream would be buffered).
         .layer(CompressionLayer::new())
+        // Outermost, so a preflight is answered before routing (a route knows only its own methods).
+        .layer(cors(&s.origins))
         .with_state(s)
 }
 
-/// Browsers of the allowed origins (any origin when none is given, as Voiceflow's runtime) may call the public
-/// routes with the headers the widgets send.
+/// Browsers of the allowed origins (any origin when none is given, as Voiceflow's runtime) may call the routes
+/// with the headers the widgets send. Keyed routes need a key whatever the origin: CORS adds nothing to them.
 fn cors(origins: &[String]) -> CorsLayer {
     let allowed = if origins.is_empty() {
         AllowOrigin::any()
@@ -172,8 +173,9 @@ fn traces_of(done: Done) -> Result<String, ApiError> {
 
 async fn interact(s: &Shared, project: &str, user: &str, headers: &HeaderMap, body: &str) -> Result<String, ApiError> {
     s.engine(project)?;
-    let envelope = Envelope::from_json(body)?;
+    check_user(user)?;
     let idem = idempotency_key(headers)?;
+    let envelope = Envelope::from_json(body)?;
     traces_of(s.run(project, user, idem, Op::Interact(envelope)).await?)
 }
 
@@ -302,6 +304,7 @@ async fn events(State(s): State<Shared>, headers: HeaderMap, Text(body): Text) -
     let Some(Value::String(name)) = json::take(&mut fields, "event_type") else {
         return Err(ApiError::bad_request("invalid_request", "event_type must be an event name (a string)"));
     };
+    check_user(&user)?;
     let data = json::take(&mut fields, "data").unwrap_or(Value::Null);
     let event = json::obj2("name", Value::String(name), "data", data);
     let action = json::obj2("type", json::text("event"), "payload", json::obj1("event", event));
