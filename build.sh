@@ -3,8 +3,9 @@
 #
 #   ./build.sh          build the native CLI (target/release/eventflow) and the site (www/ with www/pkg/)
 #   ./build.sh serve    build, then serve www/ on http://127.0.0.1:8080 (the demo page)
-#   ./build.sh test     every check CI runs: fmt, clippy (native and wasm32), tests, engine purity,
-#                       browser tests (wasm-pack test --headless --chrome), the end-to-end test, the size budget
+#   ./build.sh test     every check CI runs: fmt, clippy (native and wasm32), tests, engine purity, the server's
+#                       tests on Redis and PostgreSQL (started here), browser tests (wasm-pack test --headless
+#                       --chrome), the end-to-end test, the size budget
 #   ./build.sh size     print the gzip bytes of what the demo page downloads until load() resolves
 #   ./build.sh size-profiles   build the wasm at opt-level "s" and "z" and print both sizes
 #   ./build.sh bench    criterion benchmarks of the engine
@@ -63,6 +64,55 @@ run_tests() {
   mkdir -p target
   cargo test 2>&1 | tee target/cargo-test.log
   count_tests target/cargo-test.log
+  run_store_tests
+}
+
+# ---- Redis and PostgreSQL for the server's shared-store tests (tests/server_stores.rs) ----
+# Installed from Debian when missing, started on free ports in a temporary directory, stopped afterwards.
+
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+pg_bin() { find /usr/lib/postgresql -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -1; }
+
+STORES_DIR=; REDIS_PID=; PG_RUN=()
+start_stores() {
+  local pkgs=()
+  command -v redis-server >/dev/null || pkgs+=(redis-server)
+  [ -n "$(pg_bin)" ] || pkgs+=(postgresql)
+  [ ${#pkgs[@]} = 0 ] || { say "installing ${pkgs[*]}"; apt_install "${pkgs[@]}"; }
+  STORES_DIR=$(mktemp -d)
+  trap stop_stores EXIT
+  local rport pport pg i
+  rport=$(free_port)
+  redis-server --port "$rport" --bind 127.0.0.1 --dir "$STORES_DIR" --save '' --appendonly no \
+    --logfile "$STORES_DIR/redis.log" &
+  REDIS_PID=$!
+  # PostgreSQL refuses to run as root: as root, its files and process belong to the postgres user.
+  [ "$(id -u)" != 0 ] || { chown postgres "$STORES_DIR"; PG_RUN=(runuser -u postgres --); }
+  pg=$(pg_bin)
+  "${PG_RUN[@]}" "$pg/initdb" -D "$STORES_DIR/pg" -A trust -U postgres --no-sync >"$STORES_DIR/initdb.log"
+  pport=$(free_port)
+  "${PG_RUN[@]}" "$pg/pg_ctl" -D "$STORES_DIR/pg" -l "$STORES_DIR/postgres.log" -w \
+    -o "-k $STORES_DIR -p $pport -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
+  for i in $(seq 100); do redis-cli -p "$rport" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  export EVENTFLOW_TEST_REDIS="redis://127.0.0.1:$rport"
+  export EVENTFLOW_TEST_POSTGRES="postgres://postgres@127.0.0.1:$pport/postgres"
+  say "Redis on $EVENTFLOW_TEST_REDIS, PostgreSQL on $EVENTFLOW_TEST_POSTGRES (in $STORES_DIR)"
+}
+
+stop_stores() {
+  [ -n "$STORES_DIR" ] || return 0
+  [ -z "$REDIS_PID" ] || { kill "$REDIS_PID" 2>/dev/null || true; wait "$REDIS_PID" 2>/dev/null || true; }
+  [ ! -d "$STORES_DIR/pg" ] || "${PG_RUN[@]}" "$(pg_bin)/pg_ctl" -D "$STORES_DIR/pg" -m immediate -w stop >/dev/null 2>&1 || true
+  rm -rf "$STORES_DIR"
+  STORES_DIR=
+}
+
+run_store_tests() {
+  start_stores
+  say "server tests on Redis and PostgreSQL"
+  cargo test --test server_stores -- --ignored 2>&1 | tee target/store-test.log
+  count_tests target/store-test.log
+  stop_stores
 }
 
 # Sum the "test result" lines of a cargo test log into the totals printed at the end.
@@ -264,8 +314,9 @@ case "${1:-build}" in
   build) build; build_site ;;
   serve) serve ;;
   test) run_tests; run_web_tests; echo "tests: $PASSED passed, $FAILED failed" ;;
+  test-stores) ensure_rust; mkdir -p target; run_store_tests; echo "tests: $PASSED passed, $FAILED failed" ;;
   size) size_report ;;
   size-profiles) size_profiles ;;
   bench) ensure_rust; cargo bench --bench engine ;;
-  *) echo "usage: ./build.sh [build|serve|test|size|size-profiles|bench]" >&2; exit 2 ;;
+  *) echo "usage: ./build.sh [build|serve|test|test-stores|size|size-profiles|bench]" >&2; exit 2 ;;
 esac

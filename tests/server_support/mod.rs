@@ -288,7 +288,7 @@ where
 /// sequence number, nothing lost.
 pub async fn fifty_concurrent_turns(servers: &[&Server], project: &str) {
     let c = client();
-    let user = format!("concurrent-{}", std::process::id());
+    let user = unique("concurrent");
     let mut tasks = Vec::new();
     for i in 0..50 {
         let (c, url, user) = (c.clone(), servers[i % servers.len()].url("/events"), user.clone());
@@ -322,7 +322,7 @@ pub async fn fifty_concurrent_turns(servers: &[&Server], project: &str) {
 /// An event posted to one server reaches a stream held by another (or the same one).
 pub async fn event_reaches_a_stream(poster: &Server, listener: &Server, project: &str) {
     let c = client();
-    let user = format!("pushed-{}", std::process::id());
+    let user = unique("pushed");
     let mut stream = Stream::open(c.get(listener.url(&format!("/public/{project}/state/user/{user}/stream")))).await;
     let posted = Instant::now();
     let r = send(
@@ -338,4 +338,79 @@ pub async fn event_reaches_a_stream(poster: &Server, listener: &Server, project:
     assert_eq!(id, r.json["seq"].as_u64().expect("seq"));
     assert_eq!(texts(&data["trace"]), vec!["count 1"]);
     assert!(posted.elapsed() < Duration::from_secs(5), "delivered only after {:?}", posted.elapsed());
+}
+
+// ---- two processes on one shared store (Redis, PostgreSQL) ----
+
+/// The URL of the shared store in the environment variable `var`, which `./build.sh test` sets after starting
+/// the server it names.
+pub fn store_url(var: &str) -> String {
+    std::env::var(var).unwrap_or_else(|_| {
+        panic!("{var} is not set: run these tests with ./build.sh test, which starts the store and sets it")
+    })
+}
+
+/// Two counter servers on one shared store.
+pub fn two_processes(store: &str) -> (Server, Server) {
+    let start = || Server::start(&[&counter(), "--store", store, "--api-key", KEY]);
+    (start(), start())
+}
+
+fn unique(name: &str) -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    format!("{name}-{}-{nanos}", std::process::id())
+}
+
+/// A turn answered by one process is there for the other; a keyed repeat sent to the other gets the kept answer.
+pub async fn processes_share_sessions_and_answers(store: &str) {
+    let (a, b) = two_processes(store);
+    let c = client();
+    let user = unique("shared");
+    let turn = |s: &Server, key: &str| {
+        c.post(s.url(&format!("/public/counter/state/user/{user}/interact")))
+            .header("Idempotency-Key", key.to_string())
+            .body(event_action("inc").to_string())
+    };
+    let first = send(turn(&a, "k1")).await;
+    assert_eq!(texts(&first.json["trace"]), vec!["count 1"], "{}", first.text);
+    let repeat = send(turn(&b, "k1")).await;
+    assert_eq!(repeat.text, first.text, "the other process gives the kept answer");
+    let second = send(turn(&b, "k2")).await;
+    assert_eq!(texts(&second.json["trace"]), vec!["count 2"]);
+    let state = send(c.get(a.url(&format!("/state/user/{user}"))).bearer_auth(KEY)).await;
+    assert_eq!(state.json["variables"]["count"], 2);
+    let orders: Vec<u64> = state.json["transcript"]["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| e["order"].as_u64().expect("order"))
+        .collect();
+    assert_eq!(orders, (1..=orders.len() as u64).collect::<Vec<_>>());
+}
+
+/// A reminder set through one process fires once, whichever process's timers get it first, and reaches a stream
+/// held by the other; after one process is killed, the other still fires the next.
+pub async fn timers_fire_once_across_processes_and_survive_a_kill(store: &str) {
+    let (mut a, b) = two_processes(store);
+    let c = client();
+    let user = unique("timers");
+    let mut stream = Stream::open(c.get(b.url(&format!("/public/counter/state/user/{user}/stream")))).await;
+    let remind = |s: &Server| {
+        c.post(s.url(&format!("/public/counter/state/user/{user}/interact"))).body(event_action("remind").to_string())
+    };
+    let r = send(remind(&a)).await;
+    assert_eq!(texts(&r.json["trace"]), vec!["reminder set"]);
+    let (id, data) = stream.item(Duration::from_secs(10)).await.expect("the reminder");
+    assert_eq!((id, texts(&data["trace"])), (1, vec!["ping!".to_string()]));
+    assert_eq!(stream.item(Duration::from_millis(1500)).await, None, "fired once");
+    // Set through a, then a dies: b fires it.
+    let r = send(remind(&a)).await;
+    assert_eq!(texts(&r.json["trace"]), vec!["reminder set"]);
+    a.kill9();
+    let (id, data) = stream.item(Duration::from_secs(10)).await.expect("fired by the survivor");
+    assert_eq!((id, texts(&data["trace"])), (2, vec!["ping!".to_string()]));
+    let a = Server::start(&[&counter(), "--store", store, "--api-key", KEY]);
+    let state = send(c.get(a.url(&format!("/state/user/{user}"))).bearer_auth(KEY)).await;
+    assert_eq!(state.status, 200, "{}", state.text);
+    assert!(state.json["timers"].as_array().is_some_and(Vec::is_empty), "{}", state.json["timers"]);
 }

@@ -93,6 +93,21 @@ fn db(e: impl std::fmt::Display) -> StoreError {
     StoreError::Failed(format!("PostgreSQL: {e}"))
 }
 
+fn pooled(e: deadpool_postgres::PoolError) -> StoreError {
+    match e {
+        deadpool_postgres::PoolError::Backend(e) => pg(e),
+        e => db(e),
+    }
+}
+
+/// A PostgreSQL error with the server's own message ("db error" alone says little).
+fn pg(e: tokio_postgres::Error) -> StoreError {
+    match e.as_db_error() {
+        Some(d) => db(d),
+        None => db(e),
+    }
+}
+
 /// u64 counters and times as PostgreSQL's bigint.
 fn big(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
@@ -100,7 +115,7 @@ fn big(n: u64) -> i64 {
 
 impl PgStore {
     pub async fn open(url: &str) -> Result<PgStore, StoreError> {
-        let config = tokio_postgres::Config::from_str(url).map_err(db)?;
+        let config = tokio_postgres::Config::from_str(url).map_err(pg)?;
         let manager =
             Manager::from_config(config.clone(), NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
         let pool = Pool::builder(manager)
@@ -110,15 +125,18 @@ impl PgStore {
             .create_timeout(Some(Duration::from_secs(10)))
             .build()
             .map_err(db)?;
-        let client = pool.get().await.map_err(db)?;
-        let setup =
-            format!("SELECT pg_advisory_lock({SCHEMA_LOCK}); {SCHEMA} SELECT pg_advisory_unlock({SCHEMA_LOCK});");
-        client.batch_execute(&setup).await.map_err(db)?;
+        let client = pool.get().await.map_err(pooled)?;
+        // Taken before the transaction that creates the tables, so a process that waited for it starts its own
+        // transaction after the tables were committed (and sees them); released once they are.
+        client.batch_execute(&format!("SELECT pg_advisory_lock({SCHEMA_LOCK})")).await.map_err(pg)?;
+        let created = client.batch_execute(&format!("BEGIN; {SCHEMA} COMMIT;")).await.map_err(pg);
+        client.batch_execute(&format!("SELECT pg_advisory_unlock({SCHEMA_LOCK})")).await.map_err(pg)?;
+        created?;
         Ok(PgStore { pool, config })
     }
 
     pub async fn begin(&self, key: &str, wait: Duration) -> Result<(Lease, Record), StoreError> {
-        let lease = Lease { client: Some(self.pool.get().await.map_err(db)?) };
+        let lease = Lease { client: Some(self.pool.get().await.map_err(pooled)?) };
         match lock_and_read(lease.client()?, key, wait).await {
             Ok(record) => Ok((lease, record)),
             Err(e) => {
@@ -139,62 +157,62 @@ impl PgStore {
     }
 
     pub async fn record(&self, key: &str) -> Result<Record, StoreError> {
-        let client = self.pool.get().await.map_err(db)?;
-        let select = client.prepare_cached(SELECT).await.map_err(db)?;
-        let row = client.query_opt(&select, &[&key]).await.map_err(db)?;
+        let client = self.pool.get().await.map_err(pooled)?;
+        let select = client.prepare_cached(SELECT).await.map_err(pg)?;
+        let row = client.query_opt(&select, &[&key]).await.map_err(pg)?;
         Ok(row.map(|r| read_row(&r)).transpose()?.unwrap_or_default())
     }
 
     pub async fn answer(&self, key: &str, idem: &str) -> Result<Option<String>, StoreError> {
-        let client = self.pool.get().await.map_err(db)?;
+        let client = self.pool.get().await.map_err(pooled)?;
         let row = client
             .query_opt("SELECT answer FROM ef_answers WHERE key = $1 AND idem = $2", &[&key, &idem])
             .await
-            .map_err(db)?;
-        row.map(|r| r.try_get(0)).transpose().map_err(db)
+            .map_err(pg)?;
+        row.map(|r| r.try_get(0)).transpose().map_err(pg)
     }
 
     pub async fn transcript(&self, key: &str) -> Result<Vec<String>, StoreError> {
-        let client = self.pool.get().await.map_err(db)?;
+        let client = self.pool.get().await.map_err(pooled)?;
         let rows =
-            client.query("SELECT entry FROM ef_transcript WHERE key = $1 ORDER BY ord", &[&key]).await.map_err(db)?;
-        rows.iter().map(|r| r.try_get(0).map_err(db)).collect()
+            client.query("SELECT entry FROM ef_transcript WHERE key = $1 ORDER BY ord", &[&key]).await.map_err(pg)?;
+        rows.iter().map(|r| r.try_get(0).map_err(pg)).collect()
     }
 
     pub async fn log_after(&self, key: &str, after: u64, limit: usize) -> Result<Vec<LogItem>, StoreError> {
-        let client = self.pool.get().await.map_err(db)?;
+        let client = self.pool.get().await.map_err(pooled)?;
         let select = client
             .prepare_cached("SELECT seq, data FROM ef_log WHERE key = $1 AND seq > $2 ORDER BY seq LIMIT $3")
             .await
-            .map_err(db)?;
-        let rows = client.query(&select, &[&key, &big(after), &big(limit as u64)]).await.map_err(db)?;
+            .map_err(pg)?;
+        let rows = client.query(&select, &[&key, &big(after), &big(limit as u64)]).await.map_err(pg)?;
         let mut items = Vec::with_capacity(rows.len());
         for r in rows {
-            let seq: i64 = r.try_get(0).map_err(db)?;
-            items.push(LogItem { seq: seq as u64, data: r.try_get(1).map_err(db)? });
+            let seq: i64 = r.try_get(0).map_err(pg)?;
+            items.push(LogItem { seq: seq as u64, data: r.try_get(1).map_err(pg)? });
         }
         Ok(items)
     }
 
     pub async fn due(&self, project: &str, now: u64, limit: usize) -> Result<Vec<String>, StoreError> {
-        let client = self.pool.get().await.map_err(db)?;
+        let client = self.pool.get().await.map_err(pooled)?;
         let rows = client
             .query(
                 "SELECT key FROM ef_sessions WHERE project = $1 AND wake <= $2 ORDER BY wake LIMIT $3",
                 &[&project, &big(now), &big(limit as u64)],
             )
             .await
-            .map_err(db)?;
-        rows.iter().map(|r| r.try_get(0).map_err(db)).collect()
+            .map_err(pg)?;
+        rows.iter().map(|r| r.try_get(0).map_err(pg)).collect()
     }
 
     pub async fn next_wake(&self, project: &str) -> Result<Option<u64>, StoreError> {
-        let client = self.pool.get().await.map_err(db)?;
+        let client = self.pool.get().await.map_err(pooled)?;
         let row = client
             .query_one("SELECT min(wake) FROM ef_sessions WHERE project = $1 AND wake IS NOT NULL", &[&project])
             .await
-            .map_err(db)?;
-        let at: Option<i64> = row.try_get(0).map_err(db)?;
+            .map_err(pg)?;
+        let at: Option<i64> = row.try_get(0).map_err(pg)?;
         Ok(at.map(|a| a.max(0) as u64))
     }
 
@@ -240,13 +258,13 @@ impl PgStore {
 }
 
 async fn lock_and_read(client: &deadpool_postgres::Object, key: &str, wait: Duration) -> Result<Record, StoreError> {
-    client.batch_execute(&format!("BEGIN; SET LOCAL lock_timeout = {}", wait.as_millis())).await.map_err(db)?;
-    let lock = client.prepare_cached("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))").await.map_err(db)?;
+    client.batch_execute(&format!("BEGIN; SET LOCAL lock_timeout = {}", wait.as_millis())).await.map_err(pg)?;
+    let lock = client.prepare_cached("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))").await.map_err(pg)?;
     if let Err(e) = client.execute(&lock, &[&key]).await {
         return Err(if e.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) { StoreError::Busy } else { db(e) });
     }
-    let select = client.prepare_cached(SELECT).await.map_err(db)?;
-    let row = client.query_opt(&select, &[&key]).await.map_err(db)?;
+    let select = client.prepare_cached(SELECT).await.map_err(pg)?;
+    let row = client.query_opt(&select, &[&key]).await.map_err(pg)?;
     Ok(row.map(|r| read_row(&r)).transpose()?.unwrap_or_default())
 }
 
@@ -261,7 +279,7 @@ async fn write(client: &deadpool_postgres::Object, key: &str, read_version: u64,
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (key) DO NOTHING",
             )
             .await
-            .map_err(db)?;
+            .map_err(pg)?;
         client.execute(&insert, &[&key, &project_of(key), &version, &seq, &r.live, &r.idem, &wake, &r.session]).await
     } else {
         let update = client
@@ -270,15 +288,15 @@ async fn write(client: &deadpool_postgres::Object, key: &str, read_version: u64,
                  WHERE key = $1 AND version = $8",
             )
             .await
-            .map_err(db)?;
+            .map_err(pg)?;
         let read = big(read_version);
         client.execute(&update, &[&key, &version, &seq, &r.live, &r.idem, &wake, &r.session, &read]).await
     };
-    if written.map_err(db)? != 1 {
+    if written.map_err(pg)? != 1 {
         return Err(StoreError::Conflict);
     }
     if c.reset_transcript {
-        client.execute("DELETE FROM ef_transcript WHERE key = $1", &[&key]).await.map_err(db)?;
+        client.execute("DELETE FROM ef_transcript WHERE key = $1", &[&key]).await.map_err(pg)?;
     }
     if !c.transcript.is_empty() {
         let orders: Vec<i64> = c.transcript.iter().map(|(o, _)| big(*o)).collect();
@@ -289,22 +307,22 @@ async fn write(client: &deadpool_postgres::Object, key: &str, read_version: u64,
                  SELECT $1, o, e FROM unnest($2::bigint[], $3::text[]) AS t(o, e)",
             )
             .await
-            .map_err(db)?;
-        client.execute(&append, &[&key, &orders, &entries]).await.map_err(db)?;
+            .map_err(pg)?;
+        client.execute(&append, &[&key, &orders, &entries]).await.map_err(pg)?;
     }
     if c.clear_log {
-        client.execute("DELETE FROM ef_log WHERE key = $1", &[&key]).await.map_err(db)?;
+        client.execute("DELETE FROM ef_log WHERE key = $1", &[&key]).await.map_err(pg)?;
     }
     if let Some(item) = &c.push {
         let push =
-            client.prepare_cached("INSERT INTO ef_log (key, seq, data) VALUES ($1, $2, $3)").await.map_err(db)?;
-        client.execute(&push, &[&key, &big(item.seq), &item.data]).await.map_err(db)?;
+            client.prepare_cached("INSERT INTO ef_log (key, seq, data) VALUES ($1, $2, $3)").await.map_err(pg)?;
+        client.execute(&push, &[&key, &big(item.seq), &item.data]).await.map_err(pg)?;
         if item.seq > LOG_KEEP {
-            let trim = client.prepare_cached("DELETE FROM ef_log WHERE key = $1 AND seq <= $2").await.map_err(db)?;
-            client.execute(&trim, &[&key, &big(item.seq - LOG_KEEP)]).await.map_err(db)?;
+            let trim = client.prepare_cached("DELETE FROM ef_log WHERE key = $1 AND seq <= $2").await.map_err(pg)?;
+            client.execute(&trim, &[&key, &big(item.seq - LOG_KEEP)]).await.map_err(pg)?;
         }
-        let notify = client.prepare_cached("SELECT pg_notify($1, $2)").await.map_err(db)?;
-        client.execute(&notify, &[&CHANNEL, &format!("{key} {}", item.seq)]).await.map_err(db)?;
+        let notify = client.prepare_cached("SELECT pg_notify($1, $2)").await.map_err(pg)?;
+        client.execute(&notify, &[&CHANNEL, &format!("{key} {}", item.seq)]).await.map_err(pg)?;
     }
     if let Some((idem, answer)) = &c.answer {
         let keep = client
@@ -313,27 +331,27 @@ async fn write(client: &deadpool_postgres::Object, key: &str, read_version: u64,
                  ON CONFLICT (key, idem) DO UPDATE SET answer = EXCLUDED.answer",
             )
             .await
-            .map_err(db)?;
-        client.execute(&keep, &[&key, idem, answer]).await.map_err(db)?;
+            .map_err(pg)?;
+        client.execute(&keep, &[&key, idem, answer]).await.map_err(pg)?;
     }
     if !c.forget.is_empty() {
         let forget =
-            client.prepare_cached("DELETE FROM ef_answers WHERE key = $1 AND idem = ANY($2)").await.map_err(db)?;
-        client.execute(&forget, &[&key, &c.forget]).await.map_err(db)?;
+            client.prepare_cached("DELETE FROM ef_answers WHERE key = $1 AND idem = ANY($2)").await.map_err(pg)?;
+        client.execute(&forget, &[&key, &c.forget]).await.map_err(pg)?;
     }
     Ok(())
 }
 
 fn read_row(r: &tokio_postgres::Row) -> Result<Record, StoreError> {
-    let version: i64 = r.try_get(0).map_err(db)?;
-    let seq: i64 = r.try_get(1).map_err(db)?;
-    let wake: Option<i64> = r.try_get(4).map_err(db)?;
+    let version: i64 = r.try_get(0).map_err(pg)?;
+    let seq: i64 = r.try_get(1).map_err(pg)?;
+    let wake: Option<i64> = r.try_get(4).map_err(pg)?;
     Ok(Record {
         version: version as u64,
         seq: seq as u64,
-        live: r.try_get(2).map_err(db)?,
-        idem: r.try_get(3).map_err(db)?,
+        live: r.try_get(2).map_err(pg)?,
+        idem: r.try_get(3).map_err(pg)?,
         wake: wake.map(|w| w.max(0) as u64),
-        session: r.try_get(5).map_err(db)?,
+        session: r.try_get(5).map_err(pg)?,
     })
 }
