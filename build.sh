@@ -9,6 +9,8 @@
 #   ./build.sh size     print the gzip bytes of what the demo page downloads until load() resolves
 #   ./build.sh size-profiles   build the wasm at opt-level "s" and "z" and print both sizes
 #   ./build.sh bench    criterion benchmarks of the engine
+#   ./build.sh load     load benchmark of the runtime server: turns/s and latency per store (wrk), push delivery
+#   ./build.sh test-stores   only the server's tests on Redis and PostgreSQL
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -83,7 +85,8 @@ start_stores() {
   trap stop_stores EXIT
   local rport pport pg i
   rport=$(free_port)
-  redis-server --port "$rport" --bind 127.0.0.1 --dir "$STORES_DIR" --save '' --appendonly no \
+  # Redis as it should run under the server: every write in its append-only file, synced each second.
+  redis-server --port "$rport" --bind 127.0.0.1 --dir "$STORES_DIR" --save '' --appendonly yes --appendfsync everysec \
     --logfile "$STORES_DIR/redis.log" &
   REDIS_PID=$!
   # PostgreSQL refuses to run as root: as root, its files and process belong to the postgres user.
@@ -105,6 +108,47 @@ stop_stores() {
   [ ! -d "$STORES_DIR/pg" ] || "${PG_RUN[@]}" "$(pg_bin)/pg_ctl" -D "$STORES_DIR/pg" -m immediate -w stop >/dev/null 2>&1 || true
   rm -rf "$STORES_DIR"
   STORES_DIR=
+}
+
+# The server under load (issue 12; figures in docs/PERFORMANCE.md): for each store, text turns of 50 users at once
+# for LOAD_SECONDS (wrk, from Debian), then the delay from POST /events to delivery on 1,000 open streams.
+LOAD_SECONDS=${LOAD_SECONDS:-10}
+LOAD_PIDS=()
+LOAD_URL=
+# Start a server on STORE; sets LOAD_URL once it answers /health.
+load_server() { # STORE
+  LOAD_URL="http://127.0.0.1:$(free_port)"
+  target/server/eventflow serve examples/agents/shop.json tests/agents/counter.json --listen "${LOAD_URL#http://}" \
+    --store "$1" --api-key load-key 2>>"$STORES_DIR/server.log" &
+  LOAD_PIDS+=($!)
+  until curl -fs "$LOAD_URL/health" >/dev/null; do
+    kill -0 "$!" || { cat "$STORES_DIR/server.log" >&2; exit 1; }
+    sleep 0.1
+  done
+}
+
+load() {
+  build_server
+  command -v wrk >/dev/null || { say "installing wrk"; apt_install wrk; }
+  say "push benchmark client"
+  cargo bench --bench push --no-run
+  start_stores
+  local store a b
+  for store in embedded "$EVENTFLOW_TEST_REDIS" "$EVENTFLOW_TEST_POSTGRES"; do
+    [ "$store" != embedded ] || store=$(mktemp -d "$STORES_DIR/embedded.XXXX")
+    load_server "$store"; a=$LOAD_URL
+    say "turns on $store: 50 users, ${LOAD_SECONDS} s (after 3 s of warm-up)"
+    wrk -t2 -c50 -d3s -s tools/load-turns.lua "$a" >/dev/null
+    wrk -t2 -c50 -d"${LOAD_SECONDS}s" --latency -s tools/load-turns.lua "$a"
+    # Shared stores: the streams are held by a second process, so each push crosses between processes.
+    b=$a
+    [ -d "$store" ] || { load_server "$store"; b=$LOAD_URL; }
+    say "push delivery on 1,000 streams ($store; posted to $a, streams on $b)"
+    EVENTFLOW_BENCH_URL=$a EVENTFLOW_BENCH_LISTEN_URL=$b EVENTFLOW_BENCH_KEY=load-key cargo bench --bench push
+    kill "${LOAD_PIDS[@]}"; wait "${LOAD_PIDS[@]}" 2>/dev/null || true
+    LOAD_PIDS=()
+  done
+  stop_stores
 }
 
 run_store_tests() {
@@ -230,9 +274,28 @@ build_site() {
   say "site ready in www/"
 }
 
+# The runtime server at full speed (Cargo.toml's `server` profile): target/server/eventflow.
+build_server() {
+  ensure_rust
+  say "runtime server (profile server)"
+  cargo build --profile server --bin eventflow
+}
+
 serve() {
   build_site
-  say "serving www/ on http://127.0.0.1:8080 (Ctrl-C stops)"
+  build_server
+  # The runtime server with the example agents, beside the demo site, on a fresh key of this run.
+  local key server
+  key=$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')
+  target/server/eventflow serve examples/agents/*.json --listen 127.0.0.1:8081 --store target/serve-store \
+    --api-key "$key" &
+  server=$!
+  trap 'kill "$server" 2>/dev/null || true' EXIT
+  say "runtime server on http://127.0.0.1:8081 (projects shop, pizza, support; sessions in target/serve-store)"
+  echo "push an inbound event to the chat of user demo-user (open in a widget with userID 'demo-user'):"
+  echo "  curl -X POST http://127.0.0.1:8081/events -H 'Authorization: Bearer $key' -H 'projectID: shop' \\"
+  echo "    -d '{\"app_user_id\": \"demo-user\", \"event_type\": \"checkout\", \"data\": {\"total\": 120, \"items\": 2}}'"
+  say "serving www/ on http://127.0.0.1:8080 (Ctrl-C stops both)"
   echo "open http://127.0.0.1:8080/"
   python3 - <<'PY'
 import functools, http.server
@@ -315,8 +378,9 @@ case "${1:-build}" in
   serve) serve ;;
   test) run_tests; run_web_tests; echo "tests: $PASSED passed, $FAILED failed" ;;
   test-stores) ensure_rust; mkdir -p target; run_store_tests; echo "tests: $PASSED passed, $FAILED failed" ;;
+  load) load ;;
   size) size_report ;;
   size-profiles) size_profiles ;;
   bench) ensure_rust; cargo bench --bench engine ;;
-  *) echo "usage: ./build.sh [build|serve|test|test-stores|size|size-profiles|bench]" >&2; exit 2 ;;
+  *) echo "usage: ./build.sh [build|serve|test|test-stores|size|size-profiles|bench|load]" >&2; exit 2 ;;
 esac

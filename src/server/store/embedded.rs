@@ -4,8 +4,11 @@
 //! Every commit is durable (`Durability::Immediate`: on disk before the request is answered, so a 200 survives
 //! `kill -9`). Durable commits are grouped: one writer thread takes every commit waiting, applies them in one
 //! write transaction and syncs once, so the cost of a sync is shared by all the turns that arrived during the
-//! previous one. Reads take a snapshot (MVCC) beside the writer.
+//! previous one. Reads take a snapshot (MVCC) beside the writer. The records of the sessions in use are also kept
+//! in memory, written through at each commit: as this process is the store's only writer, a turn reads its record
+//! without touching the file.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -25,6 +28,8 @@ const WAKES: TableDefinition<(&str, u64, &str), ()> = TableDefinition::new("wake
 
 /// The most commits grouped in one transaction.
 const GROUP: usize = 512;
+/// The bytes of session JSON the record cache holds at most.
+const CACHE_BYTES: usize = 64 << 20;
 
 struct Job {
     key: String,
@@ -39,6 +44,33 @@ pub struct Embedded {
     db: Arc<Database>,
     jobs: Mutex<Option<mpsc::Sender<Job>>>,
     writer: Mutex<Option<JoinHandle<()>>>,
+    cache: Mutex<Cache>,
+}
+
+/// Committed records by session key, at most [`CACHE_BYTES`] of sessions; any one goes when room is needed.
+#[derive(Default)]
+struct Cache {
+    records: HashMap<String, Record>,
+    bytes: usize,
+}
+
+impl Cache {
+    fn put(&mut self, key: &str, record: Record) {
+        self.forget(key);
+        let size = record.session.as_ref().map_or(0, String::len) + key.len();
+        while self.bytes + size > CACHE_BYTES {
+            let Some(old) = self.records.keys().next().cloned() else { break };
+            self.forget(&old);
+        }
+        self.bytes += size;
+        self.records.insert(key.to_string(), record);
+    }
+
+    fn forget(&mut self, key: &str) {
+        if let Some(old) = self.records.remove(key) {
+            self.bytes -= old.session.as_ref().map_or(0, String::len) + key.len();
+        }
+    }
 }
 
 impl Embedded {
@@ -64,17 +96,24 @@ impl Embedded {
             .name("eventflow-store".into())
             .spawn(move || write_loop(&writer_db, rx))
             .map_err(StoreError::failed)?;
-        Ok(Embedded { db, jobs: Mutex::new(Some(tx)), writer: Mutex::new(Some(writer)) })
+        Ok(Embedded { db, jobs: Mutex::new(Some(tx)), writer: Mutex::new(Some(writer)), cache: Mutex::default() })
     }
 
     pub async fn commit(&self, key: &str, read_version: u64, commit: Commit) -> Result<(), StoreError> {
         let jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner()).clone();
         let Some(jobs) = jobs else { return Err(StoreError::Failed("the store is closed".into())) };
         let meta = serde_json::to_string(&Meta::of(&commit.record)).map_err(StoreError::failed)?;
+        let record = commit.record.clone();
         let (done, answer) = oneshot::channel();
         let job = Job { key: key.to_string(), read_version, meta, commit, done };
         jobs.send(job).await.map_err(|_| StoreError::Failed("the store's writer stopped".into()))?;
-        answer.await.map_err(|_| StoreError::Failed("the store's writer stopped".into()))?
+        let written = answer.await.map_err(|_| StoreError::Failed("the store's writer stopped".into()))?;
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        match written {
+            Ok(()) => cache.put(key, record),
+            Err(_) => cache.forget(key),
+        }
+        written
     }
 
     /// Stop taking commits, let the writer finish the ones queued, and wait for it.
@@ -87,6 +126,9 @@ impl Embedded {
     }
 
     pub async fn record(&self, key: &str) -> Result<Record, StoreError> {
+        if let Some(r) = self.cache.lock().unwrap_or_else(|p| p.into_inner()).records.get(key) {
+            return Ok(r.clone());
+        }
         let key = key.to_string();
         self.read(move |db| {
             let txn = db.begin_read()?;
