@@ -586,6 +586,9 @@ async fn voiceflow_widget_extras_feedback_and_transcripts() {
     assert_eq!(rated["text"], "Thumbs down");
     assert_eq!(rated["properties"]["rating"], "down");
     assert_eq!(rated["properties"]["messages"], json!(["hello", "Ready?"]));
+    let hello = entries.iter().find(|e| e["type"] == "message" && e["text"] == "hello").expect("the rated message");
+    assert_eq!(rated["properties"]["message_id"], hello["id"]);
+    assert_eq!(rated["recipients"], "all");
     let client_entry =
         entries.iter().find(|e| e["type"] == "custom" && e["content"]["type"] == "client").expect("client");
     assert_eq!(client_entry["content"]["browser"], "Chrome");

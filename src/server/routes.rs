@@ -20,9 +20,9 @@ use tower_http::timeout::RequestBodyTimeoutLayer;
 
 use super::auth;
 use super::error::ApiError;
-use super::runner::{check_user, Done, Op, Shared};
+use super::runner::{check_user, session_key, Done, Op, Shared};
 use super::stream;
-use crate::engine::{Body, Envelope, MAX_REQUEST_BYTES};
+use crate::engine::{Body, Envelope, Recipients, MAX_REQUEST_BYTES};
 use crate::json::{self, Map, Value};
 
 /// How long a client may take to send a request body.
@@ -339,14 +339,16 @@ async fn transcripts(
             content.insert(name.into(), v.clone());
         }
     }
-    let note = Op::Note(Body::Custom { content: Value::Object(content) }, Map::new());
+    let note = Op::Note(Recipients::Agents, Body::Custom { content: Value::Object(content) }, Map::new());
     s.run(&project, &user, None, note).await?;
     let body = serde_json::json!({ "projectID": project, "sessionID": user });
     Ok(json_response(StatusCode::OK, body.to_string()))
 }
 
 /// `POST /feedback/{projectID}/user/{userID}` `{name: "Thumbs up" | "Thumbs down", text: [...], lastUserTurn}`:
-/// a rating, kept as a transcript `annotation` with `annotation_type: "rating"`.
+/// a rating, kept as a transcript `annotation` with `annotation_type: "rating"` and `properties.rating` `up` or
+/// `down`, as the widget keeps one in local mode; `properties.message_id` names the agent message rated (the
+/// latest one whose text is the first of `text`), `messages` and `last_user_turn` keep what was sent.
 async fn feedback(
     State(s): State<Shared>,
     Params((project, user)): Params<(String, String)>,
@@ -360,17 +362,37 @@ async fn feedback(
         Some(n @ "Thumbs down") => (n.to_string(), "down"),
         _ => return Err(ApiError::bad_request("invalid_request", "name must be \"Thumbs up\" or \"Thumbs down\"")),
     };
+    s.engine(&project)?;
+    check_user(&user)?;
     let mut properties = Map::new();
     properties.insert("rating".into(), json::text(rating));
     if let Some(text) = json::take(&mut fields, "text") {
+        let rated = text.get(0).and_then(Value::as_str).unwrap_or_default();
+        if let Some(id) = rated_message(&s, &project, &user, rated).await? {
+            properties.insert("message_id".into(), Value::String(id));
+        }
         properties.insert("messages".into(), text);
     }
     if let Some(turn) = json::take(&mut fields, "lastUserTurn") {
         properties.insert("last_user_turn".into(), turn);
     }
-    let note = Op::Note(Body::Annotation { text: name, annotation_type: "rating".into() }, properties);
+    let note = Op::Note(Recipients::All, Body::Annotation { text: name, annotation_type: "rating".into() }, properties);
     s.run(&project, &user, None, note).await?;
     Ok(json_response(StatusCode::OK, "{}".into()))
+}
+
+/// The id of the latest agent message whose text is `text`. Entries are never changed once written, so the
+/// committed transcript can be read outside the session's turn.
+async fn rated_message(s: &Shared, project: &str, user: &str, text: &str) -> Result<Option<String>, ApiError> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let entries = s.transcript(&session_key(project, user)).await?;
+    Ok(entries.iter().rev().find_map(|e| {
+        let v = json::parse(e).ok()?;
+        let agent = v.get("type")?.as_str()? == "message" && v.get("author_id")?.as_str()? != user;
+        (agent && v.get("text")?.as_str()? == text).then(|| v.get("id")?.as_str().map(str::to_string))?
+    }))
 }
 
 // ---- the rest ----

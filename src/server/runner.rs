@@ -55,8 +55,8 @@ pub enum Op {
     Delete,
     /// Merge variables (`PATCH .../variables`).
     Patch(Map<String, Value>),
-    /// Append an entry to an existing session's transcript (feedback, client details).
-    Note(Body, Map<String, Value>),
+    /// Append an entry to an existing session's transcript (a rating, client details), from the user.
+    Note(Recipients, Body, Map<String, Value>),
     /// A live stream was opened: from now on the server fires this session's timers.
     Live,
 }
@@ -286,9 +286,9 @@ impl Server {
                 }
                 Done::Variables(answer)
             }
-            Op::Note(body, properties) => {
+            Op::Note(recipients, body, properties) => {
                 let Some(s) = session.as_mut() else { return Err(no_session(project, user)) };
-                s.transcript.push(user, now, Recipients::Agents, body);
+                s.transcript.push(user, now, recipients, body);
                 if let Some(entry) = s.transcript.entries.last_mut() {
                     entry.properties = properties;
                 }
@@ -366,9 +366,14 @@ impl Server {
         traces
     }
 
+    /// Every transcript entry of a session, as JSON text.
+    pub async fn transcript(&self, key: &str) -> Result<Vec<String>, ApiError> {
+        self.store.transcript(key).await.map_err(store_error)
+    }
+
     /// The session's JSON with every transcript entry the store keeps.
     async fn full_state(&self, key: &str, s: &Session) -> Result<String, ApiError> {
-        let entries = self.store.transcript(key).await.map_err(store_error)?;
+        let entries = self.transcript(key).await?;
         with_entries(&s.to_json(), &format!("[{}]", entries.join(",")))
     }
 }
