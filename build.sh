@@ -110,6 +110,23 @@ stop_stores() {
   STORES_DIR=
 }
 
+# Voiceflow's own widget (its legacy bundle from npm, unchanged) against the server in headless Chromium
+# (tests/server_widget.rs). `npm pack` fetches the one file's package, without its dependencies.
+VOICEFLOW_WIDGET=@voiceflow/react-chat@1.65.2
+run_voiceflow_widget_test() {
+  ensure_web
+  local dir=$TOOLS/voiceflow-widget
+  if [ ! -f "$dir/package/dist/bundle.mjs" ]; then
+    say "fetching Voiceflow's widget ($VOICEFLOW_WIDGET) into $dir"
+    rm -rf "$dir"; mkdir -p "$dir"
+    (cd "$dir" && npm pack --silent "$VOICEFLOW_WIDGET" >/dev/null && tar xzf ./*.tgz)
+  fi
+  say "Voiceflow's widget against the server (headless Chromium)"
+  EVENTFLOW_VOICEFLOW_BUNDLE="$PWD/$dir/package/dist/bundle.mjs" cargo test --test server_widget -- --ignored 2>&1 |
+    tee target/widget-test.log
+  count_tests target/widget-test.log
+}
+
 # The server under load (issue 12; figures in docs/PERFORMANCE.md): for each store, text turns of 50 users at once
 # for LOAD_SECONDS (wrk, from Debian), then the delay from POST /events to delivery on 1,000 open streams.
 LOAD_SECONDS=${LOAD_SECONDS:-10}
@@ -376,7 +393,7 @@ run_web_tests() {
 case "${1:-build}" in
   build) build; build_site ;;
   serve) serve ;;
-  test) run_tests; run_web_tests; echo "tests: $PASSED passed, $FAILED failed" ;;
+  test) run_tests; run_web_tests; run_voiceflow_widget_test; echo "tests: $PASSED passed, $FAILED failed" ;;
   test-stores) ensure_rust; mkdir -p target; run_store_tests; echo "tests: $PASSED passed, $FAILED failed" ;;
   load) load ;;
   size) size_report ;;
