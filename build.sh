@@ -148,7 +148,7 @@ load() {
   build_server
   command -v wrk >/dev/null || { say "installing wrk"; apt_install wrk; }
   say "push benchmark client"
-  cargo bench --bench push --no-run
+  cargo bench --profile server --bench push --no-run
   start_stores
   local store a b
   for store in embedded "$EVENTFLOW_TEST_REDIS" "$EVENTFLOW_TEST_POSTGRES"; do
@@ -161,7 +161,7 @@ load() {
     b=$a
     [ -d "$store" ] || { load_server "$store"; b=$LOAD_URL; }
     say "push delivery on 1,000 streams ($store; posted to $a, streams on $b)"
-    EVENTFLOW_BENCH_URL=$a EVENTFLOW_BENCH_LISTEN_URL=$b EVENTFLOW_BENCH_KEY=load-key cargo bench --bench push
+    EVENTFLOW_BENCH_URL=$a EVENTFLOW_BENCH_LISTEN_URL=$b EVENTFLOW_BENCH_KEY=load-key cargo bench --profile server --bench push
     kill "${LOAD_PIDS[@]}"; wait "${LOAD_PIDS[@]}" 2>/dev/null || true
     LOAD_PIDS=()
   done

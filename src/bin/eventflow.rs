@@ -8,6 +8,12 @@
 #[path = "eventflow/cli.rs"]
 mod cli;
 
+/// A server turn makes and drops many small strings (JSON of sessions, traces, transcript entries); with glibc's
+/// allocator malloc and free were about a fifth of its time (docs/PERFORMANCE.md, "Server").
+#[cfg(not(target_arch = "wasm32"))]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[cfg(not(target_arch = "wasm32"))]
 #[path = "eventflow/serve.rs"]
 mod serve;

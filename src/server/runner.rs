@@ -167,7 +167,8 @@ impl Server {
         match self.plan(project, user, &key, &record, idem, op).await {
             Ok((done, Some(commit))) => {
                 let pushed = commit.push.as_ref().map(|p| p.seq);
-                let timer = commit.record.wake.is_some();
+                // A new or moved timer may be earlier than the one the scheduler sleeps for.
+                let timer = commit.record.wake.is_some() && commit.record.wake != record.wake;
                 self.store.commit(&key, lease, record.version, commit).await.map_err(store_error)?;
                 if let Some(seq) = pushed {
                     self.hub.notify(&key, seq);
@@ -219,7 +220,8 @@ impl Server {
         };
         let existed = session.is_some();
         let before = session.as_ref().map_or(0, last_order);
-        let mut next = Record { version: record.version + 1, ..record.clone() };
+        // The session is written anew below: not copied here.
+        let mut next = Record { version: record.version + 1, session: None, idem: record.idem.clone(), ..*record };
         let mut commit = Commit::default();
         let now = now_ms();
         let done = match op {
