@@ -1,5 +1,5 @@
 //! The server on the shared stores, Redis and PostgreSQL, with two processes on one store: no lost update,
-//! pushes between processes, kept answers, timers fired once and after a process was killed.
+//! pushes between processes, kept answers, the state routes, timers fired once and after a process was killed.
 //!
 //! They need the store servers: `./build.sh test` starts Redis and PostgreSQL in temporary directories, sets
 //! EVENTFLOW_TEST_REDIS and EVENTFLOW_TEST_POSTGRES, and runs these tests (a plain `cargo test` skips them).
@@ -31,6 +31,12 @@ macro_rules! shared_store_tests {
             #[ignore = $needs]
             async fn processes_share_sessions_and_kept_answers() {
                 processes_share_sessions_and_answers(&store_url($var)).await;
+            }
+
+            #[tokio::test]
+            #[ignore = $needs]
+            async fn state_routes_read_back_what_they_store() {
+                state_routes(&store_url($var)).await;
             }
 
             #[tokio::test]

@@ -1,5 +1,5 @@
 //! The routes: the Dialog API (public and keyed), the Inbound Events API, the live stream, the legacy widget's
-//! extras, `/health`; and the layers around them (CORS and the origin check on the public routes, API keys on the
+//! extras, `/health`; and the layers around them (CORS, the origin check on the public routes, API keys on the
 //! keyed ones, body size and read-time limits, compression that leaves the event stream alone).
 
 use std::time::Duration;

@@ -414,3 +414,32 @@ pub async fn timers_fire_once_across_processes_and_survive_a_kill(store: &str) {
     assert_eq!(state.status, 200, "{}", state.text);
     assert!(state.json["timers"].as_array().is_some_and(Vec::is_empty), "{}", state.json["timers"]);
 }
+
+/// GET, PATCH, PUT and DELETE on a shared store: the state read back is the state stored, a DELETE clears the
+/// session but never its sequence numbers.
+pub async fn state_routes(store: &str) {
+    let (a, b) = two_processes(store);
+    let c = client();
+    let user = unique("state");
+    for _ in 0..2 {
+        assert_eq!(keyed(&c, a.url("/events"), &event(&user, "inc", json!({}))).await.status, 202);
+    }
+    let get = |s: &Server| c.get(s.url(&format!("/state/user/{user}"))).bearer_auth(KEY);
+    let saved = send(get(&b)).await;
+    assert_eq!((saved.status, &saved.json["variables"]["count"]), (200, &json!(2)), "{}", saved.text);
+    let r =
+        send(c.patch(b.url(&format!("/state/user/{user}/variables"))).bearer_auth(KEY).body(r#"{"count": 40}"#)).await;
+    assert_eq!(r.json["count"], 40, "{}", r.text);
+    let r = send(c.delete(a.url(&format!("/state/user/{user}"))).bearer_auth(KEY)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(send(get(&b)).await.status, 404);
+    let r = keyed(&c, b.url("/events"), &event(&user, "inc", json!({}))).await;
+    assert_eq!((&r.json["seq"], &r.json["new_session"]), (&json!(3), &json!(true)), "{}", r.text);
+    let r = send(c.put(b.url(&format!("/state/user/{user}"))).bearer_auth(KEY).body(saved.text.clone())).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let back = send(get(&a)).await;
+    assert_eq!(back.json, saved.json, "PUT stores exactly what GET gave");
+    let r = keyed(&c, a.url("/events"), &event(&user, "inc", json!({}))).await;
+    assert_eq!(r.json["seq"], 4);
+    assert_eq!(send(get(&b)).await.json["variables"]["count"], 3);
+}

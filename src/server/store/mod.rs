@@ -156,7 +156,7 @@ impl Store {
         match self {
             Store::Embedded(s) => Ok((Lease::Local, s.record(key).await?)),
             Store::Redis(s) => s.begin(key, wait).await.map(|(l, r)| (Lease::Redis(l), r)),
-            Store::Postgres(s) => s.begin(key, wait).await.map(|(l, r)| (Lease::Postgres(Box::new(l)), r)),
+            Store::Postgres(s) => s.begin(key).await.map(|(l, r)| (Lease::Postgres(Box::new(l)), r)),
         }
     }
 

@@ -18,6 +18,7 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::{AsyncMessage, NoTls};
 
 use super::super::hub::Hub;
+use super::super::LOCK_WAIT;
 use super::{project_of, Commit, LogItem, Record, StoreError, LOG_KEEP};
 
 const CHANNEL: &str = "ef_push";
@@ -42,6 +43,7 @@ CREATE TABLE IF NOT EXISTS ef_answers (key text NOT NULL, idem text NOT NULL, an
 ";
 
 const SELECT: &str = "SELECT version, seq, live, idem, wake, session FROM ef_sessions WHERE key = $1";
+const LOCK_ROW: &str = "SELECT version, seq, live, idem, wake, session FROM ef_sessions WHERE key = $1 FOR UPDATE";
 
 /// A session's transaction, holding its advisory lock.
 pub struct Lease {
@@ -115,13 +117,16 @@ fn big(n: u64) -> i64 {
 
 impl PgStore {
     pub async fn open(url: &str) -> Result<PgStore, StoreError> {
-        let config = tokio_postgres::Config::from_str(url).map_err(pg)?;
+        let mut config = tokio_postgres::Config::from_str(url).map_err(pg)?;
+        // Every wait for a session's lock is bounded: a request that cannot have it gets `Busy`.
+        let options = format!("{} -c lock_timeout={}", config.get_options().unwrap_or(""), LOCK_WAIT.as_millis());
+        config.options(options.trim());
         let manager =
             Manager::from_config(config.clone(), NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
         let pool = Pool::builder(manager)
             .max_size(32)
             .runtime(Runtime::Tokio1)
-            .wait_timeout(Some(super::super::LOCK_WAIT))
+            .wait_timeout(Some(LOCK_WAIT))
             .create_timeout(Some(Duration::from_secs(10)))
             .build()
             .map_err(db)?;
@@ -135,9 +140,10 @@ impl PgStore {
         Ok(PgStore { pool, config })
     }
 
-    pub async fn begin(&self, key: &str, wait: Duration) -> Result<(Lease, Record), StoreError> {
+    /// The wait for the session's lock is bounded by the connections' `lock_timeout` ([`LOCK_WAIT`]).
+    pub async fn begin(&self, key: &str) -> Result<(Lease, Record), StoreError> {
         let lease = Lease { client: Some(self.pool.get().await.map_err(pooled)?) };
-        match lock_and_read(lease.client()?, key, wait).await {
+        match lock_and_read(lease.client()?, key).await {
             Ok(record) => Ok((lease, record)),
             Err(e) => {
                 lease.rollback().await;
@@ -257,87 +263,111 @@ impl PgStore {
     }
 }
 
-async fn lock_and_read(client: &deadpool_postgres::Object, key: &str, wait: Duration) -> Result<Record, StoreError> {
-    client.batch_execute(&format!("BEGIN; SET LOCAL lock_timeout = {}", wait.as_millis())).await.map_err(pg)?;
-    let lock = client.prepare_cached("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))").await.map_err(pg)?;
-    if let Err(e) = client.execute(&lock, &[&key]).await {
-        return Err(if e.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) { StoreError::Busy } else { db(e) });
-    }
-    let select = client.prepare_cached(SELECT).await.map_err(pg)?;
-    let row = client.query_opt(&select, &[&key]).await.map_err(pg)?;
-    Ok(row.map(|r| read_row(&r)).transpose()?.unwrap_or_default())
+/// Open the turn's transaction and lock the session: the row (`FOR UPDATE` waits for the turn holding it, then
+/// reads the version it committed); a session without a row yet under a transaction-scoped advisory lock on its
+/// key, after which the row is locked too if a turn created it meanwhile.
+async fn lock_and_read(client: &deadpool_postgres::Object, key: &str) -> Result<Record, StoreError> {
+    let select = client.prepare_cached(LOCK_ROW).await.map_err(pg)?;
+    // BEGIN and the locking read go out together; the server runs them in order.
+    let by_key: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&key];
+    let (begun, row) = tokio::join!(client.batch_execute("BEGIN"), client.query_opt(&select, &by_key));
+    begun.map_err(pg)?;
+    let row = match row.map_err(locked)? {
+        Some(row) => row,
+        None => {
+            let lock =
+                client.prepare_cached("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))").await.map_err(pg)?;
+            client.execute(&lock, &[&key]).await.map_err(locked)?;
+            match client.query_opt(&select, &[&key]).await.map_err(locked)? {
+                Some(row) => row,
+                None => return Ok(Record::default()),
+            }
+        }
+    };
+    read_row(&row)
 }
 
-/// Everything a commit writes, inside the lease's transaction; the caller commits or rolls back.
-async fn write(client: &deadpool_postgres::Object, key: &str, read_version: u64, c: &Commit) -> Result<(), StoreError> {
-    let r = &c.record;
-    let (version, seq, wake) = (big(r.version), big(r.seq), r.wake.map(big));
-    let written = if read_version == 0 {
-        let insert = client
-            .prepare_cached(
-                "INSERT INTO ef_sessions (key, project, version, seq, live, idem, wake, session) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (key) DO NOTHING",
-            )
-            .await
-            .map_err(pg)?;
-        client.execute(&insert, &[&key, &project_of(key), &version, &seq, &r.live, &r.idem, &wake, &r.session]).await
+/// A lock wait that ran out (`lock_timeout`) is `Busy`.
+fn locked(e: tokio_postgres::Error) -> StoreError {
+    if e.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) {
+        StoreError::Busy
     } else {
-        let update = client
-            .prepare_cached(
-                "UPDATE ef_sessions SET version = $2, seq = $3, live = $4, idem = $5, wake = $6, session = $7 \
-                 WHERE key = $1 AND version = $8",
-            )
-            .await
-            .map_err(pg)?;
-        let read = big(read_version);
-        client.execute(&update, &[&key, &version, &seq, &r.live, &r.idem, &wake, &r.session, &read]).await
-    };
-    if written.map_err(pg)? != 1 {
-        return Err(StoreError::Conflict);
+        pg(e)
     }
+}
+
+/// The writes of a commit but the record's, each done only when the record's statement `s` wrote a row (that is,
+/// the version was still the one read). `$1` key; `$9`/`$10` the new transcript entries; `$11`/`$12` the pushed
+/// item (`$12` NULL when none) and `$13` the last log item to drop; `$14`/`$15` the answer to keep (`$14` NULL
+/// when none), `$16` the answers to forget. The count of `s` comes back; the notification goes at COMMIT.
+const WRITES: &str = "
+t AS (INSERT INTO ef_transcript (key, ord, entry) SELECT s.key, o, e FROM s, unnest($9::bigint[], $10::text[]) AS u(o, e)),
+l AS (INSERT INTO ef_log (key, seq, data) SELECT s.key, $11, $12 FROM s WHERE $12::text IS NOT NULL),
+d AS (DELETE FROM ef_log WHERE key IN (SELECT key FROM s) AND seq <= $13),
+a AS (INSERT INTO ef_answers (key, idem, answer) SELECT s.key, $14, $15 FROM s WHERE $14::text IS NOT NULL
+      ON CONFLICT (key, idem) DO UPDATE SET answer = EXCLUDED.answer),
+f AS (DELETE FROM ef_answers WHERE key IN (SELECT key FROM s) AND idem = ANY($16))
+SELECT (SELECT count(*) FROM s), (SELECT count(pg_notify('ef_push', $1 || ' ' || $11)) FROM s WHERE $12::text IS NOT NULL)";
+
+/// A session's first record: `$2` is its project; `$8` the version read (0), unused but typed alike.
+const INSERT: &str = "WITH s AS (INSERT INTO ef_sessions (key, project, version, seq, live, idem, wake, session)
+  SELECT $1, $2, $3, $4, $5, $6, $7, $17 WHERE $8::bigint = 0 ON CONFLICT (key) DO NOTHING RETURNING key),";
+/// A later record, if the version is still the one read (`$8`); `$2` is unused but typed alike.
+const UPDATE: &str =
+    "WITH s AS (UPDATE ef_sessions SET version = $3, seq = $4, live = $5, idem = $6, wake = $7, session = $17
+  WHERE key = $1 AND version = $8 AND project = $2 RETURNING key),";
+
+/// Write a commit in the lease's transaction, in one statement. A session's transcript or log dropped first (PUT,
+/// DELETE) are statements of their own before it; the caller commits, or rolls back on `Conflict`.
+async fn write(client: &deadpool_postgres::Object, key: &str, read_version: u64, c: &Commit) -> Result<(), StoreError> {
     if c.reset_transcript {
         client.execute("DELETE FROM ef_transcript WHERE key = $1", &[&key]).await.map_err(pg)?;
-    }
-    if !c.transcript.is_empty() {
-        let orders: Vec<i64> = c.transcript.iter().map(|(o, _)| big(*o)).collect();
-        let entries: Vec<&str> = c.transcript.iter().map(|(_, e)| e.as_str()).collect();
-        let append = client
-            .prepare_cached(
-                "INSERT INTO ef_transcript (key, ord, entry) \
-                 SELECT $1, o, e FROM unnest($2::bigint[], $3::text[]) AS t(o, e)",
-            )
-            .await
-            .map_err(pg)?;
-        client.execute(&append, &[&key, &orders, &entries]).await.map_err(pg)?;
     }
     if c.clear_log {
         client.execute("DELETE FROM ef_log WHERE key = $1", &[&key]).await.map_err(pg)?;
     }
-    if let Some(item) = &c.push {
-        let push =
-            client.prepare_cached("INSERT INTO ef_log (key, seq, data) VALUES ($1, $2, $3)").await.map_err(pg)?;
-        client.execute(&push, &[&key, &big(item.seq), &item.data]).await.map_err(pg)?;
-        if item.seq > LOG_KEEP {
-            let trim = client.prepare_cached("DELETE FROM ef_log WHERE key = $1 AND seq <= $2").await.map_err(pg)?;
-            client.execute(&trim, &[&key, &big(item.seq - LOG_KEEP)]).await.map_err(pg)?;
-        }
-        let notify = client.prepare_cached("SELECT pg_notify($1, $2)").await.map_err(pg)?;
-        client.execute(&notify, &[&CHANNEL, &format!("{key} {}", item.seq)]).await.map_err(pg)?;
-    }
-    if let Some((idem, answer)) = &c.answer {
-        let keep = client
-            .prepare_cached(
-                "INSERT INTO ef_answers (key, idem, answer) VALUES ($1, $2, $3) \
-                 ON CONFLICT (key, idem) DO UPDATE SET answer = EXCLUDED.answer",
-            )
-            .await
-            .map_err(pg)?;
-        client.execute(&keep, &[&key, idem, answer]).await.map_err(pg)?;
-    }
-    if !c.forget.is_empty() {
-        let forget =
-            client.prepare_cached("DELETE FROM ef_answers WHERE key = $1 AND idem = ANY($2)").await.map_err(pg)?;
-        client.execute(&forget, &[&key, &c.forget]).await.map_err(pg)?;
+    let r = &c.record;
+    let sql = format!("{}{WRITES}", if read_version == 0 { INSERT } else { UPDATE });
+    let statement = client.prepare_cached(&sql).await.map_err(pg)?;
+    let orders: Vec<i64> = c.transcript.iter().map(|(o, _)| big(*o)).collect();
+    let entries: Vec<&str> = c.transcript.iter().map(|(_, e)| e.as_str()).collect();
+    let (seq, data) = match &c.push {
+        Some(item) => (big(item.seq), Some(item.data.as_str())),
+        None => (0, None),
+    };
+    let trim = c.push.as_ref().map_or(-1, |item| big(item.seq) - big(LOG_KEEP));
+    let (idem, answer) = match &c.answer {
+        Some((k, a)) => (Some(k.as_str()), Some(a.as_str())),
+        None => (None, None),
+    };
+    let row = client
+        .query_one(
+            &statement,
+            &[
+                &key,
+                &project_of(key),
+                &big(r.version),
+                &big(r.seq),
+                &r.live,
+                &r.idem,
+                &r.wake.map(big),
+                &big(read_version),
+                &orders,
+                &entries,
+                &seq,
+                &data,
+                &trim,
+                &idem,
+                &answer,
+                &c.forget,
+                &r.session,
+            ],
+        )
+        .await
+        .map_err(pg)?;
+    let written: i64 = row.try_get(0).map_err(pg)?;
+    if written != 1 {
+        return Err(StoreError::Conflict);
     }
     Ok(())
 }
