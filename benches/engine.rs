@@ -1,7 +1,7 @@
 //! Engine benchmarks (criterion): `cargo bench --bench engine` or `./build.sh bench`.
 //! Figures and the machine they were measured on are in docs/PERFORMANCE.md.
 
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion};
 use eventflow::engine::{Engine, Envelope, Session};
 use eventflow::json;
 use eventflow::json::{Map, Value};
@@ -158,5 +158,95 @@ fn state(c: &mut Criterion) {
     eprintln!("(e) saved state of 20 turns: {} bytes of JSON", saved.len());
 }
 
-criterion_group!(benches, one_event, lookup, chain, intents, state);
+/// A JSON object of `n` members `"k{i}": value`, as text, the names in a scrambled order.
+fn object_text(n: usize, value: &str) -> String {
+    let mut out = String::from("{");
+    for i in 0..n {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&format!("\"k{}\":{value}", (i * 7919) % n));
+    }
+    out.push('}');
+    out
+}
+
+/// (f) issue 14, item 4: a turn that writes many variables. A launch whose request sets n state variables (each
+/// write checked against the session data limits), and a turn of n `set` writes of a counter beside a 400 KB
+/// variable.
+fn variables(c: &mut Criterion) {
+    let limits =
+        json!({ "sessionDataSoftLimit": 2_000_000, "sessionDataHardLimit": 4_000_000, "maxStepsPerTurn": 100_000 });
+    let engine = Engine::from_value(&json!({ "name": "vars", "settings": limits, "variables": { "n": 0, "big": "" },
+        "triggers": [{ "event": "count", "flow": "count" }],
+        "flows": { "main": text_flow("hi"), "count": { "start": "inc", "steps": {
+            "inc": { "type": "set", "set": { "n": "= n + 1" }, "next": "test" },
+            "test": { "type": "condition", "branches": [{ "if": "n < writes", "next": "inc" }], "else": "done" },
+            "done": { "type": "text", "text": "n is {n}" } } } } }))
+    .expect("agent");
+    let session = launched(&engine);
+    let mut group = c.benchmark_group("f_state_variables");
+    group.sample_size(10);
+    for n in [6_250, 12_500, 25_000, 50_000] {
+        let body = format!(r#"{{"action":{{"type":"launch"}},"state":{{"variables":{}}}}}"#, object_text(n, "1"));
+        let req = Envelope::from_json(&body).expect("request");
+        group.bench_function(BenchmarkId::from_parameter(n), |b| {
+            b.iter_batched_ref(
+                || session.clone(),
+                |s| engine.interact(s, &req, T0 + 1).expect("turn"),
+                BatchSize::LargeInput,
+            )
+        });
+    }
+    group.finish();
+    let mut group = c.benchmark_group("f_set_loop_beside_400_kb");
+    group.sample_size(10);
+    for writes in [1_000u64, 4_000, 16_000] {
+        let body = json!({ "action": { "type": "event", "payload": { "event": { "name": "count" } } },
+                           "state": { "variables": { "n": 0, "writes": writes, "big": "x".repeat(400_000) } } });
+        let req = Envelope::from_value(body).expect("request");
+        let mut probe = session.clone();
+        let turn = engine.interact(&mut probe, &req, T0 + 1).expect("turn");
+        assert!(turn.to_json().contains(&format!("n is {writes}")), "the loop ran to the end");
+        group.bench_function(BenchmarkId::from_parameter(writes), |b| {
+            b.iter_batched_ref(
+                || session.clone(),
+                |s| engine.interact(s, &req, T0 + 1).expect("turn"),
+                BatchSize::LargeInput,
+            )
+        });
+    }
+    group.finish();
+}
+
+/// (g) issue 14, item 5: loading an agent whose text is n KiB of `{` (each one could start a placeholder).
+fn braces(c: &mut Criterion) {
+    let mut group = c.benchmark_group("g_load_agent_with_braces_kib");
+    group.sample_size(10);
+    for kib in [64, 256, 1024] {
+        let agent = json!({ "name": "braces", "flows": { "main": text_flow(&"{".repeat(kib * 1024)) } }).to_string();
+        group.bench_function(BenchmarkId::from_parameter(kib), |b| {
+            b.iter(|| Engine::from_json(std::hint::black_box(&agent)).expect("agent"))
+        });
+    }
+    group.finish();
+}
+
+/// (h) issue 14, item 7: the wake-up turn of an agent whose handler schedules its own event with `after: 0`, at
+/// default settings: it fires once per wake-up and stops at `maxChainDepth`.
+fn scheduled(c: &mut Criterion) {
+    let engine = Engine::from_value(&json!({ "name": "tick", "triggers": [{ "event": "tick", "flow": "tick" }],
+        "flows": { "main": text_flow("hi"), "tick": { "start": "say", "steps": {
+            "say": { "type": "text", "text": "tick", "next": "again" },
+            "again": { "type": "emit", "event": "tick", "after": 0 } } } } }))
+    .expect("agent");
+    let mut session = launched(&engine);
+    engine.interact(&mut session, &event("tick"), T0 + 1).expect("turn");
+    let config = Default::default();
+    c.bench_function("h_wake_up_of_a_self_scheduling_event", |b| {
+        b.iter_batched_ref(|| session.clone(), |s| engine.advance(s, T0 + 1, &config), BatchSize::SmallInput)
+    });
+}
+
+criterion_group!(benches, one_event, lookup, chain, intents, state, variables, braces, scheduled);
 criterion_main!(benches);

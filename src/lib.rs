@@ -5,6 +5,7 @@
 //! requests and the current time and perform the [`engine::Effect`]s it hands back. Dependencies point one way: [`json`] (text, values, paths) <-
 //! [`wire`] (the Dialog API's requests, traces, transcript) <- [`engine`] <- the hosts.
 
+pub mod client;
 pub mod engine;
 pub mod json;
 pub mod util;

@@ -18,20 +18,26 @@ fn agent(name: &str) -> String {
 
 /// Run `eventflow interact` with these stdin lines; returns stdout lines.
 fn interact(agent_path: &str, lines: &[String]) -> Vec<String> {
+    let out = run(&["interact", agent_path], lines);
+    assert!(out.status.success(), "exit {:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("utf-8").lines().map(str::to_string).collect()
+}
+
+/// Run the binary with `args` and these stdin lines; the whole output, whatever the exit status.
+fn run(args: &[&str], lines: &[String]) -> std::process::Output {
     let mut child = Command::new(BIN)
-        .args(["interact", agent_path])
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn eventflow");
     let mut stdin = child.stdin.take().expect("stdin");
-    let input = lines.join("\n") + "\n";
+    let input = lines.iter().map(|l| format!("{l}\n")).collect::<String>();
     let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
     let out = child.wait_with_output().expect("run");
     writer.join().expect("writer").expect("write stdin");
-    assert!(out.status.success(), "exit {:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).expect("utf-8").lines().map(str::to_string).collect()
+    out
 }
 
 fn texts(line: &str) -> Vec<String> {
@@ -185,4 +191,103 @@ fn webhooks_are_real_http_calls_with_followup_events_and_time_limits() {
     let (first, body) = requests.recv_timeout(Duration::from_secs(5)).expect("the server got the call");
     assert_eq!(first, "POST /ok HTTP/1.1");
     assert_eq!(eventflow::json::parse(&body).expect("json body"), json!({ "id": "A-1", "n": 3 }));
+}
+
+/// A fresh directory for one test's files.
+fn temp_dir(test: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("eventflow-cli-{}-{test}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp");
+    dir
+}
+
+#[test]
+fn chat_says_what_became_of_every_line() {
+    let lines: Vec<String> = ["/event bad name", "/event nobody_handles_this {\"a\": 1}", "/event bad!", "/quit"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let out = run(&["chat", &agent("tests/agents/rules.json")], &lines);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // Data that is not JSON is refused with the reason, not sent as a string.
+    assert!(stdout.contains("! the data after the event name is not JSON"), "{stdout}");
+    // A turn that shows nothing says why.
+    assert!(stdout.contains("* caught nobody_handles_this"), "{stdout}");
+    assert!(stdout.contains("! invalid_event_name"), "{stdout}");
+}
+
+#[test]
+fn chat_explains_a_turn_that_shows_nothing() {
+    let lines: Vec<String> = ["/event lonely", "/quit"].iter().map(|s| s.to_string()).collect();
+    let out = run(&["chat", &agent("tests/agents/webhook.json")], &lines);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("event 'lonely' is not handled by any trigger"), "{stdout}");
+}
+
+#[test]
+fn check_on_a_file_that_is_not_utf8_exits_1_with_the_error() {
+    let path = temp_dir("utf8").join("latin1.json");
+    std::fs::write(&path, b"{\"name\": \"caf\xe9\", \"flows\": {}}").expect("write");
+    let out = Command::new(BIN).args(["check", path.to_str().expect("path")]).output().expect("run");
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("latin1.json: the agent file is not UTF-8 text"), "{stderr}");
+}
+
+#[test]
+fn interact_starts_a_new_session_in_an_empty_state_file() {
+    let state = temp_dir("empty-state").join("state.json");
+    std::fs::write(&state, "").expect("write");
+    let state_arg = state.to_str().expect("path");
+    let out = run(
+        &["interact", &agent("examples/agents/shop.json"), "--state", state_arg],
+        &[json!({ "action": { "type": "launch" } }).to_string()],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        texts(String::from_utf8_lossy(&out.stdout).lines().next().expect("a line"))[0],
+        "Hi! I'm the shop assistant. 👋"
+    );
+    let saved = std::fs::read_to_string(&state).expect("saved");
+    assert!(saved.starts_with("{\"version\":"), "{saved}");
+}
+
+#[test]
+fn interact_leaves_a_state_file_it_cannot_read_untouched() {
+    let state = temp_dir("bad-state").join("state.json");
+    std::fs::write(&state, b"\xff\xfe not a session").expect("write");
+    let state_arg = state.to_str().expect("path");
+    let out = run(
+        &["interact", &agent("examples/agents/shop.json"), "--state", state_arg],
+        &[json!({ "action": { "type": "launch" } }).to_string()],
+    );
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot restore"), "{out:?}");
+    assert_eq!(std::fs::read(&state).expect("kept"), b"\xff\xfe not a session");
+}
+
+#[test]
+fn deep_event_data_is_saved_and_restored_by_the_next_run() {
+    // Event data nested 123 levels, the deepest a request takes: the turn accepts it and saves it (in last_event
+    // and the transcript, a few levels deeper than in the request). The next run must restore it.
+    let mut data = json!("leaf");
+    for _ in 0..123 {
+        data = json!({ "d": data });
+    }
+    let state = temp_dir("deep").join("state.json");
+    let state_arg = state.to_str().expect("path");
+    let args = ["interact", &agent("tests/agents/rules.json"), "--state", state_arg];
+    let first = run(
+        &args,
+        &[
+            json!({ "action": { "type": "launch" } }).to_string(),
+            json!({ "action": { "type": "event", "payload": { "event": { "name": "deep", "data": data } } } })
+                .to_string(),
+        ],
+    );
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let second = run(&args, &[json!({ "action": { "type": "text", "payload": "opening hours" } }).to_string()]);
+    assert!(second.status.success(), "{}", String::from_utf8_lossy(&second.stderr));
+    assert_eq!(texts(String::from_utf8_lossy(&second.stdout).lines().next().expect("a line"))[0], "Open 9 to 5.");
 }

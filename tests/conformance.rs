@@ -8,6 +8,7 @@
 //! exclude: block,flow          (config.excludeTypes for every request; default block,debug,flow)
 //! > {"action": {...}}          a request, as a CLI line (may carry "time"); `> tick 5000` fires timers at +5000 ms
 //! text: Hello                  the expected traces, one per line, until the next request
+//! choice: Yes | Docs <https://..> a choice trace: each button's label, and the link it opens
 //! < 200 {"ok": true}           answer the pending webhook (or `< timeout`, `< failed why`)
 //! $ cart_total = 120           a session variable must equal this JSON
 //! ```
@@ -16,7 +17,7 @@
 
 use std::path::PathBuf;
 
-use eventflow::engine::{Config, Effect, Engine, Envelope, Session, Trace, TraceKind, Turn, WebhookOutcome};
+use eventflow::engine::{Button, Config, Effect, Engine, Envelope, Session, Trace, TraceKind, Turn, WebhookOutcome};
 use eventflow::json::Value;
 
 const T0: u64 = 1_700_000_000_000;
@@ -29,9 +30,7 @@ fn root() -> PathBuf {
 fn compact(t: &Trace) -> String {
     match &t.kind {
         TraceKind::Text(p) => format!("text: {}", p.message),
-        TraceKind::Choice(p) => {
-            format!("choice: {}", p.buttons.iter().map(|b| b.name.as_str()).collect::<Vec<_>>().join(" | "))
-        }
+        TraceKind::Choice(p) => format!("choice: {}", p.buttons.iter().map(button).collect::<Vec<_>>().join(" | ")),
         TraceKind::CardV2(c) => format!("card: {} / {} [{}]", c.title, c.description.text, c.buttons.len()),
         TraceKind::Carousel(c) => {
             format!("carousel: {}", c.cards.iter().map(|c| c.title.as_str()).collect::<Vec<_>>().join(" | "))
@@ -44,6 +43,15 @@ fn compact(t: &Trace) -> String {
         TraceKind::Flow { diagram_id, .. } => format!("flow: {diagram_id}"),
         TraceKind::Block { block_id } => format!("block: {block_id}"),
         TraceKind::Custom { kind, payload, .. } => format!("custom {kind}: {payload}"),
+    }
+}
+
+/// A button as its label, and the link it opens if any: `Docs <https://example.com/docs>`.
+fn button(b: &Button) -> String {
+    let url = b.request["payload"]["actions"].as_array().into_iter().flatten().find(|a| a["type"] == "open_url");
+    match url.and_then(|a| a["payload"]["url"].as_str()) {
+        Some(url) => format!("{} <{url}>", b.name),
+        None => b.name.clone(),
     }
 }
 
@@ -221,6 +229,10 @@ cases! {
     step_budget_stops_a_goto_loop,
     custom_id_dedupe,
     shop_agent_tour,
+    rule_4_5_scheduled_follow_ups_count_in_the_chain,
+    rule_4_6_stack_limit,
+    rule_4_2_welcome_never_matches_catch_all,
+    steps_button_links_are_templates,
 }
 
 #[test]

@@ -88,3 +88,17 @@ fn doc_examples_are_valid() {
     }
     assert!(checked >= 20, "only {checked} examples were checked");
 }
+
+/// The example of docs/transcript.md is a transcript a saved session restores, entry for entry.
+#[test]
+fn transcript_doc_example_restores() {
+    let doc = include_str!("../docs/transcript.md");
+    let start = doc.find("```json\n").expect("a JSON example") + 8;
+    let example = parse(&doc[start..start + doc[start..].find("\n```").unwrap()]);
+    let engine = Engine::from_json(include_str!("../examples/agents/shop.json")).unwrap();
+    let mut session = parse(&engine.new_session("u0a1b2c3d").to_json());
+    session["transcript"] = example.clone();
+    let restored = engine.restore(&session.to_string()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(restored.transcript.entries.len(), 5);
+    assert_eq!(parse(&restored.to_json())["transcript"], example, "written back exactly as documented");
+}

@@ -199,3 +199,144 @@ fn a_refused_request_leaves_the_session_untouched() {
         assert_eq!(t, s);
     }
 }
+
+/// The most deeply nested value of `depth` levels: `{"d": {"d": ... "leaf"}}`.
+fn nested(depth: usize) -> Value {
+    let mut v = json!("leaf");
+    for _ in 0..depth {
+        v = json!({ "d": v });
+    }
+    v
+}
+
+/// Save and restore after a turn: the same session, the same JSON.
+fn round_trip(engine: &Engine, s: &Session, what: &str) {
+    let saved = s.to_json();
+    let restored = engine.restore(&saved).unwrap_or_else(|e| panic!("{what}: the saved session does not restore: {e}"));
+    assert_eq!(restored.to_json(), saved, "{what}");
+}
+
+#[test]
+fn whatever_a_turn_accepted_is_saved_and_restored() {
+    let engine = Engine::from_json(include_str!("agents/deep.json")).expect("deep agent");
+    let mut s = engine.new_session("u");
+    send(&engine, &mut s, json!({ "action": { "type": "launch" } }), T0);
+    // The deepest data each part of a request takes: event data (in last_event and the transcript), state
+    // variables, and an action of another type.
+    send(&engine, &mut s, event("keep", json!({ "x": nested(122) })), T0 + 1);
+    round_trip(&engine, &s, "event data 123 levels deep");
+    let vars = json!({ "action": { "type": "launch" }, "state": { "variables": { "v": nested(124) } } });
+    send(&engine, &mut s, vars, T0 + 2);
+    round_trip(&engine, &s, "a state variable 124 levels deep");
+    send(&engine, &mut s, json!({ "action": { "type": "path-x", "payload": nested(125) } }), T0 + 3);
+    round_trip(&engine, &s, "an action 126 levels deep");
+    // The deepest a variable gets: a webhook answer's value, one level inside the answer.
+    webhook(&engine, &mut s, json!({ "a": nested(126) }), T0 + 4);
+    assert_eq!(s.var("v"), Some(&nested(126)));
+    // What the agent builds from it: a custom trace, a carousel and a choice whose buttons carry it (kept in the
+    // transcript), a scheduled event (kept in a timer, then in last_event and the transcript when it fires).
+    for (i, name) in ["show", "later"].into_iter().enumerate() {
+        send(&engine, &mut s, event(name, Value::Null), T0 + 10 + i as u64);
+        round_trip(&engine, &s, name);
+        send(&engine, &mut s, json!({ "action": { "type": "ok" } }), T0 + 20 + i as u64);
+        round_trip(&engine, &s, name);
+    }
+    engine.advance(&mut s, T0 + 5000, &Default::default());
+    round_trip(&engine, &s, "a scheduled event with deep data");
+    // An agent wrapping its own variable in a loop: it nests deeper each time until a write would make it deeper
+    // than any JSON the engine reads; that write is refused (the old value kept) and the session stays readable.
+    let mut s = engine.new_session("u");
+    send(&engine, &mut s, json!({ "action": { "type": "launch" } }), T0 + 30);
+    send(&engine, &mut s, event("wrap", Value::Null), T0 + 31);
+    round_trip(&engine, &s, "a variable wrapped in itself 150 times");
+    assert_eq!(s.var("i"), Some(&json!(150)));
+    let depth = |mut v: &Value| {
+        let mut d = 0;
+        while let Some(inner) = v.get("w").and_then(|w| w.get(0)) {
+            v = inner;
+            d += 2;
+        }
+        d
+    };
+    assert!(depth(s.var("v").expect("v")) >= 120, "the wrapping went on while it fit");
+}
+
+#[test]
+fn a_webhook_answer_as_deep_as_json_goes_is_restored() {
+    let engine = Engine::from_json(include_str!("agents/deep.json")).expect("deep agent");
+    let mut s = engine.new_session("u");
+    send(&engine, &mut s, json!({ "action": { "type": "launch" } }), T0);
+    let answer = json!({ "a": nested(126), "variables": { "w": nested(125) },
+                         "followupEvent": { "name": "seen", "data": { "x": nested(123) } } });
+    webhook(&engine, &mut s, answer.clone(), T0 + 1);
+    assert_eq!(s.var("got"), Some(&answer["a"]));
+    assert_eq!(s.var("w"), Some(&answer["variables"]["w"]));
+    round_trip(&engine, &s, "a webhook answer 127 levels deep");
+}
+
+/// Send the `hook` event and answer its webhook call with `answer`.
+fn webhook(engine: &Engine, s: &mut Session, answer: Value, now: u64) {
+    let env = Envelope::from_value(event("hook", Value::Null)).expect("request");
+    let turn = engine.interact(s, &env, now).expect("turn");
+    let id = turn
+        .effects
+        .iter()
+        .find_map(|e| match e {
+            eventflow::engine::Effect::Webhook(w) => Some(w.id),
+            _ => None,
+        })
+        .expect("webhook");
+    let outcome = eventflow::engine::WebhookOutcome::Response { status: 200, body: answer.to_string() };
+    engine.webhook_result(s, id, outcome, now, &Default::default());
+}
+
+#[test]
+fn properties_of_an_action_are_kept_on_its_entry_and_restored() {
+    let (engine, mut s) = conversation();
+    let props = json!({ "source": "checkout-page", "campaign": { "id": 7 } });
+    let action = json!({ "type": "event", "payload": { "event": { "name": "checkout", "data": { "total": 5, "items": 1 } } }, "properties": props });
+    send(&engine, &mut s, json!({ "action": action }), T0 + 5000);
+    let entry = s.transcript.entries.iter().rev().find(|e| matches!(e.body, Body::Custom { .. })).unwrap();
+    assert_eq!(Value::Object(entry.properties.clone()), props);
+    assert!(s.to_json().contains(r#""properties":{"source":"checkout-page","campaign":{"id":7}}"#));
+    assert_eq!(engine.restore(&s.to_json()).unwrap().transcript, s.transcript);
+    // Text with properties too; and properties must be an object.
+    send(
+        &engine,
+        &mut s,
+        json!({ "action": { "type": "text", "payload": "hi", "properties": { "lang": "en" } } }),
+        T0 + 6000,
+    );
+    let last_user = s.transcript.entries.iter().rev().find(|e| e.author_id == "visitor-7").unwrap();
+    assert_eq!(last_user.properties.get("lang").and_then(Value::as_str), Some("en"));
+    let bad = Envelope::from_value(json!({ "action": { "type": "text", "payload": "x", "properties": [1] } }));
+    assert_eq!(bad.unwrap_err().message, "properties must be an object");
+}
+
+#[test]
+fn an_annotation_goes_on_the_latest_thread_and_is_restored() {
+    let engine = Engine::from_json(SHOP).expect("shop agent");
+    let mut s = engine.new_session("visitor-7");
+    // No conversation yet: an annotation cannot start one.
+    let refused = engine.annotate(&mut s, "rating", "Thumbs up", json::Map::new(), T0);
+    assert_eq!(refused.unwrap_err().code, "no_thread");
+    assert!(s.transcript.entries.is_empty());
+    send(&engine, &mut s, json!({ "action": { "type": "launch" } }), T0);
+    let turns = s.turns;
+    let mut props = json::Map::new();
+    props.insert("rating".into(), json!("up"));
+    props.insert("message_id".into(), json!("e2"));
+    engine.annotate(&mut s, "rating", "Thumbs up", props, T0 + 10).unwrap();
+    let last = s.transcript.entries.last().unwrap();
+    assert_eq!(last.author_id, "visitor-7");
+    assert_eq!(last.timestamp, T0 + 10);
+    assert!(
+        matches!(&last.body, Body::Annotation { text, annotation_type } if text == "Thumbs up" && annotation_type == "rating")
+    );
+    assert_eq!(s.turns, turns, "no turn ran");
+    let text = s.to_json();
+    assert!(text.contains(r#""type":"annotation","text":"Thumbs up","annotation_type":"rating""#), "{text}");
+    assert_eq!(engine.restore(&text).unwrap().transcript, s.transcript);
+    let empty = engine.annotate(&mut s, "", "x", json::Map::new(), T0);
+    assert_eq!(empty.unwrap_err().code, "invalid_request");
+}

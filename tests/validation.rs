@@ -220,6 +220,63 @@ fn every_error_names_its_path() {
             step(json!({ "type": "capture", "variable": "v", "noReply": { "timeout": null } })),
             &["flows.main.steps.x.noReply.timeout: expected a whole number of 0 or more, found null"],
         ),
+        (
+            "stack depth",
+            with(&["settings", "maxStackDepth"], json!(0)),
+            &["settings.maxStackDepth: must be from 1 to 1000"],
+        ),
+        (
+            "an intent listening for a system event",
+            with(&["intents"], json!([{ "name": "help", "utterances": ["help"], "events": ["x", "NOMATCH"] }])),
+            &["intents[0].events[1]: 'noMatch' is a system event; it reaches exact triggers only, never an intent"],
+        ),
+        (
+            "two intents listening for one event",
+            with(
+                &["intents"],
+                json!([{ "name": "a", "utterances": ["aa"], "events": ["go"] },
+                       { "name": "b", "utterances": ["bb"], "events": ["Go"] }]),
+            ),
+            &["intents[1].events[0]: 'Go' already triggers intent 'a' (intents[0].events[0]); this one never would"],
+        ),
+        (
+            "duplicate event triggers",
+            with(&["triggers"], json!([{ "event": "x", "flow": "main" }, { "event": "X", "flow": "main", "step": "ask" }])),
+            &["triggers[1].event: 'X' is already handled by triggers[0]; this trigger would never fire"],
+        ),
+        (
+            "two catch-alls",
+            with(&["triggers"], json!([{ "event": "*", "flow": "main" }, { "event": "*", "flow": "main" }])),
+            &["triggers[1].event: '*' is already handled by triggers[0]; this trigger would never fire"],
+        ),
+        (
+            "duplicate local triggers",
+            with(
+                &["flows", "main", "triggers"],
+                json!([{ "event": "user:*", "step": "hi" }, { "event": "User:*", "step": "ask" }]),
+            ),
+            &["flows.main.triggers[1].event: 'User:*' is already handled by flows.main.triggers[0]; this trigger would never fire"],
+        ),
+        (
+            "two start triggers",
+            with(&["triggers"], json!([{ "start": true, "flow": "main" }, { "start": true, "flow": "main" }])),
+            &["triggers[1].start: a start trigger is already at triggers[0]; this trigger would never fire"],
+        ),
+        (
+            "a set of a built-in variable",
+            step(json!({ "type": "set", "set": { "last_response": "x" } })),
+            &["flows.main.steps.x.set.last_response: 'last_response' is a built-in variable; only the engine writes it"],
+        ),
+        (
+            "a mapping to a built-in variable",
+            with(&["triggers"], json!([{ "event": "x", "flow": "main", "mappings": { "a": "user_id" } }])),
+            &["triggers[0].mappings.a: 'user_id' is a built-in variable; only the engine writes it"],
+        ),
+        (
+            "a link template with another scheme",
+            step(json!({ "type": "choice", "buttons": [{ "label": "A", "url": "ftp://{host}/x" }] })),
+            &["flows.main.steps.x.buttons[0].url: a link must be http, https or mailto"],
+        ),
         ("no flows", json!({ "name": "x" }), &["missing key 'flows'"]),
         ("not an object", json!([1, 2]), &["an agent file is one JSON object"]),
     ];

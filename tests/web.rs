@@ -11,7 +11,7 @@ use std::rc::Rc;
 use eventflow::json;
 use eventflow::json::Value;
 use eventflow::web::convert::to_js;
-use eventflow::web::widget::{render_markdown, safe_url, UrlUse};
+use eventflow::web::widget::render_markdown;
 use eventflow::web::Chat;
 use gloo_timers::future::TimeoutFuture;
 use js_sys::{Function, Reflect};
@@ -256,7 +256,7 @@ async fn typing_indicator_honours_delay() {
 }
 
 #[wasm_bindgen_test]
-async fn extensions_render_custom_traces_and_may_take_built_ins() {
+async fn extensions_render_custom_traces_and_effects_run_beside_the_built_in_rendering() {
     let seen = Rc::new(RefCell::new(Vec::<String>::new()));
     let s = seen.clone();
     let effect = func1(move |arg| {
@@ -283,30 +283,48 @@ async fn extensions_render_custom_traces_and_may_take_built_ins() {
     });
     Reflect::set(&response, &"render".into(), &render).unwrap();
     ext.push(&response);
-    // An effect extension taking a built-in type: text traces saying "Pinned." never become bubbles.
+    // The docs' `analytics` example: an effect matching every text trace. Effects run beside the built-in
+    // rendering (as in the Voiceflow widget): the chat must not go blank.
     let fx = js_sys::Object::new();
-    Reflect::set(&fx, &"name".into(), &"spy".into()).unwrap();
+    Reflect::set(&fx, &"name".into(), &"analytics".into()).unwrap();
     Reflect::set(&fx, &"type".into(), &"effect".into()).unwrap();
-    let is_pinned_text = func1(|arg| {
+    let is_text = func1(|arg| {
         let t: Value = eventflow::web::convert::json_from_js(Reflect::get(&arg, &"trace".into()).unwrap()).unwrap();
-        JsValue::from_bool(t["type"] == "text" && t["payload"]["message"] == "Pinned.")
+        JsValue::from_bool(t["type"] == "text")
     });
-    Reflect::set(&fx, &"match".into(), &is_pinned_text).unwrap();
+    Reflect::set(&fx, &"match".into(), &is_text).unwrap();
     Reflect::set(&fx, &"effect".into(), &effect).unwrap();
     ext.push(&fx);
     let assistant = Reflect::get(&cfg, &"assistant".into()).unwrap();
     Reflect::set(&assistant, &"extensions".into(), &ext).unwrap();
-    JsFuture::from(chat.load(cfg)).await.unwrap();
+    JsFuture::from(chat.load(cfg.clone())).await.unwrap();
     chat.open();
     settle(&chat).await;
+    assert!(log(&chat).contains("Hello"), "the greeting is shown although the effect matched it");
     interact(&chat, event("pin")).await.unwrap();
     settle(&chat).await;
     assert!(log(&chat).contains("Map of Oslo"), "the response extension rendered the custom trace");
     interact(&chat, json!({ "type": "success" })).await.unwrap();
     settle(&chat).await;
-    assert_eq!(*seen.borrow(), vec!["Pinned.".to_string()], "the effect extension took the built-in text trace");
-    assert!(!log(&chat).contains("Pinned."));
+    assert!(log(&chat).contains("Pinned."), "the text the effect saw is rendered too");
+    let greeting = seen.borrow()[0].clone();
+    assert!(greeting.contains("Hello"), "the effect ran for the greeting: {greeting}");
+    assert_eq!(seen.borrow().last().map(String::as_str), Some("Pinned."), "and for each later text");
+    let runs = seen.borrow().len();
+    // A restored conversation renders again but does not run the effects again.
+    let key = chat.storage_key().unwrap();
+    let saved = chat.snapshot().unwrap();
     chat.destroy();
+    let again = Chat::new();
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    storage.set_item(&key, &saved).unwrap();
+    Reflect::set(&assistant, &"persistence".into(), &"localStorage".into()).unwrap();
+    JsFuture::from(again.load(cfg)).await.unwrap();
+    settle(&again).await;
+    assert!(log(&again).contains("Pinned.") && log(&again).contains("Map of Oslo"), "{}", log(&again));
+    assert_eq!(seen.borrow().len(), runs, "effects do not run on replay");
+    storage.remove_item(&key).unwrap();
+    again.destroy();
 }
 
 #[wasm_bindgen_test]
@@ -664,28 +682,6 @@ async fn agent_and_user_content_render_inert() {
 }
 
 #[wasm_bindgen_test]
-fn url_policy() {
-    for bad in [
-        "javascript:alert(1)",
-        " JavaScript:alert(1)",
-        "java\tscript:x",
-        "\u{1}javascript:x",
-        "vbscript:x",
-        "data:text/html,x",
-    ] {
-        assert_eq!(safe_url(bad, UrlUse::Link), None, "{bad:?}");
-        assert_eq!(safe_url(bad, UrlUse::Image), None, "{bad:?}");
-    }
-    assert_eq!(safe_url("https://a.example/c", UrlUse::Link).as_deref(), Some("https://a.example/c"));
-    assert_eq!(safe_url("mailto:a@b.example", UrlUse::Link).as_deref(), Some("mailto:a@b.example"));
-    assert_eq!(safe_url("mailto:a@b.example", UrlUse::Image), None);
-    assert_eq!(safe_url("/rel/x.png", UrlUse::Image).as_deref(), Some("/rel/x.png"));
-    assert_eq!(safe_url("data:image/png;base64,AA", UrlUse::Image).as_deref(), Some("data:image/png;base64,AA"));
-    assert_eq!(safe_url("data:image/png;base64,AA", UrlUse::Link), None);
-    assert_eq!(safe_url("data:text/css,a{}", UrlUse::Stylesheet).as_deref(), Some("data:text/css,a{}"));
-}
-
-#[wasm_bindgen_test]
 async fn full_storage_falls_back_to_memory() {
     let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
     // Fill localStorage up to its quota.
@@ -883,43 +879,33 @@ fn html(e: &Element) -> String {
     e.inner_html()
 }
 
+/// The DOM built from the parser's tree is exactly the tree (the parser's own cases are tested natively, in
+/// `src/client/markdown.rs` and `tests/markdown.rs`).
 #[wasm_bindgen_test]
-fn markdown_subset() {
+fn markdown_dom_is_the_parsed_tree() {
     let cases = [
-        ("**b** *i* _u_ ~~d~~ `c`", "<p><strong>b</strong> <em>i</em> <em>u</em> <del>d</del> <code>c</code></p>"),
-        ("where_is_my_order and 2 * 3 * 4", "<p>where_is_my_order and 2 * 3 * 4</p>"),
-        ("*a **b** c*", "<p><em>a <strong>b</strong> c</em></p>"),
-        // Multi-byte text next to markers and code spans (a 3-byte char right after the opener once panicked).
-        ("*a✓* **é✓** `✓`", "<p><em>a✓</em> <strong>é✓</strong> <code>✓</code></p>"),
-        ("# Title\n\npara one\nline two", "<h3>Title</h3><p>para one<br>line two</p>"),
-        ("- a\n- b\n\n3. x\n4. y", "<ul><li>a</li><li>b</li></ul><ol start=\"3\"><li>x</li><li>y</li></ol>"),
-        ("> quoted *text*", "<blockquote><p>quoted <em>text</em></p></blockquote>"),
-        ("```\n<b>x</b>\n```", "<pre><code>&lt;b&gt;x&lt;/b&gt;</code></pre>"),
-        ("---", "<hr>"),
-        ("\\*not em\\*", "<p>*not em*</p>"),
-        ("&lt;b&gt; &amp; &#65; &unknown;", "<p>&lt;b&gt; &amp; A &amp;unknown;</p>"),
-        ("<script>alert(1)</script>", "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>"),
+        "**b** *i* _u_ ~~d~~ `c`",
+        "*a **b** c* and ***both***",
+        "# Title\n\npara one\nline two\n\n#### four",
+        "- a\n- b\n\n3. x\n4. y",
+        "> quoted *text*\n> > deeper",
+        "```\n<b>x</b>\n```",
+        "---",
+        "&lt;b&gt; &amp; &#65; &unknown; &nbsp;",
+        "<script>alert(1)</script>",
+        "[the docs](https://example.com/d \"Docs\") and <https://x.example> and <a@b.example>",
+        "see https://example.com/a_(b). next",
+        "![a *cat*](https://example.com/cat.png 'Cat')",
+        "[![logo](https://a.example/l.png)](https://a.example)",
+        "[x](javascript:alert(1)) ![y](javascript:1)",
     ];
-    for (src, want) in cases {
-        assert_eq!(html(&md(src)), want, "{src:?}");
+    for src in cases {
+        assert_eq!(html(&md(src)), eventflow::client::markdown::parse(src).to_html(), "{src:?}");
     }
     let a = md("[the docs](https://example.com/d \"Docs\")").query_selector("a").unwrap().unwrap();
     assert_eq!(a.get_attribute("href").as_deref(), Some("https://example.com/d"));
-    assert_eq!(a.get_attribute("title").as_deref(), Some("Docs"));
     assert_eq!(a.get_attribute("rel").as_deref(), Some("noopener noreferrer"));
     assert_eq!(a.text_content().as_deref(), Some("the docs"));
-    let bare = md("see https://example.com/a_(b). next").query_selector("a").unwrap().unwrap();
-    assert_eq!(bare.get_attribute("href").as_deref(), Some("https://example.com/a_(b)"));
-    assert_eq!(
-        md("<https://x.example>").query_selector("a").unwrap().unwrap().get_attribute("href").as_deref(),
-        Some("https://x.example")
-    );
-    assert_eq!(
-        md("<a@b.example>").query_selector("a").unwrap().unwrap().get_attribute("href").as_deref(),
-        Some("mailto:a@b.example")
-    );
-    let img = md("![a cat](https://example.com/cat.png)").query_selector("img").unwrap().unwrap();
-    assert_eq!(img.get_attribute("alt").as_deref(), Some("a cat"));
     for bad in [
         "[x](javascript:alert(1))",
         "[x](javascript&colon;alert(1))",
@@ -929,19 +915,23 @@ fn markdown_subset() {
         "[[a](https://a.example)](https://b.example)",
     ] {
         let out = md(bad);
-        let links = out.query_selector_all("a, img").unwrap().length();
-        assert!(links <= 1, "{bad:?} gave {}", html(&out));
-        if let Some(a) = out.query_selector("a").unwrap() {
-            assert!(a.query_selector("a").unwrap().is_none(), "no link inside a link: {}", html(&out));
-            assert!(a.get_attribute("href").unwrap().starts_with("https://"), "{}", html(&out));
+        assert!(out.query_selector("a a").unwrap().is_none(), "no link inside a link: {}", html(&out));
+        for a in (0..out.query_selector_all("a").unwrap().length())
+            .filter_map(|i| out.query_selector_all("a").unwrap().get(i))
+        {
+            let href = a.dyn_into::<Element>().unwrap().get_attribute("href").unwrap();
+            assert!(href.starts_with("https://"), "{}", html(&out));
         }
         assert!(out.query_selector("img").unwrap().is_none(), "{bad:?} gave {}", html(&out));
     }
-    // Adversarial nesting and length render without exhausting anything.
+    // Adversarial nesting and length render without exhausting anything; emphasis deeper than the limit keeps
+    // its text without more elements.
     md(&">".repeat(500));
     md(&"*".repeat(5000));
     md(&"[".repeat(3000));
     md(&"_a ".repeat(3000));
+    let deep = md(&format!("{}x{}", "*a ".repeat(2000), " a*".repeat(2000)));
+    assert_eq!(deep.query_selector_all("em").unwrap().length() as usize, eventflow::client::markdown::MAX_EMPHASIS);
     assert!(md(&"x".repeat(30_000)).text_content().unwrap().len() == 30_000);
 }
 
@@ -958,5 +948,125 @@ async fn launch_event_and_user_id_from_the_config() {
     assert!(!log(&chat).contains("Hello"), "the start flow did not run");
     let session: Value = eventflow::json::parse(&chat.snapshot().unwrap()).unwrap();
     assert_eq!(session["user_id"], "user one", "a string userID is URL-decoded");
+    chat.destroy();
+}
+
+/// The first agent message's rating buttons (up, down).
+fn thumbs(chat: &Chat) -> (Element, Element) {
+    let group = q(chat, ".ef-agent .ef-rate[role=group]").expect("rating buttons on an agent message");
+    let up = group.query_selector("button[aria-label='Good answer']").unwrap().expect("thumbs up");
+    let down = group.query_selector("button[aria-label='Bad answer']").unwrap().expect("thumbs down");
+    (up, down)
+}
+
+fn pressed(b: &Element) -> Option<String> {
+    b.get_attribute("aria-pressed")
+}
+
+#[wasm_bindgen_test]
+async fn ratings_are_annotations_that_reach_the_page_and_come_back_after_a_reload() {
+    let messages = Rc::new(RefCell::new(Vec::<String>::new()));
+    let m = messages.clone();
+    let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+        if let Some(s) = e.data().as_string().filter(|s| s.contains("voiceflow:feedback")) {
+            m.borrow_mut().push(s);
+        }
+    });
+    let window = web_sys::window().unwrap();
+    window.add_event_listener_with_callback("message", on_message.as_ref().unchecked_ref()).unwrap();
+    let events = Rc::new(RefCell::new(Vec::<Value>::new()));
+    let ev = events.clone();
+    let cfg = config(json!({ "assistant": { "persistence": "localStorage" } }));
+    let chat = loaded(cfg.clone()).await;
+    let handler = func1(move |e| {
+        ev.borrow_mut().push(eventflow::web::convert::json_from_js(e).unwrap());
+        JsValue::UNDEFINED
+    });
+    chat.on("feedback".into(), handler).unwrap();
+    chat.open();
+    settle(&chat).await;
+    click(&button(&chat, "Yes"));
+    shows(&chat, "You said yes.").await;
+    settle(&chat).await;
+    let (up, down) = thumbs(&chat);
+    assert_eq!((pressed(&up).as_deref(), pressed(&down).as_deref()), (Some("false"), Some("false")));
+    assert_eq!(up.get_attribute("type").as_deref(), Some("button"), "a real button: focusable, Enter and Space");
+    click(&down);
+    until("the chosen thumb", 2000.0, || pressed(&down).as_deref() == Some("true")).await;
+    assert_eq!(pressed(&up).as_deref(), Some("false"));
+    // The page hears it, as an object through on() and as a postMessage string.
+    until("the feedback event", 2000.0, || events.borrow().len() == 1).await;
+    let e = events.borrow()[0].clone();
+    assert_eq!(e["type"], "voiceflow:feedback");
+    assert_eq!(e["payload"]["name"], "Thumbs down");
+    assert_eq!(e["payload"]["rating"], "down");
+    assert!(e["payload"]["text"][0].as_str().unwrap().contains("Hello"), "{e}");
+    assert_eq!(e["payload"]["lastUserTurn"], Value::Null, "nothing was said before the greeting");
+    let rated = e["payload"]["messageID"].as_str().unwrap().to_string();
+    until("the postMessage", 2000.0, || !messages.borrow().is_empty()).await;
+    let posted: Value = eventflow::json::parse(&messages.borrow()[0]).unwrap();
+    assert_eq!(posted, e);
+    // The transcript keeps an annotation on the latest thread.
+    let session: Value = eventflow::json::parse(&chat.snapshot().unwrap()).unwrap();
+    let entries = session["transcript"]["entries"].as_array().unwrap().clone();
+    let last = entries.last().unwrap();
+    assert_eq!(last["type"], "annotation");
+    assert_eq!(last["annotation_type"], "rating");
+    assert_eq!(last["text"], "Thumbs down");
+    assert_eq!(last["properties"], json!({ "rating": "down", "message_id": rated }));
+    assert!(entries.iter().any(|x| x["id"] == rated.as_str() && x["type"] == "message"));
+    // A change of mind: the latest rating counts.
+    click(&up);
+    until("thumbs up chosen", 2000.0, || pressed(&up).as_deref() == Some("true")).await;
+    assert_eq!(pressed(&down).as_deref(), Some("false"));
+    until("the second event", 2000.0, || events.borrow().len() == 2).await;
+    // A later message can be rated too, and its user turn is known.
+    let rows = all(&chat, ".ef-agent .ef-rate");
+    let said_yes = rows.last().unwrap().query_selector("button[aria-label='Good answer']").unwrap().unwrap();
+    click(&said_yes);
+    until("the third event", 2000.0, || events.borrow().len() == 3).await;
+    assert_eq!(events.borrow()[2]["payload"]["lastUserTurn"], "Yes");
+    let key = chat.storage_key().unwrap();
+    chat.destroy();
+
+    // After a reload the ratings show again.
+    let again = loaded(cfg.clone()).await;
+    again.open();
+    settle(&again).await;
+    let (up, down) = thumbs(&again);
+    assert_eq!((pressed(&up).as_deref(), pressed(&down).as_deref()), (Some("true"), Some("false")));
+    let rows = all(&again, ".ef-agent .ef-rate");
+    let last_up = rows.last().unwrap().query_selector("button[aria-label='Good answer']").unwrap().unwrap();
+    assert_eq!(pressed(&last_up).as_deref(), Some("true"));
+    again.destroy();
+    web_sys::window().unwrap().local_storage().unwrap().unwrap().remove_item(&key).unwrap();
+    window.remove_event_listener_with_callback("message", on_message.as_ref().unchecked_ref()).unwrap();
+
+    // `assistant.feedback: false` shows no rating buttons.
+    let off = loaded(config(json!({ "assistant": { "feedback": false } }))).await;
+    off.open();
+    settle(&off).await;
+    assert!(log(&off).contains("Hello"));
+    assert!(q(&off, ".ef-rate").is_none());
+    off.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn interact_properties_are_kept_on_the_transcript_entry() {
+    let chat = loaded(config(json!({}))).await;
+    chat.open();
+    settle(&chat).await;
+    let mut action = event("echo");
+    action["payload"]["event"]["data"] = json!({ "value": "x" });
+    action["properties"] = json!({ "source": "pricing-page", "ab": "b" });
+    interact(&chat, action).await.unwrap();
+    let session: Value = eventflow::json::parse(&chat.snapshot().unwrap()).unwrap();
+    let entry =
+        session["transcript"]["entries"].as_array().unwrap().iter().rev().find(|e| e["type"] == "custom").cloned();
+    assert_eq!(entry.unwrap()["properties"], json!({ "source": "pricing-page", "ab": "b" }));
+    let mut bad = event("echo");
+    bad["properties"] = json!("not an object");
+    let e = interact(&chat, bad).await.expect_err("refused");
+    assert_eq!(err(&e), "invalid_request: properties must be an object");
     chat.destroy();
 }

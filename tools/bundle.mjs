@@ -3,7 +3,7 @@
 // paths, deprecated arguments) becomes unreachable, so terser drops it.
 //
 // usage: node tools/bundle.mjs pkg/eventflow.js www/eventflow.js OUT.js
-//   pkg/eventflow.js: the glue as wasm-bindgen (`--target web`) and tools/short-names.mjs wrote it, not minified
+//   pkg/eventflow.js: the glue as wasm-bindgen (`--target web`) and tools/glue-names.mjs wrote it, not minified
 //   www/eventflow.js: the loader, a function expression called with `glue` (see its header)
 // then: terser OUT.js --module ...  (the glue's code is module code; what remains after terser is a classic script)
 //

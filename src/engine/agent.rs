@@ -30,6 +30,8 @@ pub struct Settings {
     pub max_input_length: usize,
     /// Follow-up events one turn may chain; past it `chainLimit` is raised.
     pub max_chain_depth: usize,
+    /// Flows the stack may hold (`call` steps and `push` triggers add one); past it `stackLimit` is raised.
+    pub max_stack_depth: usize,
     /// Steps one turn may run before it stops with a `debug` trace (guards goto loops).
     pub max_steps_per_turn: usize,
     /// Time a webhook may take before `timeLimit` is raised.
@@ -59,6 +61,7 @@ impl Default for Settings {
         Settings {
             max_input_length: 400,
             max_chain_depth: 8,
+            max_stack_depth: 64,
             max_steps_per_turn: 1000,
             turn_time_limit_ms: 10_000,
             max_file_bytes: 10 * 1024 * 1024,
@@ -195,8 +198,8 @@ pub struct ButtonDef {
     pub data: Option<JsonTemplate>,
     /// Typed text classified as this intent also presses the button.
     pub intent: Option<String>,
-    /// Open this http(s) link.
-    pub url: Option<String>,
+    /// Open this link (http, https or mailto once rendered).
+    pub url: Option<Template>,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -3,8 +3,9 @@
 //!
 //! For events the order is by specificity first: the exact name on any frame, then an intent that lists the
 //! event, then the longest namespace wildcard (`user:location:*` before `user:*`), then the catch-all `*`. Within
-//! one tier the innermost frame wins. So a `*` catch-all only ever sees events nothing more specific handles,
-//! and system events reach exact triggers only.
+//! one tier the innermost frame wins. So a `*` catch-all only ever sees events nothing more specific handles;
+//! system events reach exact triggers only, and `WELCOME` (sent on launch, or by a client) exact triggers and
+//! intents that list it.
 
 use crate::json::{Map, Value};
 
@@ -13,7 +14,6 @@ use super::program::{Command, CommandTable};
 use super::session::{Frame, FrameState, Status};
 use super::template::walk;
 use super::turn::{Ctx, Origin};
-use crate::util::cat;
 use crate::wire::names;
 
 /// A command found for a request, and the stack level it was found on (`None`: the base, i.e. global).
@@ -66,7 +66,7 @@ impl<'a> Ctx<'a> {
                 }
             }
         }
-        if matches!(origin, Origin::System | Origin::Launch) {
+        if matches!(origin, Origin::System | Origin::Launch) || key == "welcome" {
             return None;
         }
         for ns in names::namespaces(key) {
@@ -80,24 +80,30 @@ impl<'a> Ctx<'a> {
     /// Dispatch an event: returns whether a trigger handled it.
     pub fn dispatch_event(&mut self, name: &str, data: Value, origin: Origin) -> bool {
         let key = names::key(name);
-        if origin == Origin::FollowUp {
+        if matches!(origin, Origin::FollowUp | Origin::WebhookFollowUp) {
             self.depth += 1;
-            if self.depth > self.p.agent.settings.max_chain_depth {
-                let limit = self.p.agent.settings.max_chain_depth;
-                self.debug("chain", format!("event '{name}' would exceed maxChainDepth {limit}; raising chainLimit"));
-                let (event, depth) = (crate::json::text(name), Value::from(self.depth));
-                let data = crate::json::obj3("event", event, "depth", depth, "limit", Value::from(limit));
-                return self.raise("chainLimit", data);
-            }
         }
-        self.chain.push(name.to_string());
+        // A scheduled event comes with the depth of its timer: 0, unless it was due when it was scheduled.
+        let limit = self.p.agent.settings.max_chain_depth;
+        if self.depth > limit && matches!(origin, Origin::FollowUp | Origin::WebhookFollowUp | Origin::Scheduled) {
+            self.debug("chain", format!("event '{name}' would exceed maxChainDepth {limit}; raising chainLimit"));
+            let (event, depth) = (crate::json::text(name), Value::from(self.depth));
+            let data = crate::json::obj3("event", event, "depth", depth, "limit", Value::from(limit));
+            return self.raise("chainLimit", data);
+        }
+        if origin == Origin::WebhookFollowUp {
+            self.webhook_followup = true;
+            self.chain.push(format!("{name} (webhookTriggeringEvent)"));
+        } else {
+            self.chain.push(name.to_string());
+        }
         // The search does not read the contexts: the key goes into them after it, without a copy.
         let found = self.find_event(&key, origin);
         self.contexts.insert(key, data.clone());
         match found {
             Some((found, via_intent)) => {
                 if let Some(intent) = via_intent {
-                    self.debug("event", cat(&["event '", name, "' triggers intent '", intent, "'"]));
+                    self.debug("event", format!("event '{name}' triggers intent '{intent}'"));
                     let no_slots = Map::new();
                     self.fill_slots(found, data.as_object().unwrap_or(&no_slots), 1.0);
                 }
@@ -136,11 +142,8 @@ impl<'a> Ctx<'a> {
     fn fill_slots(&mut self, found: Found, slots: &Map<String, Value>, confidence: f64) {
         self.put("intent_confidence", Value::from(confidence));
         let Some(cmd) = self.p.commands.get(found.command) else { return };
-        for (slot, value) in slots {
-            if !cmd.mappings.iter().any(|(from, _)| from == slot) && super::template::is_identifier(slot) {
-                self.set_var(slot, value.clone());
-            }
-        }
+        let mut unmapped = slots.iter().filter(|(slot, _)| !cmd.mappings.iter().any(|(from, _)| from == *slot));
+        self.set_vars(&mut unmapped);
     }
 
     /// Apply a command: mappings, then jump or push (SPEC §4.4).
@@ -158,7 +161,16 @@ impl<'a> Ctx<'a> {
             }
         }
         let frame = Frame::ready(flow, Some(step));
-        if *mode == Mode::Push && !self.s.stack.is_empty() {
+        let mut push = *mode == Mode::Push && !self.s.stack.is_empty();
+        if push && self.refuse_frame("push", flow) {
+            if !self.raising_stack_limit {
+                return; // not entered: stackLimit was raised instead
+            }
+            // stackLimit's own handler finds the stack full: it is entered as a jump, which makes room.
+            self.debug_named("stack", "the stack is full: the push of flow ", flow, " is made as a jump");
+            push = false;
+        }
+        if push {
             if announce {
                 self.path("push");
             }
@@ -274,13 +286,54 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Dispatch the system events raised while a step ran (session data limits).
-    pub fn dispatch_raised(&mut self) {
-        for (name, data) in std::mem::take(&mut self.raised) {
-            if !self.raise(name, data) && name == "sessionDataHardLimitExceeded" {
-                self.debug("limit", "a variable write was refused: the session data hard limit was reached".into());
-            }
+    /// Dispatch the next of the system events raised while a step ran (session data limits); returns whether a
+    /// trigger handled it.
+    pub fn dispatch_next_raised(&mut self) -> bool {
+        let Some(slot) = self.raised.get_mut(self.raised_next) else { return false };
+        let (name, data) = std::mem::replace(slot, ("", Value::Null));
+        self.raised_next += 1;
+        if self.raised_next == self.raised.len() {
+            self.raised.clear();
+            self.raised_next = 0;
         }
+        let handled = self.raise(name, data);
+        if !handled && name == "sessionDataHardLimitExceeded" {
+            self.debug("limit", "a variable write was refused: the session data hard limit was reached".into());
+        }
+        handled
+    }
+
+    /// Whether one more flow on the stack is refused: the stack holds `maxStackDepth` flows already. Then
+    /// `stackLimit` is raised for `what` (a `call` or a `push`) of `flow`, unless it is being raised already;
+    /// unhandled, the flow is not entered (built-in behaviour) and a pushed event's waiting step is shown again.
+    pub fn refuse_frame(&mut self, what: &str, flow: &str) -> bool {
+        let limit = self.p.agent.settings.max_stack_depth;
+        let depth = self.s.stack.len() + 1;
+        if depth <= limit {
+            return false;
+        }
+        if self.raising_stack_limit {
+            return true;
+        }
+        if self.config.wants("debug") {
+            let message = format!("{what} of flow '{flow}' would exceed maxStackDepth {limit}; raising stackLimit");
+            self.debug("stack", message);
+        }
+        let data = crate::json::obj3(
+            "flow",
+            crate::json::text(flow),
+            "depth",
+            Value::from(depth),
+            "limit",
+            Value::from(limit),
+        );
+        self.raising_stack_limit = true;
+        let handled = self.raise("stackLimit", data);
+        self.raising_stack_limit = false;
+        if !handled && what == "push" {
+            self.show_listening_again();
+        }
+        true
     }
 }
 

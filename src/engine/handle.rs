@@ -9,7 +9,6 @@ use super::session::{Frame, FrameState, Status, TimerKind};
 use super::turn::{Ctx, Origin};
 use crate::json::text as jtext;
 use crate::json::{obj1, obj2};
-use crate::util::cat;
 use crate::wire::names;
 use crate::wire::request::{FileInfo, Request};
 use crate::wire::transcript::{Body, Recipients};
@@ -184,8 +183,9 @@ impl Ctx<'_> {
         let p = self.p;
         if let Some(Step::Custom { paths, .. }) = p.step(&flow, &step) {
             if let Some(next) = paths.get(kind) {
-                let i = paths.keys().position(|k| k == kind).unwrap_or(0);
-                self.choice_path(i);
+                let i = paths.keys().position(|k| k == kind);
+                debug_assert!(i.is_some(), "a path found by its name has a place among the paths");
+                self.choice_path(i.unwrap_or(0));
                 self.set_next(Some(next));
                 return;
             }
@@ -216,7 +216,7 @@ impl Ctx<'_> {
                 );
             }
         } else if !self.raise("fileEvent", data) {
-            self.say_text(cat(&["Thanks, I received “", &info.name, "”."]), None);
+            self.say_text(format!("Thanks, I received “{}”.", info.name), None);
         }
     }
 
@@ -226,7 +226,10 @@ impl Ctx<'_> {
             // The earliest due timer; the lower id first at the same time.
             let mut due: Option<(usize, (u64, u64))> = None;
             for (i, t) in self.s.timers.iter().enumerate() {
-                if t.at > self.now || due.is_some_and(|(_, best)| (t.at, t.id) >= best) {
+                // An event scheduled during this turn waits for the next wake-up, even one due already
+                // (`after: 0`): it never fires inside the turn that scheduled it.
+                let scheduled_now = t.id >= self.first_new_timer && matches!(t.kind, TimerKind::Event { .. });
+                if t.at > self.now || scheduled_now || due.is_some_and(|(_, best)| (t.at, t.id) >= best) {
                     continue;
                 }
                 due = Some((i, (t.at, t.id)));
@@ -265,7 +268,7 @@ impl Ctx<'_> {
                         Recipients::Agents,
                         Body::Custom { content: raw },
                     );
-                    self.depth = 0;
+                    self.depth = timer.chain_depth;
                     self.dispatch_event(&name, data, Origin::Scheduled);
                 }
             }
@@ -275,7 +278,7 @@ impl Ctx<'_> {
 
     /// A webhook answer comes back (SPEC §2.3 `webhook`, §4.5 `followupEvent`, §4.6 `timeLimit`).
     pub fn webhook_done(&mut self, id: u64, outcome: WebhookOutcome) {
-        let Some(pending) = self.s.pending_webhook.take_if(|w| w.id == id) else {
+        let Some(mut pending) = self.s.pending_webhook.take_if(|w| w.id == id) else {
             self.debug("webhook", format!("webhook answer {id} is not awaited (the conversation moved on): ignored"));
             return;
         };
@@ -288,6 +291,9 @@ impl Ctx<'_> {
             return;
         };
         self.depth = pending.chain_depth;
+        // The answer goes on with the turn that called it: its follow-up continues that turn's chain.
+        self.chain = std::mem::take(&mut pending.chain);
+        self.chain_inherited = self.chain.len();
         let answer = match outcome {
             WebhookOutcome::Response { status, body } if (200..300).contains(&status) => {
                 if body.trim().is_empty() {
@@ -315,11 +321,7 @@ impl Ctx<'_> {
                     self.set_var(var, v);
                 }
                 if let Some(vars) = body.get("variables").and_then(Value::as_object) {
-                    for (k, v) in vars {
-                        if super::template::is_identifier(k) {
-                            self.set_var(k, v.clone());
-                        }
-                    }
+                    self.set_vars(&mut vars.iter());
                 }
                 self.resume(level, next.as_ref());
                 let follow = body.get("followupEvent").or_else(|| body.get("followupEventInput"));
@@ -327,7 +329,7 @@ impl Ctx<'_> {
                     match f.get("name").and_then(Value::as_str) {
                         Some(name) if names::check_name(name).is_ok() && names::system_event(name).is_none() => {
                             let data = f.get("data").or_else(|| f.get("parameters")).cloned().unwrap_or(Value::Null);
-                            self.dispatch_event(name, data, Origin::FollowUp);
+                            self.dispatch_event(name, data, Origin::WebhookFollowUp);
                         }
                         _ => {
                             self.debug("webhook", "the answer's followupEvent has no valid event name: ignored".into())
@@ -336,7 +338,7 @@ impl Ctx<'_> {
                 }
             }
             Err(message) => {
-                self.debug("webhook", cat(&["webhook failed: ", &message]));
+                self.debug("webhook", format!("webhook failed: {message}"));
                 self.resume(level, on_error.as_ref().or(next.as_ref()));
             }
         }

@@ -27,7 +27,10 @@ pub use agent::{Agent, Mode, Settings, Step};
 pub use error::{AgentError, StateError, ValidationError};
 pub use handle::WebhookOutcome;
 pub use program::Program;
-pub use session::{Frame, FrameState, Session, Status, Timer, TimerKind, STATE_VERSION};
+pub use session::{
+    Frame, FrameState, PendingWebhook, Session, Status, Timer, TimerKind, BUILT_IN_VARIABLES, SESSION_MAX_DEPTH,
+    STATE_VERSION,
+};
 // The wire types the engine's API takes and returns, re-exported so hosts name one module for a turn.
 pub use crate::wire::{
     Body, Button, CardPayload, CarouselPayload, ChoicePayload, Config, Entry, Envelope, FileInfo, Recipients, Request,
@@ -131,12 +134,9 @@ impl Engine {
         }
         ctx.fire_due();
         ctx.steps = 0;
+        ctx.depth = 0;
         ctx.halted = false;
-        for (k, v) in &envelope.variables {
-            if template::is_identifier(k) {
-                ctx.set_var(k, v.clone());
-            }
-        }
+        ctx.set_vars(&mut envelope.variables.iter());
         ctx.put("last_event", envelope.raw.clone());
         ctx.put("timestamp", Value::from(now_ms / 1000));
         if envelope.request != Request::NoReply {
@@ -154,6 +154,32 @@ impl Engine {
         }
         ctx.s.turns += 1;
         Ok(ctx.finish())
+    }
+
+    /// Add an annotation (seed 004: a rating of an agent message, a note) to the transcript, from the user. It
+    /// goes on the latest thread (the conversation since the last `session_started`) and never starts one, so a
+    /// session with no conversation yet refuses it (`no_thread`). No step runs and no trace comes back.
+    pub fn annotate(
+        &self,
+        session: &mut Session,
+        annotation_type: &str,
+        text: &str,
+        properties: json::Map<String, Value>,
+        now_ms: u64,
+    ) -> Result<(), RequestError> {
+        if annotation_type.is_empty() {
+            return Err(RequestError::new("invalid_request", "an annotation needs an annotation_type"));
+        }
+        if session.transcript.entries.is_empty() {
+            return Err(RequestError::new("no_thread", "an annotation goes on a conversation, and none started"));
+        }
+        let body = Body::Annotation { text: text.to_string(), annotation_type: annotation_type.to_string() };
+        let user = session.user_id.clone();
+        session.transcript.push(&user, now_ms, Recipients::All, body);
+        if let Some(entry) = session.transcript.entries.last_mut() {
+            entry.properties = properties;
+        }
+        Ok(())
     }
 
     /// Parse a Dialog API body and run it.
@@ -202,5 +228,6 @@ fn record_request(ctx: &mut Ctx, envelope: &Envelope) {
     ctx.s.transcript.push(&ctx.s.user_id, ctx.now, recipients, body);
     if let Some(entry) = ctx.s.transcript.entries.last_mut() {
         entry.custom_id = envelope.custom_id.clone();
+        entry.properties = envelope.properties.clone();
     }
 }

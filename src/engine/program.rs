@@ -10,9 +10,10 @@ use crate::json::{Named, Value};
 use super::agent::{Agent, ButtonDef, DataType, Flow, Mode, NoReplyDef, Scope, Step, TriggerDef};
 use super::error::{AgentError, ValidationError};
 use super::nlu::{self, IntentSpec, Matcher, SlotType};
+use super::session::is_built_in;
+use super::steps::is_link;
 use super::template::is_identifier;
 use crate::json::Path;
-use crate::util::cat;
 use crate::wire::names::{self, EventPattern};
 
 /// A trigger after validation.
@@ -44,18 +45,33 @@ pub struct CommandTable {
 }
 
 impl CommandTable {
-    fn add(&mut self, on: &On, index: usize) {
-        // The first trigger written for a key wins; later duplicates are reported by validation.
-        match on {
-            On::Event(EventPattern::Exact(k)) => self.exact.insert_first(k, index),
-            On::Event(EventPattern::Namespace(k)) => self.namespace.insert_first(k, index),
-            On::Event(EventPattern::Any) => {
-                self.any.get_or_insert(index);
+    /// Add command `index`; when a command for the same key is there already, it stays and its index is given
+    /// back (validation reports the new one: it could never be chosen).
+    fn add(&mut self, on: &On, index: usize) -> Option<usize> {
+        let (map, slot) = match on {
+            On::Event(EventPattern::Exact(k)) => (&mut self.exact, k),
+            On::Event(EventPattern::Namespace(k)) => (&mut self.namespace, k),
+            On::Intent(k) => (&mut self.intents, k),
+            On::Event(EventPattern::Any) => return claim(&mut self.any, index),
+            On::Start => return claim(&mut self.start, index),
+        };
+        match map.get(slot) {
+            Some(&first) => Some(first),
+            None => {
+                map.insert_first(slot, index);
+                None
             }
-            On::Intent(k) => self.intents.insert_first(k, index),
-            On::Start => {
-                self.start.get_or_insert(index);
-            }
+        }
+    }
+}
+
+/// Take `slot` for `index` if it is free; else the index already there.
+fn claim(slot: &mut Option<usize>, index: usize) -> Option<usize> {
+    match *slot {
+        Some(first) => Some(first),
+        None => {
+            *slot = Some(index);
+            None
         }
     }
 }
@@ -145,6 +161,8 @@ struct Validator {
     global: CommandTable,
     local: Named<CommandTable>,
     slot_types: Named<SlotType>,
+    /// The path of each command's trigger, to name the first of two that handle the same thing.
+    trigger_paths: Vec<String>,
 }
 
 impl Validator {
@@ -164,7 +182,7 @@ impl Validator {
 
     /// An error at `path` quoting a name: `before` + `value` + `after`.
     fn quote(&mut self, path: &Path, before: &str, value: &str, after: &str) {
-        self.report(path, cat(&[before, value, after]));
+        self.report(path, format!("{before}{value}{after}"));
     }
 
     /// `quote` at `path.key`.
@@ -177,7 +195,7 @@ impl Validator {
     fn declare(&mut self, seen: &mut Named<usize>, list: &Path, i: usize, path: &Path, name: &str) {
         let key = names::key(name);
         if let Some(&j) = seen.get(&key) {
-            self.quote(path, "'", name, &cat(&["' is already declared at ", &list.index(j).render()]));
+            self.quote(path, "'", name, &format!("' is already declared at {}", list.index(j).render()));
         }
         seen.set(key, i);
     }
@@ -191,7 +209,7 @@ impl Validator {
         match names::check_name(name) {
             Ok(()) => true,
             Err(e) => {
-                self.report(path, cat(&[prefix, &e.to_string()]));
+                self.report(path, format!("{prefix}{e}"));
                 false
             }
         }
@@ -231,6 +249,7 @@ impl Validator {
             }
         }
         let mut seen = Named::new();
+        let mut intent_events: Named<(usize, usize)> = Named::new();
         let intents = Path::top("intents");
         for (i, intent) in a.intents.iter().enumerate() {
             let path = intents.index(i);
@@ -245,14 +264,33 @@ impl Validator {
                 }
                 match nlu::parse_slot_type(spec) {
                     Ok(t) => {
-                        self.slot_types.set(cat(&[&intent.name, ".", s]), t);
+                        self.slot_types.set(format!("{}.{s}", intent.name), t);
                     }
                     Err(m) => self.err_at(&slots, s, &m),
                 }
             }
             let events = path.key("events");
             for (j, e) in intent.events.iter().enumerate() {
-                self.name(&events.index(j), e);
+                let event_path = events.index(j);
+                if !self.name(&event_path, e) {
+                    continue;
+                }
+                if let Some(sys) = names::system_event(e) {
+                    let message = "' is a system event; it reaches exact triggers only, never an intent";
+                    self.quote(&event_path, "'", sys, message);
+                    continue;
+                }
+                // An event triggers the first intent that lists it; a second listing would never be used.
+                let key = names::key(e);
+                match intent_events.get(&key) {
+                    Some(&(k, l)) => {
+                        let first = a.intents.get(k).map_or("", |intent| intent.name.as_str());
+                        let at = intents.index(k).key("events").index(l).render();
+                        let message = format!("' already triggers intent '{first}' ({at}); this one never would");
+                        self.quote(&event_path, "'", e, &message);
+                    }
+                    None => intent_events.set(key, (i, j)),
+                }
             }
         }
         let triggers = Path::top("triggers");
@@ -268,6 +306,9 @@ impl Validator {
         let s = &a.settings;
         if !(1..=64).contains(&s.max_chain_depth) {
             self.err_at(&Path::Root, "settings.maxChainDepth", "must be from 1 to 64");
+        }
+        if !(1..=1000).contains(&s.max_stack_depth) {
+            self.err_at(&Path::Root, "settings.maxStackDepth", "must be from 1 to 1000");
         }
         if !(1..=100_000).contains(&s.max_steps_per_turn) {
             self.err_at(&Path::Root, "settings.maxStepsPerTurn", "must be from 1 to 100000");
@@ -351,7 +392,18 @@ impl Validator {
             Scope::Global => &mut self.global,
             Scope::Local => self.local.get_or_default(owner.unwrap_or(flow)),
         };
-        table.add(&on, self.commands.len());
+        if let Some(first) = table.add(&on, self.commands.len()) {
+            let first = self.trigger_paths.get(first).cloned().unwrap_or_default();
+            let never = "; this trigger would never fire";
+            let written = t.event.as_ref().map(|e| ("event", e)).or(t.intent.as_ref().map(|i| ("intent", i)));
+            match written {
+                Some((key, name)) => {
+                    self.quote_at(path, key, "'", name, &format!("' is already handled by {first}{never}"))
+                }
+                None => self.report(&path.key("start"), format!("a start trigger is already at {first}{never}")),
+            }
+        }
+        self.trigger_paths.push(path.render());
         let mut mappings = Vec::new();
         for (k, v) in &t.mappings {
             mappings.push((k.clone(), v.clone()));
@@ -413,9 +465,7 @@ impl Validator {
                 self.check_no_reply(path, no_reply);
             }
             Step::Capture { variable, slot, no_reply, .. } => {
-                if !is_identifier(variable) {
-                    self.quote_at(path, "variable", "'", variable, "' is not a variable name");
-                }
+                self.variable(path, "variable", variable);
                 if let Some(s) = slot {
                     let known = matches!(s.as_str(), "@number" | "@email" | "@any") || self.slot_types.contains_key(s);
                     if !known {
@@ -485,15 +535,17 @@ impl Validator {
         }
     }
 
-    /// `var` must be a variable name; a refusal is reported at `path.key`.
+    /// `var` must be the name of a variable the agent may write; a refusal is reported at `path.key`.
     fn variable(&mut self, path: &Path, key: &str, var: &str) {
         if !is_identifier(var) {
             self.quote_at(path, key, "'", var, "' is not a variable name");
+        } else if is_built_in(var) {
+            self.quote_at(path, key, "'", var, "' is a built-in variable; only the engine writes it");
         }
     }
 
     fn unknown_step(&mut self, path: &Path, step: &str, flow: &str) {
-        self.report(&path.key("step"), cat(&["unknown step '", step, "' in flow '", flow, "'"]));
+        self.report(&path.key("step"), format!("unknown step '{step}' in flow '{flow}'"));
     }
 
     /// The target of a goto or call: `to_flow` (default: this flow) must exist, and `to_step` in it.
@@ -549,7 +601,9 @@ impl Validator {
                 }
             }
             if let Some(u) = &b.url {
-                if !(u.starts_with("https://") || u.starts_with("http://") || u.starts_with("mailto:")) {
+                // A template: a leading placeholder (a base url) is checked when the button is shown.
+                let u = u.source();
+                if !(is_link(u) || u.starts_with('{')) {
                     self.err_at(&p, "url", "a link must be http, https or mailto");
                 }
             }
@@ -570,7 +624,7 @@ pub fn check_event_data(types: &Named<DataType>, data: &Value) -> Result<(), Str
     for (field, ty) in types {
         if let Some(v) = obj.get(field) {
             if !ty.accepts(v) {
-                return Err(cat(&["data.", field, " must be of type ", ty.name()]));
+                return Err(format!("data.{field} must be of type {}", ty.name()));
             }
         }
     }

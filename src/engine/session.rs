@@ -17,6 +17,27 @@ pub const STATE_VERSION: u32 = 1;
 /// How many `custom_id`s a session remembers for dedupe.
 pub const CUSTOM_ID_MEMORY: usize = 256;
 
+/// The variables the engine writes itself (docs/agent-format.md, "Built-in variables"). An agent reads them but
+/// does not write them, and they do not count against the session data limits: the engine bounds them (a request
+/// is at most `MAX_REQUEST_BYTES`, an agent's text is its own).
+pub const BUILT_IN_VARIABLES: [&str; 7] =
+    ["intent_confidence", "last_event", "last_response", "last_utterance", "sessions", "timestamp", "user_id"];
+
+/// Whether `name` is one of the [`BUILT_IN_VARIABLES`].
+pub fn is_built_in(name: &str) -> bool {
+    BUILT_IN_VARIABLES.contains(&name)
+}
+
+/// How deep a saved session may nest, so that whatever a turn accepted and saved is read back. Every value the
+/// engine keeps nests at most `json::MAX_NESTING` levels: it was read from JSON text (a request, a webhook answer)
+/// or built by a template, which refuses anything deeper (`JsonTemplate::render`). Only a fired event's
+/// `last_event`, and a copy an expression makes of it, wraps its data in three more levels; it is kept 2 to 4
+/// levels down (a variable, a transcript entry's content). A template's value sits at most 13 levels below the
+/// root: an event button's data in a carousel in the transcript
+/// (`transcript.entries[i].content.payload.cards[j].buttons[k].request.payload.event.data`); the others higher (a
+/// variable 2 levels down, a timer's data and a transcript entry's properties 4).
+pub const SESSION_MAX_DEPTH: usize = json::MAX_DEPTH + 13;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Session {
     pub version: u32,
@@ -87,6 +108,9 @@ pub struct Timer {
     pub at: u64,
     pub kind: TimerKind,
     pub cancel_on_user_message: bool,
+    /// For an event already due when it was scheduled (`after: 0`): the chain depth it fires at, one more than
+    /// the turn that scheduled it, so that an event scheduling itself stops at `maxChainDepth`. 0 otherwise.
+    pub chain_depth: usize,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -106,6 +130,8 @@ pub struct PendingWebhook {
     pub step: String,
     /// The chain depth of the turn that called it, so a `followupEvent` continues the count.
     pub chain_depth: usize,
+    /// The events that turn dispatched, so the chain trace after a `followupEvent` starts with them.
+    pub chain: Vec<String>,
 }
 
 // Writing: the field order and names are the saved format that `restore.rs` reads.
@@ -142,7 +168,7 @@ impl ToJson for Timer {
             TimerKind::Event { name, data } => k.str("type", "event").field("name", name).field("data", data),
         };
         k.end();
-        o.field("cancel_on_user_message", &self.cancel_on_user_message);
+        o.field("cancel_on_user_message", &self.cancel_on_user_message).field("chain_depth", &self.chain_depth);
         o.end();
     }
 }
@@ -151,7 +177,7 @@ impl ToJson for PendingWebhook {
     fn write_json(&self, out: &mut String) {
         let mut o = Obj::new(out);
         o.field("id", &self.id).field("flow", &self.flow).field("step", &self.step);
-        o.field("chain_depth", &self.chain_depth);
+        o.field("chain_depth", &self.chain_depth).field("chain", &self.chain);
         o.end();
     }
 }

@@ -12,7 +12,6 @@ use super::session::{Frame, FrameState, PendingWebhook, Status, TimerKind};
 use super::template::{Scope, Template};
 use super::turn::{Ctx, Effect, Origin, WebhookCall};
 use crate::json::{obj1, obj2, text as jtext, with};
-use crate::util::cat;
 use crate::wire::trace::{
     Button, CardDescription, CardPayload, CarouselPayload, ChoicePayload, Dimensions, TraceKind, VisualPayload,
 };
@@ -20,14 +19,24 @@ use crate::wire::trace::{
 impl Ctx<'_> {
     /// Run until the flow waits or the conversation ends.
     pub fn run(&mut self) {
+        // System events raised by a step (session data limits) are handled before the flow goes on, one at a
+        // time: the next is dispatched once the handler of the one before has finished (the stack is shorter
+        // than when it was entered) or waits. So each handler runs with its own event's data as `#event` context,
+        // which is keyed by name and would otherwise hold the last one's.
+        let mut handler_entered: Option<usize> = None;
         loop {
             if self.halted {
                 return;
             }
-            if !self.raised.is_empty() {
-                // System events raised by the last step (session data limits) are handled before the flow goes on.
-                self.dispatch_raised();
-                continue;
+            if self.raised_next < self.raised.len() {
+                let settled = match (handler_entered, self.s.stack.last()) {
+                    (Some(len), Some(top)) => self.s.stack.len() < len || top.state != FrameState::Ready,
+                    _ => true,
+                };
+                if settled {
+                    handler_entered = self.dispatch_next_raised().then_some(self.s.stack.len());
+                    continue;
+                }
             }
             let Some(top) = self.s.stack.last() else {
                 self.end_conversation(false);
@@ -76,7 +85,7 @@ impl Ctx<'_> {
         let p = self.p;
         let Some(step) = p.step(flow, id) else {
             // Only a restored session from another agent version can point at a missing step.
-            self.debug("error", cat(&["step '", id, "' of flow '", flow, "' does not exist; the flow stops here"]));
+            self.debug("error", format!("step '{id}' of flow '{flow}' does not exist; the flow stops here"));
             self.set_next(None);
             return;
         };
@@ -134,10 +143,12 @@ impl Ctx<'_> {
             Step::Set { set, next } => {
                 for (var, value) in set {
                     let v = match value {
-                        SetValue::Expr(e) => self.eval(e),
-                        SetValue::Json(t) => t.render(self),
+                        SetValue::Expr(e) => Some(self.eval(e)),
+                        SetValue::Json(t) => self.render_json(t, "variable ", var),
                     };
-                    self.set_var(var, v);
+                    if let Some(v) = v {
+                        self.set_var(var, v);
+                    }
                 }
                 self.set_next(next.as_ref());
             }
@@ -154,6 +165,9 @@ impl Ctx<'_> {
             }
             Step::Call { flow: to_flow, step: to_step, next } => {
                 self.set_next(next.as_ref());
+                if self.refuse_frame("call", to_flow) {
+                    return; // stackLimit was raised instead; unhandled, the flow goes on at `next`
+                }
                 let frame = self.entry(to_flow, to_step);
                 self.s.stack.push(frame);
                 self.flow_trace(to_flow);
@@ -162,16 +176,25 @@ impl Ctx<'_> {
                 self.set_next(next.as_ref());
                 self.set_state(FrameState::Paused);
                 let kind = TimerKind::Resume { flow: flow.to_string(), step: next.clone() };
-                self.add_timer(self.now.saturating_add(*ms), kind, false);
+                self.add_timer(self.now.saturating_add(*ms), kind, false, 0);
             }
             Step::Emit { event, data, after, at, cancel_on_user_message, next } => {
-                let data = data.as_ref().map_or(Value::Null, |d| d.render(self));
                 self.set_next(next.as_ref());
+                let data = match data {
+                    Some(d) => match self.render_json(d, "the data of event ", event) {
+                        Some(data) => data,
+                        None => return, // not raised
+                    },
+                    None => Value::Null,
+                };
                 // `after` counts from now and wins over an absolute `at`; neither: the event follows at once.
                 match after.map(|ms| self.now.saturating_add(ms)).or(*at) {
                     Some(due) => {
+                        // One due already follows this turn in all but name: it fires at the next wake-up, one
+                        // level deeper in the chain, so an event that schedules itself stops at maxChainDepth.
+                        let depth = if due <= self.now { self.depth + 1 } else { 0 };
                         let kind = TimerKind::Event { name: event.clone(), data };
-                        self.add_timer(due, kind, *cancel_on_user_message);
+                        self.add_timer(due, kind, *cancel_on_user_message, depth);
                     }
                     None => {
                         self.dispatch_event(event, data, Origin::FollowUp);
@@ -179,7 +202,8 @@ impl Ctx<'_> {
                 }
             }
             Step::Custom { name, payload, paths, default_path } => {
-                let payload = payload.as_ref().map_or(Value::Null, |t| t.render(self));
+                let payload = payload.as_ref().and_then(|t| self.render_json(t, "the payload of ", name));
+                let payload = payload.unwrap_or(Value::Null);
                 let mut default_index = None;
                 let mut out = Vec::new();
                 for (i, n) in paths.keys().enumerate() {
@@ -204,10 +228,16 @@ impl Ctx<'_> {
                     rendered.push((k.clone(), v.render(self)));
                 }
                 let headers = rendered;
-                let body = body.as_ref().map(|b| b.render(self));
+                let body = match body {
+                    Some(b) => match self.render_json(b, "the body of webhook ", &url) {
+                        Some(body) => Some(body),
+                        None => return self.set_next(on_error.as_ref().or(next.as_ref())), // not called
+                    },
+                    None => None,
+                };
                 let hook = self.s.fresh_id();
-                let pending =
-                    PendingWebhook { id: hook, flow: flow.to_string(), step: id.to_string(), chain_depth: self.depth };
+                let (flow, step, chain) = (flow.to_string(), id.to_string(), self.chain.clone());
+                let pending = PendingWebhook { id: hook, flow, step, chain_depth: self.depth, chain };
                 self.s.pending_webhook = Some(pending);
                 self.set_state(FrameState::Webhook);
                 let timeout_ms = timeout_ms.unwrap_or(self.p.agent.settings.turn_time_limit_ms);
@@ -283,7 +313,7 @@ impl Ctx<'_> {
         }
         self.emit(TraceKind::NoReply { timeout: seconds });
         let kind = TimerKind::NoReply { flow: flow.to_string(), step: step.to_string() };
-        self.add_timer(self.now.saturating_add(seconds * 1000), kind, true);
+        self.add_timer(self.now.saturating_add(seconds * 1000), kind, true, 0);
     }
 
     /// Emit what a listening step shows (buttons, cards) without its prompt text.
@@ -337,11 +367,16 @@ impl Ctx<'_> {
             let label = b.label.render(self);
             let mut actions = Vec::new();
             if let Some(url) = &b.url {
-                let payload = obj1("url", jtext(url));
-                actions.push(obj2("type", jtext("open_url"), "payload", payload));
+                let url = url.render_url(self);
+                if is_link(&url) {
+                    actions.push(obj2("type", jtext("open_url"), "payload", obj1("url", Value::String(url))));
+                } else {
+                    self.debug_named("link", "the link of button ", &label, " is not http, https or mailto: left out");
+                }
             }
             let (kind, payload) = if let (Some(event), None) = (&b.event, &b.next) {
-                let data = b.data.as_ref().map_or(Value::Null, |d| d.render(self));
+                let data = b.data.as_ref().and_then(|d| self.render_json(d, "the data of button ", &label));
+                let data = data.unwrap_or(Value::Null);
                 let ev =
                     if data.is_null() { obj1("name", jtext(event)) } else { obj2("name", jtext(event), "data", data) };
                 (jtext("event"), with(Map::new(), "event", ev))
@@ -367,7 +402,8 @@ impl Ctx<'_> {
         if let Some(next) = &button.next {
             self.set_next(Some(next));
         } else if let Some(event) = &button.event {
-            let data = button.data.as_ref().map_or(Value::Null, |d| d.render(self));
+            let data = button.data.as_ref().and_then(|d| self.render_json(d, "the data of button ", &label));
+            let data = data.unwrap_or(Value::Null);
             if !self.dispatch_event(event, data, Origin::Client) {
                 self.show_listening_again();
             }
@@ -379,11 +415,16 @@ impl Ctx<'_> {
         // A link-only button: the widget opens the link and the step keeps waiting.
     }
 
-    fn show_listening_again(&mut self) {
+    pub fn show_listening_again(&mut self) {
         if let Some((flow, step)) = self.listening() {
             self.show_step_again(&flow, &step);
         }
     }
+}
+
+/// Whether a button may open `url`: http, https and mailto links only (SPEC §6.1).
+pub fn is_link(url: &str) -> bool {
+    url.starts_with("https://") || url.starts_with("http://") || url.starts_with("mailto:")
 }
 
 /// The request type of a button that goes to a step: unique per flow, step and index, so a stale button from an

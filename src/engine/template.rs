@@ -5,7 +5,7 @@
 //! and `#name.param` whose event did not happen this turn stays as written (so `#1.5` in prose is left alone).
 
 use crate::json::{Map, Value};
-use crate::util::{parse_usize, slice};
+use crate::util::slice;
 
 /// A parsed template.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,21 +46,20 @@ impl Template {
             let Some(c) = cs.next() else { break };
             let after = cs.as_str();
             if c == '{' {
-                if let Some((inner, tail)) = after.split_once('}') {
-                    let inner = inner.trim();
-                    if is_var_path(inner) {
-                        flush(&mut lit, &mut parts);
-                        parts.push(Part::Var(inner.to_string()));
-                        rest = tail;
-                        prev = Some('}');
-                        continue;
-                    }
+                if let Some((path, tail)) = var_ref(after) {
+                    flush(&mut lit, &mut parts);
+                    parts.push(Part::Var(path.to_string()));
+                    rest = tail;
+                    prev = Some('}');
+                    continue;
                 }
             } else if c == '#' && !prev.is_some_and(char::is_alphanumeric) {
                 if let Some((len, event, path)) = context_ref(after) {
                     flush(&mut lit, &mut parts);
                     // `1 + len` ends the reference `context_ref` read: a char boundary, so `split_at` never falls back.
-                    let (raw, tail) = rest.split_at_checked(1 + len).unwrap_or_default();
+                    let split = rest.split_at_checked(1 + len);
+                    debug_assert!(split.is_some(), "a context reference ends on a char boundary");
+                    let (raw, tail) = split.unwrap_or_default();
                     prev = raw.chars().next_back();
                     parts.push(Part::Ctx {
                         event: event.to_ascii_lowercase(),
@@ -155,6 +154,17 @@ fn flush(lit: &mut String, parts: &mut Vec<Part>) {
     }
 }
 
+/// After a `{`: a variable path between optional spaces, then `}`; gives the path and the text after the `}`.
+/// It reads no further than the first character that cannot be part of a placeholder, so parsing a text is one
+/// pass however many braces it holds (looking for the next `}` after every `{` made a text of braces quadratic).
+fn var_ref(s: &str) -> Option<(&str, &str)> {
+    let body = s.trim_start();
+    let len = body.find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '.'))).unwrap_or(body.len());
+    let path = slice(body, 0, len);
+    let tail = slice(body, len, body.len()).trim_start().strip_prefix('}')?;
+    is_var_path(path).then_some((path, tail))
+}
+
 /// Percent-encode everything but the unreserved characters of RFC 3986.
 pub fn percent_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -227,7 +237,7 @@ pub fn walk<'a>(mut v: &'a Value, path: &str) -> Option<&'a Value> {
     for seg in path.split('.').filter(|s| !s.is_empty()) {
         v = match v {
             Value::Object(m) => m.get(seg)?,
-            Value::Array(a) => a.get(parse_usize(seg)?)?,
+            Value::Array(a) => a.get(seg.parse::<usize>().ok()?)?,
             _ => return None,
         };
     }
@@ -266,24 +276,38 @@ impl JsonTemplate {
         }
     }
 
-    pub fn render(&self, scope: &dyn Scope) -> Value {
+    /// The value, or `None` when it would nest deeper than any JSON text the engine reads (`json::MAX_NESTING`):
+    /// a placeholder puts a value inside the template's own levels, so an agent could wrap a variable in itself
+    /// without end. Every value the engine keeps is built here or read from text, so every one nests at most that
+    /// deep, and a saved session that holds them can be read back (`session::SESSION_MAX_DEPTH`).
+    pub fn render(&self, scope: &dyn Scope) -> Option<Value> {
+        self.render_at(scope, 0)
+    }
+
+    /// `render` at `depth` levels of arrays and objects inside the template.
+    fn render_at(&self, scope: &dyn Scope, depth: usize) -> Option<Value> {
         match self {
-            JsonTemplate::Str(t) => t.single_value(scope).unwrap_or_else(|| Value::String(t.render(scope))),
+            JsonTemplate::Str(t) => {
+                let v = t.single_value(scope).unwrap_or_else(|| Value::String(t.render(scope)));
+                (depth + crate::json::nesting(&v) <= crate::json::MAX_NESTING).then_some(v)
+            }
             JsonTemplate::Array(a) => {
                 let mut out = Vec::with_capacity(a.len());
                 for t in a {
-                    out.push(t.render(scope));
+                    out.push(t.render_at(scope, depth + 1)?);
                 }
-                Value::Array(out)
+                Some(Value::Array(out))
             }
             JsonTemplate::Object(m) => {
-                let mut out = Map::new();
+                // Built from pairs, not by `insert`: a map searches its keys on every insert.
+                let mut out = Vec::with_capacity(m.len());
                 for (k, t) in m {
-                    out.insert(k.clone(), t.render(scope));
+                    out.push((k.clone(), t.render_at(scope, depth + 1)?));
                 }
-                Value::Object(out)
+                Some(Value::Object(Map::from_pairs(out)))
             }
-            JsonTemplate::Other(v) => v.clone(),
+            // Literal values of the agent file, which nest no deeper than it does.
+            JsonTemplate::Other(v) => Some(v.clone()),
         }
     }
 }
@@ -331,6 +355,32 @@ mod tests {
     fn json_templates_keep_types() {
         let s = S(json!({"total": 12, "name": "Ann"}), json!({}));
         let t = JsonTemplate::new(&json!({"t": "{total}", "msg": "for {name}", "k": [true, "{name}"]}));
-        assert_eq!(t.render(&s), json!({"t": 12, "msg": "for Ann", "k": [true, "Ann"]}));
+        assert_eq!(t.render(&s), Some(json!({"t": 12, "msg": "for Ann", "k": [true, "Ann"]})));
+    }
+
+    #[test]
+    fn json_templates_nest_no_deeper_than_json_text() {
+        let deep = crate::json::parse(&format!("{}{}", "[".repeat(126), "]".repeat(126))).unwrap();
+        let s = S(json!({ "deep": deep }), json!({}));
+        assert!(JsonTemplate::new(&json!(["{deep}"])).render(&s).is_some(), "127 levels fit");
+        assert_eq!(JsonTemplate::new(&json!({ "a": ["{deep}"] })).render(&s), None, "128 do not");
+        assert_eq!(
+            JsonTemplate::new(&json!({ "a": "{deep} as text" })).render(&s).map(|v| v["a"].is_string()),
+            Some(true)
+        );
+    }
+
+    #[test]
+    fn placeholders_are_read_in_one_pass() {
+        let s = S(json!({"a": "A", "b": {"c": "C"}}), json!({}));
+        for (src, out) in [
+            ("{a}{ a }{\tb.c\n}", "AAC"),
+            ("{{a}}", "{A}"),
+            ("{a{b.c}", "{aC"),
+            ("{ a b }{a.}{.a}{1a}{a", "{ a b }{a.}{.a}{1a}{a"),
+            ("{é}{aé}", "{é}{aé}"),
+        ] {
+            assert_eq!(Template::parse(src).render(&s), out, "{src}");
+        }
     }
 }

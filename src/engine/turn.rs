@@ -6,8 +6,8 @@ use crate::json::Named;
 use crate::json::Value;
 
 use super::program::Program;
-use super::session::{Session, Timer, TimerKind};
-use super::template::{walk, Scope, Template};
+use super::session::{is_built_in, Session, Timer, TimerKind};
+use super::template::{walk, JsonTemplate, Scope, Template};
 use crate::json::{self, Obj, ToJson};
 use crate::wire::request::Config;
 use crate::wire::trace::{TextPayload, Trace, TraceKind};
@@ -82,9 +82,13 @@ pub enum Origin {
     Client,
     /// `WELCOME` on launch: exact triggers and intent events only.
     Launch,
-    /// An `emit` step or a webhook's `followupEvent`: counts toward `maxChainDepth`.
+    /// An `emit` step: counts toward `maxChainDepth`.
     FollowUp,
-    /// A scheduled `emit` that came due.
+    /// A webhook answer's `followupEvent`: a follow-up, named in the chain trace as Dialogflow's
+    /// `executionSequence` names it (`webhookTriggeringEvent`).
+    WebhookFollowUp,
+    /// A scheduled `emit` that came due; one that was due when it was scheduled carries the chain depth of the
+    /// turn that scheduled it (`Timer::chain_depth`).
     Scheduled,
     /// A system event raised by the engine: exact triggers only.
     System,
@@ -105,16 +109,32 @@ pub struct Ctx<'a> {
     pub chain: Vec<String>,
     /// Event contexts of this turn (lifespan 0): event key to its data.
     pub contexts: Named<Value>,
-    /// System events raised while a step ran, dispatched once the flow settles.
+    /// How many of `chain` a webhook answer took over from the turn that called it (that turn showed them).
+    pub chain_inherited: usize,
+    /// Whether a webhook answer's `followupEvent` was dispatched (the chain trace is then given in any case).
+    pub webhook_followup: bool,
+    /// System events raised while a step ran, dispatched in order by the step loop, each once the handler of
+    /// the one before has run (`Ctx::run`); `raised_next` is the first not dispatched yet.
     pub raised: Vec<(&'static str, Value)>,
+    pub raised_next: usize,
+    /// While `stackLimit` is being dispatched: its own handler is then entered even on a full stack.
+    pub raising_stack_limit: bool,
     /// Set when the step budget ran out: nothing more runs this turn.
     pub halted: bool,
+    /// Timers with this id or above were set during this turn: events among them wait for the next wake-up.
+    pub first_new_timer: u64,
+    /// The JSON size of the agent's variables as `(sum of the members' sizes, number of members)`, measured at
+    /// the turn's first write and kept up to date by every write after it (see [`Ctx::admit`]).
+    vars_size: Option<(usize, usize)>,
+    /// Scratch space for measuring values as JSON.
+    scratch: String,
 }
 
 impl<'a> Ctx<'a> {
     /// Kept out of line: each of the engine's three entry points would otherwise carry a copy.
     #[inline(never)]
     pub fn new(p: &'a Program, s: &'a mut Session, now: u64, config: &'a Config) -> Ctx<'a> {
+        let first_new_timer = s.next_id;
         Ctx {
             p,
             s,
@@ -126,8 +146,15 @@ impl<'a> Ctx<'a> {
             depth: 0,
             chain: Vec::new(),
             contexts: Named::new(),
+            chain_inherited: 0,
+            webhook_followup: false,
             raised: Vec::new(),
+            raised_next: 0,
+            raising_stack_limit: false,
             halted: false,
+            first_new_timer,
+            vars_size: None,
+            scratch: String::new(),
         }
     }
 
@@ -210,27 +237,69 @@ impl<'a> Ctx<'a> {
         self.emit(TraceKind::Text(TextPayload::new(id, message, delay)));
     }
 
-    /// Write one of the engine's own variables (`last_utterance`, `intent_confidence`, ...). These writes are
-    /// not checked against the session data limits.
+    /// Write one of the engine's own variables (`last_utterance`, `intent_confidence`, ...: the built-in
+    /// variables). They are not the agent's data and do not count against the session data limits.
     pub fn put(&mut self, name: &str, value: Value) {
-        self.s.variables.insert(name.to_string(), value);
+        debug_assert!(is_built_in(name), "{name} is not a built-in variable");
+        self.s.variables.set(name.to_string(), value);
     }
 
     /// Write a variable the agent asked for, within the session data limits (SPEC §4.6). Returns false when the
-    /// hard limit refused the write; the previous value is kept.
+    /// write was refused (over the hard limit, or a built-in variable); the previous value is kept.
     pub fn set_var(&mut self, name: &str, value: Value) -> bool {
+        if !self.admit(name, &value) {
+            return false;
+        }
+        self.s.variables.set(name.to_string(), value);
+        true
+    }
+
+    /// Write many variables (a request's `state.variables`, a webhook answer's `variables`, an intent's slots),
+    /// each admitted in order as [`Ctx::set_var`] does; names that are not variable names are skipped. New names
+    /// join the session's variables in one merge, not one sorted insert each.
+    pub fn set_vars(&mut self, pairs: &mut dyn Iterator<Item = (&String, &Value)>) {
+        let mut new = Vec::new();
+        for (name, value) in pairs {
+            if !super::template::is_identifier(name) || !self.admit(name, value) {
+                continue;
+            }
+            match self.s.variables.get_mut(name) {
+                Some(slot) => *slot = value.clone(),
+                None => new.push((name.clone(), value.clone())),
+            }
+        }
+        self.s.variables.extend(new);
+    }
+
+    /// Whether the agent may write `value` to `name`: not a built-in variable, and the agent's variables stay
+    /// within the hard limit (else `sessionDataHardLimitExceeded` is raised). Crossing the soft limit raises
+    /// `sessionDataSoftLimitExceeded` once. The size is the length of the agent's variables as one JSON object,
+    /// kept up to date from the sizes of the values replaced and written: a write costs its own value, not the
+    /// whole session.
+    fn admit(&mut self, name: &str, value: &Value) -> bool {
+        if is_built_in(name) {
+            self.debug_named("variable", "", name, " is a built-in variable: only the engine writes it; not written");
+            return false;
+        }
+        let (sum, count) = match self.vars_size {
+            Some(size) => size,
+            None => self.measure_vars(),
+        };
+        let old = match self.s.variables.get(name) {
+            Some(old) => json::member_len(name, old, &mut self.scratch),
+            None => 0,
+        };
+        let new = json::member_len(name, value, &mut self.scratch);
+        let (sum, count) = (sum.saturating_sub(old) + new, count + usize::from(old == 0));
+        // `{` and `}`, the members, and the commas between them.
+        let size = 2 + sum + count.saturating_sub(1);
         let settings = &self.p.agent.settings;
-        let old = self.s.variables.insert(name.to_string(), value);
-        let size = json::to_string(&self.s.variables).len();
         if size > settings.session_data_hard_limit {
-            match old {
-                Some(v) => self.s.variables.insert(name.to_string(), v),
-                None => self.s.variables.remove(name),
-            };
             let data = limit_data(name, size, settings.session_data_hard_limit);
             self.raised.push(("sessionDataHardLimitExceeded", data));
             return false;
         }
+        self.vars_size = Some((sum, count));
         if size > settings.session_data_soft_limit {
             if !self.s.soft_limit_raised {
                 self.s.soft_limit_raised = true;
@@ -243,14 +312,36 @@ impl<'a> Ctx<'a> {
         true
     }
 
-    pub fn add_timer(&mut self, at: u64, kind: TimerKind, cancel_on_user_message: bool) {
+    /// The size of the agent's variables, as [`Ctx::admit`] keeps it, measured from the session.
+    fn measure_vars(&mut self) -> (usize, usize) {
+        let (mut sum, mut count) = (0, 0);
+        for (name, value) in &self.s.variables {
+            if !is_built_in(name) {
+                sum += json::member_len(name, value, &mut self.scratch);
+                count += 1;
+            }
+        }
+        (sum, count)
+    }
+
+    /// The value of a JSON template, or `None` (with a debug trace: `what` `'name'` is left out) when it would
+    /// nest deeper than any JSON the engine reads.
+    pub fn render_json(&mut self, t: &JsonTemplate, what: &str, name: &str) -> Option<Value> {
+        let v = t.render(self);
+        if v.is_none() {
+            self.debug_named("depth", what, name, ": its value would nest deeper than 127 levels; left out");
+        }
+        v
+    }
+
+    pub fn add_timer(&mut self, at: u64, kind: TimerKind, cancel_on_user_message: bool, chain_depth: usize) {
         let id = self.s.fresh_id();
-        self.s.timers.push(Timer { id, at, kind, cancel_on_user_message });
+        self.s.timers.push(Timer { id, at, kind, cancel_on_user_message, chain_depth });
     }
 
     /// The finished turn: a chain summary if events chained, and a wake-up for the next timer.
     pub fn finish(mut self) -> Turn {
-        if self.chain.len() > 1 {
+        if self.chain.len() > self.chain_inherited.max(1) || self.webhook_followup {
             let mut m = String::from("event chain: ");
             for (i, name) in self.chain.iter().enumerate() {
                 if i > 0 {

@@ -17,11 +17,15 @@ mod value;
 
 pub use named::{Named, NamedIter};
 pub use path::Path;
-pub use read::Reader;
+pub use read::{expect_str, expect_u64, Fields, PathError};
 pub use value::{Entry, Iter, Map, Number, ToValue, Value, ValueIndex};
 
 /// How deep arrays and objects may nest, as serde_json: deeper input is refused instead of overflowing the stack.
+/// A document `parse` accepts nests at most `MAX_DEPTH - 1` levels ([`MAX_NESTING`]).
 pub const MAX_DEPTH: usize = 128;
+
+/// The most levels of arrays and objects a document read by [`parse`] nests: `[[]]` nests 2.
+pub const MAX_NESTING: usize = MAX_DEPTH - 1;
 
 /// Why a text is not JSON, with the place (1-based line; column in bytes, as serde_json counts them).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,7 +54,9 @@ pub fn parse(src: &str) -> Result<Value, JsonError> {
     parse_limited(src, MAX_DEPTH)
 }
 
-fn parse_limited(src: &str, max_depth: usize) -> Result<Value, JsonError> {
+/// [`parse`] with another depth limit: the text may nest at most `max_depth - 1` levels. For documents that wrap
+/// values read with the usual limit in a few levels of their own (a saved session).
+pub fn parse_limited(src: &str, max_depth: usize) -> Result<Value, JsonError> {
     let mut p = Parser { s: src.as_bytes(), i: 0, depth_left: max_depth };
     let v = p.value()?;
     p.ws();
@@ -215,9 +221,9 @@ impl Parser<'_> {
                 b'"' | b'\\' => {
                     // Both are ASCII, so the slice ends on a character boundary of the (valid UTF-8) input. Slices
                     // here are in range by construction: `get` says so without linking a panic path.
-                    out.push_str(
-                        std::str::from_utf8(self.s.get(start..self.i).unwrap_or_default()).unwrap_or_default(),
-                    );
+                    let run = self.s.get(start..self.i).and_then(|b| std::str::from_utf8(b).ok());
+                    debug_assert!(run.is_some(), "a string's run of plain chars is text");
+                    out.push_str(run.unwrap_or_default());
                     self.i += 1;
                     if b == b'"' {
                         return Ok(out);
@@ -319,10 +325,14 @@ impl Parser<'_> {
             self.required_digits()?;
             float = true;
         }
-        // The text is ASCII digits and signs only.
-        let text = std::str::from_utf8(self.s.get(start..self.i).unwrap_or_default()).unwrap_or_default();
+        // The text is ASCII digits and signs only, read above.
+        let text = self.s.get(start..self.i).and_then(|b| std::str::from_utf8(b).ok());
+        debug_assert!(text.is_some(), "a number's text is ASCII");
+        let text = text.unwrap_or_default();
         if !float {
-            let digits = self.s.get(start + usize::from(negative)..int_end).unwrap_or_default();
+            let digits = self.s.get(start + usize::from(negative)..int_end);
+            debug_assert!(digits.is_some(), "a number's integer part is in the text");
+            let digits = digits.unwrap_or_default();
             if let Some(n) = digits_u64(digits) {
                 if !negative {
                     return Ok(Value::Number(n.into()));
@@ -412,7 +422,9 @@ pub fn write_str(s: &str, out: &mut String) {
             _ => continue,
         };
         // `i` is at an ASCII byte, so a character boundary: `get` never fails (and links no panic path).
-        out.push_str(s.get(start..i).unwrap_or_default());
+        let run = s.get(start..i);
+        debug_assert!(run.is_some(), "a run of plain chars ends at an ASCII byte");
+        out.push_str(run.unwrap_or_default());
         out.push('\\');
         out.push(short);
         if short == 'u' {
@@ -423,8 +435,40 @@ pub fn write_str(s: &str, out: &mut String) {
         }
         start = i + 1;
     }
-    out.push_str(s.get(start..).unwrap_or_default());
+    let rest = s.get(start..);
+    debug_assert!(rest.is_some(), "the last run starts after an ASCII byte");
+    out.push_str(rest.unwrap_or_default());
     out.push('"');
+}
+
+/// How many levels of arrays and objects `v` nests: 0 for a scalar, 1 for `[]` or `{"a": 1}`. Values come from
+/// parsed text or are built from such values, so the recursion is as deep as they nest (see [`MAX_NESTING`]).
+pub fn nesting(v: &Value) -> usize {
+    let mut inner = 0;
+    match v {
+        Value::Array(items) => {
+            for item in items {
+                inner = inner.max(nesting(item));
+            }
+        }
+        Value::Object(m) => {
+            for item in m.values() {
+                inner = inner.max(nesting(item));
+            }
+        }
+        _ => return 0,
+    }
+    inner + 1
+}
+
+/// The length of `"key":value` as an object member written by [`to_string`]. `buf` is scratch space, reused by
+/// the caller so that measuring many members allocates once.
+pub fn member_len(key: &str, value: &dyn ToJson, buf: &mut String) -> usize {
+    buf.clear();
+    write_str(key, buf);
+    buf.push(':');
+    value.write_json(buf);
+    buf.len()
 }
 
 /// An object from `(key, value)` pairs, in order: what `json!` builds, without serde's value serializer.
@@ -668,6 +712,27 @@ mod tests {
         assert!(parse(&ok).is_ok());
         let deep = "[".repeat(100_000);
         assert_eq!(parse(&deep).unwrap_err().message, "recursion limit exceeded");
+        assert_eq!(nesting(&parse(&ok).unwrap()), MAX_NESTING);
+        let deeper = format!("[{ok}]");
+        assert!(parse(&deeper).is_err());
+        assert_eq!(nesting(&parse_limited(&deeper, MAX_DEPTH + 1).unwrap()), MAX_NESTING + 1);
+    }
+
+    #[test]
+    fn nesting_counts_levels_of_containers() {
+        for (src, levels) in
+            [("1", 0), ("[]", 1), ("{}", 1), ("[1, [2], {\"a\": [[]]}]", 4), ("{\"a\": {\"b\": null}}", 2)]
+        {
+            assert_eq!(nesting(&parse(src).unwrap()), levels, "{src}");
+        }
+    }
+
+    #[test]
+    fn member_len_is_what_to_string_writes() {
+        let v = parse(r#"{"a\"é": [1.5, "x\n", null], "b": {}}"#).unwrap();
+        let mut buf = String::new();
+        let members: usize = v.as_object().unwrap().iter().map(|(k, v)| member_len(k, v, &mut buf)).sum();
+        assert_eq!(to_string(&v).len(), 2 + members + 1);
     }
 
     #[test]

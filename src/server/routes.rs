@@ -22,7 +22,7 @@ use super::auth;
 use super::error::ApiError;
 use super::runner::{check_user, session_key, Done, Op, Shared};
 use super::stream;
-use crate::engine::{Body, Envelope, Recipients, MAX_REQUEST_BYTES};
+use crate::engine::{Body, Envelope, MAX_REQUEST_BYTES};
 use crate::json::{self, Map, Value};
 
 /// How long a client may take to send a request body.
@@ -339,7 +339,7 @@ async fn transcripts(
             content.insert(name.into(), v.clone());
         }
     }
-    let note = Op::Note(Recipients::Agents, Body::Custom { content: Value::Object(content) }, Map::new());
+    let note = Op::Note(Body::Custom { content: Value::Object(content) });
     s.run(&project, &user, None, note).await?;
     let body = serde_json::json!({ "projectID": project, "sessionID": user });
     Ok(json_response(StatusCode::OK, body.to_string()))
@@ -376,8 +376,7 @@ async fn feedback(
     if let Some(turn) = json::take(&mut fields, "lastUserTurn") {
         properties.insert("last_user_turn".into(), turn);
     }
-    let note = Op::Note(Recipients::All, Body::Annotation { text: name, annotation_type: "rating".into() }, properties);
-    s.run(&project, &user, None, note).await?;
+    s.run(&project, &user, None, Op::Rate(name, properties)).await?;
     Ok(json_response(StatusCode::OK, "{}".into()))
 }
 

@@ -55,8 +55,10 @@ pub enum Op {
     Delete,
     /// Merge variables (`PATCH .../variables`).
     Patch(Map<String, Value>),
-    /// Append an entry to an existing session's transcript (a rating, client details), from the user.
-    Note(Recipients, Body, Map<String, Value>),
+    /// Append an entry for agents to an existing session's transcript (client details), from the user.
+    Note(Body),
+    /// Rate an agent message: `Engine::annotate` with `annotation_type: "rating"`, this text and properties.
+    Rate(String, Map<String, Value>),
     /// A live stream was opened: from now on the server fires this session's timers.
     Live,
 }
@@ -288,12 +290,14 @@ impl Server {
                 }
                 Done::Variables(answer)
             }
-            Op::Note(recipients, body, properties) => {
+            Op::Note(body) => {
                 let Some(s) = session.as_mut() else { return Err(no_session(project, user)) };
-                s.transcript.push(user, now, recipients, body);
-                if let Some(entry) = s.transcript.entries.last_mut() {
-                    entry.properties = properties;
-                }
+                s.transcript.push(user, now, Recipients::Agents, body);
+                Done::Nothing
+            }
+            Op::Rate(text, properties) => {
+                let Some(s) = session.as_mut() else { return Err(no_session(project, user)) };
+                engine.annotate(s, "rating", &text, properties, now)?;
                 Done::Nothing
             }
             Op::Live => {

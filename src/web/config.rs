@@ -39,6 +39,8 @@ pub struct Settings {
     pub stylesheets: Vec<String>,
     pub persistence: Persistence,
     pub placeholder: String,
+    /// `assistant.feedback`: thumbs up / down on agent messages (default on).
+    pub feedback: bool,
 }
 
 pub enum AgentSource {
@@ -153,6 +155,7 @@ struct Assistant<'v> {
     stylesheets: &'v [Value],
     persistence: Persistence,
     input_placeholder: Option<&'v str>,
+    feedback: Option<bool>,
 }
 
 impl<'v> Raw<'v> {
@@ -291,6 +294,7 @@ impl<'v> Raw<'v> {
             stylesheets,
             persistence: a.persistence,
             placeholder: a.input_placeholder.unwrap_or("Message…").into(),
+            feedback: a.feedback.unwrap_or(true),
         })
     }
 }
@@ -379,6 +383,7 @@ fn assistant<'v>(
             )?
             .unwrap_or_default(),
         input_placeholder: a.opt_str("inputPlaceholder")?,
+        feedback: a.opt_bool("feedback")?,
     })
 }
 

@@ -1,5 +1,5 @@
 //! Events for the host page (SPEC §1.6): `voiceflow:open`, `voiceflow:close`, `voiceflow:interact` and
-//! `voiceflow:save_session`.
+//! `voiceflow:save_session`, and beyond the real widget `voiceflow:feedback` (the user rated an agent message).
 //!
 //! Each is sent exactly as the real widget sends it, `window.postMessage(JSON.stringify({type, payload}))` (no
 //! `payload` key for open and close, as `JSON.stringify` drops `undefined`), and also handed as an object to the
@@ -15,6 +15,8 @@ pub const OPEN: &str = "voiceflow:open";
 pub const CLOSE: &str = "voiceflow:close";
 pub const INTERACT: &str = "voiceflow:interact";
 pub const SAVE_SESSION: &str = "voiceflow:save_session";
+/// Payload `{name: 'Thumbs up' | 'Thumbs down', text: [message], lastUserTurn, rating: 'up' | 'down', messageID}`.
+pub const FEEDBACK: &str = "voiceflow:feedback";
 
 /// The registered `on()` handlers. They outlive `destroy()`, as listeners of a page object should.
 #[derive(Default)]

@@ -1,9 +1,11 @@
 //! Extensions (`assistant.extensions`, SPEC §6.5): page code that renders or acts on traces.
 //!
-//! `{name, type: 'response', match({trace}), render({trace, element})}` draws into an element of the chat;
-//! `{name, type: 'effect', match({trace}), effect({trace})}` runs a side effect. Unlike the real widget, an
-//! extension may match **any** trace, built-in types included: the first match in config order handles the trace
-//! and the built-in rendering is skipped. A throwing `match` counts as no match; every error is logged, never fatal.
+//! `{name, type: 'response', match({trace}), render({trace, element})}` draws into an element of the chat, in place
+//! of the built-in rendering; `{name, type: 'effect', match({trace}), effect({trace})}` runs a side effect beside
+//! it, as in the real widget (an analytics effect matching every text must not blank the chat). Unlike the real
+//! widget, an extension may match **any** trace, built-in types included: every matching effect runs, and the
+//! first matching response extension in config order renders the trace. A throwing `match` counts as no match;
+//! every error is logged, never fatal.
 
 use js_sys::{Function, Object};
 use wasm_bindgen::{JsCast, JsValue};
@@ -31,16 +33,6 @@ pub struct Extensions {
     list: Vec<ExtensionSpec>,
 }
 
-/// What handled a trace.
-pub enum Handled {
-    /// No extension matched: render it the built-in way.
-    No,
-    /// A response extension: call [`Extensions::render`] with an element.
-    Render(usize),
-    /// An effect extension ran.
-    Effect,
-}
-
 impl Extensions {
     /// The extensions of a config, checked with [`Extensions::check`].
     pub fn new(list: Vec<ExtensionSpec>) -> Extensions {
@@ -64,13 +56,23 @@ impl Extensions {
         Ok(())
     }
 
-    /// Find the extension for this trace. Effect extensions run here (not on replay).
-    pub fn handle(&self, trace: &Trace, replay: bool) -> Handled {
+    /// Run the effect extensions that match this trace (not on replay: they ran when it was live), and find the
+    /// first response extension that matches it: `Some(index)` for [`Extensions::render`], `None` to render the
+    /// trace the built-in way. Effects never take the trace from the built-in rendering.
+    pub fn handle(&self, trace: &Trace, replay: bool) -> Option<usize> {
         if self.list.is_empty() {
-            return Handled::No;
+            return None;
         }
         let arg = trace_arg(trace);
+        let mut response = None;
         for (i, ext) in self.list.iter().enumerate() {
+            let wanted = match ext.kind {
+                Kind::Response => response.is_none(),
+                Kind::Effect => !replay,
+            };
+            if !wanted {
+                continue;
+            }
             match ext.matcher.call1(&JsValue::UNDEFINED, &arg) {
                 Ok(v) if v.is_truthy() => {}
                 Ok(_) => continue,
@@ -79,17 +81,12 @@ impl Extensions {
                     continue;
                 }
             }
-            return match ext.kind {
-                Kind::Response => Handled::Render(i),
-                Kind::Effect => {
-                    if !replay {
-                        self.run_effect(ext, &arg);
-                    }
-                    Handled::Effect
-                }
-            };
+            match ext.kind {
+                Kind::Response => response = Some(i),
+                Kind::Effect => self.run_effect(ext, &arg),
+            }
         }
-        Handled::No
+        response
     }
 
     /// Call a response extension's `render({trace, element})`. Returns its cleanup function, if any.

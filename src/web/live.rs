@@ -20,6 +20,7 @@ use super::listeners::{ListenerSpec, Listeners, Trigger};
 use super::storage::{self, Store};
 use super::transport::{fetch_text, Answer, Fetched, LocalTransport, Transport};
 use super::widget::{safe_url, EndBar, UiEvent, UiHandler, UrlUse, Widget};
+use crate::client::rating::{self, Rating, Thumb};
 use crate::engine::{Engine, Status, Trace};
 use crate::json::{self, obj2};
 
@@ -183,6 +184,42 @@ impl Live {
             UiEvent::Toggle | UiEvent::Open => self.open(),
             UiEvent::Close => self.close(),
             UiEvent::Restart => self.enqueue(Job::Restart),
+            UiEvent::Rate { index, thumb } => self.rate(index, thumb),
+        }
+    }
+
+    /// The user rated the agent's `index`-th message: the transport records it; then the widget shows it, the
+    /// session is saved and the page hears `voiceflow:feedback`.
+    fn rate(&self, index: usize, thumb: Thumb) {
+        let rating = {
+            let (entries, user_id) = (self.transport.entries(), self.transport.user_id());
+            rating::message_id(&entries, &user_id, index).and_then(|id| Rating::of(&entries, &user_id, id, thumb))
+        };
+        let Some(rating) = rating else { return };
+        let recorded = self.transport.rate(&rating);
+        let me = self.me.clone();
+        spawn(Box::pin(async move {
+            let result = recorded.await;
+            if let Some(live) = me.upgrade() {
+                live.rated(result, index, rating);
+            }
+        }));
+    }
+
+    fn rated(&self, result: Result<(), WebError>, index: usize, rating: Rating) {
+        if self.stopped.get() {
+            return;
+        }
+        match result {
+            Ok(()) => {
+                self.widget.show_rating(index, rating.thumb);
+                self.save();
+                self.hub.emit(events::FEEDBACK, Some(&rating.event_payload()));
+            }
+            Err(e) => {
+                let text = format!("Sorry, your rating could not be sent ({}): {}", e.code, e.message);
+                self.widget.show_error(&text, None);
+            }
         }
     }
 

@@ -19,6 +19,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use super::error::WebError;
 use super::now_ms;
+use crate::client::rating::{Rating, ANNOTATION_TYPE};
 use crate::engine::{Config, Effect, Engine, Entry, Envelope, Session, Status, Trace, WebhookCall, WebhookOutcome};
 
 pub type LocalFuture<T> = Pin<Box<dyn Future<Output = T>>>;
@@ -45,6 +46,12 @@ pub trait Transport {
     fn set_sink(&self, sink: TraceSink);
     /// Stop timers and requests in flight (on `destroy()`).
     fn shutdown(&self);
+    /// Record the user's rating of an agent message (thumbs up / down) on the latest thread. Local mode: an
+    /// `annotation` entry (`annotation_type: "rating"`, `properties` from [`Rating::properties`]) in the engine
+    /// session's transcript. Remote mode: Voiceflow's feedback call, `POST {url}/feedback/{projectID}/user/
+    /// {userID}` (header `versionID`) with [`Rating::feedback`] as the body, and the same annotation in the
+    /// transcript it keeps, so the rating shows again after a reload.
+    fn rate(&self, rating: &Rating) -> LocalFuture<Result<(), WebError>>;
 }
 
 /// Local mode: the engine runs in the page.
@@ -135,6 +142,16 @@ impl Transport for LocalTransport {
 
     fn set_sink(&self, sink: TraceSink) {
         *bm(&self.inner.sink) = Some(sink);
+    }
+
+    fn rate(&self, rating: &Rating) -> LocalFuture<Result<(), WebError>> {
+        let result = {
+            let mut s = bm(&self.inner.session);
+            let (text, properties) = (rating.thumb.label(), rating.properties());
+            self.inner.engine.annotate(&mut s, ANNOTATION_TYPE, text, properties, now_ms())
+        };
+        let result = result.map_err(WebError::from);
+        Box::pin(async move { result })
     }
 
     fn shutdown(&self) {

@@ -17,6 +17,7 @@ pub const SYSTEM_EVENTS: &[&str] = &[
     "sessionDataSoftLimitExceeded",
     "sessionDataHardLimitExceeded",
     "chainLimit",
+    "stackLimit",
 ];
 
 /// Why a name was refused.

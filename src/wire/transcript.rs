@@ -6,8 +6,8 @@
 use crate::json::{Map, Value};
 
 use super::request::FileInfo;
+use crate::json::{Fields, Path, PathError};
 use crate::json::{Obj, ToJson};
-use crate::json::{Path, Reader};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Transcript {
@@ -118,47 +118,45 @@ impl Transcript {
     }
 }
 
-impl Reader {
-    pub(crate) fn entry(&mut self, v: &Value, path: &Path) -> Option<Entry> {
-        let o = self.object(v, path)?;
-        let body = match self.text(o, "type", path)? {
-            "message" => Body::Message { text: self.string(o, "text", path)? },
-            "annotation" => Body::Annotation {
-                text: self.string(o, "text", path)?,
-                annotation_type: self.string(o, "annotation_type", path)?,
-            },
-            "system_message" => Body::SystemMessage {
-                text: self.string(o, "text", path)?,
-                system_message_type: self.string(o, "system_message_type", path)?,
-            },
-            "file" => Body::File(self.file(o, path)?),
-            "custom" => Body::Custom { content: o.get("content").cloned().unwrap_or(Value::Null) },
-            other => return self.unknown(&path.key("type"), "entry type", other),
-        };
-        let id = self.text(o, "id", path)?;
-        let custom_id = self.opt_text(o, "custom_id", path)?;
-        let order = self.number(o, "order", path)?;
-        let author_id = self.text(o, "author_id", path)?;
-        let timestamp = self.number(o, "timestamp", path)?;
-        let recipients = match self.text(o, "recipients", path)? {
-            "all" => Recipients::All,
-            "agents" => Recipients::Agents,
-            other => return self.unknown(&path.key("recipients"), "recipients", other),
-        };
-        let properties = match o.get("properties") {
-            None | Some(Value::Null) => None,
-            Some(Value::Object(m)) => Some(m),
-            Some(_) => return self.fail(&path.key("properties"), "expected an object"),
-        };
-        Some(Entry {
-            id: id.to_string(),
-            custom_id: custom_id.map(str::to_string),
-            order,
-            author_id: author_id.to_string(),
-            timestamp,
-            recipients,
-            properties: properties.cloned().unwrap_or_default(),
-            body,
-        })
-    }
+/// Read one transcript entry, as [`Entry`]'s `ToJson` writes it, at `path`.
+pub(crate) fn entry(v: &Value, path: &Path) -> Result<Entry, PathError> {
+    let o = Fields::new(v, *path)?;
+    let body = match o.str("type")? {
+        "message" => Body::Message { text: o.str("text")?.to_string() },
+        "annotation" => Body::Annotation {
+            text: o.str("text")?.to_string(),
+            annotation_type: o.str("annotation_type")?.to_string(),
+        },
+        "system_message" => Body::SystemMessage {
+            text: o.str("text")?.to_string(),
+            system_message_type: o.str("system_message_type")?.to_string(),
+        },
+        "file" => Body::File(FileInfo::read(&o)?),
+        "custom" => Body::Custom { content: o.map.get("content").cloned().unwrap_or(Value::Null) },
+        other => {
+            let expected = "message, annotation, system_message, file or custom";
+            return Err(PathError::unknown(&o.at("type"), "entry type", other, expected));
+        }
+    };
+    let id = o.str("id")?;
+    let custom_id = o.opt_str("custom_id")?;
+    let order = o.u64("order")?;
+    let author_id = o.str("author_id")?;
+    let timestamp = o.u64("timestamp")?;
+    let recipients = match o.str("recipients")? {
+        "all" => Recipients::All,
+        "agents" => Recipients::Agents,
+        other => return Err(PathError::unknown(&o.at("recipients"), "recipients", other, "all or agents")),
+    };
+    let properties = o.opt_map("properties")?;
+    Ok(Entry {
+        id: id.to_string(),
+        custom_id: custom_id.map(str::to_string),
+        order,
+        author_id: author_id.to_string(),
+        timestamp,
+        recipients,
+        properties: properties.cloned().unwrap_or_default(),
+        body,
+    })
 }

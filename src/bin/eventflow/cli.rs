@@ -8,7 +8,9 @@ use std::io::{BufRead, Write};
 use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use eventflow::engine::{Config, Effect, Engine, Envelope, RequestError, Session, Trace, WebhookCall, WebhookOutcome};
+use eventflow::engine::{
+    Config, Effect, Engine, Envelope, RequestError, Session, Trace, TraceKind, WebhookCall, WebhookOutcome,
+};
 use eventflow::json;
 use eventflow::json::Value;
 
@@ -47,9 +49,16 @@ fn usage(message: &str) -> ExitCode {
 }
 
 fn load(path: &str) -> Result<Engine, ExitCode> {
-    let src = std::fs::read_to_string(path).map_err(|e| {
+    let bytes = std::fs::read(path).map_err(|e| {
         eprintln!("eventflow: cannot read {path}: {e}");
         ExitCode::from(2)
+    })?;
+    // A file that is there but is not text is an error in the agent file, reported as any other (SPEC §2.5).
+    let src = String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        eprintln!("{path}: the agent file is not UTF-8 text: the byte at offset {at} does not start a character");
+        eprintln!("{path}: 1 error(s); nothing runs");
+        ExitCode::from(1)
     })?;
     Engine::from_json(&src).map_err(|e| {
         for err in &e.errors {
@@ -104,15 +113,14 @@ fn interact(path: &str, opts: InteractOpts) -> ExitCode {
         Ok(e) => e,
         Err(code) => return code,
     };
-    let mut session = match opts.state.as_deref().map(std::fs::read_to_string) {
-        Some(Ok(saved)) => match engine.restore(&saved) {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!("eventflow: cannot restore {}: {e}", opts.state.as_deref().unwrap_or_default());
-                return ExitCode::from(1);
-            }
-        },
-        _ => engine.new_session(&opts.user),
+    let mut session = match opts.state.as_deref().map(|path| restore(&engine, path)) {
+        None | Some(Ok(None)) => engine.new_session(&opts.user),
+        Some(Ok(Some(session))) => session,
+        Some(Err(message)) => {
+            // The file is left as it is: saving over it would lose the session it may hold.
+            eprintln!("eventflow: cannot restore {}: {message}", opts.state.as_deref().unwrap_or_default());
+            return ExitCode::from(1);
+        }
     };
     let mut clock = Clock::default();
     let stdin = std::io::stdin();
@@ -126,12 +134,33 @@ fn interact(path: &str, opts: InteractOpts) -> ExitCode {
             break;
         }
         if let Some(state) = &opts.state {
-            if let Err(e) = std::fs::write(state, session.to_json()) {
+            if let Err(e) = save(state, &session.to_json()) {
                 eprintln!("eventflow: cannot save {state}: {e}");
             }
         }
     }
     ExitCode::SUCCESS
+}
+
+/// The session saved in `path`: none yet when the file is missing or empty (a new file made for it).
+fn restore(engine: &Engine, path: &str) -> Result<Option<Session>, String> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e.to_string()),
+    };
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    let saved = String::from_utf8(bytes).map_err(|_| "the file is not UTF-8 text".to_string())?;
+    engine.restore(&saved).map(Some).map_err(|e| e.to_string())
+}
+
+/// Write the session next to `path`, then move it in place: a run stopped halfway never leaves half a session.
+fn save(path: &str, json: &str) -> std::io::Result<()> {
+    let tmp = format!("{path}.saving");
+    std::fs::write(&tmp, json)?;
+    std::fs::rename(&tmp, path)
 }
 
 /// The CLI's clock: virtual once a request carries `time`, the system clock before that.
@@ -249,7 +278,7 @@ fn chat(path: &str) -> ExitCode {
         "Chatting with '{}'. Type a message, /event NAME {{\"json\": \"data\"}}, /launch or /quit.",
         engine.name()
     );
-    let mut pending = Some(chat_request("/launch"));
+    let mut pending = chat_request("/launch").ok();
     let stdin = std::io::stdin();
     let mut lines = stdin.lock().lines();
     loop {
@@ -266,13 +295,32 @@ fn chat(path: &str) -> ExitCode {
                 if line.is_empty() {
                     continue;
                 }
-                chat_request(&line)
+                match chat_request(&line) {
+                    Ok(request) => request,
+                    Err(message) => {
+                        println!("  ! {message}");
+                        continue;
+                    }
+                }
             }
         };
         match run_line(&engine, &mut session, &mut clock, &request) {
             Ok(traces) => {
-                for t in traces {
-                    print_trace(&t);
+                let mut shown = false;
+                for t in &traces {
+                    shown |= print_trace(t);
+                }
+                // A turn that shows nothing says why: its debug traces (an unhandled event, a refused write).
+                if !shown {
+                    for t in &traces {
+                        if let TraceKind::Debug { message, .. } = &t.kind {
+                            println!("  ({message})");
+                            shown = true;
+                        }
+                    }
+                }
+                if !shown {
+                    println!("  (no reply)");
                 }
             }
             Err(e) => println!("  ! {}: {}", e.code, e.message),
@@ -280,22 +328,25 @@ fn chat(path: &str) -> ExitCode {
     }
 }
 
-fn chat_request(line: &str) -> String {
-    if line == "/launch" {
-        return json::to_string(&json!({ "action": { "type": "launch" } }));
-    }
-    if let Some(rest) = line.strip_prefix("/event ") {
+/// The request for a line typed in `chat`: `/launch`, `/event NAME [JSON data]`, or text. Debug traces are asked
+/// for, to explain a turn that shows nothing.
+fn chat_request(line: &str) -> Result<String, String> {
+    let action = if line == "/launch" {
+        json!({ "type": "launch" })
+    } else if let Some(rest) = line.strip_prefix("/event ") {
         let (name, data) = rest.trim().split_once(' ').unwrap_or((rest.trim(), "null"));
-        let data = json::parse(data).unwrap_or(Value::String(data.to_string()));
-        return json::to_string(
-            &json!({ "action": { "type": "event", "payload": { "event": { "name": name, "data": data } } } }),
-        );
-    }
-    json::to_string(&json!({ "action": { "type": "text", "payload": line } }))
+        let data = json::parse(data).map_err(|e| {
+            format!("the data after the event name is not JSON ({e}): type /event NAME {{\"key\": \"value\"}}")
+        })?;
+        json!({ "type": "event", "payload": { "event": { "name": name, "data": data } } })
+    } else {
+        json!({ "type": "text", "payload": line })
+    };
+    Ok(json::to_string(&json!({ "action": action, "config": { "excludeTypes": ["block", "flow", "path"] } })))
 }
 
-fn print_trace(t: &Trace) {
-    use eventflow::engine::TraceKind;
+/// Print what a person sees of a trace; false for the traces they do not see.
+fn print_trace(t: &Trace) -> bool {
     match &t.kind {
         TraceKind::Text(p) => println!("  {}", p.message),
         TraceKind::Choice(c) => {
@@ -307,6 +358,7 @@ fn print_trace(t: &Trace) {
         TraceKind::Visual(v) => println!("  (image {})", v.image.clone().unwrap_or_default()),
         TraceKind::End { .. } => println!("  (the conversation ended; /launch starts again)"),
         TraceKind::Custom { kind, payload, .. } => println!("  (custom {kind}: {payload})"),
-        _ => {}
+        _ => return false,
     }
+    true
 }

@@ -3,7 +3,9 @@
 //! Values: `$0` shell class, `$1` window role, `$2` title, `$3` `hidden` (overlay), `$4` description,
 //! `$5` placeholder, `$6` typing label. Elements: `@0`, `@1` header and intro avatars, `@2` the agent avatar.
 
-use super::dom::{Spec, ICON_ATTACH, ICON_CHAT, ICON_CLOSE, ICON_MINUS, ICON_NEXT, ICON_PREV, ICON_SEND, SPEC};
+use super::dom::{
+    Spec, ICON_ATTACH, ICON_CHAT, ICON_CLOSE, ICON_MINUS, ICON_NEXT, ICON_PREV, ICON_SEND, ICON_THUMB, SPEC,
+};
 use crate::web::config::Position;
 
 /// The shell's whole class attribute (set in one call: no `classList` binding).
@@ -50,6 +52,41 @@ pub const NAV: [Spec; 2] = [
         ..BUTTON
     },
 ];
+
+/// The rating buttons of an agent message, kept in slot 1. Values: `$0`, `$1` the commands of thumbs up and
+/// down (`rate:up:ID`), `$2`, `$3` their `aria-pressed`. The down thumb is the up one turned by CSS.
+pub const RATE: Spec = Spec {
+    class: "ef-rate",
+    attrs: &[("role", "group"), ("aria-label", "Rate this answer")],
+    keep: 1,
+    kids: &[
+        Spec {
+            class: "ef-thumb",
+            attrs: &[
+                ("type", "button"),
+                ("data-ef", "$0"),
+                ("aria-pressed", "$2"),
+                ("aria-label", "Good answer"),
+                ("title", "Good answer"),
+            ],
+            kids: &[Spec { text: ICON_THUMB, ..ICON }],
+            ..BUTTON
+        },
+        Spec {
+            class: "ef-thumb ef-down",
+            attrs: &[
+                ("type", "button"),
+                ("data-ef", "$1"),
+                ("aria-pressed", "$3"),
+                ("aria-label", "Bad answer"),
+                ("title", "Bad answer"),
+            ],
+            kids: &[Spec { text: ICON_THUMB, ..ICON }],
+            ..BUTTON
+        },
+    ],
+    ..SPEC
+};
 
 /// The dismiss button of a proactive message.
 pub const PROACTIVE_CLOSE: Spec = Spec {

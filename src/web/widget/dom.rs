@@ -1,23 +1,19 @@
-//! Small DOM helpers, and the URL policy: every URL that reaches an `href` or `src` goes through [`safe_url`].
+//! Small DOM helpers for the widget's own elements. URLs that reach an `href` or `src` pass
+//! [`safe_url`](crate::client::url::safe_url) first.
 
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Document, Element, Node};
-
-use crate::util::{parse_usize, slice};
-use crate::web::convert::{get, set};
+use web_sys::{Document, Element, HtmlElement, Node};
 
 pub type R<T> = Result<T, JsValue>;
 
-/// Show or hide an element: the `hidden` property reflects the attribute (`true` sets `hidden=""`, `false`
-/// removes it), so no `toggleAttribute` binding.
-pub fn set_hidden(e: &JsValue, hidden: bool) {
-    crate::web::convert::set(e, "hidden", &JsValue::from_bool(hidden));
+/// Show or hide one of the widget's elements (all HTML elements: the cast needs no check).
+pub fn set_hidden(e: &Element, hidden: bool) {
+    e.unchecked_ref::<HtmlElement>().set_hidden(hidden);
 }
 
-/// `document.querySelector(selector)` through the Element binding: the method is ParentNode's, shared by
-/// documents and elements, so the module imports it once for both.
+/// `document.querySelector(selector)`: `Err` for a selector that does not parse.
 pub fn query(doc: &Document, selector: &str) -> R<Option<Element>> {
-    doc.unchecked_ref::<Element>().query_selector(selector)
+    doc.query_selector(selector)
 }
 
 const SVG_NS: &str = "http://www.w3.org/2000/svg";
@@ -35,23 +31,24 @@ pub fn add(parent: &Node, child: &Node) {
     let _ = parent.append_child(child);
 }
 
-/// `document.createElement(tag)`, with no error path: it throws only for an invalid tag name, and every tag the
-/// widget creates is a constant. (Were it to throw, the exception would stand in for the element: each call on it
-/// would fail in turn, without effect.) Called through [`call_method`](crate::web::convert::call_method): no
-/// `createElement` binding.
+/// `document.createElement(tag)`. It throws only for a tag name that is not a valid name, and every tag the widget
+/// creates is a constant of this crate: a throw would be a bug here, so it panics (and the panic hook shows
+/// "Chat unavailable") rather than going on with something that is not an element.
 pub fn create(doc: &Document, tag: &str) -> Element {
-    crate::web::convert::call_method(doc, "createElement", &tag.into()).unwrap_or_else(|e| e).unchecked_into()
+    match doc.create_element(tag) {
+        Ok(e) => e,
+        Err(_) => unreachable!("createElement of a constant tag name"),
+    }
 }
 
-/// Set the text of `e` (its `textContent`: one text node, never markup) through [`set`]: no `textContent` setter
-/// binding.
+/// Set the text of `e` (its `textContent`: one text node, never markup).
 pub fn set_text(e: &Element, text: &str) {
-    set(e, "textContent", &text.into());
+    e.set_text_content(Some(text));
 }
 
-/// Scroll `e` to its end: `scrollTop = scrollHeight`, through [`get`] and [`set`] (no binding each).
+/// Scroll `e` to its end.
 pub fn scroll_end(e: &Element) {
-    set(e, "scrollTop", &get(e, "scrollHeight"));
+    e.set_scroll_top(e.scroll_height());
 }
 
 /// `<tag class="...">`.
@@ -91,23 +88,12 @@ pub fn button(doc: &Document, class: &str, command: &str, label: &str) -> Elemen
     b
 }
 
-/// The decimal digits of `n`, for an attribute: no `core::fmt` call site.
-pub fn decimal(n: usize) -> String {
-    let mut s = String::new();
-    push_decimal(&mut s, n);
-    s
-}
-
-pub fn push_decimal(out: &mut String, n: usize) {
-    if n >= 10 {
-        push_decimal(out, n / 10);
-    }
-    out.push(char::from(b'0' + (n % 10) as u8));
-}
-
-/// An SVG element; like [`create`], it has no error path (the names are constants).
+/// An SVG element; as [`create`], the names are constants, so a throw would be a bug.
 fn create_svg(doc: &Document, tag: &str) -> Element {
-    doc.create_element_ns(Some(SVG_NS), tag).unwrap_or_else(JsCast::unchecked_into)
+    match doc.create_element_ns(Some(SVG_NS), tag) {
+        Ok(e) => e,
+        Err(_) => unreachable!("createElementNS of a constant tag name"),
+    }
 }
 
 /// A 24x24 stroke icon from constant path data (never from content).
@@ -130,67 +116,9 @@ pub const ICON_ATTACH: &str =
     "M20 11.5l-7.8 7.8a5 5 0 0 1-7.1-7.1l8.5-8.5a3.3 3.3 0 0 1 4.7 4.7l-8.5 8.5a1.7 1.7 0 0 1-2.4-2.4l7.8-7.8";
 pub const ICON_PREV: &str = "M15 6l-6 6 6 6";
 pub const ICON_NEXT: &str = "M9 6l6 6-6 6";
-
-/// What a URL is for.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum UrlUse {
-    /// `<a href>`: http, https, mailto.
-    Link,
-    /// `<img src>`: http, https, `data:image/...`.
-    Image,
-    /// `<link rel=stylesheet href>`: http, https, `data:text/css`.
-    Stylesheet,
-}
-
-/// The URL to put in the DOM, or `None` when its scheme is not allowed for this use. Relative URLs are allowed
-/// (they resolve against the page, so http or https). The check is made on the string the browser will parse:
-/// tabs and newlines are removed and control characters and spaces trimmed first, as the URL parser does, so
-/// `java\tscript:` or ` javascript:` cannot slip through.
-pub fn safe_url(raw: &str, usage: UrlUse) -> Option<String> {
-    // Trimming first and then removing tabs and newlines gives the same string: the trimmed set includes them.
-    // The trimmed characters are all ASCII, so bytes tell where they end: no `char` searcher in both directions.
-    let b = raw.as_bytes();
-    let start = b.iter().position(|&c| c > b' ').unwrap_or(b.len());
-    let end = b.iter().rposition(|&c| c > b' ').map_or(start, |i| i + 1);
-    let mut url = String::new();
-    for c in slice(raw, start, end).chars() {
-        if !matches!(c, '\t' | '\n' | '\r') {
-            url.push(c);
-        }
-    }
-    if url.is_empty() {
-        return None;
-    }
-    // Compared in any ASCII case, without a lower-cased copy.
-    let b = url.as_bytes();
-    let allowed = match scheme(b) {
-        None => true,
-        Some(s) if s.eq_ignore_ascii_case(b"http") || s.eq_ignore_ascii_case(b"https") => true,
-        Some(s) if s.eq_ignore_ascii_case(b"mailto") => usage == UrlUse::Link,
-        Some(s) if s.eq_ignore_ascii_case(b"data") => match usage {
-            UrlUse::Image => starts_ci(&url, "data:image/"),
-            UrlUse::Stylesheet => starts_ci(&url, "data:text/css"),
-            UrlUse::Link => false,
-        },
-        Some(_) => false,
-    };
-    allowed.then_some(url)
-}
-
-/// The scheme of a URL (`https` of `https://...`), or `None` for a relative URL.
-fn scheme(url: &[u8]) -> Option<&[u8]> {
-    let end = url.iter().position(|b| matches!(b, b':' | b'/' | b'?' | b'#'))?;
-    let s = url.get(..end)?;
-    let valid = url.get(end) == Some(&b':')
-        && s.first().is_some_and(u8::is_ascii_alphabetic)
-        && s.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'));
-    valid.then_some(s)
-}
-
-/// Whether `s` starts with `prefix` in any ASCII case.
-pub fn starts_ci(s: &str, prefix: &str) -> bool {
-    s.as_bytes().get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix.as_bytes()))
-}
+/// A raised thumb: the hand and its cuff.
+pub const ICON_THUMB: &str =
+    "M7 10v10H4V10zM7 10l4.2-6.3a1.6 1.6 0 0 1 2.9 1.2L13 9h5.6a2 2 0 0 1 2 2.4l-1.4 6.9A2 2 0 0 1 17.2 20H7";
 
 /// One element of a fixed DOM description (the widget's chrome), built by [`Build::node`]. Only constant
 /// strings and the values the builder is given reach the DOM, as attributes and text nodes (never markup).
@@ -232,7 +160,7 @@ pub struct Build<'a> {
 impl Build<'_> {
     fn val<'s>(&'s self, s: &'s str) -> Option<&'s str> {
         match s.strip_prefix('$') {
-            Some(i) => self.vals.get(parse_usize(i)?).copied().flatten(),
+            Some(i) => self.vals.get(i.parse::<usize>().ok()?).copied().flatten(),
             None => Some(s),
         }
     }
@@ -244,7 +172,7 @@ impl Build<'_> {
             return;
         }
         if let Some(i) = n.tag.strip_prefix('@') {
-            if let Some(e) = parse_usize(i).and_then(|i| self.elements.get(i)) {
+            if let Some(e) = i.parse::<usize>().ok().and_then(|i| self.elements.get(i)) {
                 add(parent, e);
             }
             return;

@@ -22,12 +22,13 @@ use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement, HtmlInputElement, ShadowRoot};
 
+use crate::client::rating::Thumb;
+pub use crate::client::url::{safe_url, UrlUse};
 use crate::json::{obj2, text, with, Map};
-use crate::util::parse_usize;
 use crate::web::convert::{call0, call_method, get, set};
+pub use dom::query;
 pub(crate) use dom::{add, attr, scroll_end, text_el};
 use dom::{el, set_hidden, Build, R};
-pub use dom::{query, safe_url, UrlUse};
 pub use markdown::render as render_markdown;
 
 use super::config::{Mode, Position, Settings};
@@ -50,6 +51,11 @@ pub enum UiEvent {
     Retry(Value),
     /// An attached file's metadata (`{name, content_type, size, width?, height?}`).
     File(Value),
+    /// A thumb of the agent's `index`-th message (from 0, counted from the start of the conversation).
+    Rate {
+        index: usize,
+        thumb: Thumb,
+    },
 }
 
 pub type UiHandler = Rc<dyn Fn(UiEvent)>;
@@ -91,6 +97,12 @@ pub(crate) struct Widget {
     live_choices: RefCell<Vec<(String, Value)>>,
     /// Cleanup functions returned by response extensions, called on removal.
     cleanups: RefCell<Vec<Function>>,
+    /// Whether agent messages get rating buttons (`assistant.feedback`).
+    feedback: bool,
+    /// The rating buttons shown, by the place of their message.
+    rate_groups: RefCell<Vec<(usize, Element)>>,
+    /// How many agent messages were shown (live or restored): the place of the next one.
+    texts: Cell<usize>,
     player: player::Player,
     extensions: Extensions,
     on_ui: UiHandler,
@@ -202,6 +214,9 @@ impl Widget {
             actions: RefCell::new(Vec::new()),
             live_choices: RefCell::new(Vec::new()),
             cleanups: RefCell::new(Vec::new()),
+            feedback: settings.feedback,
+            rate_groups: RefCell::new(Vec::new()),
+            texts: Cell::new(0),
             player: player::Player::default(),
             extensions,
             on_ui,
@@ -247,7 +262,7 @@ impl Widget {
         let Ok(Some(el)) = target.closest("[data-ef]") else { return };
         let command = el.get_attribute("data-ef").unwrap_or_default();
         let (verb, arg) = command.split_once(':').unwrap_or((&command, ""));
-        let action = || parse_usize(arg).and_then(|i| br(&self.actions).get(i).cloned());
+        let action = || arg.parse::<usize>().ok().and_then(|i| br(&self.actions).get(i).cloned());
         match verb {
             "launcher" => self.emit(UiEvent::Toggle),
             "close" => self.emit(UiEvent::Close),
@@ -277,6 +292,12 @@ impl Widget {
                     // `scrollBy(±260, 0)` as a `scrollLeft` update: no `scrollBy` binding.
                     let left = get(&strip, "scrollLeft").as_f64().unwrap_or(0.0);
                     set(&strip, "scrollLeft", &(left + if verb == "prev" { -260.0 } else { 260.0 }).into());
+                }
+            }
+            "rate" => {
+                let (thumb, index) = arg.split_once(':').unwrap_or_default();
+                if let (Some(thumb), Ok(index)) = (Thumb::from_name(thumb), index.parse::<usize>()) {
+                    self.emit(UiEvent::Rate { index, thumb });
                 }
             }
             "proactive" => self.emit(UiEvent::Open),
@@ -425,6 +446,8 @@ impl Widget {
         self.remove_all(".ef-row:not(.ef-typing),.ef-divider,.ef-error,.ef-fatal");
         bm(&self.actions).clear();
         bm(&self.live_choices).clear();
+        bm(&self.rate_groups).clear();
+        self.texts.set(0);
         self.set_endbar(EndBar::Hidden);
     }
 

@@ -6,29 +6,31 @@ use crate::json::Value;
 use crate::web::{bm, br};
 use web_sys::Element;
 
-use super::dom::{add, attr, build, button, decimal, el, img, safe_url, text_el, UrlUse};
-use super::{markdown, EndBar, Widget};
+use super::dom::{add, attr, build, button, el, img, text_el, Build};
+use super::{chrome, markdown, EndBar, Widget};
+use super::{safe_url, UrlUse};
+use crate::client::rating::{self, Thumb};
 use crate::engine::{Body, Button, CardPayload, Entry, Trace, TraceKind};
-use crate::web::extensions::Handled;
 
 impl Widget {
-    /// Show one trace. `replay` is true when it comes from a saved transcript (effect extensions do not run again).
+    /// Show one trace: a response extension's rendering or the built-in one, with the matching effect extensions
+    /// run beside it. `replay` is true when it comes from a saved transcript (effects do not run again).
     pub(crate) fn show_trace(&self, trace: &Trace, replay: bool) {
-        match self.extensions.handle(trace, replay) {
-            Handled::Effect => return,
-            Handled::Render(i) => {
-                let (row, body) = self.agent_row("ef-ext");
-                if let Some(cleanup) = self.extensions.render(i, trace, &body) {
-                    bm(&self.cleanups).push(cleanup);
-                }
-                self.append(&row);
-                self.scroll_to_end();
-                return;
+        if let Some(i) = self.extensions.handle(trace, replay) {
+            if let TraceKind::Text(_) = trace.kind {
+                // Still the agent's next message: the ones after it keep their places.
+                self.texts.set(self.texts.get() + 1);
             }
-            Handled::No => {}
+            let (row, body) = self.agent_row("ef-ext");
+            if let Some(cleanup) = self.extensions.render(i, trace, &body) {
+                bm(&self.cleanups).push(cleanup);
+            }
+            self.append(&row);
+            self.scroll_to_end();
+            return;
         }
         match &trace.kind {
-            TraceKind::Text(t) => self.show_text(&t.message),
+            TraceKind::Text(t) => self.show_text(&t.message, None),
             TraceKind::Choice(c) => self.show_choices(&c.buttons),
             TraceKind::CardV2(c) => self.show_block(&self.card(c)),
             TraceKind::Carousel(c) => self.show_carousel(&c.layout, &c.cards),
@@ -36,8 +38,8 @@ impl Widget {
                 if let Some(src) = v.image.as_deref().and_then(|u| safe_url(u, UrlUse::Image)) {
                     let img = img(&self.doc, "ef-image", &src, "Image", false);
                     if let Some(d) = &v.dimensions {
-                        attr(&img, "width", &decimal(d.width as usize));
-                        attr(&img, "height", &decimal(d.height as usize));
+                        attr(&img, "width", &d.width.to_string());
+                        attr(&img, "height", &d.height.to_string());
                         attr(&img, "style", "height:auto");
                     }
                     self.show_block(&img);
@@ -51,8 +53,9 @@ impl Widget {
         self.scroll_to_end();
     }
 
-    /// Show a saved conversation: what the user said, what the agent showed.
+    /// Show a saved conversation: what the user said, what the agent showed, and the ratings in force.
     pub(crate) fn replay(&self, entries: &[Entry], user_id: &str) {
+        let rated = rating::ratings(entries);
         let mut started = false;
         for e in entries {
             if e.author_id == user_id {
@@ -62,7 +65,9 @@ impl Widget {
                 continue;
             }
             match &e.body {
-                Body::Message { text } => self.show_text(text),
+                Body::Message { text } => {
+                    self.show_text(text, rating::rating_of(&rated, &e.id));
+                }
                 Body::Custom { content } => {
                     if let Ok(t) = Trace::from_value(content.clone()) {
                         self.show_trace(&t, true);
@@ -146,10 +151,41 @@ impl Widget {
         (row, body)
     }
 
-    fn show_text(&self, markdown_text: &str) {
+    /// The agent's next message, with its rating buttons (`thumb`: the rating in force). Messages are counted
+    /// from the start of the conversation: the buttons name the message by its place (`rate:up:N`).
+    fn show_text(&self, markdown_text: &str, thumb: Option<Thumb>) {
+        let index = self.texts.get();
+        self.texts.set(index + 1);
         let (row, bubble) = self.agent_row("ef-bubble ef-md");
         markdown::render(&self.doc, &bubble, markdown_text);
+        if self.feedback {
+            let pressed = |t| if thumb == Some(t) { "true" } else { "false" };
+            let (up, down) = (format!("rate:up:{index}"), format!("rate:down:{index}"));
+            let mut b = Build {
+                doc: &self.doc,
+                vals: &[Some(&up), Some(&down), Some(pressed(Thumb::Up)), Some(pressed(Thumb::Down))],
+                flags: 0,
+                elements: &[],
+                kept: Default::default(),
+            };
+            b.node(&chrome::RATE, &row);
+            if let Some(group) = b.kept.into_iter().flatten().next() {
+                bm(&self.rate_groups).push((index, group));
+            }
+        }
         self.append(&row);
+    }
+
+    /// Show `thumb` as the chosen rating of the agent's `index`-th message.
+    pub(crate) fn show_rating(&self, index: usize, thumb: Thumb) {
+        let groups = br(&self.rate_groups);
+        let Some((_, group)) = groups.iter().find(|(i, _)| *i == index) else { return };
+        let buttons = [(group.first_element_child(), Thumb::Up), (group.last_element_child(), Thumb::Down)];
+        for (button, t) in buttons {
+            if let Some(b) = button {
+                attr(&b, "aria-pressed", if t == thumb { "true" } else { "false" });
+            }
+        }
     }
 
     /// A built block (a card, an image) in an agent row.
@@ -241,9 +277,6 @@ impl Widget {
     fn register(&self, verb: &str, request: Value) -> String {
         let mut a = bm(&self.actions);
         a.push(request);
-        let mut command = String::from(verb);
-        command.push(':');
-        super::dom::push_decimal(&mut command, a.len() - 1);
-        command
+        format!("{verb}:{}", a.len() - 1)
     }
 }

@@ -87,6 +87,14 @@ pub const CSS: &str = "\
 .ef-nav-prev{left:-6px}.ef-nav-next{right:-6px}\
 .ef-image{display:block;max-width:min(260px,82%);border-radius:16px;background:var(--ef-soft)}\
 .ef-ext{min-width:0;max-width:100%}\
+.ef-rate{display:flex;gap:2px;align-self:center;flex:none}\
+.ef-thumb{width:28px;height:28px;display:grid;place-items:center;border:0;border-radius:8px;background:none;\
+ color:var(--ef-muted);opacity:.6;padding:0}\
+.ef-thumb svg{width:16px;height:16px}\
+.ef-down svg{transform:rotate(180deg)}\
+.ef-thumb:hover,.ef-thumb:focus-visible{opacity:1;background:var(--ef-soft)}\
+.ef-thumb[aria-pressed=true]{opacity:1;color:var(--ef-accent)}\
+.ef-thumb[aria-pressed=true] svg{fill:color-mix(in srgb,var(--ef-accent) 20%,transparent)}\
 .ef-typing .ef-bubble{display:flex;gap:4px;padding:13px 14px}\
 .ef-typing i{width:7px;height:7px;border-radius:50%;background:#9aa1ad;animation:ef-dot 1.2s infinite ease-in-out}\
 .ef-typing i:nth-child(2){animation-delay:.15s}.ef-typing i:nth-child(3){animation-delay:.3s}\
