@@ -1,9 +1,10 @@
-//! eventflow: an event-dispatch engine for conversational agents, with a browser host and a native host.
+//! eventflow: an event-dispatch engine for conversational agents, with a browser host and native hosts.
 //!
 //! The key decision: [`engine`] is pure, sans-I/O Rust. It never touches a clock, a network or a browser;
 //! hosts (the native CLI in `src/bin`, the wasm widget in `src/web`, the runtime server in `src/server`) feed it
-//! requests and the current time and perform the [`engine::Effect`]s it hands back. Dependencies point one way: [`json`] (text, values, paths) <-
-//! [`wire`] (the Dialog API's requests, traces, transcript) <- [`engine`] <- the hosts.
+//! requests and the current time and perform the [`engine::Effect`]s it hands back. Dependencies point one way:
+//! [`json`] (text, values, paths) <- [`wire`] (the Dialog API's requests, traces, transcript) <- [`engine`] <- the
+//! hosts.
 
 pub mod client;
 pub mod engine;

@@ -20,7 +20,7 @@ use tower_http::timeout::RequestBodyTimeoutLayer;
 
 use super::auth;
 use super::error::ApiError;
-use super::runner::{check_user, session_key, Done, Op, Shared};
+use super::runner::{check_user, session_key, Op, Shared};
 use super::stream;
 use crate::engine::{Body, Envelope, MAX_REQUEST_BYTES};
 use crate::json::{self, Map, Value};
@@ -162,13 +162,6 @@ fn json_response(status: StatusCode, body: String) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
-fn traces_of(done: Done) -> Result<String, ApiError> {
-    match done {
-        Done::Traces(t) | Done::Replay(t) => Ok(t),
-        _ => Err(ApiError::internal("the turn gave no traces")),
-    }
-}
-
 // ---- the Dialog API ----
 
 async fn interact(s: &Shared, project: &str, user: &str, headers: &HeaderMap, body: &str) -> Result<String, ApiError> {
@@ -176,7 +169,7 @@ async fn interact(s: &Shared, project: &str, user: &str, headers: &HeaderMap, bo
     check_user(user)?;
     let idem = idempotency_key(headers)?;
     let envelope = Envelope::from_json(body)?;
-    traces_of(s.run(project, user, idem, Op::Interact(envelope)).await?)
+    s.run(project, user, idem, Op::Interact(envelope)).await?.into_body()
 }
 
 /// `POST /public/{projectID}/state/user/{userID}/interact`: `{"trace": [...]}`, as Voiceflow's widget expects.
@@ -207,10 +200,7 @@ async fn get_state(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let project = keyed_project(&s, &headers)?;
-    match s.run(&project, &user, None, Op::Read).await? {
-        Done::State(state) => Ok(json_response(StatusCode::OK, state)),
-        _ => Err(ApiError::internal("the state was not read")),
-    }
+    Ok(json_response(StatusCode::OK, s.run(&project, &user, None, Op::Read).await?.into_body()?))
 }
 
 /// `PUT /state/user/{userID}`: replace the session with a saved one (the engine's session JSON, as `GET` gives).
@@ -238,10 +228,7 @@ async fn put_state(
         }
         last = entry.order;
     }
-    match s.run(&project, &user, None, Op::Put(Box::new(session))).await? {
-        Done::State(state) => Ok(json_response(StatusCode::OK, state)),
-        _ => Err(ApiError::internal("the state was not stored")),
-    }
+    Ok(json_response(StatusCode::OK, s.run(&project, &user, None, Op::Put(Box::new(session))).await?.into_body()?))
 }
 
 /// `DELETE /state/user/{userID}`: the session, its transcript and its stream log go; its sequence numbers are
@@ -273,10 +260,7 @@ async fn patch_variables(
             format!("'{bad}' is not a variable name (letters, digits and _, not starting with a digit)"),
         ));
     }
-    match s.run(&project, &user, None, Op::Patch(variables)).await? {
-        Done::Variables(v) => Ok(json_response(StatusCode::OK, v)),
-        _ => Err(ApiError::internal("the variables were not stored")),
-    }
+    Ok(json_response(StatusCode::OK, s.run(&project, &user, None, Op::Patch(variables)).await?.into_body()?))
 }
 
 /// `GET /public/{projectID}/publishing`: the widget's settings; the agent's name and description.
@@ -311,10 +295,7 @@ async fn events(State(s): State<Shared>, headers: HeaderMap, Text(body): Text) -
     // The engine's own request reader checks the name: the naming rule, and no system event.
     let envelope = Envelope::from_value(json::obj1("action", action))?;
     let idem = idempotency_key(&headers)?;
-    match s.run(&project, &user, idem, Op::Event(envelope)).await? {
-        Done::Accepted(body) | Done::Replay(body) => Ok(json_response(StatusCode::ACCEPTED, body)),
-        _ => Err(ApiError::internal("the event was not taken")),
-    }
+    Ok(json_response(StatusCode::ACCEPTED, s.run(&project, &user, idem, Op::Event(envelope)).await?.into_body()?))
 }
 
 // ---- Voiceflow's legacy widget's extras ----

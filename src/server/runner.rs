@@ -78,6 +78,16 @@ pub enum Done {
     Replay(String),
 }
 
+impl Done {
+    /// The answer's JSON text (a kept answer as it was kept); a turn that answers nothing has none.
+    pub fn into_body(self) -> Result<String, ApiError> {
+        match self {
+            Done::Traces(b) | Done::Accepted(b) | Done::State(b) | Done::Variables(b) | Done::Replay(b) => Ok(b),
+            Done::Nothing => Err(ApiError::internal("the turn gave no answer")),
+        }
+    }
+}
+
 /// A session key: `{projectID}/{userID}` (a projectID, an agent name, has no `/`).
 pub fn session_key(project: &str, user: &str) -> String {
     format!("{project}/{user}")

@@ -2,11 +2,13 @@
 //!
 //! Tables `ef_sessions` (the record, with its `version` column and the timers index `(project, wake)`),
 //! `ef_transcript`, `ef_log` (the live stream's log, the last [`LOG_KEEP`] items) and `ef_answers`, created at
-//! start-up if missing. A turn is one transaction on one pooled connection: `begin` takes a transaction-scoped
-//! advisory lock on the session key (bounded by `lock_timeout`) and reads the record; `commit` writes with
-//! `UPDATE ... WHERE version = <read>` (a version check on top of the lock), appends the rest, sends
-//! `pg_notify('ef_push', '{key} {seq}')` for a pushed item (delivered to listeners at COMMIT, a wake-up only) and
-//! commits. A connection dropped mid-transaction is closed, never returned to the pool.
+//! start-up if missing. A turn is one transaction on one pooled connection, four statements: `begin` sends BEGIN
+//! and locks the session's row as it reads it (`SELECT ... FOR UPDATE`; a session without a row yet takes a
+//! transaction-scoped advisory lock on its key first), every wait bounded by `lock_timeout`; `commit` is one
+//! statement, `UPDATE ... WHERE version = <read>` (a version check on top of the lock) with the rest of the writes
+//! done only if it wrote, `pg_notify('ef_push', '{key} {seq}')` for a pushed item (delivered to listeners at
+//! COMMIT, a wake-up only), then COMMIT. A connection dropped mid-transaction is closed, never returned to the
+//! pool.
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -45,7 +47,7 @@ CREATE TABLE IF NOT EXISTS ef_answers (key text NOT NULL, idem text NOT NULL, an
 const SELECT: &str = "SELECT version, seq, live, idem, wake, session FROM ef_sessions WHERE key = $1";
 const LOCK_ROW: &str = "SELECT version, seq, live, idem, wake, session FROM ef_sessions WHERE key = $1 FOR UPDATE";
 
-/// A session's transaction, holding its advisory lock.
+/// A session's transaction, holding its lock.
 pub struct Lease {
     client: Option<deadpool_postgres::Object>,
 }
