@@ -3,11 +3,14 @@
 #
 #   ./build.sh          build the native CLI (target/release/eventflow) and the site (www/ with www/pkg/)
 #   ./build.sh serve    build, then serve www/ on http://127.0.0.1:8080 (the demo page)
-#   ./build.sh test     every check CI runs: fmt, clippy (native and wasm32), tests, engine purity,
-#                       browser tests (wasm-pack test --headless --chrome), the end-to-end test, the size budget
+#   ./build.sh test     every check CI runs: fmt, clippy (native and wasm32), tests, engine purity, the server's
+#                       tests on Redis and PostgreSQL (started here), browser tests (wasm-pack test --headless
+#                       --chrome), the end-to-end tests, the size budget
 #   ./build.sh size     print the bytes a page downloads until load() resolves, local and remote mode
 #   ./build.sh size-profiles   build the wasm at opt-level "s" and "z" and print both sizes
 #   ./build.sh bench    criterion benchmarks of the engine and the markdown parser
+#   ./build.sh load     load benchmark of the runtime server: turns/s and latency per store (wrk), push delivery
+#   ./build.sh test-stores   only the server's tests on Redis and PostgreSQL
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -67,6 +70,114 @@ run_tests() {
   mkdir -p target
   cargo test 2>&1 | tee target/cargo-test.log
   count_tests target/cargo-test.log
+  run_store_tests
+}
+
+# ---- Redis and PostgreSQL for the server's shared-store tests (tests/server_stores.rs) ----
+# Installed from Debian when missing, started on free ports in a temporary directory, stopped afterwards.
+
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+pg_bin() { find /usr/lib/postgresql -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -1; }
+
+STORES_DIR=; REDIS_PID=; PG_RUN=()
+start_stores() {
+  local pkgs=()
+  command -v redis-server >/dev/null || pkgs+=(redis-server)
+  [ -n "$(pg_bin)" ] || pkgs+=(postgresql)
+  [ ${#pkgs[@]} = 0 ] || { say "installing ${pkgs[*]}"; apt_install "${pkgs[@]}"; }
+  STORES_DIR=$(mktemp -d)
+  trap stop_stores EXIT
+  local rport pport pg i
+  rport=$(free_port)
+  # Redis as it should run under the server: every write in its append-only file, synced each second.
+  redis-server --port "$rport" --bind 127.0.0.1 --dir "$STORES_DIR" --save '' --appendonly yes --appendfsync everysec \
+    --logfile "$STORES_DIR/redis.log" &
+  REDIS_PID=$!
+  # PostgreSQL refuses to run as root: as root, its files and process belong to the postgres user.
+  [ "$(id -u)" != 0 ] || { chown postgres "$STORES_DIR"; PG_RUN=(runuser -u postgres --); }
+  pg=$(pg_bin)
+  "${PG_RUN[@]}" "$pg/initdb" -D "$STORES_DIR/pg" -A trust -U postgres --no-sync >"$STORES_DIR/initdb.log"
+  pport=$(free_port)
+  "${PG_RUN[@]}" "$pg/pg_ctl" -D "$STORES_DIR/pg" -l "$STORES_DIR/postgres.log" -w \
+    -o "-k $STORES_DIR -p $pport -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
+  for i in $(seq 100); do redis-cli -p "$rport" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  export EVENTFLOW_TEST_REDIS="redis://127.0.0.1:$rport"
+  export EVENTFLOW_TEST_POSTGRES="postgres://postgres@127.0.0.1:$pport/postgres"
+  say "Redis on $EVENTFLOW_TEST_REDIS, PostgreSQL on $EVENTFLOW_TEST_POSTGRES (in $STORES_DIR)"
+}
+
+stop_stores() {
+  [ -n "$STORES_DIR" ] || return 0
+  [ -z "$REDIS_PID" ] || { kill "$REDIS_PID" 2>/dev/null || true; wait "$REDIS_PID" 2>/dev/null || true; }
+  [ ! -d "$STORES_DIR/pg" ] || "${PG_RUN[@]}" "$(pg_bin)/pg_ctl" -D "$STORES_DIR/pg" -m immediate -w stop >/dev/null 2>&1 || true
+  rm -rf "$STORES_DIR"
+  STORES_DIR=
+}
+
+# Voiceflow's own widget (its legacy bundle from npm, unchanged) against the server in headless Chromium
+# (tests/server_widget.rs). `npm pack` fetches the one file's package, without its dependencies.
+VOICEFLOW_WIDGET=@voiceflow/react-chat@1.65.2
+run_voiceflow_widget_test() {
+  ensure_web
+  local dir=$TOOLS/voiceflow-widget
+  if [ ! -f "$dir/package/dist/bundle.mjs" ]; then
+    say "fetching Voiceflow's widget ($VOICEFLOW_WIDGET) into $dir"
+    rm -rf "$dir"; mkdir -p "$dir"
+    (cd "$dir" && npm pack --silent "$VOICEFLOW_WIDGET" >/dev/null && tar xzf ./*.tgz)
+  fi
+  say "Voiceflow's widget against the server (headless Chromium)"
+  EVENTFLOW_VOICEFLOW_BUNDLE="$PWD/$dir/package/dist/bundle.mjs" cargo test --test server_widget -- --ignored 2>&1 |
+    tee target/widget-test.log
+  count_tests target/widget-test.log
+}
+
+# The server under load (issue 12; figures in docs/PERFORMANCE.md): for each store, text turns of 50 users at once
+# for LOAD_SECONDS (wrk, from Debian), then the delay from POST /events to delivery on 1,000 open streams.
+LOAD_SECONDS=${LOAD_SECONDS:-10}
+LOAD_PIDS=()
+LOAD_URL=
+# Start a server on STORE; sets LOAD_URL once it answers /health.
+load_server() { # STORE
+  LOAD_URL="http://127.0.0.1:$(free_port)"
+  target/server/eventflow serve examples/agents/shop.json tests/agents/counter.json --listen "${LOAD_URL#http://}" \
+    --store "$1" --api-key load-key 2>>"$STORES_DIR/server.log" &
+  LOAD_PIDS+=($!)
+  until curl -fs "$LOAD_URL/health" >/dev/null; do
+    kill -0 "$!" || { cat "$STORES_DIR/server.log" >&2; exit 1; }
+    sleep 0.1
+  done
+}
+
+load() {
+  build_server
+  command -v wrk >/dev/null || { say "installing wrk"; apt_install wrk; }
+  say "push benchmark client"
+  cargo bench --profile server --bench push --no-run
+  start_stores
+  local store a b
+  for store in embedded "$EVENTFLOW_TEST_REDIS" "$EVENTFLOW_TEST_POSTGRES"; do
+    [ "$store" != embedded ] || store=$(mktemp -d "$STORES_DIR/embedded.XXXX")
+    load_server "$store"; a=$LOAD_URL
+    say "turns on $store: 50 users, ${LOAD_SECONDS} s (after 3 s of warm-up)"
+    wrk -t2 -c50 -d3s -s tools/load-turns.lua "$a" >/dev/null
+    wrk -t2 -c50 -d"${LOAD_SECONDS}s" --latency -s tools/load-turns.lua "$a"
+    # Shared stores: the streams are held by a second process, so each push crosses between processes.
+    b=$a
+    [ -d "$store" ] || { load_server "$store"; b=$LOAD_URL; }
+    say "push delivery on 1,000 streams ($store; posted to $a, streams on $b)"
+    EVENTFLOW_BENCH_URL=$a EVENTFLOW_BENCH_LISTEN_URL=$b EVENTFLOW_BENCH_KEY=load-key cargo bench --profile server --bench push
+    kill "${LOAD_PIDS[@]}"; wait "${LOAD_PIDS[@]}" 2>/dev/null || true
+    LOAD_PIDS=()
+  done
+  stop_stores
+}
+
+run_store_tests() {
+  start_stores
+  say "server tests on Redis and PostgreSQL"
+  cargo test --test server_stores -- --ignored 2>&1 | tee target/store-test.log
+  count_tests target/store-test.log
+  stop_stores
 }
 
 # Sum the "test result" lines of a cargo test log into the totals printed at the end.
@@ -218,9 +329,28 @@ build_site() {
   say "site ready in www/"
 }
 
+# The runtime server at full speed (Cargo.toml's `server` profile): target/server/eventflow.
+build_server() {
+  ensure_rust
+  say "runtime server (profile server)"
+  cargo build --profile server --bin eventflow
+}
+
 serve() {
   build_site
-  say "serving www/ on http://127.0.0.1:8080 (Ctrl-C stops)"
+  build_server
+  # The runtime server with the example agents, beside the demo site, on a fresh key of this run.
+  local key server
+  key=$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')
+  target/server/eventflow serve examples/agents/*.json --listen 127.0.0.1:8081 --store target/serve-store \
+    --api-key "$key" &
+  server=$!
+  trap 'kill "$server" 2>/dev/null || true' EXIT
+  say "runtime server on http://127.0.0.1:8081 (projects shop, pizza, support; sessions in target/serve-store)"
+  echo "push an inbound event to the chat of user demo-user (open in a widget with userID 'demo-user'):"
+  echo "  curl -X POST http://127.0.0.1:8081/events -H 'Authorization: Bearer $key' -H 'projectID: shop' \\"
+  echo "    -d '{\"app_user_id\": \"demo-user\", \"event_type\": \"checkout\", \"data\": {\"total\": 120, \"items\": 2}}'"
+  say "serving www/ on http://127.0.0.1:8080 (Ctrl-C stops both)"
   echo "open http://127.0.0.1:8080/"
   python3 - <<'PY'
 import functools, http.server
@@ -316,9 +446,11 @@ run_web_tests() {
 case "${1:-build}" in
   build) build; build_site ;;
   serve) serve ;;
-  test) run_tests; run_web_tests; echo "tests: $PASSED passed, $FAILED failed" ;;
+  test) run_tests; run_web_tests; run_voiceflow_widget_test; echo "tests: $PASSED passed, $FAILED failed" ;;
+  test-stores) ensure_rust; mkdir -p target; run_store_tests; echo "tests: $PASSED passed, $FAILED failed" ;;
+  load) load ;;
   size) size_report ;;
   size-profiles) size_profiles ;;
   bench) ensure_rust; cargo bench --bench engine; cargo bench --bench markdown ;;
-  *) echo "usage: ./build.sh [build|serve|test|size|size-profiles|bench]" >&2; exit 2 ;;
+  *) echo "usage: ./build.sh [build|serve|test|test-stores|size|size-profiles|bench|load]" >&2; exit 2 ;;
 esac

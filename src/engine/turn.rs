@@ -215,7 +215,7 @@ impl<'a> Ctx<'a> {
 
     pub fn say_text(&mut self, message: String, delay: Option<u64>) {
         let delay = delay.unwrap_or(self.p.agent.settings.message_delay_ms);
-        let id = hex(mix(self.s.turns, self.s.transcript.entries.len() as u64) & 0xff_ffff_ffff);
+        let id = hex(mix(self.s.turns, self.s.transcript.count()) & 0xff_ffff_ffff);
         self.put("last_response", Value::String(message.clone()));
         self.emit(TraceKind::Text(TextPayload::new(id, message, delay)));
     }

@@ -92,9 +92,15 @@ pub const AGENT: &str = "agent";
 pub const SYSTEM: &str = "system";
 
 impl Transcript {
+    /// How many entries were ever appended: the last one's `order`. The same as `entries.len()` for a whole
+    /// transcript, and still right for one a host keeps elsewhere but for its last entry (the server does).
+    pub fn count(&self) -> u64 {
+        self.entries.last().map_or(0, |e| e.order)
+    }
+
     /// Append an entry, giving it the next order and id.
     pub fn push(&mut self, author_id: &str, timestamp: u64, recipients: Recipients, body: Body) {
-        let order = self.entries.last().map_or(1, |e| e.order + 1);
+        let order = self.count() + 1;
         self.entries.push(Entry {
             id: format!("e{order}"),
             custom_id: None,
