@@ -2,7 +2,9 @@
 # eventflow build script. Installs what it needs when missing, skips what is present.
 #
 #   ./build.sh          build the native CLI (target/release/eventflow) and the site (www/ with www/pkg/)
-#   ./build.sh serve    build, then serve www/ on http://127.0.0.1:8080 (the demo page)
+#   ./build.sh site     build only the site (both wasm modules, the loader) into www/
+#   ./build.sh serve    build, then serve www/ on http://127.0.0.1:8080 (the demo page) beside the runtime server
+#                       on http://127.0.0.1:8081 (the page in remote mode: /?server=http://127.0.0.1:8081)
 #   ./build.sh test     every check CI runs: fmt, clippy (native and wasm32), tests, engine purity, the server's
 #                       tests on Redis and PostgreSQL (started here), browser tests (wasm-pack test --headless
 #                       --chrome), the end-to-end tests, the size budget
@@ -347,11 +349,12 @@ serve() {
   server=$!
   trap 'kill "$server" 2>/dev/null || true' EXIT
   say "runtime server on http://127.0.0.1:8081 (projects shop, pizza, support; sessions in target/serve-store)"
-  echo "push an inbound event to the chat of user demo-user (open in a widget with userID 'demo-user'):"
+  echo "push an event from your backend to user demo-user (the remote-mode demo page below is that user):"
   echo "  curl -X POST http://127.0.0.1:8081/events -H 'Authorization: Bearer $key' -H 'projectID: shop' \\"
-  echo "    -d '{\"app_user_id\": \"demo-user\", \"event_type\": \"checkout\", \"data\": {\"total\": 120, \"items\": 2}}'"
+  echo "    -d '{\"app_user_id\": \"demo-user\", \"event_type\": \"user:location:change\", \"data\": {\"city\": \"Lisbon\"}}'"
   say "serving www/ on http://127.0.0.1:8080 (Ctrl-C stops both)"
-  echo "open http://127.0.0.1:8080/"
+  echo "open http://127.0.0.1:8080/ (local mode: the agent runs in the page)"
+  echo "  or http://127.0.0.1:8080/?server=http://127.0.0.1:8081 (remote mode: every turn goes to the server)"
   python3 - <<'PY'
 import functools, http.server
 import os
@@ -445,6 +448,7 @@ run_web_tests() {
 
 case "${1:-build}" in
   build) build; build_site ;;
+  site) build_site ;;
   serve) serve ;;
   test) run_tests; run_web_tests; run_voiceflow_widget_test; echo "tests: $PASSED passed, $FAILED failed" ;;
   test-stores) ensure_rust; mkdir -p target; run_store_tests; echo "tests: $PASSED passed, $FAILED failed" ;;
@@ -452,5 +456,5 @@ case "${1:-build}" in
   size) size_report ;;
   size-profiles) size_profiles ;;
   bench) ensure_rust; cargo bench --bench engine; cargo bench --bench markdown ;;
-  *) echo "usage: ./build.sh [build|serve|test|test-stores|size|size-profiles|bench|load]" >&2; exit 2 ;;
+  *) echo "usage: ./build.sh [build|site|serve|test|test-stores|size|size-profiles|bench|load]" >&2; exit 2 ;;
 esac

@@ -10,6 +10,7 @@
 
 #[path = "support/runtime.rs"]
 mod runtime;
+mod server_support;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
@@ -497,6 +498,71 @@ fn remote_mode_against_a_runtime_in_headless_chromium() {
         "remote mode: navigation to load() resolved: median {median:.1} ms over 10 loads (min {:.1}, max {:.1})",
         times[0], times[9]
     );
+}
+
+/// The demo page in remote mode against eventflow's own runtime server (a real `eventflow serve` process): a
+/// page button's turn goes to the server, an event the site's backend sends to `/events` shows up live in the open
+/// chat, once; after a reload the conversation is there once, and an event pushed while no page was open shows up
+/// when the page comes back.
+#[test]
+#[ignore = "needs the built site and headless Chromium: run by ./build.sh test"]
+fn remote_mode_against_the_runtime_server_in_headless_chromium() {
+    let www = Path::new(env!("CARGO_MANIFEST_DIR")).join("www");
+    assert!(www.join("pkg/remote.wasm").exists(), "www/pkg is missing: run ./build.sh first");
+    let store = tempfile::tempdir().expect("a temporary directory");
+    let shop = server_support::agent("examples/agents/shop.json");
+    let store_dir = store.path().to_string_lossy().into_owned();
+    let server = server_support::Server::start(&[&shop, "--store", &store_dir, "--api-key", server_support::KEY]);
+    let site = format!("http://127.0.0.1:{}", serve(www.clone()));
+    let d = Driver::start();
+    let page = format!("{site}/index.html?server={}", server.base);
+    let count = |text: &str| d.log_text().matches(text).count();
+    let push = |name: &str, data: &str| {
+        let body = format!(r#"{{"app_user_id": "demo-user", "event_type": "{name}", "data": {data}}}"#);
+        let answer = ureq::post(&server.url("/events"))
+            .set("Authorization", &format!("Bearer {}", server_support::KEY))
+            .set("projectID", "shop")
+            .set("Content-Type", "application/json")
+            .send_string(&body)
+            .unwrap_or_else(|e| panic!("POST /events: {e}\n{}", server.log()));
+        assert_eq!(answer.status(), 202, "POST /events takes the event");
+    };
+
+    // 1. The same demo page, remote mode: no engine downloaded, a page button's turn answered by the server.
+    d.goto(&page);
+    d.wait_loaded();
+    let total = check_downloads(&d, &www, &site, COUNTED_REMOTE);
+    println!("remote mode against the server: downloaded until load() resolved: {total} bytes (gzip)");
+    d.click(&d.find("[data-vf-event=checkout]"));
+    d.wait_text("the server's answer to the Checkout button", &["Ready to check out: 2 item(s), $120 in total."]);
+    d.wait_idle();
+
+    // 2. The site's backend sends an event for this user: the open chat shows the agent's answer live, once.
+    push("user:location:change", r#"{"city": "Lisbon"}"#);
+    d.wait_text("the pushed event's answer, live", &["Delivery city set to Lisbon."]);
+    d.wait_idle();
+    assert_eq!(count("Delivery city set to Lisbon."), 1, "a pushed event is shown once: {}", d.log_text());
+    d.screenshot(&target_dir().join("screenshot-server.png"));
+
+    // 3. A reload: the conversation is there, each message once.
+    d.goto(&page);
+    d.wait_loaded();
+    d.wait_text("the conversation after a reload", &["$120 in total.", "Delivery city set to Lisbon."]);
+    d.wait_idle();
+    assert_eq!(count("$120 in total."), 1, "{}", d.log_text());
+    assert_eq!(count("Delivery city set to Lisbon."), 1, "{}", d.log_text());
+
+    // 4. An event pushed while no page is open is not lost: it shows when the page comes back, once.
+    d.goto(&format!("{site}/test/blank.html"));
+    push("user:location:change", r#"{"city": "Porto"}"#);
+    d.goto(&page);
+    d.wait_loaded();
+    d.wait_text("the event pushed while the page was closed", &["Delivery city set to Porto."]);
+    d.wait_idle();
+    for text in ["$120 in total.", "Delivery city set to Lisbon.", "Delivery city set to Porto."] {
+        assert_eq!(count(text), 1, "{text} shown once: {}", d.log_text());
+    }
+    println!("remote mode against the server: a button turn, two pushed events (one while closed), a reload: each shown once");
 }
 
 #[test]
