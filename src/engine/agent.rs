@@ -424,3 +424,8 @@ fn listen_refs(
         opt(&path.key("noReply").key("next"), &r.next);
     }
 }
+
+/// Whether a button may open `url`: http, https and mailto links only (SPEC §6.1).
+pub fn is_link(url: &str) -> bool {
+    url.starts_with("https://") || url.starts_with("http://") || url.starts_with("mailto:")
+}

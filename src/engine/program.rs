@@ -7,11 +7,10 @@
 
 use crate::json::{Named, Value};
 
-use super::agent::{Agent, ButtonDef, DataType, Flow, Mode, NoReplyDef, Scope, Step, TriggerDef};
+use super::agent::{is_link, Agent, ButtonDef, DataType, Flow, Mode, NoReplyDef, Scope, Step, TriggerDef};
 use super::error::{AgentError, ValidationError};
 use super::nlu::{self, IntentSpec, Matcher, SlotType};
 use super::session::is_built_in;
-use super::steps::is_link;
 use super::template::is_identifier;
 use crate::json::Path;
 use crate::wire::names::{self, EventPattern};

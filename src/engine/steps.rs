@@ -6,7 +6,7 @@
 
 use crate::json::{Map, Value};
 
-use super::agent::{ButtonDef, SetValue, Step};
+use super::agent::{is_link, ButtonDef, SetValue, Step};
 use super::expr::{truthy, Expr};
 use super::session::{Frame, FrameState, PendingWebhook, Status, TimerKind};
 use super::template::{Scope, Template};
@@ -420,11 +420,6 @@ impl Ctx<'_> {
             self.show_step_again(&flow, &step);
         }
     }
-}
-
-/// Whether a button may open `url`: http, https and mailto links only (SPEC §6.1).
-pub fn is_link(url: &str) -> bool {
-    url.starts_with("https://") || url.starts_with("http://") || url.starts_with("mailto:")
 }
 
 /// The request type of a button that goes to a step: unique per flow, step and index, so a stale button from an

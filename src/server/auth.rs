@@ -3,6 +3,8 @@
 //! Keys are kept only as SHA-256 digests and a presented key is compared with every one of them in constant time,
 //! so neither the comparison's duration nor a log line can give a key away.
 
+use std::sync::Arc;
+
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::Next;
@@ -11,7 +13,13 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::error::ApiError;
-use super::runner::Shared;
+
+/// Who may call what: the API keys of the keyed routes and `/events`, and the origins the public routes take
+/// browser requests from (any origin when the list is empty, as Voiceflow's runtime).
+pub struct Access {
+    pub keys: Keys,
+    pub origins: Vec<String>,
+}
 
 pub struct Keys {
     digests: Vec<[u8; 32]>,
@@ -53,7 +61,7 @@ fn presented(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// The keyed routes' gate: 401 unless the request carries a configured key.
-pub async fn require_key(State(s): State<Shared>, request: Request, next: Next) -> Result<Response, ApiError> {
+pub async fn require_key(State(s): State<Arc<Access>>, request: Request, next: Next) -> Result<Response, ApiError> {
     if s.keys.is_empty() {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -74,7 +82,7 @@ pub async fn require_key(State(s): State<Shared>, request: Request, next: Next) 
 
 /// The public routes' gate: with an allow-list, a browser request from another origin gets 403 (CORS alone would
 /// only hide the answer from the page after the turn ran). Requests without `Origin` (servers, curl) pass.
-pub async fn allow_origin(State(s): State<Shared>, request: Request, next: Next) -> Result<Response, ApiError> {
+pub async fn allow_origin(State(s): State<Arc<Access>>, request: Request, next: Next) -> Result<Response, ApiError> {
     if let Some(origin) = request.headers().get(header::ORIGIN) {
         if !s.origins.is_empty() && !s.origins.iter().any(|o| o.as_bytes() == origin.as_bytes()) {
             let shown = String::from_utf8_lossy(origin.as_bytes()).into_owned();

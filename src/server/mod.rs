@@ -32,6 +32,7 @@ pub use store::StoreSpec;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::engine::Engine;
@@ -73,14 +74,14 @@ pub async fn run(options: Options) -> Result<(), StartError> {
     if keys.is_empty() {
         tracing::warn!("no API key given (--api-key or EVENTFLOW_API_KEYS): the keyed routes and /events answer 401");
     }
-    let server =
-        runner::Server::new(projects, store, keys, options.allow_origins.clone()).map_err(StartError::Setup)?;
+    let server = runner::Server::new(projects, store).map_err(StartError::Setup)?;
     server.store.listen(server.hub.clone());
     let scheduler = tokio::spawn(timers::run(server.clone()));
     let names: Vec<&str> = server.projects.keys().map(String::as_str).collect();
     // Tests and scripts wait for this line (or poll GET /health) to know the address and that the server is up.
     eprintln!("eventflow serve: listening on http://{addr} (projects: {}; store: {})", names.join(", "), options.store);
-    let app = routes::router(server.clone());
+    let access = auth::Access { keys, origins: options.allow_origins.clone() };
+    let app = routes::router(server.clone(), Arc::new(access));
     let shutdown = server.clone();
     let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async move {

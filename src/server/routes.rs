@@ -2,6 +2,7 @@
 //! extras, `/health`; and the layers around them (CORS, the origin check on the public routes, API keys on the
 //! keyed ones, body size and read-time limits, compression that leaves the event stream alone).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -30,20 +31,20 @@ const BODY_TIME: Duration = Duration::from_secs(10);
 /// The longest `Idempotency-Key`, in bytes.
 const MAX_IDEMPOTENCY_KEY: usize = 255;
 
-pub fn router(s: Shared) -> Router {
+pub fn router(s: Shared, access: Arc<auth::Access>) -> Router {
     let public = Router::new()
         .route("/public/{project}/state/user/{user}/interact", post(public_interact))
         .route("/public/{project}/state/user/{user}/stream", get(stream::stream))
         .route("/public/{project}/publishing", get(publishing))
         .route("/public/{project}/transcripts", post(transcripts))
         .route("/feedback/{project}/user/{user}", post(feedback))
-        .layer(from_fn_with_state(s.clone(), auth::allow_origin));
+        .layer(from_fn_with_state(access.clone(), auth::allow_origin));
     let keyed = Router::new()
         .route("/state/user/{user}/interact", post(keyed_interact))
         .route("/state/user/{user}", get(get_state).put(put_state).delete(delete_state))
         .route("/state/user/{user}/variables", patch(patch_variables))
         .route("/events", post(events))
-        .route_layer(from_fn_with_state(s.clone(), auth::require_key));
+        .route_layer(from_fn_with_state(access.clone(), auth::require_key));
     Router::new()
         .route("/health", get(health))
         .merge(public)
@@ -55,7 +56,7 @@ pub fn router(s: Shared) -> Router {
         // The default predicate never compresses text/event-stream (a compressed stream would be buffered).
         .layer(CompressionLayer::new())
         // Outermost, so a preflight is answered before routing (a route knows only its own methods).
-        .layer(cors(&s.origins))
+        .layer(cors(&access.origins))
         .with_state(s)
 }
 

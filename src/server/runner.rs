@@ -11,7 +11,6 @@ use std::time::Instant;
 
 use tokio::sync::{watch, Notify};
 
-use super::auth::Keys;
 use super::error::ApiError;
 use super::hub::Hub;
 use super::locks::KeyedLocks;
@@ -32,8 +31,6 @@ pub struct Server {
     pub store: Store,
     pub locks: KeyedLocks,
     pub hub: Arc<Hub>,
-    pub keys: Keys,
-    pub origins: Vec<String>,
     http: reqwest::Client,
     /// Wakes the timer scheduler: a commit set or moved a timer.
     pub timers: Notify,
@@ -118,12 +115,7 @@ fn store_error(e: StoreError) -> ApiError {
 }
 
 impl Server {
-    pub fn new(
-        projects: BTreeMap<String, Engine>,
-        store: Store,
-        keys: Keys,
-        origins: Vec<String>,
-    ) -> Result<Shared, String> {
+    pub fn new(projects: BTreeMap<String, Engine>, store: Store) -> Result<Shared, String> {
         let http = reqwest::Client::builder()
             .user_agent(concat!("eventflow/", env!("CARGO_PKG_VERSION")))
             .build()
@@ -133,8 +125,6 @@ impl Server {
             store,
             locks: KeyedLocks::default(),
             hub: Arc::default(),
-            keys,
-            origins,
             http,
             timers: Notify::new(),
             shutdown: watch::channel(false).0,
