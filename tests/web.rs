@@ -525,6 +525,12 @@ async fn load_rejects_bad_config_naming_the_field() {
             "render.target:",
         ),
         (config(json!({ "render": { "mode": "floating" } })), "invalid_config", "render.mode:"),
+        // Two bad fields: the first one read is named.
+        (
+            config(json!({ "render": { "mode": "floating" }, "assistant": { "position": "top" } })),
+            "invalid_config",
+            "render.mode: unknown variant `floating`",
+        ),
         (config(json!({ "assistant": { "position": "top" } })), "invalid_config", "assistant.position:"),
         (config(json!({ "assistant": { "persistence": "cookies" } })), "invalid_config", "assistant.persistence:"),
         (config(json!({ "assistant": { "image": "javascript:alert(1)" } })), "invalid_config", "assistant.image:"),
@@ -545,6 +551,11 @@ async fn load_rejects_bad_config_naming_the_field() {
             config(json!({ "assistant": { "extensions": [{ "name": "x", "type": "response", "match": 1 }] } })),
             "invalid_config",
             "assistant.extensions[0].match",
+        ),
+        (
+            config(json!({ "assistant": { "extensions": [{ "name": "x", "match": 1 }], "title": 2 } })),
+            "invalid_config",
+            "assistant.extensions[0]: missing field `type`",
         ),
         (config(json!({ "launch": { "event": { "payload": 1 } } })), "invalid_config", "launch.event:"),
         (config(json!({ "userID": true })), "invalid_config", "userID:"),
