@@ -1022,8 +1022,10 @@ async fn an_unreadable_saved_session_is_kept_aside_and_the_chat_says_so() {
     shows(&chat, "Hello").await;
     settle(&chat).await;
     let mut kept = Vec::new();
-    for i in 0..storage.length().unwrap() {
-        let k = storage.key(i).unwrap().unwrap();
+    // The keys first: removing one while going through them by index would skip the next (their order is the
+    // browser's).
+    let keys: Vec<String> = (0..storage.length().unwrap()).filter_map(|i| storage.key(i).unwrap()).collect();
+    for k in keys {
         if k.starts_with(&format!("{key}.unreadable.")) {
             kept.push(storage.get_item(&k).unwrap().unwrap());
             storage.remove_item(&k).unwrap();
