@@ -525,6 +525,12 @@ async fn load_rejects_bad_config_naming_the_field() {
             "render.target:",
         ),
         (config(json!({ "render": { "mode": "floating" } })), "invalid_config", "render.mode:"),
+        // Two bad fields: the first one read is named.
+        (
+            config(json!({ "render": { "mode": "floating" }, "assistant": { "position": "top" } })),
+            "invalid_config",
+            "render.mode: unknown variant `floating`",
+        ),
         (config(json!({ "assistant": { "position": "top" } })), "invalid_config", "assistant.position:"),
         (config(json!({ "assistant": { "persistence": "cookies" } })), "invalid_config", "assistant.persistence:"),
         (config(json!({ "assistant": { "image": "javascript:alert(1)" } })), "invalid_config", "assistant.image:"),
@@ -545,6 +551,11 @@ async fn load_rejects_bad_config_naming_the_field() {
             config(json!({ "assistant": { "extensions": [{ "name": "x", "type": "response", "match": 1 }] } })),
             "invalid_config",
             "assistant.extensions[0].match",
+        ),
+        (
+            config(json!({ "assistant": { "extensions": [{ "name": "x", "match": 1 }], "title": 2 } })),
+            "invalid_config",
+            "assistant.extensions[0]: missing field `type`",
         ),
         (config(json!({ "launch": { "event": { "payload": 1 } } })), "invalid_config", "launch.event:"),
         (config(json!({ "userID": true })), "invalid_config", "userID:"),
@@ -1011,8 +1022,10 @@ async fn an_unreadable_saved_session_is_kept_aside_and_the_chat_says_so() {
     shows(&chat, "Hello").await;
     settle(&chat).await;
     let mut kept = Vec::new();
-    for i in 0..storage.length().unwrap() {
-        let k = storage.key(i).unwrap().unwrap();
+    // The keys first: removing one while going through them by index would skip the next (their order is the
+    // browser's).
+    let keys: Vec<String> = (0..storage.length().unwrap()).filter_map(|i| storage.key(i).unwrap()).collect();
+    for k in keys {
         if k.starts_with(&format!("{key}.unreadable.")) {
             kept.push(storage.get_item(&k).unwrap().unwrap());
             storage.remove_item(&k).unwrap();

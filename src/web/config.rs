@@ -7,6 +7,8 @@
 //! target, extension functions) are read from the original object with `Reflect`. Hand-written on purpose:
 //! derived serde visitors over `serde_wasm_bindgen` were the largest part of the wasm module.
 
+use std::cell::Cell;
+
 use crate::json::{Map, Value};
 use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
@@ -141,7 +143,11 @@ fn read(
         crate::web::convert::set(&copy, "render", &r);
     }
     let data = super::convert::json_from_js(copy.into()).map_err(|m| WebError::config("", &m))?;
-    let raw = Raw::read(&data, value, extensions, listeners)?;
+    let problem = Problem::default();
+    let raw = Raw::read(&data, value, extensions, listeners, &problem);
+    if let Some(e) = problem.0.take() {
+        return Err(e);
+    }
     if raw.allow_dangerous_html == Some(true) {
         web_sys::console::warn_1(
             &"eventflow: allowDangerousHTML is ignored: agent HTML is always shown as text".into(),
@@ -152,6 +158,7 @@ fn read(
 }
 
 /// The config as read, its text borrowed from the JSON copy: nothing is copied until every check has passed.
+#[derive(Default)]
 struct Raw<'v> {
     /// `verify.projectID`.
     project_id: Option<&'v str>,
@@ -193,30 +200,28 @@ struct Assistant<'v> {
 
 impl<'v> Raw<'v> {
     /// Read the JSON copy `data`; `js` is the original object, for the extension functions. The extensions and
-    /// listeners are pushed to the lists given.
+    /// listeners are pushed to the lists given; the first problem goes to `problem` (what is read after it is
+    /// not used).
     fn read(
         data: &'v Value,
         js: &JsValue,
         extensions: &mut Vec<ExtensionSpec>,
         listeners: &mut Vec<ListenerSpec>,
-    ) -> Result<Raw<'v>, WebError> {
-        let c = Obj::new(data, Path::Root, "a config object")?;
-        let mode = match c.obj("render")? {
-            None => Mode::default(),
-            Some(r) => {
-                r.variant("mode", "`overlay` or `embedded`", &[Mode::Overlay, Mode::Embedded])?.unwrap_or_default()
-            }
-        };
-        let assistant = match c.obj("assistant")? {
+        problem: &Problem,
+    ) -> Raw<'v> {
+        let Some(c) = Obj::new(data, Path::Root, "a config object", problem) else { return Raw::default() };
+        let render = c.obj("render");
+        let mode = render.and_then(|r| r.variant("mode", "`overlay` or `embedded`", &[Mode::Overlay, Mode::Embedded]));
+        let assistant = match c.obj("assistant") {
             None => Assistant::default(),
-            Some(a) => assistant(&a, &get(js, "assistant"), extensions)?,
+            Some(a) => assistant(&a, &get(js, "assistant"), extensions),
         };
         let listeners_path = Path::top("listeners");
-        for (i, v) in c.list("listeners")?.iter().enumerate() {
-            let l = Obj::new(v, listeners_path.index(i), "a listener object")?;
-            let (selector, on, event) = (l.string("selector")?, l.string_or("on", "click")?, l.string("event")?);
+        for (i, v) in c.list("listeners").iter().enumerate() {
+            let Some(l) = Obj::new(v, listeners_path.index(i), "a listener object", problem) else { continue };
+            let (selector, on, event) = (l.string("selector"), l.string_or("on", "click"), l.string("event"));
             let data = l.opt("data");
-            let open = l.bool_or("open", false)?;
+            let open = l.bool_or("open", false);
             listeners.push(ListenerSpec {
                 selector: selector.into(),
                 on: on.into(),
@@ -225,30 +230,24 @@ impl<'v> Raw<'v> {
                 open,
             });
         }
-        let project_id = match c.opt_obj("verify")? {
-            None => None,
-            Some(v) => Some(v.string("projectID")?),
-        };
-        let remote = match c.opt_obj("remote")? {
+        let project_id = c.opt_obj("verify").map(|v| v.string("projectID"));
+        let remote = match c.opt_obj("remote") {
             None => (None, None),
-            Some(r) => (r.opt_number("timeoutMs")?, r.opt_number("retries")?),
+            Some(r) => (r.opt_number("timeoutMs"), r.opt_number("retries")),
         };
-        Ok(Raw {
+        Raw {
             project_id,
-            url: c.opt_str("url")?,
-            version_id: c.opt_str("versionID")?,
+            url: c.opt_str("url"),
+            version_id: c.opt_str("versionID"),
             remote,
             user_id: c.opt("userID"),
-            autostart: c.opt_bool("autostart")?,
-            mode,
-            launch: match c.opt_obj("launch")? {
-                None => None,
-                Some(l) => l.opt("event"),
-            },
+            autostart: c.opt_bool("autostart"),
+            mode: mode.unwrap_or_default(),
+            launch: c.opt_obj("launch").and_then(|l| l.opt("event")),
             assistant,
             agent: c.opt("agent"),
-            allow_dangerous_html: c.opt_bool("allowDangerousHTML")?,
-        })
+            allow_dangerous_html: c.opt_bool("allowDangerousHTML"),
+        }
     }
 
     /// Check what the shape alone cannot: the render target (read from `js_render`, the original `render`), URLs,
@@ -418,40 +417,43 @@ fn render_target(target: &JsValue, document: &web_sys::Document) -> Result<web_s
 
 /// `assistant`: `a` is its JSON copy, `js` the original object (for the extension functions, pushed to
 /// `extensions`).
-fn assistant<'v>(
-    a: &Obj<'v, '_>,
-    js: &JsValue,
-    extensions: &mut Vec<ExtensionSpec>,
-) -> Result<Assistant<'v>, WebError> {
-    let spacing = match a.obj("spacing")? {
+fn assistant<'v>(a: &Obj<'v, '_>, js: &JsValue, extensions: &mut Vec<ExtensionSpec>) -> Assistant<'v> {
+    let spacing = match a.obj("spacing") {
         None => Spacing::default(),
-        Some(s) => Spacing { side: s.pixels("side")?, bottom: s.pixels("bottom")? },
+        Some(s) => Spacing { side: s.pixels("side"), bottom: s.pixels("bottom") },
     };
     let stylesheets = match a.opt("stylesheet") {
         None => &[],
         Some(v @ Value::String(_)) => std::slice::from_ref(v),
         Some(Value::Array(list)) if list.iter().all(Value::is_string) => list.as_slice(),
-        Some(v) => return Err(a.wrong("stylesheet", v, "a URL or a list of URLs")),
+        Some(v) => {
+            a.wrong("stylesheet", v, "a URL or a list of URLs");
+            &[]
+        }
     };
     let js_list = get(js, "extensions");
     let extensions_path = a.path.key("extensions");
-    for (i, v) in a.list("extensions")?.iter().enumerate() {
-        let e = Obj::new(v, extensions_path.index(i), "an extension object")?;
-        let name = e.string("name")?;
-        let kind = match e.variant("type", "`response` or `effect`", &[Kind::Response, Kind::Effect])? {
-            Some(k) => k,
-            None => return Err(config_at(&e.path, "missing field `type`")),
+    for (i, v) in a.list("extensions").iter().enumerate() {
+        let Some(e) = Obj::new(v, extensions_path.index(i), "an extension object", a.problem) else { continue };
+        let name = e.string("name");
+        let Some(kind) = e.variant("type", "`response` or `effect`", &[Kind::Response, Kind::Effect]) else {
+            if e.map.get("type").is_none() {
+                e.problem.at(&e.path, "missing field `type`");
+            }
+            continue;
         };
         let js_ext = Reflect::get(&js_list, &JsValue::from(i as u32)).unwrap_or(JsValue::UNDEFINED);
         let matcher = get(&js_ext, "match");
         if matcher.is_undefined() {
-            return Err(config_at(&e.path, "missing field `match`"));
+            e.problem.at(&e.path, "missing field `match`");
+            continue;
         }
         let matcher = match matcher.dyn_into::<Function>() {
             Ok(f) => f,
             Err(v) => {
                 let found = v.js_typeof().as_string().unwrap_or_default();
-                return Err(config_at(&e.path.key("match"), &format!("invalid type: {found}, expected a function")));
+                e.problem.at(&e.path.key("match"), &format!("invalid type: {found}, expected a function"));
+                continue;
             }
         };
         extensions.push(ExtensionSpec {
@@ -462,13 +464,13 @@ fn assistant<'v>(
             effect: get(&js_ext, "effect"),
         });
     }
-    Ok(Assistant {
-        title: a.opt_str("title")?,
-        description: a.opt_str("description")?,
-        image: a.opt_str("image")?,
-        avatar: a.opt_str("avatar")?,
-        color: a.opt_str("color")?,
-        position: a.variant("position", "`left` or `right`", &[Position::Left, Position::Right])?.unwrap_or_default(),
+    Assistant {
+        title: a.opt_str("title"),
+        description: a.opt_str("description"),
+        image: a.opt_str("image"),
+        avatar: a.opt_str("avatar"),
+        color: a.opt_str("color"),
+        position: a.variant("position", "`left` or `right`", &[Position::Left, Position::Right]).unwrap_or_default(),
         spacing,
         stylesheets,
         persistence: a
@@ -476,11 +478,11 @@ fn assistant<'v>(
                 "persistence",
                 "one of `localStorage`, `sessionStorage`, `memory`",
                 &[Persistence::Local, Persistence::Session, Persistence::Memory],
-            )?
+            )
             .unwrap_or_default(),
-        input_placeholder: a.opt_str("inputPlaceholder")?,
-        feedback: a.opt_bool("feedback")?,
-    })
+        input_placeholder: a.opt_str("inputPlaceholder"),
+        feedback: a.opt_bool("feedback"),
+    }
 }
 
 /// The error for a bad field at `path` (spelled out here, only when there is an error).
@@ -488,29 +490,49 @@ fn config_at(path: &Path, message: &str) -> WebError {
     WebError::config(&path.render(), message)
 }
 
-fn invalid(path: &Path, v: &Value, expected: &str) -> WebError {
-    config_at(path, &format!("invalid type: {}, expected {expected}", v.kind()))
+/// The first problem found in the config. The readers below record it and read on with a default, so a field
+/// costs one call and nothing is passed up at every step; the first problem is the one reported, as if reading
+/// had stopped there.
+#[derive(Default)]
+struct Problem(Cell<Option<WebError>>);
+
+impl Problem {
+    /// `message` about the field at `path`, unless a problem was found before.
+    fn at(&self, path: &Path, message: &str) {
+        let first = self.0.take();
+        self.0.set(Some(first.unwrap_or_else(|| config_at(path, message))));
+    }
+
+    /// A field of the wrong type.
+    fn invalid(&self, path: &Path, v: &Value, expected: &str) {
+        self.at(path, &format!("invalid type: {}, expected {expected}", v.kind()));
+    }
 }
 
 /// One JSON object of the config being read. A missing key takes its default; `null` counts as missing only
-/// where the field is optional. Its path is a chain on the stack (`assistant.extensions[0]`), spelled out only
-/// in an error.
+/// where the field is optional. A field of the wrong type is recorded in `problem` and read as missing. Its path
+/// is a chain on the stack (`assistant.extensions[0]`), spelled out only in an error.
 struct Obj<'v, 'p> {
     map: &'v Map<String, Value>,
     path: Path<'p>,
+    problem: &'p Problem,
 }
 
 impl<'v, 'p> Obj<'v, 'p> {
-    fn new(v: &'v Value, path: Path<'p>, what: &str) -> Result<Obj<'v, 'p>, WebError> {
+    fn new(v: &'v Value, path: Path<'p>, what: &str, problem: &'p Problem) -> Option<Obj<'v, 'p>> {
         match v {
-            Value::Object(map) => Ok(Obj { map, path }),
-            _ => Err(invalid(&path, v, what)),
+            Value::Object(map) => Some(Obj { map, path, problem }),
+            _ => {
+                problem.invalid(&path, v, what);
+                None
+            }
         }
     }
 
-    /// The error for a field of the wrong type.
-    fn wrong(&self, key: &str, v: &Value, expected: &str) -> WebError {
-        invalid(&self.path.key(key), v, expected)
+    /// Record a field of the wrong type.
+    #[inline(never)]
+    fn wrong(&self, key: &str, v: &Value, expected: &str) {
+        self.problem.invalid(&self.path.key(key), v, expected);
     }
 
     /// An optional field: absent or `null` is `None`.
@@ -518,112 +540,130 @@ impl<'v, 'p> Obj<'v, 'p> {
         self.map.get(key).filter(|v| !v.is_null())
     }
 
-    fn opt_str(&self, key: &str) -> Result<Option<&'v str>, WebError> {
+    fn opt_str(&self, key: &str) -> Option<&'v str> {
         match self.opt(key) {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s)),
-            Some(v) => Err(self.wrong(key, v, "a string")),
+            Some(Value::String(s)) => Some(s),
+            Some(v) => {
+                self.wrong(key, v, "a string");
+                None
+            }
+            None => None,
         }
     }
 
-    fn opt_number(&self, key: &str) -> Result<Option<f64>, WebError> {
+    fn opt_number(&self, key: &str) -> Option<f64> {
         match self.opt(key) {
-            None => Ok(None),
-            Some(Value::Number(n)) => Ok(n.as_f64()),
-            Some(v) => Err(self.wrong(key, v, "a number")),
+            Some(Value::Number(n)) => n.as_f64(),
+            Some(v) => {
+                self.wrong(key, v, "a number");
+                None
+            }
+            None => None,
         }
     }
 
-    fn opt_bool(&self, key: &str) -> Result<Option<bool>, WebError> {
+    fn opt_bool(&self, key: &str) -> Option<bool> {
         match self.opt(key) {
-            None => Ok(None),
-            Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(v) => Err(self.wrong(key, v, "a boolean")),
+            Some(Value::Bool(b)) => Some(*b),
+            Some(v) => {
+                self.wrong(key, v, "a boolean");
+                None
+            }
+            None => None,
         }
     }
 
     /// A required string.
-    fn string(&self, key: &str) -> Result<&'v str, WebError> {
+    fn string(&self, key: &str) -> &'v str {
         match self.map.get(key) {
-            None => Err(config_at(&self.path, &format!("missing field `{key}`"))),
-            Some(Value::String(s)) => Ok(s),
-            Some(v) => Err(self.wrong(key, v, "a string")),
+            Some(Value::String(s)) => s,
+            Some(v) => {
+                self.wrong(key, v, "a string");
+                ""
+            }
+            None => {
+                self.problem.at(&self.path, &format!("missing field `{key}`"));
+                ""
+            }
         }
     }
 
-    fn string_or(&self, key: &str, default: &'static str) -> Result<&'v str, WebError> {
+    fn string_or(&self, key: &str, default: &'static str) -> &'v str {
         match self.map.get(key) {
-            None => Ok(default),
+            None => default,
             Some(_) => self.string(key),
         }
     }
 
-    fn bool_or(&self, key: &str, default: bool) -> Result<bool, WebError> {
+    fn bool_or(&self, key: &str, default: bool) -> bool {
         match self.map.get(key) {
-            None => Ok(default),
-            Some(Value::Bool(b)) => Ok(*b),
-            Some(v) => Err(self.wrong(key, v, "a boolean")),
+            Some(Value::Bool(b)) => *b,
+            Some(v) => {
+                self.wrong(key, v, "a boolean");
+                default
+            }
+            None => default,
         }
     }
 
     /// A number of pixels, 30 by default. `null` (what `JSON.stringify` makes of `NaN` and infinities) is read
     /// as `NaN`, refused later as not finite.
-    fn pixels(&self, key: &str) -> Result<f64, WebError> {
+    fn pixels(&self, key: &str) -> f64 {
         match self.map.get(key) {
-            None => Ok(30.0),
-            Some(Value::Null) => Ok(f64::NAN),
-            Some(Value::Number(n)) => Ok(n.as_f64().unwrap_or(f64::NAN)),
-            Some(v) => Err(self.wrong(key, v, "a number")),
+            None => 30.0,
+            Some(Value::Number(n)) => n.as_f64().unwrap_or(f64::NAN),
+            Some(Value::Null) => f64::NAN,
+            Some(v) => {
+                self.wrong(key, v, "a number");
+                f64::NAN
+            }
         }
     }
 
     /// A nested object with defaults: absent is `None`, anything but an object is refused.
-    fn obj<'s>(&'s self, key: &'s str) -> Result<Option<Obj<'v, 's>>, WebError> {
-        match self.map.get(key) {
-            None => Ok(None),
-            Some(v) => Obj::new(v, self.path.key(key), "an object").map(Some),
-        }
+    fn obj<'s>(&'s self, key: &'s str) -> Option<Obj<'v, 's>> {
+        Obj::new(self.map.get(key)?, self.path.key(key), "an object", self.problem)
     }
 
     /// An optional nested object: absent or `null` is `None`.
-    fn opt_obj<'s>(&'s self, key: &'s str) -> Result<Option<Obj<'v, 's>>, WebError> {
-        match self.opt(key) {
-            None => Ok(None),
-            Some(_) => self.obj(key),
-        }
+    fn opt_obj<'s>(&'s self, key: &'s str) -> Option<Obj<'v, 's>> {
+        self.opt(key)?;
+        self.obj(key)
     }
 
     /// A list, empty when absent.
-    fn list(&self, key: &str) -> Result<&'v [Value], WebError> {
+    fn list(&self, key: &str) -> &'v [Value] {
         match self.map.get(key) {
-            None => Ok(&[]),
-            Some(Value::Array(list)) => Ok(list),
-            Some(v) => Err(self.wrong(key, v, "an array")),
+            Some(Value::Array(list)) => list,
+            Some(v) => {
+                self.wrong(key, v, "an array");
+                &[]
+            }
+            None => &[],
         }
     }
 
     /// One of a fixed set of strings, named between backticks in `expected` as the error lists them (``"`left` or
-    /// `right`"``) and meaning `values` in that order; absent is `None`.
-    fn variant<T: Copy>(&self, key: &str, expected: &str, values: &[T]) -> Result<Option<T>, WebError> {
-        Ok(self.pick(key, expected)?.and_then(|i| values.get(i).copied()))
+    /// `right`"``) and meaning `values` in that order; absent (or refused) is `None`.
+    fn variant<T: Copy>(&self, key: &str, expected: &str, values: &[T]) -> Option<T> {
+        self.pick(key, expected).and_then(|i| values.get(i).copied())
     }
 
     /// The index of this field's string among the names in `expected` (see [`Obj::variant`]); absent is `None`.
     #[inline(never)]
-    fn pick(&self, key: &str, expected: &str) -> Result<Option<usize>, WebError> {
-        let Some(v) = self.map.get(key) else { return Ok(None) };
+    fn pick(&self, key: &str, expected: &str) -> Option<usize> {
+        let v = self.map.get(key)?;
         // The names are the odd pieces between backticks.
         for (i, name) in expected.split('`').enumerate() {
             if i % 2 == 1 && v.as_str() == Some(name) {
-                return Ok(Some(i / 2));
+                return Some(i / 2);
             }
         }
-        Err(config_at(
-            &self.path.key(key),
-            &match v {
-                Value::String(s) => format!("unknown variant `{s}`, expected {expected}"),
-                _ => format!("invalid type: {}, expected {expected}", v.kind()),
-            },
-        ))
+        let message = match v {
+            Value::String(s) => format!("unknown variant `{s}`, expected {expected}"),
+            _ => format!("invalid type: {}, expected {expected}", v.kind()),
+        };
+        self.problem.at(&self.path.key(key), &message);
+        None
     }
 }
