@@ -522,7 +522,7 @@ impl Scratch {
 }
 
 /// The compiled matcher; cheap to share, immutable after `new`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Matcher {
     threshold: f64,
     /// Word ids sorted by word, for lookups by binary search.
@@ -570,25 +570,8 @@ impl Matcher {
     /// to 0..=1 (NaN means 0.6); a match also needs a confidence above 0. Returns Err(message) if an
     /// utterance names an undeclared slot: "intent 'order_pizza': utterances[1] uses undeclared slot {colour}".
     pub fn new(intents: &[IntentSpec], threshold: f64) -> Result<Matcher, String> {
-        let mut m = Matcher {
-            threshold: if threshold.is_nan() { 0.6 } else { threshold.clamp(0.0, 1.0) },
-            vocab: Vec::new(),
-            words: Vec::new(),
-            weights: Vec::new(),
-            deletes: Vec::new(),
-            types: Vec::new(),
-            number_ty: None,
-            email_ty: None,
-            phrases: Vec::new(),
-            phrase_off: Vec::new(),
-            phrase_order: Vec::new(),
-            intents: Vec::new(),
-            utts: Vec::new(),
-            lits: Vec::new(),
-            items: Vec::new(),
-            post_off: Vec::new(),
-            post: Vec::new(),
-        };
+        let threshold = if threshold.is_nan() { 0.6 } else { threshold.clamp(0.0, 1.0) };
+        let mut m = Matcher { threshold, ..Matcher::default() };
         for spec in intents {
             let mut slots = Vec::with_capacity(spec.slots.len());
             for (n, t) in &spec.slots {

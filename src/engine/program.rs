@@ -160,6 +160,8 @@ struct Validator {
     global: CommandTable,
     local: Named<CommandTable>,
     slot_types: Named<SlotType>,
+    /// Each intent with its slot types, parsed once, for the matcher.
+    intent_specs: Vec<IntentSpec>,
     /// The path of each command's trigger, to name the first of two that handle the same thing.
     trigger_paths: Vec<String>,
 }
@@ -257,17 +259,21 @@ impl Validator {
                 self.declare(&mut seen, &intents, i, &name_path, &intent.name);
             }
             let slots = path.key("slots");
-            for (s, spec) in &intent.slots {
+            let mut spec =
+                IntentSpec { name: intent.name.clone(), utterances: intent.utterances.clone(), slots: vec![] };
+            for (s, slot_type) in &intent.slots {
                 if !is_identifier(s) {
                     self.err_at(&slots, s, "a slot name is a letter or _ then letters, digits or _");
                 }
-                match nlu::parse_slot_type(spec) {
+                match nlu::parse_slot_type(slot_type) {
                     Ok(t) => {
-                        self.slot_types.set(format!("{}.{s}", intent.name), t);
+                        self.slot_types.set(format!("{}.{s}", intent.name), t.clone());
+                        spec.slots.push((s.clone(), t));
                     }
                     Err(m) => self.err_at(&slots, s, &m),
                 }
             }
+            self.intent_specs.push(spec);
             let events = path.key("events");
             for (j, e) in intent.events.iter().enumerate() {
                 let event_path = events.index(j);
@@ -303,30 +309,23 @@ impl Validator {
 
     fn check_settings(&mut self, a: &Agent) {
         let s = &a.settings;
-        if !(1..=64).contains(&s.max_chain_depth) {
-            self.err_at(&Path::Root, "settings.maxChainDepth", "must be from 1 to 64");
-        }
-        if !(1..=1000).contains(&s.max_stack_depth) {
-            self.err_at(&Path::Root, "settings.maxStackDepth", "must be from 1 to 1000");
-        }
-        if !(1..=100_000).contains(&s.max_steps_per_turn) {
-            self.err_at(&Path::Root, "settings.maxStepsPerTurn", "must be from 1 to 100000");
-        }
-        if s.max_input_length == 0 {
-            self.err_at(&Path::Root, "settings.maxInputLength", "must be at least 1");
-        }
-        if !(0.0..=1.0).contains(&s.intent_confidence) {
-            self.err_at(&Path::Root, "settings.intentConfidence", "must be from 0 to 1");
-        }
-        if s.session_data_soft_limit > s.session_data_hard_limit {
-            self.err_at(
-                &Path::Root,
+        let checks = [
+            ("settings.maxChainDepth", (1..=64).contains(&s.max_chain_depth), "must be from 1 to 64"),
+            ("settings.maxStackDepth", (1..=1000).contains(&s.max_stack_depth), "must be from 1 to 1000"),
+            ("settings.maxStepsPerTurn", (1..=100_000).contains(&s.max_steps_per_turn), "must be from 1 to 100000"),
+            ("settings.maxInputLength", s.max_input_length != 0, "must be at least 1"),
+            ("settings.intentConfidence", (0.0..=1.0).contains(&s.intent_confidence), "must be from 0 to 1"),
+            (
                 "settings.sessionDataSoftLimit",
+                s.session_data_soft_limit <= s.session_data_hard_limit,
                 "must not be above settings.sessionDataHardLimit",
-            );
-        }
-        if s.turn_time_limit_ms == 0 {
-            self.err_at(&Path::Root, "settings.turnTimeLimitMs", "must be at least 1");
+            ),
+            ("settings.turnTimeLimitMs", s.turn_time_limit_ms != 0, "must be at least 1"),
+        ];
+        for (key, ok, message) in checks {
+            if !ok {
+                self.err_at(&Path::Root, key, message);
+            }
         }
     }
 
@@ -334,17 +333,7 @@ impl Validator {
         if self.errors.iter().any(|e| e.path.starts_with("intents[")) {
             return None; // a bad slot would be reported again as "undeclared slot"
         }
-        let mut specs = Vec::new();
-        for i in &a.intents {
-            let mut slots = Vec::new();
-            for (k, v) in &i.slots {
-                if let Ok(t) = nlu::parse_slot_type(v) {
-                    slots.push((k.clone(), t));
-                }
-            }
-            specs.push(IntentSpec { name: i.name.clone(), utterances: i.utterances.clone(), slots });
-        }
-        match Matcher::new(&specs, a.settings.intent_confidence) {
+        match Matcher::new(&self.intent_specs, a.settings.intent_confidence) {
             Ok(m) => Some(m),
             Err(m) => {
                 self.err_at(&Path::Root, "intents", &m);
