@@ -9,7 +9,8 @@ use std::rc::Rc;
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 
-use super::controller::{Call, Controller};
+use super::call::Call;
+use super::controller::Controller;
 use super::error::{js_error, Code};
 
 #[wasm_bindgen(typescript_custom_section)]

@@ -46,8 +46,22 @@ pub fn call0(target: &JsValue, method: &str) {
 pub fn json_from_js(value: JsValue) -> Result<crate::json::Value, String> {
     let text = match js_sys::JSON::stringify(&value) {
         Ok(text) => text.as_string(),
-        Err(e) => return Err(format!("not JSON data ({})", super::error::describe(&e))),
+        Err(e) => return Err(format!("not JSON data ({})", describe(&e))),
     };
     let Some(text) = text else { return Err("not JSON data".into()) };
     json::parse(&text).map_err(|e| e.to_string())
+}
+
+/// The text of a thrown JS value, for messages.
+pub fn describe(value: &JsValue) -> String {
+    if value.is_instance_of::<js_sys::Error>() {
+        // `message` through `Reflect.get`, a binding the module already has.
+        return get(value, "message").as_string().unwrap_or_default();
+    }
+    if let Some(s) = value.as_string() {
+        return s;
+    }
+    // JSON, else the type: `{:?}` would bring wasm-bindgen's `debugString` into the JS glue.
+    let json = js_sys::JSON::stringify(value).ok().and_then(|s| s.as_string());
+    json.or_else(|| value.js_typeof().as_string()).unwrap_or_default()
 }

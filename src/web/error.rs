@@ -3,7 +3,7 @@
 //! also carries `errors`, its validation errors as `{path, message}`. The loader adds `load_failed` when the
 //! module itself cannot be fetched.
 
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 
 pub use crate::client::Code;
 use crate::wire::RequestError;
@@ -78,18 +78,4 @@ impl From<RequestError> for WebError {
     fn from(e: RequestError) -> WebError {
         WebError::new(Code::Request(e.code), e.message)
     }
-}
-
-/// The text of a thrown JS value, for messages.
-pub fn describe(value: &JsValue) -> String {
-    if value.is_instance_of::<js_sys::Error>() {
-        // `message` through `Reflect.get`, a binding the module already has.
-        return crate::web::convert::get(value, "message").as_string().unwrap_or_default();
-    }
-    if let Some(s) = value.as_string() {
-        return s;
-    }
-    // JSON, else the type: `{:?}` would bring wasm-bindgen's `debugString` into the JS glue.
-    let json = js_sys::JSON::stringify(value).ok().and_then(|s| s.as_string());
-    json.or_else(|| value.js_typeof().as_string()).unwrap_or_default()
 }

@@ -74,7 +74,7 @@ impl Call {
     /// Start the request and its time limit.
     pub fn start(req: &Request) -> Result<Call, Failure> {
         let window = web_sys::window().ok_or_else(|| Failure::Network("no window".into()))?;
-        let controller = web_sys::AbortController::new().map_err(|e| Failure::Network(super::error::describe(&e)))?;
+        let controller = web_sys::AbortController::new().map_err(|e| Failure::Network(super::convert::describe(&e)))?;
         // The init's members through `Reflect.set`, a binding the module has, rather than a setter binding each.
         let init = web_sys::RequestInit::new();
         set(&init, "method", &req.method.into());
@@ -178,7 +178,7 @@ impl Call {
         if self.timed_out.get() {
             Failure::Timeout
         } else {
-            Failure::Network(super::error::describe(thrown))
+            Failure::Network(super::convert::describe(thrown))
         }
     }
 }

@@ -21,9 +21,10 @@ use gloo_timers::callback::Timeout;
 use wasm_bindgen::JsValue;
 use web_sys::Element;
 
+use super::call::{warn_mode, Call, Resolvers};
 use super::config::{Config, Mode, Settings, Source};
-use super::controller::{warn_mode, Call, Resolvers};
-use super::error::{describe, js_error, Code, WebError};
+use super::convert::describe;
+use super::error::{js_error, Code, WebError};
 use super::events::{self, Hub};
 use super::extensions::Extensions;
 use super::http;

@@ -22,6 +22,7 @@
 
 mod alloc;
 pub mod api;
+mod call;
 mod config;
 mod controller;
 pub mod convert;
@@ -37,8 +38,6 @@ pub mod panic;
 #[cfg(feature = "remote")]
 mod remote;
 pub mod storage;
-#[cfg(feature = "remote")]
-mod stream;
 pub mod transport;
 pub mod widget;
 

@@ -1,5 +1,5 @@
 //! Remote mode (SPEC §7, cargo feature `remote`): every turn goes to a Dialog API runtime over HTTP, and what
-//! the runtime pushes outside a turn arrives on its live stream (`stream.rs`).
+//! the runtime pushes outside a turn arrives on its live stream (`remote/stream.rs`, a module of this one).
 //!
 //! A turn is `POST {url}/public/{projectID}/state/user/{userID}/interact` with the body Voiceflow's widget sends,
 //! `{action, config}`, the `versionID` header when configured and `Idempotency-Key: <turn id>`, the id made once
@@ -7,6 +7,8 @@
 //! runtime that honours the key. Each attempt has a time limit; network failures, timeouts, 408, 429 and 5xx are
 //! retried with backoff and jitter (`client::retry`), honouring `Retry-After`; other answers are final
 //! (`client::answer`). The session (`client::session`) records the answers and keeps the queue.
+
+mod stream;
 
 use crate::web::{bm, br, spawn};
 use std::cell::{Cell, Ref, RefCell};
@@ -314,7 +316,7 @@ impl Remote {
         if self.stopped.get() || self.stream_started.replace(true) {
             return;
         }
-        spawn(Box::pin(super::stream::run(self.me.clone())));
+        spawn(Box::pin(stream::run(self.me.clone())));
     }
 }
 

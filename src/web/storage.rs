@@ -153,7 +153,7 @@ impl Store {
             let msg = format!(
                 "eventflow: could not {what} {which} ({}); the conversation is kept in memory only and will not \
                  survive a reload",
-                super::error::describe(e)
+                super::convert::describe(e)
             );
             web_sys::console::warn_1(&msg.into());
         }

@@ -13,12 +13,12 @@ use std::rc::Weak;
 
 use gloo_timers::future::TimeoutFuture;
 
-use super::http::{self, Failure};
-use super::remote::{Remote, MAX_ANSWER};
-use super::timeout;
+use super::{Remote, MAX_ANSWER};
 use crate::client::answer;
 use crate::client::retry::{self, Policy};
 use crate::client::sse::{Event, Parser};
+use crate::web::http::{self, Failure};
+use crate::web::timeout;
 
 /// With no byte for this long, the connection is taken for dead (three missed heartbeats and some).
 const SILENT_MS: u32 = 50_000;
@@ -92,7 +92,7 @@ async fn connection(me: &Weak<Remote>, mut call: http::Call, parser: &mut Parser
     match head.status {
         200..=299 if event_stream => {}
         408 | 429 | 500..=599 => {
-            return End::Retry(head.retry_after.as_deref().and_then(|v| retry::retry_after(v, super::now_ms())))
+            return End::Retry(head.retry_after.as_deref().and_then(|v| retry::retry_after(v, crate::web::now_ms())))
         }
         status => {
             // 404 or not a stream: Voiceflow's runtime. Anything else: the runtime refuses it.
