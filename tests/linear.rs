@@ -5,6 +5,8 @@
 //! work on the machine (the other tests, a parallel build) does not count against it. How fast each is, is
 //! measured by `benches/engine.rs` (docs/PERFORMANCE.md).
 
+#![cfg(not(target_arch = "wasm32"))]
+
 use std::time::Duration;
 
 use cpu_time::ThreadTime;
