@@ -4,9 +4,11 @@
 /// allocation, not stable, so give `less` a total order (e.g. break ties on the value) where order matters.
 pub fn sort_by(v: &mut [u32], less: &dyn Fn(u32, u32) -> bool) {
     // Every index is read with `get`: all are in range (root < child < end <= len), so the fallbacks are never
-    // taken, and the module carries no bounds-check panic for them.
+    // taken (debug builds assert it), and the module carries no bounds-check panic for them.
     let sift = |v: &mut [u32], mut root: usize, end: usize| loop {
+        debug_assert!(root < end && end <= v.len());
         let left = 2 * root + 1;
+        // The loop ends at a root without children.
         let (Some(&top), Some(&l)) = (v.get(root), v.get(left).filter(|_| left < end)) else { return };
         let (child, value) = match v.get(left + 1) {
             Some(&r) if left + 1 < end && less(l, r) => (left + 1, r),
@@ -24,6 +26,7 @@ pub fn sort_by(v: &mut [u32], less: &dyn Fn(u32, u32) -> bool) {
         sift(v, i, n);
     }
     for end in (1..n).rev() {
+        debug_assert!(end < v.len());
         if let (Some(&first), Some(&last)) = (v.first(), v.get(end)) {
             set(v, 0, last);
             set(v, end, first);
@@ -34,35 +37,21 @@ pub fn sort_by(v: &mut [u32], less: &dyn Fn(u32, u32) -> bool) {
 
 /// `v[i] = x` for an `i` known to be in range, without a panic path.
 fn set(v: &mut [u32], i: usize, x: u32) {
+    debug_assert!(i < v.len(), "set({i}) on a slice of {}", v.len());
     if let Some(slot) = v.get_mut(i) {
         *slot = x;
     }
 }
 
-/// `0, 1, .., n - 1`: an identity permutation to sort.
-pub fn iota(n: usize) -> Vec<u32> {
-    let mut out = Vec::with_capacity(n);
-    for i in 0..n as u32 {
-        out.push(i);
-    }
-    out
-}
-
-/// The chars of `s`, by a plain loop (one copy instead of a `collect` per call site).
-pub fn chars(s: &str) -> Vec<char> {
-    let mut out = Vec::with_capacity(s.len());
-    for c in s.chars() {
-        out.push(c);
-    }
-    out
-}
-
 /// `s[a..b]` without the panic: `""` when `a..b` is out of range or not on char boundaries. Every caller passes
 /// offsets it found in `s` itself (from `char_indices`, ASCII bytes, or the length of a prefix it matched), so
-/// the fallback is never taken; what it saves is core's `slice_error_fail` with its char `Debug` printing and
-/// Unicode tables (about 4 KB of wasm), which every `&s[a..b]` the optimiser cannot prove links.
+/// the fallback is never taken (debug builds assert it); what it saves is core's `slice_error_fail` with its char
+/// `Debug` printing and Unicode tables (3.8 KB sent, docs/PERFORMANCE.md), which every `&s[a..b]` the optimiser
+/// cannot prove links.
 pub fn slice(s: &str, a: usize, b: usize) -> &str {
-    s.get(a..b).unwrap_or_default()
+    let part = s.get(a..b);
+    debug_assert!(part.is_some(), "slice({a}, {b}) of a string of {} bytes", s.len());
+    part.unwrap_or_default()
 }
 
 /// The byte offset of the first `needle` in `hay`, like `hay.find(needle)` but without core's `StrSearcher`
@@ -120,146 +109,30 @@ impl TestRng {
     }
 }
 
-/// `parts.concat()` for string slices, without std's generic `join_generic_copy` (about 1 KB of wasm).
-pub fn cat(parts: &[&str]) -> String {
-    join(parts, "")
-}
-
-/// `parts.join(sep)` for string slices, without std's generic `join_generic_copy`.
-pub fn join(parts: &[&str], sep: &str) -> String {
-    let mut out = String::new();
-    for (i, p) in parts.iter().enumerate() {
-        if i > 0 {
-            out.push_str(sep);
-        }
-        out.push_str(p);
-    }
-    out
-}
-
-/// `u32::from_str_radix(s, radix).ok()` (radix 2 to 36) without core's generic integer parser: an optional `+`,
-/// then at least one digit, `None` on overflow. One shared copy for every integer width the code parses.
-// Only the web host (markdown) parses `u32`s, so native builds leave it unused.
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-pub fn parse_u32(s: &str, radix: u32) -> Option<u32> {
-    uint(s, radix, u32::MAX as u64).map(|n| n as u32)
-}
-
-/// `s.parse::<usize>().ok()`, see [`parse_u32`].
-pub fn parse_usize(s: &str) -> Option<usize> {
-    uint(s, 10, usize::MAX as u64).map(|n| n as usize)
-}
-
-fn uint(s: &str, radix: u32, max: u64) -> Option<u64> {
-    let b = s.as_bytes();
-    let b = match b {
-        [b'+', rest @ ..] => rest,
-        _ => b,
-    };
-    if b.is_empty() {
-        return None;
-    }
-    let mut n: u64 = 0;
-    for &c in b {
-        let d = match c {
-            b'0'..=b'9' => c - b'0',
-            b'a'..=b'z' => c - b'a' + 10,
-            b'A'..=b'Z' => c - b'A' + 10,
-            _ => return None,
-        } as u32;
-        if d >= radix {
-            return None;
-        }
-        n = n.checked_mul(radix as u64)?.checked_add(d as u64)?;
-        if n > max {
-            return None;
-        }
-    }
-    Some(n)
-}
-
-/// `s.rsplit_once(b as char)` for an ASCII `b`, without core's `rsplit_once` (about 0.6 KB of wasm). An ASCII
-/// byte in UTF-8 is always a whole char, so the split is std's.
-pub fn rsplit_once_byte(s: &str, b: u8) -> Option<(&str, &str)> {
-    let i = s.bytes().rposition(|c| c == b)?;
-    Some((slice(s, 0, i), slice(s, i + 1, s.len())))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn rsplit_once_byte_matches_std() {
-        for s in ["", ".", "a.b", "a.b.c", "..", "é.✓.", ".é", "abc"] {
-            assert_eq!(rsplit_once_byte(s, b'.'), s.rsplit_once('.'), "{s}");
-        }
-    }
-
-    #[test]
-    fn integer_parsing_matches_std() {
-        let cases = [
-            "",
-            "+",
-            "-",
-            "-0",
-            "+0",
-            "0",
-            "00",
-            "7",
-            "+12",
-            "++1",
-            "1+",
-            " 1",
-            "1 ",
-            "12a",
-            "ff",
-            "FF",
-            "fG",
-            "z",
-            "é",
-            "4294967295",
-            "4294967296",
-            "+4294967295",
-            "18446744073709551615",
-            "18446744073709551616",
-            "99999999999999999999999",
-            "ffffffff",
-            "100000000",
-            "0000000000000000000000042",
-        ];
-        for s in cases {
-            assert_eq!(parse_usize(s), s.parse::<usize>().ok(), "{s}");
-            for radix in [2, 10, 16, 36] {
-                assert_eq!(parse_u32(s, radix), u32::from_str_radix(s, radix).ok(), "{s} {radix}");
-            }
-        }
-    }
-
-    #[test]
-    fn cat_and_join_match_std() {
-        for parts in [&[][..], &[""], &["a"], &["a", "", "é✓"], &["", ""]] {
-            assert_eq!(cat(parts), parts.concat());
-            for sep in ["", ", ", "\n"] {
-                assert_eq!(join(parts, sep), parts.join(sep));
-            }
-        }
-    }
-
-    #[test]
-    fn slice_is_get_or_empty() {
+    fn slice_is_get() {
         let s = "aé✓b";
         assert_eq!(slice(s, 0, s.len()), s);
         assert_eq!(slice(s, 1, 3), "é");
         assert_eq!(slice(s, 3, 6), "✓");
         assert_eq!(slice(s, 6, 7), "b");
-        assert_eq!(slice(s, 2, 2), "");
-        // Inside a char, reversed or past the end: empty, no panic.
-        assert_eq!(slice(s, 2, 6), "");
-        assert_eq!(slice(s, 1, 4), "");
-        assert_eq!(slice(s, 3, 1), "");
-        assert_eq!(slice(s, 0, 99), "");
+        assert_eq!(slice(s, 3, 3), "");
         assert_eq!(slice("", 0, 0), "");
+    }
+
+    /// Inside a char, reversed or past the end is a caller's bug: debug builds stop on it (release builds give
+    /// an empty string rather than a panic).
+    #[test]
+    fn slice_out_of_range_is_caught_in_debug_builds() {
+        let s = "aé✓b";
+        for (a, b) in [(2, 2), (2, 6), (1, 4), (3, 1), (0, 99)] {
+            let caught = std::panic::catch_unwind(|| slice(s, a, b)).is_err();
+            assert_eq!(caught, cfg!(debug_assertions), "slice({a}, {b})");
+        }
     }
 
     #[test]

@@ -508,7 +508,16 @@ async fn typed_text_equal_to_a_button_label_sends_the_button() {
 #[wasm_bindgen_test]
 async fn load_rejects_bad_config_naming_the_field() {
     let cases: Vec<(Value, &str, &str)> = vec![
-        (json!({}), "invalid_config", "agent:"),
+        // Without `agent`, remote mode: it needs the project.
+        (json!({}), "invalid_config", "verify.projectID:"),
+        (json!({ "verify": { "projectID": "p" }, "url": "ftp://runtime.example" }), "invalid_config", "url:"),
+        (
+            json!({ "verify": { "projectID": "p" }, "remote": { "timeoutMs": 5 } }),
+            "invalid_config",
+            "remote.timeoutMs:",
+        ),
+        (json!({ "verify": { "projectID": "p" }, "remote": { "retries": 1.5 } }), "invalid_config", "remote.retries:"),
+        (json!({ "verify": { "projectID": "p" }, "versionID": 3 }), "invalid_config", "versionID:"),
         (json!({ "agent": 3 }), "invalid_config", "agent:"),
         (
             config(json!({ "render": { "mode": "embedded", "target": "#no-such-element" } })),
@@ -629,7 +638,8 @@ async fn calls_after_destroy_warn_and_load_works_again() {
     chat.open();
     chat.hide();
     chat.destroy();
-    assert_eq!(interact(&chat, event("show_image")).await.unwrap(), JsValue::UNDEFINED, "no-op after destroy");
+    let e = interact(&chat, event("show_image")).await.expect_err("interact() after destroy() rejects");
+    assert!(err(&e).starts_with("destroyed:"), "{}", err(&e));
     assert!(chat.host().is_none());
     load(&chat, &cfg).await.unwrap();
     chat.open();
@@ -949,6 +959,150 @@ async fn launch_event_and_user_id_from_the_config() {
     let session: Value = eventflow::json::parse(&chat.snapshot().unwrap()).unwrap();
     assert_eq!(session["user_id"], "user one", "a string userID is URL-decoded");
     chat.destroy();
+}
+
+/// A page element that sends an event when clicked.
+fn page_button(attrs: &[(&str, &str)]) -> Element {
+    let b = document().create_element("button").unwrap();
+    for (k, v) in attrs {
+        b.set_attribute(k, v).unwrap();
+    }
+    document().body().unwrap().append_child(&b).unwrap();
+    b
+}
+
+#[wasm_bindgen_test]
+async fn clicks_before_the_widget_is_ready_are_replayed_in_order() {
+    let first = page_button(&[("data-vf-event", "echo"), ("data-vf-data", r#"{"value":"first"}"#)]);
+    let second = page_button(&[("id", "early-cfg")]);
+    let third = page_button(&[("data-vf-event", "echo"), ("data-vf-data", r#"{"value":"third"}"#)]);
+    let chat = Chat::new();
+    // Before load(): the module is ready, the widget is not.
+    click(&first);
+    click(&second);
+    let cfg =
+        config(json!({ "listeners": [{ "selector": "#early-cfg", "event": "echo", "data": { "value": "second" } }] }));
+    let loading = chat.load(to_js(&cfg));
+    // While loading.
+    click(&third);
+    JsFuture::from(loading).await.expect("load() resolves");
+    shows(&chat, "got third").await;
+    let text = log(&chat);
+    let at = |s: &str| text.find(s).unwrap_or_else(|| panic!("'{s}' not in the chat: {text}"));
+    assert!(at("got first") < at("got second") && at("got second") < at("got third"), "{text}");
+    assert_eq!(text.matches("got first").count(), 1, "each click is sent once");
+    chat.destroy();
+    for b in [first, second, third] {
+        b.remove();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn an_unreadable_saved_session_is_kept_aside_and_the_chat_says_so() {
+    let cfg = config(json!({ "assistant": { "persistence": "localStorage" } }));
+    let key = format!("voiceflow-session-{}", cfg["verify"]["projectID"].as_str().unwrap());
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    // One character missing: not JSON any more.
+    let corrupt = r#"{"version":1,"agent":"gallery","user_id":"u1""#;
+    storage.set_item(&key, corrupt).unwrap();
+    let chat = loaded(cfg).await;
+    chat.open();
+    shows(&chat, "Your earlier conversation could not be restored").await;
+    shows(&chat, "Hello").await;
+    settle(&chat).await;
+    let mut kept = Vec::new();
+    for i in 0..storage.length().unwrap() {
+        let k = storage.key(i).unwrap().unwrap();
+        if k.starts_with(&format!("{key}.unreadable.")) {
+            kept.push(storage.get_item(&k).unwrap().unwrap());
+            storage.remove_item(&k).unwrap();
+        }
+    }
+    assert_eq!(kept, [corrupt.to_string()], "the unreadable copy is kept, unchanged");
+    let saved = storage.get_item(&key).unwrap().unwrap();
+    assert!(saved.contains("\"agent\":\"gallery\""), "the new conversation is saved under the key: {saved}");
+    chat.destroy();
+    storage.remove_item(&key).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn an_agent_update_that_removed_the_saved_flow_says_so_and_starts_again() {
+    let cfg = config(json!({ "assistant": { "persistence": "localStorage" } }));
+    let chat = loaded(cfg.clone()).await;
+    chat.open();
+    interact(&chat, event("ask")).await.unwrap();
+    shows(&chat, "Still there?").await;
+    settle(&chat).await;
+    let key = chat.storage_key().unwrap();
+    chat.destroy();
+    // The new version of the agent has no `ask` flow: the saved conversation waits in a step it no longer has.
+    let mut v2 = gallery();
+    v2["flows"].as_object_mut().unwrap().remove("ask");
+    v2["triggers"].as_array_mut().unwrap().retain(|t| t["event"] != "ask");
+    v2["events"].as_array_mut().unwrap().retain(|e| e["name"] != "ask");
+    v2["flows"]["main"]["steps"]["hi"]["text"] = json!("Hello again from version 2");
+    let mut cfg2 = cfg;
+    cfg2["agent"] = v2;
+    let chat = loaded(cfg2).await;
+    chat.open();
+    shows(&chat, "The assistant was updated, so this conversation starts again.").await;
+    shows(&chat, "Hello again from version 2").await;
+    settle(&chat).await;
+    assert!(
+        all(&chat, "button").iter().all(|b| b.text_content().as_deref() != Some("Here")),
+        "the old buttons are gone"
+    );
+    chat.destroy();
+    web_sys::window().unwrap().local_storage().unwrap().unwrap().remove_item(&key).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn two_tabs_on_one_saved_session_lose_nothing() {
+    // Two widgets on one saved session stand for two tabs: each saves to the same localStorage key.
+    let cfg = config(json!({ "assistant": { "persistence": "localStorage" } }));
+    let a = loaded(cfg.clone()).await;
+    a.open();
+    shows(&a, "Hello").await;
+    settle(&a).await;
+    let b = loaded(cfg).await;
+    settle(&b).await;
+    // A has a turn and saves; B, which read the session before, has one of its own right after.
+    interact(&a, event("show_image")).await.unwrap();
+    interact(&b, json!({ "type": "event", "payload": { "event": { "name": "echo", "data": { "value": "from b" } } } }))
+        .await
+        .unwrap();
+    settle(&a).await;
+    settle(&b).await;
+    let key = b.storage_key().unwrap();
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    let saved = storage.get_item(&key).unwrap().unwrap();
+    assert!(saved.contains("got from b"), "B's turn is saved");
+    assert!(saved.contains("data:image/gif"), "A's turn is kept by B's save: {saved}");
+    assert!(log(&b).contains("got from b"));
+    assert!(q(&b, "img.ef-image").is_some(), "B shows what A added");
+    // The browser tells A, by a storage event, that B saved: A shows B's turn without a reload.
+    let init = web_sys::StorageEventInit::new();
+    init.set_key(Some(&key));
+    let ev = web_sys::StorageEvent::new_with_event_init_dict("storage", &init).unwrap();
+    web_sys::window().unwrap().dispatch_event(&ev).unwrap();
+    shows(&a, "got from b").await;
+    assert_eq!(log(&a).matches("got from b").count(), 1);
+    a.destroy();
+    b.destroy();
+    storage.remove_item(&key).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn an_agent_file_over_the_size_limit_is_refused() {
+    // 11 MB of JSON whitespace around an object: over the 10 MB limit, refused before it is all read.
+    let parts = js_sys::Array::of1(&JsValue::from_str(&" ".repeat(11 * 1024 * 1024)));
+    let blob = web_sys::Blob::new_with_str_sequence(&parts).unwrap();
+    let url = web_sys::Url::create_object_url_with_blob(&blob).unwrap();
+    let e = load(&Chat::new(), &config(json!({ "agent": url }))).await.unwrap_err();
+    let got = err(&e);
+    assert!(got.starts_with("agent_fetch: agent: could not fetch 'blob:"), "{got}");
+    assert!(got.ends_with("the answer is over the limit of 10485760 bytes"), "{got}");
+    web_sys::Url::revoke_object_url(&url).unwrap();
 }
 
 /// The first agent message's rating buttons (up, down).

@@ -1,9 +1,11 @@
 // Bundles the loader with wasm-bindgen's JS glue into one classic script, ready for terser: pages then download
 // one script instead of two (and no `import()`), and the glue's code the loader never calls (`initSync`, module
-// paths, deprecated arguments) becomes unreachable, so terser drops it.
+// paths, deprecated arguments) becomes unreachable, so terser drops it. The two modules (local and remote) import
+// the same browser functions, so their glue is the same text (build.sh checks it) and one copy serves both: the
+// loader instantiates whichever wasm `load()` asks for with it.
 //
-// usage: node tools/bundle.mjs pkg/eventflow.js www/eventflow.js OUT.js
-//   pkg/eventflow.js: the glue as wasm-bindgen (`--target web`) and tools/short-names.mjs wrote it, not minified
+// usage: node tools/bundle.mjs pkg/local.js www/eventflow.js OUT.js
+//   pkg/local.js: the glue as wasm-bindgen (`--target web`) and tools/glue-names.mjs wrote it, not minified
 //   www/eventflow.js: the loader, a function expression called with `glue` (see its header)
 // then: terser OUT.js --module ...  (the glue's code is module code; what remains after terser is a classic script)
 //

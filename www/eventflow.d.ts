@@ -243,7 +243,7 @@ declare namespace Eventflow {
   interface CommonConfig {
     /** `projectID` names the storage key `voiceflow-session-{projectID}` (and the project in remote mode). */
     verify?: { projectID: string };
-    /** The session's user id (a string is URL-decoded); default: random, kept with the conversation. */
+    /** The session's user id (a string is URL-decoded); default: 128 random bits, kept with the conversation. */
     userID?: string | number;
     /** Transcript metadata. */
     user?: { name?: string; image?: string };
@@ -273,10 +273,13 @@ declare namespace Eventflow {
   interface RemoteConfig extends CommonConfig {
     agent?: undefined;
     verify: { projectID: string };
-    /** The runtime's base URL. */
+    /** The runtime: http(s) or a path on the page's origin; `https://general-runtime.voiceflow.com` by default. */
     url?: string;
     /** Sent as the `versionID` header (`production`, `development` or a version id). */
     versionID?: string;
+    /** The time limit of one attempt of a turn (100 to 600000 ms, default 30000) and its automatic retries (0 to
+     * 10, default 4). */
+    remote?: { timeoutMs?: number; retries?: number };
   }
 
   type LoadConfig = LocalConfig | RemoteConfig;
@@ -339,6 +342,12 @@ declare namespace Eventflow {
     | 'render_failed'
     | 'load_failed'
     | 'no_window'
+    | 'network'
+    | 'timeout'
+    | 'unavailable'
+    | 'bad_answer'
+    | 'refused'
+    | 'no_thread'
     | 'invalid_request'
     | 'invalid_json'
     | 'invalid_event_name'

@@ -1,18 +1,16 @@
 //! Reading an agent file into the [`Agent`] model, by hand, from one parsed `json::Value`.
 //!
 //! Every shape problem (a wrong type, a missing key, a key that does not belong) is reported with its path, and
-//! decoding goes on so that one run lists them all. Hand-written on purpose: derived serde visitors for this
-//! model were the largest part of the wasm module. For the same reason the code below avoids generic helpers,
-//! iterator adapters with closures and `collect` into maps: each of those is one more copy in the module.
+//! decoding goes on so that one run lists them all: each field is read with the shared JSON reader
+//! ([`crate::json::Fields`]), and the [`Decoder`] keeps the error of a field that fails and reads on.
+//! Hand-written on purpose: derived serde visitors for this model were the largest part of the wasm module.
 
-use crate::json::{Map, Named, Path, Value};
+use crate::json::{expect_str, Fields, Named, Path, PathError, Value};
 
 use super::agent::*;
 use super::error::ValidationError;
 use super::expr::Expr;
 use super::template::{JsonTemplate, Template};
-use crate::json::ToJson;
-use crate::util::{cat, join};
 
 /// Decode an agent; `Err` holds every shape error found.
 pub fn agent(v: &Value) -> Result<Agent, Vec<ValidationError>> {
@@ -24,32 +22,9 @@ pub fn agent(v: &Value) -> Result<Agent, Vec<ValidationError>> {
     }
 }
 
+/// Reads an agent file, keeping every error: a field that fails is `None` here, its error kept for the report.
 struct Decoder {
     errors: Vec<ValidationError>,
-}
-
-/// The keys of one JSON object being read.
-struct Obj<'v, 'p> {
-    map: &'v Map<String, Value>,
-    path: &'p Path<'p>,
-}
-
-impl<'v> Obj<'v, '_> {
-    /// The value under `key`, if present and not null.
-    fn get(&self, key: &str) -> Option<&'v Value> {
-        self.map.get(key).filter(|v| !v.is_null())
-    }
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
-    }
 }
 
 /// The step types (see `STEPS`).
@@ -96,170 +71,114 @@ const STEPS: &[(&str, StepType, &[&str])] = &[
 ];
 
 impl Decoder {
-    /// Report `message` at `path`; the message is taken as built, not copied.
-    fn err(&mut self, path: &Path, message: String) {
-        self.errors.push(ValidationError { path: path.render(), message });
-    }
-
-    fn wrong(&mut self, path: &Path, expected: &str, found: &Value) {
-        self.err(path, cat(&["expected ", expected, ", found ", kind(found)]));
-    }
-
-    fn missing(&mut self, path: &Path, key: &str) {
-        self.err(path, cat(&["missing key '", key, "'"]));
-    }
-
-    /// Whether `key` is present (null counts as present); reports it missing if not.
-    fn has(&mut self, o: &Obj, key: &str) -> bool {
-        let present = o.map.contains_key(key);
-        if !present {
-            self.missing(o.path, key);
-        }
-        present
-    }
-
-    /// An object whose keys must all be in `allowed`.
-    fn obj<'v, 'p>(&mut self, v: &'v Value, path: &'p Path<'p>, allowed: &[&str]) -> Option<Obj<'v, 'p>> {
-        let Value::Object(map) = v else {
-            self.wrong(path, "an object", v);
-            return None;
-        };
-        for key in map.keys() {
-            if !allowed.contains(&key.as_str()) {
-                let message = cat(&["unknown key '", key, "' (expected one of: ", &join(allowed, ", "), ")"]);
-                self.err(&path.key(key), message);
-            }
-        }
-        Some(Obj { map, path })
-    }
-
-    fn str<'v>(&mut self, v: &'v Value, path: &Path) -> Option<&'v str> {
-        match v {
-            Value::String(s) => Some(s),
-            other => {
-                self.wrong(path, "a string", other);
+    /// The value read, or `None` with its error kept.
+    fn ok<T>(&mut self, read: Result<T, PathError>) -> Option<T> {
+        match read {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.errors.push(e);
                 None
             }
         }
+    }
+
+    /// Report `message` at `path`.
+    fn err(&mut self, path: &Path, message: String) {
+        self.errors.push(PathError::new(path, message));
+    }
+
+    /// Whether `key` is present (null counts as present); reports it missing if not.
+    fn has(&mut self, o: &Fields, key: &str) -> bool {
+        self.ok(o.require(key)).is_some()
+    }
+
+    /// An object whose keys must all be in `allowed`.
+    fn obj<'v, 'p>(&mut self, v: &'v Value, path: &Path<'p>, allowed: &[&str]) -> Option<Fields<'v, 'p>> {
+        let o = self.ok(Fields::new(v, *path))?;
+        self.errors.extend(o.unknown_keys(allowed));
+        Some(o)
+    }
+
+    fn str<'v>(&mut self, v: &'v Value, path: &Path) -> Option<&'v str> {
+        self.ok(expect_str(v, path))
     }
 
     fn string(&mut self, v: &Value, path: &Path) -> Option<String> {
         self.str(v, path).map(str::to_string)
     }
 
-    fn req_str<'v>(&mut self, o: &Obj<'v, '_>, key: &str) -> Option<&'v str> {
-        let Some(v) = o.map.get(key) else {
-            self.missing(o.path, key);
-            return None;
-        };
-        self.str(v, &o.path.key(key))
+    fn req_str<'v>(&mut self, o: &Fields<'v, '_>, key: &str) -> Option<&'v str> {
+        self.ok(o.str(key))
     }
 
-    fn req_string(&mut self, o: &Obj, key: &str) -> Option<String> {
+    fn req_string(&mut self, o: &Fields, key: &str) -> Option<String> {
         self.req_str(o, key).map(str::to_string)
     }
 
-    fn opt_str<'v>(&mut self, o: &Obj<'v, '_>, key: &str) -> Option<&'v str> {
-        let v = o.get(key)?;
-        self.str(v, &o.path.key(key))
+    fn opt_str<'v>(&mut self, o: &Fields<'v, '_>, key: &str) -> Option<&'v str> {
+        self.ok(o.opt_str(key)).flatten()
     }
 
-    fn opt_string(&mut self, o: &Obj, key: &str) -> Option<String> {
+    fn opt_string(&mut self, o: &Fields, key: &str) -> Option<String> {
         self.opt_str(o, key).map(str::to_string)
     }
 
     /// `opt_string`, empty when absent.
-    fn string_or_empty(&mut self, o: &Obj, key: &str) -> String {
+    fn string_or_empty(&mut self, o: &Fields, key: &str) -> String {
         self.opt_string(o, key).unwrap_or_default()
     }
 
-    /// An optional value under `key`, accepted by `ok`; present but refused is an error naming `expected`.
-    fn opt_checked<'v>(
-        &mut self,
-        o: &Obj<'v, '_>,
-        key: &str,
-        expected: &str,
-        ok: fn(&Value) -> bool,
-    ) -> Option<&'v Value> {
-        let v = o.get(key)?;
-        if ok(v) {
-            return Some(v);
-        }
-        self.wrong(&o.path.key(key), expected, v);
-        None
-    }
-
-    fn opt_u64(&mut self, o: &Obj, key: &str) -> Option<u64> {
-        self.opt_checked(o, key, "a whole number of 0 or more", Value::is_u64)?.as_u64()
+    fn opt_u64(&mut self, o: &Fields, key: &str) -> Option<u64> {
+        self.ok(o.opt_u64(key)).flatten()
     }
 
     /// A whole number that must be present.
-    fn req_u64(&mut self, o: &Obj, key: &str) -> Option<u64> {
-        match o.map.get(key) {
-            None => {
-                self.missing(o.path, key);
-                None
-            }
-            Some(Value::Null) => {
-                self.wrong(&o.path.key(key), "a whole number of 0 or more", &Value::Null);
-                None
-            }
-            Some(_) => self.opt_u64(o, key),
-        }
+    fn req_u64(&mut self, o: &Fields, key: &str) -> Option<u64> {
+        self.ok(o.u64(key))
     }
 
-    fn opt_bool(&mut self, o: &Obj, key: &str) -> Option<bool> {
-        self.opt_checked(o, key, "true or false", Value::is_boolean)?.as_bool()
+    fn opt_bool(&mut self, o: &Fields, key: &str) -> Option<bool> {
+        self.ok(o.opt_bool(key)).flatten()
     }
 
-    fn template(&mut self, o: &Obj, key: &str) -> Option<Template> {
+    fn template(&mut self, o: &Fields, key: &str) -> Option<Template> {
         self.opt_str(o, key).map(Template::parse)
     }
 
     /// `template`, empty when absent.
-    fn text(&mut self, o: &Obj, key: &str) -> Template {
+    fn text(&mut self, o: &Fields, key: &str) -> Template {
         Template::parse(self.opt_str(o, key).unwrap_or_default())
     }
 
     /// A template that must be present.
-    fn req_template(&mut self, o: &Obj, key: &str) -> Option<Template> {
+    fn req_template(&mut self, o: &Fields, key: &str) -> Option<Template> {
         self.req_str(o, key).map(Template::parse)
     }
 
     /// A JSON value kept as a template (absent or null: none).
-    fn json(&mut self, o: &Obj, key: &str) -> Option<JsonTemplate> {
+    fn json(&mut self, o: &Fields, key: &str) -> Option<JsonTemplate> {
         o.get(key).map(JsonTemplate::new)
     }
 
     /// Give each item of the list under `key` (absent or null: none) to `f` with its path.
-    fn each_item(&mut self, o: &Obj, key: &str, f: &mut dyn FnMut(&mut Decoder, &Value, &Path)) {
-        let Some(v) = o.get(key) else { return };
-        let path = o.path.key(key);
-        match v {
-            Value::Array(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    f(self, item, &path.index(i));
-                }
-            }
-            other => self.wrong(&path, "a list", other),
+    fn each_item(&mut self, o: &Fields, key: &str, f: &mut dyn FnMut(&mut Decoder, &Value, &Path)) {
+        let Some(items) = self.ok(o.opt_list(key)) else { return };
+        let path = o.at(key);
+        for (i, item) in items.iter().enumerate() {
+            f(self, item, &path.index(i));
         }
     }
 
     /// Give each entry of the object under `key` used as a map (absent or null: none) to `f` with its path.
-    fn each_entry(&mut self, o: &Obj, key: &str, f: &mut dyn FnMut(&mut Decoder, &String, &Value, &Path)) {
-        let Some(v) = o.get(key) else { return };
-        let path = o.path.key(key);
-        match v {
-            Value::Object(m) => {
-                for (k, item) in m {
-                    f(self, k, item, &path.key(k));
-                }
-            }
-            other => self.wrong(&path, "an object", other),
+    fn each_entry(&mut self, o: &Fields, key: &str, f: &mut dyn FnMut(&mut Decoder, &String, &Value, &Path)) {
+        let Some(Some(map)) = self.ok(o.opt_map(key)) else { return };
+        let path = o.at(key);
+        for (k, item) in map {
+            f(self, k, item, &path.key(k));
         }
     }
 
-    fn strings(&mut self, o: &Obj, key: &str) -> Vec<String> {
+    fn strings(&mut self, o: &Fields, key: &str) -> Vec<String> {
         let mut out = Vec::new();
         self.each_item(o, key, &mut |d, v, p| {
             if let Some(s) = d.string(v, p) {
@@ -269,7 +188,7 @@ impl Decoder {
         out
     }
 
-    fn templates(&mut self, o: &Obj, key: &str) -> Vec<Template> {
+    fn templates(&mut self, o: &Fields, key: &str) -> Vec<Template> {
         let mut out = Vec::new();
         self.each_item(o, key, &mut |d, v, p| {
             if let Some(s) = d.str(v, p) {
@@ -279,7 +198,7 @@ impl Decoder {
         out
     }
 
-    fn string_map(&mut self, o: &Obj, key: &str) -> Named<String> {
+    fn string_map(&mut self, o: &Fields, key: &str) -> Named<String> {
         let mut out = Named::new();
         self.each_entry(o, key, &mut |d, k, v, p| {
             if let Some(s) = d.string(v, p) {
@@ -289,7 +208,7 @@ impl Decoder {
         out
     }
 
-    fn json_map(&mut self, o: &Obj, key: &str) -> Named<Value> {
+    fn json_map(&mut self, o: &Fields, key: &str) -> Named<Value> {
         let mut out = Vec::new();
         self.each_entry(o, key, &mut |_, k, v, _| {
             out.push((k.clone(), v.clone()));
@@ -297,7 +216,7 @@ impl Decoder {
         Named::from_pairs(out)
     }
 
-    fn triggers(&mut self, o: &Obj) -> Vec<TriggerDef> {
+    fn triggers(&mut self, o: &Fields) -> Vec<TriggerDef> {
         let mut out = Vec::new();
         self.each_item(o, "triggers", &mut |d, v, p| {
             if let Some(t) = d.trigger(v, p) {
@@ -346,6 +265,8 @@ impl Decoder {
             }
         });
         let triggers = self.triggers(&o);
+        // A missing name was reported: the agent built here is then dropped with the errors.
+        debug_assert!(name.is_some() || !self.errors.is_empty());
         Some(Agent {
             name: name.unwrap_or_default(),
             description,
@@ -361,20 +282,6 @@ impl Decoder {
 
     /// Read the settings object `v` into `s` (the defaults).
     fn settings(&mut self, v: &Value, s: &mut Settings) {
-        // Whole-number settings, in the order of the `Settings` fields they set (see `set_number`).
-        const NUMBERS: &[&str] = &[
-            "maxInputLength",
-            "maxChainDepth",
-            "maxStepsPerTurn",
-            "turnTimeLimitMs",
-            "maxFileBytes",
-            "maxEventDataBytes",
-            "sessionDataSoftLimit",
-            "sessionDataHardLimit",
-            "noReplySeconds",
-            "messageDelayMs",
-            "maxStackDepth",
-        ];
         const KEYS: &[&str] = &[
             "maxInputLength",
             "maxChainDepth",
@@ -393,21 +300,48 @@ impl Decoder {
         ];
         let path = Path::top("settings");
         let Some(o) = self.obj(v, &path, KEYS) else { return };
-        for (i, key) in NUMBERS.iter().enumerate() {
-            if i == 8 {
-                // intentConfidence is read between sessionDataHardLimit and noReplySeconds, as listed in KEYS.
-                if let Some(n) = self.opt_checked(&o, "intentConfidence", "a number", Value::is_number) {
-                    s.intent_confidence = n.as_f64().unwrap_or_default();
-                }
-            }
-            if let Some(n) = self.opt_u64(&o, key) {
-                set_number(s, i, n);
-            }
+        // The errors come in this order: the numbers, then the prompts. A size beyond `usize` is `usize::MAX`.
+        let size = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        if let Some(n) = self.opt_u64(&o, "maxInputLength") {
+            s.max_input_length = size(n);
         }
-        if o.map.contains_key("noMatchPrompts") {
+        if let Some(n) = self.opt_u64(&o, "maxChainDepth") {
+            s.max_chain_depth = size(n);
+        }
+        if let Some(n) = self.opt_u64(&o, "maxStepsPerTurn") {
+            s.max_steps_per_turn = size(n);
+        }
+        if let Some(n) = self.opt_u64(&o, "turnTimeLimitMs") {
+            s.turn_time_limit_ms = n;
+        }
+        if let Some(n) = self.opt_u64(&o, "maxFileBytes") {
+            s.max_file_bytes = n;
+        }
+        if let Some(n) = self.opt_u64(&o, "maxEventDataBytes") {
+            s.max_event_data_bytes = size(n);
+        }
+        if let Some(n) = self.opt_u64(&o, "sessionDataSoftLimit") {
+            s.session_data_soft_limit = size(n);
+        }
+        if let Some(n) = self.opt_u64(&o, "sessionDataHardLimit") {
+            s.session_data_hard_limit = size(n);
+        }
+        if let Some(n) = self.ok(o.opt_f64("intentConfidence")).flatten() {
+            s.intent_confidence = n;
+        }
+        if let Some(n) = self.opt_u64(&o, "noReplySeconds") {
+            s.no_reply_seconds = n;
+        }
+        if let Some(n) = self.opt_u64(&o, "messageDelayMs") {
+            s.message_delay_ms = n;
+        }
+        if let Some(n) = self.opt_u64(&o, "maxStackDepth") {
+            s.max_stack_depth = size(n);
+        }
+        if o.has("noMatchPrompts") {
             s.no_match_prompts = self.templates(&o, "noMatchPrompts");
         }
-        if o.map.contains_key("noReplyPrompts") {
+        if o.has("noReplyPrompts") {
             s.no_reply_prompts = self.templates(&o, "noReplyPrompts");
         }
     }
@@ -421,10 +355,12 @@ impl Decoder {
             let Some(t) = d.str(v, p) else { return };
             match TYPES.iter().find(|ty| ty.name() == t) {
                 Some(ty) => data.set(k.clone(), *ty),
-                None => d.err(
+                None => d.errors.push(PathError::unknown(
                     p,
-                    cat(&["unknown data type '", t, "' (expected string, number, boolean, object, array or any)"]),
-                ),
+                    "data type",
+                    t,
+                    "string, number, boolean, object, array or any",
+                )),
             }
         });
         Some(EventDef {
@@ -445,11 +381,11 @@ impl Decoder {
     }
 
     /// An optional word under `key` that must be one of `words` (its index); `expected` lists them for the error.
-    fn word(&mut self, o: &Obj, key: &str, words: &[&str], expected: &str) -> Option<usize> {
+    fn word(&mut self, o: &Fields, key: &str, words: &[&str], expected: &str) -> Option<usize> {
         let s = self.opt_str(o, key)?;
         let found = words.iter().position(|w| *w == s);
         if found.is_none() {
-            self.err(&o.path.key(key), cat(&["unknown ", key, " '", s, "' (expected ", expected, ")"]));
+            self.errors.push(PathError::unknown(&o.at(key), key, s, expected));
         }
         found
     }
@@ -483,7 +419,8 @@ impl Decoder {
             d.step(&mut steps, k, v, p);
         });
         let steps = Named::from_pairs(steps);
-        // A missing start is reported above; the flow is then dropped with the errors.
+        // A missing start was reported: the flow is then dropped with the errors.
+        debug_assert!(start.is_some() || !self.errors.is_empty());
         Some(Flow { description, triggers, steps, start: start.unwrap_or_default() })
     }
 
@@ -502,19 +439,19 @@ impl Decoder {
                 }
             }
             other => {
-                self.wrong(path, "a string or a list of strings", other);
+                self.errors.push(PathError::wrong(path, "a string or a list of strings", other));
                 return None;
             }
         }
         Some(Variants(out))
     }
 
-    fn opt_variants(&mut self, o: &Obj, key: &str) -> Option<Variants> {
+    fn opt_variants(&mut self, o: &Fields, key: &str) -> Option<Variants> {
         let v = o.get(key)?;
-        self.variants(v, &o.path.key(key))
+        self.variants(v, &o.at(key))
     }
 
-    fn prompts(&mut self, o: &Obj) -> Vec<Variants> {
+    fn prompts(&mut self, o: &Fields) -> Vec<Variants> {
         let mut out = Vec::new();
         self.each_item(o, "prompts", &mut |d, v, p| {
             if let Some(t) = d.variants(v, p) {
@@ -528,16 +465,13 @@ impl Decoder {
         match Expr::parse(src) {
             Ok(e) => Some(e),
             Err(e) => {
-                // `e`'s Display, spelled out: "{message} (at character {position})".
-                let mut at = String::new();
-                e.position.write_json(&mut at); // the digits, as in JSON
-                self.err(path, cat(&["bad expression '", src, "': ", &e.message, " (at character ", &at, ")"]));
+                self.err(path, format!("bad expression '{src}': {e}"));
                 None
             }
         }
     }
 
-    fn buttons(&mut self, o: &Obj) -> Vec<ButtonDef> {
+    fn buttons(&mut self, o: &Fields) -> Vec<ButtonDef> {
         let mut out = Vec::new();
         self.each_item(o, "buttons", &mut |d, v, path| {
             let Some(b) = d.obj(v, path, &["label", "next", "event", "data", "intent", "url"]) else { return };
@@ -554,59 +488,43 @@ impl Decoder {
         out
     }
 
-    fn no_match(&mut self, o: &Obj) -> Option<NoMatchDef> {
+    fn no_match(&mut self, o: &Fields) -> Option<NoMatchDef> {
         let v = o.get("noMatch")?;
-        let path = o.path.key("noMatch");
+        let path = o.at("noMatch");
         let n = self.obj(v, &path, &["prompts", "next"])?;
         Some(NoMatchDef { prompts: self.prompts(&n), next: self.opt_string(&n, "next") })
     }
 
-    fn no_reply(&mut self, o: &Obj) -> Option<NoReplyDef> {
+    fn no_reply(&mut self, o: &Fields) -> Option<NoReplyDef> {
         let v = o.get("noReply")?;
-        let path = o.path.key("noReply");
+        let path = o.at("noReply");
         let n = self.obj(v, &path, &["timeout", "prompts", "next"])?;
         let timeout = self.req_u64(&n, "timeout");
         Some(NoReplyDef { timeout: timeout?, prompts: self.prompts(&n), next: self.opt_string(&n, "next") })
     }
 
     /// The `noMatch` and `noReply` of a step that waits for the user, read in that order.
-    fn listen(&mut self, o: &Obj) -> (Option<NoMatchDef>, Option<NoReplyDef>) {
+    fn listen(&mut self, o: &Fields) -> (Option<NoMatchDef>, Option<NoReplyDef>) {
         (self.no_match(o), self.no_reply(o))
     }
 
     /// Add the step `v` under `name` to `steps`, if it is good. Added here rather than returned: a step is big, and
     /// an `Option<Step>` would be one more copy of it.
     fn step(&mut self, steps: &mut Vec<(String, Step)>, name: &str, v: &Value, path: &Path) -> Option<()> {
-        let Value::Object(m) = v else {
-            self.wrong(path, "an object", v);
-            return None;
-        };
-        let Some(ty) = m.get("type") else {
-            self.missing(path, "type");
-            return None;
-        };
-        let ty_path = path.key("type");
-        let ty = self.str(ty, &ty_path)?;
+        let o = self.ok(Fields::new(v, *path))?;
+        let ty = self.req_str(&o, "type")?;
         let Some(&(_, ty, keys)) = STEPS.iter().find(|(name, _, _)| *name == ty) else {
-            let mut message = cat(&["unknown step type '", ty, "' (expected one of: "]);
-            for (i, (name, _, _)) in STEPS.iter().enumerate() {
-                message.push_str(if i == 0 { "" } else { ", " });
-                message.push_str(name);
-            }
-            message.push(')');
-            self.err(&ty_path, message);
+            let names: Vec<&str> = STEPS.iter().map(|(name, _, _)| *name).collect();
+            self.err(&o.at("type"), format!("unknown step type '{ty}' (expected one of: {})", names.join(", ")));
             return None;
         };
-        let o = self.obj(v, path, keys)?;
+        self.errors.extend(o.unknown_keys(keys));
         let next = self.opt_string(&o, "next");
         let step = match ty {
             StepType::Text => {
-                let text = match o.map.get("text") {
-                    Some(t) => self.variants(t, &path.key("text")),
-                    None => {
-                        self.missing(path, "text");
-                        None
-                    }
+                let text = match self.ok(o.require("text")) {
+                    Some(t) => self.variants(t, &o.at("text")),
+                    None => None,
                 };
                 Step::Text { text: text?, next, delay: self.opt_u64(&o, "delay") }
             }
@@ -691,8 +609,7 @@ impl Decoder {
             StepType::Call => {
                 Step::Call { flow: self.req_string(&o, "flow")?, step: self.opt_string(&o, "step"), next }
             }
-            // Read last: when it is missing the error is reported, and the step is dropped with the errors.
-            StepType::Delay => Step::Delay { ms: self.req_u64(&o, "ms").unwrap_or_default(), next },
+            StepType::Delay => Step::Delay { ms: self.req_u64(&o, "ms")?, next },
             StepType::Emit => Step::Emit {
                 event: self.req_string(&o, "event")?,
                 data: self.json(&o, "data"),
@@ -731,24 +648,6 @@ impl Decoder {
         };
         steps.push((name.to_string(), step));
         Some(())
-    }
-}
-
-/// Set the whole-number setting `NUMBERS[i]` of `settings`.
-fn set_number(s: &mut Settings, i: usize, n: u64) {
-    let size = usize::try_from(n).unwrap_or(usize::MAX);
-    match i {
-        0 => s.max_input_length = size,
-        1 => s.max_chain_depth = size,
-        2 => s.max_steps_per_turn = size,
-        3 => s.turn_time_limit_ms = n,
-        4 => s.max_file_bytes = n,
-        5 => s.max_event_data_bytes = size,
-        6 => s.session_data_soft_limit = size,
-        7 => s.session_data_hard_limit = size,
-        8 => s.no_reply_seconds = n,
-        9 => s.message_delay_ms = n,
-        _ => s.max_stack_depth = size,
     }
 }
 

@@ -14,7 +14,6 @@ use super::program::{Command, CommandTable};
 use super::session::{Frame, FrameState, Status};
 use super::template::walk;
 use super::turn::{Ctx, Origin};
-use crate::util::cat;
 use crate::wire::names;
 
 /// A command found for a request, and the stack level it was found on (`None`: the base, i.e. global).
@@ -94,7 +93,7 @@ impl<'a> Ctx<'a> {
         }
         if origin == Origin::WebhookFollowUp {
             self.webhook_followup = true;
-            self.chain.push(crate::util::cat(&[name, " (webhookTriggeringEvent)"]));
+            self.chain.push(format!("{name} (webhookTriggeringEvent)"));
         } else {
             self.chain.push(name.to_string());
         }
@@ -104,7 +103,7 @@ impl<'a> Ctx<'a> {
         match found {
             Some((found, via_intent)) => {
                 if let Some(intent) = via_intent {
-                    self.debug("event", cat(&["event '", name, "' triggers intent '", intent, "'"]));
+                    self.debug("event", format!("event '{name}' triggers intent '{intent}'"));
                     let no_slots = Map::new();
                     self.fill_slots(found, data.as_object().unwrap_or(&no_slots), 1.0);
                 }

@@ -4,22 +4,10 @@
 //! Conversation outcomes are traces, not errors. Every error carries a stable `code` that hosts hand to their
 //! callers unchanged (the CLI prints it, the widget puts it on the JS `Error`).
 
-/// One problem in an agent file, at a path such as `flows.main.steps.ask.next`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ValidationError {
-    pub path: String,
-    pub message: String,
-}
-
-impl std::fmt::Display for ValidationError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.path.is_empty() {
-            f.write_str(&self.message)
-        } else {
-            write!(f, "{}: {}", self.path, self.message)
-        }
-    }
-}
+/// One problem in an agent file, at a path such as `flows.main.steps.ask.next`: the JSON layer's
+/// [`PathError`](crate::json::PathError), so shape errors (from the reader) and meaning errors (from the checks
+/// in `program.rs`) are one type, shown alike.
+pub type ValidationError = crate::json::PathError;
 
 /// An agent file that cannot run. It lists every problem found.
 #[derive(Debug, Clone, PartialEq, Eq)]

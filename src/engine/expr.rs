@@ -87,7 +87,7 @@ impl Expr {
         if len > MAX_LEN {
             return fail(format!("expression is too long ({len} characters, limit is {MAX_LEN})"), MAX_LEN);
         }
-        let chars = crate::util::chars(src);
+        let chars: Vec<char> = src.chars().collect();
         let toks = lex(&chars)?;
         let eof = Token { tok: Tok::Eof, pos: len, end: len };
         let mut p = Parser { chars, toks, i: 0, depth: 0, eof };
@@ -158,9 +158,12 @@ struct Token {
     end: usize,
 }
 
+/// The chars `a..b` of the source, a token's range: always in range, which debug builds check.
 fn slice(chars: &[char], a: usize, b: usize) -> String {
     let mut out = String::new();
-    for &c in chars.get(a..b).unwrap_or_default() {
+    let part = chars.get(a..b);
+    debug_assert!(part.is_some(), "chars {a}..{b} of {}", chars.len());
+    for &c in part.unwrap_or_default() {
         out.push(c);
     }
     out

@@ -9,7 +9,6 @@ use super::session::{Frame, FrameState, Status, TimerKind};
 use super::turn::{Ctx, Origin};
 use crate::json::text as jtext;
 use crate::json::{obj1, obj2};
-use crate::util::cat;
 use crate::wire::names;
 use crate::wire::request::{FileInfo, Request};
 use crate::wire::transcript::{Body, Recipients};
@@ -184,8 +183,9 @@ impl Ctx<'_> {
         let p = self.p;
         if let Some(Step::Custom { paths, .. }) = p.step(&flow, &step) {
             if let Some(next) = paths.get(kind) {
-                let i = paths.keys().position(|k| k == kind).unwrap_or(0);
-                self.choice_path(i);
+                let i = paths.keys().position(|k| k == kind);
+                debug_assert!(i.is_some(), "a path found by its name has a place among the paths");
+                self.choice_path(i.unwrap_or(0));
                 self.set_next(Some(next));
                 return;
             }
@@ -216,7 +216,7 @@ impl Ctx<'_> {
                 );
             }
         } else if !self.raise("fileEvent", data) {
-            self.say_text(cat(&["Thanks, I received “", &info.name, "”."]), None);
+            self.say_text(format!("Thanks, I received “{}”.", info.name), None);
         }
     }
 
@@ -338,7 +338,7 @@ impl Ctx<'_> {
                 }
             }
             Err(message) => {
-                self.debug("webhook", cat(&["webhook failed: ", &message]));
+                self.debug("webhook", format!("webhook failed: {message}"));
                 self.resume(level, on_error.as_ref().or(next.as_ref()));
             }
         }

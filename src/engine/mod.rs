@@ -43,6 +43,14 @@ use crate::wire::names;
 
 use turn::Ctx;
 
+/// A saved session read back by [`Engine::resume`].
+#[derive(Debug)]
+pub struct Resumed {
+    pub session: Session,
+    /// The agent no longer has the flow or step the session was in, so its stack was dropped.
+    pub restarted: bool,
+}
+
 /// A loaded agent, ready to run any number of sessions. Immutable and cheap to share.
 #[derive(Debug, Clone)]
 pub struct Engine {
@@ -87,6 +95,12 @@ impl Engine {
     /// Restore a saved session for this agent. A stack pointing at flows or steps this agent no longer has is
     /// dropped (variables and transcript are kept), so an agent update never strands a user.
     pub fn restore(&self, src: &str) -> Result<Session, StateError> {
+        self.resume(src).map(|r| r.session)
+    }
+
+    /// [`Engine::restore`], saying whether the stack was dropped: a host then tells the user the conversation
+    /// started again, and starts it.
+    pub fn resume(&self, src: &str) -> Result<Resumed, StateError> {
         let mut s = Session::from_json(src)?;
         if s.agent != self.program.agent.name {
             // Taken rather than moved out: the rest of `s` is then dropped by one call, not field by field.
@@ -103,7 +117,7 @@ impl Engine {
             s.pending_webhook = None;
             s.keep_timers(|t| matches!(t.kind, TimerKind::Event { .. }));
         }
-        Ok(s)
+        Ok(Resumed { session: s, restarted: !valid })
     }
 
     /// Run one turn. On `Err` the session is unchanged.
@@ -145,7 +159,7 @@ impl Engine {
         if envelope.request.is_user_message() {
             ctx.s.keep_timers(|t| !t.cancel_on_user_message);
         }
-        record_request(&mut ctx, envelope);
+        ctx.s.transcript.record_request(&ctx.s.user_id, ctx.now, envelope);
         ctx.handle(&envelope.request);
         // Every turn that ends waiting for the user restarts its no-reply timer (SPEC §6.3), except the
         // built-in no-reply itself, which speaks once and then waits quietly.
@@ -173,12 +187,8 @@ impl Engine {
         if session.transcript.entries.is_empty() {
             return Err(RequestError::new("no_thread", "an annotation goes on a conversation, and none started"));
         }
-        let body = Body::Annotation { text: text.to_string(), annotation_type: annotation_type.to_string() };
         let user = session.user_id.clone();
-        session.transcript.push(&user, now_ms, Recipients::All, body);
-        if let Some(entry) = session.transcript.entries.last_mut() {
-            entry.properties = properties;
-        }
+        session.transcript.annotate(&user, now_ms, annotation_type, text, properties);
         Ok(())
     }
 
@@ -207,27 +217,5 @@ impl Engine {
         let mut ctx = Ctx::new(&self.program, session, now_ms, config);
         ctx.webhook_done(id, outcome);
         ctx.finish()
-    }
-}
-
-/// Append what the user or page sent to the transcript.
-fn record_request(ctx: &mut Ctx, envelope: &Envelope) {
-    let (recipients, body) = match &envelope.request {
-        Request::Text(t) => (Recipients::All, Body::Message { text: t.clone() }),
-        Request::Path { label: Some(label), .. } => (Recipients::All, Body::Message { text: label.clone() }),
-        Request::Intent { name, .. } => {
-            let text = envelope.raw.pointer("/payload/query").and_then(Value::as_str).filter(|q| !q.is_empty());
-            (Recipients::All, Body::Message { text: text.unwrap_or(name).to_string() })
-        }
-        Request::Event { .. } | Request::Path { label: None, .. } => {
-            (Recipients::Agents, Body::Custom { content: envelope.raw.clone() })
-        }
-        Request::File(info) => (Recipients::All, Body::File(info.clone())),
-        Request::Launch | Request::NoReply => return,
-    };
-    ctx.s.transcript.push(&ctx.s.user_id, ctx.now, recipients, body);
-    if let Some(entry) = ctx.s.transcript.entries.last_mut() {
-        entry.custom_id = envelope.custom_id.clone();
-        entry.properties = envelope.properties.clone();
     }
 }

@@ -17,7 +17,7 @@ use crate::json::Value;
 use crate::json;
 use crate::json::float::parse_f64;
 use crate::json::fold::{fold, fold_char};
-use crate::util::{chars, iota, rsplit_once_byte, slice, sort_by};
+use crate::util::{slice, sort_by};
 
 /// One slot's accepted values.
 #[derive(Debug, Clone, PartialEq)]
@@ -253,7 +253,7 @@ fn is_email(s: &str) -> bool {
         return false;
     };
     // At least two labels; the last is the TLD.
-    let Some((_, tld)) = rsplit_once_byte(domain, b'.') else {
+    let Some((_, tld)) = domain.rsplit_once('.') else {
         return false;
     };
     !local.is_empty()
@@ -303,8 +303,8 @@ fn num_value(n: Num) -> Option<Value> {
 
 /// Optimal-string-alignment distance <= 1 (one insertion, deletion, substitution or transposition).
 fn within_one_edit(a: &str, b: &str) -> bool {
-    let a = chars(a);
-    let b = chars(b);
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
     let (s, l) = if a.len() <= b.len() { (&a, &b) } else { (&b, &a) };
     let n = s.len();
     if l.len() - n > 1 {
@@ -323,7 +323,9 @@ fn within_one_edit(a: &str, b: &str) -> bool {
 fn offsets(keys: &[u32], n: usize) -> Vec<u32> {
     let mut off = vec![0u32; n + 1];
     for &k in keys {
-        if let Some(c) = off.get_mut(k as usize + 1) {
+        let count = off.get_mut(k as usize + 1);
+        debug_assert!(count.is_some(), "key {k} is below {n}");
+        if let Some(c) = count {
             *c += 1;
         }
     }
@@ -335,24 +337,27 @@ fn offsets(keys: &[u32], n: usize) -> Vec<u32> {
     off
 }
 
-/// `v[r.0..r.1]`, or nothing if out of range: the one non-panicking slice of the `(start, end)` ranges kept below.
+// The matcher's ranges and indices are in range by construction (word ids into `words`/`weights`, token positions
+// into an input's vectors, the `(start, end)` ranges kept in the compiled tables). They are read through `part`
+// and `at`, whose fallbacks are never taken (debug builds assert it): no bounds-check panic to generate.
+
+/// `v[r.0..r.1]`.
 fn part<T>(v: &[T], r: (u32, u32)) -> &[T] {
-    v.get(r.0 as usize..r.1 as usize).unwrap_or_default()
+    let items = v.get(r.0 as usize..r.1 as usize);
+    debug_assert!(items.is_some(), "range {r:?} of {} items", v.len());
+    items.unwrap_or_default()
 }
 
-/// `v[i]`, or the default value if `i` is out of range. For the indices that are in range by construction (word
-/// ids into `words`/`weights`, token positions into an input's vectors): the fallback is never taken, and there
-/// is no bounds-check panic to generate.
+/// `v[i]`.
 fn at<T: Copy + Default>(v: &[T], i: usize) -> T {
-    v.get(i).copied().unwrap_or_default()
+    let item = v.get(i).copied();
+    debug_assert!(item.is_some(), "index {i} of {} items", v.len());
+    item.unwrap_or_default()
 }
 
 /// The items of key `k` of a grouping by `offsets`.
 fn group<'a, T>(v: &'a [T], off: &[u32], k: usize) -> &'a [T] {
-    match (off.get(k), off.get(k + 1)) {
-        (Some(&a), Some(&b)) => part(v, (a, b)),
-        _ => &[],
-    }
+    part(v, (at(off, k), at(off, k + 1)))
 }
 
 /// `w` with one char removed, for each char.
@@ -387,85 +392,131 @@ fn fuzzy_candidate(w: &str) -> bool {
 
 // ---------------------------------------------------------------- matcher
 
+/// One item of an utterance: a literal word or a slot marker.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Item {
+    /// A word id.
     Lit(u32),
-    /// Index into the intent's `slots`.
+    /// A slot marker: an index into the intent's `slots`.
     Slot(u32),
 }
 
+/// One utterance of an intent, compiled.
 #[derive(Debug, Clone)]
 struct Utt {
+    /// Its literal word ids, sorted: a range of `Matcher::lits`.
     lits: (u32, u32),
+    /// Its items in order: a range of `Matcher::items`.
     items: (u32, u32),
+    /// The weight of its items: each literal's word weight, `W_SLOT` for each slot marker.
     weight: u32,
-    markers: bool,
-    any: bool,
+    /// Whether it has slot markers.
+    has_slots: bool,
+    /// Whether one of its slot markers is of type "@any".
+    has_any_slot: bool,
 }
 
 #[derive(Debug, Clone)]
 struct Intent {
     name: String,
+    /// The name folded, for `classify_among`.
     lower: String,
+    /// Its utterances: a range of `Matcher::utts`.
     utts: (u32, u32),
     /// (slot name, index into `Matcher::types`), sorted by name.
     slots: Vec<(String, u32)>,
 }
 
+/// A phrase of a listed slot value (the value or a synonym), as word ids.
 #[derive(Debug, Clone)]
 struct Phrase {
     toks: Vec<u32>,
+    /// Its slot type, an index into `Matcher::types`.
     ty: u32,
+    /// Its value, an index into the type's `SlotType::Values`.
     canon: u32,
 }
 
+/// What a span of the input means as a slot value.
 #[derive(Debug, Clone, Copy)]
 enum SpanVal {
+    /// The listed value of this index.
     Canon(u32),
     Num(Num),
+    /// The input's own text (an e-mail address, an "@any" span).
     Text,
 }
 
+/// Tokens `start..end` of the input that can fill a slot marker.
 #[derive(Debug, Clone, Copy)]
 struct Span {
     start: usize,
     end: usize,
-    /// Input weight of the span's tokens, and what filling a marker with it earns (less if typo-corrected).
-    w: u32,
+    /// The input weight of the span's tokens.
+    weight: u32,
+    /// What filling a marker with it earns: `W_SLOT`, less if a token was typo-corrected.
     credit: u32,
-    val: SpanVal,
+    value: SpanVal,
 }
 
+/// An input text, lexed and looked up once for all utterances.
 struct Input<'t> {
     text: &'t str,
     toks: Vec<Tok>,
+    /// Each token's word id, `NONE` for a word outside the vocabulary.
     ids: Vec<u32>,
+    /// Whether each token's id was found by typo correction.
     fuzzy: Vec<bool>,
-    w: Vec<u32>,
-    total: u32,
-    /// (id, position) of known tokens, sorted by id (exact before fuzzy).
-    sorted: Vec<(u32, u32)>,
+    /// Each token's weight: its word's, or `W_STOP`/`W_WORD` for an unknown word.
+    weights: Vec<u32>,
+    total_weight: u32,
+    /// (word id, position) of the known tokens, sorted by id (exact before fuzzy, then by position).
+    known: Vec<(u32, u32)>,
     /// Candidate spans per slot type, ascending, non-overlapping.
     spans: Vec<Vec<Span>>,
 }
 
+/// What scoring one utterance marks on the input, reused from one utterance to the next: a token is taken by
+/// the current attempt when its entry in `taken` equals `attempt`, so starting an attempt clears every mark.
 struct Scratch {
-    stamp: u32,
-    consumed: Vec<u32>,
-    assigned: Vec<Option<Span>>,
-    seq: Vec<u32>,
+    attempt: u32,
+    taken: Vec<u32>,
+    /// The span each item of the utterance took (slot markers only).
+    slot_spans: Vec<Option<Span>>,
+    /// The input as `order_factor` reads it: word ids and slot codes.
+    sequence: Vec<u32>,
 }
 
 impl Scratch {
+    fn new(tokens: usize) -> Scratch {
+        Scratch { attempt: 0, taken: vec![0; tokens], slot_spans: Vec::new(), sequence: Vec::new() }
+    }
+
+    /// Start scoring an utterance of `items` items: no token taken, no slot filled.
+    fn start(&mut self, items: usize) {
+        self.attempt += 1;
+        self.slot_spans.clear();
+        self.slot_spans.resize(items, None);
+    }
+
+    /// Whether token `p` is free in the current attempt.
+    fn is_free_at(&self, p: usize) -> bool {
+        at(&self.taken, p) != self.attempt
+    }
+
     /// True when none of the span's tokens is taken by the current attempt.
     fn is_free(&self, sp: &Span) -> bool {
-        self.consumed.get(sp.start..sp.end).unwrap_or_default().iter().all(|&s| s != self.stamp)
+        let toks = self.taken.get(sp.start..sp.end);
+        debug_assert!(toks.is_some(), "a span lies in the input");
+        toks.unwrap_or_default().iter().all(|&s| s != self.attempt)
     }
 
     /// Marks the span's tokens as taken by the current attempt.
     fn consume(&mut self, sp: &Span) {
-        if let Some(toks) = self.consumed.get_mut(sp.start..sp.end) {
-            toks.fill(self.stamp);
+        let toks = self.taken.get_mut(sp.start..sp.end);
+        debug_assert!(toks.is_some(), "a span lies in the input");
+        if let Some(toks) = toks {
+            toks.fill(self.attempt);
         }
     }
 }
@@ -499,14 +550,18 @@ pub struct Matcher {
 impl Intent {
     /// The index into `Matcher::types` of slot `s` (an index of `slots` by construction; else one past any type).
     fn slot_ty(&self, s: u32) -> usize {
-        self.slots.get(s as usize).map_or(usize::MAX, |t| t.1 as usize)
+        let slot = self.slots.get(s as usize);
+        debug_assert!(slot.is_some(), "slot {s} of {}", self.slots.len());
+        slot.map_or(usize::MAX, |t| t.1 as usize)
     }
 }
 
 impl Input<'_> {
     /// The candidate spans of slot type `ty` (none for an index that is not a type).
     fn spans(&self, ty: usize) -> &[Span] {
-        self.spans.get(ty).map_or(&[], |l| l)
+        let spans = self.spans.get(ty);
+        debug_assert!(spans.is_some(), "slot type {ty} of {}", self.spans.len());
+        spans.map_or(&[], |l| l)
     }
 }
 
@@ -542,11 +597,11 @@ impl Matcher {
             let first = m.utts.len() as u32;
             for (ui, text) in spec.utterances.iter().enumerate() {
                 let start = m.items.len();
-                let (mut markers, mut any) = (false, false);
+                let (mut has_slots, mut has_any_slot) = (false, false);
                 let mut rest = text.as_str();
                 while let Some((head, tail)) = rest.split_once('}') {
                     rest = tail;
-                    let Some((before, name)) = rsplit_once_byte(head, b'{') else {
+                    let Some((before, name)) = head.rsplit_once('{') else {
                         m.push_lits(head);
                         continue;
                     };
@@ -559,8 +614,8 @@ impl Matcher {
                         ));
                     };
                     m.items.push(Item::Slot(idx as u32));
-                    markers = true;
-                    any |= m.is_any(*ty as usize);
+                    has_slots = true;
+                    has_any_slot |= m.is_any(*ty as usize);
                 }
                 m.push_lits(rest);
                 if m.items.len() == start {
@@ -568,7 +623,7 @@ impl Matcher {
                 }
                 // `lits` and `weight` are set below.
                 let items = (start as u32, m.items.len() as u32);
-                m.utts.push(Utt { lits: (0, 0), items, weight: 0, markers, any });
+                m.utts.push(Utt { lits: (0, 0), items, weight: 0, has_slots, has_any_slot });
             }
             let utts = (first, m.utts.len() as u32);
             m.intents.push(Intent { name: spec.name.clone(), lower: fold(spec.name.trim()), utts, slots });
@@ -585,20 +640,25 @@ impl Matcher {
                     Item::Slot(_) => W_SLOT,
                 };
             }
-            sort_by(m.lits.get_mut(lit_start..).unwrap_or_default(), &|a, b| a < b);
+            let lits = m.lits.get_mut(lit_start..);
+            debug_assert!(lits.is_some(), "the literals just pushed");
+            sort_by(lits.unwrap_or_default(), &|a, b| a < b);
             u.lits = (lit_start as u32, m.lits.len() as u32);
             u.weight = weight;
         }
         let mut firsts = Vec::new();
         for p in &m.phrases {
             // Never empty: `add_type` keeps only phrases with tokens.
+            debug_assert!(!p.toks.is_empty());
             firsts.push(p.toks.first().copied().unwrap_or_default());
         }
         m.phrase_off = offsets(&firsts, m.words.len());
-        m.phrase_order = iota(m.phrases.len());
+        m.phrase_order = (0..m.phrases.len() as u32).collect();
         // By first token, then longest first, then declaration order.
         let key = |pi: u32| {
-            let len = m.phrases.get(pi as usize).map_or(0, |p| p.toks.len());
+            let phrase = m.phrases.get(pi as usize);
+            debug_assert!(phrase.is_some(), "phrase_order holds phrase indices");
+            let len = phrase.map_or(0, |p| p.toks.len());
             (at(&firsts, pi as usize), usize::MAX - len, pi)
         };
         sort_by(&mut m.phrase_order, &|a, b| key(a) < key(b));
@@ -610,7 +670,7 @@ impl Matcher {
                 }
             }
         }
-        let mut order = iota(dels.len());
+        let mut order: Vec<u32> = (0..dels.len() as u32).collect();
         sort_by(&mut order, &|a, b| dels.get(a as usize) < dels.get(b as usize));
         for i in order {
             if let Some(d) = dels.get_mut(i as usize) {
@@ -661,7 +721,9 @@ impl Matcher {
 
     /// Word `id` (every id is an index of `words`; "" otherwise).
     fn word(&self, id: u32) -> &str {
-        self.words.get(id as usize).map_or("", |w| w)
+        let word = self.words.get(id as usize);
+        debug_assert!(word.is_some(), "word {id} of {}", self.words.len());
+        word.map_or("", |w| w)
     }
 
     /// Whether slot type `ty` is "@any".
@@ -764,7 +826,7 @@ impl Matcher {
         let text = truncate(text);
         let toks = lex(text);
         let n = toks.len();
-        let (mut ids, mut fuzzy, mut w) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+        let (mut ids, mut fuzzy, mut weights) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
         for t in &toks {
             let (id, fz) = match self.word_id(&t.norm) {
                 Some(id) => (id, false),
@@ -773,7 +835,7 @@ impl Matcher {
             };
             ids.push(id);
             fuzzy.push(fz);
-            w.push(match id {
+            weights.push(match id {
                 NONE if is_stop(&t.norm) => W_STOP,
                 NONE => W_WORD,
                 _ => at(&self.weights, id as usize),
@@ -787,9 +849,9 @@ impl Matcher {
         }
         let key = |p: u32| (at(&ids, p as usize), at(&fuzzy, p as usize), p);
         sort_by(&mut known, &|a, b| key(a) < key(b));
-        let mut sorted = Vec::with_capacity(known.len());
+        let mut by_id = Vec::with_capacity(known.len());
         for p in known {
-            sorted.push((at(&ids, p as usize), p));
+            by_id.push((at(&ids, p as usize), p));
         }
         let mut spans: Vec<Vec<Span>> = Vec::with_capacity(self.types.len());
         for _ in &self.types {
@@ -798,14 +860,19 @@ impl Matcher {
         for (p, (tok, &id)) in toks.iter().zip(&ids).enumerate() {
             let phrases = if id == NONE { &[][..] } else { group(&self.phrase_order, &self.phrase_off, id as usize) };
             for &pi in phrases {
-                let Some(ph) = self.phrases.get(pi as usize) else { continue };
+                let phrase = self.phrases.get(pi as usize);
+                debug_assert!(phrase.is_some(), "phrase_order holds phrase indices");
+                let Some(ph) = phrase else { continue };
                 let end = p + ph.toks.len();
                 if ids.get(p..end) != Some(&ph.toks[..]) {
                     continue;
                 }
-                let Some(list) = spans.get_mut(ph.ty as usize) else { continue };
+                let list = spans.get_mut(ph.ty as usize);
+                debug_assert!(list.is_some(), "a phrase's type is a type");
+                let Some(list) = list else { continue };
                 if list.last().map_or(true, |l| l.end <= p) {
-                    let mut sp = span(p, end, &w, SpanVal::Canon(ph.canon));
+                    let mut sp = span(p, end, &weights, SpanVal::Canon(ph.canon));
+                    // In range: `ids.get(p..end)` matched above.
                     if fuzzy.get(p..end).unwrap_or_default().contains(&true) {
                         sp.credit = W_SLOT * 3 / 4;
                     }
@@ -819,265 +886,323 @@ impl Matcher {
                 _ => None,
             };
             if let Some((list, val)) = single.and_then(|(ty, val)| Some((spans.get_mut(ty)?, val))) {
-                list.push(span(p, p + 1, &w, val));
+                list.push(span(p, p + 1, &weights, val));
             }
         }
-        let total = w.iter().sum();
-        Input { text, toks, ids, fuzzy, w, total, sorted, spans }
+        let total_weight = weights.iter().sum();
+        Input { text, toks, ids, fuzzy, weights, total_weight, known: by_id, spans }
     }
 
+    /// Classify `text` among the intents `mask` allows (all of them without a mask).
+    ///
+    /// Each utterance's score is a weighted Dice coefficient of the words it shares with the input, times a
+    /// word-order factor (see [`Matcher::score`]). Scoring an utterance exactly takes a merge of two sorted lists
+    /// and the slot spans, so it runs in two passes:
+    /// 1. the bound pass ([`Matcher::shared_weight_bounds`], [`Matcher::score_bound`]): an upper bound of each
+    ///    utterance's score from the inverted index, one look at each posting of the input's words;
+    /// 2. the scoring pass: the utterances in declaration order; one whose bound cannot reach the threshold or
+    ///    beat the best score so far is skipped, the others are scored exactly. Ties keep the first.
+    ///
+    /// The winner is scored once more to read its slot values.
     fn run(&self, text: &str, mask: Option<&[bool]>) -> Option<IntentMatch> {
-        let inp = self.prepare(text);
-        if inp.toks.is_empty() {
+        let input = self.prepare(text);
+        if input.toks.is_empty() {
             return None;
         }
-        // Upper bound of the literal weight each utterance shares with the input.
-        let mut acc = vec![0u32; self.utts.len()];
-        let mut g = 0;
-        while let Some(&(id, _)) = inp.sorted.get(g) {
-            let mut c = 0;
-            while inp.sorted.get(g).is_some_and(|s| s.0 == id) {
-                c += 1;
-                g += 1;
-            }
-            let id = id as usize;
-            let wt = at(&self.weights, id);
-            for &(u, cu) in group(&self.post, &self.post_off, id) {
-                if let Some(a) = acc.get_mut(u as usize) {
-                    *a += wt * c.min(cu);
-                }
-            }
-        }
-        let mut reduce = 0u32;
-        for list in &inp.spans {
-            for sp in list {
-                reduce += sp.w.saturating_sub(W_SLOT);
-            }
-        }
-        let i_min = inp.total.saturating_sub(reduce).max(1);
-        let mut sc = Scratch { stamp: 0, consumed: vec![0; inp.toks.len()], assigned: Vec::new(), seq: Vec::new() };
+        // The bound pass.
+        let shared_weight = self.shared_weight_bounds(&input);
+        let least_input_weight = least_input_weight(&input);
+        // The scoring pass.
+        let mut scratch = Scratch::new(input.toks.len());
         let mut best: Option<(f64, &Intent, &Utt)> = None;
         let mut best_score = 0.0;
-        for (ii, intent) in self.intents.iter().enumerate() {
-            if mask.is_some_and(|m| m.get(ii) == Some(&false)) {
+        for (intent_index, intent) in self.intents.iter().enumerate() {
+            if mask.is_some_and(|m| m.get(intent_index) == Some(&false)) {
                 continue;
             }
             let first = intent.utts.0 as usize;
-            for (k, u) in part(&self.utts, intent.utts).iter().enumerate() {
-                let ui = first + k;
-                let mut m_ub = acc.get(ui).copied().unwrap_or(0);
-                if u.markers {
-                    for it in part(&self.items, u.items) {
-                        if let Item::Slot(s) = *it {
-                            let ty = intent.slot_ty(s);
-                            if !inp.spans(ty).is_empty() || self.is_any(ty) {
-                                m_ub += W_SLOT;
-                            }
-                        }
-                    }
-                }
-                let i_lo = if u.any { 1 } else { i_min };
-                let ub = f64::from(2 * m_ub.min(u.weight)) / f64::from(u.weight + i_lo);
-                if m_ub == 0 || ub < self.threshold || ub <= best_score {
+            for (k, utt) in part(&self.utts, intent.utts).iter().enumerate() {
+                let shared = at(&shared_weight, first + k);
+                let Some(bound) = self.score_bound(&input, intent, utt, shared, least_input_weight) else { continue };
+                if bound < self.threshold || bound <= best_score {
                     continue;
                 }
-                let s = self.score(&inp, &mut sc, intent, u, best_score, None);
-                if s > best_score && s >= self.threshold {
-                    best_score = s;
-                    best = Some((s, intent, u));
+                let score = self.score(&input, &mut scratch, intent, utt, best_score, None);
+                if score > best_score && score >= self.threshold {
+                    best_score = score;
+                    best = Some((score, intent, utt));
                 }
             }
         }
-        let (confidence, intent, u) = best?;
+        let (confidence, intent, utt) = best?;
         let mut slots = Named::new();
-        self.score(&inp, &mut sc, intent, u, 0.0, Some(&mut slots));
+        self.score(&input, &mut scratch, intent, utt, 0.0, Some(&mut slots));
         Some(IntentMatch { intent: intent.name.clone(), confidence, slots })
     }
 
-    /// Exact score of one utterance; with `fill`, also writes the slot values of the match.
-    /// Without `fill`, a score that cannot beat `floor` or the threshold may be returned unrefined.
-    fn score(
-        &self,
-        inp: &Input,
-        sc: &mut Scratch,
-        intent: &Intent,
-        u: &Utt,
-        floor: f64,
-        fill: Option<&mut Named<Value>>,
-    ) -> f64 {
-        let items = part(&self.items, u.items);
-        sc.stamp += 1;
-        let stamp = sc.stamp;
-        sc.assigned.clear();
-        for _ in items {
-            sc.assigned.push(None);
-        }
-        let (mut matched, mut in_w) = (0u32, inp.total);
-        if u.markers {
-            let mut last_end = 0;
-            for (k, &it) in items.iter().enumerate() {
-                let Item::Slot(s) = it else { continue };
-                // The first free span after the previous slot's, else the first free one.
-                let list = inp.spans(intent.slot_ty(s));
-                let pick = list.iter().find(|sp| sp.start >= last_end && sc.is_free(sp));
-                if let Some(&sp) = pick.or_else(|| list.iter().find(|sp| sc.is_free(sp))) {
-                    last_end = sp.end;
-                    take(sc, k, sp, &mut matched, &mut in_w);
+    /// For each utterance, at least the literal weight it shares with the input: for each word of the input,
+    /// its weight times the smaller of its counts in the input and in the utterance, summed over the utterances
+    /// that have it (the inverted index `post`). A bound, because typo-corrected tokens count in full here and a
+    /// token a slot span takes counts here as a literal too.
+    fn shared_weight_bounds(&self, input: &Input) -> Vec<u32> {
+        let mut shared = vec![0u32; self.utts.len()];
+        // `known` is sorted by word id: each run of one id is that word's count in the input.
+        for run in input.known.chunk_by(|a, b| a.0 == b.0) {
+            let id = run[0].0 as usize;
+            let in_input = run.len() as u32;
+            let weight = at(&self.weights, id);
+            for &(utt, in_utt) in group(&self.post, &self.post_off, id) {
+                let slot = shared.get_mut(utt as usize);
+                debug_assert!(slot.is_some(), "postings name utterances");
+                if let Some(s) = slot {
+                    *s += weight * in_input.min(in_utt);
                 }
             }
-            for (k, &it) in items.iter().enumerate() {
-                let Item::Slot(s) = it else { continue };
-                if u.any && self.is_any(intent.slot_ty(s)) {
-                    if let Some(sp) = any_span(inp, sc, items, k) {
-                        take(sc, k, sp, &mut matched, &mut in_w);
+        }
+        shared
+    }
+
+    /// An upper bound of the score of `utt` (`None` when it cannot match at all), from `shared`, its bound of the
+    /// literal weight shared with the input: each slot marker whose type has a candidate span in the input (or is
+    /// "@any") may earn `W_SLOT` more, and the input side of the Dice denominator is at least
+    /// `least_input_weight` (1 when an "@any" span could take any number of tokens). The order factor is at most 1.
+    fn score_bound(
+        &self,
+        input: &Input,
+        intent: &Intent,
+        utt: &Utt,
+        shared: u32,
+        least_input_weight: u32,
+    ) -> Option<f64> {
+        let mut matched = shared;
+        if utt.has_slots {
+            for item in part(&self.items, utt.items) {
+                if let Item::Slot(s) = *item {
+                    let ty = intent.slot_ty(s);
+                    if !input.spans(ty).is_empty() || self.is_any(ty) {
+                        matched += W_SLOT;
                     }
                 }
             }
         }
-        let lits = part(&self.lits, u.lits);
-        let (mut a, mut b) = (0, 0);
-        while let (Some(&lit), Some(&(id, pos))) = (lits.get(a), inp.sorted.get(b)) {
-            let pos = pos as usize;
-            if at(&sc.consumed, pos) == stamp {
-                b += 1;
-                continue;
+        if matched == 0 {
+            return None;
+        }
+        let input_weight = if utt.has_any_slot { 1 } else { least_input_weight };
+        Some(f64::from(2 * matched.min(utt.weight)) / f64::from(utt.weight + input_weight))
+    }
+
+    /// The exact score of one utterance: `2 × matched / (utterance weight + input weight)` times the order factor,
+    /// at most 1.0, where
+    /// - the slot markers take spans first: each the first free candidate span of its type after the previous
+    ///   marker's, else the first free one; then "@any" markers take the free tokens between their neighbours.
+    ///   A filled marker earns its span's credit, and the span counts as one `W_SLOT` item on the input side;
+    /// - the literals are matched against the input's tokens not taken by a span, by merging the two lists
+    ///   sorted by word id; a match earns the word's weight (3/4 of it for a typo-corrected token).
+    ///
+    /// With `fill`, also writes the slot values of the match. Without, a Dice coefficient that cannot reach the
+    /// threshold or beat `floor` is returned as it is, without the order factor (it only lowers the score).
+    fn score(
+        &self,
+        input: &Input,
+        scratch: &mut Scratch,
+        intent: &Intent,
+        utt: &Utt,
+        floor: f64,
+        fill: Option<&mut Named<Value>>,
+    ) -> f64 {
+        let items = part(&self.items, utt.items);
+        scratch.start(items.len());
+        let mut matched = 0u32;
+        let mut input_weight = input.total_weight;
+        if utt.has_slots {
+            let mut last_end = 0;
+            for (k, &item) in items.iter().enumerate() {
+                let Item::Slot(s) = item else { continue };
+                let spans = input.spans(intent.slot_ty(s));
+                let after_last = spans.iter().find(|sp| sp.start >= last_end && scratch.is_free(sp));
+                if let Some(&sp) = after_last.or_else(|| spans.iter().find(|sp| scratch.is_free(sp))) {
+                    last_end = sp.end;
+                    take(scratch, k, sp, &mut matched, &mut input_weight);
+                }
             }
-            match lit.cmp(&id) {
-                Ordering::Less => a += 1,
-                Ordering::Greater => b += 1,
-                Ordering::Equal => {
-                    let wt = at(&self.weights, id as usize);
-                    matched += if at(&inp.fuzzy, pos) { wt * 3 / 4 } else { wt };
-                    a += 1;
-                    b += 1;
+            if utt.has_any_slot {
+                for (k, &item) in items.iter().enumerate() {
+                    let Item::Slot(s) = item else { continue };
+                    if self.is_any(intent.slot_ty(s)) {
+                        if let Some(sp) = any_span(input, scratch, items, k) {
+                            take(scratch, k, sp, &mut matched, &mut input_weight);
+                        }
+                    }
                 }
             }
         }
-        let denom = u.weight + in_w;
-        if matched == 0 || denom == 0 {
+        // Both lists are sorted by word id; a token a span took does not count.
+        let lits = part(&self.lits, utt.lits);
+        let (mut li, mut ki) = (0, 0);
+        while let (Some(&lit), Some(&(id, pos))) = (lits.get(li), input.known.get(ki)) {
+            let pos = pos as usize;
+            if !scratch.is_free_at(pos) {
+                ki += 1;
+                continue;
+            }
+            match lit.cmp(&id) {
+                Ordering::Less => li += 1,
+                Ordering::Greater => ki += 1,
+                Ordering::Equal => {
+                    let weight = at(&self.weights, id as usize);
+                    matched += if at(&input.fuzzy, pos) { weight * 3 / 4 } else { weight };
+                    li += 1;
+                    ki += 1;
+                }
+            }
+        }
+        let denominator = utt.weight + input_weight;
+        if matched == 0 || denominator == 0 {
             return 0.0;
         }
-        let dice = f64::from(2 * matched) / f64::from(denom);
+        let dice = f64::from(2 * matched) / f64::from(denominator);
         if fill.is_none() && (dice < self.threshold || dice <= floor) {
             return dice;
         }
-        let score = (dice * order_factor(inp, sc, items, u.markers)).min(1.0);
+        let score = (dice * order_factor(input, scratch, items, utt.has_slots)).min(1.0);
         if let Some(out) = fill {
-            self.fill(inp, sc, intent, items, out);
+            self.fill(input, scratch, intent, items, out);
         }
         score
     }
 
-    fn fill(&self, inp: &Input, sc: &mut Scratch, intent: &Intent, items: &[Item], out: &mut Named<Value>) {
-        for (it, sp) in items.iter().zip(&sc.assigned) {
-            if let (Item::Slot(s), Some(sp)) = (*it, sp) {
-                let Some((name, ty)) = intent.slots.get(s as usize) else { continue };
-                if let Some(v) = self.span_value(inp, *ty, sp) {
+    /// The slot values of a scored utterance: the spans its markers took, then, for declared slots it does not
+    /// mention, the first free span of their type.
+    fn fill(&self, input: &Input, scratch: &mut Scratch, intent: &Intent, items: &[Item], out: &mut Named<Value>) {
+        for (item, sp) in items.iter().zip(&scratch.slot_spans) {
+            if let (Item::Slot(s), Some(sp)) = (*item, sp) {
+                let slot = intent.slots.get(s as usize);
+                debug_assert!(slot.is_some(), "a marker names a slot of its intent");
+                let Some((name, ty)) = slot else { continue };
+                if let Some(v) = self.span_value(input, *ty, sp) {
                     out.insert_first(name, v);
                 }
             }
         }
-        // Declared slots the utterance does not mention are filled from the remaining spans.
         for (name, ty) in &intent.slots {
             if out.contains_key(name) {
                 continue;
             }
-            for sp in inp.spans(*ty as usize) {
-                if sc.is_free(sp) {
-                    sc.consume(sp);
-                    if let Some(v) = self.span_value(inp, *ty, sp) {
-                        out.insert_first(name, v);
-                    }
-                    break;
+            if let Some(sp) = input.spans(*ty as usize).iter().find(|sp| scratch.is_free(sp)) {
+                scratch.consume(sp);
+                if let Some(v) = self.span_value(input, *ty, sp) {
+                    out.insert_first(name, v);
                 }
             }
         }
     }
 
-    fn span_value(&self, inp: &Input, ty: u32, sp: &Span) -> Option<Value> {
-        match sp.val {
+    fn span_value(&self, input: &Input, ty: u32, sp: &Span) -> Option<Value> {
+        match sp.value {
             SpanVal::Canon(c) => match self.types.get(ty as usize) {
                 Some(SlotType::Values(vs)) => vs.get(c as usize).map(|v| json::text(v.value())),
                 _ => None,
             },
             SpanVal::Num(n) => num_value(n),
             SpanVal::Text => {
-                let (s, e) = (inp.toks.get(sp.start)?.start, inp.toks.get(sp.end - 1)?.end);
-                Some(json::text(slice(inp.text, s, e)))
+                let (first, last) = (input.toks.get(sp.start), input.toks.get(sp.end - 1));
+                debug_assert!(first.is_some() && last.is_some(), "a span lies in the input");
+                Some(json::text(slice(input.text, first?.start, last?.end)))
             }
         }
     }
 }
 
-fn span(start: usize, end: usize, w: &[u32], val: SpanVal) -> Span {
-    let w = w.get(start..end).unwrap_or_default().iter().sum();
-    let credit = W_SLOT;
-    Span { start, end, w, credit, val }
+/// The least the input side of a Dice denominator can be: the input's weight, with every candidate span
+/// counted as one slot marker (`W_SLOT`) instead of its tokens' weight; at least 1.
+fn least_input_weight(input: &Input) -> u32 {
+    let mut saving = 0u32;
+    for spans in &input.spans {
+        for sp in spans {
+            saving += sp.weight.saturating_sub(W_SLOT);
+        }
+    }
+    input.total_weight.saturating_sub(saving).max(1)
 }
 
-fn take(sc: &mut Scratch, k: usize, sp: Span, matched: &mut u32, in_w: &mut u32) {
-    sc.consume(&sp);
-    if let Some(a) = sc.assigned.get_mut(k) {
-        *a = Some(sp);
+/// The span of tokens `start..end` of an input whose token weights are `weights`, earning `W_SLOT`.
+fn span(start: usize, end: usize, weights: &[u32], value: SpanVal) -> Span {
+    let toks = weights.get(start..end);
+    debug_assert!(toks.is_some(), "a span lies in the input");
+    let weight = toks.unwrap_or_default().iter().sum();
+    Span { start, end, weight, credit: W_SLOT, value }
+}
+
+/// Item `k` of the utterance takes the span `sp`: its tokens are taken, it earns its credit, and on the input
+/// side it weighs `W_SLOT` instead of its tokens.
+fn take(scratch: &mut Scratch, k: usize, sp: Span, matched: &mut u32, input_weight: &mut u32) {
+    scratch.consume(&sp);
+    let slot = scratch.slot_spans.get_mut(k);
+    debug_assert!(slot.is_some(), "item {k} is an item of the utterance");
+    if let Some(slot) = slot {
+        *slot = Some(sp);
     }
     *matched += sp.credit;
-    *in_w = in_w.saturating_sub(sp.w) + W_SLOT;
+    *input_weight = input_weight.saturating_sub(sp.weight) + W_SLOT;
 }
 
-/// The span of an "@any" marker: the free tokens between its neighbours' matches.
-fn any_span(inp: &Input, sc: &Scratch, items: &[Item], k: usize) -> Option<Span> {
-    let n = inp.ids.len();
-    let free = |p: usize| at(&sc.consumed, p) != sc.stamp;
-    let find = |id: u32, from: usize| (from..n).find(|&p| at(&inp.ids, p) == id && free(p));
-    let assigned = |k: usize| sc.assigned.get(k).copied().flatten();
+/// The span of an "@any" marker at item `k`: the free tokens from just after its left neighbour's match (the
+/// first free token of that literal, or that slot's span) up to its right neighbour's (the next free token of
+/// that literal after the start, or that slot's span), cut at the first taken token.
+fn any_span(input: &Input, scratch: &Scratch, items: &[Item], k: usize) -> Option<Span> {
+    let n = input.ids.len();
+    let find = |id: u32, from: usize| (from..n).find(|&p| at(&input.ids, p) == id && scratch.is_free_at(p));
+    let slot_span = |k: usize| scratch.slot_spans.get(k).copied().flatten();
     let start = match k.checked_sub(1) {
         None => 0,
         Some(j) => match *items.get(j)? {
             Item::Lit(id) => find(id, 0)? + 1,
-            Item::Slot(_) => assigned(j)?.end,
+            Item::Slot(_) => slot_span(j)?.end,
         },
     };
     let end = match items.get(k + 1) {
         None => n,
         Some(&Item::Lit(id)) => find(id, start)?,
-        Some(Item::Slot(_)) => assigned(k + 1).filter(|sp| sp.start >= start)?.start,
+        Some(Item::Slot(_)) => slot_span(k + 1).filter(|sp| sp.start >= start)?.start,
     };
-    let end = (start..end).find(|&p| !free(p)).unwrap_or(end);
-    (end > start).then(|| span(start, end, &inp.w, SpanVal::Text))
+    let end = (start..end).find(|&p| !scratch.is_free_at(p)).unwrap_or(end);
+    (end > start).then(|| span(start, end, &input.weights, SpanVal::Text))
 }
 
 /// 1.0 minus 0.1 times the share of the utterance's bigrams (slot spans as one item) missing from the input.
-fn order_factor(inp: &Input, sc: &mut Scratch, items: &[Item], markers: bool) -> f64 {
+fn order_factor(input: &Input, scratch: &mut Scratch, items: &[Item], has_slots: bool) -> f64 {
     if items.len() < 2 {
         return 1.0;
     }
-    sc.seq.clear();
+    // The input as a sequence: a filled slot's span as its marker's code, the free tokens as their word ids.
+    scratch.sequence.clear();
     let mut p = 0;
-    while let Some(&id) = inp.ids.get(p) {
-        if markers {
-            let at_p = |(k, s): (usize, &Option<Span>)| Some((k, s.filter(|sp| sp.start == p)?));
-            if let Some((k, sp)) = sc.assigned.iter().enumerate().find_map(at_p) {
-                sc.seq.push(slot_code(k));
+    while let Some(&id) = input.ids.get(p) {
+        if has_slots {
+            let starting_here = |(k, sp): (usize, &Option<Span>)| Some((k, sp.filter(|sp| sp.start == p)?));
+            if let Some((k, sp)) = scratch.slot_spans.iter().enumerate().find_map(starting_here) {
+                scratch.sequence.push(slot_code(k));
                 p = sp.end;
                 continue;
             }
         }
-        if at(&sc.consumed, p) != sc.stamp {
-            sc.seq.push(id);
+        if scratch.is_free_at(p) {
+            scratch.sequence.push(id);
         }
         p += 1;
     }
-    let code = |k: usize, it: &Item| match *it {
+    let code = |k: usize, item: &Item| match *item {
         Item::Lit(id) => id,
         Item::Slot(_) => slot_code(k),
     };
-    let total = items.len() - 1;
+    let bigrams = items.len() - 1;
     let mut found = 0;
     for (k, (a, b)) in items.iter().zip(items.iter().skip(1)).enumerate() {
         let pair = [code(k, a), code(k + 1, b)];
-        found += usize::from(sc.seq.windows(2).any(|w| w == pair));
+        found += usize::from(scratch.sequence.windows(2).any(|w| w == pair));
     }
-    1.0 - 0.1 * (total - found) as f64 / total as f64
+    1.0 - 0.1 * (bigrams - found) as f64 / bigrams as f64
 }
 
 /// The code of the slot marker at item `k` in `order_factor`'s sequences: counted down from below `NONE`, so it
@@ -1340,6 +1465,104 @@ mod tests {
             assert!(parse_slot_type(b).is_err(), "{b}");
         }
         assert!(parse_slot_type(&json!("@date")).unwrap_err().contains("@number"));
+    }
+
+    /// `classify` without the bound pass: every utterance of every intent scored exactly.
+    fn classify_exhaustively(m: &Matcher, text: &str) -> Option<IntentMatch> {
+        let input = m.prepare(text);
+        if input.toks.is_empty() {
+            return None;
+        }
+        let mut scratch = Scratch::new(input.toks.len());
+        let mut best: Option<(f64, &Intent, &Utt)> = None;
+        for intent in &m.intents {
+            for utt in part(&m.utts, intent.utts) {
+                let score = m.score(&input, &mut scratch, intent, utt, 0.0, None);
+                if score > best.map_or(0.0, |b| b.0) && score >= m.threshold {
+                    best = Some((score, intent, utt));
+                }
+            }
+        }
+        let (confidence, intent, utt) = best?;
+        let mut slots = Named::new();
+        m.score(&input, &mut scratch, intent, utt, 0.0, Some(&mut slots));
+        Some(IntentMatch { intent: intent.name.clone(), confidence, slots })
+    }
+
+    #[test]
+    fn the_bound_pass_only_skips_utterances_that_cannot_win() {
+        const WORDS: &[&str] = &[
+            "i",
+            "want",
+            "a",
+            "the",
+            "pizza",
+            "pizzas",
+            "order",
+            "large",
+            "big",
+            "please",
+            "book",
+            "table",
+            "two",
+            "3",
+            "2.5",
+            "tomorrow",
+            "rain",
+            "hello",
+            "there",
+            "cancel",
+            "my",
+            "subscription",
+            "me",
+            "up",
+            "with",
+            "ann@x.io",
+            "remind",
+            "to",
+            "buy",
+            "milk",
+            "really",
+            "medium",
+            "pizzza",
+            "lareg",
+            "tabel",
+            "école",
+        ];
+        const MARKERS: &[&str] = &["{size}", "{count}", "{email}", "{task}"];
+        let mut rng = crate::util::TestRng(0x0DDB_1A5E_5BAD_5EED);
+        let sentence = |rng: &mut crate::util::TestRng, len: u64, markers: bool| {
+            let mut words = Vec::new();
+            for _ in 0..1 + rng.below(len) {
+                let word = if markers && rng.below(5) == 0 {
+                    MARKERS[rng.below(MARKERS.len() as u64) as usize]
+                } else {
+                    WORDS[rng.below(WORDS.len() as u64) as usize]
+                };
+                words.push(word);
+            }
+            words.join(" ")
+        };
+        let slots =
+            [("count", SlotType::Number), ("email", SlotType::Email), ("size", size()), ("task", SlotType::Any)];
+        let (mut compared, mut matched) = (0, 0);
+        for round in 0..40 {
+            let mut intents = Vec::new();
+            for i in 0..1 + rng.below(6) {
+                let utts: Vec<String> = (0..1 + rng.below(4)).map(|_| sentence(&mut rng, 6, true)).collect();
+                let utts: Vec<&str> = utts.iter().map(String::as_str).collect();
+                intents.push(spec(&format!("i{i}"), &utts, &slots));
+            }
+            let m = Matcher::new(&intents, [0.0, 0.3, 0.6][round % 3]).unwrap();
+            for _ in 0..100 {
+                let text = sentence(&mut rng, 9, false);
+                let got = m.classify(&text);
+                assert_eq!(got, classify_exhaustively(&m, &text), "{text:?}");
+                compared += 1;
+                matched += usize::from(got.is_some());
+            }
+        }
+        assert!(matched > compared / 4, "{matched} of {compared} inputs matched: the inputs test too little");
     }
 
     #[test]

@@ -14,7 +14,6 @@ use super::session::is_built_in;
 use super::steps::is_link;
 use super::template::is_identifier;
 use crate::json::Path;
-use crate::util::cat;
 use crate::wire::names::{self, EventPattern};
 
 /// A trigger after validation.
@@ -183,7 +182,7 @@ impl Validator {
 
     /// An error at `path` quoting a name: `before` + `value` + `after`.
     fn quote(&mut self, path: &Path, before: &str, value: &str, after: &str) {
-        self.report(path, cat(&[before, value, after]));
+        self.report(path, format!("{before}{value}{after}"));
     }
 
     /// `quote` at `path.key`.
@@ -196,7 +195,7 @@ impl Validator {
     fn declare(&mut self, seen: &mut Named<usize>, list: &Path, i: usize, path: &Path, name: &str) {
         let key = names::key(name);
         if let Some(&j) = seen.get(&key) {
-            self.quote(path, "'", name, &cat(&["' is already declared at ", &list.index(j).render()]));
+            self.quote(path, "'", name, &format!("' is already declared at {}", list.index(j).render()));
         }
         seen.set(key, i);
     }
@@ -210,7 +209,7 @@ impl Validator {
         match names::check_name(name) {
             Ok(()) => true,
             Err(e) => {
-                self.report(path, cat(&[prefix, &e.to_string()]));
+                self.report(path, format!("{prefix}{e}"));
                 false
             }
         }
@@ -265,7 +264,7 @@ impl Validator {
                 }
                 match nlu::parse_slot_type(spec) {
                     Ok(t) => {
-                        self.slot_types.set(cat(&[&intent.name, ".", s]), t);
+                        self.slot_types.set(format!("{}.{s}", intent.name), t);
                     }
                     Err(m) => self.err_at(&slots, s, &m),
                 }
@@ -287,8 +286,7 @@ impl Validator {
                     Some(&(k, l)) => {
                         let first = a.intents.get(k).map_or("", |intent| intent.name.as_str());
                         let at = intents.index(k).key("events").index(l).render();
-                        let message =
-                            cat(&["' already triggers intent '", first, "' (", &at, "); this one never would"]);
+                        let message = format!("' already triggers intent '{first}' ({at}); this one never would");
                         self.quote(&event_path, "'", e, &message);
                     }
                     None => intent_events.set(key, (i, j)),
@@ -400,9 +398,9 @@ impl Validator {
             let written = t.event.as_ref().map(|e| ("event", e)).or(t.intent.as_ref().map(|i| ("intent", i)));
             match written {
                 Some((key, name)) => {
-                    self.quote_at(path, key, "'", name, &cat(&["' is already handled by ", &first, never]))
+                    self.quote_at(path, key, "'", name, &format!("' is already handled by {first}{never}"))
                 }
-                None => self.report(&path.key("start"), cat(&["a start trigger is already at ", &first, never])),
+                None => self.report(&path.key("start"), format!("a start trigger is already at {first}{never}")),
             }
         }
         self.trigger_paths.push(path.render());
@@ -547,7 +545,7 @@ impl Validator {
     }
 
     fn unknown_step(&mut self, path: &Path, step: &str, flow: &str) {
-        self.report(&path.key("step"), cat(&["unknown step '", step, "' in flow '", flow, "'"]));
+        self.report(&path.key("step"), format!("unknown step '{step}' in flow '{flow}'"));
     }
 
     /// The target of a goto or call: `to_flow` (default: this flow) must exist, and `to_step` in it.
@@ -626,7 +624,7 @@ pub fn check_event_data(types: &Named<DataType>, data: &Value) -> Result<(), Str
     for (field, ty) in types {
         if let Some(v) = obj.get(field) {
             if !ty.accepts(v) {
-                return Err(cat(&["data.", field, " must be of type ", ty.name()]));
+                return Err(format!("data.{field} must be of type {}", ty.name()));
             }
         }
     }

@@ -12,7 +12,6 @@ use super::session::{Frame, FrameState, PendingWebhook, Status, TimerKind};
 use super::template::{Scope, Template};
 use super::turn::{Ctx, Effect, Origin, WebhookCall};
 use crate::json::{obj1, obj2, text as jtext, with};
-use crate::util::cat;
 use crate::wire::trace::{
     Button, CardDescription, CardPayload, CarouselPayload, ChoicePayload, Dimensions, TraceKind, VisualPayload,
 };
@@ -86,7 +85,7 @@ impl Ctx<'_> {
         let p = self.p;
         let Some(step) = p.step(flow, id) else {
             // Only a restored session from another agent version can point at a missing step.
-            self.debug("error", cat(&["step '", id, "' of flow '", flow, "' does not exist; the flow stops here"]));
+            self.debug("error", format!("step '{id}' of flow '{flow}' does not exist; the flow stops here"));
             self.set_next(None);
             return;
         };

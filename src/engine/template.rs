@@ -5,7 +5,7 @@
 //! and `#name.param` whose event did not happen this turn stays as written (so `#1.5` in prose is left alone).
 
 use crate::json::{Map, Value};
-use crate::util::{parse_usize, slice};
+use crate::util::slice;
 
 /// A parsed template.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,7 +57,9 @@ impl Template {
                 if let Some((len, event, path)) = context_ref(after) {
                     flush(&mut lit, &mut parts);
                     // `1 + len` ends the reference `context_ref` read: a char boundary, so `split_at` never falls back.
-                    let (raw, tail) = rest.split_at_checked(1 + len).unwrap_or_default();
+                    let split = rest.split_at_checked(1 + len);
+                    debug_assert!(split.is_some(), "a context reference ends on a char boundary");
+                    let (raw, tail) = split.unwrap_or_default();
                     prev = raw.chars().next_back();
                     parts.push(Part::Ctx {
                         event: event.to_ascii_lowercase(),
@@ -235,7 +237,7 @@ pub fn walk<'a>(mut v: &'a Value, path: &str) -> Option<&'a Value> {
     for seg in path.split('.').filter(|s| !s.is_empty()) {
         v = match v {
             Value::Object(m) => m.get(seg)?,
-            Value::Array(a) => a.get(parse_usize(seg)?)?,
+            Value::Array(a) => a.get(seg.parse::<usize>().ok()?)?,
             _ => return None,
         };
     }

@@ -11,7 +11,6 @@ use super::template::{walk, JsonTemplate, Scope, Template};
 use crate::json::{self, Obj, ToJson};
 use crate::wire::request::Config;
 use crate::wire::trace::{TextPayload, Trace, TraceKind};
-use crate::wire::transcript::{Body, Recipients, AGENT};
 
 /// Something the host must do for the engine.
 #[derive(Debug, Clone, PartialEq)]
@@ -163,7 +162,7 @@ impl<'a> Ctx<'a> {
     /// only when wanted: one place builds and keeps a trace.
     pub fn emit(&mut self, kind: TraceKind) {
         let trace = Trace { time: self.now, kind };
-        self.record(&trace);
+        self.s.transcript.record_trace(self.now, &trace);
         if self.config.wants(trace.type_name()) {
             self.traces.push(trace);
         }
@@ -205,22 +204,6 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn record(&mut self, trace: &Trace) {
-        let body = match &trace.kind {
-            TraceKind::Text(t) => Body::Message { text: t.message.clone() },
-            TraceKind::End { .. } => {
-                return self.s.transcript.system(self.now, "session_ended", "The conversation ended")
-            }
-            TraceKind::Path { .. }
-            | TraceKind::Debug { .. }
-            | TraceKind::Flow { .. }
-            | TraceKind::Block { .. }
-            | TraceKind::NoReply { .. } => return,
-            _ => Body::Custom { content: json::to_value(trace) },
-        };
-        self.s.transcript.push(AGENT, self.now, Recipients::All, body);
-    }
-
     /// Say one of the variants as a text trace.
     pub fn say(&mut self, variants: &[Template], delay: Option<u64>) {
         let n = variants.len().max(1) as u64;
@@ -232,7 +215,7 @@ impl<'a> Ctx<'a> {
 
     pub fn say_text(&mut self, message: String, delay: Option<u64>) {
         let delay = delay.unwrap_or(self.p.agent.settings.message_delay_ms);
-        let id = hex(mix(self.s.turns, self.s.transcript.entries.len() as u64) & 0xff_ffff_ffff);
+        let id = hex(mix(self.s.turns, self.s.transcript.count()) & 0xff_ffff_ffff);
         self.put("last_response", Value::String(message.clone()));
         self.emit(TraceKind::Text(TextPayload::new(id, message, delay)));
     }

@@ -17,7 +17,7 @@ mod value;
 
 pub use named::{Named, NamedIter};
 pub use path::Path;
-pub use read::Reader;
+pub use read::{expect_str, expect_u64, Fields, PathError};
 pub use value::{Entry, Iter, Map, Number, ToValue, Value, ValueIndex};
 
 /// How deep arrays and objects may nest, as serde_json: deeper input is refused instead of overflowing the stack.
@@ -221,9 +221,9 @@ impl Parser<'_> {
                 b'"' | b'\\' => {
                     // Both are ASCII, so the slice ends on a character boundary of the (valid UTF-8) input. Slices
                     // here are in range by construction: `get` says so without linking a panic path.
-                    out.push_str(
-                        std::str::from_utf8(self.s.get(start..self.i).unwrap_or_default()).unwrap_or_default(),
-                    );
+                    let run = self.s.get(start..self.i).and_then(|b| std::str::from_utf8(b).ok());
+                    debug_assert!(run.is_some(), "a string's run of plain chars is text");
+                    out.push_str(run.unwrap_or_default());
                     self.i += 1;
                     if b == b'"' {
                         return Ok(out);
@@ -325,10 +325,14 @@ impl Parser<'_> {
             self.required_digits()?;
             float = true;
         }
-        // The text is ASCII digits and signs only.
-        let text = std::str::from_utf8(self.s.get(start..self.i).unwrap_or_default()).unwrap_or_default();
+        // The text is ASCII digits and signs only, read above.
+        let text = self.s.get(start..self.i).and_then(|b| std::str::from_utf8(b).ok());
+        debug_assert!(text.is_some(), "a number's text is ASCII");
+        let text = text.unwrap_or_default();
         if !float {
-            let digits = self.s.get(start + usize::from(negative)..int_end).unwrap_or_default();
+            let digits = self.s.get(start + usize::from(negative)..int_end);
+            debug_assert!(digits.is_some(), "a number's integer part is in the text");
+            let digits = digits.unwrap_or_default();
             if let Some(n) = digits_u64(digits) {
                 if !negative {
                     return Ok(Value::Number(n.into()));
@@ -418,7 +422,9 @@ pub fn write_str(s: &str, out: &mut String) {
             _ => continue,
         };
         // `i` is at an ASCII byte, so a character boundary: `get` never fails (and links no panic path).
-        out.push_str(s.get(start..i).unwrap_or_default());
+        let run = s.get(start..i);
+        debug_assert!(run.is_some(), "a run of plain chars ends at an ASCII byte");
+        out.push_str(run.unwrap_or_default());
         out.push('\\');
         out.push(short);
         if short == 'u' {
@@ -429,7 +435,9 @@ pub fn write_str(s: &str, out: &mut String) {
         }
         start = i + 1;
     }
-    out.push_str(s.get(start..).unwrap_or_default());
+    let rest = s.get(start..);
+    debug_assert!(rest.is_some(), "the last run starts after an ASCII byte");
+    out.push_str(rest.unwrap_or_default());
     out.push('"');
 }
 

@@ -28,7 +28,7 @@ impl<T> Named<T> {
             return Named(pairs); // already in order, as a map written by `to_string` is read back
         }
         // Positions ordered by (name, position): equal names end up together, the last written last.
-        let mut order = crate::util::iota(pairs.len());
+        let mut order: Vec<u32> = (0..pairs.len() as u32).collect();
         crate::util::sort_by(&mut order, &|a, b| {
             let (ka, kb) = (&pairs[a as usize].0, &pairs[b as usize].0);
             ka < kb || (ka == kb && a < b)

@@ -258,7 +258,7 @@ impl Map {
             return Map(pairs);
         }
         // Positions by (key, position): equal keys end up next to each other, earliest first.
-        let mut order = crate::util::iota(pairs.len());
+        let mut order: Vec<u32> = (0..pairs.len() as u32).collect();
         crate::util::sort_by(&mut order, &|a, b| {
             let (ka, kb) = (&pairs[a as usize].0, &pairs[b as usize].0);
             ka < kb || (ka == kb && a < b)
@@ -972,6 +972,45 @@ mod tests {
             k != "d"
         });
         assert_eq!(to_string(&m), r#"{"a":1,"c":1}"#);
+    }
+
+    /// Random sequences of insert, remove, entry, retain and lookups on our `Map` and on serde_json's with
+    /// `preserve_order` (an `IndexMap`): the same answers and the same JSON text after every step.
+    #[test]
+    fn map_operations_agree_with_serde_json() {
+        let mut rng = crate::util::TestRng(0x0005_EED0_F0AB_1EC7);
+        for _ in 0..200 {
+            let (mut ours, mut theirs) = (Map::new(), serde_json::Map::new());
+            for step in 0..60 {
+                let key = format!("k{}", rng.below(12));
+                let n = rng.below(100);
+                match rng.below(6) {
+                    0 | 1 => {
+                        let (a, b) = (ours.insert(key.clone(), json!(n)), theirs.insert(key, serde_json::json!(n)));
+                        assert_eq!(a.map(|v| v.to_string()), b.map(|v| v.to_string()));
+                    }
+                    2 => {
+                        let (a, b) = (ours.remove(&key), theirs.remove(&key));
+                        assert_eq!(a.map(|v| v.to_string()), b.map(|v| v.to_string()));
+                    }
+                    3 => {
+                        *ours.entry(key.clone()).or_insert(json!(n)) = json!(step);
+                        *theirs.entry(key).or_insert(serde_json::json!(n)) = serde_json::json!(step);
+                    }
+                    4 => {
+                        let cut = format!("k{}", rng.below(12));
+                        ours.retain(|k, _| *k < cut);
+                        theirs.retain(|k, _| *k < cut);
+                    }
+                    _ => {
+                        assert_eq!(ours.get(&key).map(ToString::to_string), theirs.get(&key).map(ToString::to_string));
+                        assert_eq!(ours.contains_key(&key), theirs.contains_key(&key));
+                    }
+                }
+                assert_eq!(to_string(&ours), serde_json::to_string(&theirs).unwrap());
+                assert_eq!(ours.len(), theirs.len());
+            }
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@ use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 
 use super::controller::{Call, Controller};
-use super::error::js_error;
+use super::error::{js_error, Code};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"
@@ -31,9 +31,12 @@ export interface Assistant {
   inputPlaceholder?: string;
 }
 export interface LoadConfig {
-  /** An agent object, or the URL of an agent file (local mode). */
-  agent: object | string;
+  /** An agent object, or the URL of an agent file: local mode. Without it, remote mode against `url`. */
+  agent?: object | string;
+  /** Remote mode: the runtime (default `https://general-runtime.voiceflow.com`) and the project on it. */
   verify?: { projectID: string }; url?: string; versionID?: string; userID?: string | number;
+  /** Remote mode: the time limit of one attempt of a turn (ms, default 30000) and its automatic retries (default 4). */
+  remote?: { timeoutMs?: number; retries?: number };
   user?: { name?: string; image?: string }; autostart?: boolean;
   render?: { mode?: 'overlay' | 'embedded'; target?: HTMLElement | string };
   launch?: { event?: Action }; assistant?: Assistant; listeners?: Listener[]; allowDangerousHTML?: boolean;
@@ -42,7 +45,8 @@ export type ChatEventType = 'voiceflow:open' | 'voiceflow:close' | 'voiceflow:in
   | 'open' | 'close' | 'interact' | 'save_session' | '*';
 export interface SessionSummary { userID: string; turns: unknown[]; startTime: number; status: 'IDLE' | 'ACTIVE' | 'ENDED' }
 export interface ChatEvent { type: ChatEventType; payload?: SessionSummary | { session: SessionSummary; action: Action } }
-/** Every rejection: `code` is stable (`invalid_config`, `invalid_agent`, `agent_fetch`, `invalid_request`, ...). */
+/** Every rejection: `code` is stable (`invalid_config`, `invalid_agent`, `agent_fetch`, `destroyed`, `network`,
+ * `timeout`, `unavailable`, `bad_answer`, `refused`, `invalid_request`, ...; docs/embedding.md lists them). */
 export interface ChatError extends Error { code: string; errors?: { path: string; message: string }[] }
 "#;
 
@@ -122,13 +126,21 @@ impl Chat {
         #[wasm_bindgen(unchecked_param_type = "(event: ChatEvent) => void")] handler: JsValue,
     ) -> Result<Function, JsValue> {
         let Some(f) = handler.dyn_ref::<Function>() else {
-            return Err(js_error("invalid_handler", "on(type, handler): handler must be a function"));
+            return Err(js_error(Code::InvalidHandler, "on(type, handler): handler must be a function"));
         };
         self.ctl.hub.on(&kind, f.clone());
         let hub = self.ctl.hub.clone();
         let f = f.clone();
         let off = Closure::<dyn FnMut()>::new(move || hub.off(&kind, &f));
         Ok(off.into_js_value().unchecked_into())
+    }
+
+    /// A click the loader kept from before the module was ready: handled once loaded, as if it happened then.
+    #[wasm_bindgen(skip_typescript)]
+    pub fn click(&self, target: JsValue) {
+        if let Ok(target) = target.dyn_into::<web_sys::Element>() {
+            self.ctl.call(Call::Click(target));
+        }
     }
 
     /// Remove a handler added with `on()`.

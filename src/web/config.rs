@@ -1,7 +1,8 @@
 //! The `load()` config (SPEC §1.4): read by hand with the path of every bad field, then checked.
 //!
 //! Voiceflow's fields are accepted as the real widget reads them (unknown fields are ignored, as zod does),
-//! plus `agent` (an agent object or a URL: local mode) and `listeners`. The plain-data part crosses as JSON text
+//! plus `agent` (an agent object or a URL: local mode), `listeners` and `remote` (remote mode's time limit and
+//! retries). Without `agent` the widget runs in remote mode against `url`. The plain-data part crosses as JSON text
 //! (`JSON.stringify`, one call) and is decoded from a `json::Value`; values only JS can hold (the render
 //! target, extension functions) are read from the original object with `Reflect`. Hand-written on purpose:
 //! derived serde visitors over `serde_wasm_bindgen` were the largest part of the wasm module.
@@ -28,7 +29,8 @@ pub struct Settings {
     pub launch: Value,
     pub project_id: Option<String>,
     pub user_id: Option<String>,
-    pub agent: AgentSource,
+    /// Local mode's agent, or remote mode's runtime.
+    pub source: Source,
     pub title: String,
     pub description: String,
     pub image: Option<String>,
@@ -43,10 +45,34 @@ pub struct Settings {
     pub feedback: bool,
 }
 
-pub enum AgentSource {
-    Url(String),
-    Inline(Value),
+/// Where the conversation runs.
+pub enum Source {
+    /// Local mode: the agent file at this URL.
+    #[cfg(feature = "engine")]
+    AgentUrl(String),
+    /// Local mode: the agent object of the config.
+    #[cfg(feature = "engine")]
+    Agent(Value),
+    /// Remote mode.
+    #[cfg(feature = "remote")]
+    Remote(super::remote::Options),
 }
+
+/// The `assistant` options a runtime's publishing settings may give, under the page's own.
+#[cfg(feature = "remote")]
+pub const PUBLISHED: [&str; 11] = [
+    "title",
+    "description",
+    "image",
+    "avatar",
+    "color",
+    "position",
+    "spacing",
+    "stylesheet",
+    "persistence",
+    "inputPlaceholder",
+    "feedback",
+];
 
 #[derive(Default, Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Mode {
@@ -129,7 +155,14 @@ fn read(
 struct Raw<'v> {
     /// `verify.projectID`.
     project_id: Option<&'v str>,
+    // Remote mode's options are read (and their types checked) by every module; the local one ignores them.
+    #[cfg_attr(not(feature = "remote"), allow(dead_code))]
     url: Option<&'v str>,
+    #[cfg_attr(not(feature = "remote"), allow(dead_code))]
+    version_id: Option<&'v str>,
+    /// `remote.timeoutMs` and `remote.retries`.
+    #[cfg_attr(not(feature = "remote"), allow(dead_code))]
+    remote: (Option<f64>, Option<f64>),
     user_id: Option<&'v Value>,
     autostart: Option<bool>,
     mode: Mode,
@@ -196,9 +229,15 @@ impl<'v> Raw<'v> {
             None => None,
             Some(v) => Some(v.string("projectID")?),
         };
+        let remote = match c.opt_obj("remote")? {
+            None => (None, None),
+            Some(r) => (r.opt_number("timeoutMs")?, r.opt_number("retries")?),
+        };
         Ok(Raw {
             project_id,
             url: c.opt_str("url")?,
+            version_id: c.opt_str("versionID")?,
+            remote,
             user_id: c.opt("userID"),
             autostart: c.opt_bool("autostart")?,
             mode,
@@ -208,28 +247,14 @@ impl<'v> Raw<'v> {
             },
             assistant,
             agent: c.opt("agent"),
-            allow_dangerous_html: c.opt_bool("allowDangerousHtml")?,
+            allow_dangerous_html: c.opt_bool("allowDangerousHTML")?,
         })
     }
 
     /// Check what the shape alone cannot: the render target (read from `js_render`, the original `render`), URLs,
     /// the launch action.
     fn settings(self, document: &web_sys::Document, js_render: &JsValue) -> Result<Settings, WebError> {
-        let agent = match self.agent {
-            Some(Value::String(url)) if !url.trim().is_empty() => AgentSource::Url(url.clone()),
-            Some(v @ Value::Object(_)) => AgentSource::Inline(v.clone()),
-            Some(_) => return Err(WebError::config("agent", "must be an agent object or the URL of an agent file")),
-            None => {
-                let remote = match self.url {
-                    Some(url) => format!(" (remote mode with url '{url}' is not available in this version)"),
-                    None => String::new(),
-                };
-                return Err(WebError::config(
-                    "agent",
-                    &format!("required: give an agent object or the URL of an agent file{remote}"),
-                ));
-            }
-        };
+        let source = self.source()?;
         let mode = self.mode;
         let target = match mode {
             Mode::Overlay => None,
@@ -238,7 +263,7 @@ impl<'v> Raw<'v> {
         let launch = match self.launch {
             None => crate::json::obj(vec![("type", crate::json::text("launch"))]),
             Some(ev) => {
-                if let Err(e) = crate::engine::Envelope::from_value(ev.clone()) {
+                if let Err(e) = crate::wire::Envelope::from_value(ev.clone()) {
                     return Err(WebError::config("launch.event", &e.message));
                 }
                 ev.clone()
@@ -283,7 +308,7 @@ impl<'v> Raw<'v> {
             launch,
             project_id: self.project_id.filter(|p| !p.is_empty()).map(String::from),
             user_id,
-            agent,
+            source,
             title: a.title.unwrap_or(DEFAULT_TITLE).into(),
             description: a.description.unwrap_or_default().into(),
             image: a.image.map(String::from),
@@ -297,6 +322,77 @@ impl<'v> Raw<'v> {
             feedback: a.feedback.unwrap_or(true),
         })
     }
+}
+
+impl Raw<'_> {
+    /// Local mode with `agent`, else remote mode with `url`; each only in a module built with it.
+    fn source(&self) -> Result<Source, WebError> {
+        match self.agent {
+            #[cfg(feature = "engine")]
+            Some(Value::String(url)) if !url.trim().is_empty() => Ok(Source::AgentUrl(url.clone())),
+            #[cfg(feature = "engine")]
+            Some(v @ Value::Object(_)) => Ok(Source::Agent(v.clone())),
+            #[cfg(feature = "engine")]
+            Some(_) => Err(WebError::config("agent", "must be an agent object or the URL of an agent file")),
+            #[cfg(not(feature = "engine"))]
+            Some(_) => Err(WebError::config("agent", "this is the remote-mode module, without the local engine")),
+            #[cfg(feature = "remote")]
+            None => self.remote().map(Source::Remote),
+            #[cfg(not(feature = "remote"))]
+            None => Err(WebError::config(
+                "agent",
+                "required: this is the local-mode module (give an agent object or the URL of an agent file)",
+            )),
+        }
+    }
+
+    /// Remote mode's options: the runtime URL (Voiceflow's hosted runtime by default), the project, the time
+    /// limit of a turn and its retries.
+    #[cfg(feature = "remote")]
+    fn remote(&self) -> Result<super::remote::Options, WebError> {
+        use crate::client::retry::Policy;
+        let Some(project) = self.project_id.filter(|p| !p.trim().is_empty()) else {
+            return Err(WebError::config("verify.projectID", "required in remote mode (without `agent`)"));
+        };
+        let url = self.url.unwrap_or(crate::client::route::DEFAULT_URL);
+        let routes = crate::client::route::Routes::new(url, project).map_err(|e| WebError::config("url", &e))?;
+        let (timeout, retries) = self.remote;
+        let timeout_ms = match timeout {
+            None => 30_000,
+            Some(ms) if (100.0..=600_000.0).contains(&ms) => ms as u32,
+            Some(_) => return Err(WebError::config("remote.timeoutMs", "must be from 100 to 600000 (ms)")),
+        };
+        let retries = match retries {
+            None => Policy::default().retries,
+            Some(n) if (0.0..=10.0).contains(&n) && n.fract() == 0.0 => n as u32,
+            Some(_) => return Err(WebError::config("remote.retries", "must be a whole number from 0 to 10")),
+        };
+        Ok(super::remote::Options {
+            routes,
+            version_id: self.version_id.filter(|v| !v.is_empty()).map(String::from),
+            timeout_ms,
+            retry: Policy { retries, ..Policy::default() },
+        })
+    }
+}
+
+#[cfg(feature = "remote")]
+/// `config` with the runtime's publishing settings under its `assistant` options: the page's own win; only the
+/// options of [`PUBLISHED`] are taken.
+pub fn with_published(config: &JsValue, published: &crate::json::Map<String, Value>) -> JsValue {
+    let assistant = Object::new();
+    for key in PUBLISHED {
+        if let Some(v) = published.get(key) {
+            super::convert::set(&assistant, key, &super::convert::to_js(v));
+        }
+    }
+    let page = get(config, "assistant");
+    if page.is_object() {
+        Object::assign(&assistant, page.unchecked_ref());
+    }
+    let merged = Object::assign(&Object::new(), config.unchecked_ref());
+    super::convert::set(&merged, "assistant", &assistant);
+    merged.into()
 }
 
 /// The element an embedded widget renders into: `render.target` (an element or a selector), else
@@ -427,6 +523,14 @@ impl<'v, 'p> Obj<'v, 'p> {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s)),
             Some(v) => Err(self.wrong(key, v, "a string")),
+        }
+    }
+
+    fn opt_number(&self, key: &str) -> Result<Option<f64>, WebError> {
+        match self.opt(key) {
+            None => Ok(None),
+            Some(Value::Number(n)) => Ok(n.as_f64()),
+            Some(v) => Err(self.wrong(key, v, "a number")),
         }
     }
 

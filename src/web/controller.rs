@@ -5,15 +5,23 @@
 //! **destroyed** warns as the real widget does, until the next `load()`.
 //!
 //! Once loaded, calls go to the [`Live`] widget (`live.rs`).
+//!
+//! Early clicks (SPEC §1.7, issue 11): a click on a `data-vf-event` element or a `listeners` target before the
+//! widget is ready is not lost. The loader keeps the clicks made before this module runs and hands them over as
+//! `click(target)` calls, in order with the other calls; from then until `load()` has finished, the controller's
+//! own document listener keeps them. Once loaded, each is handled as if it happened then (the page listeners
+//! decide what it means). At most [`MAX_EARLY_CLICKS`] are kept, so a page that never calls `load()` does not
+//! grow a list forever.
 
 use crate::web::{bm, br};
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
 use js_sys::{Function, Promise};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::Closure;
+use wasm_bindgen::{JsCast, JsValue};
 
-use super::error::js_error;
+use super::error::{js_error, Code};
 use super::events::Hub;
 use super::live::Live;
 
@@ -26,7 +34,12 @@ pub enum Call {
     ProactivePush(Vec<JsValue>),
     ProactiveClear,
     Interact(JsValue, Resolvers),
+    /// A click made before the widget was ready: its target.
+    Click(web_sys::Element),
 }
+
+/// The most clicks kept before the widget is ready.
+pub const MAX_EARLY_CLICKS: usize = 100;
 
 impl Call {
     pub(super) fn name(&self) -> &'static str {
@@ -38,11 +51,12 @@ impl Call {
             Call::ProactivePush(_) => "proactive.push",
             Call::ProactiveClear => "proactive.clear",
             Call::Interact(..) => "interact",
+            Call::Click(_) => "click",
         }
     }
 
     /// Drop a queued call that will never run; a waiting promise is rejected with this error.
-    fn abandon(self, code: &str, message: &str) {
+    fn abandon(self, code: Code, message: &str) {
         if let Call::Interact(_, r) = self {
             r.reject(&js_error(code, message));
         }
@@ -85,15 +99,40 @@ pub struct Controller {
     me: Weak<Controller>,
     phase: RefCell<Phase>,
     pub hub: Rc<Hub>,
+    /// The document listener that keeps clicks made before the widget is ready.
+    early: RefCell<Option<super::listeners::DomListener>>,
 }
 
 impl Controller {
     pub fn new() -> Rc<Controller> {
-        Rc::new_cyclic(|me| Controller {
+        let ctl = Rc::new_cyclic(|me| Controller {
             me: me.clone(),
             phase: RefCell::new(Phase::Waiting(Vec::new())),
             hub: Rc::new(Hub::default()),
-        })
+            early: RefCell::new(None),
+        });
+        let me = Rc::downgrade(&ctl);
+        let listener = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
+            let target = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+            if let (Some(ctl), Some(target)) = (me.upgrade(), target) {
+                ctl.early_click(target);
+            }
+        });
+        if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+            let _ = doc.add_event_listener_with_callback_and_bool("click", listener.as_ref().unchecked_ref(), true);
+        }
+        *bm(&ctl.early) = Some(listener);
+        ctl
+    }
+
+    /// A click on the page while no widget is loaded: kept for it (once loaded, its own listeners hear clicks).
+    pub fn early_click(&self, target: web_sys::Element) {
+        let mut phase = bm(&self.phase);
+        if let Phase::Waiting(q) | Phase::Loading(q) = &mut *phase {
+            if q.iter().filter(|c| matches!(c, Call::Click(_))).count() < MAX_EARLY_CLICKS {
+                q.push(Call::Click(target));
+            }
+        }
     }
 
     /// The loaded widget, if any.
@@ -112,7 +151,7 @@ impl Controller {
             Phase::Destroyed => Vec::new(),
             other => {
                 *bm(&self.phase) = other;
-                done.reject(&js_error("already_loaded", "load() was already called: call destroy() first"));
+                done.reject(&js_error(Code::AlreadyLoaded, "load() was already called: call destroy() first"));
                 return promise;
             }
         };
@@ -134,7 +173,7 @@ impl Controller {
                     *bm(&me.phase) = Phase::Waiting(Vec::new());
                     let dropped = format!("load() failed, so this call was dropped: {}", e.message);
                     for call in queue {
-                        call.abandon("not_loaded", &dropped);
+                        call.abandon(Code::NotLoaded, &dropped);
                     }
                     done.reject(&e.to_js());
                 }
@@ -144,7 +183,7 @@ impl Controller {
                     if let Ok(live) = result {
                         live.teardown();
                     }
-                    done.reject(&js_error("destroyed", "destroy() was called before load() finished"));
+                    done.reject(&js_error(Code::Destroyed, "destroy() was called before load() finished"));
                 }
             }
         });
@@ -163,10 +202,10 @@ impl Controller {
                 Phase::Ready(live) => live.clone(),
                 Phase::Destroyed => {
                     drop(phase);
-                    warn_destroyed(call.name());
-                    if let Call::Interact(_, r) = call {
-                        r.resolve(&JsValue::UNDEFINED);
+                    if !matches!(call, Call::Click(_)) {
+                        warn_destroyed(call.name());
                     }
+                    call.abandon(Code::Destroyed, "the chat was destroyed: call load() to use it again");
                     return;
                 }
             }
@@ -186,7 +225,7 @@ impl Controller {
             Phase::Ready(live) => live.teardown(),
             Phase::Waiting(q) | Phase::Loading(q) => {
                 for call in q {
-                    call.abandon("destroyed", "destroy() was called before this call could run");
+                    call.abandon(Code::Destroyed, "destroy() was called before this call could run");
                 }
             }
             Phase::Destroyed => warn_destroyed("destroy"),
@@ -209,4 +248,13 @@ fn warn_method(method: &str, why: &str) {
     msg.push_str("' has no effect ");
     msg.push_str(why);
     web_sys::console::warn_1(&msg.into());
+}
+
+impl Drop for Controller {
+    fn drop(&mut self) {
+        let listener = self.early.get_mut().take();
+        if let (Some(l), Some(doc)) = (listener, web_sys::window().and_then(|w| w.document())) {
+            let _ = doc.remove_event_listener_with_callback_and_bool("click", l.as_ref().unchecked_ref(), true);
+        }
+    }
 }

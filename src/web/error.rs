@@ -1,29 +1,23 @@
-//! Errors at the boundary: every engine, config or browser failure becomes a JS `Error` with a stable `code`.
-//!
-//! Codes are part of the API: `invalid_config` (the message starts with the bad field, `render.target: ...`),
-//! `invalid_agent` (the message lists every validation error with its path; `errors` holds them as
-//! `{path, message}`), `agent_fetch` (the agent URL could not be fetched), `already_loaded`, `destroyed` (the
-//! chat was destroyed before the call ran), `not_loaded` (a queued call dropped because `load()` failed),
-//! `invalid_handler` (`on()` without a function), `render_failed`, and the engine's request codes
-//! (`invalid_request`, `invalid_event_name`, `system_event`, `invalid_event_data`, `invalid_file`,
-//! `payload_too_large`, ...). The loader adds `load_failed` when the module itself cannot be fetched.
+//! Errors at the boundary: every engine, config, network or browser failure becomes a JS `Error` with a stable
+//! `code`, one of [`Code`] (`src/client/error.rs` lists them; `docs/embedding.md` documents them). An invalid agent
+//! also carries `errors`, its validation errors as `{path, message}`. The loader adds `load_failed` when the
+//! module itself cannot be fetched.
 
-use std::fmt::Write;
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::engine::{AgentError, RequestError, StateError};
-use crate::json;
+pub use crate::client::Code;
+use crate::wire::RequestError;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebError {
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
     /// Validation errors of an agent file, as the JSON text of `[{path, message}, ...]`; empty for other failures.
     pub errors: String,
 }
 
 impl WebError {
-    pub fn new(code: &'static str, message: impl Into<String>) -> WebError {
+    pub fn new(code: Code, message: impl Into<String>) -> WebError {
         WebError { code, message: message.into(), errors: String::new() }
     }
 
@@ -32,11 +26,14 @@ impl WebError {
         let mut text = String::from(if path.is_empty() { "config" } else { path });
         text.push_str(": ");
         text.push_str(message);
-        WebError::new("invalid_config", text)
+        WebError::new(Code::InvalidConfig, text)
     }
 
     /// A refused agent file, with every validation error.
-    pub fn agent(source: &str, e: &AgentError) -> WebError {
+    #[cfg(feature = "engine")]
+    pub fn agent(source: &str, e: &crate::engine::AgentError) -> WebError {
+        use crate::json;
+        use std::fmt::Write as _;
         let n = e.errors.len();
         let mut message =
             format!("agent: {source} is not a valid agent file ({n} error{}):", if n == 1 { "" } else { "s" });
@@ -49,7 +46,7 @@ impl WebError {
         if !errors.is_empty() {
             errors.push(']');
         }
-        WebError { code: e.code(), message, errors }
+        WebError { code: Code::InvalidAgent, message, errors }
     }
 
     /// The JS `Error` for this failure: `message`, `code`, and `errors` for an invalid agent.
@@ -63,11 +60,11 @@ impl WebError {
 }
 
 /// The JS `Error` of a failure without a [`WebError`] value: `message` and `code`.
-pub fn js_error(code: &str, message: &str) -> JsValue {
+pub fn js_error(code: Code, message: &str) -> JsValue {
     let err = js_sys::Error::new(message);
     // `name` through `Reflect.set`, the binding `code` needs anyway.
     crate::web::convert::set(&err, "name", &"EventflowError".into());
-    crate::web::convert::set(&err, "code", &code.into());
+    crate::web::convert::set(&err, "code", &code.as_str().into());
     err.into()
 }
 
@@ -79,13 +76,7 @@ impl std::fmt::Display for WebError {
 
 impl From<RequestError> for WebError {
     fn from(e: RequestError) -> WebError {
-        WebError::new(e.code, e.message)
-    }
-}
-
-impl From<StateError> for WebError {
-    fn from(e: StateError) -> WebError {
-        WebError::new(e.code(), e.to_string())
+        WebError::new(Code::Request(e.code), e.message)
     }
 }
 

@@ -10,7 +10,7 @@
 use js_sys::{Function, Object};
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::engine::Trace;
+use crate::wire::Trace;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Kind {

@@ -44,6 +44,8 @@ pub struct Trigger {
 pub struct Listeners {
     installed: Vec<(String, DomListener)>,
     document: web_sys::Document,
+    specs: Rc<Vec<ListenerSpec>>,
+    fire: Rc<dyn Fn(Trigger)>,
 }
 
 impl Listeners {
@@ -77,14 +79,22 @@ impl Listeners {
         for ty in types {
             let (specs, fire, ty2) = (specs.clone(), fire.clone(), ty.clone());
             let cb = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
-                handle(&ev, &ty2, &specs, &fire);
+                if let Some(target) = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) {
+                    handle(&target, &ty2, &specs, &fire);
+                }
             });
             // No error path: `addEventListener` throws only when the callback is not an object, and this one is a
             // function.
             let _ = document.add_event_listener_with_callback_and_bool(&ty, cb.as_ref().unchecked_ref(), true);
             installed.push((ty, cb));
         }
-        Ok(Listeners { installed, document: document.clone() })
+        Ok(Listeners { installed, document: document.clone(), specs, fire })
+    }
+
+    /// A click that happened before the widget was ready (the loader and the controller keep them), handled now
+    /// as if it happened now.
+    pub fn click(&self, target: &web_sys::Element) {
+        handle(target, "click", &self.specs, &self.fire);
     }
 }
 
@@ -96,8 +106,7 @@ impl Drop for Listeners {
     }
 }
 
-fn handle(ev: &web_sys::Event, ty: &str, specs: &[ListenerSpec], fire: &Rc<dyn Fn(Trigger)>) {
-    let Some(target) = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return };
+fn handle(target: &web_sys::Element, ty: &str, specs: &[ListenerSpec], fire: &Rc<dyn Fn(Trigger)>) {
     if ty == "click" {
         if let Ok(Some(el)) = target.closest("[data-vf-event]") {
             if let Some(t) = declarative(&el) {

@@ -1,4 +1,5 @@
-//! The browser host: the unchanged engine behind `window.voiceflow.chat`, rendered into a shadow root.
+//! The browser host behind `window.voiceflow.chat`, rendered into a shadow root: the engine in the page (local
+//! mode) or a Dialog API runtime over HTTP (remote mode).
 //!
 //! The key decision: JavaScript holds one opaque [`Chat`] handle and every call is coarse (one per page or user
 //! action). All state is single-threaded behind `Rc`, and **no `RefCell` borrow is ever held while page code
@@ -6,12 +7,17 @@
 //! moment, so work is taken out of a cell, the borrow dropped, and only then is page code called. The one exception
 //! is a shared borrow of the session while a restored conversation is replayed (see `live.rs`, `Loading::finish`).
 //!
+//! One crate builds two modules (`build.sh`): with the cargo feature `engine` the local transport and the engine;
+//! with `remote` the remote transport and its stream, and no engine at all. The loader fetches the one the config
+//! needs. Pure rules (retries, the queue, the stream parser, the routes) live in `src/client`, tested natively.
+//!
 //! Layout, one concern per file: [`api`] (the exported class and its TypeScript types), `controller` (the
-//! lifecycle: the early-call queue, load, destroy), `live` (a loaded widget and its turn lane), `config` (the
-//! `load()` DTOs), [`convert`] (how Rust values look in JS), [`error`] (errors with a stable `code`), `events`
-//! (`on()`/`off()` and `postMessage`), `listeners` (page elements mapped to events), `extensions`, [`storage`],
-//! [`transport`] (how turns reach the agent: local now, remote later), `turns` (the real widget's session
-//! summary), [`widget`] (the DOM) and `alloc` (the module's memory allocator, in place of dlmalloc).
+//! lifecycle: the early-call queue, early clicks, load, destroy), `live` (a loaded widget and its turn lane),
+//! `config` (the `load()` DTOs), [`convert`] (how Rust values look in JS), [`error`] (errors with a stable
+//! `code`), `events` (`on()`/`off()` and `postMessage`), `listeners` (page elements mapped to events),
+//! `extensions`, [`storage`], [`transport`] (how turns reach the agent), `local` (the engine in the page), `remote`
+//! and `stream` (a runtime over HTTP and its live stream), `http` (fetch with limits), [`widget`] (the DOM) and
+//! `alloc` (the module's memory allocator, in place of dlmalloc).
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
 mod alloc;
@@ -22,13 +28,22 @@ pub mod convert;
 pub mod error;
 mod events;
 mod extensions;
+mod http;
 mod listeners;
 mod live;
+#[cfg(feature = "engine")]
+mod local;
 pub mod panic;
+#[cfg(feature = "remote")]
+mod remote;
 pub mod storage;
+#[cfg(feature = "remote")]
+mod stream;
 pub mod transport;
-mod turns;
 pub mod widget;
+
+#[cfg(not(any(feature = "engine", feature = "remote")))]
+compile_error!("the browser host needs the cargo feature `engine` (local mode), `remote` (remote mode) or both");
 
 pub use api::Chat;
 

@@ -3,11 +3,16 @@
 //!
 //! Storage is best effort and never breaks the chat: when the browser refuses it (disabled, private mode,
 //! quota full), the store falls back to memory for the rest of the page's life and says so once in the console.
+//! A saved conversation that cannot be read is kept aside under another key ([`Store::set_aside`]), never
+//! overwritten. Tabs of one origin share `localStorage`: [`Store::watch`] hears when another tab saved.
 
 use crate::web::{bm, br};
 use std::cell::{Cell, RefCell};
 
+use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::JsCast;
+
+use super::listeners::DomListener;
 
 /// `assistant.persistence`: `localStorage`, `sessionStorage` or `memory`.
 #[derive(Default, Clone, Copy, PartialEq, Eq, Debug)]
@@ -78,6 +83,37 @@ impl Store {
         });
     }
 
+    /// Keep `value`, a saved conversation that could not be read, under a key of its own
+    /// (`{key}.unreadable.{random id}`), so the next save does not destroy it. That key, or `None` when even this
+    /// could not be stored.
+    pub fn set_aside(&self, value: &str) -> Option<String> {
+        let mut aside = self.key.clone();
+        aside.push_str(".unreadable.");
+        aside.push_str(&super::transport::random_id());
+        let other = Store { key: aside, wanted: self.wanted, fell_back: Cell::new(self.fell_back.get()) };
+        other.save(value);
+        (!other.fell_back.get() || self.in_memory()).then_some(other.key)
+    }
+
+    /// Call `changed` whenever another tab saves under this key. Only `localStorage` is shared between tabs;
+    /// dropping the watch stops it.
+    pub fn watch(&self, changed: Box<dyn Fn()>) -> Option<Watch> {
+        if self.wanted != Persistence::Local || self.in_memory() {
+            return None;
+        }
+        let window = web_sys::window()?;
+        let key = self.key.clone();
+        let listener = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
+            // `key` is null when another tab cleared the whole storage.
+            let k = super::convert::get(&ev, "key");
+            if k.is_null() || k.as_string().as_deref() == Some(key.as_str()) {
+                changed();
+            }
+        });
+        let _ = window.add_event_listener_with_callback_and_bool("storage", listener.as_ref().unchecked_ref(), false);
+        Some(Watch { window, listener })
+    }
+
     pub fn clear(&self) {
         if let Some(storage) = self.browser() {
             let _ = storage.remove_item(&self.key);
@@ -121,5 +157,18 @@ impl Store {
             );
             web_sys::console::warn_1(&msg.into());
         }
+    }
+}
+
+/// A `storage` listener; dropping it removes it.
+pub struct Watch {
+    window: web_sys::Window,
+    listener: DomListener,
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        let cb = self.listener.as_ref().unchecked_ref();
+        let _ = self.window.remove_event_listener_with_callback_and_bool("storage", cb, false);
     }
 }

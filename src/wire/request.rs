@@ -3,13 +3,9 @@
 //! Parsing is the only place a request can be refused. Once a [`Request`] exists the turn always runs, and
 //! conversation outcomes (no match, unhandled event) come back as traces, never as errors.
 
-use crate::json::{Map, Value};
-
 use super::names;
 use super::RequestError;
-use crate::json::{self, Obj, ToJson};
-use crate::json::{Path, Reader};
-use crate::util::cat;
+use crate::json::{self, Fields, Map, Obj, Path, PathError, ToJson, Value};
 
 /// The largest request body accepted, in bytes of JSON.
 pub const MAX_REQUEST_BYTES: usize = 1024 * 1024;
@@ -122,8 +118,35 @@ impl Envelope {
 
     /// Parse a body. A bare action (`{"type": ...}`) is accepted as well as `{"action": ...}`.
     pub fn from_value(v: Value) -> Result<Envelope, RequestError> {
-        let mut no = RequestError { code: "invalid_request", message: String::new() };
-        envelope(v, &mut no).ok_or(no)
+        let Value::Object(mut body) = v else {
+            return Err(invalid("the request must be a JSON object"));
+        };
+        let action = match (json::take(&mut body, "action"), json::take(&mut body, "request")) {
+            (Some(a), _) | (None, Some(a)) => a,
+            (None, None) if body.contains_key("type") => Value::Object(std::mem::take(&mut body)),
+            (None, None) => return Err(invalid("the request has no 'action'")),
+        };
+        // Config and variables are checked before the action; the variables are copied once it has passed too.
+        let body = Fields { map: &body, path: Path::Root };
+        let exclude_types = exclude_types(&body).map_err(shape)?;
+        let variables = match body.get("state") {
+            // A `state` that is not an object holds no variables.
+            Some(state @ Value::Object(_)) => Fields::new(state, body.at("state")).and_then(|s| s.opt_map("variables")),
+            _ => Ok(None),
+        }
+        .map_err(shape)?;
+        let (request, custom_id) = parse_action(&action)?;
+        let properties = match action.get("properties") {
+            None | Some(Value::Null) => Map::new(),
+            Some(Value::Object(m)) => m.clone(),
+            Some(_) => return Err(invalid("properties must be an object")),
+        };
+        let mut config = Config::default();
+        if let Some(list) = exclude_types {
+            config.exclude_types = list;
+        }
+        let variables = variables.cloned().unwrap_or_default();
+        Ok(Envelope { request, raw: action, config, variables, custom_id, properties })
     }
 
     /// A request built in code (the widget's own requests, tests).
@@ -139,59 +162,14 @@ impl Envelope {
     }
 }
 
-// The parsers below keep a refusal in `no` and return `None`: an `Option` moves less at each `?` than a `Result`
-// carrying the error would.
-
-/// Refuse the request with `code` and `message`; always `None`.
-fn refuse<T>(no: &mut RequestError, code: &'static str, message: String) -> Option<T> {
-    keep(no, code, message);
-    None
+/// A refusal as `invalid_request`.
+fn invalid(message: &str) -> RequestError {
+    RequestError::new("invalid_request", message)
 }
 
-/// The body of `refuse`, once for every result type.
-#[inline(never)]
-fn keep(no: &mut RequestError, code: &'static str, message: String) {
-    no.code = code;
-    no.message = message;
-}
-
-/// Refuse the request as `invalid_request`.
-fn invalid<T>(no: &mut RequestError, message: &str) -> Option<T> {
-    refuse(no, "invalid_request", message.to_string())
-}
-
-fn envelope(v: Value, no: &mut RequestError) -> Option<Envelope> {
-    let Value::Object(mut body) = v else {
-        return invalid(no, "the request must be a JSON object");
-    };
-    let action = match (json::take(&mut body, "action"), json::take(&mut body, "request")) {
-        (Some(a), _) | (None, Some(a)) => a,
-        (None, None) if body.contains_key("type") => Value::Object(std::mem::take(&mut body)),
-        (None, None) => return invalid(no, "the request has no 'action'"),
-    };
-    // Config and variables are checked borrowed and copied once the action has passed too.
-    let exclude_types = check_config(body.get("config"), no)?;
-    let variables = match body.get("state").and_then(|s| s.get("variables")) {
-        None | Some(Value::Null) => None,
-        Some(Value::Object(m)) => Some(m),
-        Some(_) => return invalid(no, "state.variables must be an object"),
-    };
-    let (request, custom_id) = parse_action(&action, no)?;
-    let properties = match action.get("properties") {
-        None | Some(Value::Null) => Map::new(),
-        Some(Value::Object(m)) => m.clone(),
-        Some(_) => return invalid(no, "properties must be an object"),
-    };
-    let mut config = Config::default();
-    if let Some(list) = exclude_types {
-        let mut types = Vec::with_capacity(list.len());
-        for t in list {
-            types.push(t.as_str().unwrap_or_default().to_string());
-        }
-        config.exclude_types = types;
-    }
-    let variables = variables.cloned().unwrap_or_default();
-    Some(Envelope { request, raw: action, config, variables, custom_id, properties })
+/// A body of the wrong shape, refused as `invalid_request` with the path of the problem.
+fn shape(e: PathError) -> RequestError {
+    RequestError::new("invalid_request", e.to_string())
 }
 
 /// The string under `key` of an object.
@@ -199,37 +177,27 @@ fn str_at<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
     v.get(key)?.as_str()
 }
 
-/// Check the turn options: `Some(Some(list))` when they set `excludeTypes` (a list of strings, checked).
-fn check_config<'v>(v: Option<&'v Value>, no: &mut RequestError) -> Option<Option<&'v Vec<Value>>> {
-    let m = match v {
-        None | Some(Value::Null) => return Some(None),
-        Some(Value::Object(m)) => m,
-        Some(_) => return invalid(no, "config must be an object"),
-    };
-    let Some(ex) = m.get("excludeTypes") else { return Some(None) };
-    let Some(list) = ex.as_array() else {
-        return invalid(no, "config.excludeTypes must be a list");
-    };
-    for t in list {
-        if !t.is_string() {
-            return invalid(no, "config.excludeTypes must be a list of strings");
-        }
+/// The turn options' `config.excludeTypes` (a list of strings), when they set it.
+fn exclude_types(body: &Fields) -> Result<Option<Vec<String>>, PathError> {
+    let Some(config) = body.opt_obj("config")? else { return Ok(None) };
+    if !config.has("excludeTypes") {
+        return Ok(None);
     }
-    Some(Some(list))
+    config.list_of("excludeTypes", |v, path| json::expect_str(v, path).map(str::to_string)).map(Some)
 }
 
-fn parse_action(action: &Value, no: &mut RequestError) -> Option<(Request, Option<String>)> {
+fn parse_action(action: &Value) -> Result<(Request, Option<String>), RequestError> {
     let Value::Object(a) = action else {
-        return invalid(no, "the action must be an object with a 'type'");
+        return Err(invalid("the action must be an object with a 'type'"));
     };
     let custom_id = match a.get("custom_id") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) if !s.is_empty() && s.len() <= 200 => Some(s.clone()),
         Some(n @ Value::Number(_)) => Some(json::to_string(n)), // the number as written in JSON
-        Some(_) => return invalid(no, "custom_id must be a string of 1 to 200 bytes"),
+        Some(_) => return Err(invalid("custom_id must be a string of 1 to 200 bytes")),
     };
     let Some(kind) = a.get("type").and_then(Value::as_str) else {
-        return invalid(no, "the action needs a string 'type'");
+        return Err(invalid("the action needs a string 'type'"));
     };
     let payload = a.get("payload").unwrap_or(&Value::Null);
     let request = match kind {
@@ -237,21 +205,21 @@ fn parse_action(action: &Value, no: &mut RequestError) -> Option<(Request, Optio
         "text" => match payload {
             Value::String(s) => Request::Text(s.clone()),
             Value::Number(_) | Value::Bool(_) => Request::Text(json::to_string(payload)),
-            _ => return invalid(no, "a text action needs a string payload"),
+            _ => return Err(invalid("a text action needs a string payload")),
         },
-        "intent" => parse_intent(payload, no)?,
-        "event" => parse_event(payload, no)?,
+        "intent" => parse_intent(payload)?,
+        "event" => parse_event(payload)?,
         "no-reply" => Request::NoReply,
-        "file" => Request::File(parse_file(payload, no)?),
-        "" => return invalid(no, "the action type is empty"),
+        "file" => Request::File(parse_file(payload)?),
+        "" => return Err(invalid("the action type is empty")),
         other => Request::Path { kind: other.to_string(), label: str_at(payload, "label").map(str::to_string) },
     };
-    Some((request, custom_id))
+    Ok((request, custom_id))
 }
 
-fn parse_intent(payload: &Value, no: &mut RequestError) -> Option<Request> {
+fn parse_intent(payload: &Value) -> Result<Request, RequestError> {
     let Some(name) = payload.get("intent").and_then(|i| str_at(i, "name")) else {
-        return invalid(no, "an intent action needs payload.intent.name");
+        return Err(invalid("an intent action needs payload.intent.name"));
     };
     let mut entities = Map::new();
     if let Some(list) = payload.get("entities").and_then(Value::as_array) {
@@ -261,10 +229,10 @@ fn parse_intent(payload: &Value, no: &mut RequestError) -> Option<Request> {
             }
         }
     }
-    Some(Request::Intent { name: name.to_string(), entities })
+    Ok(Request::Intent { name: name.to_string(), entities })
 }
 
-fn parse_event(payload: &Value, no: &mut RequestError) -> Option<Request> {
+fn parse_event(payload: &Value) -> Result<Request, RequestError> {
     // `{event: {name, data}}` as Voiceflow; a bare `{name, data}` or a string name are accepted too.
     let ev = payload.get("event").unwrap_or(payload);
     // The data is borrowed until the name has passed its checks.
@@ -272,57 +240,50 @@ fn parse_event(payload: &Value, no: &mut RequestError) -> Option<Request> {
         Value::String(s) => (s.as_str(), None),
         Value::Object(m) => match str_at(ev, "name") {
             Some(name) => (name, m.get("data")),
-            None => return invalid(no, "an event action needs payload.event.name (a string)"),
+            None => return Err(invalid("an event action needs payload.event.name (a string)")),
         },
-        _ => return invalid(no, "an event action needs payload.event.name"),
+        _ => return Err(invalid("an event action needs payload.event.name")),
     };
     if let Err(e) = names::check_name(name) {
-        return refuse(no, "invalid_event_name", format!("bad event name: {e}"));
+        return Err(RequestError::new("invalid_event_name", format!("bad event name: {e}")));
     }
     if let Some(sys) = names::system_event(name) {
-        return refuse(
-            no,
+        return Err(RequestError::new(
             "system_event",
-            cat(&["'", sys, "' is a system event: only the engine raises it, a client cannot send it"]),
-        );
+            format!("'{sys}' is a system event: only the engine raises it, a client cannot send it"),
+        ));
     }
-    Some(Request::Event { name: name.to_string(), data: data.cloned().unwrap_or(Value::Null) })
+    Ok(Request::Event { name: name.to_string(), data: data.cloned().unwrap_or(Value::Null) })
 }
 
-fn parse_file(payload: &Value, no: &mut RequestError) -> Option<FileInfo> {
-    let info = match file(payload, "payload") {
-        Ok(info) => info,
-        Err(e) => return refuse(no, "invalid_file", cat(&["a file action needs {name, content_type, size}: ", &e])),
-    };
+fn parse_file(payload: &Value) -> Result<FileInfo, RequestError> {
+    let refuse = |message: String| RequestError::new("invalid_file", message);
+    let info = Fields::new(payload, Path::top("payload"))
+        .and_then(|o| FileInfo::read(&o))
+        .map_err(|e| refuse(format!("a file action needs {{name, content_type, size}}: {e}")))?;
     if info.name.is_empty() || info.name.len() > 255 {
-        return refuse(no, "invalid_file", "the file name must be 1 to 255 bytes".into());
+        return Err(refuse("the file name must be 1 to 255 bytes".into()));
     }
     if let Some(url) = &info.url {
         if !(url.starts_with("https://") || url.starts_with("http://") || url.starts_with("blob:")) {
-            return refuse(no, "invalid_file", "a file url must be http, https or blob".into());
+            return Err(refuse("a file url must be http, https or blob".into()));
         }
     }
-    Some(info)
+    Ok(info)
 }
 
-/// The file fields of a `file` request's payload `v` (an object), at `path`.
-pub fn file(v: &Value, path: &str) -> Result<FileInfo, String> {
-    let mut r = Reader::default();
-    let path = Path::top(path);
-    let o = r.object(v, &path);
-    o.and_then(|o| r.file(o, &path)).ok_or(r.error)
-}
-
-impl Reader {
-    /// The file fields of a transcript entry or a `file` request's payload.
-    pub(crate) fn file(&mut self, o: &Map<String, Value>, path: &Path) -> Option<FileInfo> {
-        let name = self.text(o, "name", path)?;
-        let content_type = self.text(o, "content_type", path)?;
-        let size = self.number(o, "size", path)?;
-        let width = self.dim(o, "width", path)?;
-        let height = self.dim(o, "height", path)?;
-        let url = self.opt_text(o, "url", path)?;
-        Some(FileInfo {
+impl FileInfo {
+    /// The file fields of a transcript entry or a `file` request's payload, the object `o`.
+    pub(crate) fn read(o: &Fields) -> Result<FileInfo, PathError> {
+        let name = o.str("name")?;
+        let content_type = o.str("content_type")?;
+        let size = o.u64("size")?;
+        // Dimensions beyond `u32` are kept as `u32::MAX`.
+        let dim = |key| Ok::<_, PathError>(o.opt_u64(key)?.map(|n| u32::try_from(n).unwrap_or(u32::MAX)));
+        let width = dim("width")?;
+        let height = dim("height")?;
+        let url = o.opt_str("url")?;
+        Ok(FileInfo {
             name: name.to_string(),
             content_type: content_type.to_string(),
             size,
@@ -331,9 +292,60 @@ impl Reader {
             url: url.map(str::to_string),
         })
     }
+}
 
-    /// An optional whole number under `key`, at most `u32::MAX`.
-    fn dim(&mut self, o: &Map<String, Value>, key: &str, path: &Path) -> Option<Option<u32>> {
-        Some(self.opt_number(o, key, path)?.map(|n| u32::try_from(n).unwrap_or(u32::MAX)))
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refusal(body: &str) -> String {
+        Envelope::from_json(body).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn shape_refusals_name_the_path() {
+        let launch = r#""action":{"type":"launch"}"#;
+        let cases = [
+            (format!(r#"{{{launch},"config":3}}"#), "invalid_request: config: expected an object, found a number"),
+            (
+                format!(r#"{{{launch},"config":{{"excludeTypes":"debug"}}}}"#),
+                "invalid_request: config.excludeTypes: expected a list, found a string",
+            ),
+            (
+                format!(r#"{{{launch},"config":{{"excludeTypes":["debug",1]}}}}"#),
+                "invalid_request: config.excludeTypes[1]: expected a string, found a number",
+            ),
+            (
+                format!(r#"{{{launch},"state":{{"variables":[]}}}}"#),
+                "invalid_request: state.variables: expected an object, found a list",
+            ),
+            (
+                r#"{"action":{"type":"file","payload":{"name":"a","content_type":"b","size":-1}}}"#.to_string(),
+                "invalid_file: a file action needs {name, content_type, size}: \
+                 payload.size: expected a whole number of 0 or more, found a number",
+            ),
+            (
+                r#"{"action":{"type":"file","payload":[]}}"#.to_string(),
+                "invalid_file: a file action needs {name, content_type, size}: payload: expected an object, found a list",
+            ),
+        ];
+        for (body, want) in cases {
+            assert_eq!(refusal(&body), want, "{body}");
+        }
+    }
+
+    #[test]
+    fn good_bodies_keep_their_options() {
+        let e = Envelope::from_json(
+            r#"{"action":{"type":"text","payload":"hi"},"config":{"excludeTypes":["debug"]},"state":{"variables":{"a":1}}}"#,
+        )
+        .unwrap();
+        assert_eq!(e.request, Request::Text("hi".into()));
+        assert_eq!(e.config.exclude_types, ["debug"]);
+        assert_eq!(e.variables.get("a").and_then(Value::as_u64), Some(1));
+        // A `state` that is not an object and null options are ignored.
+        let e = Envelope::from_json(r#"{"type":"launch","config":null,"state":3}"#).unwrap();
+        assert_eq!(e.config, Config::default());
+        assert!(e.variables.is_empty());
     }
 }

@@ -5,9 +5,10 @@
 
 use crate::json::{Map, Value};
 
-use super::request::FileInfo;
+use super::request::{Envelope, FileInfo, Request};
+use super::trace::{Trace, TraceKind};
+use crate::json::{Fields, Path, PathError};
 use crate::json::{Obj, ToJson};
-use crate::json::{Path, Reader};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Transcript {
@@ -91,9 +92,15 @@ pub const AGENT: &str = "agent";
 pub const SYSTEM: &str = "system";
 
 impl Transcript {
+    /// How many entries were ever appended: the last one's `order`. The same as `entries.len()` for a whole
+    /// transcript, and still right for one a host keeps elsewhere but for its last entry (the server does).
+    pub fn count(&self) -> u64 {
+        self.entries.last().map_or(0, |e| e.order)
+    }
+
     /// Append an entry, giving it the next order and id.
     pub fn push(&mut self, author_id: &str, timestamp: u64, recipients: Recipients, body: Body) {
-        let order = self.entries.last().map_or(1, |e| e.order + 1);
+        let order = self.count() + 1;
         self.entries.push(Entry {
             id: format!("e{order}"),
             custom_id: None,
@@ -110,49 +117,103 @@ impl Transcript {
         let body = Body::SystemMessage { text: text.to_string(), system_message_type: kind.to_string() };
         self.push(SYSTEM, timestamp, Recipients::All, body);
     }
+
+    /// Append an annotation by `author` (a rating of the user's: `annotation_type: "rating"`) with its `properties`.
+    pub fn annotate(
+        &mut self,
+        author: &str,
+        timestamp: u64,
+        annotation_type: &str,
+        text: &str,
+        properties: Map<String, Value>,
+    ) {
+        let body = Body::Annotation { text: text.to_string(), annotation_type: annotation_type.to_string() };
+        self.push(author, timestamp, Recipients::All, body);
+        if let Some(entry) = self.entries.last_mut() {
+            entry.properties = properties;
+        }
+    }
+
+    /// Append what the user or the page sent: typed text, a labelled button and an intent as a message, a file
+    /// as a file entry, an event or an unlabelled path as a custom entry for agents only. A launch and a no-reply
+    /// leave no entry. The same rules hold wherever a turn runs (the engine, a remote runtime's answer).
+    pub fn record_request(&mut self, user_id: &str, timestamp: u64, envelope: &Envelope) {
+        let (recipients, body) = match &envelope.request {
+            Request::Text(t) => (Recipients::All, Body::Message { text: t.clone() }),
+            Request::Path { label: Some(label), .. } => (Recipients::All, Body::Message { text: label.clone() }),
+            Request::Intent { name, .. } => {
+                let text = envelope.raw.pointer("/payload/query").and_then(Value::as_str).filter(|q| !q.is_empty());
+                (Recipients::All, Body::Message { text: text.unwrap_or(name).to_string() })
+            }
+            Request::Event { .. } | Request::Path { label: None, .. } => {
+                (Recipients::Agents, Body::Custom { content: envelope.raw.clone() })
+            }
+            Request::File(info) => (Recipients::All, Body::File(info.clone())),
+            Request::Launch | Request::NoReply => return,
+        };
+        self.push(user_id, timestamp, recipients, body);
+        if let Some(entry) = self.entries.last_mut() {
+            entry.custom_id = envelope.custom_id.clone();
+            entry.properties = envelope.properties.clone();
+        }
+    }
+
+    /// Append what the agent showed: a text as a message, the end as `session_ended`, other shown traces as
+    /// custom entries. Path, debug, flow, block and no-reply traces leave no entry.
+    pub fn record_trace(&mut self, timestamp: u64, trace: &Trace) {
+        let body = match &trace.kind {
+            TraceKind::Text(t) => Body::Message { text: t.message.clone() },
+            TraceKind::End { .. } => return self.system(timestamp, "session_ended", "The conversation ended"),
+            TraceKind::Path { .. }
+            | TraceKind::Debug { .. }
+            | TraceKind::Flow { .. }
+            | TraceKind::Block { .. }
+            | TraceKind::NoReply { .. } => return,
+            _ => Body::Custom { content: crate::json::to_value(trace) },
+        };
+        self.push(AGENT, timestamp, Recipients::All, body);
+    }
 }
 
-impl Reader {
-    pub(crate) fn entry(&mut self, v: &Value, path: &Path) -> Option<Entry> {
-        let o = self.object(v, path)?;
-        let body = match self.text(o, "type", path)? {
-            "message" => Body::Message { text: self.string(o, "text", path)? },
-            "annotation" => Body::Annotation {
-                text: self.string(o, "text", path)?,
-                annotation_type: self.string(o, "annotation_type", path)?,
-            },
-            "system_message" => Body::SystemMessage {
-                text: self.string(o, "text", path)?,
-                system_message_type: self.string(o, "system_message_type", path)?,
-            },
-            "file" => Body::File(self.file(o, path)?),
-            "custom" => Body::Custom { content: o.get("content").cloned().unwrap_or(Value::Null) },
-            other => return self.unknown(&path.key("type"), "entry type", other),
-        };
-        let id = self.text(o, "id", path)?;
-        let custom_id = self.opt_text(o, "custom_id", path)?;
-        let order = self.number(o, "order", path)?;
-        let author_id = self.text(o, "author_id", path)?;
-        let timestamp = self.number(o, "timestamp", path)?;
-        let recipients = match self.text(o, "recipients", path)? {
-            "all" => Recipients::All,
-            "agents" => Recipients::Agents,
-            other => return self.unknown(&path.key("recipients"), "recipients", other),
-        };
-        let properties = match o.get("properties") {
-            None | Some(Value::Null) => None,
-            Some(Value::Object(m)) => Some(m),
-            Some(_) => return self.fail(&path.key("properties"), "expected an object"),
-        };
-        Some(Entry {
-            id: id.to_string(),
-            custom_id: custom_id.map(str::to_string),
-            order,
-            author_id: author_id.to_string(),
-            timestamp,
-            recipients,
-            properties: properties.cloned().unwrap_or_default(),
-            body,
-        })
-    }
+/// Read one transcript entry, as [`Entry`]'s `ToJson` writes it, at `path`.
+pub(crate) fn entry(v: &Value, path: &Path) -> Result<Entry, PathError> {
+    let o = Fields::new(v, *path)?;
+    let body = match o.str("type")? {
+        "message" => Body::Message { text: o.str("text")?.to_string() },
+        "annotation" => Body::Annotation {
+            text: o.str("text")?.to_string(),
+            annotation_type: o.str("annotation_type")?.to_string(),
+        },
+        "system_message" => Body::SystemMessage {
+            text: o.str("text")?.to_string(),
+            system_message_type: o.str("system_message_type")?.to_string(),
+        },
+        "file" => Body::File(FileInfo::read(&o)?),
+        "custom" => Body::Custom { content: o.map.get("content").cloned().unwrap_or(Value::Null) },
+        other => {
+            let expected = "message, annotation, system_message, file or custom";
+            return Err(PathError::unknown(&o.at("type"), "entry type", other, expected));
+        }
+    };
+    let id = o.str("id")?;
+    let custom_id = o.opt_str("custom_id")?;
+    let order = o.u64("order")?;
+    let author_id = o.str("author_id")?;
+    let timestamp = o.u64("timestamp")?;
+    let recipients = match o.str("recipients")? {
+        "all" => Recipients::All,
+        "agents" => Recipients::Agents,
+        other => return Err(PathError::unknown(&o.at("recipients"), "recipients", other, "all or agents")),
+    };
+    let properties = o.opt_map("properties")?;
+    Ok(Entry {
+        id: id.to_string(),
+        custom_id: custom_id.map(str::to_string),
+        order,
+        author_id: author_id.to_string(),
+        timestamp,
+        recipients,
+        properties: properties.cloned().unwrap_or_default(),
+        body,
+    })
 }

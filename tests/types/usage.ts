@@ -44,6 +44,7 @@ async function page(): Promise<void> {
     verify: { projectID: 'abc' },
     url: 'https://general-runtime.voiceflow.com',
     versionID: 'production',
+    remote: { timeoutMs: 20000, retries: 2 },
   };
   void remote;
 

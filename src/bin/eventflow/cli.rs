@@ -18,6 +18,7 @@ const USAGE: &str = "usage:
   eventflow check AGENT.json
   eventflow interact AGENT.json [--user ID] [--state FILE]
   eventflow chat AGENT.json      (for people: type text, /event NAME {json}, /launch, /quit)
+  eventflow serve AGENT.json...  (the runtime server: eventflow serve --help)
 
 interact reads one request per line on stdin, e.g.
   {\"action\": {\"type\": \"launch\"}}

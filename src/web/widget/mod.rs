@@ -47,8 +47,8 @@ pub enum UiEvent {
     Close,
     /// "Start new chat".
     Restart,
-    /// The retry button of an error: the request that failed.
-    Retry(Value),
+    /// The Retry button of a turn not delivered: its id.
+    Resend(String),
     /// An attached file's metadata (`{name, content_type, size, width?, height?}`).
     File(Value),
     /// A thumb of the agent's `index`-th message (from 0, counted from the start of the conversation).
@@ -274,13 +274,11 @@ impl Widget {
                     self.emit(UiEvent::Press(a));
                 }
             }
-            "retry" => {
-                if let Some(a) = action() {
-                    if let Ok(Some(row)) = el.closest(".ef-error") {
-                        call0(&row, "remove");
-                    }
-                    self.emit(UiEvent::Retry(a));
+            "resend" => {
+                if let Ok(Some(row)) = el.closest(".ef-error") {
+                    call0(&row, "remove");
                 }
+                self.emit(UiEvent::Resend(arg.to_string()));
             }
             "prev" | "next" => {
                 let strip = el

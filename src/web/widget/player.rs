@@ -8,7 +8,7 @@ use std::cell::{Cell, RefCell};
 use gloo_timers::callback::Timeout;
 
 use super::Widget;
-use crate::engine::{Trace, TraceKind};
+use crate::wire::{Trace, TraceKind};
 
 #[derive(Default)]
 pub struct Player {

@@ -10,7 +10,7 @@ use super::dom::{add, attr, build, button, el, img, text_el, Build};
 use super::{chrome, markdown, EndBar, Widget};
 use super::{safe_url, UrlUse};
 use crate::client::rating::{self, Thumb};
-use crate::engine::{Body, Button, CardPayload, Entry, Trace, TraceKind};
+use crate::wire::{Body, Button, CardPayload, Entry, Trace, TraceKind};
 
 impl Widget {
     /// Show one trace: a response extension's rendering or the built-in one, with the matching effect extensions
@@ -59,7 +59,7 @@ impl Widget {
         let mut started = false;
         for e in entries {
             if e.author_id == user_id {
-                if let Some(text) = crate::web::turns::user_text(e) {
+                if let Some(text) = crate::client::turns::user_text(e) {
                     self.user_said(&text);
                 }
                 continue;
@@ -85,24 +85,49 @@ impl Widget {
         self.scroll_to_end();
     }
 
-    /// A user bubble. It answers whatever buttons were waiting, so those go away.
-    pub(crate) fn user_said(&self, text: &str) {
+    /// A user bubble. It answers whatever buttons were waiting, so those go away. The row, for
+    /// [`Widget::set_pending`].
+    pub(crate) fn user_said(&self, text: &str) -> Element {
         self.retire_choices();
         let row = el(&self.doc, "div", "ef-row ef-user");
         add(&row, &text_el(&self.doc, "div", "ef-bubble", text));
         self.append(&row);
         self.scroll_to_end();
+        row
     }
 
-    /// An error in the chat, with a retry button when the failed request can be sent again.
-    pub(crate) fn show_error(&self, message: &str, retry: Option<Value>) {
+    /// Mark a user bubble as on its way (remote mode), or no longer.
+    pub(crate) fn set_pending(&self, row: &Element, pending: bool) {
+        attr(row, "class", if pending { "ef-row ef-user ef-pending" } else { "ef-row ef-user" });
+        if pending {
+            attr(row, "title", "Sending…");
+        } else {
+            crate::web::convert::call_method(row, "removeAttribute", &"title".into()).ok();
+        }
+    }
+
+    /// An error in the chat: after `after` (the bubble of the turn that failed) or at the end, with a Retry
+    /// button when the turn `resend` can be sent again.
+    pub(crate) fn show_error(&self, message: &str, resend: Option<&str>, after: Option<&Element>) {
         let row = text_el(&self.doc, "div", "ef-error", message);
         attr(&row, "role", "alert");
-        if let Some(action) = retry {
-            let command = self.register("retry", action);
+        if let Some(id) = resend {
+            let mut command = String::from("resend:");
+            command.push_str(id);
             add(&row, &button(&self.doc, "", &command, "Retry"));
         }
-        self.append(&row);
+        match after {
+            Some(bubble) => {
+                let _ = crate::web::convert::call_method(bubble, "after", &row);
+            }
+            None => self.append(&row),
+        }
+        self.scroll_to_end();
+    }
+
+    /// A line across the chat that tells the user something about the conversation itself.
+    pub(crate) fn notice(&self, text: &str) {
+        self.divider(text);
         self.scroll_to_end();
     }
 

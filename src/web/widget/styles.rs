@@ -52,6 +52,7 @@ pub const CSS: &str = "\
 .ef-bubble{max-width:82%;padding:9px 14px;border-radius:18px;overflow-wrap:anywhere;white-space:pre-wrap}\
 .ef-agent .ef-bubble{background:var(--ef-soft);border-bottom-left-radius:6px;white-space:normal}\
 .ef-user .ef-bubble{background:var(--ef-accent);color:var(--ef-ink);border-bottom-right-radius:6px}\
+.ef-pending .ef-bubble{opacity:.6}\
 .ef-md>:first-child{margin-top:0}.ef-md>:last-child{margin-bottom:0}\
 .ef-md p{margin:0 0 .55em}\
 .ef-md h3,.ef-md h4,.ef-md h5,.ef-md h6{margin:.2em 0 .4em;font-size:1em;font-weight:650}\

@@ -1,25 +1,22 @@
 //! The session summary the real widget puts in `voiceflow:interact` and `voiceflow:save_session` payloads:
 //! `{userID, turns, startTime, status}`, with `turns` in react-chat's shape (user turns
 //! `{id, type: 'user', message, timestamp}`, system turns `{id, type: 'system', timestamp, messages, actions?}`),
-//! built from the engine transcript and written straight as JSON text (no `Value` in between).
+//! built from the transcript and written straight as JSON text (no `Value` in between). Also what the user
+//! visibly said, in a transcript entry or in an action about to be sent.
 
 use crate::json::Value;
 
-use crate::engine::{Body, CardPayload, Entry, Status, Trace, TraceKind};
+use super::Status;
 use crate::json::{self, Obj};
+use crate::wire::{Body, CardPayload, Entry, Trace, TraceKind};
 
 /// Write the summary's JSON text to `out`.
 pub fn session(user_id: &str, status: Status, entries: &[Entry], now: u64, out: &mut String) {
     let start = entries.first().map_or(now, |e| e.timestamp);
-    let status = match status {
-        Status::Idle => "IDLE",
-        Status::Active => "ACTIVE",
-        Status::Ended => "ENDED",
-    };
     let mut o = Obj::new(out);
     o.str("userID", user_id);
     turns(user_id, entries, o.key("turns"));
-    o.field("startTime", &start).str("status", status).end();
+    o.field("startTime", &start).str("status", status.summary_name()).end();
 }
 
 /// A system turn being gathered: the entry it starts at, its messages and the latest buttons.
@@ -127,5 +124,87 @@ pub fn user_text(e: &Entry) -> Option<String> {
         Body::File(f) => Some(format!("📎 {}", f.name)),
         Body::Custom { content } => content.pointer("/payload/label").and_then(Value::as_str).map(str::to_string),
         _ => None,
+    }
+}
+
+/// What the user visibly says with an action: the bubble shown when it is sent. It matches what the transcript
+/// keeps of it ([`user_text`]), so a reload shows the same. Page events, launches and no-replies show nothing.
+pub fn user_echo(action: &Value) -> Option<String> {
+    let payload = action.get("payload");
+    match action.get("type").and_then(Value::as_str)? {
+        "text" => match payload? {
+            Value::String(s) => Some(s.clone()),
+            // A number or a boolean shows as its JSON text.
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        },
+        "intent" => {
+            let p = payload?;
+            let query = p.get("query").and_then(Value::as_str).filter(|q| !q.is_empty());
+            query.or_else(|| p.pointer("/intent/name").and_then(Value::as_str)).map(str::to_string)
+        }
+        "file" => payload?.get("name").and_then(Value::as_str).map(|n| format!("📎 {n}")),
+        "launch" | "no-reply" => None,
+        _ => payload?.get("label").and_then(Value::as_str).map(str::to_string),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json;
+    use crate::wire::{Envelope, Transcript};
+
+    fn record(t: &mut Transcript, action: Value) {
+        let envelope = Envelope::from_value(json!({ "action": action })).expect("a valid action");
+        t.record_request("u1", 5, &envelope);
+    }
+
+    #[test]
+    fn the_echo_of_an_action_is_what_the_transcript_shows_after_a_reload() {
+        let actions = [
+            json!({ "type": "text", "payload": "hello" }),
+            json!({ "type": "path-yes", "payload": { "label": "Yes" } }),
+            json!({ "type": "intent", "payload": { "intent": { "name": "order" }, "query": "I want pizza" } }),
+            json!({ "type": "intent", "payload": { "intent": { "name": "order" } } }),
+            json!({ "type": "file", "payload": { "name": "a.png", "content_type": "image/png", "size": 3 } }),
+            json!({ "type": "event", "payload": { "event": { "name": "checkout" } } }),
+            json!({ "type": "launch" }),
+            json!({ "type": "no-reply" }),
+        ];
+        for action in actions {
+            let mut t = Transcript::default();
+            record(&mut t, action.clone());
+            let shown = t.entries.first().and_then(user_text);
+            assert_eq!(user_echo(&action), shown, "{action}");
+        }
+    }
+
+    #[test]
+    fn the_summary_has_voiceflows_shape() {
+        let mut t = Transcript::default();
+        t.system(1, "session_started", "The conversation started");
+        let hello = Trace::from_value(json!({ "type": "text", "payload": { "message": "Hi" } })).unwrap();
+        let choice = Trace::from_value(
+            json!({ "type": "choice", "payload": { "buttons": [{ "name": "Yes", "request": { "type": "path-y" } }] } }),
+        )
+        .unwrap();
+        t.record_trace(2, &hello);
+        t.record_trace(2, &choice);
+        record(&mut t, json!({ "type": "text", "payload": "yes" }));
+        let mut out = String::new();
+        session("u1", Status::Active, &t.entries, 99, &mut out);
+        let v = json::parse(&out).unwrap();
+        assert_eq!(v["userID"], "u1");
+        assert_eq!(v["status"], "ACTIVE");
+        assert_eq!(v["startTime"], 1);
+        assert_eq!(v["turns"][0]["type"], "system");
+        assert_eq!(v["turns"][0]["messages"], json!([{ "type": "text", "text": "Hi" }]));
+        assert_eq!(v["turns"][0]["actions"][0]["name"], "Yes");
+        assert_eq!(v["turns"][1], json!({ "id": "e4", "type": "user", "message": "yes", "timestamp": 5 }));
+        let mut empty = String::new();
+        session("u2", Status::Idle, &[], 42, &mut empty);
+        assert_eq!(empty, r#"{"userID":"u2","turns":[],"startTime":42,"status":"IDLE"}"#);
     }
 }
