@@ -1,6 +1,6 @@
-//! Agent markdown to a small node tree, in time linear in the input. The widget builds DOM nodes from the tree
-//! one by one (`src/web/widget/markdown.rs`, never `innerHTML`): text only ever becomes text nodes, so raw HTML in
-//! a message (`<script>`, `<img onerror>`) shows as the literal text it is.
+//! Agent markdown to a flat list of elements, in time linear in the input. The widget builds DOM nodes from the
+//! list one by one (`src/web/widget/markdown.rs`, never `innerHTML`): text only ever becomes text nodes, so raw
+//! HTML in a message (`<script>`, `<img onerror>`) shows as the literal text it is.
 //!
 //! Why not pulldown-cmark: measured in the widget it cost 69 KB of gzip (entity tables, the full CommonMark block
 //! machinery), more than half of the page-weight budget (SPEC §9.1). Chat messages use a small, stable subset:
@@ -10,17 +10,18 @@
 //! common entities. Links keep only http, https and mailto, images only http, https and `data:image`
 //! ([`safe_url`]); a link to anything else keeps its label as plain text.
 //!
-//! The inline scan is one pass over a stack of open containers, CommonMark's delimiter stack in the form cmark
-//! uses for brackets: a run of `*`, `_` or `~~` that may open (CommonMark's flanking rules) opens a frame; one
-//! that may close closes the nearest open frame of its character (never past a `[`: a link's label is closed
-//! first), the frames above it giving their opener back as text; `]` closes the innermost bracket as a link or
-//! gives it back. Each frame is opened and closed once, and content moves between frames as linked lists in
-//! constant time, so the scan is linear. (Unlike CommonMark, a run that can both open and close, `a**b**c`,
-//! closes what it can: the "rule of three" is left out.) Code spans find their closing run through a table built
-//! in one pass, and every look-ahead (a link's destination and title, an autolink) stops at a character that ends
-//! it. The tree is an arena of nodes that name their children by index: building, walking and dropping it never
-//! recurse, however deep the emphasis nests; [`Markdown::walk`] leaves out the elements of emphasis nested deeper
-//! than [`MAX_EMPHASIS`].
+//! A message is a list of items in document order: a leaf (text, a break, code, an image, a rule), the start of
+//! an element, or the end of the innermost one. The inline scan writes that list as it reads, with one stack of
+//! open containers (CommonMark's delimiter stack in the form cmark uses for brackets): a run of `*`, `_` or `~~`
+//! that may open (CommonMark's flanking rules) opens a frame, its characters written as placeholders; one that may
+//! close closes the nearest open frame of its character (never past a `[`: a link's label is closed first),
+//! turning the frame's placeholders nearest its content into the element's start, while the frames above it stay
+//! text; `]` turns the innermost bracket into a link's start, or leaves it as text. A frame's content is always
+//! the end of the list, so nothing is ever moved: each frame is opened and closed once, and the scan is linear.
+//! (Unlike CommonMark, a run that can both open and close, `a**b**c`, closes what it can: the "rule of three" is
+//! left out.) Code spans find their closing run through a table built in one pass, and every look-ahead (a link's
+//! destination and title, an autolink) stops at a character that ends it. Nothing recurses on the nesting of
+//! inline elements; [`Markdown::walk`] leaves out the elements of emphasis nested deeper than [`MAX_EMPHASIS`].
 
 use super::url::{safe_url, starts_ci, UrlUse};
 use crate::util::slice;
@@ -31,26 +32,28 @@ pub const MAX_EMPHASIS: usize = 8;
 const MAX_QUOTE: usize = 8;
 /// The deepest nesting of parentheses in a link destination (as cmark bounds it): a failed look-ahead stays short.
 const MAX_PARENS: usize = 32;
-/// No node: the end of a linked list.
-const NONE: usize = usize::MAX;
 
-/// A parsed message: node 0 is the root, every other node is the child of one node.
+/// A parsed message.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Markdown {
-    nodes: Vec<Node>,
+    items: Vec<Item>,
 }
 
+/// One item of a message, in document order.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Node {
-    pub kind: Kind,
-    /// Indexes into the arena, in document order.
-    pub children: Vec<usize>,
+enum Item {
+    Leaf(Kind),
+    /// An element starts; it holds the items up to its matching `End`.
+    Start(Kind),
+    End,
+    /// While the inline scan runs: one character of an opener (`*`, `_`, `~`, `[`, `!`) that may still become an
+    /// element's start. Those left at the end are text.
+    Opener(u8),
 }
 
-/// What a node is. The widget maps each to one element (or a text node); [`Kind::tag`] names it.
+/// What an element or a leaf is. The widget maps each to one element (or a text node); [`Kind::tag`] names it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Kind {
-    Root,
     Paragraph,
     /// `#` to `######`: 1 to 6.
     Heading(u8),
@@ -84,7 +87,7 @@ pub enum Kind {
     },
 }
 
-/// One step of [`Markdown::walk`]: a container opens or closes, or a leaf (text, break, code, rule, image).
+/// One step of [`Markdown::walk`]: an element opens or closes, or a leaf (text, break, code, rule, image).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Event<'a> {
     Enter(&'a Kind),
@@ -96,7 +99,6 @@ impl Kind {
     /// The element this node becomes; `None` for text. Headings start at `h3`: the widget's own title is `h2`.
     pub fn tag(&self) -> Option<&'static str> {
         Some(match self {
-            Kind::Root => "div",
             Kind::Paragraph => "p",
             Kind::Heading(4) => "h4",
             Kind::Heading(5) => "h5",
@@ -120,13 +122,6 @@ impl Kind {
         })
     }
 
-    fn is_leaf(&self) -> bool {
-        matches!(
-            self,
-            Kind::Text(_) | Kind::Break | Kind::Code(_) | Kind::CodeBlock(_) | Kind::Rule | Kind::Image { .. }
-        )
-    }
-
     fn is_emphasis(&self) -> bool {
         matches!(self, Kind::Strong | Kind::Em | Kind::Del)
     }
@@ -134,7 +129,6 @@ impl Kind {
 
 /// Parse a message.
 pub fn parse(src: &str) -> Markdown {
-    let mut md = Markdown { nodes: vec![Node { kind: Kind::Root, children: Vec::new() }] };
     // Lines end at `\n` or `\r\n`; a `\r` not before `\n` stays.
     let mut lines = Vec::new();
     let mut rest = src;
@@ -143,50 +137,54 @@ pub fn parse(src: &str) -> Markdown {
         rest = tail;
     }
     lines.push(rest.strip_suffix('\r').unwrap_or(rest));
-    md.blocks(0, &lines, 0);
-    md
+    let mut items = Vec::new();
+    blocks(&mut items, &lines, 0);
+    // Openers left are text; adjacent text is one leaf, and empty text none.
+    let mut out: Vec<Item> = Vec::with_capacity(items.len());
+    for item in items {
+        let item = match item {
+            Item::Opener(c) => Item::Leaf(Kind::Text(char::from(c).to_string())),
+            item => item,
+        };
+        if let Item::Leaf(Kind::Text(t)) = &item {
+            if let Some(Item::Leaf(Kind::Text(last))) = out.last_mut() {
+                last.push_str(t);
+                continue;
+            }
+            if t.is_empty() {
+                continue;
+            }
+        }
+        out.push(item);
+    }
+    Markdown { items: out }
 }
 
 impl Markdown {
-    pub fn root(&self) -> &Node {
-        &self.nodes[0]
-    }
-
-    pub fn node(&self, id: usize) -> Option<&Node> {
-        self.nodes.get(id)
-    }
-
-    /// Visit the tree in document order without recursion. Emphasis nested deeper than [`MAX_EMPHASIS`] gives no
-    /// events of its own (its children are visited in its place).
+    /// Visit the elements and leaves in document order. Emphasis nested deeper than [`MAX_EMPHASIS`] gives no
+    /// events of its own (what it holds is visited in its place).
     pub fn walk(&self, mut visit: impl FnMut(Event<'_>)) {
-        // (node, its next child, whether it was entered)
-        let mut stack = vec![(0usize, 0usize, false)];
+        // The open elements, innermost last, and how many of them are emphasis.
+        let mut open = Vec::new();
         let mut emphasis = 0;
-        while let Some(top) = stack.last_mut() {
-            let Some(node) = self.nodes.get(top.0) else { break };
-            if let Some(child) = node.children.get(top.1).and_then(|&c| Some((c, self.nodes.get(c)?))) {
-                top.1 += 1;
-                let (id, child) = child;
-                if child.kind.is_leaf() {
-                    visit(Event::Leaf(&child.kind));
-                    continue;
+        for item in &self.items {
+            match item {
+                Item::Start(k) => {
+                    if !k.is_emphasis() || emphasis < MAX_EMPHASIS {
+                        visit(Event::Enter(k));
+                    }
+                    emphasis += usize::from(k.is_emphasis());
+                    open.push(k);
                 }
-                let shown = !child.kind.is_emphasis() || emphasis < MAX_EMPHASIS;
-                emphasis += usize::from(child.kind.is_emphasis());
-                if shown {
-                    visit(Event::Enter(&child.kind));
+                Item::End => {
+                    let Some(k) = open.pop() else { continue };
+                    emphasis -= usize::from(k.is_emphasis());
+                    if !k.is_emphasis() || emphasis < MAX_EMPHASIS {
+                        visit(Event::Leave(k));
+                    }
                 }
-                stack.push((id, 0, shown));
-            } else {
-                let (_, _, shown) = *top;
-                stack.pop();
-                if stack.is_empty() {
-                    break;
-                }
-                emphasis -= usize::from(node.kind.is_emphasis());
-                if shown {
-                    visit(Event::Leave(&node.kind));
-                }
+                Item::Leaf(k) => visit(Event::Leaf(k)),
+                Item::Opener(_) => {}
             }
         }
     }
@@ -229,89 +227,6 @@ impl Markdown {
         });
         out
     }
-
-    fn add(&mut self, parent: usize, kind: Kind) -> usize {
-        let id = self.nodes.len();
-        self.nodes.push(Node { kind, children: Vec::new() });
-        if let Some(p) = self.nodes.get_mut(parent) {
-            p.children.push(id);
-        }
-        id
-    }
-
-    fn blocks(&mut self, parent: usize, lines: &[&str], depth: usize) {
-        let mut i = 0;
-        while let Some(&line) = lines.get(i) {
-            match classify(line) {
-                Line::Blank => i += 1,
-                Line::Fence => {
-                    let marker = if line.trim_start().starts_with('~') { "~~~" } else { "```" };
-                    let after = lines.get(i + 1..).unwrap_or_default();
-                    let len = after.iter().position(|l| l.trim_start().starts_with(marker)).unwrap_or(after.len());
-                    self.add(parent, Kind::CodeBlock(after.get(..len).unwrap_or_default().join("\n")));
-                    // Past the closing fence (or the end).
-                    i += len + 2;
-                }
-                Line::Heading(level, content) => {
-                    let h = self.add(parent, Kind::Heading(level));
-                    self.inline(h, content);
-                    i += 1;
-                }
-                Line::Quote(_) => {
-                    let mut inner = Vec::new();
-                    while let Some(Line::Quote(rest)) = lines.get(i).map(|l| classify(l)) {
-                        inner.push(rest);
-                        i += 1;
-                    }
-                    let q = self.add(parent, Kind::Quote);
-                    if depth < MAX_QUOTE {
-                        self.blocks(q, &inner, depth + 1);
-                    } else {
-                        self.add(q, Kind::Text(inner.join("\n")));
-                    }
-                }
-                Line::Item { ordered, .. } => {
-                    let list = self.add(parent, Kind::List { start: ordered });
-                    while let Some(Line::Item { ordered: o, rest }) = lines.get(i).map(|l| classify(l)) {
-                        if o.is_some() != ordered.is_some() {
-                            break;
-                        }
-                        let mut item = rest.to_string();
-                        i += 1;
-                        // Indented lines continue the item.
-                        while let Some(next) = lines.get(i).filter(|l| l.starts_with("  ") && !l.trim().is_empty()) {
-                            item.push('\n');
-                            item.push_str(next.trim_start());
-                            i += 1;
-                        }
-                        let li = self.add(list, Kind::Item);
-                        self.inline(li, &item);
-                    }
-                }
-                Line::Rule => {
-                    self.add(parent, Kind::Rule);
-                    i += 1;
-                }
-                Line::Text => {
-                    let start = i;
-                    while lines.get(i).is_some_and(|l| i == start || matches!(classify(l), Line::Text)) {
-                        i += 1;
-                    }
-                    let p = self.add(parent, Kind::Paragraph);
-                    self.inline(p, &lines.get(start..i).unwrap_or_default().join("\n"));
-                }
-            }
-        }
-    }
-
-    /// Inline markup of `s` as the children of `parent`.
-    fn inline(&mut self, parent: usize, s: &str) {
-        Inline::new(self, s).run(parent);
-    }
-
-    fn kind_mut(&mut self, id: usize) -> Option<&mut Kind> {
-        self.nodes.get_mut(id).map(|n| &mut n.kind)
-    }
 }
 
 /// The attributes of an element, in the order the widget sets them: `set(name, value)` for each.
@@ -350,6 +265,71 @@ fn escape(out: &mut String, s: &str, attribute: bool) {
             '"' if attribute => out.push_str("&quot;"),
             '\u{a0}' => out.push_str("&nbsp;"),
             c => out.push(c),
+        }
+    }
+}
+
+/// The blocks of `lines`, appended to `items`.
+fn blocks(items: &mut Vec<Item>, lines: &[&str], depth: usize) {
+    let mut i = 0;
+    while let Some(&line) = lines.get(i) {
+        match classify(line) {
+            Line::Blank => i += 1,
+            Line::Fence => {
+                let marker = if line.trim_start().starts_with('~') { "~~~" } else { "```" };
+                let after = lines.get(i + 1..).unwrap_or_default();
+                let len = after.iter().position(|l| l.trim_start().starts_with(marker)).unwrap_or(after.len());
+                items.push(Item::Leaf(Kind::CodeBlock(after.get(..len).unwrap_or_default().join("\n"))));
+                // Past the closing fence (or the end).
+                i += len + 2;
+            }
+            Line::Heading(level, content) => {
+                inline(items, Kind::Heading(level), content);
+                i += 1;
+            }
+            Line::Quote(_) => {
+                let mut inner = Vec::new();
+                while let Some(Line::Quote(rest)) = lines.get(i).map(|l| classify(l)) {
+                    inner.push(rest);
+                    i += 1;
+                }
+                items.push(Item::Start(Kind::Quote));
+                if depth < MAX_QUOTE {
+                    blocks(items, &inner, depth + 1);
+                } else {
+                    items.push(Item::Leaf(Kind::Text(inner.join("\n"))));
+                }
+                items.push(Item::End);
+            }
+            Line::Item { ordered, .. } => {
+                items.push(Item::Start(Kind::List { start: ordered }));
+                while let Some(Line::Item { ordered: o, rest }) = lines.get(i).map(|l| classify(l)) {
+                    if o.is_some() != ordered.is_some() {
+                        break;
+                    }
+                    let mut item = rest.to_string();
+                    i += 1;
+                    // Indented lines continue the item.
+                    while let Some(next) = lines.get(i).filter(|l| l.starts_with("  ") && !l.trim().is_empty()) {
+                        item.push('\n');
+                        item.push_str(next.trim_start());
+                        i += 1;
+                    }
+                    inline(items, Kind::Item, &item);
+                }
+                items.push(Item::End);
+            }
+            Line::Rule => {
+                items.push(Item::Leaf(Kind::Rule));
+                i += 1;
+            }
+            Line::Text => {
+                let start = i;
+                while lines.get(i).is_some_and(|l| i == start || matches!(classify(l), Line::Text)) {
+                    i += 1;
+                }
+                inline(items, Kind::Paragraph, &lines.get(start..i).unwrap_or_default().join("\n"));
+            }
         }
     }
 }
@@ -406,30 +386,60 @@ fn classify(line: &str) -> Line<'_> {
     Line::Text
 }
 
-/// An open container of the inline scan: an emphasis opener waiting for its closer, a `[` or `![` waiting for
-/// its `]`, or the bottom (the block's own content).
+/// The element `kind` holding the inline markup of `src`, appended to `items`.
+fn inline(items: &mut Vec<Item>, kind: Kind, src: &str) {
+    items.push(Item::Start(kind));
+    // Every backtick run, and for each the next one of the same length: a code span's closer in O(1).
+    let mut ticks = Vec::new();
+    let b = src.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let len = b[i..].iter().take_while(|&&c| c == b'`').count();
+        if len > 0 {
+            ticks.push((i, len));
+        }
+        i += len.max(1);
+    }
+    let longest = ticks.iter().map(|t| t.1).max().unwrap_or(0);
+    let mut last = vec![usize::MAX; longest + 1];
+    let mut next_tick = vec![usize::MAX; ticks.len()];
+    for (r, &(_, len)) in ticks.iter().enumerate().rev() {
+        next_tick[r] = last[len];
+        last[len] = r;
+    }
+    let mut scan = Inline {
+        items,
+        src,
+        frames: Vec::new(),
+        open: [0; 3],
+        brackets: 0,
+        links_off_below: 0,
+        images_off_below: 0,
+        ticks,
+        next_tick,
+        tick_cursor: 0,
+    };
+    scan.scan();
+    scan.items.push(Item::End);
+}
+
+/// An open container of the inline scan: an emphasis opener waiting for its closer, or a `[` or `![` waiting for
+/// its `]`. Its content is every item after its opener's.
 struct Frame {
-    /// `*`, `_` or `~` for emphasis, `[` for a link, `!` for an image, 0 for the bottom.
+    /// `*`, `_` or `~` for emphasis, `[` for a link, `!` for an image.
     opener: u8,
-    /// Emphasis: the opening run's characters not yet used.
+    /// Emphasis: the opening run's characters not yet used (the first `count` of its placeholders).
     count: usize,
-    /// The content so far, a list of nodes linked by `next`: its first and last node (`NONE` when empty).
-    first: usize,
-    last: usize,
+    /// The index of its first placeholder in the list.
+    at: usize,
     /// A bracket: the open emphasis counts below it, in force again once it closes.
     saved: [usize; 3],
 }
 
-/// The inline scan of one block's text. Nodes are collected in linked lists (each node's next sibling, each
-/// container's first and last child), so closing a container, or giving an unmatched opener back as text, takes
-/// the same time whatever it holds; the lists become the nodes' `children` at the end.
+/// The inline scan of one block's text.
 struct Inline<'m, 's> {
-    md: &'m mut Markdown,
+    items: &'m mut Vec<Item>,
     src: &'s str,
-    /// The first node made by this scan: `next` and `kids` are indexed by id minus `base`.
-    base: usize,
-    next: Vec<usize>,
-    kids: Vec<(usize, usize)>,
     frames: Vec<Frame>,
     /// Open emphasis frames per character (`*`, `_`, `~`) above the innermost bracket: a closer searches only
     /// when one is open, and never past a bracket (a link's label is closed first).
@@ -440,8 +450,6 @@ struct Inline<'m, 's> {
     links_off_below: usize,
     /// Image frames below this depth are inactive (no image in an image's text).
     images_off_below: usize,
-    /// Plain text not yet in a node.
-    text: String,
     /// Backtick runs `(start, length)` in order, and for each the index of the next run of the same length.
     ticks: Vec<(usize, usize)>,
     next_tick: Vec<usize>,
@@ -458,153 +466,7 @@ fn class(ch: u8) -> usize {
     }
 }
 
-impl<'m, 's> Inline<'m, 's> {
-    fn new(md: &'m mut Markdown, src: &'s str) -> Inline<'m, 's> {
-        let base = md.nodes.len();
-        // Every backtick run, and for each the next one of the same length: a code span's closer in O(1).
-        let mut ticks = Vec::new();
-        let b = src.as_bytes();
-        let mut i = 0;
-        while i < b.len() {
-            if b[i] == b'`' {
-                let len = b[i..].iter().take_while(|&&c| c == b'`').count();
-                ticks.push((i, len));
-                i += len;
-            } else {
-                i += 1;
-            }
-        }
-        let longest = ticks.iter().map(|t| t.1).max().unwrap_or(0);
-        let mut last = vec![NONE; longest + 1];
-        let mut next_tick = vec![NONE; ticks.len()];
-        for (r, &(_, len)) in ticks.iter().enumerate().rev() {
-            next_tick[r] = last[len];
-            last[len] = r;
-        }
-        let bottom = Frame { opener: 0, count: 0, first: NONE, last: NONE, saved: [0; 3] };
-        Inline {
-            md,
-            src,
-            base,
-            next: Vec::new(),
-            kids: Vec::new(),
-            frames: vec![bottom],
-            open: [0; 3],
-            brackets: 0,
-            links_off_below: 0,
-            images_off_below: 0,
-            text: String::new(),
-            ticks,
-            next_tick,
-            tick_cursor: 0,
-        }
-    }
-
-    /// Scan, close what is still open, and give `parent` its children.
-    fn run(mut self, parent: usize) {
-        self.scan();
-        while self.frames.len() > 1 {
-            self.give_back();
-        }
-        for id in self.base..self.md.nodes.len() {
-            let (first, _) = self.kids_of(id);
-            if first != NONE {
-                let children = self.collect(first);
-                if let Some(n) = self.md.nodes.get_mut(id) {
-                    n.children = children;
-                }
-            }
-        }
-        let first = self.frames.first().map_or(NONE, |f| f.first);
-        let children = self.collect(first);
-        if let Some(n) = self.md.nodes.get_mut(parent) {
-            n.children = children;
-        }
-    }
-
-    /// A new node, in no list yet.
-    fn node(&mut self, kind: Kind) -> usize {
-        let id = self.md.nodes.len();
-        self.md.nodes.push(Node { kind, children: Vec::new() });
-        self.next.push(NONE);
-        self.kids.push((NONE, NONE));
-        id
-    }
-
-    fn next_of(&self, id: usize) -> usize {
-        self.next.get(id.wrapping_sub(self.base)).copied().unwrap_or(NONE)
-    }
-
-    fn kids_of(&self, id: usize) -> (usize, usize) {
-        self.kids.get(id.wrapping_sub(self.base)).copied().unwrap_or((NONE, NONE))
-    }
-
-    /// The list `a` followed by the list `b`.
-    fn concat(&mut self, a: (usize, usize), b: (usize, usize)) -> (usize, usize) {
-        if a.0 == NONE {
-            return b;
-        }
-        if b.0 == NONE {
-            return a;
-        }
-        if let Some(n) = self.next.get_mut(a.1.wrapping_sub(self.base)) {
-            *n = b.0;
-        }
-        (a.0, b.1)
-    }
-
-    /// Append the list `list` to the innermost frame.
-    fn append_list(&mut self, list: (usize, usize)) {
-        let Some(top) = self.frames.last() else { return };
-        let joined = self.concat((top.first, top.last), list);
-        if let Some(top) = self.frames.last_mut() {
-            (top.first, top.last) = joined;
-        }
-    }
-
-    /// A new node at the end of the innermost frame.
-    fn push(&mut self, kind: Kind) -> usize {
-        let id = self.node(kind);
-        self.append_list((id, id));
-        id
-    }
-
-    fn flush(&mut self) {
-        if !self.text.is_empty() {
-            let t = std::mem::take(&mut self.text);
-            self.push(Kind::Text(t));
-        }
-    }
-
-    /// Take the innermost frame off the stack, keeping the depth limits of inactive brackets in step.
-    fn pop(&mut self) -> Option<Frame> {
-        let f = self.frames.pop()?;
-        let depth = self.frames.len();
-        self.links_off_below = self.links_off_below.min(depth);
-        self.images_off_below = self.images_off_below.min(depth);
-        match f.opener {
-            b'[' | b'!' => {
-                self.open = f.saved;
-                self.brackets -= 1;
-            }
-            ch => self.open[class(ch)] -= usize::from(ch != 0),
-        }
-        Some(f)
-    }
-
-    /// The innermost frame found no closer: its opener goes back as text, followed by its content.
-    fn give_back(&mut self) {
-        let Some(f) = self.pop() else { return };
-        let opener = match f.opener {
-            b'[' => "[".to_string(),
-            b'!' => "![".to_string(),
-            ch => char::from(ch).to_string().repeat(f.count),
-        };
-        let t = self.node(Kind::Text(opener));
-        let list = self.concat((t, t), (f.first, f.last));
-        self.append_list(list);
-    }
-
+impl Inline<'_, '_> {
     fn scan(&mut self) {
         let src = self.src;
         let b = src.as_bytes();
@@ -612,20 +474,16 @@ impl<'m, 's> Inline<'m, 's> {
         while let Some(&c) = b.get(i) {
             i = match c {
                 b'\\' => match b.get(i + 1) {
-                    Some(&n) if n.is_ascii_punctuation() => {
-                        self.text.push(char::from(n));
-                        i + 2
-                    }
+                    Some(&n) if n.is_ascii_punctuation() => self.plain(i + 1, i + 2),
                     _ => self.plain(i, i + 1),
                 },
                 b'\n' => {
-                    self.flush();
-                    self.push(Kind::Break);
+                    self.items.push(Item::Leaf(Kind::Break));
                     i + 1
                 }
                 b'&' => match entity(slice(src, i, src.len())) {
                     Some((decoded, len)) => {
-                        self.text.push(decoded);
+                        self.text(decoded.encode_utf8(&mut [0; 4]));
                         i + len
                     }
                     None => self.plain(i, i + 1),
@@ -644,18 +502,45 @@ impl<'m, 's> Inline<'m, 's> {
                 }
             };
         }
-        self.flush();
+        while !self.frames.is_empty() {
+            self.pop();
+        }
+    }
+
+    /// Append text: to the text just before, if any.
+    fn text(&mut self, s: &str) {
+        match self.items.last_mut() {
+            Some(Item::Leaf(Kind::Text(t))) => t.push_str(s),
+            _ => self.items.push(Item::Leaf(Kind::Text(s.to_string()))),
+        }
     }
 
     /// `src[start..end]` as plain text; returns `end`.
     fn plain(&mut self, start: usize, end: usize) -> usize {
-        self.text.push_str(slice(self.src, start, end));
+        self.text(slice(self.src, start, end));
         end
     }
 
     /// The character before byte `i` (a space at the start).
     fn before(&self, i: usize) -> char {
         slice(self.src, 0, i).chars().next_back().unwrap_or(' ')
+    }
+
+    /// Take the innermost frame off the stack: its placeholders not used stay, as text. The depth limits of
+    /// inactive brackets are kept in step.
+    fn pop(&mut self) -> Option<Frame> {
+        let f = self.frames.pop()?;
+        let depth = self.frames.len();
+        self.links_off_below = self.links_off_below.min(depth);
+        self.images_off_below = self.images_off_below.min(depth);
+        match f.opener {
+            b'[' | b'!' => {
+                self.open = f.saved;
+                self.brackets -= 1;
+            }
+            ch => self.open[class(ch)] -= 1,
+        }
+        Some(f)
     }
 
     fn code_span(&mut self, i: usize) -> usize {
@@ -677,12 +562,7 @@ impl<'m, 's> Inline<'m, 's> {
         if b.len() >= 2 && is_space(b[0]) && is_space(b[b.len() - 1]) && !b.iter().all(|&c| is_space(c)) {
             inner = slice(inner, 1, inner.len() - 1);
         }
-        let mut code = String::with_capacity(inner.len());
-        for c in inner.chars() {
-            code.push(if c == '\n' { ' ' } else { c });
-        }
-        self.flush();
-        self.push(Kind::Code(code));
+        self.items.push(Item::Leaf(Kind::Code(inner.replace('\n', " "))));
         close + len
     }
 
@@ -707,51 +587,60 @@ impl<'m, 's> Inline<'m, 's> {
         let right = !ws_before && (!p_before || ws_after || p_after);
         let (can_open, can_close) =
             if ch == b'_' { (left && (!right || p_before), right && (!left || p_after)) } else { (left, right) };
-        self.flush();
         let c = class(ch);
         let mut left_over = len;
         while can_close && left_over > 0 && self.open[c] > 0 {
             // The nearest frame of this character is above the innermost bracket: the frames above it are
             // openers without a closer.
             while self.frames.last().is_some_and(|f| f.opener != ch) {
-                self.give_back();
+                self.pop();
             }
-            let Some(f) = self.frames.last() else { break };
+            let Some(f) = self.frames.last_mut() else { break };
             let used = if ch == b'~' || (f.count >= 2 && left_over >= 2) { 2 } else { 1 };
             let kind = match (ch, used) {
                 (b'~', _) => Kind::Del,
                 (_, 2) => Kind::Strong,
                 _ => Kind::Em,
             };
-            let e = self.node(kind);
-            if let (Some(k), Some(f)) = (self.kids.get_mut(e - self.base), self.frames.last_mut()) {
-                *k = (f.first, f.last);
-                f.count -= used;
-                (f.first, f.last) = (e, e);
+            // The placeholders nearest the content become the element's start (an empty text for a second one);
+            // the outer ones stay for a later closer.
+            f.count -= used;
+            let at = f.at + f.count;
+            let closed = f.count == 0;
+            if let Some(p) = self.items.get_mut(at) {
+                *p = Item::Start(kind);
             }
+            if let Some(p) = self.items.get_mut(at + 1).filter(|_| used == 2) {
+                *p = Item::Leaf(Kind::Text(String::new()));
+            }
+            self.items.push(Item::End);
             left_over -= used;
-            if self.frames.last().is_some_and(|f| f.count == 0) {
-                if let Some(f) = self.pop() {
-                    self.append_list((f.first, f.last));
-                }
+            if closed {
+                self.pop();
             }
         }
         if left_over > 0 {
             if can_open {
                 self.open[c] += 1;
-                self.frames.push(Frame { opener: ch, count: left_over, first: NONE, last: NONE, saved: [0; 3] });
+                self.frames.push(Frame { opener: ch, count: left_over, at: self.items.len(), saved: [0; 3] });
+                for _ in 0..left_over {
+                    self.items.push(Item::Opener(ch));
+                }
             } else {
-                self.text.push_str(slice(self.src, end - left_over, end));
+                self.plain(end - left_over, end);
             }
         }
         end
     }
 
     fn bracket(&mut self, i: usize, opener: u8) -> usize {
-        self.flush();
         let saved = std::mem::take(&mut self.open);
         self.brackets += 1;
-        self.frames.push(Frame { opener, count: 0, first: NONE, last: NONE, saved });
+        self.frames.push(Frame { opener, count: 0, at: self.items.len(), saved });
+        if opener == b'!' {
+            self.items.push(Item::Opener(b'!'));
+        }
+        self.items.push(Item::Opener(b'['));
         i + if opener == b'!' { 2 } else { 1 }
     }
 
@@ -760,106 +649,46 @@ impl<'m, 's> Inline<'m, 's> {
         let at =
             if self.brackets == 0 { None } else { self.frames.iter().rposition(|f| matches!(f.opener, b'[' | b'!')) };
         let Some(at) = at else { return self.plain(i, i + 1) };
-        self.flush();
         // Emphasis opened inside the label and not closed there is text.
         while self.frames.len() > at + 1 {
-            self.give_back();
+            self.pop();
         }
         let image = self.frames.last().is_some_and(|f| f.opener == b'!');
         let active = at >= if image { self.images_off_below } else { self.links_off_below };
         let tail = if active { link_tail(slice(self.src, i + 1, self.src.len())) } else { None };
-        let Some((dest, title, used)) = tail else {
-            self.give_back();
-            return self.plain(i, i + 1);
-        };
-        let Some(f) = self.pop() else { return i + 1 };
+        let (Some((dest, title, used)), Some(f)) = (tail, self.pop()) else { return self.plain(i, i + 1) };
+        // The opener's placeholders, then the label.
+        let label = self.items.get_mut(f.at..).unwrap_or_default();
         if image {
-            let alt = self.plain_text(f.first);
+            let alt = alt_text(label.get(2..).unwrap_or_default());
+            self.items.truncate(f.at);
             self.images_off_below = at;
-            self.push(match allowed(&dest, UrlUse::Image) {
+            self.items.push(Item::Leaf(match allowed(&dest, UrlUse::Image) {
                 Some(src) => Kind::Image { src, alt, title },
                 None => Kind::Text(alt),
-            });
+            }));
         } else {
-            self.demote_links(f.first);
-            self.links_off_below = at;
-            let link = self.push(match allowed(&dest, UrlUse::Link) {
-                Some(href) => Kind::Link { href, title },
-                None => Kind::Span,
-            });
-            if let Some(k) = self.kids.get_mut(link - self.base) {
-                *k = (f.first, f.last);
-            }
-        }
-        i + 1 + used
-    }
-
-    /// The text of the list from `first`, as an image's alt text.
-    fn plain_text(&self, first: usize) -> String {
-        let mut out = String::new();
-        let mut stack = vec![first];
-        while let Some(id) = stack.pop() {
-            let Some(node) = self.md.nodes.get(id) else { continue };
-            stack.push(self.next_of(id));
-            match &node.kind {
-                Kind::Text(t) | Kind::Code(t) => out.push_str(t),
-                Kind::Image { alt, .. } => out.push_str(alt),
-                Kind::Break => out.push(' '),
-                _ => stack.push(self.kids_of(id).0),
-            }
-        }
-        out
-    }
-
-    /// Autolinks and bare URLs in what becomes a link's label turn back into their text: no link inside a link.
-    fn demote_links(&mut self, first: usize) {
-        let mut stack = vec![first];
-        while let Some(id) = stack.pop() {
-            let Some(node) = self.md.nodes.get(id) else { continue };
-            stack.push(self.next_of(id));
-            let (label, _) = self.kids_of(id);
-            if !matches!(node.kind, Kind::Link { .. }) {
-                stack.push(label);
-                continue;
-            }
-            // An autolink holds one text node, its label.
-            let text = match self.md.kind_mut(label) {
-                Some(Kind::Text(t)) => std::mem::take(t),
-                _ => String::new(),
-            };
-            if let Some(k) = self.md.kind_mut(id) {
-                *k = Kind::Text(text);
-            }
-            if let Some(k) = self.kids.get_mut(id - self.base) {
-                *k = (NONE, NONE);
-            }
-        }
-    }
-
-    /// The list from `first` as children: adjacent text merged, empty text left out.
-    fn collect(&mut self, first: usize) -> Vec<usize> {
-        let mut out: Vec<usize> = Vec::new();
-        let mut n = first;
-        while n != NONE {
-            let next = self.next_of(n);
-            if let Some(Kind::Text(t)) = self.md.kind_mut(n) {
-                let t = std::mem::take(t);
-                match out.last().and_then(|&l| self.md.kind_mut(l)) {
-                    Some(Kind::Text(last)) => last.push_str(&t),
-                    _ if t.is_empty() => {}
-                    _ => {
-                        if let Some(k) = self.md.kind_mut(n) {
-                            *k = Kind::Text(t);
+            // Autolinks and bare URLs in the label turn back into their text: no link inside a link. An autolink
+            // is three items: its start, its text, its end.
+            for j in 0..label.len() {
+                if let Some(Item::Start(Kind::Link { .. })) = label.get(j) {
+                    for k in [j, j + 2] {
+                        if let Some(p) = label.get_mut(k) {
+                            *p = Item::Leaf(Kind::Text(String::new()));
                         }
-                        out.push(n);
                     }
                 }
-            } else {
-                out.push(n);
             }
-            n = next;
+            if let Some(p) = label.first_mut() {
+                *p = Item::Start(match allowed(&dest, UrlUse::Link) {
+                    Some(href) => Kind::Link { href, title },
+                    None => Kind::Span,
+                });
+            }
+            self.links_off_below = at;
+            self.items.push(Item::End);
         }
-        out
+        i + 1 + used
     }
 
     fn autolink(&mut self, i: usize) -> usize {
@@ -875,7 +704,6 @@ impl<'m, 's> Inline<'m, 's> {
         }
         let mut dest = String::from(if is_email { "mailto:" } else { "" });
         dest.push_str(inner);
-        self.flush();
         self.link_to(&dest, inner);
         end + 1
     }
@@ -919,23 +747,34 @@ impl<'m, 's> Inline<'m, 's> {
             return self.plain(i, i + 1);
         }
         let url = slice(s, 0, end);
-        self.flush();
         self.link_to(url, url);
         i + end
     }
 
     /// A link (or, with a URL that is not allowed, a span) holding `label` as text.
     fn link_to(&mut self, dest: &str, label: &str) {
-        let kind = match allowed(dest, UrlUse::Link) {
+        self.items.push(Item::Start(match allowed(dest, UrlUse::Link) {
             Some(href) => Kind::Link { href, title: None },
             None => Kind::Span,
-        };
-        let link = self.push(kind);
-        let text = self.node(Kind::Text(label.to_string()));
-        if let Some(k) = self.kids.get_mut(link - self.base) {
-            *k = (text, text);
+        }));
+        self.items.push(Item::Leaf(Kind::Text(label.to_string())));
+        self.items.push(Item::End);
+    }
+}
+
+/// The text of a label, as an image's alt text.
+fn alt_text(label: &[Item]) -> String {
+    let mut out = String::new();
+    for item in label {
+        match item {
+            Item::Leaf(Kind::Text(t) | Kind::Code(t)) => out.push_str(t),
+            Item::Leaf(Kind::Image { alt, .. }) => out.push_str(alt),
+            Item::Leaf(Kind::Break) => out.push(' '),
+            Item::Opener(c) => out.push(char::from(*c)),
+            _ => {}
         }
     }
+    out
 }
 
 /// A space or a line end, as a code span's edges count them.
@@ -1190,11 +1029,19 @@ mod tests {
     }
 
     #[test]
-    fn the_tree_names_its_nodes() {
+    fn the_walk_names_each_element_and_leaf() {
         let md = parse("hi **there**");
-        let p = md.node(md.root().children[0]).unwrap();
-        assert_eq!(p.kind, Kind::Paragraph);
-        let kinds: Vec<&Kind> = p.children.iter().map(|&c| &md.node(c).unwrap().kind).collect();
-        assert_eq!(kinds, vec![&Kind::Text("hi ".into()), &Kind::Strong]);
+        let mut events = Vec::new();
+        md.walk(|ev| events.push(format!("{ev:?}")));
+        let text = |t: &str| Kind::Text(t.into());
+        let want = [
+            Event::Enter(&Kind::Paragraph),
+            Event::Leaf(&text("hi ")),
+            Event::Enter(&Kind::Strong),
+            Event::Leaf(&text("there")),
+            Event::Leave(&Kind::Strong),
+            Event::Leave(&Kind::Paragraph),
+        ];
+        assert_eq!(events, want.map(|ev| format!("{ev:?}")));
     }
 }
