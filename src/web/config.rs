@@ -281,7 +281,7 @@ impl<'v> Raw<'v> {
         let a = self.assistant;
         for (field, url) in [("assistant.image", a.image), ("assistant.avatar", a.avatar)] {
             if let Some(u) = url {
-                if crate::web::widget::safe_url(u, crate::web::widget::UrlUse::Image).is_none() {
+                if crate::client::url::safe_url(u, crate::client::url::UrlUse::Image).is_none() {
                     return Err(WebError::config(field, "must be an http(s) or data:image URL"));
                 }
             }
@@ -289,7 +289,7 @@ impl<'v> Raw<'v> {
         let mut stylesheets = Vec::new();
         for (i, s) in a.stylesheets.iter().enumerate() {
             let s = s.as_str().unwrap_or_default();
-            if crate::web::widget::safe_url(s, crate::web::widget::UrlUse::Stylesheet).is_none() {
+            if crate::client::url::safe_url(s, crate::client::url::UrlUse::Stylesheet).is_none() {
                 return Err(WebError::config(
                     &format!("assistant.stylesheet[{i}]"),
                     "must be an http(s) URL, a relative URL or a data:text/css URL",
@@ -405,7 +405,7 @@ fn render_target(target: &JsValue, document: &web_sys::Document) -> Result<web_s
         None if target.is_undefined() || target.is_null() => "#voiceflow-chat-frame".to_string(),
         None => return Err(WebError::config("render.target", "must be an element or a CSS selector")),
     };
-    match crate::web::widget::query(document, &selector) {
+    match crate::web::dom::query(document, &selector) {
         Ok(Some(el)) => Ok(el),
         Ok(None) => Err(WebError::config(
             "render.target",

@@ -57,7 +57,7 @@ impl Listeners {
         fire: Rc<dyn Fn(Trigger)>,
     ) -> Result<Listeners, WebError> {
         for (i, s) in specs.iter().enumerate() {
-            let (field, message) = if super::widget::query(document, &s.selector).is_err() {
+            let (field, message) = if super::dom::query(document, &s.selector).is_err() {
                 ("selector", format!("'{}' is not a valid CSS selector", s.selector))
             } else if let Err(e) = crate::wire::names::check_name(&s.event) {
                 ("event", e.to_string())

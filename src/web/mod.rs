@@ -26,6 +26,7 @@ mod call;
 mod config;
 mod controller;
 pub mod convert;
+mod dom;
 pub mod error;
 mod events;
 mod extensions;

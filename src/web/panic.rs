@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use wasm_bindgen::JsCast;
 use web_sys::Element;
 
-use super::widget::{add, attr, scroll_end, text_el};
+use super::dom::{add, attr, scroll_end, text_el};
 
 thread_local! {
     /// The outer element (the `.ef` shell) of every live widget.

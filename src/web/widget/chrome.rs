@@ -1,12 +1,12 @@
 //! The widget's fixed chrome as data: header, log, composer, footer, proactive area, launcher. Built by
-//! [`Build`](super::dom::Build) with one small interpreter instead of a web-sys call site per attribute.
+//! [`Build`] with one small interpreter instead of a web-sys call site per attribute.
 //! Values: `$0` shell class, `$1` window role, `$2` title, `$3` `hidden` (overlay), `$4` description,
 //! `$5` placeholder, `$6` typing label. Elements: `@0`, `@1` header and intro avatars, `@2` the agent avatar.
 
-use super::dom::{
-    Spec, ICON_ATTACH, ICON_CHAT, ICON_CLOSE, ICON_MINUS, ICON_NEXT, ICON_PREV, ICON_SEND, ICON_THUMB, SPEC,
-};
+use web_sys::{Document, Element, Node};
+
 use crate::web::config::Position;
+use crate::web::dom::{add, attr, create, set_text};
 
 /// The shell's whole class attribute (set in one call: no `classList` binding).
 pub fn shell_class(overlay: bool, position: Position, open: bool) -> &'static str {
@@ -269,3 +269,120 @@ pub const CHROME: Spec = Spec {
     ],
     ..SPEC
 };
+
+// ---- the description language and its builder ----
+
+const SVG_NS: &str = "http://www.w3.org/2000/svg";
+
+/// An SVG element; as [`create`], the names are constants, so a throw would be a bug.
+fn create_svg(doc: &Document, tag: &str) -> Element {
+    match doc.create_element_ns(Some(SVG_NS), tag) {
+        Ok(e) => e,
+        Err(_) => unreachable!("createElementNS of a constant tag name"),
+    }
+}
+
+/// A 24x24 stroke icon from constant path data (never from content).
+fn icon(doc: &Document, path: &'static str) -> Element {
+    let svg = create_svg(doc, "svg");
+    attr(&svg, "viewBox", "0 0 24 24");
+    attr(&svg, "aria-hidden", "true");
+    attr(&svg, "focusable", "false");
+    let p = create_svg(doc, "path");
+    attr(&p, "d", path);
+    add(&svg, &p);
+    svg
+}
+
+pub const ICON_CHAT: &str = "M4 5.5A2.5 2.5 0 0 1 6.5 3h11A2.5 2.5 0 0 1 20 5.5v8a2.5 2.5 0 0 1-2.5 2.5H10l-4.2 3.6c-.5.4-1.3.1-1.3-.6V16A2.5 2.5 0 0 1 4 13.5z";
+pub const ICON_CLOSE: &str = "M6 6l12 12M18 6L6 18";
+pub const ICON_MINUS: &str = "M6 12h12";
+pub const ICON_SEND: &str = "M5 12h13M12 5l7 7-7 7";
+pub const ICON_ATTACH: &str =
+    "M20 11.5l-7.8 7.8a5 5 0 0 1-7.1-7.1l8.5-8.5a3.3 3.3 0 0 1 4.7 4.7l-8.5 8.5a1.7 1.7 0 0 1-2.4-2.4l7.8-7.8";
+pub const ICON_PREV: &str = "M15 6l-6 6 6 6";
+pub const ICON_NEXT: &str = "M9 6l6 6-6 6";
+/// A raised thumb: the hand and its cuff.
+pub const ICON_THUMB: &str =
+    "M7 10v10H4V10zM7 10l4.2-6.3a1.6 1.6 0 0 1 2.9 1.2L13 9h5.6a2 2 0 0 1 2 2.4l-1.4 6.9A2 2 0 0 1 17.2 20H7";
+
+/// One element of a fixed DOM description (the widget's chrome), built by [`Build::node`]. Only constant
+/// strings and the values the builder is given reach the DOM, as attributes and text nodes (never markup).
+#[derive(Clone, Copy)]
+pub struct Spec {
+    /// A tag; `svg` is an [`icon`] whose path is `text`; `@i` appends the builder's element `i`.
+    pub tag: &'static str,
+    pub class: &'static str,
+    /// A value `$i` is the builder's value `i`; the attribute is left out when that is `None`.
+    pub attrs: &'static [(&'static str, &'static str)],
+    pub text: &'static str,
+    pub kids: &'static [Spec],
+    /// Built only when every bit of `when` is in the builder's flags.
+    pub when: u8,
+    /// Non-zero: the element is kept at `kept[keep]`.
+    pub keep: u8,
+}
+
+pub const SPEC: Spec = Spec { tag: "div", class: "", attrs: &[], text: "", kids: &[], when: 0, keep: 0 };
+
+/// Build the constant `spec` (no values, no elements) into `parent`.
+pub fn build(doc: &Document, spec: &Spec, parent: &Node) {
+    Build { doc, vals: &[], flags: 0, elements: &[], kept: Default::default() }.node(spec, parent);
+}
+
+/// How many [`Spec::keep`] slots a [`Build`] has: the chrome's, after slot 0 ("not kept").
+pub const KEPT: usize = LAUNCHER + 1;
+
+/// Builds [`Spec`]s.
+pub struct Build<'a> {
+    pub doc: &'a Document,
+    pub vals: &'a [Option<&'a str>],
+    pub flags: u8,
+    pub elements: &'a [Element],
+    /// The elements built with a non-zero `keep`, at that index.
+    pub kept: [Option<Element>; KEPT],
+}
+
+impl Build<'_> {
+    fn val<'s>(&'s self, s: &'s str) -> Option<&'s str> {
+        match s.strip_prefix('$') {
+            Some(i) => self.vals.get(i.parse::<usize>().ok()?).copied().flatten(),
+            None => Some(s),
+        }
+    }
+
+    /// Build `n` (unless its `when` rules it out) and append it to `parent`. An `@i` past the builder's elements
+    /// appends nothing.
+    pub fn node(&mut self, n: &Spec, parent: &Node) {
+        if self.flags & n.when != n.when {
+            return;
+        }
+        if let Some(i) = n.tag.strip_prefix('@') {
+            if let Some(e) = i.parse::<usize>().ok().and_then(|i| self.elements.get(i)) {
+                add(parent, e);
+            }
+            return;
+        }
+        let e = if n.tag == "svg" { icon(self.doc, n.text) } else { create(self.doc, n.tag) };
+        if let Some(c) = self.val(n.class).filter(|c| !c.is_empty()) {
+            attr(&e, "class", c);
+        }
+        for (k, v) in n.attrs {
+            if let Some(v) = self.val(v) {
+                attr(&e, k, v);
+            }
+        }
+        if n.tag != "svg" {
+            if let Some(t) = self.val(n.text).filter(|t| !t.is_empty()) {
+                set_text(&e, t);
+            }
+        }
+        for k in n.kids {
+            self.node(k, &e);
+        }
+        add(parent, &e);
+        if let Some(slot) = self.kept.get_mut(n.keep as usize).filter(|_| n.keep != 0) {
+            *slot = Some(e);
+        }
+    }
+}

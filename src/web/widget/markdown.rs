@@ -4,9 +4,9 @@
 
 use web_sys::{Document, Element};
 
-use super::dom::{add, attr, create, set_text};
 use crate::client::markdown::{self, attributes, Event, Kind};
 use crate::web::convert::call_method;
+use crate::web::dom::{add, attr, create, set_text};
 
 /// Append the rendering of `src` to `parent`.
 pub fn render(doc: &Document, parent: &Element, src: &str) {

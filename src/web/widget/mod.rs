@@ -6,7 +6,6 @@
 //! reports what the user did as [`UiEvent`]s: it never decides what a click means for the conversation.
 
 mod chrome;
-mod dom;
 mod markdown;
 mod player;
 mod render;
@@ -23,12 +22,11 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement, HtmlInputElement, ShadowRoot};
 
 use crate::client::rating::Thumb;
-pub use crate::client::url::{safe_url, UrlUse};
+use crate::client::url::{safe_url, UrlUse};
 use crate::json::{obj2, text, with, Map};
 use crate::web::convert::{call0, call_method, get, set};
-pub use dom::query;
-pub(crate) use dom::{add, attr, scroll_end, text_el};
-use dom::{el, set_hidden, Build, R};
+use crate::web::dom::{self, add, attr, el, set_hidden, text_el, R};
+use chrome::Build;
 pub use markdown::render as render_markdown;
 
 use super::config::{Mode, Position, Settings};
@@ -490,7 +488,7 @@ impl Widget {
         let body = el(&self.doc, "div", "ef-md");
         markdown::render(&self.doc, &body, markdown_text);
         add(&b, &body);
-        dom::build(&self.doc, &chrome::PROACTIVE_CLOSE, &b);
+        chrome::build(&self.doc, &chrome::PROACTIVE_CLOSE, &b);
         add(area, &b);
     }
 

@@ -92,7 +92,7 @@ impl Widget {
 
     pub(super) fn update_typing(&self) {
         let on = self.player.typing.get() || self.busy.get();
-        super::dom::set_hidden(&self.typing, !on);
+        crate::web::dom::set_hidden(&self.typing, !on);
         if on {
             self.scroll_to_end();
         }

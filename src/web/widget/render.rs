@@ -6,10 +6,11 @@ use crate::json::Value;
 use crate::web::{bm, br};
 use web_sys::Element;
 
-use super::dom::{add, attr, build, button, el, img, text_el, Build};
+use super::chrome::{build, Build};
 use super::{chrome, markdown, EndBar, Widget};
 use super::{safe_url, UrlUse};
 use crate::client::rating::{self, Thumb};
+use crate::web::dom::{add, attr, button, el, img, text_el};
 use crate::wire::{Body, Button, CardPayload, Entry, Trace, TraceKind};
 
 impl Widget {
