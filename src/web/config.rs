@@ -271,8 +271,7 @@ impl<'v> Raw<'v> {
         let user_id = match self.user_id {
             None => None,
             Some(Value::String(s)) if !s.is_empty() => {
-                // `decodeURIComponent` called through the bindings the module has rather than one of its own.
-                let decoded = super::convert::call_method(&js_sys::global(), "decodeURIComponent", &s.into());
+                let decoded = super::by_name::decode_uri_component(s);
                 Some(decoded.ok().and_then(|d| d.as_string()).unwrap_or_else(|| s.clone()))
             }
             Some(Value::Number(n)) => Some(n.to_string()),

@@ -58,9 +58,8 @@ impl Hub {
         }
         o.end();
         if let Some(window) = web_sys::window() {
-            // The one-argument call: its target origin is "/" (this page's own origin). Through the bindings the
-            // module has, not a `postMessage` binding of its own.
-            let _ = super::convert::call_method(&window, "postMessage", &JsValue::from_str(&text));
+            // The one-argument call: its target origin is "/" (this page's own origin).
+            super::by_name::post_message(&window, &text);
         }
         let mut handlers = Vec::new();
         for (k, h) in br(&self.handlers).iter() {

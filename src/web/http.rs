@@ -15,7 +15,8 @@ use js_sys::Promise;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use super::convert::{call0, call_method, get, set};
+use super::by_name;
+use super::convert::{get, set};
 use super::timeout;
 
 /// One request to send.
@@ -146,10 +147,9 @@ impl Call {
             .map_err(|e| self.failure(&e))?
             .dyn_into()
             .map_err(|_| Failure::Network("fetch did not give a Response".into()))?;
-        // `status` and `headers.get()` through `Reflect.get` and `Function.call`, the bindings the module has.
+        // `status` through `Reflect.get`, a binding the module has.
         let status = get(&response, "status").as_f64().unwrap_or_default() as u16;
-        let header =
-            |name: &str| call_method(&get(&response, "headers"), "get", &name.into()).ok().and_then(|v| v.as_string());
+        let header = |name: &str| by_name::header(&response, name);
         Ok(Head {
             status,
             content_type: header("content-type").unwrap_or_default(),
@@ -161,16 +161,7 @@ impl Call {
     /// The body's reader, of text. A response without a body reads as empty.
     pub fn body(&self, head: &Head) -> Body {
         let stream = get(&head.response, "body");
-        let decoder = js_sys::Reflect::construct(
-            get(&js_sys::global(), "TextDecoderStream").unchecked_ref::<js_sys::Function>(),
-            &js_sys::Array::new(),
-        );
-        let reader = match decoder {
-            Ok(decoder) if stream.is_object() => call_method(&stream, "pipeThrough", &decoder)
-                .and_then(|text| call_method(&text, "getReader", &JsValue::UNDEFINED))
-                .ok(),
-            _ => None,
-        };
+        let reader = if stream.is_object() { by_name::text_reader(&stream).ok() } else { None };
         Body { reader }
     }
 
@@ -198,7 +189,7 @@ impl Body {
 
     /// The promise of the next read (`None` without a body; a failed call reads as a rejection).
     fn next(&self) -> Option<Promise> {
-        let read = call_method(self.reader.as_ref()?, "read", &JsValue::UNDEFINED);
+        let read = by_name::read(self.reader.as_ref()?);
         Some(read.map_or_else(|e| Promise::reject(&e), Promise::unchecked_from_js))
     }
 
@@ -214,7 +205,7 @@ impl Body {
     /// Stop reading: the rest of the body is not downloaded.
     pub fn cancel(&self) {
         if let Some(reader) = &self.reader {
-            call0(reader, "cancel");
+            by_name::cancel(reader);
         }
     }
 }

@@ -22,6 +22,7 @@
 
 mod alloc;
 pub mod api;
+mod by_name;
 mod call;
 mod config;
 mod controller;

@@ -57,8 +57,7 @@ impl Store {
 
     pub fn load(&self) -> Option<String> {
         if let Some(storage) = self.browser() {
-            // `getItem` through `Function.call`, a binding the module already has.
-            match super::convert::call_method(&storage, "getItem", &self.key.as_str().into()) {
+            match super::by_name::get_item(&storage, &self.key) {
                 Ok(v) => return v.as_string(),
                 Err(e) => self.fail("read", &e),
             }

@@ -105,8 +105,7 @@ pub trait Transport {
 /// A random id of 128 bits from `crypto.getRandomValues`, as 32 hex digits: user ids and turn ids.
 pub fn random_id() -> String {
     let bytes = js_sys::Uint8Array::new_with_length(16);
-    let crypto = super::convert::get(&js_sys::global(), "crypto");
-    let filled = super::convert::call_method(&crypto, "getRandomValues", &bytes).is_ok();
+    let filled = super::by_name::get_random_values(&bytes).is_ok();
     let mut id = String::with_capacity(32);
     for i in 0..16u32 {
         // Each byte through `Reflect.get`, a binding the module has.

@@ -5,7 +5,6 @@
 use web_sys::{Document, Element};
 
 use crate::client::markdown::{self, attributes, Event, Kind};
-use crate::web::convert::call_method;
 use crate::web::dom::{add, attr, create, set_text};
 
 /// Append the rendering of `src` to `parent`.
@@ -51,5 +50,5 @@ fn element(doc: &Document, parent: &Element, k: &Kind) -> Element {
 /// Append `s` as a text node: `append` of a string, no `createTextNode` binding. Into an element it cannot throw,
 /// so there is no error path.
 fn text(parent: &Element, s: &str) {
-    let _ = call_method(parent, "append", &s.into());
+    crate::web::by_name::append_text(parent, s);
 }

@@ -24,7 +24,8 @@ use web_sys::{Document, Element, HtmlElement, HtmlInputElement, ShadowRoot};
 use crate::client::rating::Thumb;
 use crate::client::url::{safe_url, UrlUse};
 use crate::json::{obj2, text, with, Map};
-use crate::web::convert::{call0, call_method, get, set};
+use crate::web::by_name;
+use crate::web::convert::{get, set};
 use crate::web::dom::{self, add, attr, el, set_hidden, text_el, R};
 use chrome::Build;
 pub use markdown::render as render_markdown;
@@ -131,10 +132,10 @@ impl Widget {
                 add(body.unchecked_ref(), &host);
             }
         }
-        // `host.attachShadow({mode: "open"})` through `Reflect` and `call`: no binding, setter or enum table.
+        // `host.attachShadow({mode: "open"})`: no binding, setter or enum table.
         let init = js_sys::Object::new();
         set(&init, "mode", &"open".into());
-        let root: ShadowRoot = call_method(&host, "attachShadow", &init)?.unchecked_into();
+        let root: ShadowRoot = by_name::attach_shadow(&host, &init)?.unchecked_into();
         let style = dom::create(&doc, "style");
         dom::set_text(&style, styles::CSS);
         add(&root, &style);
@@ -266,7 +267,7 @@ impl Widget {
             "close" => self.emit(UiEvent::Close),
             "restart" => self.emit(UiEvent::Restart),
             "send" => self.send_input(),
-            "attach" => call0(&self.file, "click"),
+            "attach" => by_name::click(&self.file),
             "act" => {
                 if let Some(a) = action() {
                     self.emit(UiEvent::Press(a));
@@ -274,7 +275,7 @@ impl Widget {
             }
             "resend" => {
                 if let Ok(Some(row)) = el.closest(".ef-error") {
-                    call0(&row, "remove");
+                    by_name::remove(&row);
                 }
                 self.emit(UiEvent::Resend(arg.to_string()));
             }
@@ -298,9 +299,9 @@ impl Widget {
             }
             "proactive" => self.emit(UiEvent::Open),
             "proactive-close" => {
-                call0(ev, "stopPropagation");
+                by_name::stop_propagation(ev);
                 if let Ok(Some(p)) = el.closest(".ef-pro") {
-                    call0(&p, "remove");
+                    by_name::remove(&p);
                 }
             }
             _ => {}
@@ -312,14 +313,14 @@ impl Widget {
         let flag = |name| get(k, name).is_truthy();
         match get(k, "key").as_string().as_deref() {
             Some("Escape") if self.mode == Mode::Overlay && self.open.get() => {
-                call0(k, "preventDefault");
+                by_name::prevent_default(k);
                 self.emit(UiEvent::Close);
             }
             Some("Enter") if !flag("shiftKey") && !flag("isComposing") => {
                 let input: &web_sys::EventTarget = &self.input;
                 let in_input = k.target().is_some_and(|t| &t == input);
                 if in_input {
-                    call0(k, "preventDefault");
+                    by_name::prevent_default(k);
                     self.send_input();
                 }
             }
@@ -345,20 +346,17 @@ impl Widget {
             return;
         }
         set(input, "value", &"".into());
-        // `createImageBitmap(file)` through [`call_method`] (no binding), started here: the future only awaits it,
+        // `createImageBitmap(file)` (no binding), started here: the future only awaits it,
         // so it holds no more than the promise, the file and the widget across its `await`.
-        let bitmap = if string(&file, "type").starts_with("image/") {
-            call_method(&js_sys::global(), "createImageBitmap", &file).ok()
-        } else {
-            None
-        };
+        let bitmap =
+            if string(&file, "type").starts_with("image/") { by_name::create_image_bitmap(&file).ok() } else { None };
         let me = self.me.clone();
         spawn(Box::pin(async move {
             let mut size = None;
             if let Some(p) = bitmap {
                 if let Ok(bitmap) = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(p)).await {
                     size = Some((number(&bitmap, "width"), number(&bitmap, "height")));
-                    call0(&bitmap, "close");
+                    by_name::close(&bitmap);
                 }
             }
             if let Some(w) = me.upgrade() {
@@ -401,11 +399,11 @@ impl Widget {
         if open {
             self.proactive_clear();
             self.scroll_to_end();
-            call0(&self.input, "focus");
+            by_name::focus(&self.input);
         } else if get(&self.root, "activeElement").is_truthy() {
             // Focus was inside the chat: give it to the launcher rather than losing it.
             if let Some(l) = &self.launcher {
-                call0(l, "focus");
+                by_name::focus(l);
             }
         }
     }
@@ -465,7 +463,7 @@ impl Widget {
             let _ = target.remove_event_listener_with_callback_and_bool(ty, cb.as_ref().unchecked_ref(), false);
         }
         super::panic::unregister(&self.shell);
-        call0(&self.host, "remove");
+        by_name::remove(&self.host);
     }
 
     /// The host element (its `shadowRoot` holds the widget).

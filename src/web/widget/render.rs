@@ -103,7 +103,7 @@ impl Widget {
         if pending {
             attr(row, "title", "Sending…");
         } else {
-            crate::web::convert::call_method(row, "removeAttribute", &"title".into()).ok();
+            crate::web::by_name::remove_attribute(row, "title");
         }
     }
 
@@ -119,7 +119,7 @@ impl Widget {
         }
         match after {
             Some(bubble) => {
-                let _ = crate::web::convert::call_method(bubble, "after", &row);
+                crate::web::by_name::after(bubble, &row);
             }
             None => self.append(&row),
         }
@@ -155,7 +155,7 @@ impl Widget {
             for i in 0..nodes.length() {
                 // `querySelectorAll` finds elements only: the cast needs no check.
                 if let Some(n) = nodes.get(i) {
-                    crate::web::convert::call0(&n, "remove");
+                    crate::web::by_name::remove(&n);
                 }
             }
         }
@@ -165,7 +165,7 @@ impl Widget {
     /// [`call_method`](crate::web::convert::call_method), no `insertBefore` binding. Like [`add`], it cannot
     /// throw here (a new element into the log), so there is no error path.
     pub(super) fn append(&self, node: &Element) {
-        let _ = crate::web::convert::call_method(&self.typing, "before", node);
+        crate::web::by_name::before(&self.typing, node);
     }
 
     /// A row with the agent's avatar and an empty body of the given class.
