@@ -195,20 +195,7 @@ fn demo_page_in_headless_chromium() {
     println!("no wasm: load() rejected with load_failed");
 
     // 9. Time from navigation to load() resolved, median of 10 fresh loads.
-    let mut times = Vec::new();
-    for _ in 0..10 {
-        d.exec("localStorage.clear()", json!([]));
-        d.goto(&format!("{site}/index.html"));
-        d.wait_loaded();
-        let t = d.exec("return performance.getEntriesByName('eventflow:loaded')[0].startTime", json!([]));
-        times.push(t.as_f64().unwrap_or(f64::NAN));
-    }
-    times.sort_by(f64::total_cmp);
-    let median = (times[4] + times[5]) / 2.0;
-    println!(
-        "navigation to load() resolved: median {median:.1} ms over 10 loads (min {:.1}, max {:.1})",
-        times[0], times[9]
-    );
+    let median = d.load_times("navigation to load() resolved", &format!("{site}/index.html"));
     assert!(median < 10_000.0, "load() took {median} ms");
 }
 
@@ -484,20 +471,7 @@ fn remote_mode_against_a_runtime_in_headless_chromium() {
 
     // 12. Time from navigation to load() resolved in remote mode (the runtime on this machine), median of 10.
     rt.set_publishing_fails(false);
-    let mut times = Vec::new();
-    for _ in 0..10 {
-        d.exec("localStorage.clear()", json!([]));
-        d.goto(&page);
-        d.wait_loaded();
-        let t = d.exec("return performance.getEntriesByName('eventflow:loaded')[0].startTime", json!([]));
-        times.push(t.as_f64().unwrap_or(f64::NAN));
-    }
-    times.sort_by(f64::total_cmp);
-    let median = (times[4] + times[5]) / 2.0;
-    println!(
-        "remote mode: navigation to load() resolved: median {median:.1} ms over 10 loads (min {:.1}, max {:.1})",
-        times[0], times[9]
-    );
+    d.load_times("remote mode: navigation to load() resolved", &page);
 }
 
 /// The demo page in remote mode against eventflow's own runtime server (a real `eventflow serve` process): a
@@ -922,6 +896,23 @@ impl Driver {
             assert!(Instant::now() < deadline, "timed out waiting for {what}");
             std::thread::sleep(Duration::from_millis(25));
         }
+    }
+
+    /// Load `url` 10 times, each fresh (storage cleared), and print the time from navigation to `load()`
+    /// resolved: its median, which it returns, and the range.
+    fn load_times(&self, what: &str, url: &str) -> f64 {
+        let mut times = Vec::new();
+        for _ in 0..10 {
+            self.exec("localStorage.clear()", json!([]));
+            self.goto(url);
+            self.wait_loaded();
+            let t = self.exec("return performance.getEntriesByName('eventflow:loaded')[0].startTime", json!([]));
+            times.push(t.as_f64().unwrap_or(f64::NAN));
+        }
+        times.sort_by(f64::total_cmp);
+        let median = (times[4] + times[5]) / 2.0;
+        println!("{what}: median {median:.1} ms over 10 loads (min {:.1}, max {:.1})", times[0], times[9]);
+        median
     }
 
     fn wait_loaded(&self) {
