@@ -6,6 +6,10 @@ use eventflow::engine::{Engine, Envelope, Session};
 use eventflow::json;
 use eventflow::json::{Map, Value};
 
+#[path = "../tests/support/inputs.rs"]
+mod inputs;
+use inputs::object_text;
+
 const T0: u64 = 1_700_000_000_000;
 
 fn event(name: &str) -> Envelope {
@@ -156,19 +160,6 @@ fn state(c: &mut Criterion) {
         })
     });
     eprintln!("(e) saved state of 20 turns: {} bytes of JSON", saved.len());
-}
-
-/// A JSON object of `n` members `"k{i}": value`, as text, the names in a scrambled order.
-fn object_text(n: usize, value: &str) -> String {
-    let mut out = String::from("{");
-    for i in 0..n {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(&format!("\"k{}\":{value}", (i * 7919) % n));
-    }
-    out.push('}');
-    out
 }
 
 /// (f) issue 14, item 4: a turn that writes many variables. A launch whose request sets n state variables (each

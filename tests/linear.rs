@@ -15,6 +15,10 @@ use eventflow::engine::{Config, Effect, Engine, Envelope, WebhookOutcome};
 use eventflow::json;
 use eventflow::json::Value;
 
+#[path = "support/inputs.rs"]
+mod inputs;
+use inputs::object_text;
+
 const T0: u64 = 1_700_000_000_000;
 
 /// Far above the CPU time each input takes when handled in linear time (well under a second in a debug build).
@@ -25,20 +29,6 @@ fn within_bound<T>(what: &str, f: impl FnOnce() -> T) -> T {
     let out = f();
     let took = started.elapsed();
     assert!(took < BOUND, "{what} took {took:?}: is a pass over the input repeated for every part of it?");
-    out
-}
-
-/// A JSON object of `n` members `"k{i}": value`, as text, the names in a scrambled order (sorted input would
-/// hide the cost of a sorted insert). Written as text: building it as a `Map` searches the keys at every insert.
-fn object_text(n: usize, value: &str) -> String {
-    let mut out = String::from("{");
-    for i in 0..n {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(&format!("\"k{}\":{value}", (i * 7919) % n));
-    }
-    out.push('}');
     out
 }
 
